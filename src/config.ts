@@ -1,0 +1,96 @@
+import path from 'node:path';
+
+/**
+ * Everything the server reads from the environment, read once. Secrets stay in `secrets` and are never copied
+ * into records, logs or results; `redact` scrubs them from any text that might leave the process.
+ */
+export interface StudioConfig {
+  home: string;
+  allowedDirs: string[];
+  ffmpegPath?: string;
+  ffprobePath?: string;
+  /** How long a generation tool waits before answering with a job id instead (ms). */
+  waitMs: number;
+  baseUrls: {
+    vertex?: string;
+    replicate: string;
+    elevenlabs: string;
+    wavespeed: string;
+  };
+  google: {
+    project?: string;
+    location: string;
+    credentialsFile?: string;
+  };
+  secrets: {
+    googleApiKey?: string;
+    replicateToken?: string;
+    elevenlabsKey?: string;
+    wavespeedKey?: string;
+    httpToken?: string;
+  };
+  /** Per-provider concurrency overrides: STUDIO_CONCURRENCY_<PROVIDER>=n */
+  concurrency: Record<string, number>;
+  budgetUsd?: number;
+}
+
+function num(v: string | undefined): number | undefined {
+  if (v === undefined || v.trim() === '') return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v && v.trim() !== '' ? v.trim() : undefined;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): StudioConfig {
+  const home = path.resolve(cwd, nonEmpty(env.STUDIO_HOME) ?? 'studio-data');
+  const allowedDirs = (env.STUDIO_ALLOWED_DIRS ?? '')
+    .split(path.delimiter)
+    .map((d) => d.trim())
+    .filter((d) => d !== '')
+    .map((d) => path.resolve(cwd, d));
+  const concurrency: Record<string, number> = {};
+  for (const [k, v] of Object.entries(env)) {
+    const m = /^STUDIO_CONCURRENCY_([A-Z0-9]+)$/.exec(k);
+    const n = num(v);
+    if (m?.[1] && n && n >= 1) concurrency[m[1].toLowerCase()] = Math.floor(n);
+  }
+  return {
+    home,
+    allowedDirs,
+    ffmpegPath: nonEmpty(env.FFMPEG_PATH),
+    ffprobePath: nonEmpty(env.FFPROBE_PATH),
+    waitMs: Math.max(0, (num(env.STUDIO_WAIT_SECONDS) ?? 45) * 1000),
+    baseUrls: {
+      vertex: nonEmpty(env.VERTEX_BASE_URL),
+      replicate: nonEmpty(env.REPLICATE_BASE_URL) ?? 'https://api.replicate.com/v1',
+      elevenlabs: nonEmpty(env.ELEVENLABS_BASE_URL) ?? 'https://api.elevenlabs.io',
+      wavespeed: nonEmpty(env.WAVESPEED_BASE_URL) ?? 'https://api.wavespeed.ai',
+    },
+    google: {
+      project: nonEmpty(env.GOOGLE_CLOUD_PROJECT) ?? nonEmpty(env.GCLOUD_PROJECT),
+      location: nonEmpty(env.GOOGLE_CLOUD_LOCATION) ?? 'us-central1',
+      credentialsFile: nonEmpty(env.GOOGLE_APPLICATION_CREDENTIALS),
+    },
+    secrets: {
+      googleApiKey: nonEmpty(env.GOOGLE_API_KEY),
+      replicateToken: nonEmpty(env.REPLICATE_API_TOKEN),
+      elevenlabsKey: nonEmpty(env.ELEVENLABS_API_KEY),
+      wavespeedKey: nonEmpty(env.WAVESPEED_API_KEY),
+      httpToken: nonEmpty(env.STUDIO_HTTP_TOKEN),
+    },
+    concurrency,
+    budgetUsd: num(env.STUDIO_BUDGET_USD),
+  };
+}
+
+/** Replace every configured secret in `text` with a marker. Used on everything that is logged or returned. */
+export function redact(text: string, config: StudioConfig): string {
+  let out = text;
+  for (const secret of Object.values(config.secrets)) {
+    if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
+  }
+  return out;
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // ffmpeg-heavy suites share 2 cores; more workers only thrash.
+    maxWorkers: 2,
+    pool: 'forks',
+  },
+});
