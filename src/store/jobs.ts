@@ -1,0 +1,193 @@
+import type { Db } from './db.js';
+import { newId, nowIso, parseJson } from './ids.js';
+
+export type JobStatus = 'queued' | 'submitting' | 'running' | 'downloading' | 'succeeded' | 'failed' | 'canceled';
+export const TERMINAL: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'canceled']);
+
+/** What a generation job needs to run or resume: everything by id, never file contents, never secrets. */
+export interface JobRequest {
+  /** Capability id `<provider>/<model>`. */
+  model: string;
+  /** Validated values keyed by the provider's field names; media fields hold media ids. */
+  fields: Record<string, unknown>;
+  /** Names of provider fields that hold media ids (so they can be resolved to files on resume). */
+  media_fields: string[];
+  /** The agent-facing arguments after injection (for metadata). */
+  input_params: Record<string, unknown>;
+  character_id: string | null;
+  shot_id: string | null;
+  /** For outputs that are a new version of another item (lip-sync): the source media. */
+  parent_media_id: string | null;
+  take_kind: string | null;
+  /** When set, the output becomes a dialogue line of this shot at this offset. */
+  attach_audio?: { shot_id: string; offset_seconds: number; gain_db: number; text: string | null } | null;
+  start_frame_used: string | null;
+  end_frame_used: string | null;
+  reference_images_used: string[];
+  warnings: string[];
+}
+
+export interface JobResult {
+  media_ids: string[];
+  take_id?: string | null;
+  take_number?: number | null;
+  audio_id?: string | null;
+}
+
+export interface JobError {
+  code: string;
+  message: string;
+  field?: string;
+  model?: string;
+}
+
+export interface Job {
+  job_id: string;
+  tool: string;
+  provider: string;
+  model: string;
+  status: JobStatus;
+  request: JobRequest;
+  operation_id: string | null;
+  progress: number;
+  message: string | null;
+  result: JobResult | null;
+  error: JobError | null;
+  attempts: number;
+  owner: string | null;
+  lease_until: number | null;
+  cancel_requested: boolean;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+interface Row {
+  id: string;
+  tool: string;
+  provider: string;
+  model: string;
+  status: JobStatus;
+  request: string;
+  operation_id: string | null;
+  progress: number;
+  message: string | null;
+  result: string | null;
+  error: string | null;
+  attempts: number;
+  owner: string | null;
+  lease_until: number | null;
+  cancel_requested: number;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+const fromRow = (r: Row): Job => ({
+  job_id: r.id,
+  tool: r.tool,
+  provider: r.provider,
+  model: r.model,
+  status: r.status,
+  request: parseJson<JobRequest>(r.request, {} as JobRequest),
+  operation_id: r.operation_id,
+  progress: r.progress,
+  message: r.message,
+  result: parseJson<JobResult | null>(r.result, null),
+  error: parseJson<JobError | null>(r.error, null),
+  attempts: r.attempts,
+  owner: r.owner,
+  lease_until: r.lease_until,
+  cancel_requested: r.cancel_requested === 1,
+  created_at: r.created_at,
+  updated_at: r.updated_at,
+  finished_at: r.finished_at,
+});
+
+export class JobRepo {
+  constructor(private readonly db: Db) {}
+
+  create(input: { tool: string; provider: string; model: string; request: JobRequest; owner: string; leaseMs: number }): Job {
+    const id = newId('job');
+    const now = nowIso();
+    this.db
+      .prepare(
+        `INSERT INTO jobs (id, tool, provider, model, status, request, owner, lease_until, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
+      )
+      .run(id, input.tool, input.provider, input.model, JSON.stringify(input.request), input.owner, Date.now() + input.leaseMs, now, now);
+    return this.get(id) as Job;
+  }
+
+  get(id: string): Job | undefined {
+    const r = this.db.prepare(`SELECT * FROM jobs WHERE id = ?`).get(id) as Row | undefined;
+    return r ? fromRow(r) : undefined;
+  }
+
+  list(filter: { status?: JobStatus; limit?: number } = {}): Job[] {
+    const rows = filter.status
+      ? (this.db.prepare(`SELECT * FROM jobs WHERE status = ? ORDER BY created_at DESC LIMIT ?`).all(filter.status, filter.limit ?? 100) as Row[])
+      : (this.db.prepare(`SELECT * FROM jobs ORDER BY created_at DESC LIMIT ?`).all(filter.limit ?? 100) as Row[]);
+    return rows.map(fromRow);
+  }
+
+  /** Jobs not finished whose lease has run out: their process died. */
+  orphaned(now: number): Job[] {
+    return (
+      this.db
+        .prepare(`SELECT * FROM jobs WHERE status NOT IN ('succeeded','failed','canceled') AND (lease_until IS NULL OR lease_until < ?) ORDER BY created_at`)
+        .all(now) as Row[]
+    ).map(fromRow);
+  }
+
+  /** Take over an orphaned job atomically; false when another process got it first. */
+  claim(id: string, owner: string, leaseMs: number, now: number): boolean {
+    return (
+      this.db
+        .prepare(`UPDATE jobs SET owner = ?, lease_until = ?, updated_at = ? WHERE id = ? AND (lease_until IS NULL OR lease_until < ?) AND status NOT IN ('succeeded','failed','canceled')`)
+        .run(owner, now + leaseMs, nowIso(), id, now).changes === 1
+    );
+  }
+
+  renewLease(id: string, owner: string, leaseMs: number): void {
+    this.db.prepare(`UPDATE jobs SET lease_until = ? WHERE id = ? AND owner = ?`).run(Date.now() + leaseMs, id, owner);
+  }
+
+  setStatus(id: string, status: JobStatus, extra: { operation_id?: string; message?: string | null; progress?: number } = {}): void {
+    const cur = this.get(id);
+    if (!cur) return;
+    this.db
+      .prepare(`UPDATE jobs SET status = ?, operation_id = ?, message = ?, progress = ?, attempts = attempts + ?, updated_at = ? WHERE id = ?`)
+      .run(
+        status,
+        extra.operation_id ?? cur.operation_id,
+        extra.message === undefined ? cur.message : extra.message,
+        extra.progress ?? cur.progress,
+        status === 'submitting' ? 1 : 0,
+        nowIso(),
+        id,
+      );
+  }
+
+  setProgress(id: string, progress: number, message?: string): void {
+    this.db.prepare(`UPDATE jobs SET progress = ?, message = COALESCE(?, message), updated_at = ? WHERE id = ?`).run(progress, message ?? null, nowIso(), id);
+  }
+
+  succeed(id: string, result: JobResult): void {
+    const now = nowIso();
+    this.db
+      .prepare(`UPDATE jobs SET status = 'succeeded', result = ?, progress = 1, lease_until = NULL, updated_at = ?, finished_at = ? WHERE id = ?`)
+      .run(JSON.stringify(result), now, now, id);
+  }
+
+  fail(id: string, error: JobError, status: 'failed' | 'canceled' = 'failed'): void {
+    const now = nowIso();
+    this.db
+      .prepare(`UPDATE jobs SET status = ?, error = ?, lease_until = NULL, updated_at = ?, finished_at = ? WHERE id = ?`)
+      .run(status, JSON.stringify(error), now, now, id);
+  }
+
+  requestCancel(id: string): void {
+    this.db.prepare(`UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ?`).run(nowIso(), id);
+  }
+}

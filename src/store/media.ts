@@ -1,0 +1,111 @@
+import type { Db } from './db.js';
+import { parseJson } from './ids.js';
+
+export type MediaType = 'video' | 'image' | 'voice';
+/** Where an item came from: a generation, an import, a frame of a video, a render. */
+export type MediaOrigin = 'generated' | 'imported' | 'frame' | 'render';
+
+/** The metadata record of every asset (DESIGN.md "Metadata"), also written as the JSON sidecar next to the file. */
+export interface MediaRecord {
+  media_id: string;
+  type: MediaType;
+  origin: MediaOrigin;
+  provider: string | null;
+  model: string | null;
+  input_params: Record<string, unknown>;
+  character_id: string | null;
+  shot_id: string | null;
+  take_number: number | null;
+  start_frame_used: string | null;
+  end_frame_used: string | null;
+  reference_images_used: string[];
+  /** Relative to the studio folder. */
+  file_path: string;
+  mime: string;
+  bytes: number;
+  sha256: string;
+  duration: number | null;
+  width: number | null;
+  height: number | null;
+  fps: number | null;
+  has_audio: boolean | null;
+  job_id: string | null;
+  provider_request_id: string | null;
+  parent_media_id: string | null;
+  first_frame_id: string | null;
+  last_frame_id: string | null;
+  extra: Record<string, unknown>;
+  timestamp: string;
+}
+
+interface Row extends Omit<MediaRecord, 'media_id' | 'input_params' | 'reference_images_used' | 'has_audio' | 'extra'> {
+  id: string;
+  input_params: string;
+  reference_images_used: string;
+  has_audio: number | null;
+  extra: string;
+}
+
+const fromRow = (r: Row): MediaRecord => {
+  const { id, input_params, reference_images_used, has_audio, extra, ...rest } = r;
+  return {
+    media_id: id,
+    ...rest,
+    input_params: parseJson<Record<string, unknown>>(input_params, {}),
+    reference_images_used: parseJson<string[]>(reference_images_used, []),
+    has_audio: has_audio === null ? null : has_audio === 1,
+    extra: parseJson<Record<string, unknown>>(extra, {}),
+  };
+};
+
+const COLUMNS = [
+  'id', 'type', 'origin', 'provider', 'model', 'input_params', 'character_id', 'shot_id', 'take_number', 'start_frame_used',
+  'end_frame_used', 'reference_images_used', 'file_path', 'mime', 'bytes', 'sha256', 'duration', 'width', 'height', 'fps',
+  'has_audio', 'job_id', 'provider_request_id', 'parent_media_id', 'first_frame_id', 'last_frame_id', 'extra', 'timestamp',
+] as const;
+
+export class MediaRepo {
+  constructor(private readonly db: Db) {}
+
+  insert(m: MediaRecord): void {
+    const row: Record<string, unknown> = {
+      ...m,
+      id: m.media_id,
+      input_params: JSON.stringify(m.input_params),
+      reference_images_used: JSON.stringify(m.reference_images_used),
+      has_audio: m.has_audio === null ? null : m.has_audio ? 1 : 0,
+      extra: JSON.stringify(m.extra),
+    };
+    this.db
+      .prepare(`INSERT INTO media (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => '@' + c).join(', ')})`)
+      .run(Object.fromEntries(COLUMNS.map((c) => [c, row[c] ?? null])));
+  }
+
+  get(id: string): MediaRecord | undefined {
+    const r = this.db.prepare(`SELECT * FROM media WHERE id = ?`).get(id) as Row | undefined;
+    return r ? fromRow(r) : undefined;
+  }
+
+  list(filter: { type?: MediaType; shot_id?: string; limit?: number } = {}): MediaRecord[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.type) {
+      where.push('type = ?');
+      args.push(filter.type);
+    }
+    if (filter.shot_id) {
+      where.push('shot_id = ?');
+      args.push(filter.shot_id);
+    }
+    const sql = `SELECT * FROM media ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY timestamp DESC, id LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, filter.limit ?? 200) as Row[]).map(fromRow);
+  }
+
+  setFrames(id: string, firstFrameId: string, lastFrameId: string): void {
+    this.db.prepare(`UPDATE media SET first_frame_id = ?, last_frame_id = ? WHERE id = ?`).run(firstFrameId, lastFrameId, id);
+  }
+
+  all(): MediaRecord[] {
+    return (this.db.prepare(`SELECT * FROM media`).all() as Row[]).map(fromRow);
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Schema migrations, applied in order inside one transaction each; `PRAGMA user_version` records the last one.
+ * Never edit a shipped migration: add a new one.
+ */
+export const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE characters (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    reference_images TEXT NOT NULL DEFAULT '[]',
+    voice_id TEXT,
+    style_tokens TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE films (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    description TEXT,
+    settings TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE scenes (
+    id TEXT PRIMARY KEY,
+    film_id TEXT REFERENCES films(id) ON DELETE SET NULL,
+    position INTEGER NOT NULL DEFAULT 0,
+    title TEXT NOT NULL,
+    description TEXT,
+    settings TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX scenes_film ON scenes(film_id, position);
+  CREATE TABLE shots (
+    id TEXT PRIMARY KEY,
+    scene_id TEXT NOT NULL REFERENCES scenes(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    title TEXT,
+    prompt TEXT,
+    model TEXT,
+    character_id TEXT REFERENCES characters(id) ON DELETE SET NULL,
+    duration REAL,
+    params TEXT NOT NULL DEFAULT '{}',
+    transition TEXT NOT NULL DEFAULT '{"type":"cut","duration":0}',
+    start_frame_media_id TEXT,
+    end_frame_media_id TEXT,
+    current_take_id TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX shots_scene ON shots(scene_id, position);
+  CREATE TABLE media (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL CHECK (type IN ('video','image','voice')),
+    origin TEXT NOT NULL,
+    provider TEXT,
+    model TEXT,
+    input_params TEXT NOT NULL DEFAULT '{}',
+    character_id TEXT,
+    shot_id TEXT,
+    take_number INTEGER,
+    start_frame_used TEXT,
+    end_frame_used TEXT,
+    reference_images_used TEXT NOT NULL DEFAULT '[]',
+    file_path TEXT NOT NULL,
+    mime TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    duration REAL,
+    width INTEGER,
+    height INTEGER,
+    fps REAL,
+    has_audio INTEGER,
+    job_id TEXT,
+    provider_request_id TEXT,
+    parent_media_id TEXT,
+    first_frame_id TEXT,
+    last_frame_id TEXT,
+    extra TEXT NOT NULL DEFAULT '{}',
+    timestamp TEXT NOT NULL
+  );
+  CREATE INDEX media_shot ON media(shot_id);
+  CREATE INDEX media_parent ON media(parent_media_id);
+  CREATE TABLE takes (
+    id TEXT PRIMARY KEY,
+    shot_id TEXT NOT NULL REFERENCES shots(id) ON DELETE CASCADE,
+    take_number INTEGER NOT NULL,
+    media_id TEXT NOT NULL REFERENCES media(id),
+    kind TEXT NOT NULL,
+    parent_take_id TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (shot_id, take_number)
+  );
+  CREATE TABLE shot_audio (
+    id TEXT PRIMARY KEY,
+    shot_id TEXT NOT NULL REFERENCES shots(id) ON DELETE CASCADE,
+    media_id TEXT NOT NULL REFERENCES media(id),
+    offset_seconds REAL NOT NULL DEFAULT 0,
+    gain_db REAL NOT NULL DEFAULT 0,
+    text TEXT,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    tool TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    model TEXT NOT NULL,
+    status TEXT NOT NULL,
+    request TEXT NOT NULL,
+    operation_id TEXT,
+    progress REAL NOT NULL DEFAULT 0,
+    message TEXT,
+    result TEXT,
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    owner TEXT,
+    lease_until INTEGER,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    finished_at TEXT
+  );
+  CREATE INDEX jobs_status ON jobs(status);
+  CREATE TABLE renders (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('scene','film')),
+    target_id TEXT NOT NULL,
+    media_id TEXT NOT NULL REFERENCES media(id),
+    input_hash TEXT NOT NULL,
+    inputs TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX renders_target ON renders(kind, target_id, input_hash);
+  CREATE TABLE model_cache (
+    id TEXT PRIMARY KEY,
+    version TEXT,
+    capability TEXT NOT NULL,
+    fetched_at TEXT NOT NULL
+  );
+  `,
+];

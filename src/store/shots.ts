@@ -1,0 +1,237 @@
+import type { Db } from './db.js';
+import { newId, nowIso, parseJson } from './ids.js';
+
+export type TransitionType = 'cut' | 'crossfade' | 'fade_black';
+export interface Transition {
+  type: TransitionType;
+  duration: number;
+}
+
+export interface Shot {
+  shot_id: string;
+  scene_id: string;
+  position: number;
+  title: string | null;
+  prompt: string | null;
+  model: string | null;
+  character_id: string | null;
+  duration: number | null;
+  /** Default generation arguments for this shot (model-specific fields). */
+  params: Record<string, unknown>;
+  /** Transition from the previous shot into this one. */
+  transition: Transition;
+  start_frame_media_id: string | null;
+  end_frame_media_id: string | null;
+  current_take_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Take {
+  take_id: string;
+  shot_id: string;
+  take_number: number;
+  media_id: string;
+  /** 'generated' | 'lipsync' | 'imported' | 'bridge' */
+  kind: string;
+  parent_take_id: string | null;
+  created_at: string;
+}
+
+export interface ShotAudio {
+  audio_id: string;
+  shot_id: string;
+  media_id: string;
+  offset_seconds: number;
+  gain_db: number;
+  text: string | null;
+  created_at: string;
+}
+
+interface ShotRow {
+  id: string;
+  scene_id: string;
+  position: number;
+  title: string | null;
+  prompt: string | null;
+  model: string | null;
+  character_id: string | null;
+  duration: number | null;
+  params: string;
+  transition: string;
+  start_frame_media_id: string | null;
+  end_frame_media_id: string | null;
+  current_take_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const shotFromRow = (r: ShotRow): Shot => ({
+  shot_id: r.id,
+  scene_id: r.scene_id,
+  position: r.position,
+  title: r.title,
+  prompt: r.prompt,
+  model: r.model,
+  character_id: r.character_id,
+  duration: r.duration,
+  params: parseJson<Record<string, unknown>>(r.params, {}),
+  transition: parseJson<Transition>(r.transition, { type: 'cut', duration: 0 }),
+  start_frame_media_id: r.start_frame_media_id,
+  end_frame_media_id: r.end_frame_media_id,
+  current_take_id: r.current_take_id,
+  created_at: r.created_at,
+  updated_at: r.updated_at,
+});
+
+export interface ShotInput {
+  title?: string | null;
+  prompt?: string | null;
+  model?: string | null;
+  character_id?: string | null;
+  duration?: number | null;
+  params?: Record<string, unknown>;
+  transition?: Transition;
+}
+
+export class ShotRepo {
+  constructor(private readonly db: Db) {}
+
+  create(sceneId: string, input: ShotInput & { position?: number }): Shot {
+    const id = newId('sht');
+    const now = nowIso();
+    const count = (this.db.prepare(`SELECT COUNT(*) AS n FROM shots WHERE scene_id = ?`).get(sceneId) as { n: number }).n;
+    let position = count;
+    if (input.position !== undefined && input.position < count) {
+      position = Math.max(0, input.position);
+      this.db.prepare(`UPDATE shots SET position = position + 1 WHERE scene_id = ? AND position >= ?`).run(sceneId, position);
+    }
+    this.db
+      .prepare(
+        `INSERT INTO shots (id, scene_id, position, title, prompt, model, character_id, duration, params, transition, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        id,
+        sceneId,
+        position,
+        input.title ?? null,
+        input.prompt ?? null,
+        input.model ?? null,
+        input.character_id ?? null,
+        input.duration ?? null,
+        JSON.stringify(input.params ?? {}),
+        JSON.stringify(input.transition ?? { type: 'cut', duration: 0 }),
+        now,
+        now,
+      );
+    return this.get(id) as Shot;
+  }
+
+  get(id: string): Shot | undefined {
+    const r = this.db.prepare(`SELECT * FROM shots WHERE id = ?`).get(id) as ShotRow | undefined;
+    return r ? shotFromRow(r) : undefined;
+  }
+
+  listByScene(sceneId: string): Shot[] {
+    return (this.db.prepare(`SELECT * FROM shots WHERE scene_id = ? ORDER BY position`).all(sceneId) as ShotRow[]).map(shotFromRow);
+  }
+
+  /** The shot just before this one in its scene, if any. */
+  previous(shot: Shot): Shot | undefined {
+    const r = this.db
+      .prepare(`SELECT * FROM shots WHERE scene_id = ? AND position < ? ORDER BY position DESC LIMIT 1`)
+      .get(shot.scene_id, shot.position) as ShotRow | undefined;
+    return r ? shotFromRow(r) : undefined;
+  }
+
+  update(id: string, patch: ShotInput): Shot | undefined {
+    const cur = this.get(id);
+    if (!cur) return undefined;
+    const n = { ...cur, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as Shot;
+    this.db
+      .prepare(
+        `UPDATE shots SET title = ?, prompt = ?, model = ?, character_id = ?, duration = ?, params = ?, transition = ?, updated_at = ? WHERE id = ?`,
+      )
+      .run(n.title, n.prompt, n.model, n.character_id, n.duration, JSON.stringify(n.params), JSON.stringify(n.transition), nowIso(), id);
+    return this.get(id);
+  }
+
+  setFrames(id: string, frames: { start?: string | null; end?: string | null }): void {
+    const cur = this.get(id);
+    if (!cur) return;
+    this.db
+      .prepare(`UPDATE shots SET start_frame_media_id = ?, end_frame_media_id = ?, updated_at = ? WHERE id = ?`)
+      .run(
+        frames.start === undefined ? cur.start_frame_media_id : frames.start,
+        frames.end === undefined ? cur.end_frame_media_id : frames.end,
+        nowIso(),
+        id,
+      );
+  }
+
+  reorder(sceneId: string, ids: string[]): void {
+    const upd = this.db.prepare(`UPDATE shots SET position = ?, updated_at = ? WHERE id = ? AND scene_id = ?`);
+    const now = nowIso();
+    ids.forEach((id, i) => upd.run(i, now, id, sceneId));
+  }
+
+  delete(id: string): boolean {
+    const cur = this.get(id);
+    if (!cur) return false;
+    this.db.prepare(`DELETE FROM shots WHERE id = ?`).run(id);
+    this.db.prepare(`UPDATE shots SET position = position - 1 WHERE scene_id = ? AND position > ?`).run(cur.scene_id, cur.position);
+    return true;
+  }
+
+  // ---- takes ----
+
+  addTake(shotId: string, mediaId: string, kind: string, parentTakeId: string | null = null): Take {
+    const id = newId('tk');
+    const next = (this.db.prepare(`SELECT COALESCE(MAX(take_number), 0) + 1 AS n FROM takes WHERE shot_id = ?`).get(shotId) as { n: number }).n;
+    this.db
+      .prepare(`INSERT INTO takes (id, shot_id, take_number, media_id, kind, parent_take_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      .run(id, shotId, next, mediaId, kind, parentTakeId, nowIso());
+    this.db.prepare(`UPDATE shots SET current_take_id = ?, updated_at = ? WHERE id = ?`).run(id, nowIso(), shotId);
+    return this.getTake(id) as Take;
+  }
+
+  nextTakeNumber(shotId: string): number {
+    return (this.db.prepare(`SELECT COALESCE(MAX(take_number), 0) + 1 AS n FROM takes WHERE shot_id = ?`).get(shotId) as { n: number }).n;
+  }
+
+  getTake(id: string): Take | undefined {
+    const r = this.db.prepare(`SELECT * FROM takes WHERE id = ?`).get(id) as (Omit<Take, 'take_id'> & { id: string }) | undefined;
+    return r ? { ...r, take_id: r.id } : undefined;
+  }
+
+  takes(shotId: string): Take[] {
+    return (this.db.prepare(`SELECT * FROM takes WHERE shot_id = ? ORDER BY take_number`).all(shotId) as (Omit<Take, 'take_id'> & { id: string })[]).map(
+      (r) => ({ ...r, take_id: r.id }),
+    );
+  }
+
+  setCurrentTake(shotId: string, takeId: string): void {
+    this.db.prepare(`UPDATE shots SET current_take_id = ?, updated_at = ? WHERE id = ?`).run(takeId, nowIso(), shotId);
+  }
+
+  // ---- dialogue audio ----
+
+  addAudio(shotId: string, mediaId: string, offsetSeconds: number, gainDb: number, text: string | null): ShotAudio {
+    const id = newId('aud');
+    this.db
+      .prepare(`INSERT INTO shot_audio (id, shot_id, media_id, offset_seconds, gain_db, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      .run(id, shotId, mediaId, offsetSeconds, gainDb, text, nowIso());
+    return this.audio(shotId).find((a) => a.audio_id === id) as ShotAudio;
+  }
+
+  audio(shotId: string): ShotAudio[] {
+    return (this.db.prepare(`SELECT * FROM shot_audio WHERE shot_id = ? ORDER BY offset_seconds, created_at`).all(shotId) as (Omit<ShotAudio, 'audio_id'> & { id: string })[]).map(
+      (r) => ({ ...r, audio_id: r.id }),
+    );
+  }
+
+  removeAudio(audioId: string): boolean {
+    return this.db.prepare(`DELETE FROM shot_audio WHERE id = ?`).run(audioId).changes > 0;
+  }
+}
