@@ -1,0 +1,182 @@
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { StudioError } from '../errors.js';
+import { inputFile, outputFile, runFfmpeg } from './ffmpeg.js';
+import { drawtextFromFile, num, siblingTemp, tempDir } from './filters.js';
+
+/**
+ * Frame extraction. Every function writes to a temp file beside the destination and renames it into place, so a
+ * reader never sees a half-written PNG.
+ */
+
+/** Options shared by the frame functions. */
+export interface FrameOptions {
+  signal?: AbortSignal;
+}
+
+async function nonEmptyFile(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).size > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Run one single-image extraction into a temp file; true when ffmpeg produced an image. */
+async function extractTo(video: string, inputOptions: string[], outputOptions: string[], outPng: string, opts: FrameOptions, what: string): Promise<boolean> {
+  const tmp = siblingTemp(outPng, '.png');
+  try {
+    await runFfmpeg(
+      [
+        ...inputFile(video, inputOptions),
+        '-map', '0:v:0',
+        // Never duplicate or drop frames: the last frame written must be the last frame decoded.
+        '-fps_mode', 'passthrough',
+        ...outputOptions,
+        '-f', 'image2',
+        outputFile(tmp),
+      ],
+      { signal: opts.signal, outputs: [tmp], what },
+    );
+    if (!(await nonEmptyFile(tmp))) return false;
+    await rename(tmp, outPng);
+    return true;
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+/** The first decoded frame of `video` as a PNG. */
+export async function extractFirstFrame(video: string, outPng: string, opts: FrameOptions = {}): Promise<void> {
+  const ok = await extractTo(video, [], ['-frames:v', '1'], outPng, opts, `first frame of ${path.basename(video)}`);
+  if (!ok) throw new StudioError('invalid_input', `no video frame could be decoded from ${path.basename(video)}`);
+}
+
+/**
+ * Seek windows (seconds before the end) tried in turn. The first almost always suffices; a longer one is needed
+ * only when the last frame is held for a long time (VFR) or an audio track outlasts the video. `undefined` = decode
+ * the whole clip, the last resort that is always right.
+ */
+const LAST_FRAME_WINDOWS: (number | undefined)[] = [0.5, 3, 20, undefined];
+
+/**
+ * The exact final decoded frame of `video` as a PNG, in time that does not grow with the clip's length:
+ * `-sseof` seeks to the keyframe before (end - window) and decodes only from there; frames before the window are
+ * decoded but not converted; every frame in the window overwrites the one image (`-update 1`), so what is left is
+ * the last frame in presentation order — identical to what a full decode ends with, B-frames and VFR included.
+ */
+export async function extractLastFrame(video: string, outPng: string, opts: FrameOptions = {}): Promise<void> {
+  for (const window of LAST_FRAME_WINDOWS) {
+    const seek = window === undefined ? [] : ['-sseof', `-${num(window)}`];
+    const ok = await extractTo(video, seek, ['-update', '1'], outPng, opts, `last frame of ${path.basename(video)}`);
+    if (ok) return;
+  }
+  throw new StudioError('invalid_input', `no video frame could be decoded from ${path.basename(video)}`);
+}
+
+/** The frame shown at `seconds` (accurate seek); past the end, the last frame. */
+export async function extractFrameAt(video: string, seconds: number, outPng: string, opts: FrameOptions = {}): Promise<void> {
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new StudioError('invalid_input', 'frame time must be a number of seconds >= 0', { field: 'seconds' });
+  }
+  const ok = await extractTo(video, ['-ss', num(seconds)], ['-frames:v', '1'], outPng, opts, `frame at ${num(seconds)} s of ${path.basename(video)}`);
+  if (!ok) await extractLastFrame(video, outPng, opts);
+}
+
+/**
+ * One PNG every `everySeconds` (the first frame, then the first frame at least `everySeconds` after the previous
+ * pick) into `outDir` as frame_00001.png, …; returns their paths in order.
+ */
+export async function extractEvery(video: string, everySeconds: number, outDir: string, opts: FrameOptions = {}): Promise<string[]> {
+  if (!Number.isFinite(everySeconds) || everySeconds <= 0) {
+    throw new StudioError('invalid_input', 'the interval must be a number of seconds > 0', { field: 'every_seconds' });
+  }
+  await mkdir(outDir, { recursive: true });
+  // Decode into a private folder first so outDir never holds a partial set, and '%' in outDir cannot act as a pattern.
+  const tmp = await tempDir('studio-frames-');
+  try {
+    const select = `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${num(everySeconds)})'`;
+    await runFfmpeg(
+      [
+        ...inputFile(video),
+        '-map', '0:v:0',
+        '-vf', select,
+        '-fps_mode', 'passthrough',
+        '-f', 'image2',
+        outputFile(path.join(tmp.dir, 'frame_%05d.png')),
+      ],
+      { signal: opts.signal, what: `frames of ${path.basename(video)}` },
+    );
+    const names = (await readdir(tmp.dir)).filter((n) => /^frame_\d{5}\.png$/.test(n)).sort();
+    const out: string[] = [];
+    for (const n of names) {
+      const dest = path.join(outDir, n);
+      await rename(path.join(tmp.dir, n), dest);
+      out.push(dest);
+    }
+    return out;
+  } finally {
+    await tmp.dispose();
+  }
+}
+
+/** One image of a contact sheet. */
+export interface ContactSheetItem {
+  path: string;
+  /** Drawn under the tile; any text (it is passed through a file, never the filtergraph). */
+  label?: string;
+}
+
+/** Layout of a contact sheet. */
+export interface ContactSheetOptions {
+  /** Tiles per row (default: up to 4). */
+  columns?: number;
+  /** Width of one tile in pixels (default 320); tiles are 16:9 plus a label strip. */
+  tileWidth?: number;
+  signal?: AbortSignal;
+}
+
+/** Tile images (or videos' first frames) into one labelled PNG, in order, left to right then top to bottom. */
+export async function contactSheet(items: ContactSheetItem[], outPng: string, opts: ContactSheetOptions = {}): Promise<void> {
+  if (items.length === 0) throw new StudioError('invalid_input', 'a contact sheet needs at least one image');
+  const columns = Math.max(1, Math.min(opts.columns ?? Math.min(4, items.length), items.length));
+  const tileW = even(opts.tileWidth ?? 320);
+  const imgH = even((tileW * 9) / 16);
+  const labelH = even(Math.max(16, tileW / 12));
+  const tileH = imgH + labelH;
+  const tmp = await tempDir('studio-sheet-');
+  const out = siblingTemp(outPng, '.png');
+  try {
+    const args: string[] = [];
+    const chains: string[] = [];
+    for (const [i, item] of items.entries()) {
+      args.push(...inputFile(item.path));
+      const labelFile = await tmp.file(`label${i}.txt`, (item.label ?? '').replace(/\s+/g, ' ').trim());
+      chains.push(
+        `[${i}:v:0]scale=${tileW}:${imgH}:force_original_aspect_ratio=decrease,` +
+          `pad=${tileW}:${tileH}:(ow-iw)/2:(${imgH}-ih)/2:color=0x181818,format=rgb24,` +
+          drawtextFromFile(labelFile, { fontSize: labelH * 0.7, x: '(w-text_w)/2', y: `${imgH}+(${labelH}-text_h)/2` }) +
+          `[t${i}]`,
+      );
+    }
+    let graph = chains.join(';');
+    if (items.length === 1) {
+      graph += ';[t0]null[sheet]';
+    } else {
+      const layout = items.map((_, i) => `${(i % columns) * tileW}_${Math.floor(i / columns) * tileH}`).join('|');
+      graph += `;${items.map((_, i) => `[t${i}]`).join('')}xstack=inputs=${items.length}:layout=${layout}:fill=black[sheet]`;
+    }
+    await runFfmpeg(
+      [...args, '-filter_complex', graph, '-map', '[sheet]', '-frames:v', '1', '-f', 'image2', outputFile(out)],
+      { signal: opts.signal, outputs: [out], what: 'contact sheet' },
+    );
+    await rename(out, outPng);
+  } finally {
+    await rm(out, { force: true });
+    await tmp.dispose();
+  }
+}
+
+function even(n: number): number {
+  return Math.max(2, 2 * Math.round(n / 2));
+}
