@@ -50,7 +50,11 @@ export const CapabilityField = z.object({
   media: MediaKind.optional(),
   /** JSON Schema of the value as the agent passes it (media fields: a media id string or an array of them). */
   schema: JsonSchemaFragment,
-  /** Where the adapter puts the value in the provider request, as a dot path; default: the field name. */
+  /**
+   * Where the adapter puts the value in the provider request, as a dot path; default: the field name.
+   * Conventions: `instances.0.image` / `parameters.seed` (JSON body paths), `query.<name>` (URL query parameter),
+   * `url.<name>` (a segment of the URL path, e.g. ElevenLabs `voice_id`), `form.<name>` (a multipart part).
+   */
   path: z.string().optional(),
   description: z.string().optional(),
   /** Required by the provider. */
@@ -80,11 +84,14 @@ export const Rule = z.discriminatedUnion('kind', [
     set: z.record(z.string(), z.unknown()),
     message: z.string().optional(),
   }),
-  /** If `if` equals `equals`, the field `field` must be one of `allowed` (e.g. 4k only at 8 s). */
+  /**
+   * If `if` equals `equals` (or, without `equals`, whenever `if` is given), the field `field` must be one of
+   * `allowed`; when `field` is not given, its schema default is what gets checked (that is what the provider uses).
+   */
   z.object({
     kind: z.literal('restricts'),
     if: z.string(),
-    equals: z.unknown(),
+    equals: z.unknown().optional(),
     field: z.string(),
     allowed: z.array(z.unknown()).min(1),
     message: z.string().optional(),
@@ -116,6 +123,8 @@ export const Capability = z.object({
   adapter: z.string().min(1),
   /** Replicate community models run by version. */
   version: z.string().optional(),
+  /** Provider region the model must be called in when it differs from the configured one (Vertex: `global`). */
+  location: z.string().optional(),
   title: z.string(),
   description: z.string(),
   media_type: z.enum(['video', 'image', 'voice']),
