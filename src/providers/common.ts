@@ -1,0 +1,180 @@
+import { readFile } from 'node:fs/promises';
+import { redact, type StudioConfig } from '../config.js';
+import { StudioError } from '../errors.js';
+import { DEFAULT_DOWNLOAD_TIMEOUT_MS, DEFAULT_MAX_DOWNLOAD_BYTES, downloadToFile } from './download.js';
+import { type ErrorReply, type HttpIo, ProviderHttp, type RetryPolicy } from './http.js';
+import type { Redactor } from './safe-message.js';
+import type { AdapterContext, MediaInput, ProviderOutput } from './types.js';
+import { type HostLookup, outputHostsFromEnv, UrlGuard } from './url-guard.js';
+
+/** What every real adapter can be given besides the config; all optional, all for tests or tuning. */
+export interface AdapterDeps {
+  /** Used for every call instead of `ctx.fetch` when given. */
+  fetch?: typeof fetch;
+  /** DNS lookup used by the URL guard. */
+  lookup?: HostLookup;
+  /** Overrides every adapter's polling cadence (STUDIO_POLL_INTERVAL_MS). */
+  pollIntervalMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Per-request timeout for API calls (ms). */
+  timeoutMs?: number;
+  /** Allowed output hosts (default: the documented ones plus STUDIO_OUTPUT_HOSTS). */
+  outputHosts?: readonly string[];
+  maxDownloadBytes?: number;
+  downloadTimeoutMs?: number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  random?: () => number;
+  /** Environment for the few settings that are not in StudioConfig (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The fetch + signal an adapter call uses. */
+export function ioOf(ctx: AdapterContext, deps: AdapterDeps): HttpIo {
+  return { fetch: deps.fetch ?? ctx.fetch, signal: ctx.signal };
+}
+
+export function redactorFor(config: StudioConfig): Redactor {
+  return (text) => redact(text, config);
+}
+
+/** A URL guard that trusts exactly the given configured base URLs. */
+export function guardFor(deps: AdapterDeps, trustedBaseUrls: ReadonlyArray<string | undefined>): UrlGuard {
+  return new UrlGuard({
+    trustedBaseUrls,
+    allowedHosts: deps.outputHosts ?? outputHostsFromEnv(deps.env ?? process.env),
+    lookup: deps.lookup,
+  });
+}
+
+export function httpFor(
+  provider: string,
+  authEnv: readonly string[],
+  config: StudioConfig,
+  deps: AdapterDeps,
+  classifyError?: (reply: ErrorReply) => StudioError | undefined,
+): ProviderHttp {
+  return new ProviderHttp({
+    provider,
+    authEnv,
+    redact: redactorFor(config),
+    retry: deps.retry,
+    timeoutMs: deps.timeoutMs,
+    classifyError,
+    sleep: deps.sleep,
+    random: deps.random,
+  });
+}
+
+/** The error for a call made without its credentials (availability() says the same without throwing). */
+export function missingCredentials(provider: string, env: readonly string[]): StudioError {
+  return new StudioError('provider_unavailable', `${provider} is not configured: set ${env.join(' or ')}`, { retryable: false });
+}
+
+/** Strip trailing slashes so `${base}/path` never doubles them. */
+export function trimBase(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+const EXT_MIME: Record<string, string> = {
+  mp4: 'video/mp4',
+  mov: 'video/quicktime',
+  webm: 'video/webm',
+  mkv: 'video/x-matroska',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  mp3: 'audio/mpeg',
+  wav: 'audio/wav',
+  ogg: 'audio/ogg',
+  m4a: 'audio/mp4',
+  flac: 'audio/flac',
+};
+
+const MIME_EXT: Record<string, string> = Object.fromEntries(
+  Object.entries(EXT_MIME)
+    .filter(([ext]) => ext !== 'jpeg')
+    .map(([ext, mime]) => [mime, ext]),
+);
+
+/** Guess a MIME type from a URL's file extension. */
+export function mimeFromUrl(url: string): string | undefined {
+  try {
+    const ext = /\.([a-z0-9]+)$/i.exec(new URL(url).pathname)?.[1]?.toLowerCase();
+    return ext ? EXT_MIME[ext] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A neutral upload file name: the media id plus an extension (local file names never leave the machine). */
+export function uploadName(media: MediaInput): string {
+  const ext = MIME_EXT[media.mime] ?? /\.([a-z0-9]+)$/i.exec(media.path)?.[1] ?? 'bin';
+  return `${media.mediaId.replace(/[^A-Za-z0-9_-]/g, '_')}.${ext}`;
+}
+
+export async function readMedia(media: MediaInput): Promise<Buffer> {
+  try {
+    return await readFile(media.path);
+  } catch {
+    throw new StudioError('not_found', `the file of media '${media.mediaId}' cannot be read`, { retryable: false });
+  }
+}
+
+/** A Blob of a media file, for multipart uploads. */
+export async function mediaBlob(media: MediaInput): Promise<Blob> {
+  return new Blob([await readMedia(media)], { type: media.mime });
+}
+
+export interface OutputDownloader {
+  http: ProviderHttp;
+  guard: UrlGuard;
+  deps: AdapterDeps;
+  /** Headers to send when the URL is on the provider's own API origin (e.g. an auth header). */
+  sameOriginHeaders?: Record<string, string>;
+  apiBaseUrl: string;
+}
+
+/** Download a `url` output through the guard; auth headers only go to the provider's own API origin. */
+export async function downloadUrlOutput(
+  d: OutputDownloader,
+  output: Extract<ProviderOutput, { kind: 'url' }>,
+  destPath: string,
+  ctx: AdapterContext,
+  fallbackMime: string,
+): Promise<{ mime: string }> {
+  let sameOrigin = false;
+  try {
+    sameOrigin = new URL(output.url).origin === new URL(d.apiBaseUrl).origin;
+  } catch {
+    sameOrigin = false;
+  }
+  const got = await downloadToFile(
+    {
+      url: output.url,
+      destPath,
+      headers: sameOrigin ? d.sameOriginHeaders : undefined,
+      maxBytes: d.deps.maxDownloadBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES,
+      timeoutMs: d.deps.downloadTimeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS,
+    },
+    { http: d.http, guard: d.guard, io: ioOf(ctx, d.deps) },
+  );
+  const sniffed = got.mime && got.mime !== 'application/octet-stream' && got.mime !== 'binary/octet-stream' ? got.mime : undefined;
+  return { mime: output.mime ?? sniffed ?? mimeFromUrl(output.url) ?? fallbackMime };
+}
+
+/** Collect http(s) URL strings from a provider output value (a string, an array, or an object of them). */
+export function collectUrls(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') {
+    if (/^https?:\/\//i.test(value)) out.push(value);
+  } else if (Array.isArray(value)) {
+    for (const v of value) collectUrls(v, out);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) collectUrls(v, out);
+  }
+  return out;
+}
+
+/** Words providers use when a refusal is about content safety. */
+export const SAFETY_WORDS = /\b(nsfw|safety|unsafe|sensitive|moderation|moderated|flagged|content policy|inappropriate|prohibited|responsible ai|rai)\b/i;
