@@ -36,6 +36,7 @@ export interface RecordedRequest {
 }
 
 export type Fault =
+  /** Answer with this status; an object body is sent as JSON, a string body as text/html. */
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
   /** Never answer (until the server closes). */
   | { kind: 'hang' }
@@ -193,7 +194,8 @@ export async function startFake(makeRoutes: (server: FakeServer) => Route[], opt
     if (fault) {
       switch (fault.kind) {
         case 'status':
-          send(res, { status: fault.status, headers: fault.headers, json: fault.body ?? { message: `fault ${fault.status}` } });
+          if (typeof fault.body === 'string') send(res, { status: fault.status, headers: { 'content-type': 'text/html', ...fault.headers }, body: fault.body });
+          else send(res, { status: fault.status, headers: fault.headers, json: fault.body ?? { message: `fault ${fault.status}` } });
           return;
         case 'hang':
           return; // the socket stays open until close() destroys it
