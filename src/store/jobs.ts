@@ -25,6 +25,8 @@ export interface JobRequest {
   end_frame_used: string | null;
   reference_images_used: string[];
   warnings: string[];
+  /** Estimated cost at submission (from the capability's pricing), for the budget guard. */
+  cost_usd?: number;
 }
 
 export interface JobResult {

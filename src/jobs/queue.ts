@@ -1,0 +1,340 @@
+import PQueue from 'p-queue';
+import type { CapabilityRegistry } from '../capabilities/registry.js';
+import type { Capability } from '../capabilities/types.js';
+import type { StudioConfig } from '../config.js';
+import { redact } from '../config.js';
+import { StudioError, toSafeError } from '../errors.js';
+import type { AdapterContext, MediaInput, ProviderAdapter, ProviderOutput, ProviderRequest } from '../providers/types.js';
+import type { Job, JobRequest, JobResult } from '../store/jobs.js';
+import { TERMINAL } from '../store/jobs.js';
+import type { Store } from '../store/index.js';
+import type { StudioEvents } from '../studio/events.js';
+import { LEASE_MS, newOwnerId, ownerIsDead } from './lease.js';
+
+/** A downloaded output, sitting in a temp file inside the studio folder, ready to be ingested. */
+export interface DownloadedOutput {
+  tmpPath: string;
+  mime: string;
+}
+
+export interface JobQueueDeps {
+  config: StudioConfig;
+  store: Store;
+  registry: CapabilityRegistry;
+  adapters: Map<string, ProviderAdapter>;
+  events: StudioEvents;
+  /** Library media id → file, checked for kind. */
+  resolveMedia: (mediaId: string, field: string) => MediaInput;
+  /** Turns downloaded files into media rows (and takes); must be idempotent per job. */
+  ingest: (job: Job, cap: Capability, outputs: DownloadedOutput[], providerRequestId: string | null) => Promise<JobResult>;
+  log: (message: string) => void;
+  fetch?: typeof fetch;
+}
+
+/** Consecutive failed polls tolerated before a job fails (each poll already retries transient HTTP errors). */
+const MAX_POLL_FAILURES = 5;
+
+/**
+ * The durable job queue. Every provider call goes through here:
+ *  - the job row is committed before the provider is called, the operation id before polling starts;
+ *  - one p-queue per provider bounds work in flight so a slow provider never blocks another;
+ *  - on start-up, jobs whose owner died are taken over: polled again if they have an operation id, started if they
+ *    never reached the provider, and failed (never re-submitted) if they may have reached it without an id.
+ */
+export class JobQueue {
+  readonly owner = newOwnerId();
+  private readonly queues = new Map<string, PQueue>();
+  private readonly controllers = new Map<string, AbortController>();
+  private readonly leaseTimer: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(private readonly deps: JobQueueDeps) {
+    // Renew leases of everything we run, and pick up jobs orphaned by other processes.
+    this.leaseTimer = setInterval(() => {
+      for (const id of this.controllers.keys()) this.deps.store.jobs.renewLease(id, this.owner, LEASE_MS);
+      this.resumeOrphans();
+    }, LEASE_MS / 3);
+    this.leaseTimer.unref();
+  }
+
+  /** Concurrency per provider: STUDIO_CONCURRENCY_<PROVIDER>, else the largest default among its capability files. */
+  concurrencyFor(provider: string): number {
+    const override = this.deps.config.concurrency[provider];
+    if (override) return override;
+    const caps = this.deps.registry.list({ provider: provider as Capability['provider'] });
+    return Math.max(1, ...caps.map((c) => c.concurrency));
+  }
+
+  private queueFor(provider: string): PQueue {
+    let q = this.queues.get(provider);
+    if (!q) {
+      q = new PQueue({ concurrency: this.concurrencyFor(provider) });
+      this.queues.set(provider, q);
+    }
+    return q;
+  }
+
+  /** Persist a new job and schedule it. Returns at once; use `wait` to follow it. */
+  submit(tool: string, cap: Capability, request: JobRequest): Job {
+    const job = this.deps.store.jobs.create({ tool, provider: cap.provider, model: cap.id, request, owner: this.owner, leaseMs: LEASE_MS });
+    this.deps.events.created(`studio://jobs/${job.job_id}`);
+    this.schedule(job.job_id, cap.provider);
+    return job;
+  }
+
+  private schedule(jobId: string, provider: string): void {
+    const controller = new AbortController();
+    this.controllers.set(jobId, controller);
+    void this.queueFor(provider)
+      .add(() => this.execute(jobId, controller.signal))
+      .catch((err: unknown) => this.deps.log(`job ${jobId} crashed: ${String(err)}`))
+      .finally(() => {
+        this.controllers.delete(jobId);
+        this.deps.events.emit('jobFinished', jobId);
+        this.deps.events.changed(`studio://jobs/${jobId}`);
+      });
+  }
+
+  /** Take over jobs left unfinished by a process that died (including an earlier run of this one). */
+  resumeOrphans(): number {
+    if (this.closed) return 0;
+    const now = Date.now();
+    const all = this.deps.store.jobs.list({ limit: 10_000 }).filter((j) => !TERMINAL.has(j.status) && !this.controllers.has(j.job_id));
+    let resumed = 0;
+    for (const job of all) {
+      const expired = job.lease_until === null || job.lease_until < now || ownerIsDead(job.owner);
+      if (!expired) continue;
+      // Force-expire a dead owner's lease so the atomic claim below succeeds.
+      if (ownerIsDead(job.owner)) this.deps.store.db.prepare(`UPDATE jobs SET lease_until = 0 WHERE id = ? AND owner IS ?`).run(job.job_id, job.owner);
+      if (!this.deps.store.jobs.claim(job.job_id, this.owner, LEASE_MS, now)) continue;
+      this.deps.log(`resuming job ${job.job_id} (${job.model}, ${job.status})`);
+      this.schedule(job.job_id, job.provider);
+      resumed++;
+    }
+    return resumed;
+  }
+
+  private buildRequest(job: Job, cap: Capability): ProviderRequest {
+    const fields: Record<string, unknown> = { ...job.request.fields };
+    for (const name of job.request.media_fields) {
+      const v = fields[name];
+      if (Array.isArray(v)) fields[name] = v.map((id) => this.deps.resolveMedia(String(id), name));
+      else if (typeof v === 'string') fields[name] = this.deps.resolveMedia(v, name);
+    }
+    return { jobId: job.job_id, capability: cap, fields };
+  }
+
+  private async execute(jobId: string, signal: AbortSignal): Promise<void> {
+    const { store, registry, adapters } = this.deps;
+    const job = store.jobs.get(jobId);
+    if (!job || TERMINAL.has(job.status)) return;
+    if (job.cancel_requested) {
+      store.jobs.fail(jobId, { code: 'canceled', message: 'canceled before it started' }, 'canceled');
+      return;
+    }
+    let workDir: string | undefined;
+    try {
+      const cap = registry.require(job.model);
+      const adapter = adapters.get(cap.provider);
+      if (!adapter) throw new StudioError('provider_unavailable', `no adapter for provider '${cap.provider}'`, { model: cap.id });
+      const req = this.buildRequest(job, cap);
+      workDir = await store.blobs.tempDir(jobId);
+      const ctx: AdapterContext = {
+        signal,
+        fetch: this.deps.fetch ?? globalThis.fetch,
+        workDir,
+        log: (m) => this.deps.log(redact(`[${jobId}] ${m}`, this.deps.config)),
+        onProgress: (p, message) => this.progress(jobId, p, message),
+      };
+      let outputs: ProviderOutput[] | undefined;
+      let operationId = job.operation_id;
+      if (!operationId) {
+        if (job.status !== 'queued' && cap.provider !== 'local') {
+          // It may have reached the provider without us learning its id: never submit paid work twice.
+          throw new StudioError('provider_error', 'the server stopped while this job was being submitted; it was not re-submitted to avoid paying twice. Run the call again if no result appears at the provider.', { model: cap.id });
+        }
+        store.jobs.setStatus(jobId, 'submitting', { message: 'submitting to the provider' });
+        const started = await adapter.start(req, ctx);
+        if (started.kind === 'operation') {
+          operationId = started.operationId;
+          store.jobs.setStatus(jobId, 'running', { operation_id: operationId, message: 'running at the provider' });
+        } else {
+          outputs = started.outputs;
+          if (started.operationId) operationId = started.operationId;
+          store.jobs.setStatus(jobId, 'downloading', { ...(operationId ? { operation_id: operationId } : {}), message: 'saving the result' });
+        }
+      }
+      if (!outputs) outputs = await this.pollUntilDone(jobId, adapter, operationId as string, req, ctx);
+      store.jobs.setStatus(jobId, 'downloading', { message: 'saving the result' });
+      const downloaded: DownloadedOutput[] = [];
+      try {
+        for (const out of outputs) {
+          const tmpPath = store.blobs.tempPath(extensionFor(out, cap));
+          const { mime } = await adapter.download(out, tmpPath, ctx);
+          downloaded.push({ tmpPath, mime });
+        }
+        const fresh = store.jobs.get(jobId) as Job;
+        const result = await this.deps.ingest(fresh, cap, downloaded, operationId);
+        store.jobs.succeed(jobId, result);
+      } finally {
+        for (const d of downloaded) await store.blobs.remove(d.tmpPath);
+      }
+    } catch (err) {
+      if (this.closed) {
+        // Shutting down: leave the row as it is so the next process resumes it.
+        this.deps.log(`job ${jobId} left for resumption at shutdown`);
+        return;
+      }
+      const safe = toSafeError(err);
+      if (!(err instanceof StudioError)) this.deps.log(redact(`job ${jobId} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`, this.deps.config));
+      const canceled = signal.aborted || safe.code === 'canceled';
+      store.jobs.fail(
+        jobId,
+        { code: canceled ? 'canceled' : safe.code, message: redact(canceled ? 'canceled' : safe.message, this.deps.config), ...(safe.details.field ? { field: safe.details.field } : {}), model: job.model },
+        canceled ? 'canceled' : 'failed',
+      );
+    } finally {
+      if (workDir) await store.blobs.remove(workDir);
+    }
+  }
+
+  private async pollUntilDone(jobId: string, adapter: ProviderAdapter, operationId: string, req: ProviderRequest, ctx: AdapterContext): Promise<ProviderOutput[]> {
+    const override = Number(process.env.STUDIO_POLL_INTERVAL_MS);
+    const interval = Number.isFinite(override) && override > 0 ? override : adapter.pollIntervalMs(req);
+    const timeoutMs = (Number(process.env.STUDIO_JOB_TIMEOUT_SECONDS) || 3600) * 1000;
+    const deadline = Date.now() + timeoutMs;
+    let failures = 0;
+    for (;;) {
+      if (ctx.signal.aborted) throw new StudioError('canceled', 'canceled');
+      if (this.deps.store.jobs.get(jobId)?.cancel_requested) {
+        await adapter.cancel(operationId, req, ctx).catch(() => undefined);
+        throw new StudioError('canceled', 'canceled');
+      }
+      if (Date.now() > deadline) {
+        await adapter.cancel(operationId, req, ctx).catch(() => undefined);
+        throw new StudioError('timeout', `the provider did not finish within ${Math.round(timeoutMs / 1000)} s; the job was canceled at the provider`, { model: req.capability.id });
+      }
+      try {
+        const r = await adapter.poll(operationId, req, ctx);
+        failures = 0;
+        if (r.state === 'succeeded') return r.outputs;
+        if (r.state === 'failed') throw r.error;
+        if (r.progress !== undefined) this.progress(jobId, r.progress, r.message);
+      } catch (err) {
+        if (err instanceof StudioError && err.details.retryable && ++failures < MAX_POLL_FAILURES) {
+          this.deps.log(`[${jobId}] poll failed (${err.code}), will retry`);
+        } else {
+          throw err;
+        }
+      }
+      await sleep(interval, ctx.signal);
+    }
+  }
+
+  private progress(jobId: string, progress: number, message?: string): void {
+    const p = Math.max(0, Math.min(1, progress));
+    this.deps.store.jobs.setProgress(jobId, p, message);
+    this.deps.events.emit('jobProgress', jobId, p, message);
+  }
+
+  /**
+   * Wait until the job ends or `timeoutMs` passes; returns the job as it stands. Works for jobs run by another
+   * process too (it re-reads the row).
+   */
+  async wait(jobId: string, opts: { timeoutMs: number; signal?: AbortSignal; onProgress?: (p: number, m?: string) => void }): Promise<Job> {
+    const deadline = Date.now() + opts.timeoutMs;
+    const onProgress = (id: string, p: number, m: string | undefined): void => {
+      if (id === jobId) opts.onProgress?.(p, m);
+    };
+    this.deps.events.on('jobProgress', onProgress);
+    try {
+      for (;;) {
+        const job = this.deps.store.jobs.get(jobId);
+        if (!job) throw new StudioError('not_found', `job '${jobId}' does not exist`, { field: 'job_id' });
+        if (TERMINAL.has(job.status) || Date.now() >= deadline || opts.signal?.aborted) return job;
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(done, Math.min(1000, Math.max(10, deadline - Date.now())));
+          const onFinish = (id: string): void => {
+            if (id === jobId) done();
+          };
+          function done(): void {
+            clearTimeout(t);
+            events.off('jobFinished', onFinish);
+            resolve();
+          }
+          const events = this.deps.events;
+          events.on('jobFinished', onFinish);
+        });
+      }
+    } finally {
+      this.deps.events.off('jobProgress', onProgress);
+    }
+  }
+
+  /** Cancel a job: locally at once, at the provider where it can; a job of another process is flagged for its owner. */
+  async cancel(jobId: string): Promise<Job> {
+    const job = this.deps.store.jobs.get(jobId);
+    if (!job) throw new StudioError('not_found', `job '${jobId}' does not exist`, { field: 'job_id' });
+    if (TERMINAL.has(job.status)) return job;
+    this.deps.store.jobs.requestCancel(jobId);
+    const controller = this.controllers.get(jobId);
+    if (controller) {
+      if (job.operation_id) {
+        const cap = this.deps.registry.get(job.model);
+        const adapter = cap ? this.deps.adapters.get(cap.provider) : undefined;
+        if (cap && adapter) {
+          const ctx: AdapterContext = { signal: new AbortController().signal, fetch: this.deps.fetch ?? globalThis.fetch, workDir: this.deps.store.blobs.home, log: this.deps.log };
+          await adapter.cancel(job.operation_id, this.buildRequest(job, cap), ctx).catch(() => undefined);
+        }
+      }
+      controller.abort();
+      await this.wait(jobId, { timeoutMs: 10_000 });
+    } else if (job.status === 'queued') {
+      this.deps.store.jobs.fail(jobId, { code: 'canceled', message: 'canceled before it started' }, 'canceled');
+    }
+    this.deps.events.changed(`studio://jobs/${jobId}`);
+    return this.deps.store.jobs.get(jobId) as Job;
+  }
+
+  /** Stop taking work; jobs in flight keep their rows and are resumed by the next process. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.leaseTimer);
+    for (const c of this.controllers.values()) c.abort();
+    await Promise.all([...this.queues.values()].map((q) => q.onIdle()));
+  }
+
+  get inFlight(): number {
+    return this.controllers.size;
+  }
+}
+
+function extensionFor(out: ProviderOutput, cap: Capability): string {
+  const mime = ('mime' in out && out.mime) || cap.output.mime;
+  const map: Record<string, string> = {
+    'video/mp4': '.mp4',
+    'image/png': '.png',
+    'image/jpeg': '.jpg',
+    'image/webp': '.webp',
+    'audio/mpeg': '.mp3',
+    'audio/wav': '.wav',
+    'audio/x-wav': '.wav',
+    'audio/ogg': '.ogg',
+    'audio/opus': '.opus',
+  };
+  return map[mime] ?? '.bin';
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      resolve();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,77 @@
+import { notFound } from '../errors.js';
+import type { Studio } from '../studio/studio.js';
+import { jobView } from '../tools/jobs.js';
+
+export interface ResourceEntry {
+  uri: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType: string;
+}
+
+export interface ResourceTemplateEntry {
+  uriTemplate: string;
+  name: string;
+  title: string;
+  description: string;
+  mimeType: string;
+}
+
+/** The kinds of things the studio exposes as resources; one template each. */
+export const RESOURCE_TEMPLATES: ResourceTemplateEntry[] = [
+  { uriTemplate: 'studio://characters/{character_id}', name: 'character', title: 'Character', description: 'A character: name, reference images, voice, style tokens.', mimeType: 'application/json' },
+  { uriTemplate: 'studio://films/{film_id}', name: 'film', title: 'Film', description: 'A film with its scenes in order and its latest render.', mimeType: 'application/json' },
+  { uriTemplate: 'studio://scenes/{scene_id}', name: 'scene', title: 'Scene', description: "A scene with its shots in order, each shot's current take, all takes and dialogue.", mimeType: 'application/json' },
+  { uriTemplate: 'studio://media/{media_id}', name: 'media', title: 'Media metadata', description: 'The metadata record of a media item (the same JSON as its sidecar file).', mimeType: 'application/json' },
+  { uriTemplate: 'studio://models/{provider}/{model}', name: 'model', title: 'Model capability', description: 'A model\'s capability: fields, roles, rules, limits, price, availability. {model} may contain slashes (replicate/owner/name).', mimeType: 'application/json' },
+  { uriTemplate: 'studio://jobs/{job_id}', name: 'job', title: 'Job', description: 'A generation job: status, progress, result or error.', mimeType: 'application/json' },
+];
+
+const json = 'application/json';
+
+/** Concrete resources worth listing (everything else is reachable through the templates). */
+export function listResources(studio: Studio): ResourceEntry[] {
+  const out: ResourceEntry[] = [{ uri: 'studio://characters', name: 'characters', title: 'All characters', mimeType: json }];
+  for (const c of studio.store.characters.list()) out.push({ uri: `studio://characters/${c.character_id}`, name: `character ${c.name}`, mimeType: json });
+  for (const f of studio.store.films.list()) out.push({ uri: `studio://films/${f.film_id}`, name: `film ${f.title}`, mimeType: json });
+  for (const s of studio.store.scenes.list()) out.push({ uri: `studio://scenes/${s.scene_id}`, name: `scene ${s.title}`, mimeType: json });
+  for (const c of studio.registry.list()) out.push({ uri: `studio://models/${c.id}`, name: `model ${c.id}`, description: c.title, mimeType: json });
+  return out;
+}
+
+/** Read a `studio://` resource as JSON. */
+export function readResource(studio: Studio, uri: string): unknown {
+  const m = /^studio:\/\/([a-z]+)(?:\/(.+))?$/.exec(uri);
+  if (!m) throw notFound('resource', uri, 'uri');
+  const [, kind, rest] = m;
+  const id = rest ? decodeURIComponent(rest) : undefined;
+  switch (kind) {
+    case 'characters':
+      return id ? studio.project.character(id, 'uri') : { characters: studio.store.characters.list() };
+    case 'films':
+      if (!id) return { films: studio.store.films.list() };
+      return studio.project.filmView(id);
+    case 'scenes':
+      if (!id) return { scenes: studio.store.scenes.list() };
+      return studio.project.sceneView(id);
+    case 'media': {
+      if (!id) throw notFound('resource', uri, 'uri');
+      return studio.library.get(id, 'uri');
+    }
+    case 'models': {
+      if (!id) return { models: studio.models.list() };
+      const cap = studio.registry.get(id);
+      if (!cap) throw notFound('model', id, 'uri');
+      return { ...cap, availability: studio.models.availability(cap) };
+    }
+    case 'jobs': {
+      if (!id) return { jobs: studio.store.jobs.list({ limit: 50 }).map(jobView) };
+      const job = studio.store.jobs.get(id);
+      if (!job) throw notFound('job', id, 'uri');
+      return jobView(job);
+    }
+    default:
+      throw notFound('resource', uri, 'uri');
+  }
+}

@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  ReadResourceRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+  type CallToolResult,
+} from '@modelcontextprotocol/sdk/types.js';
+import { redact } from './config.js';
+import { StudioError, toSafeError } from './errors.js';
+import { getPrompt, listPrompts } from './prompts/index.js';
+import { RESOURCE_TEMPLATES, listResources, readResource } from './resources/studio-resources.js';
+import type { Studio } from './studio/studio.js';
+import { allTools } from './tools/index.js';
+import type { Session, ToolDef } from './tools/types.js';
+
+export const SERVER_NAME = 'studio-mcp';
+export const SERVER_VERSION = '0.1.0';
+
+const INSTRUCTIONS = `studio-mcp makes films. Typical flow: media_import reference images → character_create → film_create → scene_create → shot_create (prompt, model, character) → video_generate(shot_id) for each shot (use_last_frame=true to continue from the previous shot) → voice_tts(shot_id, text, character_id) → lipsync_video(shot_id) → render_scene → render_film. Generation tools take model '<provider>/<model>'; video_get_capabilities shows and selects a model. Media arguments are media ids. Long jobs return a job_id: follow with job_wait.`;
+
+/**
+ * One MCP server for one client connection (stdio: the process; HTTP: one per session). The studio is shared;
+ * model selections, subscriptions and notifications belong to this connection only.
+ */
+export function createMcpServer(studio: Studio): { server: Server; session: Session; close: () => void } {
+  const tools = new Map<string, ToolDef>(allTools().map((t) => [t.name, t]));
+  const server = new Server(
+    { name: SERVER_NAME, version: SERVER_VERSION },
+    {
+      capabilities: { tools: { listChanged: true }, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: false }, logging: {} },
+      instructions: INSTRUCTIONS,
+    },
+  );
+  let connected = false;
+  server.oninitialized = () => {
+    connected = true;
+  };
+  const session: Session = {
+    id: randomUUID(),
+    selected: new Map(),
+    toolsChanged: () => {
+      if (connected) void server.sendToolListChanged().catch(() => undefined);
+    },
+  };
+
+  const subscriptions = new Set<string>();
+  const onUpdated = (uri: string): void => {
+    if (connected && subscriptions.has(uri)) void server.sendResourceUpdated({ uri }).catch(() => undefined);
+  };
+  const onListChanged = (): void => {
+    if (connected) void server.sendResourceListChanged().catch(() => undefined);
+  };
+  studio.events.on('updated', onUpdated);
+  studio.events.on('listChanged', onListChanged);
+
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({
+    tools: [...tools.values()].map((t) => ({
+      name: t.name,
+      title: t.title,
+      description: t.description,
+      inputSchema: t.inputSchema(studio, session),
+      annotations: t.annotations,
+    })),
+  }));
+
+  server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
+    const tool = tools.get(req.params.name);
+    if (!tool) {
+      return errorResult(new StudioError('invalid_input', `unknown tool '${req.params.name}'; see tools/list`, { field: 'name' }));
+    }
+    const token = req.params._meta?.progressToken;
+    let last = -1;
+    const progress = (p: number, total: number | undefined, message?: string): void => {
+      if (token === undefined) return;
+      const value = Math.round(p * 1000) / 10; // percent with one decimal, strictly increasing only
+      if (value <= last) return;
+      last = value;
+      void extra
+        .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: value, total: total === undefined ? undefined : 100, ...(message ? { message } : {}) } })
+        .catch(() => undefined);
+    };
+    try {
+      const out = await tool.run((req.params.arguments ?? {}) as Record<string, unknown>, { studio, session, signal: extra.signal, progress });
+      const text = redact(JSON.stringify(out.result, null, 2), studio.config);
+      const structured = JSON.parse(text) as Record<string, unknown>;
+      return {
+        content: [{ type: 'text', text }, ...(out.links ?? []).map((l) => ({ type: 'resource_link' as const, ...l }))],
+        structuredContent: structured,
+      };
+    } catch (err) {
+      const safe = toSafeError(err);
+      if (!(err instanceof StudioError)) studio.log(`tool ${tool.name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      return errorResult(new StudioError(safe.code, redact(safe.message, studio.config), safe.details));
+    }
+  });
+
+  server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: listResources(studio) }));
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: RESOURCE_TEMPLATES }));
+  server.setRequestHandler(ReadResourceRequestSchema, async (req) => {
+    try {
+      const body = readResource(studio, req.params.uri);
+      return { contents: [{ uri: req.params.uri, mimeType: 'application/json', text: redact(JSON.stringify(body, null, 2), studio.config) }] };
+    } catch (err) {
+      const safe = toSafeError(err);
+      // Resource errors are protocol errors; the message is the safe one.
+      throw Object.assign(new Error(safe.message), { code: safe.code === 'not_found' ? -32002 : -32602 });
+    }
+  });
+  server.setRequestHandler(SubscribeRequestSchema, async (req) => {
+    subscriptions.add(req.params.uri);
+    return {};
+  });
+  server.setRequestHandler(UnsubscribeRequestSchema, async (req) => {
+    subscriptions.delete(req.params.uri);
+    return {};
+  });
+  server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: listPrompts() }));
+  server.setRequestHandler(GetPromptRequestSchema, async (req) => getPrompt(req.params.name, req.params.arguments ?? {}));
+
+  const close = (): void => {
+    studio.events.off('updated', onUpdated);
+    studio.events.off('listChanged', onListChanged);
+  };
+  server.onclose = close;
+  return { server, session, close };
+}
+
+function errorResult(err: StudioError): CallToolResult {
+  const body = { error: err.toJSON() };
+  return { isError: true, content: [{ type: 'text', text: `${err.code}: ${err.message}` }], structuredContent: body };
+}

@@ -1,0 +1,145 @@
+import { fieldForRole, hasRole } from '../capabilities/fields.js';
+import type { Capability } from '../capabilities/types.js';
+import { invalidInput } from '../errors.js';
+import { contactSheet, extractEvery, extractFrameAt } from '../media/frames.js';
+import type { MediaRecord } from '../store/media.js';
+import type { Shot } from '../store/shots.js';
+import { DEFAULT_MODELS } from './generate.js';
+import type { Studio } from './studio.js';
+
+export interface FrameRequest {
+  media_id?: string;
+  shot_id?: string;
+  scene_id?: string;
+  which?: 'first' | 'last' | 'both';
+  times?: number[];
+  every_seconds?: number;
+  contact_sheet?: boolean;
+}
+
+/**
+ * Continuity between shots: last frames handed on as start frames, frames and storyboards for looking at cuts,
+ * and bridge clips between shots.
+ */
+export class Continuity {
+  constructor(private readonly studio: Studio) {}
+
+  private shotModel(shot: Shot, selected?: string): Capability {
+    return this.studio.registry.require(shot.model ?? selected ?? DEFAULT_MODELS.video_generate, 'model', 'video_generate');
+  }
+
+  /** Video models that take a start frame (for error messages that say what would work). */
+  modelsWith(...roles: ('start_frame' | 'end_frame')[]): string[] {
+    return this.studio.registry
+      .list({ task: 'video_generate' })
+      .filter((c) => roles.every((r) => hasRole(c, r)))
+      .map((c) => c.id);
+  }
+
+  /** Set a shot's start frame to the previous shot's last frame. */
+  useLastFrame(shotId: string, selectedModel?: string): { shot: Shot; start_frame: string; from_shot_id: string; model: string } {
+    const { project, planner, store } = this.studio;
+    const shot = project.shot(shotId);
+    const cap = this.shotModel(shot, selectedModel);
+    if (!hasRole(cap, 'start_frame')) {
+      throw invalidInput(`${cap.id} takes no start frame, so the shot cannot continue from the previous shot's last frame; video models with a start frame: ${this.modelsWith('start_frame').join(', ')}`, {
+        field: 'shot_id',
+        model: cap.id,
+        accepts: this.modelsWith('start_frame').join(', '),
+      });
+    }
+    const lastFrame = planner.previousLastFrame(shot);
+    const prev = store.shots.previous(shot) as Shot;
+    store.shots.setFrames(shotId, { start: lastFrame });
+    this.studio.events.changed(`studio://scenes/${shot.scene_id}`);
+    return { shot: project.shot(shotId), start_frame: lastFrame, from_shot_id: prev.shot_id, model: cap.id };
+  }
+
+  /** Frames of a video (or a shot's current take) as image media, or a scene storyboard. */
+  async frames(req: FrameRequest, signal?: AbortSignal): Promise<{ frames: { media_id: string; label: string }[]; contact_sheet: MediaRecord | null }> {
+    const { library, store, project } = this.studio;
+    const labelled: { media_id: string; label: string }[] = [];
+    if (req.scene_id) {
+      const shots = store.shots.listByScene(project.scene(req.scene_id).scene_id);
+      if (!shots.length) throw invalidInput(`scene '${req.scene_id}' has no shots`, { field: 'scene_id' });
+      for (const [i, shot] of shots.entries()) {
+        const take = shot.current_take_id ? store.shots.getTake(shot.current_take_id) : undefined;
+        if (!take) throw invalidInput(`shot ${i + 1} ('${shot.shot_id}') has no take yet`, { field: 'scene_id' });
+        const m = library.get(take.media_id);
+        if (m.first_frame_id) labelled.push({ media_id: m.first_frame_id, label: `${i + 1} first` });
+        if (m.last_frame_id) labelled.push({ media_id: m.last_frame_id, label: `${i + 1} last` });
+      }
+      const sheet = await this.sheet(labelled, { scene_id: req.scene_id }, signal);
+      return { frames: labelled, contact_sheet: sheet };
+    }
+    let video: MediaRecord;
+    if (req.media_id) video = library.get(req.media_id);
+    else if (req.shot_id) {
+      const shot = project.shot(req.shot_id);
+      const take = shot.current_take_id ? store.shots.getTake(shot.current_take_id) : undefined;
+      if (!take) throw invalidInput(`shot '${req.shot_id}' has no take yet`, { field: 'shot_id' });
+      video = library.get(take.media_id);
+    } else throw invalidInput('give media_id, shot_id or scene_id', { field: 'media_id' });
+    if (video.type !== 'video') throw invalidInput(`'${video.media_id}' is ${video.type}, not a video`, { field: 'media_id' });
+
+    const which = req.which ?? (req.times || req.every_seconds ? undefined : 'both');
+    if (which === 'first' || which === 'both') if (video.first_frame_id) labelled.push({ media_id: video.first_frame_id, label: 'first' });
+    if (which === 'last' || which === 'both') if (video.last_frame_id) labelled.push({ media_id: video.last_frame_id, label: 'last' });
+    const src = library.absPath(video);
+    const duration = video.duration ?? 0;
+    for (const t of req.times ?? []) {
+      if (t < 0 || t > duration) throw invalidInput(`time ${t} s is outside the video (0–${duration.toFixed(3)} s)`, { field: 'times' });
+      const tmp = store.blobs.tempPath('.png');
+      await extractFrameAt(src, t, tmp, signal ? { signal } : {});
+      const m = await library.addFile(tmp, 'image/png', { origin: 'frame', parent_media_id: video.media_id, shot_id: video.shot_id, extra: { frame: 'at', seconds: t } });
+      labelled.push({ media_id: m.media_id, label: `${t.toFixed(2)} s` });
+    }
+    if (req.every_seconds) {
+      if (req.every_seconds <= 0) throw invalidInput('every_seconds must be positive', { field: 'every_seconds' });
+      if (duration / req.every_seconds > 200) throw invalidInput(`every_seconds=${req.every_seconds} would make more than 200 frames`, { field: 'every_seconds' });
+      const dir = await store.blobs.tempDir('frames');
+      try {
+        const files = await extractEvery(src, req.every_seconds, dir, signal ? { signal } : {});
+        for (const [i, f] of files.entries()) {
+          const m = await library.addFile(f, 'image/png', { origin: 'frame', parent_media_id: video.media_id, shot_id: video.shot_id, extra: { frame: 'every', seconds: i * req.every_seconds } });
+          labelled.push({ media_id: m.media_id, label: `${(i * req.every_seconds).toFixed(2)} s` });
+        }
+      } finally {
+        await store.blobs.remove(dir);
+      }
+    }
+    const sheet = req.contact_sheet ? await this.sheet(labelled, { media_id: video.media_id }, signal) : null;
+    return { frames: labelled, contact_sheet: sheet };
+  }
+
+  private async sheet(items: { media_id: string; label: string }[], about: Record<string, string>, signal?: AbortSignal): Promise<MediaRecord | null> {
+    if (!items.length) return null;
+    const { library, store } = this.studio;
+    const tmp = store.blobs.tempPath('.png');
+    await contactSheet(
+      items.map((i) => ({ path: library.absPath(library.get(i.media_id)), label: i.label })),
+      tmp,
+      { columns: Math.min(items.length, 6), ...(signal ? { signal } : {}) },
+    );
+    return library.addFile(tmp, 'image/png', { origin: 'frame', extra: { contact_sheet: true, ...about, labels: items.map((i) => i.label) } });
+  }
+
+  /** Pick the model for a bridge between two shots: one that takes a start and an end frame. */
+  bridgeModel(from: Shot, requested: string | undefined, selected?: string): { cap?: Capability; reason?: string } {
+    const both = this.modelsWith('start_frame', 'end_frame');
+    if (requested) {
+      const cap = this.studio.registry.require(requested, 'model', 'video_generate');
+      if (!fieldForRole(cap, 'end_frame') || !fieldForRole(cap, 'start_frame')) {
+        throw invalidInput(`${cap.id} does not take both a start and an end frame, so it cannot make a bridge; models that do: ${both.join(', ')}`, { field: 'model', model: cap.id, accepts: both.join(', ') });
+      }
+      const a = this.studio.models.availability(cap);
+      return a.available ? { cap } : { reason: `${cap.id} is not available here (${a.reason})` };
+    }
+    const fromCap = this.shotModel(from, selected);
+    const candidates = [fromCap, ...this.studio.registry.list({ task: 'video_generate', provider: fromCap.provider })].filter(
+      (c) => hasRole(c, 'start_frame') && hasRole(c, 'end_frame') && this.studio.models.availability(c).available,
+    );
+    if (candidates[0]) return { cap: candidates[0] };
+    return { reason: `no available ${fromCap.provider} model takes both a start and an end frame (models that do: ${both.join(', ')})` };
+  }
+}

@@ -1,0 +1,232 @@
+import { argFields, hasRole, isGiven } from '../capabilities/fields.js';
+import { inject, type CharacterContext } from '../capabilities/inject.js';
+import { estimateCost } from '../capabilities/pricing.js';
+import type { CapabilityRegistry } from '../capabilities/registry.js';
+import { checkRules, checkSupported } from '../capabilities/rules.js';
+import { parseArgs, toProviderFields } from '../capabilities/tool-schema.js';
+import type { Capability, Task } from '../capabilities/types.js';
+import type { StudioConfig } from '../config.js';
+import { StudioError, invalidInput, notFound } from '../errors.js';
+import type { JobRequest } from '../store/jobs.js';
+import type { Store } from '../store/index.js';
+import type { Shot } from '../store/shots.js';
+import type { MediaLibrary } from './library.js';
+
+/** Arguments that belong to the studio, not to any model: they are never passed to `parseArgs`. */
+export const STUDIO_ARGS = ['model', 'character_id', 'shot_id', 'use_last_frame', 'offset_seconds', 'gain_db', 'wait'] as const;
+
+/** The model each task uses when neither the call, the shot nor the session names one: the offline default. */
+export const DEFAULT_MODELS: Record<Task, string> = {
+  video_generate: 'local/animatic',
+  image_generate: 'local/still',
+  voice_tts: 'local/voice',
+  voice_v2v: 'local/voice-changer',
+  lipsync_image: 'local/lipsync',
+  lipsync_video: 'local/lipsync-video',
+};
+
+export interface GenerateCall {
+  tool: string;
+  task: Task;
+  args: Record<string, unknown>;
+  /** The model this session selected for the task (video_get_capabilities), if any. */
+  selectedModel?: string;
+}
+
+export interface PreparedCall {
+  cap: Capability;
+  request: JobRequest;
+  warnings: string[];
+  costUsd: number | undefined;
+}
+
+function str(v: unknown, field: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || v === '') throw invalidInput(`'${field}' must be a non-empty string`, { field });
+  return v;
+}
+
+/**
+ * Turns a tool call into a job request: picks the model, validates the call against it, injects the character and
+ * continuity, enforces the model's rules and resolves media. Nothing is written; an error here leaves no trace.
+ */
+export class GenerationPlanner {
+  constructor(
+    private readonly config: StudioConfig,
+    private readonly store: Store,
+    private readonly registry: CapabilityRegistry,
+    private readonly library: MediaLibrary,
+    /** Sum of estimated cost of jobs already run (for STUDIO_BUDGET_USD). */
+    private readonly spentUsd: () => number,
+  ) {}
+
+  prepare(call: GenerateCall): PreparedCall {
+    const { args, task } = call;
+    const shotId = str(args.shot_id, 'shot_id');
+    const shot = shotId ? this.requireShot(shotId) : undefined;
+    const modelId =
+      str(args.model, 'model') ?? (task === 'video_generate' ? shot?.model ?? undefined : undefined) ?? call.selectedModel ?? DEFAULT_MODELS[task];
+    const cap = this.registry.require(modelId, 'model', task);
+
+    const characterId = str(args.character_id, 'character_id') ?? shot?.character_id ?? undefined;
+    const character = characterId ? this.store.characters.get(characterId) : undefined;
+    if (characterId && !character) throw notFound('character', characterId, 'character_id');
+
+    // Model arguments: what the caller gave, over the shot's stored defaults.
+    const given: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(args)) if (!(STUDIO_ARGS as readonly string[]).includes(k) && v !== undefined) given[k] = v;
+    const unsupported = checkSupported(cap, Object.keys(given), this.registry);
+    if (unsupported.length) throw combine(unsupported);
+    const fromShot = shot && task === 'video_generate' ? this.shotDefaults(cap, shot) : {};
+    const explicit = parseArgs(cap, { ...fromShot, ...given });
+
+    const warnings: string[] = [];
+    let lastFrame: string | undefined;
+    const useLastFrame = args.use_last_frame === true;
+    if (args.use_last_frame !== undefined && typeof args.use_last_frame !== 'boolean') {
+      throw invalidInput(`'use_last_frame' must be true or false`, { field: 'use_last_frame' });
+    }
+    if (useLastFrame) {
+      if (!shot) throw invalidInput(`'use_last_frame' needs 'shot_id': the previous shot is found from the shot's place in its scene`, { field: 'use_last_frame' });
+      lastFrame = this.previousLastFrame(shot);
+    } else if (task === 'video_generate' && shot?.start_frame_media_id && !isGiven(explicit.start_frame)) {
+      // The shot was linked to its predecessor earlier (use_last_frame tool): honour it where the model can.
+      if (hasRole(cap, 'start_frame')) lastFrame = shot.start_frame_media_id;
+      else warnings.push(`the shot's start frame was not used: ${cap.id} takes no start frame`);
+    }
+
+    const charCtx: CharacterContext | undefined = character
+      ? { name: character.name, reference_images: character.reference_images, voice_id: character.voice_id, style_tokens: character.style_tokens }
+      : undefined;
+    const injected = inject(cap, explicit, { ...(charCtx ? { character: charCtx } : {}), ...(lastFrame ? { lastFrame } : {}) }, this.registry);
+    warnings.push(...injected.warnings);
+
+    // Lip-sync on a shot: the shot's current take is the video, its latest dialogue line the audio.
+    if (shot && (task === 'lipsync_video' || task === 'lipsync_image')) this.fillFromShot(cap, shot, injected.values, warnings);
+
+    const checked = checkRules(cap, injected.values);
+    if (checked.errors.length) throw combine(checked.errors);
+    warnings.push(...checked.forced);
+    const values = checked.values;
+
+    // Media must exist and be of the kind the field takes.
+    const mediaFields: string[] = [];
+    const fieldsByArg = argFields(cap);
+    for (const [arg, v] of Object.entries(values)) {
+      const f = fieldsByArg.get(arg);
+      if (!f?.field.media || !isGiven(v)) continue;
+      mediaFields.push(f.name);
+      const ids = Array.isArray(v) ? v : [v];
+      ids.forEach((id, i) => this.library.resolveInput(String(id), Array.isArray(v) ? `${arg}[${i}]` : arg, f.field.media, cap.id));
+    }
+
+    const costUsd = estimateCost(cap, values)?.usd;
+    if (this.config.budgetUsd !== undefined && costUsd !== undefined && costUsd > 0) {
+      const spent = this.spentUsd();
+      if (spent + costUsd > this.config.budgetUsd) {
+        throw new StudioError(
+          'budget_exceeded',
+          `${cap.id}: this call is estimated at $${costUsd.toFixed(2)}; with $${spent.toFixed(2)} already spent it would exceed STUDIO_BUDGET_USD=$${this.config.budgetUsd.toFixed(2)}`,
+          { model: cap.id },
+        );
+      }
+    }
+
+    const startArg = values.start_frame;
+    const endArg = values.end_frame;
+    const refs = values.reference_images;
+    const parentMedia = task === 'lipsync_video' && typeof values.video === 'string' ? values.video : null;
+    const request: JobRequest = {
+      model: cap.id,
+      fields: toProviderFields(cap, values),
+      media_fields: mediaFields,
+      input_params: values,
+      character_id: character?.character_id ?? null,
+      shot_id: shot?.shot_id ?? null,
+      parent_media_id: parentMedia,
+      take_kind: shot ? (task === 'video_generate' ? 'generated' : task.startsWith('lipsync') ? 'lipsync' : null) : null,
+      attach_audio:
+        shot && (task === 'voice_tts' || task === 'voice_v2v')
+          ? {
+              shot_id: shot.shot_id,
+              offset_seconds: numberArg(args.offset_seconds, 'offset_seconds', 0),
+              gain_db: numberArg(args.gain_db, 'gain_db', 0),
+              text: typeof values.text === 'string' ? values.text : null,
+            }
+          : null,
+      start_frame_used: typeof startArg === 'string' ? startArg : null,
+      end_frame_used: typeof endArg === 'string' ? endArg : null,
+      reference_images_used: Array.isArray(refs) ? refs.map(String) : [],
+      warnings,
+      ...(costUsd !== undefined ? { cost_usd: costUsd } : {}),
+    };
+    return { cap, request, warnings, costUsd };
+  }
+
+  private requireShot(id: string): Shot {
+    const shot = this.store.shots.get(id);
+    if (!shot) throw notFound('shot', id, 'shot_id');
+    return shot;
+  }
+
+  /** A shot's stored prompt, duration and params, limited to what this model takes. */
+  private shotDefaults(cap: Capability, shot: Shot): Record<string, unknown> {
+    const fields = argFields(cap);
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(shot.params)) if (fields.has(k) && !fields.get(k)?.field.hidden) out[k] = v;
+    if (shot.prompt && hasRole(cap, 'prompt')) out.prompt = shot.prompt;
+    if (shot.duration !== null && hasRole(cap, 'duration')) out.duration = shot.duration;
+    return out;
+  }
+
+  /** The last frame of the previous shot's current take. */
+  previousLastFrame(shot: Shot): string {
+    const prev = this.store.shots.previous(shot);
+    if (!prev) throw invalidInput(`shot '${shot.shot_id}' is the first shot of its scene, so it has no previous shot to continue from`, { field: 'use_last_frame' });
+    const media = this.currentTakeMedia(prev);
+    if (!media) throw invalidInput(`the previous shot '${prev.shot_id}' has no take yet; generate it first`, { field: 'use_last_frame' });
+    const m = this.library.get(media);
+    if (!m.last_frame_id) throw invalidInput(`the previous shot's take '${media}' has no last frame`, { field: 'use_last_frame' });
+    return m.last_frame_id;
+  }
+
+  currentTakeMedia(shot: Shot): string | undefined {
+    if (!shot.current_take_id) return undefined;
+    return this.store.shots.getTake(shot.current_take_id)?.media_id;
+  }
+
+  private fillFromShot(cap: Capability, shot: Shot, values: Record<string, unknown>, warnings: string[]): void {
+    if (hasRole(cap, 'video') && !isGiven(values.video)) {
+      const media = this.currentTakeMedia(shot);
+      if (media) values.video = this.sourceVideoOf(media);
+    }
+    if (hasRole(cap, 'audio') && !isGiven(values.audio)) {
+      const lines = this.store.shots.audio(shot.shot_id);
+      const last = lines[lines.length - 1];
+      if (last) {
+        values.audio = last.media_id;
+        if (lines.length > 1) warnings.push(`the shot has ${lines.length} dialogue lines; lip-synced the latest ('${last.media_id}')`);
+      }
+    }
+  }
+
+  /** Lip-sync a take's source video, not an earlier lip-synced version of it (that would stack audio). */
+  private sourceVideoOf(mediaId: string): string {
+    let m = this.library.get(mediaId);
+    while (m.parent_media_id && m.origin === 'generated' && m.extra['lipsync'] === true) m = this.library.get(m.parent_media_id);
+    return m.media_id;
+  }
+}
+
+function numberArg(v: unknown, field: string, dflt: number): number {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw invalidInput(`'${field}' must be a number`, { field });
+  return v;
+}
+
+/** One error that carries every problem found, so the agent can fix them in one go. */
+export function combine(errors: StudioError[]): StudioError {
+  if (errors.length === 1) return errors[0] as StudioError;
+  const first = errors[0] as StudioError;
+  return new StudioError(first.code, errors.map((e) => e.message).join('; '), first.details);
+}

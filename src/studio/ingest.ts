@@ -1,0 +1,73 @@
+import type { Capability } from '../capabilities/types.js';
+import { StudioError } from '../errors.js';
+import type { DownloadedOutput } from '../jobs/queue.js';
+import type { Job, JobResult } from '../store/jobs.js';
+import type { Store } from '../store/index.js';
+import type { StudioEvents } from './events.js';
+import type { MediaLibrary } from './library.js';
+
+const EXPECTED_TYPE: Record<Capability['media_type'], string> = { video: 'video', image: 'image', voice: 'voice' };
+
+/**
+ * Turn a finished job's downloaded files into library items: the media row with its full metadata, frames for
+ * videos, a new take when the job was for a shot, a dialogue line when a voice was made for a shot.
+ * Idempotent per job: a job that crashed after ingesting returns what it already made.
+ */
+export async function ingestJobOutputs(
+  deps: { store: Store; library: MediaLibrary; events: StudioEvents },
+  job: Job,
+  cap: Capability,
+  outputs: DownloadedOutput[],
+  providerRequestId: string | null,
+): Promise<JobResult> {
+  const { store, library, events } = deps;
+  const existing = store.db.prepare(`SELECT id FROM media WHERE job_id = ? AND origin = 'generated' ORDER BY timestamp`).all(job.job_id) as { id: string }[];
+  if (existing.length) return { media_ids: existing.map((r) => r.id) };
+  if (!outputs.length) throw new StudioError('provider_error', `${cap.id} finished without any output`, { model: cap.id });
+
+  const req = job.request;
+  const mediaIds: string[] = [];
+  let takeId: string | null = null;
+  let takeNumber: number | null = null;
+  for (const [i, out] of outputs.entries()) {
+    const wantTake = i === 0 && req.shot_id !== null && req.take_kind !== null;
+    const rec = await library.addFile(
+      out.tmpPath,
+      out.mime,
+      {
+        origin: 'generated',
+        provider: cap.provider,
+        model: cap.id,
+        input_params: req.input_params,
+        character_id: req.character_id,
+        shot_id: req.shot_id,
+        start_frame_used: req.start_frame_used,
+        end_frame_used: req.end_frame_used,
+        reference_images_used: req.reference_images_used,
+        job_id: job.job_id,
+        provider_request_id: providerRequestId,
+        parent_media_id: req.parent_media_id,
+        extra: { output_index: i, lipsync: cap.task.startsWith('lipsync'), warnings: req.warnings },
+      },
+      wantTake && req.shot_id && req.take_kind ? { takeFor: { shotId: req.shot_id, kind: req.take_kind } } : {},
+    );
+    if (rec.type !== EXPECTED_TYPE[cap.media_type]) {
+      throw new StudioError('provider_error', `${cap.id} returned ${rec.type} where ${cap.media_type} was expected`, { model: cap.id });
+    }
+    mediaIds.push(rec.media_id);
+    if (wantTake && req.shot_id) {
+      const shot = store.shots.get(req.shot_id);
+      takeId = shot?.current_take_id ?? null;
+      takeNumber = rec.take_number ?? null;
+      events.changed(`studio://scenes/${shot?.scene_id ?? ''}`);
+    }
+  }
+  let audioId: string | null = null;
+  if (req.attach_audio && mediaIds[0]) {
+    const a = req.attach_audio;
+    audioId = store.shots.addAudio(a.shot_id, mediaIds[0], a.offset_seconds, a.gain_db, a.text).audio_id;
+    const shot = store.shots.get(a.shot_id);
+    if (shot) events.changed(`studio://scenes/${shot.scene_id}`);
+  }
+  return { media_ids: mediaIds, take_id: takeId, take_number: takeNumber, audio_id: audioId };
+}

@@ -1,0 +1,232 @@
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { MediaKind } from '../capabilities/types.js';
+import { StudioError, invalidInput, notFound } from '../errors.js';
+import { extractFirstFrame, extractLastFrame } from '../media/frames.js';
+import { probe, type ProbeResult } from '../media/probe.js';
+import type { MediaInput } from '../providers/types.js';
+import { sha256File } from '../store/blobs.js';
+import { newId, nowIso } from '../store/ids.js';
+import type { Store } from '../store/index.js';
+import type { MediaOrigin, MediaRecord, MediaType } from '../store/media.js';
+import type { StudioEvents } from './events.js';
+
+/** Fields of a media record that describe where it came from (everything but what the file itself tells). */
+export type Provenance = Partial<
+  Pick<
+    MediaRecord,
+    | 'provider'
+    | 'model'
+    | 'input_params'
+    | 'character_id'
+    | 'shot_id'
+    | 'start_frame_used'
+    | 'end_frame_used'
+    | 'reference_images_used'
+    | 'job_id'
+    | 'provider_request_id'
+    | 'parent_media_id'
+    | 'extra'
+  >
+> & { origin: MediaOrigin };
+
+const EXT_BY_MIME: Record<string, string> = {
+  'video/mp4': '.mp4',
+  'video/quicktime': '.mov',
+  'video/webm': '.webm',
+  'image/png': '.png',
+  'image/jpeg': '.jpg',
+  'image/webp': '.webp',
+  'audio/mpeg': '.mp3',
+  'audio/wav': '.wav',
+  'audio/x-wav': '.wav',
+  'audio/ogg': '.ogg',
+  'audio/flac': '.flac',
+  'audio/mp4': '.m4a',
+  'audio/aac': '.aac',
+};
+
+const MIME_BY_EXT: Record<string, string> = Object.fromEntries(
+  Object.entries(EXT_BY_MIME).map(([m, e]) => [e, m]),
+);
+MIME_BY_EXT['.jpeg'] = 'image/jpeg';
+MIME_BY_EXT['.m4v'] = 'video/mp4';
+
+const IMAGE_FORMATS = /(^|,)(png_pipe|jpeg_pipe|webp_pipe|image2|bmp_pipe|tiff_pipe|gif)(,|$)/;
+
+/** Decide the studio type of a probed file. */
+export function mediaTypeOf(p: ProbeResult): MediaType {
+  if (IMAGE_FORMATS.test(p.formatName) || (p.hasVideo && p.durationSeconds === 0 && !p.hasAudio)) return 'image';
+  if (p.hasVideo) return 'video';
+  if (p.hasAudio) return 'voice';
+  throw invalidInput('the file has neither video nor audio streams');
+}
+
+export function kindOf(type: MediaType): MediaKind {
+  return type === 'voice' ? 'audio' : type;
+}
+
+function mimeFor(p: ProbeResult, type: MediaType, hint: string | undefined, file: string): string {
+  const ext = path.extname(file).toLowerCase();
+  if (hint && EXT_BY_MIME[hint] && hint.split('/')[0] === (type === 'voice' ? 'audio' : type)) return hint;
+  const byExt = MIME_BY_EXT[ext];
+  if (byExt) return byExt;
+  if (type === 'image') return p.formatName.includes('jpeg') ? 'image/jpeg' : p.formatName.includes('webp') ? 'image/webp' : 'image/png';
+  if (type === 'video') return 'video/mp4';
+  if (p.formatName.includes('wav')) return 'audio/wav';
+  return 'audio/mpeg';
+}
+
+/**
+ * The media library: every file the studio knows, as a row, a file under `media/<type>/` and a JSON sidecar.
+ * Files are committed (atomic rename) before their rows, so a row never points at a missing or partial file.
+ */
+export class MediaLibrary {
+  constructor(
+    private readonly store: Store,
+    private readonly events: StudioEvents,
+  ) {}
+
+  get(id: string, field = 'media_id'): MediaRecord {
+    const m = this.store.media.get(id);
+    if (!m) throw notFound('media', id, field);
+    return m;
+  }
+
+  absPath(m: MediaRecord): string {
+    return this.store.blobs.abs(m.file_path);
+  }
+
+  /** A library item as an adapter input, checking that it is the kind of media the field takes. */
+  resolveInput(id: string, field: string, expected?: MediaKind, model?: string): MediaInput {
+    if (typeof id !== 'string' || id === '') throw invalidInput(`'${field}' must be a media id`, { field });
+    const m = this.get(id, field);
+    const kind = kindOf(m.type);
+    if (expected && kind !== expected) {
+      throw invalidInput(`'${field}' must be ${expected === 'audio' ? 'an audio' : `an ${expected}`} media item, but '${id}' is ${kind}`, {
+        field,
+        ...(model ? { model } : {}),
+        accepts: `${expected} media id`,
+      });
+    }
+    return { mediaId: m.media_id, path: this.absPath(m), mime: m.mime, kind, sha256: m.sha256, bytes: m.bytes };
+  }
+
+  /**
+   * Add a file to the library. `tmpPath` must already be inside the studio folder (it is moved, not copied).
+   * For videos, the first and last frames are extracted and added as image items linked to the video.
+   */
+  async addFile(tmpPath: string, mimeHint: string | undefined, prov: Provenance, opts: { signal?: AbortSignal; takeFor?: { shotId: string; kind: string } } = {}): Promise<MediaRecord> {
+    const staged = await this.stage(tmpPath, mimeHint, prov, opts.signal);
+    const frames: { first: StagedFile; last: StagedFile } | undefined =
+      staged.type === 'video' ? await this.stageFrames(staged, opts.signal) : undefined;
+    const all = [staged, ...(frames ? [frames.first, frames.last] : [])];
+    for (const s of all) await this.store.blobs.commitFile(s.tmp, s.record.file_path);
+    const record = this.store.tx(() => {
+      if (frames) {
+        this.store.media.insert(frames.first.record);
+        this.store.media.insert(frames.last.record);
+        staged.record.first_frame_id = frames.first.record.media_id;
+        staged.record.last_frame_id = frames.last.record.media_id;
+      }
+      if (opts.takeFor) staged.record.take_number = this.store.shots.nextTakeNumber(opts.takeFor.shotId);
+      this.store.media.insert(staged.record);
+      if (opts.takeFor) this.store.shots.addTake(opts.takeFor.shotId, staged.record.media_id, opts.takeFor.kind);
+      return staged.record;
+    });
+    for (const s of all) await this.writeSidecar(s.record);
+    this.events.created(`studio://media/${record.media_id}`);
+    return record;
+  }
+
+  /** Copy an outside file into the library (the path was already checked by the path policy). */
+  async importFile(absPath: string, prov: Provenance): Promise<MediaRecord> {
+    const tmp = this.store.blobs.tempPath(path.extname(absPath).toLowerCase());
+    await fsp.copyFile(absPath, tmp);
+    try {
+      return await this.addFile(tmp, undefined, prov);
+    } finally {
+      await this.store.blobs.remove(tmp);
+    }
+  }
+
+  async writeSidecar(m: MediaRecord): Promise<void> {
+    await this.store.blobs.writeAtomic(m.file_path.replace(/\.[^./]+$/, '') + '.json', JSON.stringify(m, null, 2) + '\n');
+  }
+
+  private async stage(tmpPath: string, mimeHint: string | undefined, prov: Provenance, signal?: AbortSignal): Promise<StagedFile> {
+    let info: ProbeResult;
+    try {
+      info = await probe(tmpPath, signal ? { signal } : {});
+    } catch (err) {
+      if (err instanceof StudioError) throw err;
+      throw invalidInput('the file is not a readable media file');
+    }
+    const type = mediaTypeOf(info);
+    if ((type === 'video' || type === 'voice') && !(info.durationSeconds > 0)) {
+      throw invalidInput(`the ${type === 'voice' ? 'audio' : 'video'} file has zero length`);
+    }
+    const mime = mimeFor(info, type, mimeHint, tmpPath);
+    const id = newId('med');
+    const ext = EXT_BY_MIME[mime] ?? (path.extname(tmpPath) || '.bin');
+    const { sha256, bytes } = await sha256File(tmpPath);
+    const record: MediaRecord = {
+      media_id: id,
+      type,
+      origin: prov.origin,
+      provider: prov.provider ?? null,
+      model: prov.model ?? null,
+      input_params: prov.input_params ?? {},
+      character_id: prov.character_id ?? null,
+      shot_id: prov.shot_id ?? null,
+      take_number: null,
+      start_frame_used: prov.start_frame_used ?? null,
+      end_frame_used: prov.end_frame_used ?? null,
+      reference_images_used: prov.reference_images_used ?? [],
+      file_path: path.posix.join('media', type, id + ext),
+      mime,
+      bytes,
+      sha256,
+      duration: type === 'image' ? null : info.durationSeconds,
+      width: info.width,
+      height: info.height,
+      fps: type === 'video' ? info.fps : null,
+      has_audio: type === 'image' ? null : info.hasAudio,
+      job_id: prov.job_id ?? null,
+      provider_request_id: prov.provider_request_id ?? null,
+      parent_media_id: prov.parent_media_id ?? null,
+      first_frame_id: null,
+      last_frame_id: null,
+      extra: prov.extra ?? {},
+      timestamp: nowIso(),
+    };
+    return { tmp: tmpPath, record, type };
+  }
+
+  private async stageFrames(video: StagedFile, signal?: AbortSignal): Promise<{ first: StagedFile; last: StagedFile }> {
+    const firstTmp = this.store.blobs.tempPath('.png');
+    const lastTmp = this.store.blobs.tempPath('.png');
+    await extractFirstFrame(video.tmp, firstTmp, signal ? { signal } : {});
+    await extractLastFrame(video.tmp, lastTmp, signal ? { signal } : {});
+    const frameProv = (which: 'first' | 'last'): Provenance => ({
+      origin: 'frame',
+      provider: video.record.provider,
+      model: video.record.model,
+      character_id: video.record.character_id,
+      shot_id: video.record.shot_id,
+      job_id: video.record.job_id,
+      parent_media_id: video.record.media_id,
+      extra: { frame: which },
+    });
+    return {
+      first: await this.stage(firstTmp, 'image/png', frameProv('first'), signal),
+      last: await this.stage(lastTmp, 'image/png', frameProv('last'), signal),
+    };
+  }
+}
+
+interface StagedFile {
+  tmp: string;
+  record: MediaRecord;
+  type: MediaType;
+}

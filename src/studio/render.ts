@@ -1,0 +1,236 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import PQueue from 'p-queue';
+import { StudioError, invalidInput } from '../errors.js';
+import { probe, type ProbeResult } from '../media/probe.js';
+import { concatStreamCopy, renderScene, type SceneSpec as SceneRenderSpec } from '../media/render.js';
+import type { RenderSettings } from '../store/films.js';
+import type { MediaRecord } from '../store/media.js';
+import type { RenderRecord } from '../store/renders.js';
+import type { Shot, Take } from '../store/shots.js';
+import type { Studio } from './studio.js';
+
+/** Bump when the render pipeline changes output for the same inputs, so old renders are not reused. */
+const RENDER_VERSION = 1;
+
+export interface ResolvedSettings {
+  width: number;
+  height: number;
+  fps: number;
+  sample_rate: number;
+  loudnorm: boolean;
+}
+
+export interface SceneRenderResult {
+  scene_id: string;
+  media_id: string;
+  render_id: string;
+  reused: boolean;
+  mode: string;
+  duration: number | null;
+  file_path: string;
+  settings: ResolvedSettings;
+  shots: { shot_id: string; take_number: number; media_id: string; lipsync: boolean; dialogue_lines: number }[];
+}
+
+export interface FilmRenderResult {
+  film_id: string;
+  media_id: string;
+  render_id: string;
+  reused: boolean;
+  mode: string;
+  duration: number | null;
+  file_path: string;
+  scenes: { scene_id: string; media_id: string; reused: boolean }[];
+}
+
+interface Opts {
+  signal?: AbortSignal;
+  onProgress?: (p: number, message?: string) => void;
+  force?: boolean;
+  loudnorm?: boolean;
+  /** Settings imposed from outside (the film's), taking precedence over the scene's own. */
+  settings?: RenderSettings;
+}
+
+/**
+ * Scene and film renders from project state. A render's identity is the hash of everything that goes into it
+ * (each take's file hash, dialogue files and offsets, transitions, settings); an unchanged scene is reused, not
+ * rendered again, which is what makes film renders incremental.
+ */
+export class RenderService {
+  /** ffmpeg is CPU-bound: one render at a time per process keeps progress meaningful and memory flat. */
+  private readonly ffmpegQueue = new PQueue({ concurrency: 1 });
+
+  constructor(private readonly studio: Studio) {}
+
+  /** The take a render uses for a shot: the current take, or a lip-synced version of it when one exists. */
+  takeForRender(shot: Shot): { take: Take; media: MediaRecord; lipsync: boolean } {
+    const { store } = this.studio;
+    const takes = store.shots.takes(shot.shot_id);
+    const current = takes.find((t) => t.take_id === shot.current_take_id);
+    if (!current) {
+      throw invalidInput(`shot '${shot.shot_id}' (position ${shot.position + 1}${shot.title ? `, "${shot.title}"` : ''}) has no take; generate it first (video_generate with shot_id)`, {
+        field: 'shot_id',
+      });
+    }
+    const synced = takes.filter((t) => t.kind === 'lipsync' && store.media.get(t.media_id)?.parent_media_id === current.media_id).pop();
+    const take = synced ?? current;
+    const media = store.media.get(take.media_id);
+    if (!media) throw new StudioError('internal', `take ${take.take_number} of shot '${shot.shot_id}' points at missing media`);
+    if (!fs.existsSync(this.studio.library.absPath(media))) {
+      throw invalidInput(`the file of take ${take.take_number} of shot '${shot.shot_id}' is missing from the studio folder`, { field: 'shot_id' });
+    }
+    return { take, media, lipsync: take.kind === 'lipsync' };
+  }
+
+  resolveSettings(sceneSettings: RenderSettings, outer: RenderSettings | undefined, first: MediaRecord | undefined, loudnorm: boolean | undefined): ResolvedSettings {
+    const s = { ...sceneSettings, ...(outer ?? {}) };
+    const even = (n: number): number => Math.max(2, Math.round(n / 2) * 2);
+    return {
+      width: even(s.width ?? first?.width ?? 1280),
+      height: even(s.height ?? first?.height ?? 720),
+      fps: s.fps ?? (first?.fps ? Math.round(first.fps * 1000) / 1000 : 24),
+      sample_rate: s.sample_rate ?? 48000,
+      loudnorm: loudnorm ?? s.loudnorm ?? false,
+    };
+  }
+
+  async renderScene(sceneId: string, opts: Opts = {}): Promise<SceneRenderResult> {
+    const { store, project, library } = this.studio;
+    const scene = project.scene(sceneId);
+    const shots = store.shots.listByScene(sceneId);
+    if (!shots.length) throw invalidInput(`scene '${sceneId}' has no shots; add shots with shot_create and generate them first`, { field: 'scene_id' });
+    const used = shots.map((shot) => ({ shot, ...this.takeForRender(shot) }));
+    const settings = this.resolveSettings(scene.settings, opts.settings, used[0]?.media, opts.loudnorm);
+
+    const specShots: SceneRenderSpec['shots'] = [];
+    const hashInputs: unknown[] = [];
+    for (const [i, u] of used.entries()) {
+      const lipsyncAudio = u.lipsync ? u.media.input_params['audio'] : undefined;
+      // A lip-synced take already carries its line: mixing it again would double the voice.
+      const lines = store.shots.audio(u.shot.shot_id).filter((a) => a.media_id !== lipsyncAudio);
+      const audio = lines.map((a) => {
+        const m = library.get(a.media_id);
+        return { path: library.absPath(m), offsetSeconds: a.offset_seconds, gainDb: a.gain_db, sha256: m.sha256 };
+      });
+      const transition = i === 0 ? { type: 'cut' as const, durationSeconds: 0 } : { type: u.shot.transition.type, durationSeconds: u.shot.transition.type === 'cut' ? 0 : u.shot.transition.duration };
+      specShots.push({ id: u.shot.shot_id, video: library.absPath(u.media), audio: audio.map(({ sha256: _s, ...a }) => a), transition });
+      hashInputs.push({ media: u.media.sha256, transition, audio: audio.map((a) => [a.sha256, a.offsetSeconds, a.gainDb]) });
+    }
+    const inputHash = hashOf({ v: RENDER_VERSION, kind: 'scene', shots: hashInputs, settings });
+    const shotsOut = used.map((u) => ({
+      shot_id: u.shot.shot_id,
+      take_number: u.take.take_number,
+      media_id: u.media.media_id,
+      lipsync: u.lipsync,
+      dialogue_lines: store.shots.audio(u.shot.shot_id).length,
+    }));
+
+    const reuse = opts.force ? undefined : this.reusable('scene', sceneId, inputHash);
+    if (reuse) return { ...this.sceneResult(sceneId, reuse.render, reuse.media, true, settings), shots: shotsOut };
+
+    const spec: SceneRenderSpec = { shots: specShots, width: settings.width, height: settings.height, fps: settings.fps, pixFmt: 'yuv420p', sampleRate: settings.sample_rate, loudnorm: settings.loudnorm };
+    const tmp = store.blobs.tempPath('.mp4');
+    try {
+      const out = await this.ffmpegQueue.add(() =>
+        renderScene(spec, tmp, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: (p: number) => opts.onProgress?.(p, 'rendering scene') } : {}) }),
+      );
+      if (!out) throw new StudioError('internal', 'render did not run');
+      const media = await library.addFile(tmp, 'video/mp4', {
+        origin: 'render',
+        input_params: { scene_id: sceneId, settings, shots: shotsOut },
+        extra: { render: 'scene', scene_id: sceneId, mode: out.mode, input_hash: inputHash },
+      });
+      const render = store.renders.insert({ kind: 'scene', target_id: sceneId, media_id: media.media_id, input_hash: inputHash, inputs: shotsOut, settings, mode: out.mode });
+      this.studio.events.changed(`studio://scenes/${sceneId}`);
+      return { ...this.sceneResult(sceneId, render, media, false, settings), shots: shotsOut };
+    } finally {
+      await store.blobs.remove(tmp);
+    }
+  }
+
+  private reusable(kind: 'scene' | 'film', targetId: string, hash: string): { render: RenderRecord; media: MediaRecord } | undefined {
+    const render = this.studio.store.renders.findByHash(kind, targetId, hash);
+    if (!render) return undefined;
+    const media = this.studio.store.media.get(render.media_id);
+    if (!media || !fs.existsSync(this.studio.library.absPath(media))) return undefined;
+    return { render, media };
+  }
+
+  private sceneResult(sceneId: string, render: RenderRecord, media: MediaRecord, reused: boolean, settings: ResolvedSettings): Omit<SceneRenderResult, 'shots'> {
+    return {
+      scene_id: sceneId,
+      media_id: media.media_id,
+      render_id: render.render_id,
+      reused,
+      mode: reused ? 'reused' : render.mode,
+      duration: media.duration,
+      file_path: this.studio.library.absPath(media),
+      settings,
+    };
+  }
+
+  async renderFilm(filmId: string, opts: Opts = {}): Promise<FilmRenderResult> {
+    const { store, project, library } = this.studio;
+    const film = project.film(filmId);
+    const scenes = store.scenes.list(filmId);
+    if (!scenes.length) throw invalidInput(`film '${filmId}' has no scenes; add scenes with scene_create(film_id=…)`, { field: 'film_id' });
+    // Every scene of a film is rendered to the same format so the film can be joined by stream copy.
+    const firstShot = store.shots.listByScene(scenes[0]?.scene_id ?? '')[0];
+    const firstMedia = firstShot ? this.takeForRender(firstShot).media : undefined;
+    const filmSettings = this.resolveSettings({}, { ...(scenes[0]?.settings ?? {}), ...film.settings }, firstMedia, opts.loudnorm ?? film.settings.loudnorm);
+    const { loudnorm: _l, ...outer } = filmSettings;
+    const results: SceneRenderResult[] = [];
+    for (const [i, scene] of scenes.entries()) {
+      const report = (p: number, m?: string): void => opts.onProgress?.((i + p) / (scenes.length + 0.2), `scene ${i + 1}/${scenes.length}: ${m ?? ''}`);
+      results.push(await this.renderScene(scene.scene_id, { ...opts, settings: outer, loudnorm: filmSettings.loudnorm, onProgress: report }));
+    }
+    const inputHash = hashOf({ v: RENDER_VERSION, kind: 'film', scenes: results.map((r) => r.media_id) });
+    const scenesOut = results.map((r) => ({ scene_id: r.scene_id, media_id: r.media_id, reused: r.reused }));
+    const reuse = opts.force ? undefined : this.reusable('film', filmId, inputHash);
+    if (reuse) return { film_id: filmId, media_id: reuse.media.media_id, render_id: reuse.render.render_id, reused: true, mode: 'reused', duration: reuse.media.duration, file_path: library.absPath(reuse.media), scenes: scenesOut };
+
+    const paths = results.map((r) => r.file_path);
+    const tmp = store.blobs.tempPath('.mp4');
+    try {
+      let mode = 'copy';
+      await this.ffmpegQueue.add(async () => {
+        if (await sameFormat(paths)) {
+          await concatStreamCopy(paths, tmp, opts.signal ? { signal: opts.signal } : {});
+        } else {
+          mode = 'encode';
+          await renderScene(
+            { shots: results.map((r) => ({ id: r.scene_id, video: r.file_path, audio: [], transition: { type: 'cut', durationSeconds: 0 } })), width: filmSettings.width, height: filmSettings.height, fps: filmSettings.fps, pixFmt: 'yuv420p', sampleRate: filmSettings.sample_rate, loudnorm: false },
+            tmp,
+            opts.signal ? { signal: opts.signal } : {},
+          );
+        }
+      });
+      opts.onProgress?.(1, 'film joined');
+      const media = await library.addFile(tmp, 'video/mp4', {
+        origin: 'render',
+        input_params: { film_id: filmId, scenes: scenesOut },
+        extra: { render: 'film', film_id: filmId, mode, input_hash: inputHash },
+      });
+      const render = store.renders.insert({ kind: 'film', target_id: filmId, media_id: media.media_id, input_hash: inputHash, inputs: scenesOut, settings: filmSettings, mode });
+      this.studio.events.changed(`studio://films/${filmId}`);
+      return { film_id: filmId, media_id: media.media_id, render_id: render.render_id, reused: false, mode, duration: media.duration, file_path: library.absPath(media), scenes: scenesOut };
+    } finally {
+      await store.blobs.remove(tmp);
+    }
+  }
+}
+
+function hashOf(v: unknown): string {
+  return createHash('sha256').update(JSON.stringify(v)).digest('hex');
+}
+
+/** Whether files can be joined by stream copy: same codecs, size, rate, pixel format and audio layout. */
+async function sameFormat(paths: string[]): Promise<boolean> {
+  const key = (p: ProbeResult): string =>
+    JSON.stringify([p.videoCodec, p.videoProfile, p.width, p.height, p.fpsRational, p.pixFmt, p.audioCodec, p.sampleRate, p.channels, p.videoStreams, p.audioStreams]);
+  const keys = new Set<string>();
+  for (const p of paths) keys.add(key(await probe(p)));
+  return keys.size === 1;
+}

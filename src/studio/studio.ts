@@ -1,0 +1,105 @@
+import { CapabilityRegistry } from '../capabilities/registry.js';
+import type { StudioConfig } from '../config.js';
+import { loadConfig, redact } from '../config.js';
+import { JobQueue } from '../jobs/queue.js';
+import { createPathPolicy, type PathPolicy } from '../paths.js';
+import { createAdapters } from '../providers/index.js';
+import { createLocalAdapter } from '../providers/local.js';
+import type { ProviderAdapter } from '../providers/types.js';
+import { openStore, type Store } from '../store/index.js';
+import { StudioEvents } from './events.js';
+import { GenerationPlanner } from './generate.js';
+import { ingestJobOutputs } from './ingest.js';
+import { MediaLibrary } from './library.js';
+import { ModelCatalog } from './models.js';
+import { Project } from './project.js';
+import { Continuity } from './continuity.js';
+import { RenderService } from './render.js';
+
+export interface StudioOptions {
+  config?: StudioConfig;
+  /** Replace or add adapters (tests). */
+  adapters?: Map<string, ProviderAdapter>;
+  registry?: CapabilityRegistry;
+  fetch?: typeof fetch;
+  log?: (message: string) => void;
+  /** Resume jobs left by a previous process (default true). */
+  resume?: boolean;
+}
+
+/**
+ * Everything one studio folder needs, built once per process and shared by every MCP session: the store, the
+ * models, the adapters, the job queue and the change feed. Sessions only hold their own selections.
+ */
+export class Studio {
+  readonly config: StudioConfig;
+  readonly store: Store;
+  readonly registry: CapabilityRegistry;
+  readonly adapters: Map<string, ProviderAdapter>;
+  readonly events = new StudioEvents();
+  readonly library: MediaLibrary;
+  readonly queue: JobQueue;
+  readonly planner: GenerationPlanner;
+  readonly paths: PathPolicy;
+  readonly models: ModelCatalog;
+  readonly project: Project;
+  readonly continuity: Continuity;
+  readonly render: RenderService;
+  readonly log: (message: string) => void;
+
+  constructor(opts: StudioOptions = {}) {
+    this.config = opts.config ?? loadConfig();
+    const rawLog = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
+    // Every log line is scrubbed of configured secrets before it leaves the process.
+    this.log = (m) => rawLog(redact(m, this.config));
+    this.store = openStore(this.config.home);
+    this.registry = opts.registry ?? CapabilityRegistry.load();
+    this.adapters = new Map<string, ProviderAdapter>([
+      ['local', createLocalAdapter()],
+      ...createAdapters(this.config, opts.fetch ? { fetch: opts.fetch } : {}),
+      ...(opts.adapters ?? new Map()),
+    ]);
+    this.paths = createPathPolicy(this.config.home, this.config.allowedDirs);
+    this.library = new MediaLibrary(this.store, this.events);
+    this.models = new ModelCatalog(this);
+    this.project = new Project(this);
+    this.continuity = new Continuity(this);
+    this.render = new RenderService(this);
+    this.planner = new GenerationPlanner(this.config, this.store, this.registry, this.library, () => this.spentUsd());
+    this.queue = new JobQueue({
+      config: this.config,
+      store: this.store,
+      registry: this.registry,
+      adapters: this.adapters,
+      events: this.events,
+      resolveMedia: (id, field) => this.library.resolveInput(id, field),
+      ingest: (job, cap, outputs, opId) => ingestJobOutputs(this, job, cap, outputs, opId),
+      log: this.log,
+      ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    });
+    this.models.loadCached();
+    if (opts.resume !== false) this.queue.resumeOrphans();
+  }
+
+  /** Estimated spend so far: the recorded cost estimates of jobs that did not fail before reaching a provider. */
+  spentUsd(): number {
+    const rows = this.store.db
+      .prepare(`SELECT request FROM jobs WHERE status NOT IN ('failed','canceled') OR operation_id IS NOT NULL`)
+      .all() as { request: string }[];
+    let sum = 0;
+    for (const r of rows) {
+      try {
+        const cost = (JSON.parse(r.request) as { cost_usd?: number }).cost_usd;
+        if (typeof cost === 'number') sum += cost;
+      } catch {
+        // A malformed row costs nothing.
+      }
+    }
+    return sum;
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+    this.store.close();
+  }
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import type { ToolDef } from './types.js';
+import { idArg, mediaIdArg, zodTool } from './zod-tool.js';
+
+const link = (id: string, name: string) => ({ uri: `studio://characters/${id}`, name, mimeType: 'application/json' });
+
+const fields = {
+  name: z.string().min(1).max(200).describe('Display name, e.g. "Mara".'),
+  reference_images: z
+    .array(mediaIdArg('an image'))
+    .max(14)
+    .describe('Identity reference images (media ids; import files first with media_import). Injected as reference images on models that take them; never used as start/end frames.'),
+  voice_id: z.string().min(1).nullable().describe('Voice used for voice_tts and as the voice_v2v target (e.g. an ElevenLabs voice id; any string for local/voice).'),
+  style_tokens: z.string().max(1000).nullable().describe('Words appended to every video/image prompt for this character, e.g. "red scarf, 35mm film".'),
+};
+
+export const characterTools: ToolDef[] = [
+  zodTool({
+    name: 'character_create',
+    title: 'Create a character',
+    description:
+      'Create a character: a name, identity reference images, a voice and style tokens. Pass its character_id to generation tools and the studio injects these automatically where the chosen model supports them.',
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    schema: z.object({ name: fields.name, reference_images: fields.reference_images.optional(), voice_id: fields.voice_id.optional(), style_tokens: fields.style_tokens.optional() }),
+    run: async (a, { studio }) => {
+      const c = studio.project.createCharacter(a);
+      return { result: { character: c }, links: [link(c.character_id, c.name)] };
+    },
+  }),
+  zodTool({
+    name: 'character_update',
+    title: 'Update a character',
+    description: 'Change a character. Only the fields given change; reference_images replaces the whole list. Use null to clear voice_id or style_tokens.',
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    schema: z.object({
+      character_id: idArg('character'),
+      name: fields.name.optional(),
+      reference_images: fields.reference_images.optional(),
+      voice_id: fields.voice_id.optional(),
+      style_tokens: fields.style_tokens.optional(),
+    }),
+    run: async ({ character_id, ...patch }, { studio }) => {
+      const c = studio.project.updateCharacter(character_id, patch);
+      return { result: { character: c }, links: [link(c.character_id, c.name)] };
+    },
+  }),
+  zodTool({
+    name: 'character_delete',
+    title: 'Delete a character',
+    description: 'Delete a character. Media made with it is kept; shots that used it keep their takes but lose the link.',
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    schema: z.object({ character_id: idArg('character') }),
+    run: async ({ character_id }, { studio }) => {
+      studio.project.deleteCharacter(character_id);
+      return { result: { deleted: character_id } };
+    },
+  }),
+  zodTool({
+    name: 'character_list',
+    title: 'List characters',
+    description: 'List every character with its reference images, voice and style tokens.',
+    annotations: { readOnlyHint: true, openWorldHint: false },
+    schema: z.object({}),
+    run: async (_a, { studio }) => ({ result: { characters: studio.store.characters.list() } }),
+  }),
+];

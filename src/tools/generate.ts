@@ -1,0 +1,114 @@
+import { toolInputSchema } from '../capabilities/tool-schema.js';
+import type { JsonSchemaFragment, Task } from '../capabilities/types.js';
+import { StudioError, type ErrorCode } from '../errors.js';
+import type { Studio } from '../studio/studio.js';
+import { DEFAULT_MODELS } from '../studio/generate.js';
+import { jobLinks, jobView } from './jobs.js';
+import type { JsonObjectSchema, Session, ToolDef, ToolOutput } from './types.js';
+
+const STUDIO_ARG_SCHEMAS: Record<string, JsonSchemaFragment> = {
+  character_id: { type: 'string', description: "Character to inject: its reference images (where the model takes reference images, or as the face for lip-sync), its voice and its style tokens." },
+  shot_id: { type: 'string', description: 'Shot this is for: the result becomes a new take of the shot (voice: a dialogue line of the shot). The shot supplies defaults (prompt, model, duration).' },
+  use_last_frame: { type: 'boolean', description: "Start from the previous shot's last frame (needs shot_id; only on models with a start frame)." },
+  offset_seconds: { type: 'number', minimum: 0, description: 'With shot_id: where the line starts within the shot, in seconds (default 0).' },
+  wait: { type: 'boolean', default: true, description: 'Wait for the result (up to about 45 s, then the job id is returned; follow it with job_wait). false returns the job id at once.' },
+};
+
+const STUDIO_ARGS_BY_TASK: Record<Task, string[]> = {
+  video_generate: ['shot_id', 'character_id', 'use_last_frame', 'wait'],
+  image_generate: ['character_id', 'wait'],
+  voice_tts: ['character_id', 'shot_id', 'offset_seconds', 'wait'],
+  voice_v2v: ['character_id', 'shot_id', 'offset_seconds', 'wait'],
+  lipsync_image: ['character_id', 'shot_id', 'wait'],
+  lipsync_video: ['shot_id', 'character_id', 'wait'],
+};
+
+/** The schema of a generation tool for the model this session has selected for its task. */
+export function generationSchema(studio: Studio, session: Session, task: Task): JsonObjectSchema {
+  const selected = session.selected.get(task) ?? DEFAULT_MODELS[task];
+  const cap = studio.registry.get(selected);
+  const studioArgs = Object.fromEntries(STUDIO_ARGS_BY_TASK[task].map((a) => [a, STUDIO_ARG_SCHEMAS[a] as JsonSchemaFragment]));
+  const ids = studio.registry.list({ task }).map((c) => c.id);
+  const schema = toolInputSchema(task, cap, studioArgs, ids);
+  // `model` may be omitted (the selected model is used), so nothing about it is required.
+  return schema as unknown as JsonObjectSchema;
+}
+
+/** Run a prepared generation and wait (bounded) for it; shared by every generation tool. */
+export async function runGeneration(studio: Studio, tool: string, task: Task, args: Record<string, unknown>, ctx: { session: Session; signal: AbortSignal; progress: (p: number, t: number | undefined, m?: string) => void }): Promise<ToolOutput> {
+  const prepared = studio.planner.prepare({ tool, task, args, selectedModel: ctx.session.selected.get(task) });
+  const submitted = studio.queue.submit(tool, prepared.cap, prepared.request);
+  const waitMs = args.wait === false ? 0 : studio.config.waitMs;
+  const onAbort = (): void => void studio.queue.cancel(submitted.job_id).catch(() => undefined);
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  let job;
+  try {
+    job = await studio.queue.wait(submitted.job_id, { timeoutMs: waitMs, signal: ctx.signal, onProgress: (p, m) => ctx.progress(p, 1, m) });
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+  const common = { job_id: job.job_id, model: prepared.cap.id, warnings: prepared.warnings, ...(prepared.costUsd !== undefined ? { cost_estimate_usd: prepared.costUsd } : {}) };
+  if (job.status === 'failed' || job.status === 'canceled') {
+    const e = job.error;
+    throw new StudioError((e?.code as ErrorCode) ?? 'internal', `${prepared.cap.id}: ${e?.message ?? 'the job failed'} (job ${job.job_id})`, {
+      model: prepared.cap.id,
+      ...(e?.field ? { field: e.field } : {}),
+    });
+  }
+  if (job.status !== 'succeeded') {
+    return {
+      result: { status: job.status, ...common, progress: job.progress, message: `still running; call job_wait with job_id '${job.job_id}' (or read studio://jobs/${job.job_id}) for the result` },
+      links: jobLinks(studio, job),
+    };
+  }
+  const mediaId = job.result?.media_ids[0];
+  const media = mediaId ? studio.store.media.get(mediaId) : undefined;
+  return {
+    result: {
+      status: 'succeeded',
+      ...common,
+      media_id: mediaId ?? null,
+      media_ids: job.result?.media_ids ?? [],
+      type: media?.type ?? null,
+      duration: media?.duration ?? null,
+      width: media?.width ?? null,
+      height: media?.height ?? null,
+      first_frame_id: media?.first_frame_id ?? null,
+      last_frame_id: media?.last_frame_id ?? null,
+      shot_id: job.request.shot_id,
+      take_number: job.result?.take_number ?? null,
+      audio_id: job.result?.audio_id ?? null,
+      file_path: media ? studio.library.absPath(media) : null,
+      job: jobView(job),
+    },
+    links: jobLinks(studio, job),
+  };
+}
+
+function generationTool(name: string, task: Task, title: string, description: string): ToolDef {
+  return {
+    name,
+    title,
+    description,
+    annotations: { title, readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    inputSchema: (studio, session) => generationSchema(studio, session, task),
+    run: (args, ctx) => runGeneration(ctx.studio, name, task, args, ctx),
+  };
+}
+
+const MODEL_NOTE =
+  ' The fields shown are those of the selected model; call video_get_capabilities with another model id to switch (the call is always checked against the model it names).';
+
+export const generationTools: ToolDef[] = [
+  generationTool(
+    'video_generate',
+    'video_generate',
+    'Generate a video clip',
+    'Generate a video clip from a prompt, optionally with a start frame, an end frame or reference images (as the model allows). With shot_id it becomes a new take of the shot; use_last_frame continues from the previous shot; character_id injects the character. Stores the mp4, its first and last frames and full metadata.' + MODEL_NOTE,
+  ),
+  generationTool('image_generate', 'image_generate', 'Generate an image', "Generate an image (e.g. a character sheet, a start frame, a location). character_id adds the character's reference images as identity references where the model takes them." + MODEL_NOTE),
+  generationTool('voice_tts', 'voice_tts', 'Speak a line (text to speech)', "Turn text into speech with the character's voice (character_id) or a voice_id. With shot_id the line is attached to the shot at offset_seconds and mixed in by render_scene." + MODEL_NOTE),
+  generationTool('voice_v2v', 'voice_v2v', 'Change the voice of a recording', "Re-voice an audio recording with another voice (voice-to-voice): the character's voice or voice_id. With shot_id the result is attached to the shot as dialogue." + MODEL_NOTE),
+  generationTool('lipsync_image', 'lipsync_image', 'Animate a face to speech (image + audio)', "Make a talking video from a face image and an audio clip. character_id uses the character's reference image as the face; with shot_id the result is a new take of the shot and, without audio, the shot's latest dialogue line is used." + MODEL_NOTE),
+  generationTool('lipsync_video', 'lipsync_video', 'Lip-sync a video to speech', "Re-sync the lips of a video to an audio clip. With shot_id and no video, the shot's current take is used (and the shot's latest dialogue line when no audio is given); the result becomes the shot's new current take (render_scene prefers it)." + MODEL_NOTE),
+];

@@ -1,0 +1,14 @@
+import { characterTools } from './characters.js';
+import { continuityTools } from './continuity.js';
+import { generationTools } from './generate.js';
+import { jobTools } from './jobs.js';
+import { mediaTools } from './media.js';
+import { modelTools } from './models.js';
+import { projectTools } from './project.js';
+import { renderTools } from './render.js';
+import type { ToolDef } from './types.js';
+
+/** Every tool the server offers, spec routes first. */
+export function allTools(): ToolDef[] {
+  return [...generationTools, ...modelTools, ...continuityTools, ...renderTools, ...characterTools, ...projectTools, ...mediaTools, ...jobTools];
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { notFound } from '../errors.js';
+import { TERMINAL, type Job } from '../store/jobs.js';
+import type { Studio } from '../studio/studio.js';
+import type { ResourceLinkOut, ToolDef, ToolOutput } from './types.js';
+import { idArg, zodTool } from './zod-tool.js';
+import { mediaLink } from './media.js';
+
+/** A job as the agent sees it: status, progress, result or error; never the raw request. */
+export function jobView(job: Job): Record<string, unknown> {
+  return {
+    job_id: job.job_id,
+    tool: job.tool,
+    model: job.model,
+    status: job.status,
+    done: TERMINAL.has(job.status),
+    progress: job.progress,
+    message: job.message,
+    operation_id: job.operation_id,
+    result: job.result,
+    error: job.error,
+    warnings: job.request.warnings ?? [],
+    created_at: job.created_at,
+    finished_at: job.finished_at,
+  };
+}
+
+export function jobLinks(studio: Studio, job: Job): ResourceLinkOut[] {
+  const links: ResourceLinkOut[] = [{ uri: `studio://jobs/${job.job_id}`, name: `job ${job.job_id}`, mimeType: 'application/json' }];
+  for (const id of job.result?.media_ids ?? []) {
+    const m = studio.store.media.get(id);
+    if (m) links.push(mediaLink(m));
+  }
+  return links;
+}
+
+export function jobOutput(studio: Studio, job: Job): ToolOutput {
+  return { result: { job: jobView(job) }, links: jobLinks(studio, job) };
+}
+
+export const jobTools: ToolDef[] = [
+  zodTool({
+    name: 'job_get',
+    title: 'Show a job',
+    description: 'Status, progress, result (media ids) or error of a generation or render job (same as studio://jobs/{id}).',
+    annotations: { readOnlyHint: true, openWorldHint: false },
+    schema: z.object({ job_id: idArg('job') }),
+    run: async ({ job_id }, { studio }) => {
+      const job = studio.store.jobs.get(job_id);
+      if (!job) throw notFound('job', job_id, 'job_id');
+      return jobOutput(studio, job);
+    },
+  }),
+  zodTool({
+    name: 'job_wait',
+    title: 'Wait for a job',
+    description:
+      'Wait until a job finishes, up to timeout_seconds (default 45, below common client timeouts); returns the job as it stands. Call again if it is still running. Sends progress notifications when the client asks for them.',
+    annotations: { readOnlyHint: true, openWorldHint: false },
+    schema: z.object({ job_id: idArg('job'), timeout_seconds: z.number().min(0).max(600).default(45) }),
+    run: async ({ job_id, timeout_seconds }, { studio, signal, progress }) => {
+      const job = await studio.queue.wait(job_id, { timeoutMs: timeout_seconds * 1000, signal, onProgress: (p, m) => progress(p, 1, m) });
+      return jobOutput(studio, job);
+    },
+  }),
+  zodTool({
+    name: 'job_cancel',
+    title: 'Cancel a job',
+    description: 'Cancel a queued or running job; it is also canceled at the provider where the provider allows it. Finished jobs are left as they are.',
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+    schema: z.object({ job_id: idArg('job') }),
+    run: async ({ job_id }, { studio }) => jobOutput(studio, await studio.queue.cancel(job_id)),
+  }),
+  zodTool({
+    name: 'job_list',
+    title: 'List jobs',
+    description: 'Recent jobs, newest first, optionally only those with one status.',
+    annotations: { readOnlyHint: true, openWorldHint: false },
+    schema: z.object({
+      status: z.enum(['queued', 'submitting', 'running', 'downloading', 'succeeded', 'failed', 'canceled']).optional(),
+      limit: z.number().int().min(1).max(500).default(50),
+    }),
+    run: async (a, { studio }) => ({ result: { jobs: studio.store.jobs.list(a).map(jobView) } }),
+  }),
+];

@@ -1,0 +1,219 @@
+import { z } from 'zod';
+import type { ToolDef } from './types.js';
+import { idArg, mediaIdArg, zodTool } from './zod-tool.js';
+
+const settings = z
+  .object({
+    width: z.number().int().min(16).max(7680).optional(),
+    height: z.number().int().min(16).max(4320).optional(),
+    fps: z.number().min(1).max(120).optional(),
+    sample_rate: z.number().int().min(8000).max(192000).optional(),
+    loudnorm: z.boolean().optional().describe('Normalise loudness (EBU R128) when rendering.'),
+  })
+  .strict()
+  .describe("Render settings; missing values come from the film, then from the scene's first shot.");
+
+const transition = z
+  .object({
+    type: z.enum(['cut', 'crossfade', 'fade_black']),
+    duration: z.number().min(0).max(5).default(0.5).describe('Seconds (ignored for cut).'),
+  })
+  .strict()
+  .describe('Transition from the previous shot into this one.');
+
+const shotFields = {
+  title: z.string().max(200).nullable().optional(),
+  prompt: z.string().max(4000).nullable().optional().describe('Default prompt for video_generate on this shot.'),
+  model: z.string().nullable().optional().describe('Default video model for this shot, e.g. local/animatic or vertex/veo-3.1-generate-001.'),
+  character_id: z.string().nullable().optional().describe('Character in this shot (injected into generation).'),
+  duration: z.number().positive().max(600).nullable().optional().describe('Default clip length in seconds.'),
+  params: z.record(z.string(), z.unknown()).optional().describe('Default model-specific arguments for video_generate on this shot.'),
+  transition: transition.optional(),
+};
+
+const sceneLink = (id: string) => ({ uri: `studio://scenes/${id}`, name: `scene ${id}`, mimeType: 'application/json' });
+const filmLink = (id: string) => ({ uri: `studio://films/${id}`, name: `film ${id}`, mimeType: 'application/json' });
+
+const WRITE = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } as const;
+const UPDATE = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+const DELETE = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false } as const;
+const READ = { readOnlyHint: true, openWorldHint: false } as const;
+
+export const projectTools: ToolDef[] = [
+  zodTool({
+    name: 'film_create',
+    title: 'Create a film',
+    description: 'Create a film: an ordered list of scenes that render_film joins. Add scenes with scene_create(film_id=…).',
+    annotations: WRITE,
+    schema: z.object({ title: z.string().min(1).max(200), description: z.string().max(4000).nullable().optional(), settings: settings.optional() }),
+    run: async (a, { studio }) => {
+      const f = studio.project.createFilm(a);
+      return { result: { film: f }, links: [filmLink(f.film_id)] };
+    },
+  }),
+  zodTool({
+    name: 'film_update',
+    title: 'Update a film',
+    description: "Change a film's title, description or render settings.",
+    annotations: UPDATE,
+    schema: z.object({ film_id: idArg('film'), title: z.string().min(1).max(200).optional(), description: z.string().max(4000).nullable().optional(), settings: settings.optional() }),
+    run: async ({ film_id, ...patch }, { studio }) => ({ result: { film: studio.project.updateFilm(film_id, patch) }, links: [filmLink(film_id)] }),
+  }),
+  zodTool({
+    name: 'film_delete',
+    title: 'Delete a film',
+    description: 'Delete a film. Its scenes are kept (detached) and can be added to another film.',
+    annotations: DELETE,
+    schema: z.object({ film_id: idArg('film') }),
+    run: async ({ film_id }, { studio }) => {
+      studio.project.deleteFilm(film_id);
+      return { result: { deleted: film_id } };
+    },
+  }),
+  zodTool({
+    name: 'film_get',
+    title: 'Show a film',
+    description: 'A film with its scenes in order and its latest render (same as reading studio://films/{id}).',
+    annotations: READ,
+    schema: z.object({ film_id: idArg('film') }),
+    run: async ({ film_id }, { studio }) => ({ result: studio.project.filmView(film_id), links: [filmLink(film_id)] }),
+  }),
+  zodTool({
+    name: 'film_list',
+    title: 'List films',
+    description: 'List every film.',
+    annotations: READ,
+    schema: z.object({}),
+    run: async (_a, { studio }) => ({ result: { films: studio.store.films.list() } }),
+  }),
+  zodTool({
+    name: 'scene_create',
+    title: 'Create a scene',
+    description: 'Create a scene, optionally inside a film at a position (0-based; default: appended). Then add shots with shot_create.',
+    annotations: WRITE,
+    schema: z.object({
+      title: z.string().min(1).max(200),
+      description: z.string().max(4000).nullable().optional(),
+      film_id: z.string().min(1).optional().describe('Film to add the scene to.'),
+      position: z.number().int().min(0).optional(),
+      settings: settings.optional(),
+    }),
+    run: async (a, { studio }) => {
+      const s = studio.project.createScene(a);
+      return { result: { scene: s }, links: [sceneLink(s.scene_id)] };
+    },
+  }),
+  zodTool({
+    name: 'scene_update',
+    title: 'Update a scene',
+    description: "Change a scene's title, description or render settings, or move it to a film (film_id) at a position.",
+    annotations: UPDATE,
+    schema: z.object({
+      scene_id: idArg('scene'),
+      title: z.string().min(1).max(200).optional(),
+      description: z.string().max(4000).nullable().optional(),
+      film_id: z.string().min(1).optional(),
+      position: z.number().int().min(0).optional(),
+      settings: settings.optional(),
+    }),
+    run: async ({ scene_id, ...patch }, { studio }) => ({ result: { scene: studio.project.updateScene(scene_id, patch) }, links: [sceneLink(scene_id)] }),
+  }),
+  zodTool({
+    name: 'scene_delete',
+    title: 'Delete a scene',
+    description: 'Delete a scene and its shots. Media (takes, renders) is kept in the library.',
+    annotations: DELETE,
+    schema: z.object({ scene_id: idArg('scene') }),
+    run: async ({ scene_id }, { studio }) => {
+      studio.project.deleteScene(scene_id);
+      return { result: { deleted: scene_id } };
+    },
+  }),
+  zodTool({
+    name: 'scene_reorder',
+    title: 'Reorder the scenes of a film',
+    description: "Set the order of a film's scenes: scene_ids must list every scene of the film exactly once.",
+    annotations: UPDATE,
+    schema: z.object({ film_id: idArg('film'), scene_ids: z.array(z.string().min(1)).min(1) }),
+    run: async ({ film_id, scene_ids }, { studio }) => ({ result: { scenes: studio.project.reorderScenes(film_id, scene_ids) }, links: [filmLink(film_id)] }),
+  }),
+  zodTool({
+    name: 'scene_get',
+    title: 'Show a scene',
+    description: "A scene with its shots in order, each shot's current take (media, first/last frame), all takes and dialogue lines (same as studio://scenes/{id}).",
+    annotations: READ,
+    schema: z.object({ scene_id: idArg('scene') }),
+    run: async ({ scene_id }, { studio }) => ({ result: studio.project.sceneView(scene_id), links: [sceneLink(scene_id)] }),
+  }),
+  zodTool({
+    name: 'shot_create',
+    title: 'Create a shot',
+    description:
+      'Add a shot to a scene (appended, or at a 0-based position). A shot holds defaults for video_generate (prompt, model, character, duration, params) and the transition into it; generating with shot_id makes a new take of it.',
+    annotations: WRITE,
+    schema: z.object({ scene_id: idArg('scene'), position: z.number().int().min(0).optional(), ...shotFields }),
+    run: async ({ scene_id, ...input }, { studio }) => {
+      const s = studio.project.createShot(scene_id, input);
+      return { result: { shot: s }, links: [sceneLink(scene_id)] };
+    },
+  }),
+  zodTool({
+    name: 'shot_update',
+    title: 'Update a shot',
+    description: "Change a shot's defaults or its transition. Existing takes are kept; generate again for a new take.",
+    annotations: UPDATE,
+    schema: z.object({ shot_id: idArg('shot'), ...shotFields }),
+    run: async ({ shot_id, ...patch }, { studio }) => {
+      const s = studio.project.updateShot(shot_id, patch);
+      return { result: { shot: s }, links: [sceneLink(s.scene_id)] };
+    },
+  }),
+  zodTool({
+    name: 'shot_delete',
+    title: 'Delete a shot',
+    description: 'Remove a shot from its scene. Its takes stay in the media library.',
+    annotations: DELETE,
+    schema: z.object({ shot_id: idArg('shot') }),
+    run: async ({ shot_id }, { studio }) => {
+      studio.project.deleteShot(shot_id);
+      return { result: { deleted: shot_id } };
+    },
+  }),
+  zodTool({
+    name: 'shot_reorder',
+    title: 'Reorder the shots of a scene',
+    description: "Set the order of a scene's shots: shot_ids must list every shot of the scene exactly once.",
+    annotations: UPDATE,
+    schema: z.object({ scene_id: idArg('scene'), shot_ids: z.array(z.string().min(1)).min(1) }),
+    run: async ({ scene_id, shot_ids }, { studio }) => ({ result: { shots: studio.project.reorderShots(scene_id, shot_ids) }, links: [sceneLink(scene_id)] }),
+  }),
+  zodTool({
+    name: 'shot_select_take',
+    title: 'Choose the take a shot uses',
+    description: 'Make an earlier take (by take_number) the current one; renders and use_last_frame use the current take.',
+    annotations: UPDATE,
+    schema: z.object({ shot_id: idArg('shot'), take_number: z.number().int().min(1) }),
+    run: async ({ shot_id, take_number }, { studio }) => {
+      const s = studio.project.selectTake(shot_id, take_number);
+      return { result: { shot: s }, links: [sceneLink(s.scene_id)] };
+    },
+  }),
+  zodTool({
+    name: 'shot_add_dialogue',
+    title: 'Attach a line of dialogue to a shot',
+    description:
+      'Attach an existing voice media item to a shot at an offset (seconds from the start of the shot); render_scene mixes it in. voice_tts/voice_v2v with shot_id do this for you.',
+    annotations: WRITE,
+    schema: z.object({
+      shot_id: idArg('shot'),
+      audio: mediaIdArg('the voice clip'),
+      offset_seconds: z.number().min(0).max(600).default(0),
+      gain_db: z.number().min(-60).max(20).default(0),
+      text: z.string().max(5000).nullable().optional(),
+    }),
+    run: async ({ shot_id, audio, offset_seconds, gain_db, text }, { studio }) => {
+      const a = studio.project.addDialogue(shot_id, audio, offset_seconds, gain_db, text ?? null);
+      return { result: { dialogue: a } };
+    },
+  }),
+];

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { mediaLink } from './media.js';
+import type { ToolDef } from './types.js';
+import { idArg, zodTool } from './zod-tool.js';
+
+export const renderTools: ToolDef[] = [
+  zodTool({
+    name: 'render_scene',
+    title: 'Render a scene',
+    description:
+      "Render a scene to one mp4: its shots in order, each its current take (a lip-synced take wins over its source), dialogue mixed at its offsets, normalised to one size/frame rate/audio rate, with each shot's transition (cut, crossfade, fade_black). Joins by stream copy when nothing needs re-encoding. An unchanged scene returns its previous render (reused=true) unless force is set. The result is a new render version with its metadata.",
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    schema: z.object({
+      scene_id: idArg('scene'),
+      loudnorm: z.boolean().optional().describe('Normalise loudness (EBU R128); default from the scene settings.'),
+      force: z.boolean().default(false).describe('Render again even when nothing changed.'),
+    }),
+    run: async ({ scene_id, loudnorm, force }, { studio, signal, progress }) => {
+      const r = await studio.render.renderScene(scene_id, { signal, force, ...(loudnorm !== undefined ? { loudnorm } : {}), onProgress: (p, m) => progress(p, 1, m) });
+      const m = studio.library.get(r.media_id);
+      return { result: { ...r }, links: [mediaLink(m), { uri: `studio://scenes/${scene_id}`, name: `scene ${scene_id}`, mimeType: 'application/json' }] };
+    },
+  }),
+  zodTool({
+    name: 'render_film',
+    title: 'Render the film',
+    description:
+      'Render a film: its scenes in order, joined by stream copy. Incremental: a scene whose takes, dialogue, transitions and settings have not changed since its last render is reused; only changed scenes render. The result lists which scenes were reused and the path of the film.',
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    schema: z.object({
+      film_id: idArg('film'),
+      loudnorm: z.boolean().optional(),
+      force: z.boolean().default(false).describe('Render every scene again.'),
+    }),
+    run: async ({ film_id, loudnorm, force }, { studio, signal, progress }) => {
+      const r = await studio.render.renderFilm(film_id, { signal, force, ...(loudnorm !== undefined ? { loudnorm } : {}), onProgress: (p, m) => progress(p, 1, m) });
+      const m = studio.library.get(r.media_id);
+      return { result: { ...r }, links: [mediaLink(m), { uri: `studio://films/${film_id}`, name: `film ${film_id}`, mimeType: 'application/json' }] };
+    },
+  }),
+];

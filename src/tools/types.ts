@@ -1,0 +1,52 @@
+import type { Task } from '../capabilities/types.js';
+import type { Studio } from '../studio/studio.js';
+
+/** MCP tool annotations (hints for clients about what a tool does to the world). */
+export interface ToolAnnotations {
+  title?: string;
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+export type JsonObjectSchema = { type: 'object'; properties: Record<string, unknown>; required?: string[]; [k: string]: unknown };
+
+/** Per-connection state: which model each generation tool currently shows. */
+export interface Session {
+  readonly id: string;
+  readonly selected: Map<Task, string>;
+  /** Tell this session's client that tool schemas changed. */
+  toolsChanged(): void;
+}
+
+export interface ToolContext {
+  studio: Studio;
+  session: Session;
+  signal: AbortSignal;
+  /** Send MCP progress (only when the client gave a progress token). */
+  progress: (progress: number, total: number | undefined, message?: string) => void;
+}
+
+export interface ResourceLinkOut {
+  uri: string;
+  name: string;
+  mimeType?: string;
+  description?: string;
+}
+
+/** A tool's successful result: JSON for structuredContent, plus resource links. */
+export interface ToolOutput {
+  result: Record<string, unknown>;
+  links?: ResourceLinkOut[];
+}
+
+export interface ToolDef {
+  name: string;
+  title: string;
+  description: string;
+  annotations: ToolAnnotations;
+  /** The schema this session sees now (generation tools follow the selected model). */
+  inputSchema(studio: Studio, session: Session): JsonObjectSchema;
+  run(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutput>;
+}
