@@ -51,8 +51,9 @@ export function capabilityProblems(cap: Capability): string[] {
       if (field.media !== kind) problems.push(`field '${name}' (role ${field.role}) must declare media '${kind}'`);
     }
     const type = field.schema['type'];
-    if (field.role === 'reference_images' && type !== 'array') {
-      problems.push(`field '${name}' (role reference_images) must have an array schema`);
+    // A single-image reference input (e.g. MiniMax `subject_reference`) keeps its string type so it is sent as-is.
+    if (field.role === 'reference_images' && type !== 'array' && type !== 'string') {
+      problems.push(`field '${name}' (role reference_images) must have an array (or single media id string) schema`);
     }
     if (field.media && type !== 'string' && type !== 'array') {
       problems.push(`media field '${name}' must be a string (media id) or an array of them`);

@@ -71,7 +71,9 @@ export function schemaDefault(cap: Capability, arg: string): unknown {
 /** The effective maximum item count for an array field: the tightest of `maxItems` and any max_items rule. */
 export function maxItemsFor(cap: Capability, arg: string): number | undefined {
   const limits: number[] = [];
-  const schemaMax = argFields(cap).get(arg)?.field.schema['maxItems'];
+  const schema = argFields(cap).get(arg)?.field.schema;
+  if (schema?.['type'] === 'string') return 1; // a single-media field holds one item
+  const schemaMax = schema?.['maxItems'];
   if (typeof schemaMax === 'number') limits.push(schemaMax);
   for (const rule of cap.rules) if (rule.kind === 'max_items' && rule.field === arg) limits.push(rule.max);
   return limits.length ? Math.min(...limits) : undefined;

@@ -121,8 +121,12 @@ export function inject(
 
   const refs = character.reference_images;
   if (refs.length) {
-    if (fieldForRole(cap, 'reference_images')) {
-      const explicitRefs = asStringArray(values['reference_images']);
+    const refField = fieldForRole(cap, 'reference_images');
+    if (refField) {
+      // A single-image reference field (string schema) takes one media id, not a list.
+      const single = refField.field.schema['type'] === 'string';
+      const current = values['reference_images'];
+      const explicitRefs = single ? (typeof current === 'string' && current !== '' ? [current] : []) : asStringArray(current);
       const merged = [...new Set([...explicitRefs, ...refs])];
       const max = maxItemsFor(cap, 'reference_images');
       const kept = max === undefined ? merged : merged.slice(0, max);
@@ -132,7 +136,8 @@ export function inject(
       } else if (added <= 0) {
         warnings.push(`${who}'s reference images were not added: ${cap.id} takes at most ${max} and the call already gives ${explicitRefs.length}`);
       } else {
-        const applied = tryApply(`${cap.id}: adding ${who}'s reference images`, 'reference_images', kept);
+        const next = single ? kept[0] : kept;
+        const applied = tryApply(`${cap.id}: adding ${who}'s reference images`, 'reference_images', next);
         if (applied && kept.length < merged.length) {
           warnings.push(`${cap.id} takes at most ${max} reference images; used ${added} of ${who}'s ${refs.length}`);
         }

@@ -100,8 +100,9 @@ export function estimateCost(
       break;
     }
   }
-  const billed = Math.max(units, pricing.minimum_units ?? 0);
-  const minNote = billed > units ? ` (minimum ${pricing.minimum_units})` : '';
+  const whole = pricing.round_units_up ? Math.ceil(units - 1e-9) : units;
+  const billed = Math.max(whole, pricing.minimum_units ?? 0);
+  const minNote = billed > whole ? ` (minimum ${pricing.minimum_units})` : '';
   const usd = Math.round(billed * rate * 1e6) / 1e6;
   const per = pricing.per === '1k_characters' ? '1k characters' : pricing.per;
   return { usd, basis: `${+billed.toFixed(3)} ${unitWord}${minNote} × $${rate}/${per}${variantNote}` };

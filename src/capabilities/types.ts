@@ -105,6 +105,8 @@ export const Pricing = z.object({
   /** Variants, e.g. higher price with audio or at a higher resolution: field=value → usd. */
   variants: z.array(z.object({ when: z.record(z.string(), z.unknown()), usd: z.number().min(0) })).optional(),
   minimum_units: z.number().min(0).optional(),
+  /** Bill whole units only (WaveSpeed rounds output seconds up). */
+  round_units_up: z.boolean().optional(),
   note: z.string().optional(),
   source: z.string().optional(),
 });

@@ -96,7 +96,8 @@ describe('inject: style tokens, voice, name', () => {
   it('fills the hidden character_name field where the model has one', () => {
     const r = inject(cap('local/animatic'), { prompt: 'p' }, { character: mara });
     expect(r.values['character_name']).toBe('Mara');
-    expect(inject(cap('local/still'), { prompt: 'p' }, { character: mara }).values['character_name']).toBeUndefined();
+    expect(inject(cap('local/still'), { prompt: 'p' }, { character: mara }).values['character_name']).toBe('Mara');
+    expect(inject(cap('local/voice'), { text: 'p' }, { character: mara }).values['character_name']).toBeUndefined();
   });
 
   it('without a character only continuity is injected', () => {
