@@ -1,6 +1,7 @@
 import type { StudioConfig } from '../config.js';
 import type { AdapterDeps } from './common.js';
 import type { ProviderAdapter } from './types.js';
+import { createReplicateAdapter } from './replicate.js';
 import { createWavespeedAdapter } from './wavespeed.js';
 
 export type { AdapterDeps } from './common.js';
@@ -19,6 +20,6 @@ export function pollIntervalFromEnv(env: NodeJS.ProcessEnv): number | undefined 
 export function createAdapters(config: StudioConfig, deps: AdapterDeps = {}): Map<string, ProviderAdapter> {
   const env = deps.env ?? process.env;
   const d: AdapterDeps = { ...deps, env, pollIntervalMs: deps.pollIntervalMs ?? pollIntervalFromEnv(env) };
-  const adapters: ProviderAdapter[] = [createWavespeedAdapter(config, d)];
+  const adapters: ProviderAdapter[] = [createReplicateAdapter(config, d), createWavespeedAdapter(config, d)];
   return new Map(adapters.map((a) => [a.provider, a]));
 }
