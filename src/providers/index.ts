@@ -1,6 +1,7 @@
 import type { StudioConfig } from '../config.js';
 import type { AdapterDeps } from './common.js';
 import type { ProviderAdapter } from './types.js';
+import { createElevenLabsAdapter } from './elevenlabs.js';
 import { createReplicateAdapter } from './replicate.js';
 import { createWavespeedAdapter } from './wavespeed.js';
 
@@ -20,6 +21,6 @@ export function pollIntervalFromEnv(env: NodeJS.ProcessEnv): number | undefined 
 export function createAdapters(config: StudioConfig, deps: AdapterDeps = {}): Map<string, ProviderAdapter> {
   const env = deps.env ?? process.env;
   const d: AdapterDeps = { ...deps, env, pollIntervalMs: deps.pollIntervalMs ?? pollIntervalFromEnv(env) };
-  const adapters: ProviderAdapter[] = [createReplicateAdapter(config, d), createWavespeedAdapter(config, d)];
+  const adapters: ProviderAdapter[] = [createReplicateAdapter(config, d), createElevenLabsAdapter(config, d), createWavespeedAdapter(config, d)];
   return new Map(adapters.map((a) => [a.provider, a]));
 }

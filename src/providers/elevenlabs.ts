@@ -1,0 +1,221 @@
+import type { StudioConfig } from '../config.js';
+import { StudioError } from '../errors.js';
+import { type AdapterDeps, guardFor, httpFor, ioOf, mediaBlob, missingCredentials, trimBase, uploadName } from './common.js';
+import { DEFAULT_MAX_DOWNLOAD_BYTES, writeBytes } from './download.js';
+import { buildBody, isMediaInput, takeQuery } from './fields.js';
+import type { ErrorReply } from './http.js';
+import type { ProviderRequest, StartResult } from './types.js';
+import type { ProviderAdapter } from './types.js';
+import { isWav, type WavEncoding, wrapWav } from './wav.js';
+
+/**
+ * ElevenLabs text-to-speech and speech-to-speech (../shared/providers/replicate-elevenlabs-wavespeed.md §2), plain
+ * REST. Why not `@elevenlabs/elevenlabs-js`: its serialisers take camelCase and *strip* unknown keys
+ * (`unrecognizedObjectKeys: "strip"`) and validate `output_format` against the enum compiled into the SDK, so a
+ * field added in a capability file (snake_case, as on the wire) would be silently dropped — adding a model would
+ * need code. Its own retries would also stack on ours.
+ *
+ * Both calls are synchronous: `start` returns the audio. Field paths: `url.voice_id` (URL path segment),
+ * `query.output_format` (URL query), `voice_settings.*` (nested object; a JSON *string* part for STS),
+ * `form.audio` (a multipart file part for STS); other fields are top-level JSON keys / form parts.
+ */
+
+const AUTH_ENV = ['ELEVENLABS_API_KEY'] as const;
+const SYNC_TIMEOUT_MS = 5 * 60_000;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** ElevenLabs error bodies: `{detail:{status,message}}` or a 422 `{detail:[{loc,msg,type}]}`. */
+export function classifyElevenLabsError(reply: ErrorReply): StudioError | undefined {
+  const detail = isRecord(reply.body) ? reply.body.detail : undefined;
+  const said = reply.summary ? `: ${reply.summary}` : '';
+  if (Array.isArray(detail)) {
+    const first = detail.find(isRecord);
+    const loc = first && Array.isArray(first.loc) ? first.loc.filter((x): x is string => typeof x === 'string') : [];
+    const field = loc.filter((x) => x !== 'body' && x !== 'query' && x !== 'path').at(-1);
+    return new StudioError('invalid_input', `ElevenLabs rejected ${reply.what}${field ? ` (field '${field}')` : ''}${said}`, {
+      field,
+      status: reply.status,
+      retryable: false,
+    });
+  }
+  if (!isRecord(detail) || typeof detail.status !== 'string') return undefined;
+  const status = reply.status;
+  switch (detail.status) {
+    case 'quota_exceeded':
+      return new StudioError('quota', `ElevenLabs says the account is out of character quota${said}`, { status, retryable: false });
+    case 'too_many_concurrent_requests':
+      return new StudioError('rate_limited', `ElevenLabs: too many concurrent requests for the plan${said}`, {
+        status,
+        retryable: true,
+        retryAfterMs: reply.retryAfterMs,
+      });
+    case 'system_busy':
+      return new StudioError('rate_limited', `ElevenLabs is busy; try again shortly${said}`, { status, retryable: true, retryAfterMs: reply.retryAfterMs });
+    case 'invalid_api_key':
+      return new StudioError('provider_unavailable', `ElevenLabs refused the API key; check ELEVENLABS_API_KEY${said}`, { status, retryable: false });
+    case 'voice_not_found':
+      return new StudioError('not_found', `ElevenLabs has no such voice (field 'voice_id')${said}`, { field: 'voice_id', status, retryable: false });
+    default:
+      return undefined;
+  }
+}
+
+/** What an `output_format` value produces: the file's MIME type and whether raw samples need a WAV header. */
+export function outputFormatInfo(format: string | undefined): { mime: string; wrap?: { rate: number; encoding: WavEncoding } } {
+  const m = /^(mp3|opus|pcm|wav|ulaw|alaw)_(\d+)/.exec(format ?? 'mp3_44100_128');
+  const codec = m?.[1];
+  const rate = Number(m?.[2] ?? 0);
+  switch (codec) {
+    case 'pcm':
+      return { mime: 'audio/wav', wrap: { rate, encoding: 'pcm_s16le' } };
+    case 'ulaw':
+      return { mime: 'audio/wav', wrap: { rate, encoding: 'mulaw' } };
+    case 'alaw':
+      return { mime: 'audio/wav', wrap: { rate, encoding: 'alaw' } };
+    case 'wav':
+      return { mime: 'audio/wav' };
+    case 'opus':
+      return { mime: 'audio/ogg' };
+    default:
+      return { mime: 'audio/mpeg' };
+  }
+}
+
+function formValue(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+}
+
+export function createElevenLabsAdapter(config: StudioConfig, deps: AdapterDeps = {}): ProviderAdapter {
+  const base = trimBase(config.baseUrls.elevenlabs);
+  const http = httpFor('ElevenLabs', AUTH_ENV, config, deps, classifyElevenLabsError);
+  // Synchronous API: nothing is fetched from a reply URL, but the guard documents (and enforces) the same policy.
+  guardFor(deps, [base]);
+  const maxBytes = deps.maxDownloadBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES;
+
+  function apiKey(): string {
+    const key = config.secrets.elevenlabsKey;
+    if (!key) throw missingCredentials('ElevenLabs', AUTH_ENV);
+    return key;
+  }
+
+  function isSts(req: ProviderRequest): boolean {
+    return req.capability.adapter === 'elevenlabs-sts' || req.capability.task === 'voice_v2v';
+  }
+
+  /** Split the built body into URL path params, query, and the rest. */
+  function sections(req: ProviderRequest, body: Record<string, unknown>): { voiceId: string; query: URLSearchParams; form: Record<string, unknown> } {
+    const url = isRecord(body.url) ? body.url : {};
+    delete body.url;
+    let voiceId = url.voice_id;
+    if (voiceId === undefined) {
+      // A capability without `url.voice_id`: take the voice_id role field from wherever it landed.
+      const name = Object.keys(req.fields).find((k) => k === 'voice_id' || req.capability.fields[k]?.role === 'voice_id');
+      if (name && name in body) {
+        voiceId = body[name];
+        delete body[name];
+      }
+    }
+    if (typeof voiceId !== 'string' || voiceId === '') {
+      throw new StudioError('invalid_input', 'a voice_id is required', { field: 'voice_id', model: req.capability.id });
+    }
+    const query = takeQuery(body);
+    const form = isRecord(body.form) ? body.form : {};
+    delete body.form;
+    return { voiceId, query, form: { ...body, ...form } };
+  }
+
+  async function call(req: ProviderRequest, ctx: Parameters<ProviderAdapter['start']>[1]): Promise<StartResult> {
+    const key = apiKey();
+    const sts = isSts(req);
+    const body = await buildBody(req, { encodeMedia: async (m) => m });
+    const { voiceId, query, form } = sections(req, body);
+    if (form.model_id === undefined) form.model_id = req.capability.provider_model;
+    const endpoint = sts ? 'speech-to-speech' : 'text-to-speech';
+    const qs = query.toString();
+    const url = `${base}/v1/${endpoint}/${encodeURIComponent(voiceId)}${qs ? `?${qs}` : ''}`;
+
+    let makeBody: () => RequestInit['body'];
+    const headers: Record<string, string> = { 'xi-api-key': key, Accept: 'audio/*' };
+    if (sts) {
+      const parts: Array<[string, Blob, string] | [string, string]> = [];
+      for (const [name, value] of Object.entries(form)) {
+        if (value === undefined || value === null) continue;
+        if (isMediaInput(value)) parts.push([name, await mediaBlob(value), uploadName(value)]);
+        else parts.push([name, formValue(value)]); // voice_settings becomes a JSON string, as documented
+      }
+      makeBody = () => {
+        const fd = new FormData();
+        for (const p of parts) {
+          if (p.length === 3) fd.append(p[0], p[1], p[2]);
+          else fd.append(p[0], p[1]);
+        }
+        return fd;
+      };
+    } else {
+      if (Object.values(form).some(isMediaInput)) throw new StudioError('internal', `${req.capability.id}: text-to-speech takes no media fields`);
+      headers['Content-Type'] = 'application/json';
+      const json = JSON.stringify(form);
+      makeBody = () => json;
+    }
+
+    const res = await http.send(
+      { method: 'POST', url, headers, body: makeBody, kind: 'create', what: sts ? 'convert the speech' : 'synthesize the speech', timeoutMs: deps.timeoutMs ?? SYNC_TIMEOUT_MS },
+      ioOf(ctx, deps),
+    );
+    const declared = Number(res.headers.get('content-length') ?? NaN);
+    if (Number.isFinite(declared) && declared > maxBytes) throw new StudioError('provider_error', 'the ElevenLabs audio is larger than the download limit');
+    let data: Buffer;
+    try {
+      data = Buffer.from(await res.arrayBuffer());
+    } catch {
+      if (ctx.signal.aborted) throw new StudioError('canceled', 'the operation was canceled');
+      throw new StudioError('provider_unavailable', 'the ElevenLabs audio broke off before it was complete', { retryable: true });
+    }
+    if (data.length === 0) throw new StudioError('provider_error', 'ElevenLabs returned empty audio');
+    const contentType = res.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
+    if (contentType.includes('json')) throw http.malformed(sts ? 'convert the speech' : 'synthesize the speech', 'expected audio bytes, got JSON');
+    const info = outputFormatInfo(query.get('output_format') ?? undefined);
+    const audio = info.wrap && !isWav(data) ? wrapWav(data, info.wrap.rate, info.wrap.encoding) : data;
+    const requestId = res.headers.get('request-id') ?? undefined;
+    return { kind: 'done', outputs: [{ kind: 'bytes', data: audio, mime: info.mime }], ...(requestId ? { operationId: requestId } : {}) };
+  }
+
+  return {
+    provider: 'elevenlabs',
+
+    availability() {
+      return config.secrets.elevenlabsKey
+        ? { available: true }
+        : { available: false, reason: 'ElevenLabs needs an API key', env: [...AUTH_ENV] };
+    },
+
+    start: call,
+
+    async poll() {
+      // Synchronous API: there is nothing to poll. Reached only when a job was interrupted after the call.
+      return {
+        state: 'failed',
+        error: new StudioError('provider_error', 'ElevenLabs calls are synchronous; an interrupted call cannot be resumed, run it again', { retryable: true }),
+      };
+    },
+
+    async cancel() {
+      // Synchronous: aborting ctx.signal aborts the request itself.
+    },
+
+    async download(output, destPath) {
+      if (output.kind !== 'bytes') throw new StudioError('internal', `ElevenLabs cannot download a '${output.kind}' output`);
+      await writeBytes(destPath, output.data, maxBytes);
+      return { mime: output.mime };
+    },
+
+    pollIntervalMs() {
+      return deps.pollIntervalMs ?? 1_000;
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { type FakeServer, fakeBytes, type StartOptions, startFake } from './base.js';
+
+/**
+ * A fake of the ElevenLabs TTS and STS endpoints as documented in ../shared/providers/replicate-elevenlabs-wavespeed.md
+ * §2: `POST /v1/text-to-speech/{voice_id}?output_format=…` (JSON body) and `POST /v1/speech-to-speech/{voice_id}`
+ * (multipart: `audio` file, `model_id`, `voice_settings` as a JSON string, …), answering raw audio bytes whose
+ * format follows `output_format` (`pcm_*` raw samples without a header, `wav_*` with one, mp3 otherwise), header
+ * `xi-api-key`, error bodies `{detail:{status,message}}` and 422 `{detail:[{loc,msg,type}]}`.
+ */
+
+export interface ElevenLabsScenario {
+  /** Known voice ids; others answer voice_not_found (HTTP 400: the real status is undocumented). */
+  voices: string[];
+  /** Expected key; a mismatch answers invalid_api_key (401) echoing the key (to test redaction). */
+  apiKey?: string;
+  /** Answer every generation with this ElevenLabs error status code. */
+  error?: 'quota_exceeded' | 'too_many_concurrent_requests' | 'system_busy';
+}
+
+export interface ElevenLabsFake extends FakeServer {
+  /** Put this in ELEVENLABS_BASE_URL. */
+  url: string;
+  /** Replace the scenario (unspecified keys take their defaults). */
+  setScenario(s: Partial<ElevenLabsScenario>): void;
+}
+
+const DEFAULTS: ElevenLabsScenario = { voices: ['21m00Tcm4TlvDq8ikWAM', 'voice-narrator'] };
+
+/** The audio bytes the fake returns for an output format (deterministic per format). */
+export function fakeAudio(format: string): Buffer {
+  if (format.startsWith('wav_')) {
+    const pcm = fakeBytes(`pcm-${format}`, 3200);
+    const h = Buffer.alloc(44);
+    h.write('RIFF', 0, 'ascii');
+    h.writeUInt32LE(36 + pcm.length, 4);
+    h.write('WAVEfmt ', 8, 'ascii');
+    h.writeUInt32LE(16, 16);
+    h.writeUInt16LE(1, 20);
+    h.writeUInt16LE(1, 22);
+    h.writeUInt32LE(Number(format.split('_')[1]), 24);
+    h.writeUInt32LE(Number(format.split('_')[1]) * 2, 28);
+    h.writeUInt16LE(2, 32);
+    h.writeUInt16LE(16, 34);
+    h.write('data', 36, 'ascii');
+    h.writeUInt32LE(pcm.length, 40);
+    return Buffer.concat([h, pcm]);
+  }
+  if (format.startsWith('pcm_') || format.startsWith('ulaw_') || format.startsWith('alaw_')) return fakeBytes(`pcm-${format}`, 3200);
+  return Buffer.concat([Buffer.from('ID3'), fakeBytes(`mp3-${format}`, 4000)]);
+}
+
+function contentType(format: string): string {
+  if (format.startsWith('wav_')) return 'audio/wav';
+  if (format.startsWith('pcm_')) return 'audio/pcm';
+  if (format.startsWith('opus_')) return 'audio/opus';
+  if (format.startsWith('ulaw_') || format.startsWith('alaw_')) return 'audio/basic';
+  return 'audio/mpeg';
+}
+
+export async function startElevenLabsFake(opts: StartOptions = {}): Promise<ElevenLabsFake> {
+  let scenario: ElevenLabsScenario = { ...DEFAULTS };
+
+  const common = (headers: Record<string, string | string[] | undefined>, voiceId: string): { status: number; json: unknown; headers?: Record<string, string> } | undefined => {
+    const key = headers['xi-api-key'];
+    if (scenario.apiKey !== undefined && key !== scenario.apiKey) {
+      return { status: 401, json: { detail: { status: 'invalid_api_key', message: `Invalid API key: ${String(key)}` } } };
+    }
+    if (scenario.error === 'quota_exceeded') {
+      return { status: 401, json: { detail: { status: 'quota_exceeded', message: 'This request exceeds your quota of 10000. You have 12 credits remaining, while 50 credits are required for this request.' } } };
+    }
+    if (scenario.error) {
+      return { status: 429, headers: { 'retry-after': '0' }, json: { detail: { status: scenario.error, message: 'Please slow down.' } } };
+    }
+    if (!scenario.voices.includes(voiceId)) {
+      return { status: 400, json: { detail: { status: 'voice_not_found', message: `A voice with the voice_id ${voiceId} was not found.` } } };
+    }
+    return undefined;
+  };
+
+  const audioReply = (format: string) => ({
+    status: 200,
+    headers: { 'content-type': contentType(format), 'request-id': randomUUID(), 'character-cost': '42' },
+    body: fakeAudio(format),
+  });
+
+  const fake = (await startFake(
+    () => [
+      {
+        name: 'tts',
+        method: 'POST',
+        pattern: /^\/v1\/text-to-speech\/([^/]+)$/,
+        handle: ({ rec, match }) => {
+          const voiceId = decodeURIComponent(match[1] ?? '');
+          const err = common(rec.headers, voiceId);
+          if (err) return err;
+          const body = rec.json as Record<string, unknown> | undefined;
+          if (!body || typeof body.text !== 'string' || body.text === '') {
+            return { status: 422, json: { detail: [{ loc: ['body', 'text'], msg: 'field required', type: 'value_error.missing' }] } };
+          }
+          const vs = body.voice_settings as Record<string, unknown> | undefined;
+          if (vs && typeof vs.stability === 'number' && (vs.stability < 0 || vs.stability > 1)) {
+            return { status: 422, json: { detail: [{ loc: ['body', 'voice_settings', 'stability'], msg: 'ensure this value is less than or equal to 1', type: 'value_error' }] } };
+          }
+          return audioReply(rec.query.output_format ?? 'mp3_44100_128');
+        },
+      },
+      {
+        name: 'sts',
+        method: 'POST',
+        pattern: /^\/v1\/speech-to-speech\/([^/]+)$/,
+        handle: ({ rec, match }) => {
+          const voiceId = decodeURIComponent(match[1] ?? '');
+          const err = common(rec.headers, voiceId);
+          if (err) return err;
+          const audio = rec.parts?.find((p) => p.name === 'audio');
+          if (!audio || audio.filename === undefined) {
+            return { status: 422, json: { detail: [{ loc: ['body', 'audio'], msg: 'field required', type: 'value_error.missing' }] } };
+          }
+          const vs = rec.parts?.find((p) => p.name === 'voice_settings');
+          if (vs) {
+            try {
+              JSON.parse(vs.text);
+            } catch {
+              return { status: 422, json: { detail: [{ loc: ['body', 'voice_settings'], msg: 'invalid JSON string', type: 'value_error' }] } };
+            }
+          }
+          return audioReply(rec.query.output_format ?? 'mp3_44100_128');
+        },
+      },
+    ],
+    opts,
+  )) as ElevenLabsFake;
+  fake.url = fake.origin;
+  fake.setScenario = (s) => {
+    scenario = { ...DEFAULTS, ...s };
+  };
+  return fake;
+}
