@@ -81,7 +81,7 @@ export const projectTools: ToolDef[] = [
   zodTool({
     name: 'film_list',
     title: 'List films',
-    description: 'List every film.',
+    description: 'List every film with its id, title, description and render settings.',
     annotations: READ,
     schema: z.object({}),
     run: async (_a, { studio }) => ({ result: { films: studio.store.films.list() } }),
