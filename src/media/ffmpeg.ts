@@ -21,6 +21,8 @@ export interface RunOptions {
   outputs?: string[];
   /** Collect stdout (e.g. raw frames piped to `pipe:1`). */
   captureStdout?: boolean;
+  /** Stream stdout to this function instead (large piped output that must not be held in memory). */
+  onStdout?: (chunk: Buffer) => void;
   /** What the run is doing, for error messages ("render shot s2"). Never contains the command. */
   what?: string;
 }
@@ -84,8 +86,18 @@ function runBinary(bin: string, argv: string[], opts: RunOptions, kind: 'ffmpeg'
     let progressBuf = '';
     const expected = opts.expectedDurationSeconds ?? 0;
 
+    let sinkError: unknown;
     child.stdout?.on('data', (d: Buffer) => {
       if (opts.captureStdout) out.push(d);
+      if (opts.onStdout && sinkError === undefined) {
+        try {
+          opts.onStdout(d);
+        } catch (e) {
+          // A consumer that cannot parse the stream ends the run; the error is reported when ffmpeg exits.
+          sinkError = e;
+          child.kill('SIGKILL');
+        }
+      }
     });
     child.stderr?.on('data', (d: Buffer) => {
       // Keep the tail only: a long decode with warnings must not grow memory without bound.
@@ -131,6 +143,12 @@ function runBinary(bin: string, argv: string[], opts: RunOptions, kind: 'ffmpeg'
       opts.signal?.removeEventListener('abort', onAbort);
       if (aborted) {
         void cleanup().finally(() => reject(new StudioError('canceled', `${opts.what ?? kind} was canceled`)));
+        return;
+      }
+      if (sinkError !== undefined) {
+        void cleanup().finally(() =>
+          reject(new StudioError('internal', `${opts.what ?? kind}: unexpected output from ${kind}`)),
+        );
         return;
       }
       if (code === 0) {
