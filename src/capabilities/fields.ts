@@ -78,3 +78,15 @@ export function maxItemsFor(cap: Capability, arg: string): number | undefined {
   for (const rule of cap.rules) if (rule.kind === 'max_items' && rule.field === arg) limits.push(rule.max);
   return limits.length ? Math.min(...limits) : undefined;
 }
+
+/**
+ * Defaults of hidden fields keyed by provider field name (e.g. Gemini `responseModalities`, Veo `sampleCount`).
+ * Hidden fields never come from the agent, so an adapter that must send one applies these itself.
+ */
+export function hiddenDefaults(cap: Capability): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(cap.fields)) {
+    if (field.hidden && field.schema['default'] !== undefined) out[name] = field.schema['default'];
+  }
+  return out;
+}

@@ -11,7 +11,6 @@ export function capabilityMetaSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(Capability, { io: 'input', target: 'draft-2020-12' });
   return {
     ...schema,
-    $id: 'https://github.com/studio-mcp/studio-mcp/capability-schemas/meta-schema.json',
     title: 'studio-mcp capability file',
     description:
       'One file per model: capability-schemas/<provider>/<provider model id>.json. Generated from src/capabilities/types.ts; do not edit by hand.',

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseArgs, toolInputSchema, toProviderFields } from '../../src/capabilities/tool-schema.js';
 import { StudioError } from '../../src/errors.js';
 import { veoLike } from './fixtures.js';
+import { hiddenDefaults } from '../../src/capabilities/fields.js';
 import { cap, registry, thrownMessage } from './helpers.js';
 
 const videoStudioArgs = {
@@ -132,5 +133,13 @@ describe('toProviderFields', () => {
 
   it('refuses names the model does not have (a studio bug)', () => {
     expect(() => toProviderFields(veoLike, { nope: 1 })).toThrow(/has no field 'nope'/);
+  });
+});
+
+describe('hiddenDefaults', () => {
+  it('lists the defaults of hidden fields by provider name, for adapters to apply', () => {
+    expect(hiddenDefaults(veoLike)).toEqual({ sampleCount: 1 });
+    expect(hiddenDefaults(cap('vertex/gemini-3-pro-image'))).toEqual({ responseModalities: ['TEXT', 'IMAGE'], candidateCount: 1 });
+    expect(hiddenDefaults(cap('local/animatic'))).toEqual({});
   });
 });
