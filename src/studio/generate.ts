@@ -120,7 +120,10 @@ export class GenerationPlanner {
       ids.forEach((id, i) => this.library.resolveInput(String(id), Array.isArray(v) ? `${arg}[${i}]` : arg, f.field.media, cap.id));
     }
 
-    const costUsd = estimateCost(cap, values)?.usd;
+    // Lip-sync is billed by output length, which is the audio's length.
+    const audioId = typeof values.audio === 'string' ? values.audio : undefined;
+    const audioSeconds = audioId ? this.store.media.get(audioId)?.duration ?? undefined : undefined;
+    const costUsd = estimateCost(cap, values, audioSeconds !== undefined ? { seconds: audioSeconds } : {})?.usd;
     if (this.config.budgetUsd !== undefined && costUsd !== undefined && costUsd > 0) {
       const spent = this.spentUsd();
       if (spent + costUsd > this.config.budgetUsd) {

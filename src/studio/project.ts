@@ -171,6 +171,15 @@ export class Project {
     return this.shot(shotId);
   }
 
+  /** Make a library video (imported footage, a clip from elsewhere) a new take of a shot. */
+  addTake(shotId: string, mediaId: string): { shot: Shot; take_number: number } {
+    const shot = this.shot(shotId);
+    this.studio.library.resolveInput(mediaId, 'media_id', 'video');
+    const take = this.store.tx(() => this.store.shots.addTake(shotId, mediaId, 'imported'));
+    this.studio.events.changed(`studio://scenes/${shot.scene_id}`);
+    return { shot: this.shot(shotId), take_number: take.take_number };
+  }
+
   /** Attach an existing voice item to a shot as a line of dialogue at an offset. */
   addDialogue(shotId: string, mediaId: string, offsetSeconds: number, gainDb: number, text: string | null) {
     const shot = this.shot(shotId);

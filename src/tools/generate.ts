@@ -37,6 +37,14 @@ export function generationSchema(studio: Studio, session: Session, task: Task): 
 /** Run a prepared generation and wait (bounded) for it; shared by every generation tool. */
 export async function runGeneration(studio: Studio, tool: string, task: Task, args: Record<string, unknown>, ctx: { session: Session; signal: AbortSignal; progress: (p: number, t: number | undefined, m?: string) => void }): Promise<ToolOutput> {
   const prepared = studio.planner.prepare({ tool, task, args, selectedModel: ctx.session.selected.get(task) });
+  // Checked after validation so an agent without keys still learns whether its call would have been valid.
+  const availability = studio.models.availability(prepared.cap);
+  if (!availability.available) {
+    throw new StudioError('provider_unavailable', `${prepared.cap.id} cannot run here: ${availability.reason}`, {
+      model: prepared.cap.id,
+      ...(availability.env ? { accepts: `set ${availability.env.join(' or ')}` } : {}),
+    });
+  }
   const submitted = studio.queue.submit(tool, prepared.cap, prepared.request);
   const waitMs = args.wait === false ? 0 : studio.config.waitMs;
   const onAbort = (): void => void studio.queue.cancel(submitted.job_id).catch(() => undefined);

@@ -199,6 +199,17 @@ export const projectTools: ToolDef[] = [
     },
   }),
   zodTool({
+    name: 'shot_add_take',
+    title: 'Use a library video as a take of a shot',
+    description: 'Make an existing video from the library (e.g. imported footage) a new take of a shot; it becomes the current take.',
+    annotations: WRITE,
+    schema: z.object({ shot_id: idArg('shot'), media_id: mediaIdArg('the video') }),
+    run: async ({ shot_id, media_id }, { studio }) => {
+      const r = studio.project.addTake(shot_id, media_id);
+      return { result: { shot: r.shot, take_number: r.take_number }, links: [sceneLink(r.shot.scene_id)] };
+    },
+  }),
+  zodTool({
     name: 'shot_add_dialogue',
     title: 'Attach a line of dialogue to a shot',
     description:
