@@ -141,6 +141,9 @@ export class MediaLibrary {
 
   /** Copy an outside file into the library (the path was already checked by the path policy). */
   async importFile(absPath: string, prov: Provenance): Promise<MediaRecord> {
+    const stat = await fsp.stat(absPath).catch(() => undefined);
+    if (!stat) throw invalidInput(`no file at '${path.basename(absPath)}'`, { field: 'path' });
+    if (!stat.isFile()) throw invalidInput(`'${path.basename(absPath)}' is not a regular file`, { field: 'path' });
     const tmp = this.store.blobs.tempPath(path.extname(absPath).toLowerCase());
     await fsp.copyFile(absPath, tmp);
     try {
