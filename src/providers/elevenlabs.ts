@@ -140,7 +140,7 @@ export function createElevenLabsAdapter(config: StudioConfig, deps: AdapterDeps 
     const url = `${base}/v1/${endpoint}/${encodeURIComponent(voiceId)}${qs ? `?${qs}` : ''}`;
 
     let makeBody: () => RequestInit['body'];
-    const headers: Record<string, string> = { 'xi-api-key': key, Accept: 'audio/*' };
+    const headers: Record<string, string> = { 'xi-api-key': key };
     if (sts) {
       const parts: Array<[string, Blob, string] | [string, string]> = [];
       for (const [name, value] of Object.entries(form)) {

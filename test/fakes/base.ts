@@ -78,6 +78,11 @@ export interface FakeServer {
   fail(route: string, fault: Fault, times?: number): void;
   /** Drop queued faults and recorded requests. */
   reset(): void;
+  /**
+   * Set by each provider fake: applies a scenario object. Exposed over HTTP as `POST /__fake/scenario` so a
+   * server process under test (or a standalone `node test/fakes/serve.mjs`) can be steered from outside.
+   */
+  applyScenario?: (s: Record<string, unknown>) => void;
   /** Register an output file, returning its URL (expiring after `ttlMs` when given). */
   addOutput(name: string, data: Buffer, mime: string, ttlMs?: number): string;
   close(): Promise<void>;
@@ -154,6 +159,10 @@ export async function startFake(makeRoutes: (server: FakeServer) => Route[], opt
 
   async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
+    if (url.pathname.startsWith('/__fake/')) {
+      control(req.method ?? 'GET', url.pathname, raw, res);
+      return;
+    }
     const ct = req.headers['content-type'] ?? '';
     const rec: RecordedRequest = {
       route: 'unmatched',
@@ -218,6 +227,43 @@ export async function startFake(makeRoutes: (server: FakeServer) => Route[], opt
       }
     }
     send(res, await route.handle({ rec, match, req }));
+  }
+
+  /** The control API (not recorded): requests, reset, fail, scenario. */
+  function control(method: string, pathname: string, raw: Buffer, res: ServerResponse): void {
+    let body: Record<string, unknown> = {};
+    try {
+      body = raw.length > 0 ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
+    } catch {
+      send(res, { status: 400, json: { message: 'control body must be JSON' } });
+      return;
+    }
+    if (method === 'GET' && pathname === '/__fake/requests') {
+      send(res, {
+        json: requests.map((r) => ({
+          route: r.route,
+          method: r.method,
+          path: r.path,
+          query: r.query,
+          headers: r.headers,
+          json: r.json,
+          parts: r.parts?.map((p) => ({ name: p.name, filename: p.filename, contentType: p.contentType, size: p.data.length, text: p.filename ? undefined : p.text })),
+          at: r.at,
+        })),
+      });
+    } else if (method === 'POST' && pathname === '/__fake/reset') {
+      fake.reset();
+      fake.applyScenario?.({});
+      send(res, { json: { ok: true } });
+    } else if (method === 'POST' && pathname === '/__fake/fail' && typeof body.route === 'string') {
+      fake.fail(body.route, body.fault as Fault, typeof body.times === 'number' ? body.times : 1);
+      send(res, { json: { ok: true } });
+    } else if (method === 'POST' && pathname === '/__fake/scenario') {
+      fake.applyScenario?.(body);
+      send(res, { json: { ok: true } });
+    } else {
+      send(res, { status: 404, json: { message: 'unknown control call' } });
+    }
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -135,5 +135,6 @@ export async function startElevenLabsFake(opts: StartOptions = {}): Promise<Elev
   fake.setScenario = (s) => {
     scenario = { ...DEFAULTS, ...s };
   };
+  fake.applyScenario = (s) => fake.setScenario(s as Partial<typeof scenario>);
   return fake;
 }

@@ -275,5 +275,6 @@ export async function startReplicateFake(opts: StartOptions = {}): Promise<Repli
   fake.setScenario = (s) => {
     scenario = { ...DEFAULTS, ...s };
   };
+  fake.applyScenario = (s) => fake.setScenario(s as Partial<typeof scenario>);
   return fake;
 }

@@ -208,5 +208,6 @@ export async function startVertexFake(opts: StartOptions = {}): Promise<VertexFa
   fake.setScenario = (s) => {
     scenario = { ...DEFAULTS, ...s };
   };
+  fake.applyScenario = (s) => fake.setScenario(s as Partial<typeof scenario>);
   return fake;
 }

@@ -144,5 +144,6 @@ export async function startWavespeedFake(opts: StartOptions = {}): Promise<Waves
   fake.setScenario = (s) => {
     scenario = { ...DEFAULTS, ...s };
   };
+  fake.applyScenario = (s) => fake.setScenario(s as Partial<typeof scenario>);
   return fake;
 }
