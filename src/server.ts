@@ -12,13 +12,15 @@ import {
   UnsubscribeRequestSchema,
   type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
+import { InMemoryTaskStore } from '@modelcontextprotocol/sdk/experimental/tasks/stores/in-memory.js';
+import type { RequestTaskStore } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { redact } from './config.js';
 import { StudioError, toSafeError } from './errors.js';
 import { getPrompt, listPrompts } from './prompts/index.js';
 import { RESOURCE_TEMPLATES, listResources, readResource } from './resources/studio-resources.js';
 import type { Studio } from './studio/studio.js';
 import { allTools } from './tools/index.js';
-import type { Session, ToolDef } from './tools/types.js';
+import type { Session, ToolContext, ToolDef } from './tools/types.js';
 
 export const SERVER_NAME = 'studio-mcp';
 export const SERVER_VERSION = '0.1.0';
@@ -31,11 +33,21 @@ const INSTRUCTIONS = `studio-mcp makes films. Typical flow: media_import referen
  */
 export function createMcpServer(studio: Studio): { server: Server; session: Session; close: () => void } {
   const tools = new Map<string, ToolDef>(allTools().map((t) => [t.name, t]));
+  // Experimental MCP tasks: a client that supports them can run long tools as tasks and poll tasks/get. The
+  // durable record stays the studio job; the task store only maps a task to its tool result for this connection.
+  const taskStore = new InMemoryTaskStore();
   const server = new Server(
     { name: SERVER_NAME, version: SERVER_VERSION },
     {
-      capabilities: { tools: { listChanged: true }, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: false }, logging: {} },
+      capabilities: {
+        tools: { listChanged: true },
+        resources: { subscribe: true, listChanged: true },
+        prompts: { listChanged: false },
+        logging: {},
+        tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
+      },
       instructions: INSTRUCTIONS,
+      taskStore,
     },
   );
   let connected = false;
@@ -67,11 +79,33 @@ export function createMcpServer(studio: Studio): { server: Server; session: Sess
       description: t.description,
       inputSchema: t.inputSchema(studio, session),
       annotations: t.annotations,
+      ...(t.longRunning ? { execution: { taskSupport: 'optional' as const } } : {}),
     })),
   }));
 
-  server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
+  /** Run one tool call to a CallToolResult; every failure becomes a safe tool error. */
+  const execute = async (tool: ToolDef, args: Record<string, unknown>, ctx: Omit<ToolContext, 'studio' | 'session'>): Promise<CallToolResult> => {
+    try {
+      const out = await tool.run(args, { studio, session, ...ctx });
+      const text = redact(JSON.stringify(out.result, null, 2), studio.config);
+      const structured = JSON.parse(text) as Record<string, unknown>;
+      return {
+        content: [{ type: 'text', text }, ...(out.links ?? []).map((l) => ({ type: 'resource_link' as const, ...l }))],
+        structuredContent: structured,
+      };
+    } catch (err) {
+      const safe = toSafeError(err);
+      if (!(err instanceof StudioError)) studio.log(`tool ${tool.name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      return errorResult(new StudioError(safe.code, redact(safe.message, studio.config), safe.details));
+    }
+  };
+
+  server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
     const tool = tools.get(req.params.name);
+    const args = (req.params.arguments ?? {}) as Record<string, unknown>;
+    if (req.params.task && extra.taskStore) {
+      return startTask(extra.taskStore, req.params.task.ttl, tool, args);
+    }
     if (!tool) {
       return errorResult(new StudioError('invalid_input', `unknown tool '${req.params.name}'; see tools/list`, { field: 'name' }));
     }
@@ -86,20 +120,27 @@ export function createMcpServer(studio: Studio): { server: Server; session: Sess
         .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: value, total: total === undefined ? undefined : 100, ...(message ? { message } : {}) } })
         .catch(() => undefined);
     };
-    try {
-      const out = await tool.run((req.params.arguments ?? {}) as Record<string, unknown>, { studio, session, signal: extra.signal, progress });
-      const text = redact(JSON.stringify(out.result, null, 2), studio.config);
-      const structured = JSON.parse(text) as Record<string, unknown>;
-      return {
-        content: [{ type: 'text', text }, ...(out.links ?? []).map((l) => ({ type: 'resource_link' as const, ...l }))],
-        structuredContent: structured,
-      };
-    } catch (err) {
-      const safe = toSafeError(err);
-      if (!(err instanceof StudioError)) studio.log(`tool ${tool.name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      return errorResult(new StudioError(safe.code, redact(safe.message, studio.config), safe.details));
-    }
+    return execute(tool, args, { signal: extra.signal, progress });
   });
+
+  /** A tool call as an MCP task: answered at once with the task, finished in the background without a wait bound. */
+  const startTask = async (store: RequestTaskStore, ttl: number | null | undefined, tool: ToolDef | undefined, args: Record<string, unknown>) => {
+    const task = await store.createTask({ ttl: ttl ?? 24 * 3600_000, pollInterval: 1000 });
+    const controller = new AbortController();
+    const watch = setInterval(() => {
+      void store.getTask(task.taskId).then((t) => {
+        if (t?.status === 'cancelled') controller.abort();
+      });
+    }, 1000);
+    void (async () => {
+      const result = tool
+        ? await execute(tool, args, { signal: controller.signal, progress: () => undefined, waitMs: 24 * 3600_000 })
+        : errorResult(new StudioError('invalid_input', 'unknown tool; see tools/list', { field: 'name' }));
+      clearInterval(watch);
+      if (!controller.signal.aborted) await store.storeTaskResult(task.taskId, result.isError ? 'failed' : 'completed', result).catch(() => undefined);
+    })();
+    return { task };
+  };
 
   server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: listResources(studio) }));
   server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: RESOURCE_TEMPLATES }));
@@ -122,9 +163,10 @@ export function createMcpServer(studio: Studio): { server: Server; session: Sess
     return {};
   });
   server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: listPrompts() }));
-  server.setRequestHandler(GetPromptRequestSchema, async (req) => getPrompt(req.params.name, req.params.arguments ?? {}));
+  server.setRequestHandler(GetPromptRequestSchema, async (req) => getPrompt(studio, req.params.name, req.params.arguments ?? {}));
 
   const close = (): void => {
+    taskStore.cleanup();
     studio.events.off('updated', onUpdated);
     studio.events.off('listChanged', onListChanged);
   };

@@ -45,6 +45,7 @@ export const continuityTools: ToolDef[] = [
   }),
   zodTool({
     name: 'video_smooth_transition',
+    longRunning: true,
     title: 'Bridge two shots with a generated transition',
     description:
       "Generate a bridge clip from one shot's last frame to the next shot's first frame with a model that takes a start and an end frame (Veo 3.1, Seedance, Kling, local/animatic…), inserted as a new shot between them. When no such model is available, the cut is set to a crossfade at render time instead, and the result says so.",

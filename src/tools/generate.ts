@@ -35,7 +35,13 @@ export function generationSchema(studio: Studio, session: Session, task: Task): 
 }
 
 /** Run a prepared generation and wait (bounded) for it; shared by every generation tool. */
-export async function runGeneration(studio: Studio, tool: string, task: Task, args: Record<string, unknown>, ctx: { session: Session; signal: AbortSignal; progress: (p: number, t: number | undefined, m?: string) => void }): Promise<ToolOutput> {
+export async function runGeneration(
+  studio: Studio,
+  tool: string,
+  task: Task,
+  args: Record<string, unknown>,
+  ctx: { session: Session; signal: AbortSignal; progress: (p: number, t: number | undefined, m?: string) => void; waitMs?: number },
+): Promise<ToolOutput> {
   const prepared = studio.planner.prepare({ tool, task, args, selectedModel: ctx.session.selected.get(task) });
   // Checked after validation so an agent without keys still learns whether its call would have been valid.
   const availability = studio.models.availability(prepared.cap);
@@ -46,7 +52,7 @@ export async function runGeneration(studio: Studio, tool: string, task: Task, ar
     });
   }
   const submitted = studio.queue.submit(tool, prepared.cap, prepared.request);
-  const waitMs = args.wait === false ? 0 : studio.config.waitMs;
+  const waitMs = args.wait === false ? 0 : (ctx.waitMs ?? studio.config.waitMs);
   const onAbort = (): void => void studio.queue.cancel(submitted.job_id).catch(() => undefined);
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   let job;
@@ -99,6 +105,7 @@ function generationTool(name: string, task: Task, title: string, description: st
     title,
     description,
     annotations: { title, readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    longRunning: true,
     inputSchema: (studio, session) => generationSchema(studio, session, task),
     run: (args, ctx) => runGeneration(ctx.studio, name, task, args, ctx),
   };

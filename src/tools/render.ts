@@ -6,6 +6,7 @@ import { idArg, zodTool } from './zod-tool.js';
 export const renderTools: ToolDef[] = [
   zodTool({
     name: 'render_scene',
+    longRunning: true,
     title: 'Render a scene',
     description:
       "Render a scene to one mp4: its shots in order, each its current take (a lip-synced take wins over its source), dialogue mixed at its offsets, normalised to one size/frame rate/audio rate, with each shot's transition (cut, crossfade, fade_black). Joins by stream copy when nothing needs re-encoding. An unchanged scene returns its previous render (reused=true) unless force is set. The result is a new render version with its metadata.",
@@ -23,6 +24,7 @@ export const renderTools: ToolDef[] = [
   }),
   zodTool({
     name: 'render_film',
+    longRunning: true,
     title: 'Render the film',
     description:
       'Render a film: its scenes in order, joined by stream copy. Incremental: a scene whose takes, dialogue, transitions and settings have not changed since its last render is reused; only changed scenes render. The result lists which scenes were reused and the path of the film.',

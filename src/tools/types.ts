@@ -26,6 +26,8 @@ export interface ToolContext {
   signal: AbortSignal;
   /** Send MCP progress (only when the client gave a progress token). */
   progress: (progress: number, total: number | undefined, message?: string) => void;
+  /** How long a generation may wait for its job before answering with the job id (default STUDIO_WAIT_SECONDS). */
+  waitMs?: number;
 }
 
 export interface ResourceLinkOut {
@@ -46,6 +48,8 @@ export interface ToolDef {
   title: string;
   description: string;
   annotations: ToolAnnotations;
+  /** Long-running: offered as an MCP task where the client supports tasks. */
+  longRunning?: boolean;
   /** The schema this session sees now (generation tools follow the selected model). */
   inputSchema(studio: Studio, session: Session): JsonObjectSchema;
   run(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutput>;

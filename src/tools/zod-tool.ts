@@ -34,6 +34,7 @@ export function zodTool<S extends z.ZodObject>(def: {
   title: string;
   description: string;
   annotations: ToolAnnotations;
+  longRunning?: boolean;
   schema: S;
   run: (args: z.infer<S>, ctx: ToolContext) => Promise<ToolOutput>;
 }): ToolDef {
@@ -45,6 +46,7 @@ export function zodTool<S extends z.ZodObject>(def: {
     title: def.title,
     description: def.description,
     annotations: { title: def.title, ...def.annotations },
+    ...(def.longRunning ? { longRunning: true } : {}),
     inputSchema: () => json,
     run: (args, ctx) => def.run(parseToolArgs(def.name, strict, args) as z.infer<S>, ctx),
   };
