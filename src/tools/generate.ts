@@ -46,7 +46,8 @@ export async function runGeneration(
   // Checked after validation so an agent without keys still learns whether its call would have been valid.
   const availability = studio.models.availability(prepared.cap);
   if (!availability.available) {
-    throw new StudioError('provider_unavailable', `${prepared.cap.id} cannot run here: ${availability.reason}`, {
+    const env = availability.env?.length ? ` (set ${availability.env.join(', ')})` : '';
+    throw new StudioError('provider_unavailable', `${prepared.cap.id} cannot run here: ${availability.reason}${env}`, {
       model: prepared.cap.id,
       ...(availability.env ? { accepts: `set ${availability.env.join(' or ')}` } : {}),
     });
