@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { StudioError } from '../errors.js';
@@ -83,8 +84,51 @@ export function parseRational(r: string | undefined): number | undefined {
   return num / den;
 }
 
-/** Read a media file's streams and format. A file ffprobe cannot read is `invalid_input`. */
-export async function probe(file: string, opts: { signal?: AbortSignal } = {}): Promise<ProbeResult> {
+/**
+ * Results by file identity (device, inode, size, modification time in ns). Studio media files are written once and
+ * never changed in place, and the library probes each file when it arrives, so a render that probes its shots again
+ * hits here instead of paying an ffprobe start-up per shot. The path is not part of the key on purpose: the library
+ * probes a temp file and then renames it into place (same inode). Rewriting a file changes its mtime and so the key.
+ */
+const cache = new Map<string, ProbeResult>();
+const CACHE_MAX = 1000;
+
+async function identity(file: string): Promise<string | undefined> {
+  try {
+    const st = await stat(file, { bigint: true });
+    if (!st.isFile()) return undefined;
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Forget cached probe results (tests, benchmarks). */
+export function clearProbeCache(): void {
+  cache.clear();
+}
+
+/**
+ * Read a media file's streams and format. A file ffprobe cannot read is `invalid_input`. Results are cached per
+ * file identity unless `cache: false`.
+ */
+export async function probe(file: string, opts: { signal?: AbortSignal; cache?: boolean } = {}): Promise<ProbeResult> {
+  const key = opts.cache === false ? undefined : await identity(file);
+  const hit = key === undefined ? undefined : cache.get(key);
+  if (hit) return { ...hit };
+  const result = await probeUncached(file, opts.signal);
+  if (key !== undefined) {
+    if (cache.size >= CACHE_MAX) {
+      const oldest = cache.keys().next().value;
+      if (oldest !== undefined) cache.delete(oldest);
+    }
+    cache.set(key, result);
+  }
+  return { ...result };
+}
+
+async function probeUncached(file: string, signal: AbortSignal | undefined): Promise<ProbeResult> {
+  const opts = { signal };
   let text: string;
   try {
     text = await runFfprobe(

@@ -4,6 +4,7 @@ import { StudioError } from '../errors.js';
 import { aac, FASTSTART, fpsArg, fpsValue, frameCount, h264 } from './encode.js';
 import { inputFile, outputFile, runFfmpeg } from './ffmpeg.js';
 import { siblingTemp, tempDir } from './filters.js';
+import { readMp4Info } from './mp4info.js';
 import { probe, type ProbeResult } from './probe.js';
 import { runConcatCopy, writeConcatList } from './render/concat.js';
 import { buildSceneGraph, type PlannedShot } from './render/graph.js';
@@ -44,18 +45,27 @@ function tolerance(fps: number, shots: number): number {
   return 2 / fpsValue(fps) + 0.05 + 0.03 * shots;
 }
 
-async function verify(out: string, expectedSeconds: number, tol: number): Promise<ProbeResult> {
-  const info = await probe(out);
-  if (info.videoStreams !== 1 || info.audioStreams !== 1) {
-    throw new StudioError('internal', `render produced ${info.videoStreams} video and ${info.audioStreams} audio streams, expected 1 and 1`);
+/**
+ * Check a finished render: exactly one video and one audio stream, and the expected length. Read from the mp4's
+ * own index in-process (an ffprobe start-up would cost as much as a whole stream-copy join); ffprobe only when the
+ * index is not understood.
+ */
+async function verify(out: string, expectedSeconds: number, tol: number): Promise<number> {
+  const mp4 = await readMp4Info(out);
+  const counts = mp4
+    ? {
+        video: mp4.tracks.filter((t) => t.handler === 'vide').length,
+        audio: mp4.tracks.filter((t) => t.handler === 'soun').length,
+        duration: mp4.durationSeconds,
+      }
+    : await probe(out, { cache: false }).then((p) => ({ video: p.videoStreams, audio: p.audioStreams, duration: p.durationSeconds }));
+  if (counts.video !== 1 || counts.audio !== 1) {
+    throw new StudioError('internal', `render produced ${counts.video} video and ${counts.audio} audio streams, expected 1 and 1`);
   }
-  if (Math.abs(info.durationSeconds - expectedSeconds) > tol) {
-    throw new StudioError(
-      'internal',
-      `render is ${info.durationSeconds.toFixed(2)} s long, expected ${expectedSeconds.toFixed(2)} s`,
-    );
+  if (Math.abs(counts.duration - expectedSeconds) > tol) {
+    throw new StudioError('internal', `render is ${counts.duration.toFixed(2)} s long, expected ${expectedSeconds.toFixed(2)} s`);
   }
-  return info;
+  return counts.duration;
 }
 
 /** Copy-join `files`, verify, and on a length mismatch find and name the unreadable input. */
@@ -72,7 +82,7 @@ async function copyJoin(
     await writeConcatList(files.map((f) => f.path), list);
     try {
       await runConcatCopy(list, out, expected, opts);
-      return (await verify(out, expected, tolerance(fps, files.length))).durationSeconds;
+      return await verify(out, expected, tolerance(fps, files.length));
     } catch (e) {
       if (e instanceof StudioError && e.code === 'canceled') throw e;
       // A truncated input stops the demuxer early; only now pay for reading every input to say which one.
@@ -203,7 +213,7 @@ async function encodeScene(
     ],
     { signal: opts.signal, onProgress: opts.onProgress, expectedDurationSeconds: totalSeconds, outputs: [out], what: 'scene render' },
   );
-  return (await verify(out, totalSeconds, tolerance(spec.fps, spec.shots.length))).durationSeconds;
+  return verify(out, totalSeconds, tolerance(spec.fps, spec.shots.length));
 }
 
 /**

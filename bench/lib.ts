@@ -1,0 +1,54 @@
+import { mkdir, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+/** Shared pieces of the benchmarks: the result shape, timing, and the clip cache. */
+
+/** One measured figure. */
+export interface BenchResult {
+  /** What was measured, e.g. "last frame, 1080p H.264, 300 s clip". */
+  name: string;
+  value: number;
+  /** "ms", "x" (a ratio), "bool" (1 = yes). */
+  unit: string;
+  /** The target, as text ("<= 1.2"), when there is one. */
+  target?: string;
+  /** Whether the target was met. */
+  pass?: boolean;
+  /** How it was measured, caveats. */
+  note?: string;
+}
+
+/** Median wall time in ms of `runs` runs of `fn` (after `warmup` unmeasured runs). */
+export async function medianMs(fn: () => Promise<unknown>, runs = 5, warmup = 1): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] ?? 0;
+}
+
+/** Where generated clips live between runs (STUDIO_BENCH_CACHE, default <tmp>/studio-bench-cache). */
+export async function cacheDir(sub: string): Promise<string> {
+  const dir = path.join(process.env.STUDIO_BENCH_CACHE ?? path.join(os.tmpdir(), 'studio-bench-cache'), sub);
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+export async function exists(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).size > 0;
+  } catch {
+    return false;
+  }
+}
+
+export function round(n: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}

@@ -1,0 +1,82 @@
+import { rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { aac, FASTSTART, h264 } from '../src/media/encode.js';
+import { fileUrl, outputFile, PROTOCOL_WHITELIST, runFfmpeg } from '../src/media/ffmpeg.js';
+import { clearProbeCache, probe } from '../src/media/probe.js';
+import { renderScene } from '../src/media/render.js';
+import { cacheDir, exists, medianMs, round, type BenchResult } from './lib.js';
+
+/**
+ * A 12-shot scene of matching clips (1280x720 25 fps H.264 + AAC 48 kHz stereo, 4 s each, as the studio's own
+ * renders are): renderScene (which picks stream copy) against ffmpeg's own concat demuxer with stream copy, and
+ * against a full re-encode of the same scene.
+ */
+
+const SHOTS = 12;
+
+async function makeShot(out: string, i: number): Promise<void> {
+  if (await exists(out)) return;
+  const tmp = out + '.part.mp4';
+  await runFfmpeg([
+    '-f', 'lavfi', '-i', `testsrc2=s=1280x720:r=25:d=4`,
+    '-f', 'lavfi', '-i', `sine=f=${220 + 20 * i}:r=48000:d=4`,
+    '-map', '0:v', '-map', '1:a',
+    ...h264(23, 'ultrafast'),
+    ...aac(48_000),
+    ...FASTSTART,
+    '-f', 'mp4', outputFile(tmp),
+  ]);
+  await rename(tmp, out);
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const dir = await cacheDir('render');
+  const shots: string[] = [];
+  for (let i = 0; i < SHOTS; i++) {
+    const p = path.join(dir, `shot${String(i).padStart(2, '0')}.mp4`);
+    await makeShot(p, i);
+    shots.push(p);
+  }
+  const spec = {
+    width: 1280,
+    height: 720,
+    fps: 25,
+    shots: shots.map((video, i) => ({ id: `s${i}`, video })),
+  };
+
+  const list = path.join(dir, 'list.txt');
+  await writeFile(list, shots.map((s) => `file '${fileUrl(s)}'`).join('\n') + '\n');
+  const plain = path.join(dir, 'plain.mp4');
+  const ffmpegConcat = await medianMs(() =>
+    runFfmpeg(['-f', 'concat', '-safe', '0', ...PROTOCOL_WHITELIST, '-i', fileUrl(list), '-c', 'copy', ...FASTSTART, '-f', 'mp4', outputFile(plain)]),
+  );
+
+  const ours = path.join(dir, 'ours.mp4');
+  let mode = '';
+  const warm = await medianMs(async () => {
+    mode = (await renderScene(spec, ours)).mode;
+  });
+  const cold = await medianMs(async () => {
+    clearProbeCache();
+    await renderScene(spec, ours);
+  });
+  const encodeOut = path.join(dir, 'encoded.mp4');
+  const encode = await medianMs(() => renderScene(spec, encodeOut, { forceEncode: true }), 1, 0);
+  const dur = (await probe(ours, { cache: false })).durationSeconds;
+  await rm(encodeOut, { force: true });
+
+  return [
+    { name: `ffmpeg concat demuxer, stream copy, ${SHOTS} x 4 s 720p`, value: round(ffmpegConcat), unit: 'ms', note: 'median of 5' },
+    {
+      name: `renderScene, ${SHOTS} matching shots (mode ${mode}), inputs already probed`,
+      value: round(warm),
+      unit: 'ms',
+      note: `the studio probes each file when it enters the library; includes the output verification probe; ${round(dur)} s output`,
+    },
+    { name: 'renderScene / ffmpeg concat (probed inputs)', value: round(warm / ffmpegConcat, 2), unit: 'x', target: '<= 1.2', pass: warm / ffmpegConcat <= 1.2 },
+    { name: `renderScene, ${SHOTS} matching shots, cold (every input probed)`, value: round(cold), unit: 'ms' },
+    { name: 'renderScene / ffmpeg concat (cold)', value: round(cold / ffmpegConcat, 2), unit: 'x', target: '<= 1.2', pass: cold / ffmpegConcat <= 1.2 },
+    { name: `renderScene forced re-encode (veryfast CRF 18), same scene`, value: round(encode), unit: 'ms', note: 'one run' },
+    { name: 'full re-encode / stream copy', value: round(encode / warm, 1), unit: 'x' },
+  ];
+}
