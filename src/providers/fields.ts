@@ -1,3 +1,4 @@
+import { hiddenDefaults } from '../capabilities/fields.js';
 import type { Capability } from '../capabilities/types.js';
 import { StudioError } from '../errors.js';
 import type { MediaInput, ProviderRequest } from './types.js';
@@ -97,12 +98,14 @@ export interface BuildOptions {
 }
 
 /**
- * Build a request body from `req.fields`. Media values (and arrays of them) go through `encodeMedia`; wildcard
- * paths are applied last so they can decorate arrays set by other fields.
+ * Build a request body from `req.fields`, plus the defaults of hidden fields the call does not carry (hidden fields
+ * never come from the agent: Veo `sampleCount: 1`, Gemini `candidateCount: 1`, ...). Media values (and arrays of
+ * them) go through `encodeMedia`; wildcard paths are applied last so they can decorate arrays set by other fields.
  */
 export async function buildBody(req: ProviderRequest, opts: BuildOptions): Promise<Record<string, unknown>> {
   const body: Record<string, unknown> = {};
-  const entries = Object.entries(req.fields).filter(([name, v]) => v !== undefined && !opts.skip?.has(name));
+  const fields = { ...hiddenDefaults(req.capability), ...req.fields };
+  const entries = Object.entries(fields).filter(([name, v]) => v !== undefined && !opts.skip?.has(name));
   const placed = entries.map(([name, value]) => ({ name, value, path: fieldPath(req.capability, name, opts.defaultPath) }));
   placed.sort((a, b) => Number(a.path.includes('*')) - Number(b.path.includes('*')));
   for (const { name, value, path } of placed) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { capabilityFromReplicateModel } from '../capabilities/replicate-openapi.js';
 import type { Capability } from '../capabilities/types.js';
 import type { StudioConfig } from '../config.js';
 import { StudioError } from '../errors.js';
@@ -18,7 +19,6 @@ import {
 } from './common.js';
 import { writeBytes } from './download.js';
 import { buildBody } from './fields.js';
-import { loadReplicateConverter } from './replicate-converter.js';
 import { scrub, shorten } from './safe-message.js';
 import type { AdapterContext, MediaInput, PollResult, ProviderAdapter, ProviderRequest, StartResult } from './types.js';
 
@@ -235,9 +235,8 @@ export function createReplicateAdapter(config: StudioConfig, deps: AdapterDeps =
       if (!model.latest_version) {
         throw new StudioError('not_found', `Replicate model '${providerModel}' has no published version to read a schema from`, { field: 'model' });
       }
-      const convert = await loadReplicateConverter();
       try {
-        return convert(model, shipped);
+        return capabilityFromReplicateModel(model, shipped);
       } catch (err) {
         if (err instanceof StudioError) throw err;
         throw http.malformed('get the model', 'its openapi_schema could not be turned into a capability');

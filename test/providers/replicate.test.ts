@@ -237,8 +237,7 @@ describe('replicate adapter', () => {
     expect(fake.requests).toHaveLength(0);
   });
 
-  const converterExists = existsSync(path.join(ROOT, 'src/capabilities/replicate-openapi.ts'));
-  it.skipIf(!converterExists)('describeModel reads GET /models/{owner}/{name} and converts its openapi schema', async () => {
+  it('describeModel reads GET /models/{owner}/{name} and converts its openapi schema', async () => {
     const cap = await adapter.describeModel('bytedance/seedream-4', makeCtx(tmp.dir), seedream);
     const [get] = byRoute(fake.requests, 'model');
     expect(get?.method).toBe('GET');

@@ -63,7 +63,7 @@ describe('vertex adapter', () => {
           lastFrame: { bytesBase64Encoded: await b64(last.path), mimeType: 'image/jpeg' },
         },
       ],
-      parameters: { durationSeconds: 8 },
+      parameters: { durationSeconds: 8, sampleCount: 1 },
     });
 
     const polls = byRoute(fake.requests, 'veo-poll');
@@ -100,7 +100,7 @@ describe('vertex adapter', () => {
           ),
         },
       ],
-      parameters: { durationSeconds: 8, aspectRatio: '16:9' },
+      parameters: { durationSeconds: 8, aspectRatio: '16:9', sampleCount: 1 },
     });
   });
 
@@ -112,7 +112,7 @@ describe('vertex adapter', () => {
     );
     expect(byRoute(fake.requests, 'veo-start')[0]?.json).toEqual({
       instances: [{ prompt: 'a storm over the sea' }],
-      parameters: { resolution: '1080p', durationSeconds: 6, aspectRatio: '9:16', generateAudio: false, seed: 1234 },
+      parameters: { resolution: '1080p', durationSeconds: 6, aspectRatio: '9:16', generateAudio: false, seed: 1234, sampleCount: 1 },
     });
   });
 
@@ -230,7 +230,7 @@ describe('vertex adapter', () => {
           ],
         },
       ],
-      generationConfig: { imageConfig: { aspectRatio: '16:9', imageSize: '2K' }, responseModalities: ['TEXT', 'IMAGE'] },
+      generationConfig: { imageConfig: { aspectRatio: '16:9', imageSize: '2K' }, responseModalities: ['TEXT', 'IMAGE'], candidateCount: 1 },
     });
     expect(r.kind).toBe('done');
     const out = r.kind === 'done' ? (r.outputs[0] as Extract<ProviderOutput, { kind: 'bytes' }>) : undefined;
