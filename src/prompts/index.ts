@@ -1,17 +1,46 @@
-import { StudioError } from '../errors.js';
+import { ErrorCode, McpError, type GetPromptResult } from '@modelcontextprotocol/sdk/types.js';
+import { StudioError, toSafeError } from '../errors.js';
+import type { Studio } from '../studio/studio.js';
+import { addDialogue } from './add-dialogue.js';
+import { checkContinuity } from './check-continuity.js';
+import { planFilm } from './plan-film.js';
+import { shootScene } from './shoot-scene.js';
+import type { PromptArgument, PromptDef } from './types.js';
 
-/** MCP prompts (the film-making workflows) arrive with their own issue; the list is empty until then. */
+export type { PromptDef } from './types.js';
+
+/** The film-making workflows, in the order an agent meets them. */
+export const PROMPTS: readonly PromptDef[] = [planFilm, shootScene, addDialogue, checkContinuity];
+
 export interface PromptEntry {
   name: string;
-  title?: string;
-  description?: string;
-  arguments?: { name: string; description?: string; required?: boolean }[];
+  title: string;
+  description: string;
+  arguments: PromptArgument[];
 }
 
 export function listPrompts(): PromptEntry[] {
-  return [];
+  return PROMPTS.map((p) => ({ name: p.name, title: p.title, description: p.description, arguments: p.arguments }));
 }
 
-export function getPrompt(name: string, _args: Record<string, string>): { messages: { role: 'user'; content: { type: 'text'; text: string } }[] } {
-  throw new StudioError('not_found', `unknown prompt '${name}'`);
+/**
+ * A prompt with its arguments filled in from live studio state. Problems (unknown prompt, missing argument, an id
+ * that does not exist) are protocol errors with the studio's safe message, like resource errors.
+ */
+export function getPrompt(studio: Studio, name: string, args: Record<string, string>): GetPromptResult {
+  const def = PROMPTS.find((p) => p.name === name);
+  if (!def) throw new McpError(ErrorCode.InvalidParams, `unknown prompt '${name}'; prompts: ${PROMPTS.map((p) => p.name).join(', ')}`);
+  const missing = def.arguments.filter((a) => a.required && !(args[a.name] ?? '').trim()).map((a) => a.name);
+  if (missing.length) throw new McpError(ErrorCode.InvalidParams, `prompt '${name}' needs ${missing.map((m) => `'${m}'`).join(', ')}`);
+  const known = new Set(def.arguments.map((a) => a.name));
+  const unknown = Object.keys(args).filter((k) => !known.has(k));
+  if (unknown.length) throw new McpError(ErrorCode.InvalidParams, `prompt '${name}' takes no ${unknown.map((u) => `'${u}'`).join(', ')}; it takes ${[...known].join(', ')}`);
+  try {
+    const text = def.render(studio, args);
+    return { description: def.description, messages: [{ role: 'user', content: { type: 'text', text } }] };
+  } catch (err) {
+    const safe = toSafeError(err);
+    if (!(err instanceof StudioError)) studio.log(`prompt ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    throw new McpError(safe.code === 'internal' ? ErrorCode.InternalError : ErrorCode.InvalidParams, safe.message);
+  }
 }

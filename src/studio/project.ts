@@ -189,6 +189,16 @@ export class Project {
     return a;
   }
 
+  /** Detach a line of dialogue from a shot (the voice media stays in the library). */
+  removeDialogue(shotId: string, audioId: string): void {
+    const shot = this.shot(shotId);
+    if (!this.store.shots.audio(shotId).some((a) => a.audio_id === audioId)) {
+      throw invalidInput(`shot '${shotId}' has no dialogue line '${audioId}'`, { field: 'audio_id' });
+    }
+    this.store.shots.removeAudio(audioId);
+    this.studio.events.changed(`studio://scenes/${shot.scene_id}`);
+  }
+
   /** A scene as JSON: its shots in order, each with its current take, takes and dialogue. */
   sceneView(id: string): Record<string, unknown> {
     const scene = this.scene(id);

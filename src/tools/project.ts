@@ -227,4 +227,15 @@ export const projectTools: ToolDef[] = [
       return { result: { dialogue: a } };
     },
   }),
+  zodTool({
+    name: 'shot_remove_dialogue',
+    title: 'Remove a line of dialogue from a shot',
+    description: "Detach a dialogue line (audio_id from voice_tts, shot_add_dialogue or scene_get) from a shot; render_scene no longer mixes it in. The voice media stays in the library.",
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    schema: z.object({ shot_id: idArg('shot'), audio_id: idArg('dialogue line (audio_id)') }),
+    run: async ({ shot_id, audio_id }, { studio }) => {
+      studio.project.removeDialogue(shot_id, audio_id);
+      return { result: { removed: audio_id, shot_id }, links: [sceneLink(studio.project.shot(shot_id).scene_id)] };
+    },
+  }),
 ];
