@@ -73,6 +73,9 @@ export interface ProviderAdapter {
   download(output: ProviderOutput, destPath: string, ctx: AdapterContext): Promise<{ mime: string }>;
   /** Seconds to wait between polls for this request (providers document different cadences). */
   pollIntervalMs(req: ProviderRequest): number;
-  /** Live model discovery (Replicate): a capability built from the provider's own schema. */
-  describeModel?(providerModel: string, ctx: AdapterContext): Promise<Capability>;
+  /**
+   * Live model discovery (Replicate): a capability built from the provider's own schema. `shipped` is the
+   * capability file for the model, if any, so its roles, rules and pricing are kept.
+   */
+  describeModel?(providerModel: string, ctx: AdapterContext, shipped?: Capability): Promise<Capability>;
 }
