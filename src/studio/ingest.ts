@@ -6,8 +6,6 @@ import type { Store } from '../store/index.js';
 import type { StudioEvents } from './events.js';
 import type { MediaLibrary } from './library.js';
 
-const EXPECTED_TYPE: Record<Capability['media_type'], string> = { video: 'video', image: 'image', voice: 'voice' };
-
 /**
  * Turn a finished job's downloaded files into library items: the media row with its full metadata, frames for
  * videos, a new take when the job was for a shot, a dialogue line when a voice was made for a shot.
@@ -49,11 +47,12 @@ export async function ingestJobOutputs(
         parent_media_id: req.parent_media_id,
         extra: { output_index: i, lipsync: cap.task.startsWith('lipsync'), warnings: req.warnings },
       },
-      wantTake && req.shot_id && req.take_kind ? { takeFor: { shotId: req.shot_id, kind: req.take_kind } } : {},
+      {
+        expectType: cap.media_type,
+        expectFrom: cap.id,
+        ...(wantTake && req.shot_id && req.take_kind ? { takeFor: { shotId: req.shot_id, kind: req.take_kind } } : {}),
+      },
     );
-    if (rec.type !== EXPECTED_TYPE[cap.media_type]) {
-      throw new StudioError('provider_error', `${cap.id} returned ${rec.type} where ${cap.media_type} was expected`, { model: cap.id });
-    }
     mediaIds.push(rec.media_id);
     if (wantTake && req.shot_id) {
       const shot = store.shots.get(req.shot_id);

@@ -116,8 +116,17 @@ export class MediaLibrary {
    * Add a file to the library. `tmpPath` must already be inside the studio folder (it is moved, not copied).
    * For videos, the first and last frames are extracted and added as image items linked to the video.
    */
-  async addFile(tmpPath: string, mimeHint: string | undefined, prov: Provenance, opts: { signal?: AbortSignal; takeFor?: { shotId: string; kind: string } } = {}): Promise<MediaRecord> {
+  async addFile(
+    tmpPath: string,
+    mimeHint: string | undefined,
+    prov: Provenance,
+    opts: { signal?: AbortSignal; takeFor?: { shotId: string; kind: string }; expectType?: MediaType; expectFrom?: string } = {},
+  ): Promise<MediaRecord> {
     const staged = await this.stage(tmpPath, mimeHint, prov, opts.signal);
+    if (opts.expectType && staged.type !== opts.expectType) {
+      // Checked before anything is committed: a wrong kind of output never becomes a library item.
+      throw new StudioError('provider_error', `${opts.expectFrom ?? 'the provider'} returned ${staged.type} where ${opts.expectType} was expected`);
+    }
     const frames: { first: StagedFile; last: StagedFile } | undefined =
       staged.type === 'video' ? await this.stageFrames(staged, opts.signal) : undefined;
     const all = [staged, ...(frames ? [frames.first, frames.last] : [])];

@@ -81,21 +81,12 @@ export class Studio {
     if (opts.resume !== false) this.queue.resumeOrphans();
   }
 
-  /** Estimated spend so far: the recorded cost estimates of jobs that did not fail before reaching a provider. */
+  /** Estimated spend so far: the cost estimates of jobs that ran or may have reached a provider. */
   spentUsd(): number {
-    const rows = this.store.db
-      .prepare(`SELECT request FROM jobs WHERE status NOT IN ('failed','canceled') OR operation_id IS NOT NULL`)
-      .all() as { request: string }[];
-    let sum = 0;
-    for (const r of rows) {
-      try {
-        const cost = (JSON.parse(r.request) as { cost_usd?: number }).cost_usd;
-        if (typeof cost === 'number') sum += cost;
-      } catch {
-        // A malformed row costs nothing.
-      }
-    }
-    return sum;
+    const row = this.store.db
+      .prepare(`SELECT COALESCE(SUM(json_extract(request, '$.cost_usd')), 0) AS usd FROM jobs WHERE status NOT IN ('failed','canceled') OR operation_id IS NOT NULL`)
+      .get() as { usd: number };
+    return row.usd;
   }
 
   async close(): Promise<void> {
