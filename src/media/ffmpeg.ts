@@ -58,7 +58,8 @@ function summarize(stderr: string): string {
   const lines = stderr
     .split(/\r?\n/)
     .map((l) => l.trim())
-    .filter((l) => l !== '' && !/^(frame=|size=|video:|\[.*@ 0x[0-9a-f]+\]\s*$)/.test(l));
+    // Progress lines and ffmpeg's generic last words say nothing about the cause.
+    .filter((l) => l !== '' && !/^(frame=|size=|video:|conversion failed|\[.*@ 0x[0-9a-f]+\]\s*$)/i.test(l));
   const meaningful =
     [...lines].reverse().find((l) => /error|invalid|no such|not found|could not|failed|unable|cannot|corrupt|truncat/i.test(l)) ??
     lines[lines.length - 1] ??

@@ -95,7 +95,14 @@ interface RgbImage {
  */
 export async function extractLastFrame(video: string, outPng: string, opts: FrameOptions = {}): Promise<void> {
   for (const window of LAST_FRAME_WINDOWS) {
-    const frame = await decodeLastFrame(video, window, opts);
+    let frame: RgbImage | undefined;
+    try {
+      frame = await decodeLastFrame(video, window, opts);
+    } catch (e) {
+      // A container without a known duration can refuse -sseof; the full decode below still works.
+      if (window === undefined || (e instanceof StudioError && e.code === 'canceled')) throw e;
+      continue;
+    }
     if (!frame) continue;
     const tmp = siblingTemp(outPng, '.png');
     try {

@@ -141,5 +141,11 @@ describe('concatStreamCopy', () => {
     for (const [i, n] of names.entries()) await copyFile(same[i] as string, tmp.p(n));
     const r = await concatStreamCopy(names.map((n) => tmp.p(n)), tmp.p('awkward.mp4'));
     expect(Math.abs(r.durationSeconds - 4.2)).toBeLessThan(0.1);
+    const enc = await renderScene(
+      { width: 160, height: 90, fps: 25, shots: names.map((n, i) => ({ id: `n${i}`, video: tmp.p(n), audio: i === 0 ? [{ path: tmp.p(names[1] as string), offsetSeconds: 0.1 }] : [] })) },
+      tmp.p('-y'),
+    );
+    expect(enc.mode).toBe('encode');
+    expect(Math.abs(enc.durationSeconds - 4.2)).toBeLessThan(0.1);
   });
 });
