@@ -124,6 +124,14 @@ export class GenerationPlanner {
     const audioId = typeof values.audio === 'string' ? values.audio : undefined;
     const audioSeconds = audioId ? this.store.media.get(audioId)?.duration ?? undefined : undefined;
     const costUsd = estimateCost(cap, values, audioSeconds !== undefined ? { seconds: audioSeconds } : {})?.usd;
+    if (this.config.budgetUsd !== undefined && costUsd === undefined && cap.provider !== 'local') {
+      // A budget that lets calls of unknown price through is no budget: refuse rather than guess.
+      throw new StudioError(
+        'budget_exceeded',
+        `${cap.id}: the price of this call is unknown (the model's capability has no usable pricing), so it cannot be checked against STUDIO_BUDGET_USD=$${this.config.budgetUsd.toFixed(2)}; use a priced model or unset STUDIO_BUDGET_USD`,
+        { model: cap.id },
+      );
+    }
     if (this.config.budgetUsd !== undefined && costUsd !== undefined && costUsd > 0) {
       const spent = this.spentUsd();
       if (spent + costUsd > this.config.budgetUsd) {
