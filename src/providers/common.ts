@@ -176,5 +176,18 @@ export function collectUrls(value: unknown, out: string[] = []): string[] {
   return out;
 }
 
+/** Collect base64 `data:` URIs from a provider output value (some models inline small files). */
+export function collectDataUris(value: unknown, out: Array<{ data: Buffer; mime: string }> = []): Array<{ data: Buffer; mime: string }> {
+  if (typeof value === 'string') {
+    const m = /^data:([a-z0-9.+-]+\/[a-z0-9.+-]+)?(?:;[^,;]*)*;base64,(.*)$/is.exec(value);
+    if (m?.[2] !== undefined) out.push({ data: Buffer.from(m[2], 'base64'), mime: m[1] ?? 'application/octet-stream' });
+  } else if (Array.isArray(value)) {
+    for (const v of value) collectDataUris(v, out);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) collectDataUris(v, out);
+  }
+  return out;
+}
+
 /** Words providers use when a refusal is about content safety. */
 export const SAFETY_WORDS = /\b(nsfw|safety|unsafe|sensitive|moderation|moderated|flagged|content policy|inappropriate|prohibited|responsible ai|rai)\b/i;

@@ -5,6 +5,7 @@ import type { StudioConfig } from '../config.js';
 import { StudioError } from '../errors.js';
 import {
   type AdapterDeps,
+  collectDataUris,
   collectUrls,
   downloadUrlOutput,
   guardFor,
@@ -20,7 +21,7 @@ import {
 import { writeBytes } from './download.js';
 import { buildBody } from './fields.js';
 import { scrub, shorten } from './safe-message.js';
-import type { AdapterContext, MediaInput, PollResult, ProviderAdapter, ProviderRequest, StartResult } from './types.js';
+import type { AdapterContext, MediaInput, PollResult, ProviderAdapter, ProviderOutput, ProviderRequest, StartResult } from './types.js';
 
 /**
  * Replicate over plain REST (../shared/providers/replicate-elevenlabs-wavespeed.md §1).
@@ -141,11 +142,19 @@ export function createReplicateAdapter(config: StudioConfig, deps: AdapterDeps =
         return { state: 'running', progress: progressFromLogs(p.logs), message: 'processing at Replicate' };
       case 'succeeded': {
         const urls = collectUrls(p.output);
-        if (urls.length === 0) {
+        // A model may inline a small file as a data: URI; that is bytes, nothing to fetch.
+        const inline = collectDataUris(p.output);
+        if (urls.length === 0 && inline.length === 0) {
           const why = p.data_removed ? 'its outputs were already removed (Replicate keeps them for 1 hour)' : 'it returned no output file';
           return { state: 'failed', error: new StudioError('provider_error', `the Replicate prediction succeeded but ${why}`, { retryable: false }) };
         }
-        return { state: 'succeeded', outputs: urls.map((url) => ({ kind: 'url', url, mime: mimeFromUrl(url) ?? req.capability.output.mime })) };
+        return {
+          state: 'succeeded',
+          outputs: [
+            ...urls.map((url): ProviderOutput => ({ kind: 'url', url, mime: mimeFromUrl(url) ?? req.capability.output.mime })),
+            ...inline.map((d): ProviderOutput => ({ kind: 'bytes', data: d.data, mime: d.mime })),
+          ],
+        };
       }
       case 'failed': {
         const text = errorText(p.error);

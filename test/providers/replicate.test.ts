@@ -148,6 +148,12 @@ describe('replicate adapter', () => {
     expect(await adapter.poll(id, request(seedance, {}), makeCtx(tmp.dir))).toMatchObject({ state: 'failed', error: { code: 'canceled' } });
   });
 
+  it('a data: URI output is bytes (nothing fetched)', async () => {
+    fake.setScenario({ pollsBeforeDone: 0, outputUrls: ['data:image/png;base64,' + Buffer.from('PNGDATA').toString('base64')] });
+    const [out] = await runToEnd(adapter, request(seedance, { prompt: 'x' }), makeCtx(tmp.dir));
+    expect(out).toEqual({ kind: 'bytes', data: Buffer.from('PNGDATA'), mime: 'image/png' });
+  });
+
   it('succeeded with data_removed is a clear error', async () => {
     fake.setScenario({ dataRemoved: true, pollsBeforeDone: 0 });
     const err = await failure(() => runToEnd(adapter, request(seedance, { prompt: 'x' }), makeCtx(tmp.dir)));
