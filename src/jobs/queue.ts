@@ -4,7 +4,7 @@ import type { Capability } from '../capabilities/types.js';
 import type { StudioConfig } from '../config.js';
 import { redact } from '../config.js';
 import { StudioError, toSafeError } from '../errors.js';
-import type { AdapterContext, MediaInput, ProviderAdapter, ProviderOutput, ProviderRequest } from '../providers/types.js';
+import type { AdapterContext, MediaInput, PollResult, ProviderAdapter, ProviderOutput, ProviderRequest } from '../providers/types.js';
 import type { Job, JobRequest, JobResult } from '../store/jobs.js';
 import { TERMINAL } from '../store/jobs.js';
 import type { Store } from '../store/index.js';
@@ -214,19 +214,23 @@ export class JobQueue {
         await adapter.cancel(operationId, req, ctx).catch(() => undefined);
         throw new StudioError('timeout', `the provider did not finish within ${Math.round(timeoutMs / 1000)} s; the job was canceled at the provider`, { model: req.capability.id });
       }
+      let r: PollResult;
       try {
-        const r = await adapter.poll(operationId, req, ctx);
+        r = await adapter.poll(operationId, req, ctx);
         failures = 0;
-        if (r.state === 'succeeded') return r.outputs;
-        if (r.state === 'failed') throw r.error;
-        if (r.progress !== undefined) this.progress(jobId, r.progress, r.message);
       } catch (err) {
         if (err instanceof StudioError && err.details.retryable && ++failures < MAX_POLL_FAILURES) {
           this.deps.log(`[${jobId}] poll failed (${err.code}), will retry`);
-        } else {
-          throw err;
+          await sleep(interval, ctx.signal);
+          continue;
         }
+        throw err;
       }
+      // A job the provider reports as failed has ended there, even when its error is marked retryable (that
+      // means "the agent may run it again", not "poll again"): polling on would loop until the job timeout.
+      if (r.state === 'succeeded') return r.outputs;
+      if (r.state === 'failed') throw r.error;
+      if (r.progress !== undefined) this.progress(jobId, r.progress, r.message);
       await sleep(interval, ctx.signal);
     }
   }
