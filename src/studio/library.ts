@@ -178,6 +178,10 @@ export class MediaLibrary {
     if ((type === 'video' || type === 'voice') && !(info.durationSeconds > 0)) {
       throw invalidInput(`the ${type === 'voice' ? 'audio' : 'video'} file has zero length`);
     }
+    if ((type === 'image' || type === 'video') && !((info.width ?? 0) > 0 && (info.height ?? 0) > 0)) {
+      // ffprobe "reads" any bytes named .jpg/.png as a 0×0 picture: such a file is not media, whatever its name.
+      throw invalidInput(`the file is not a readable ${type}: no picture could be decoded from it`);
+    }
     const mime = mimeFor(info, type, mimeHint, tmpPath);
     const id = newId('med');
     const ext = EXT_BY_MIME[mime] ?? (path.extname(tmpPath) || '.bin');
