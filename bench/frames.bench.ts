@@ -1,10 +1,11 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ffmpegVersion } from '../src/media/binaries.js';
 import { decodeRgb } from '../src/media/compare.js';
 import { fileUrl, inputFile, outputFile, PROTOCOL_WHITELIST, runFfmpeg } from '../src/media/ffmpeg.js';
 import { extractLastFrame } from '../src/media/frames.js';
 import { probe } from '../src/media/probe.js';
-import { cacheDir, exists, medianMs, round, type BenchResult } from './lib.js';
+import { cacheDir, exists, interleaved, medianMs, round, type BenchResult } from './lib.js';
 
 /**
  * Last-frame extraction on 1080p25 H.264 clips with B-frames (testsrc2, libx264 ultrafast with bframes=2), 8 s,
@@ -50,40 +51,58 @@ async function sameImage(a: string, b: string): Promise<boolean> {
   return x.width === y.width && x.height === y.height && Buffer.compare(x.data, y.data) === 0;
 }
 
+/** How to read the figures (printed under the table). */
+export const notes = [
+  'A last frame needs its reference chain: everything from the last keyframe on is decoded, so a seek costs one',
+  'ffmpeg start-up plus one GOP of decoding, whatever the clip length (hence 300 s / 8 s ≈ 1). The full-decode /',
+  'seek ratio is therefore about clip length / GOP length, minus start-up: ≥ 50x on a 60 s clip would need GOPs',
+  'under ~1 s and a start-up far below the ~100 ms measured here. Frames of the seek window are piped raw and only',
+  'the last is compressed to PNG (in-process), so the window adds little beyond the decode.',
+].join('\n');
+
 export async function run(): Promise<BenchResult[]> {
   const dir = await cacheDir('frames');
   const results: BenchResult[] = [];
+  const startup = await medianMs(() => ffmpegVersion(), 5, 1);
+  results.push({ name: 'ffmpeg process start-up (ffmpeg -version)', value: round(startup), unit: 'ms', note: 'floor of any ffmpeg-based extraction' });
   for (const gop of [{ label: 'GOP 2 s', keyint: 50, segment: 4 }, { label: 'GOP 10 s (x264 default)', keyint: 250, segment: 20 }]) {
     const seg = path.join(dir, `seg-k${gop.keyint}.mp4`);
     await encodeSegment(seg, gop.segment, gop.keyint);
     const lengths = gop.keyint === 50 ? [8, 60, 300] : [60];
-    const times: Record<number, number> = {};
+    const clips: string[] = [];
     for (const secs of lengths) {
       const clip = path.join(dir, `clip-k${gop.keyint}-${secs}s.mp4`);
       if (secs === 8 && gop.keyint === 50) await encodeSegment(clip, 8, 50);
       else await repeatSegment(seg, secs / gop.segment, clip);
-      const ours = path.join(dir, `last-k${gop.keyint}-${secs}.png`);
-      times[secs] = await medianMs(() => extractLastFrame(clip, ours), 5, 1);
-      results.push({ name: `last frame, 1080p25 H.264 B-frames, ${gop.label}, ${secs} s clip`, value: round(times[secs] ?? 0), unit: 'ms', note: 'median of 5' });
+      clips.push(clip);
+    }
+    const ours = (i: number): string => path.join(dir, `last-k${gop.keyint}-${lengths[i]}.png`);
+    // Round-robin over the clip lengths so machine load affects them alike.
+    const { medians, ratios } = await interleaved(clips.map((clip, i) => () => extractLastFrame(clip, ours(i))), 7, 1);
+    for (const [i, secs] of lengths.entries()) {
+      const clip = clips[i] as string;
+      const seekMs = medians[i] ?? 0;
+      results.push({ name: `last frame, 1080p25 H.264 B-frames, ${gop.label}, ${secs} s clip`, value: round(seekMs), unit: 'ms', note: 'median of 7' });
       const ref = path.join(dir, `full-k${gop.keyint}-${secs}.png`);
       const fullMs = await medianMs(() => fullDecodeLast(clip, ref), secs >= 300 ? 1 : 3, 0);
-      const exact = await sameImage(ours, ref);
+      const exact = await sameImage(ours(i), ref);
       results.push({ name: `last frame bit-exact vs full decode, ${gop.label}, ${secs} s`, value: exact ? 1 : 0, unit: 'bool', target: '1', pass: exact });
       if (secs === 60) {
-        const ratio = fullMs / (times[60] ?? 1);
+        const ratio = fullMs / seekMs;
         results.push({
           name: `full decode / seek, ${gop.label}, 60 s clip`,
           value: round(ratio),
           unit: 'x',
           target: '>= 50',
           pass: ratio >= 50,
-          note: `full decode ${round(fullMs)} ms (every frame decoded, only the last converted to PNG) vs seek ${round(times[60] ?? 0)} ms`,
+          note: `full decode ${round(fullMs)} ms (every frame decoded, only the last converted to PNG) vs seek ${round(seekMs)} ms`,
         });
       }
     }
-    if (times[8] !== undefined && times[300] !== undefined) {
-      const r = times[300] / times[8];
-      results.push({ name: `seek time 300 s / 8 s, ${gop.label}`, value: round(r, 2), unit: 'x', target: '<= 1.2', pass: r <= 1.2 });
+    const i300 = lengths.indexOf(300);
+    if (i300 > 0) {
+      const r = ratios[i300] ?? 0;
+      results.push({ name: `seek time 300 s / 8 s, ${gop.label}`, value: round(r, 2), unit: 'x', target: '<= 1.2', pass: r <= 1.2, note: 'median of per-round ratios' });
     }
   }
   return results;

@@ -52,3 +52,28 @@ export function round(n: number, digits = 1): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
 }
+
+/**
+ * Time several functions round-robin (a, b, c, a, b, c, ...) so that load from other processes falls on all of
+ * them alike; returns each one's median and the median of per-round ratios to the first.
+ */
+export async function interleaved(fns: (() => Promise<unknown>)[], runs = 7, warmup = 1): Promise<{ medians: number[]; ratios: number[] }> {
+  for (let i = 0; i < warmup; i++) for (const fn of fns) await fn();
+  const times: number[][] = fns.map(() => []);
+  for (let r = 0; r < runs; r++) {
+    for (const [i, fn] of fns.entries()) {
+      const t0 = performance.now();
+      await fn();
+      times[i]?.push(performance.now() - t0);
+    }
+  }
+  const median = (xs: number[]): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)] ?? 0;
+  };
+  const base = times[0] ?? [];
+  return {
+    medians: times.map(median),
+    ratios: times.map((ts) => median(ts.map((t, r) => t / (base[r] ?? 1)))),
+  };
+}

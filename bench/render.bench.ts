@@ -4,7 +4,7 @@ import { aac, FASTSTART, h264 } from '../src/media/encode.js';
 import { fileUrl, outputFile, PROTOCOL_WHITELIST, runFfmpeg } from '../src/media/ffmpeg.js';
 import { clearProbeCache, probe } from '../src/media/probe.js';
 import { renderScene } from '../src/media/render.js';
-import { cacheDir, exists, medianMs, round, type BenchResult } from './lib.js';
+import { cacheDir, exists, interleaved, medianMs, round, type BenchResult } from './lib.js';
 
 /**
  * A 12-shot scene of matching clips (1280x720 25 fps H.264 + AAC 48 kHz stereo, 4 s each, as the studio's own
@@ -13,6 +13,14 @@ import { cacheDir, exists, medianMs, round, type BenchResult } from './lib.js';
  */
 
 const SHOTS = 12;
+
+/** How to read the figures (printed under the table). */
+export const notes = [
+  'renderScene must know every input\'s format to choose stream copy; the library probes each file when it is',
+  'added and probe() caches by file identity, so in the server the inputs are normally already probed ("probed',
+  'inputs"). A cold render pays one ffprobe start-up per shot (about 100 ms each on this machine, 4 at a time),',
+  'which no stream-copy join can hide. The output is verified from its mp4 index in-process.',
+].join('\n');
 
 async function makeShot(out: string, i: number): Promise<void> {
   if (await exists(out)) return;
@@ -47,35 +55,37 @@ export async function run(): Promise<BenchResult[]> {
   const list = path.join(dir, 'list.txt');
   await writeFile(list, shots.map((s) => `file '${fileUrl(s)}'`).join('\n') + '\n');
   const plain = path.join(dir, 'plain.mp4');
-  const ffmpegConcat = await medianMs(() =>
-    runFfmpeg(['-f', 'concat', '-safe', '0', ...PROTOCOL_WHITELIST, '-i', fileUrl(list), '-c', 'copy', ...FASTSTART, '-f', 'mp4', outputFile(plain)]),
-  );
-
   const ours = path.join(dir, 'ours.mp4');
   let mode = '';
-  const warm = await medianMs(async () => {
+  const concatRun = (): Promise<unknown> =>
+    runFfmpeg(['-f', 'concat', '-safe', '0', ...PROTOCOL_WHITELIST, '-i', fileUrl(list), '-c', 'copy', ...FASTSTART, '-f', 'mp4', outputFile(plain)]);
+  const warmRun = async (): Promise<void> => {
     mode = (await renderScene(spec, ours)).mode;
-  });
-  const cold = await medianMs(async () => {
+  };
+  const coldRun = async (): Promise<void> => {
     clearProbeCache();
     await renderScene(spec, ours);
-  });
+  };
+  // Round-robin so that load from other processes hits all three alike.
+  const { medians, ratios } = await interleaved([concatRun, warmRun, coldRun], 7, 1);
+  const [ffmpegConcat = 0, warm = 0, cold = 0] = medians;
+  const [, warmRatio = 0, coldRatio = 0] = ratios;
   const encodeOut = path.join(dir, 'encoded.mp4');
   const encode = await medianMs(() => renderScene(spec, encodeOut, { forceEncode: true }), 1, 0);
   const dur = (await probe(ours, { cache: false })).durationSeconds;
   await rm(encodeOut, { force: true });
 
   return [
-    { name: `ffmpeg concat demuxer, stream copy, ${SHOTS} x 4 s 720p`, value: round(ffmpegConcat), unit: 'ms', note: 'median of 5' },
+    { name: `ffmpeg concat demuxer, stream copy, ${SHOTS} x 4 s 720p`, value: round(ffmpegConcat), unit: 'ms', note: 'median of 7' },
     {
       name: `renderScene, ${SHOTS} matching shots (mode ${mode}), inputs already probed`,
       value: round(warm),
       unit: 'ms',
-      note: `the studio probes each file when it enters the library; includes the output verification probe; ${round(dur)} s output`,
+      note: `the studio probes each file when it enters the library; includes the output verification; ${round(dur)} s output`,
     },
-    { name: 'renderScene / ffmpeg concat (probed inputs)', value: round(warm / ffmpegConcat, 2), unit: 'x', target: '<= 1.2', pass: warm / ffmpegConcat <= 1.2 },
+    { name: 'renderScene / ffmpeg concat (probed inputs)', value: round(warmRatio, 2), unit: 'x', target: '<= 1.2', pass: warmRatio <= 1.2, note: 'median of per-round ratios, 7 interleaved rounds' },
     { name: `renderScene, ${SHOTS} matching shots, cold (every input probed)`, value: round(cold), unit: 'ms' },
-    { name: 'renderScene / ffmpeg concat (cold)', value: round(cold / ffmpegConcat, 2), unit: 'x', target: '<= 1.2', pass: cold / ffmpegConcat <= 1.2 },
+    { name: 'renderScene / ffmpeg concat (cold)', value: round(coldRatio, 2), unit: 'x', target: '<= 1.2', pass: coldRatio <= 1.2 },
     { name: `renderScene forced re-encode (veryfast CRF 18), same scene`, value: round(encode), unit: 'ms', note: 'one run' },
     { name: 'full re-encode / stream copy', value: round(encode / warm, 1), unit: 'x' },
   ];

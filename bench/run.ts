@@ -25,13 +25,13 @@ async function main(): Promise<void> {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const sections: string[] = [];
   for (const name of BENCHES.filter((b) => only.length === 0 || only.includes(b))) {
-    const mod = (await import(pathToFileURL(path.join(here, `${name}.bench.js`)).href)) as { run: () => Promise<BenchResult[]> };
+    const mod = (await import(pathToFileURL(path.join(here, `${name}.bench.js`)).href)) as { run: () => Promise<BenchResult[]>; notes?: string };
     const t0 = Date.now();
     process.stderr.write(`bench ${name}...\n`);
     const results = await mod.run();
     process.stderr.write(`bench ${name} done in ${Math.round((Date.now() - t0) / 1000)} s\n`);
     for (const r of results) process.stderr.write(`  ${r.name}: ${r.value} ${r.unit}${r.pass === false ? '  (target ' + (r.target ?? '') + ' NOT met)' : ''}\n`);
-    sections.push(`## ${name}\n\n${table(results)}\n`);
+    sections.push(`## ${name}\n\n${table(results)}\n${mod.notes ? `\n${mod.notes}\n` : ''}`);
   }
   const cpus = os.cpus();
   const header = [
