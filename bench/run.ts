@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -6,11 +6,10 @@ import { ffmpegVersion } from '../src/media/binaries.js';
 import type { BenchResult } from './lib.js';
 
 /**
- * Runs every bench/*.bench.ts (compiled to dist/bench/*.bench.js) and writes BENCHMARKS.md in the working directory
+ * Runs every bench/*.bench.ts (compiled to dist/bench/*.bench.js, found by name) and writes BENCHMARKS.md in the working directory
  * with the machine, Node and ffmpeg versions and the date. `node dist/bench/run.js [name…]` runs only those.
  */
 
-const BENCHES = ['frames', 'render'];
 
 function table(results: BenchResult[]): string {
   const rows = results.map((r) => {
@@ -24,7 +23,12 @@ async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const here = path.dirname(fileURLToPath(import.meta.url));
   const sections: string[] = [];
-  for (const name of BENCHES.filter((b) => only.length === 0 || only.includes(b))) {
+  // Every compiled *.bench.js beside this file is a benchmark exporting run().
+  const benches = (await readdir(here))
+    .filter((f) => f.endsWith('.bench.js'))
+    .map((f) => f.slice(0, -'.bench.js'.length))
+    .sort();
+  for (const name of benches.filter((b) => only.length === 0 || only.includes(b))) {
     const mod = (await import(pathToFileURL(path.join(here, `${name}.bench.js`)).href)) as { run: () => Promise<BenchResult[]>; notes?: string };
     const t0 = Date.now();
     process.stderr.write(`bench ${name}...\n`);
