@@ -164,8 +164,10 @@ export class JobQueue {
           store.jobs.setStatus(jobId, 'downloading', { ...(operationId ? { operation_id: operationId } : {}), message: 'saving the result' });
         }
       }
-      if (!outputs) outputs = await this.pollUntilDone(jobId, adapter, operationId as string, req, ctx);
-      store.jobs.setStatus(jobId, 'downloading', { message: 'saving the result' });
+      if (!outputs) {
+        outputs = await this.pollUntilDone(jobId, adapter, operationId as string, req, ctx);
+        store.jobs.setStatus(jobId, 'downloading', { message: 'saving the result' });
+      }
       const downloaded: DownloadedOutput[] = [];
       try {
         for (const out of outputs) {

@@ -6,7 +6,7 @@ import { StudioError } from '../errors.js';
 
 /**
  * Credentials for Vertex AI: an API key (`x-goog-api-key`, GOOGLE_API_KEY) when configured, else an OAuth access
- * token from Application Default Credentials via google-auth-library (a dependency of @google/genai; loaded only
+ * token from Application Default Credentials via google-auth-library (loaded only
  * when first needed, so tests and key-only setups never touch it).
  */
 
