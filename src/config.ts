@@ -11,6 +11,10 @@ export interface StudioConfig {
   ffprobePath?: string;
   /** How long a generation tool waits before answering with a job id instead (ms). */
   waitMs: number;
+  /** STUDIO_POLL_INTERVAL_MS: one poll cadence for every provider (tests, impatient users); default per provider. */
+  pollIntervalMs?: number;
+  /** Give up on a provider job (and cancel it there) after this long. */
+  jobTimeoutMs: number;
   baseUrls: {
     vertex?: string;
     replicate: string;
@@ -63,6 +67,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     ffmpegPath: nonEmpty(env.FFMPEG_PATH),
     ffprobePath: nonEmpty(env.FFPROBE_PATH),
     waitMs: Math.max(0, (num(env.STUDIO_WAIT_SECONDS) ?? 45) * 1000),
+    pollIntervalMs: (num(env.STUDIO_POLL_INTERVAL_MS) ?? 0) > 0 ? num(env.STUDIO_POLL_INTERVAL_MS) : undefined,
+    jobTimeoutMs: Math.max(1, num(env.STUDIO_JOB_TIMEOUT_SECONDS) ?? 3600) * 1000,
     baseUrls: {
       vertex: nonEmpty(env.VERTEX_BASE_URL),
       replicate: nonEmpty(env.REPLICATE_BASE_URL) ?? 'https://api.replicate.com/v1',

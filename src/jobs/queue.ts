@@ -201,9 +201,8 @@ export class JobQueue {
   }
 
   private async pollUntilDone(jobId: string, adapter: ProviderAdapter, operationId: string, req: ProviderRequest, ctx: AdapterContext): Promise<ProviderOutput[]> {
-    const override = Number(process.env.STUDIO_POLL_INTERVAL_MS);
-    const interval = Number.isFinite(override) && override > 0 ? override : adapter.pollIntervalMs(req);
-    const timeoutMs = (Number(process.env.STUDIO_JOB_TIMEOUT_SECONDS) || 3600) * 1000;
+    const interval = this.deps.config.pollIntervalMs ?? adapter.pollIntervalMs(req);
+    const timeoutMs = this.deps.config.jobTimeoutMs;
     const deadline = Date.now() + timeoutMs;
     let failures = 0;
     for (;;) {

@@ -56,7 +56,7 @@ export class Studio {
     this.registry = opts.registry ?? CapabilityRegistry.load();
     this.adapters = new Map<string, ProviderAdapter>([
       ['local', createLocalAdapter()],
-      ...createAdapters(this.config, opts.fetch ? { fetch: opts.fetch } : {}),
+      ...createAdapters(this.config, { ...(opts.fetch ? { fetch: opts.fetch } : {}), ...(this.config.pollIntervalMs ? { pollIntervalMs: this.config.pollIntervalMs } : {}) }),
       ...(opts.adapters ?? new Map()),
     ]);
     this.paths = createPathPolicy(this.config.home, this.config.allowedDirs);

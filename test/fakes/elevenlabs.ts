@@ -16,6 +16,8 @@ export interface ElevenLabsScenario {
   apiKey?: string;
   /** Answer every generation with this ElevenLabs error status code. */
   error?: 'quota_exceeded' | 'too_many_concurrent_requests' | 'system_busy';
+  /** Real audio to return instead of opaque bytes (for tests that ingest the output through the studio). */
+  audioBytes?: Buffer;
 }
 
 export interface ElevenLabsFake extends FakeServer {
@@ -81,7 +83,7 @@ export async function startElevenLabsFake(opts: StartOptions = {}): Promise<Elev
   const audioReply = (format: string) => ({
     status: 200,
     headers: { 'content-type': contentType(format), 'request-id': randomUUID(), 'character-cost': '42' },
-    body: fakeAudio(format),
+    body: scenario.audioBytes ?? fakeAudio(format),
   });
 
   const fake = (await startFake(

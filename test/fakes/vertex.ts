@@ -23,6 +23,9 @@ export interface VertexScenario {
   /** Expected bearer token / API key; a mismatch is a 401 that echoes what was sent (to test redaction). */
   token?: string;
   apiKey?: string;
+  /** Real media to return instead of opaque bytes (for tests that ingest the output through the studio). */
+  videoBytes?: Buffer;
+  imageBytes?: Buffer;
 }
 
 export interface VertexFake extends FakeServer {
@@ -131,7 +134,7 @@ export async function startVertexFake(opts: StartOptions = {}): Promise<VertexFa
           const body = op.body as { parameters?: { storageUri?: string; sampleCount?: number } };
           const count = body.parameters?.sampleCount ?? 1;
           const videos = Array.from({ length: count }, (_, i) => {
-            const data = fakeBytes(`veo-${opName}-${i}`);
+            const data = scenario.videoBytes ?? fakeBytes(`veo-${opName}-${i}`);
             const storage = body.parameters?.storageUri;
             if (storage) {
               const m = /^gs:\/\/([^/]+)\/(.*)$/.exec(storage);
@@ -153,7 +156,7 @@ export async function startVertexFake(opts: StartOptions = {}): Promise<VertexFa
           if (d) return d;
           const body = rec.json as { contents?: Array<{ role?: string; parts?: unknown[] }> } | undefined;
           if (!body?.contents?.[0]?.parts?.length) return googleError(400, 'INVALID_ARGUMENT', 'contents must not be empty');
-          const final = { inlineData: { mimeType: 'image/png', data: GEMINI_IMAGE.toString('base64') } };
+          const final = { inlineData: { mimeType: 'image/png', data: (scenario.imageBytes ?? GEMINI_IMAGE).toString('base64') } };
           const usage = { promptTokenCount: 10, candidatesTokenCount: 1290 };
           switch (scenario.gemini) {
             case 'image':
