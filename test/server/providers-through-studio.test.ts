@@ -1,0 +1,136 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFfmpeg } from '../../src/media/ffmpeg.js';
+import { byRoute } from '../fakes/base.js';
+import { startAllFakes, type AllFakes } from '../fakes/index.js';
+import { startHarness, tempDir, type Harness } from '../helpers/harness.js';
+
+/**
+ * The whole studio against the four fake providers: character injection, continuity and rules decide what is sent;
+ * the adapters send it as documented; real media comes back and is ingested with metadata, takes and frames.
+ */
+describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
+  let fakes: AllFakes;
+  let h: Harness;
+  let dir: string;
+  const ids: Record<string, string> = {};
+  beforeAll(async () => {
+    dir = tempDir('media-');
+    const clip = path.join(dir, 'clip.mp4');
+    const png = path.join(dir, 'face.png');
+    const mp3 = path.join(dir, 'line.mp3');
+    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=24:duration=2', '-f', 'lavfi', '-i', 'sine=frequency=300:duration=2', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-c:a', 'aac', '-shortest', clip]);
+    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=256x256', '-frames:v', '1', png]);
+    await runFfmpeg(['-f', 'lavfi', '-i', 'sine=frequency=200:duration=1.5', '-c:a', 'libmp3lame', mp3]);
+    fakes = await startAllFakes();
+    fakes.vertex.setScenario({ videoBytes: fs.readFileSync(clip), imageBytes: fs.readFileSync(png) });
+    fakes.replicate.setScenario({ outputUrls: [fakes.replicate.addOutput('img.png', fs.readFileSync(png), 'image/png')], pollsBeforeDone: 1 });
+    fakes.elevenlabs.setScenario({ audioBytes: fs.readFileSync(mp3), voices: ['voice-mara'] });
+    fakes.wavespeed.setScenario({ outputUrls: [fakes.wavespeed.addOutput('synced.mp4', fs.readFileSync(clip), 'video/mp4')] });
+    h = await startHarness({ env: { ...fakes.env, STUDIO_ALLOWED_DIRS: dir } });
+    const refs: string[] = [];
+    for (let i = 0; i < 3; i++) refs.push(String((await h.call('media_import', { path: png })).media_id));
+    const mara = (await h.call('character_create', { name: 'Mara', reference_images: refs, voice_id: 'voice-mara', style_tokens: 'film grain' })) as { character: { character_id: string } };
+    ids.mara = mara.character.character_id;
+    ids.scene = ((await h.call('scene_create', { title: 'Harbour' })) as { scene: { scene_id: string } }).scene.scene_id;
+    for (const n of ['s1', 's2']) {
+      ids[n] = ((await h.call('shot_create', { scene_id: ids.scene, prompt: `harbour ${n}`, character_id: ids.mara, model: 'vertex/veo-3.1-fast-generate-001' })) as { shot: { shot_id: string } }).shot.shot_id;
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await h.close();
+    await fakes.close();
+  });
+
+  it("Veo with the character's three reference images: asset references, 8 s forced, style tokens in the prompt", async () => {
+    const r = await h.call('video_generate', { shot_id: ids.s1 });
+    expect(r.status).toBe('succeeded');
+    const start = byRoute(fakes.vertex.requests, 'veo-start');
+    const body = start[start.length - 1]?.json as { instances: Record<string, unknown>[]; parameters: Record<string, unknown> };
+    expect(start[start.length - 1]?.path).toMatch(/\/v1\/projects\/[^/]+\/locations\/us-central1\/publishers\/google\/models\/veo-3\.1-fast-generate-001:predictLongRunning$/);
+    const inst = body.instances[0] as { prompt: string; referenceImages: { referenceType: string; image: { bytesBase64Encoded: string; mimeType: string } }[]; image?: unknown };
+    expect(inst.prompt).toBe('harbour s1, film grain');
+    expect(inst.referenceImages).toHaveLength(3);
+    expect(inst.referenceImages.every((x) => x.referenceType === 'asset' && x.image.mimeType === 'image/png' && x.image.bytesBase64Encoded.length > 100)).toBe(true);
+    expect(inst.image).toBeUndefined();
+    expect(body.parameters.durationSeconds).toBe(8);
+    const m = h.studio.library.get(String(r.media_id));
+    expect(m).toMatchObject({ provider: 'vertex', model: 'vertex/veo-3.1-fast-generate-001', character_id: ids.mara, shot_id: ids.s1, take_number: 1 });
+    expect(m.reference_images_used).toHaveLength(3);
+    expect(m.provider_request_id).toMatch(/\/operations\//);
+  });
+
+  it('Veo continuing from the last frame: image (+ lastFrame), character references skipped with a warning', async () => {
+    const prev = h.studio.library.get(String((await h.call('scene_get', { scene_id: ids.scene }) as { shots: { current_take: { media_id: string } }[] }).shots[0]?.current_take.media_id));
+    const end = String((await h.call('image_generate', { model: 'local/still', prompt: 'end' })).media_id);
+    const r = await h.call('video_generate', { shot_id: ids.s2, use_last_frame: true, end_frame: end, duration: 6 });
+    expect(r.status).toBe('succeeded');
+    expect((r.warnings as string[]).join(' ')).toMatch(/reference images skipped|reference_images cannot be combined/);
+    const start = byRoute(fakes.vertex.requests, 'veo-start');
+    const inst = (start[start.length - 1]?.json as { instances: Record<string, { bytesBase64Encoded: string }>[] }).instances[0] as Record<string, { bytesBase64Encoded: string } | undefined>;
+    const lastFramePng = fs.readFileSync(h.studio.library.absPath(h.studio.library.get(prev.last_frame_id as string)));
+    expect(inst.image?.bytesBase64Encoded).toBe(lastFramePng.toString('base64'));
+    expect(inst.lastFrame?.bytesBase64Encoded).toBeTruthy();
+    expect(inst.referenceImages).toBeUndefined();
+    const m = h.studio.library.get(String(r.media_id));
+    expect(m.start_frame_used).toBe(prev.last_frame_id);
+    expect(m.end_frame_used).toBe(end);
+  });
+
+  it('Veo refuses explicit references with a start frame, before anything is sent', async () => {
+    const before = fakes.vertex.requests.length;
+    const frame = String((await h.call('image_generate', { model: 'local/still', prompt: 'f' })).media_id);
+    const err = await h.callError('video_generate', { model: 'vertex/veo-3.1-generate-001', prompt: 'x', start_frame: frame, reference_images: [frame] });
+    expect(err.message).toMatch(/reference_images cannot be combined with start_frame/);
+    expect(fakes.vertex.requests.length).toBe(before);
+  });
+
+  it("Seedream with the character's reference images uploaded as image_input", async () => {
+    const r = await h.call('image_generate', { model: 'replicate/bytedance/seedream-4', prompt: 'Mara portrait', character_id: ids.mara });
+    expect(r.status).toBe('succeeded');
+    const creates = fakes.replicate.requests.filter((q) => q.method === 'POST' && q.path === '/v1/models/bytedance/seedream-4/predictions');
+    const input = (creates[creates.length - 1]?.json as { input: { image_input: string[]; prompt: string } }).input;
+    expect(input.image_input).toHaveLength(3);
+    expect(input.image_input.every((u) => /\/v1\/files\//.test(u))).toBe(true);
+    expect(fakes.replicate.requests.filter((q) => q.path === '/v1/files').length).toBeGreaterThanOrEqual(3);
+    expect(h.studio.library.get(String(r.media_id)).type).toBe('image');
+  });
+
+  it("ElevenLabs speaks the line in the character's voice and attaches it to the shot", async () => {
+    const r = await h.call('voice_tts', { model: 'elevenlabs/eleven_multilingual_v2', shot_id: ids.s2, character_id: ids.mara, text: 'The boats are late.', offset_seconds: 0.5 });
+    expect(r.status).toBe('succeeded');
+    expect(r.audio_id).toBeTruthy();
+    const tts = byRoute(fakes.elevenlabs.requests, 'tts');
+    const last = tts[tts.length - 1];
+    expect(last?.path).toBe('/v1/text-to-speech/voice-mara');
+    expect(last?.headers['xi-api-key']).toBeTruthy();
+    expect((last?.json as { text: string; model_id: string }).model_id).toBe('eleven_multilingual_v2');
+    const m = h.studio.library.get(String(r.media_id));
+    expect(m.type).toBe('voice');
+    expect(m.duration).toBeGreaterThan(1);
+  });
+
+  it("InfiniteTalk re-syncs the shot's take to its line: uploads, a new take with its parent", async () => {
+    const r = await h.call('lipsync_video', { model: 'wavespeed/wavespeed-ai/infinitetalk/video-to-video', shot_id: ids.s2, resolution: '480p' });
+    expect(r.status).toBe('succeeded');
+    expect(r.take_number).toBe(2);
+    const uploads = byRoute(fakes.wavespeed.requests, 'upload');
+    expect(uploads.length).toBeGreaterThanOrEqual(2);
+    const create = byRoute(fakes.wavespeed.requests, 'create').pop();
+    expect(create?.path).toBe('/api/v3/wavespeed-ai/infinitetalk/video-to-video');
+    const body = create?.json as { video: string; audio: string; resolution: string };
+    expect(body.resolution).toBe('480p');
+    expect(body.video).toMatch(/^http/);
+    expect(body.audio).toMatch(/^http/);
+    const m = h.studio.library.get(String(r.media_id));
+    expect(m.parent_media_id).toBeTruthy();
+    expect(m.shot_id).toBe(ids.s2);
+  });
+
+  it('renders the scene from the provider takes (the lip-synced take wins)', async () => {
+    const r = (await h.call('render_scene', { scene_id: ids.scene })) as { shots: { lipsync: boolean }[]; duration: number };
+    expect(r.shots[1]?.lipsync).toBe(true);
+    expect(r.duration).toBeGreaterThan(3);
+  });
+});
