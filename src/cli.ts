@@ -1,36 +1,46 @@
 #!/usr/bin/env node
-import { loadConfig } from './config.js';
-import { Studio } from './studio/studio.js';
-import { serveHttp } from './transports/http.js';
-import { serveStdio } from './transports/stdio.js';
+import { UsageError } from './cli/args.js';
+import { callCommand } from './cli/commands/call.js';
+import { doctorCommand } from './cli/commands/doctor.js';
+import { modelsCommand } from './cli/commands/models.js';
+import { runCommand } from './cli/commands/run.js';
+import { serveCommand } from './cli/commands/serve.js';
+import { toolsCommand } from './cli/commands/tools.js';
+import { USAGE } from './cli/usage.js';
 
-const USAGE = `studio-mcp — an MCP server that makes films
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  tools: toolsCommand,
+  models: modelsCommand,
+  call: callCommand,
+  doctor: doctorCommand,
+  run: runCommand,
+};
 
-  studio-mcp                     serve MCP on stdio (what MCP clients run)
-  studio-mcp --http [--port N]   serve Streamable HTTP on 127.0.0.1:N/mcp (default 3917)
-
-Environment: STUDIO_HOME (data folder, default ./studio-data), STUDIO_ALLOWED_DIRS, provider keys (see README).`;
-
-async function main(argv: string[]): Promise<void> {
-  if (argv.includes('--help') || argv.includes('-h')) {
+/** No command (or only flags) starts the MCP server, which is what MCP clients run. */
+async function main(argv: string[]): Promise<number | 'serving'> {
+  const [first, ...rest] = argv;
+  if (first === 'help' || argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(USAGE + '\n');
-    return;
+    return 0;
   }
-  const studio = new Studio({ config: loadConfig() });
-  if (argv.includes('--http')) {
-    const i = argv.indexOf('--port');
-    const port = i >= 0 ? Number(argv[i + 1]) : 3917;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port takes a number from 0 to 65535');
-    const host = '127.0.0.1';
-    const server = await serveHttp(studio, { port, host });
-    const addr = server.address() as { port: number };
-    process.stderr.write(`studio-mcp: Streamable HTTP on http://${host}:${addr.port}/mcp (data: ${studio.config.home})\n`);
-    return;
-  }
-  await serveStdio(studio);
+  if (first === undefined || first.startsWith('-')) return serveCommand(argv);
+  const command = COMMANDS[first];
+  if (!command) throw new UsageError(`unknown command '${first}'`);
+  return command(rest);
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`studio-mcp: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    // A server keeps running on its transport; a command exits with its code once its output is flushed.
+    if (code !== 'serving') process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`studio-mcp: ${err.message}\n\n${USAGE}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`studio-mcp: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

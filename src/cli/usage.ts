@@ -1,0 +1,18 @@
+export const USAGE = `studio-mcp — an MCP server that makes films
+
+  studio-mcp                        serve MCP on stdio (what MCP clients run)
+  studio-mcp --http [--port N]      serve Streamable HTTP on 127.0.0.1:N/mcp (default 3917)
+
+  studio-mcp tools [--json]         list the tools
+  studio-mcp models [--type video|image|voice] [--json]
+                                    list the models, whether each can run here and why not
+  studio-mcp call <tool> [--arg key=value …] [--json file|-]
+                                    call any tool; values are JSON when they parse, else strings;
+                                    prints the result JSON (exit 1 and {"error": …} on a tool error)
+  studio-mcp doctor [--json]        check ffmpeg/ffprobe, the data folder, provider keys and base URLs
+  studio-mcp run <plan.json|plan.yaml> [--check] [--json] [--concurrency N]
+                                    make a film from a plan; re-runs reuse finished work
+                                    (--check: validate and estimate only)
+
+Environment: STUDIO_HOME (data folder, default ./studio-data), STUDIO_ALLOWED_DIRS, provider keys (see README).
+Exit codes: 0 ok, 1 failed (tool error, refused plan, failed shot, doctor problem), 2 wrong usage.`;
