@@ -13,7 +13,9 @@ export interface HttpOptions {
 }
 
 function send(res: http.ServerResponse, status: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+  // Refusals are sent before the request body is read (or after reading part of it, for 413): close the
+  // connection so a client never reuses a socket with an unread body on it, and so the rest is never read.
+  res.writeHead(status, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
 }
 
 async function readBody(req: http.IncomingMessage, max: number): Promise<unknown> {
