@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
@@ -16,6 +16,12 @@ function send(res: http.ServerResponse, status: number, message: string): void {
   // Refusals are sent before the request body is read (or after reading part of it, for 413): close the
   // connection so a client never reuses a socket with an unread body on it, and so the rest is never read.
   res.writeHead(status, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+}
+
+/** Constant-time check of `Authorization: Bearer <token>` (a plain !== leaks how much of a guess was right). */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const digest = (v: string): Buffer => createHash('sha256').update(v).digest();
+  return timingSafeEqual(digest(header ?? ''), digest(`Bearer ${token}`));
 }
 
 async function readBody(req: http.IncomingMessage, max: number): Promise<unknown> {
@@ -52,7 +58,7 @@ export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http
       if (!hosts.has(req.headers.host ?? '')) return send(res, 403, 'forbidden host');
       const origin = req.headers.origin;
       if (origin && !/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(origin)) return send(res, 403, 'forbidden origin');
-      if (token && req.headers.authorization !== `Bearer ${token}`) return send(res, 401, 'missing or wrong bearer token');
+      if (token && !bearerMatches(req.headers.authorization, token)) return send(res, 401, 'missing or wrong bearer token');
       let body: unknown;
       try {
         body = req.method === 'POST' ? await readBody(req, maxBody) : undefined;
