@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 
 /**
@@ -11,6 +12,27 @@ export interface Mp4Info {
   /** Movie duration (mvhd). */
   durationSeconds: number;
   tracks: { handler: string; durationSeconds: number }[];
+  /**
+   * Hash of the video track's decoder configuration (avcC/hvcC: SPS/PPS). Two files can share one stream-copy join
+   * only when it is equal: an MP4 carries one configuration, so joined packets encoded with other parameter sets
+   * would be decoded with the wrong ones.
+   */
+  videoConfig?: string;
+}
+
+/** Visual sample entries start their child boxes after 8 bytes of SampleEntry and 70 of VisualSampleEntry. */
+const VISUAL_SAMPLE_ENTRY_FIELDS = 78;
+
+function videoConfigOf(buf: Buffer, stbl: Box): string | undefined {
+  const stsd = child(buf, stbl, 'stsd');
+  if (!stsd) return undefined;
+  // stsd is a full box: version/flags (4) + entry count (4), then the sample entries.
+  const [entry] = boxesIn(buf, stsd.start + stsd.headerSize + 8, stsd.start + stsd.size);
+  if (!entry) return undefined;
+  const from = entry.start + entry.headerSize + VISUAL_SAMPLE_ENTRY_FIELDS;
+  const config = boxesIn(buf, from, entry.start + entry.size).find((b) => b.type === 'avcC' || b.type === 'hvcC');
+  if (!config) return undefined;
+  return `${entry.type}:${createHash('sha256').update(buf.subarray(config.start + config.headerSize, config.start + config.size)).digest('hex')}`;
 }
 
 const MAX_MOOV = 64 * 2 ** 20;
@@ -98,15 +120,21 @@ function parseMoov(buf: Buffer): Mp4Info | undefined {
     const durationSeconds = mvhd ? timed(buf, mvhd) : undefined;
     if (durationSeconds === undefined) return undefined;
     const tracks: Mp4Info['tracks'] = [];
+    let videoConfig: string | undefined;
     for (const trak of boxesIn(buf, moov.start + moov.headerSize, moov.start + moov.size).filter((b) => b.type === 'trak')) {
       const mdia = child(buf, trak, 'mdia');
       const hdlr = mdia && child(buf, mdia, 'hdlr');
       const mdhd = mdia && child(buf, mdia, 'mdhd');
       if (!hdlr || !mdhd) return undefined;
       const p = hdlr.start + hdlr.headerSize;
-      tracks.push({ handler: buf.toString('latin1', p + 8, p + 12), durationSeconds: timed(buf, mdhd) ?? 0 });
+      const handler = buf.toString('latin1', p + 8, p + 12);
+      tracks.push({ handler, durationSeconds: timed(buf, mdhd) ?? 0 });
+      if (handler === 'vide' && videoConfig === undefined) {
+        const stbl = child(buf, child(buf, mdia, 'minf') ?? mdia, 'stbl');
+        if (stbl) videoConfig = videoConfigOf(buf, stbl);
+      }
     }
-    return { durationSeconds, tracks };
+    return { durationSeconds, tracks, ...(videoConfig ? { videoConfig } : {}) };
   } catch {
     // A malformed box (reads past its end) is "not understood", not an error of the render.
     return undefined;

@@ -8,7 +8,7 @@ import { readMp4Info } from './mp4info.js';
 import { probe, type ProbeResult } from './probe.js';
 import { runConcatCopy, writeConcatList } from './render/concat.js';
 import { buildSceneGraph, type PlannedShot } from './render/graph.js';
-import { checkReadable, copyMismatch, mapLimit, probeShotAudio, probeShotVideo, type CopyTarget } from './render/inspect.js';
+import { sameVideoConfig, checkReadable, copyMismatch, mapLimit, probeShotAudio, probeShotVideo, type CopyTarget } from './render/inspect.js';
 import type { RenderOptions, RenderResult, SceneShot, SceneSpec } from './render/types.js';
 
 export type { RenderOptions, RenderResult, SceneShot, SceneShotAudio, SceneSpec, SceneTransition } from './render/types.js';
@@ -116,7 +116,8 @@ export async function renderScene(spec: SceneSpec, outMp4: string, opts: RenderO
     !opts.forceEncode &&
     !spec.loudnorm &&
     spec.shots.every((s, i) => (i === 0 || !s.transition || s.transition.type === 'cut') && (s.audio ?? []).length === 0) &&
-    infos.every((info) => copyMismatch(info, target, profile) === undefined);
+    infos.every((info) => copyMismatch(info, target, profile) === undefined) &&
+    (await sameVideoConfig(spec.shots.map((s) => s.video)));
 
   const out = siblingTemp(outMp4, '.mp4');
   try {
@@ -235,6 +236,9 @@ export async function concatStreamCopy(paths: string[], outMp4: string, opts: Re
       throw new StudioError('invalid_input', `${ids[i]} cannot be joined by stream copy with ${ids[0]}: ${why}`, { field: `paths[${i}]` });
     }
   });
+  if (!(await sameVideoConfig(paths))) {
+    throw new StudioError('invalid_input', 'the files were encoded with different H.264 parameter sets (SPS/PPS); they cannot be joined by stream copy', { field: 'paths' });
+  }
   const out = siblingTemp(outMp4, '.mp4');
   try {
     const durationSeconds = await copyJoin(

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import PQueue from 'p-queue';
 import { StudioError, invalidInput } from '../errors.js';
-import { probe, type ProbeResult } from '../media/probe.js';
 import { concatStreamCopy, renderScene, type SceneSpec as SceneRenderSpec } from '../media/render.js';
 import type { RenderSettings } from '../store/films.js';
 import type { MediaRecord } from '../store/media.js';
@@ -196,9 +195,12 @@ export class RenderService {
     try {
       let mode = 'copy';
       await this.ffmpegQueue.add(async () => {
-        if (await sameFormat(paths)) {
+        try {
+          // Scenes rendered to the film's settings by the same encoder join by stream copy; concatStreamCopy
+          // refuses (invalid_input) anything that differs, e.g. a scene that was itself a stream-copy of clips.
           await concatStreamCopy(paths, tmp, opts.signal ? { signal: opts.signal } : {});
-        } else {
+        } catch (err) {
+          if (!(err instanceof StudioError) || err.code !== 'invalid_input') throw err;
           mode = 'encode';
           await renderScene(
             { shots: results.map((r) => ({ id: r.scene_id, video: r.file_path, audio: [], transition: { type: 'cut', durationSeconds: 0 } })), width: filmSettings.width, height: filmSettings.height, fps: filmSettings.fps, pixFmt: 'yuv420p', sampleRate: filmSettings.sample_rate, loudnorm: false },
@@ -224,13 +226,4 @@ export class RenderService {
 
 function hashOf(v: unknown): string {
   return createHash('sha256').update(JSON.stringify(v)).digest('hex');
-}
-
-/** Whether files can be joined by stream copy: same codecs, size, rate, pixel format and audio layout. */
-async function sameFormat(paths: string[]): Promise<boolean> {
-  const key = (p: ProbeResult): string =>
-    JSON.stringify([p.videoCodec, p.videoProfile, p.width, p.height, p.fpsRational, p.pixFmt, p.audioCodec, p.sampleRate, p.channels, p.videoStreams, p.audioStreams]);
-  const keys = new Set<string>();
-  for (const p of paths) keys.add(key(await probe(p)));
-  return keys.size === 1;
 }

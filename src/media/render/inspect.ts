@@ -2,6 +2,7 @@ import path from 'node:path';
 import { StudioError } from '../../errors.js';
 import { fpsValue } from '../encode.js';
 import { inputFile, runFfmpeg } from '../ffmpeg.js';
+import { readMp4Info } from '../mp4info.js';
 import { probe, type ProbeResult } from '../probe.js';
 
 /** Probing and checking of render inputs, with errors that name the shot. */
@@ -97,4 +98,14 @@ export function copyMismatch(info: ProbeResult, target: CopyTarget, profile: str
   }
   if (!/mp4|mov/.test(info.formatName)) return `container ${info.formatName}`;
   return undefined;
+}
+
+/**
+ * Whether every file carries the same video decoder configuration (SPS/PPS), read from the MP4 index in-process.
+ * Clips from different encoders can agree on codec, profile, size and rate and still differ here; an unreadable
+ * index counts as different, so the caller re-encodes rather than risk a broken join.
+ */
+export async function sameVideoConfig(files: readonly string[]): Promise<boolean> {
+  const configs = await mapLimit(files, 4, async (f) => (await readMp4Info(f))?.videoConfig);
+  return configs.every((c) => c !== undefined && c === configs[0]);
 }
