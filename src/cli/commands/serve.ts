@@ -6,18 +6,20 @@ import { UsageError, parseOptions } from '../args.js';
 
 /** No command: the MCP server, on stdio (default) or Streamable HTTP (--http [--port N]). */
 export async function serveCommand(argv: string[]): Promise<number | 'serving'> {
-  const { values } = parseOptions(argv, { http: { type: 'boolean' }, port: { type: 'string' } });
+  // --stdio is accepted (and is the default) for client configs that spell the transport out.
+  const { values } = parseOptions(argv, { http: { type: 'boolean' }, port: { type: 'string' }, stdio: { type: 'boolean' } });
+  if (values.stdio && values.http) throw new UsageError('choose --stdio or --http');
+  if (values.port !== undefined && !values.http) throw new UsageError('--port goes with --http');
+  const port = values.port === undefined ? 3917 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes a number from 0 to 65535');
   const studio = new Studio({ config: loadConfig() });
   if (values.http) {
-    const port = values.port === undefined ? 3917 : Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes a number from 0 to 65535');
     const host = '127.0.0.1';
     const server = await serveHttp(studio, { port, host });
     const addr = server.address() as { port: number };
     process.stderr.write(`studio-mcp: Streamable HTTP on http://${host}:${addr.port}/mcp (data: ${studio.config.home})\n`);
     return 'serving';
   }
-  if (values.port !== undefined) throw new UsageError('--port goes with --http');
   await serveStdio(studio);
   return 'serving';
 }
