@@ -146,13 +146,15 @@ async function sceneShots(ctx: RunContext, sceneId: string): Promise<SceneView['
 
 export async function syncShots(ctx: RunContext): Promise<void> {
   const { caller, state, plan } = ctx;
-  const planKeys = new Set(plan.scenes.flatMap((s) => s.shots.map((x) => x.key)));
+  const sceneOf = new Map(plan.scenes.flatMap((s) => s.shots.map((x) => [x.key, s.key] as const)));
   for (const [key, stored] of Object.entries(state.state.shots)) {
-    if (planKeys.has(key)) continue;
+    const scene = sceneOf.get(key);
+    if (scene === stored.scene) continue;
+    // Dropped from the plan, or moved to another scene (a shot cannot change scenes: it is made again there).
     await quietly(ctx, 'shot_delete', { shot_id: stored.shot_id });
     delete state.state.shots[key];
     state.save();
-    ctx.events.log(`shot ${stored.scene}/${key}: deleted (no longer in the plan)`);
+    ctx.events.log(`shot ${stored.scene}/${key}: deleted (${scene === undefined ? 'no longer in the plan' : `moved to scene ${scene}`})`);
   }
   for (const scene of plan.scenes) {
     const sceneId = ctx.sceneIds.get(scene.key) as string;
@@ -162,7 +164,7 @@ export async function syncShots(ctx: RunContext): Promise<void> {
       const fp = fingerprint(fields);
       const stored = state.state.shots[shot.key];
       if (stored && !present.has(stored.shot_id)) {
-        // Deleted by someone else, or the plan moved the shot to another scene (shots cannot change scenes).
+        // Deleted by someone else (or moved away by hand): make it again here.
         await quietly(ctx, 'shot_delete', { shot_id: stored.shot_id });
         delete state.state.shots[shot.key];
       }

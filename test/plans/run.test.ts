@@ -76,6 +76,24 @@ describe('running a plan in process (through the MCP tools)', () => {
     expect(now[1]?.current_take?.kind).toBe('generated');
   });
 
+  it('makes a shot moved to another scene again there, without leaving it behind', async () => {
+    const fast = { resolution: '360p', fps: 12 };
+    const shot = (id: string): Json => ({ id, prompt: `shot ${id}`, duration: 1, params: fast });
+    const plan = (one: string[], two: string[]): Json => ({
+      id: 'moves',
+      film: { title: 'Moves' },
+      scenes: [
+        { id: 'one', title: 'One', shots: one.map(shot) },
+        { id: 'two', title: 'Two', shots: two.map(shot) },
+      ],
+    });
+    expect((await run(plan(['a', 'b'], ['x']))).ok).toBe(true);
+    const moved = await run(plan(['a'], ['x', 'b']));
+    expect(status(moved)).toEqual({ a: 'reused', x: 'reused', b: 'made:video' });
+    expect(moved.warnings).toEqual([]);
+    expect((await shotsOf('moves')).map((x) => x.key)).toEqual(['a']);
+  });
+
   it('skips the shots after a failed one and the film; the next run redoes only those', async () => {
     const real = clientCaller(h.client);
     let failed = false;
