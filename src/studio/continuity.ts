@@ -81,6 +81,7 @@ export class Continuity {
       video = library.get(take.media_id);
     } else throw invalidInput('give media_id, shot_id or scene_id', { field: 'media_id' });
     if (video.type !== 'video') throw invalidInput(`'${video.media_id}' is ${video.type}, not a video`, { field: 'media_id' });
+    video = await library.ensureFrames(video, signal);
 
     const which = req.which ?? (req.times || req.every_seconds ? undefined : 'both');
     if (which === 'first' || which === 'both') if (video.first_frame_id) labelled.push({ media_id: video.first_frame_id, label: 'first' });

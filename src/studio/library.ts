@@ -120,7 +120,7 @@ export class MediaLibrary {
     tmpPath: string,
     mimeHint: string | undefined,
     prov: Provenance,
-    opts: { signal?: AbortSignal; takeFor?: { shotId: string; kind: string }; expectType?: MediaType; expectFrom?: string } = {},
+    opts: { signal?: AbortSignal; takeFor?: { shotId: string; kind: string }; expectType?: MediaType; expectFrom?: string; frames?: boolean } = {},
   ): Promise<MediaRecord> {
     const staged = await this.stage(tmpPath, mimeHint, prov, opts.signal);
     if (opts.expectType && staged.type !== opts.expectType) {
@@ -128,7 +128,7 @@ export class MediaLibrary {
       throw new StudioError('provider_error', `${opts.expectFrom ?? 'the provider'} returned ${staged.type} where ${opts.expectType} was expected`);
     }
     const frames: { first: StagedFile; last: StagedFile } | undefined =
-      staged.type === 'video' ? await this.stageFrames(staged, opts.signal) : undefined;
+      staged.type === 'video' && opts.frames !== false ? await this.stageFrames(staged, opts.signal) : undefined;
     const all = [staged, ...(frames ? [frames.first, frames.last] : [])];
     for (const s of all) await this.store.blobs.commitFile(s.tmp, s.record.file_path);
     const record = this.store.tx(() => {
@@ -217,6 +217,25 @@ export class MediaLibrary {
       timestamp: nowIso(),
     };
     return { tmp: tmpPath, record, type };
+  }
+
+  /**
+   * The first and last frame of a video in the library, extracted now if the item was stored without them (renders
+   * are: nobody continues from a render, and extraction would add to every incremental film render).
+   */
+  async ensureFrames(m: MediaRecord, signal?: AbortSignal): Promise<MediaRecord> {
+    if (m.type !== 'video' || (m.first_frame_id && m.last_frame_id)) return m;
+    const staged: StagedFile = { tmp: this.absPath(m), record: m, type: 'video' };
+    const frames = await this.stageFrames(staged, signal);
+    for (const f of [frames.first, frames.last]) await this.store.blobs.commitFile(f.tmp, f.record.file_path);
+    this.store.tx(() => {
+      this.store.media.insert(frames.first.record);
+      this.store.media.insert(frames.last.record);
+      this.store.media.setFrames(m.media_id, frames.first.record.media_id, frames.last.record.media_id);
+    });
+    const updated = this.get(m.media_id);
+    for (const r of [frames.first.record, frames.last.record, updated]) await this.writeSidecar(r);
+    return updated;
   }
 
   private async stageFrames(video: StagedFile, signal?: AbortSignal): Promise<{ first: StagedFile; last: StagedFile }> {

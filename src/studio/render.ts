@@ -140,7 +140,7 @@ export class RenderService {
         origin: 'render',
         input_params: { scene_id: sceneId, settings, shots: shotsOut },
         extra: { render: 'scene', scene_id: sceneId, mode: out.mode, input_hash: inputHash },
-      });
+      }, { frames: false });
       const render = store.renders.insert({ kind: 'scene', target_id: sceneId, media_id: media.media_id, input_hash: inputHash, inputs: shotsOut, settings, mode: out.mode });
       this.studio.events.changed(`studio://scenes/${sceneId}`);
       return { ...this.sceneResult(sceneId, render, media, false, settings), shots: shotsOut };
@@ -214,7 +214,7 @@ export class RenderService {
         origin: 'render',
         input_params: { film_id: filmId, scenes: scenesOut },
         extra: { render: 'film', film_id: filmId, mode, input_hash: inputHash },
-      });
+      }, { frames: false });
       const render = store.renders.insert({ kind: 'film', target_id: filmId, media_id: media.media_id, input_hash: inputHash, inputs: scenesOut, settings: filmSettings, mode });
       this.studio.events.changed(`studio://films/${filmId}`);
       return { film_id: filmId, media_id: media.media_id, render_id: render.render_id, reused: false, mode, duration: media.duration, file_path: library.absPath(media), scenes: scenesOut };
