@@ -8,6 +8,7 @@ import type { AdapterContext, MediaInput, PollResult, ProviderAdapter, ProviderO
 import type { Job, JobRequest, JobResult } from '../store/jobs.js';
 import { TERMINAL } from '../store/jobs.js';
 import type { Store } from '../store/index.js';
+import { extensionForMime } from '../studio/library.js';
 import type { StudioEvents } from '../studio/events.js';
 import { LEASE_MS, newOwnerId, ownerIsDead } from './lease.js';
 
@@ -315,19 +316,7 @@ export class JobQueue {
 }
 
 function extensionFor(out: ProviderOutput, cap: Capability): string {
-  const mime = ('mime' in out && out.mime) || cap.output.mime;
-  const map: Record<string, string> = {
-    'video/mp4': '.mp4',
-    'image/png': '.png',
-    'image/jpeg': '.jpg',
-    'image/webp': '.webp',
-    'audio/mpeg': '.mp3',
-    'audio/wav': '.wav',
-    'audio/x-wav': '.wav',
-    'audio/ogg': '.ogg',
-    'audio/opus': '.opus',
-  };
-  return map[mime] ?? '.bin';
+  return extensionForMime(('mime' in out && out.mime) || cap.output.mime);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -30,7 +30,8 @@ export type Provenance = Partial<
   >
 > & { origin: MediaOrigin };
 
-const EXT_BY_MIME: Record<string, string> = {
+/** File extensions the library stores each mime type under (also used for temp files of downloads). */
+export const EXT_BY_MIME: Record<string, string> = {
   'video/mp4': '.mp4',
   'video/quicktime': '.mov',
   'video/webm': '.webm',
@@ -44,7 +45,13 @@ const EXT_BY_MIME: Record<string, string> = {
   'audio/flac': '.flac',
   'audio/mp4': '.m4a',
   'audio/aac': '.aac',
+  'audio/opus': '.opus',
 };
+
+/** The extension for a mime type, `.bin` when unknown (ffprobe decides what the file is, not its name). */
+export function extensionForMime(mime: string): string {
+  return EXT_BY_MIME[mime] ?? '.bin';
+}
 
 const MIME_BY_EXT: Record<string, string> = Object.fromEntries(
   Object.entries(EXT_BY_MIME).map(([m, e]) => [e, m]),
