@@ -20,7 +20,8 @@ export class Project {
   }
 
   private checkModel(model: string | null | undefined): void {
-    if (model) this.studio.registry.require(model, 'model', 'video_generate');
+    // '' is a value to check, not an absent one (it would be stored and break the shot's generations later).
+    if (model !== undefined && model !== null) this.studio.registry.require(model, 'model', 'video_generate');
   }
 
   // ---- characters ----
@@ -128,7 +129,7 @@ export class Project {
   createShot(sceneId: string, input: ShotInput & { position?: number }): Shot {
     this.scene(sceneId);
     this.checkModel(input.model);
-    if (input.character_id) this.character(input.character_id);
+    if (input.character_id !== undefined && input.character_id !== null) this.character(input.character_id);
     const s = this.store.tx(() => this.store.shots.create(sceneId, input));
     this.studio.events.changed(`studio://scenes/${sceneId}`);
     return s;
@@ -137,7 +138,8 @@ export class Project {
   updateShot(id: string, patch: ShotInput): Shot {
     const cur = this.shot(id);
     this.checkModel(patch.model);
-    if (patch.character_id) this.character(patch.character_id);
+    // '' must be refused here: stored, it breaks the foreign key and surfaces as an internal error.
+    if (patch.character_id !== undefined && patch.character_id !== null) this.character(patch.character_id);
     const s = this.store.shots.update(id, patch) as Shot;
     this.studio.events.changed(`studio://scenes/${cur.scene_id}`);
     return s;
