@@ -102,7 +102,7 @@ export function createMcpServer(studio: Studio): { server: Server; session: Sess
 
   server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
     const tool = tools.get(req.params.name);
-    const args = (req.params.arguments ?? {}) as Record<string, unknown>;
+    const args = jsonArgs(req.params.arguments);
     if (req.params.task && extra.taskStore) {
       return startTask(extra.taskStore, req.params.task.ttl, tool, args);
     }
@@ -172,6 +172,21 @@ export function createMcpServer(studio: Studio): { server: Server; session: Sess
   };
   server.onclose = close;
   return { server, session, close };
+}
+
+/**
+ * Arguments exactly as a wire client could send them. In-process transports (the CLI, tests) hand over live JS
+ * values that JSON cannot carry — `undefined` members, NaN, Infinity — and the services rely on JSON semantics
+ * (an absent key is absent, not `undefined` spread over a stored record).
+ */
+function jsonArgs(a: unknown): Record<string, unknown> {
+  if (a === undefined || a === null) return {};
+  try {
+    const v = JSON.parse(JSON.stringify(a)) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return { '(arguments)': 'not JSON' };
+  }
 }
 
 function errorResult(err: StudioError): CallToolResult {
