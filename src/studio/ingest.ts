@@ -9,7 +9,7 @@ import type { MediaLibrary } from './library.js';
 /**
  * Turn a finished job's downloaded files into library items: the media row with its full metadata, frames for
  * videos, a new take when the job was for a shot, a dialogue line when a voice was made for a shot.
- * Idempotent per job: a job that crashed after ingesting returns what it already made.
+ * Idempotent per job: a job that crashed while ingesting returns what it already made and completes the rest.
  */
 export async function ingestJobOutputs(
   deps: { store: Store; library: MediaLibrary; events: StudioEvents },
@@ -19,15 +19,38 @@ export async function ingestJobOutputs(
   providerRequestId: string | null,
 ): Promise<JobResult> {
   const { store, library, events } = deps;
-  const existing = store.db.prepare(`SELECT id FROM media WHERE job_id = ? AND origin = 'generated' ORDER BY timestamp`).all(job.job_id) as { id: string }[];
-  if (existing.length) return { media_ids: existing.map((r) => r.id) };
-  if (!outputs.length) throw new StudioError('provider_error', `${cap.id} finished without any output`, { model: cap.id });
-
   const req = job.request;
-  const mediaIds: string[] = [];
+  // What an earlier run of this job already ingested before the process died, by output index: it is reused, and
+  // only what is missing is done now (the next output, the dialogue line), so nothing is repeated or dropped.
+  const done = new Map<number, string>();
+  const existing = store.db.prepare(`SELECT id, extra FROM media WHERE job_id = ? AND origin = 'generated' ORDER BY timestamp`).all(job.job_id) as { id: string; extra: string }[];
+  existing.forEach((r, n) => {
+    let index = n;
+    try {
+      const extra = JSON.parse(r.extra) as { output_index?: unknown };
+      if (typeof extra.output_index === 'number') index = extra.output_index;
+    } catch {
+      // keep the position
+    }
+    if (!done.has(index)) done.set(index, r.id);
+  });
+  if (!outputs.length && !done.size) throw new StudioError('provider_error', `${cap.id} finished without any output`, { model: cap.id });
+
+  const mediaIds: string[] = outputs.length ? [] : [...done.values()];
   let takeId: string | null = null;
   let takeNumber: number | null = null;
+  const firstDone = done.get(0);
+  if (firstDone && req.shot_id && req.take_kind) {
+    const take = store.shots.takes(req.shot_id).find((t) => t.media_id === firstDone);
+    takeId = take?.take_id ?? null;
+    takeNumber = take?.take_number ?? null;
+  }
   for (const [i, out] of outputs.entries()) {
+    const already = done.get(i);
+    if (already) {
+      mediaIds.push(already);
+      continue;
+    }
     const wantTake = i === 0 && req.shot_id !== null && req.take_kind !== null;
     const rec = await library.addFile(
       out.tmpPath,
@@ -64,7 +87,9 @@ export async function ingestJobOutputs(
   let audioId: string | null = null;
   if (req.attach_audio && mediaIds[0]) {
     const a = req.attach_audio;
-    audioId = store.shots.addAudio(a.shot_id, mediaIds[0], a.offset_seconds, a.gain_db, a.text).audio_id;
+    const first = mediaIds[0];
+    // The line is added after the media row commits: after a crash in between, the resumed job adds it now.
+    audioId = store.shots.audio(a.shot_id).find((l) => l.media_id === first)?.audio_id ?? store.shots.addAudio(a.shot_id, first, a.offset_seconds, a.gain_db, a.text).audio_id;
     const shot = store.shots.get(a.shot_id);
     if (shot) events.changed(`studio://scenes/${shot.scene_id}`);
   }
