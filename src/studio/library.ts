@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { MediaKind } from '../capabilities/types.js';
@@ -170,7 +171,21 @@ export class MediaLibrary {
   }
 
   async writeSidecar(m: MediaRecord): Promise<void> {
-    await this.store.blobs.writeAtomic(m.file_path.replace(/\.[^./]+$/, '') + '.json', JSON.stringify(m, null, 2) + '\n');
+    await this.store.blobs.writeAtomic(sidecarPath(m.file_path), JSON.stringify(m, null, 2) + '\n');
+  }
+
+  /**
+   * Write the sidecars that a process killed between committing a media row and writing its sidecar left
+   * missing. The row is the truth and sidecars are derived from it; returns how many were written.
+   */
+  async repairSidecars(): Promise<number> {
+    const rows = this.store.db.prepare(`SELECT id, file_path FROM media`).all() as { id: string; file_path: string }[];
+    const missing = rows.filter((r) => !fs.existsSync(this.store.blobs.abs(sidecarPath(r.file_path))));
+    for (const r of missing) {
+      const m = this.store.media.get(r.id);
+      if (m) await this.writeSidecar(m);
+    }
+    return missing.length;
   }
 
   private async stage(tmpPath: string, mimeHint: string | undefined, prov: Provenance, signal?: AbortSignal): Promise<StagedFile> {
@@ -265,6 +280,11 @@ export class MediaLibrary {
       last: await this.stage(lastTmp, 'image/png', frameProv('last'), signal),
     };
   }
+}
+
+/** The JSON sidecar next to a media file (same name, .json). */
+function sidecarPath(filePath: string): string {
+  return filePath.replace(/\.[^./]+$/, '') + '.json';
 }
 
 interface StagedFile {

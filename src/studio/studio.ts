@@ -78,7 +78,13 @@ export class Studio {
       ...(opts.fetch ? { fetch: opts.fetch } : {}),
     });
     this.models.loadCached();
-    if (opts.resume !== false) this.queue.resumeOrphans();
+    if (opts.resume !== false) {
+      this.queue.resumeOrphans();
+      void this.library
+        .repairSidecars()
+        .then((n) => (n ? this.log(`wrote ${n} media sidecar(s) an interrupted run left missing`) : undefined))
+        .catch((err: unknown) => this.log(`could not repair media sidecars: ${String(err)}`));
+    }
   }
 
   /** Estimated spend so far: the cost estimates of jobs that ran or may have reached a provider. */
