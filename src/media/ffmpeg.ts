@@ -38,14 +38,29 @@ const GLOBAL_FLAGS = ['-nostdin', '-hide_banner', '-y', '-loglevel', 'error', '-
 /** Only local files and pipes may be opened through an input, never network or concat protocols. */
 export const PROTOCOL_WHITELIST = ['-protocol_whitelist', 'file,pipe'] as const;
 
+/**
+ * Only self-contained media containers may be opened as inputs. The `file` protocol alone is not enough: an HLS
+ * playlist (even one named .mp4), a DASH manifest or an IMF package makes ffmpeg open the files it lists — any
+ * absolute path on the machine — through that same whitelisted protocol. Names match any component of a demuxer's
+ * name ("mov" covers mov,mp4,m4a,3gp,3g2,mj2).
+ */
+export const FORMAT_WHITELIST = [
+  '-format_whitelist',
+  [
+    'mov', 'matroska', 'avi', 'mpegts', 'mpeg', 'flv', 'asf', 'mxf', 'h264', 'hevc',
+    'mp3', 'aac', 'wav', 'w64', 'flac', 'ogg', 'aiff', 'caf', 'ac3', 'eac3', 'amr',
+    'image2', 'png_pipe', 'jpeg_pipe', 'webp_pipe', 'gif', 'bmp_pipe', 'tiff_pipe', 'apng',
+  ].join(','),
+] as const;
+
 /** An input path as ffmpeg must see it: absolute, with the `file:` protocol forced. */
 export function fileUrl(p: string): string {
   return 'file:' + path.resolve(p);
 }
 
-/** `-i` for one file input, with the protocol whitelist and any input options (e.g. `-ss`) before it. */
+/** `-i` for one file input, with the protocol and format whitelists and any input options (e.g. `-ss`) before it. */
 export function inputFile(p: string, inputOptions: readonly string[] = []): string[] {
-  return [...PROTOCOL_WHITELIST, ...inputOptions, '-i', fileUrl(p)];
+  return [...PROTOCOL_WHITELIST, ...FORMAT_WHITELIST, ...inputOptions, '-i', fileUrl(p)];
 }
 
 /** An output path, also forced to `file:` so a name like `-y` or `pipe:1` cannot change its meaning. */

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { StudioError } from '../errors.js';
-import { fileUrl, PROTOCOL_WHITELIST, runFfprobe } from './ffmpeg.js';
+import { fileUrl, FORMAT_WHITELIST, PROTOCOL_WHITELIST, runFfprobe } from './ffmpeg.js';
 
 /** What the studio needs to know about a media file, read with ffprobe. */
 export interface ProbeResult {
@@ -132,7 +132,7 @@ async function probeUncached(file: string, signal: AbortSignal | undefined): Pro
   let text: string;
   try {
     text = await runFfprobe(
-      [...PROTOCOL_WHITELIST, '-print_format', 'json', '-show_format', '-show_streams', fileUrl(file)],
+      [...PROTOCOL_WHITELIST, ...FORMAT_WHITELIST, '-print_format', 'json', '-show_format', '-show_streams', fileUrl(file)],
       { signal: opts.signal, what: `probe ${basename(file)}` },
     );
   } catch (e) {

@@ -2,7 +2,7 @@ import { copyFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StudioError } from '../../src/errors.js';
-import { inputFile, outputFile, runFfmpeg } from '../../src/media/ffmpeg.js';
+import { FORMAT_WHITELIST, inputFile, outputFile, runFfmpeg } from '../../src/media/ffmpeg.js';
 import { extractFirstFrame, extractLastFrame } from '../../src/media/frames.js';
 import { makeAnimatic } from '../../src/media/placeholders.js';
 import { probe } from '../../src/media/probe.js';
@@ -37,7 +37,7 @@ describe('argument injection safety', () => {
 
   it('builds file: URLs from absolute paths', () => {
     expect(inputFile('rel/x.mp4').at(-1)).toBe('file:' + path.resolve('rel/x.mp4'));
-    expect(inputFile('/a/-i')).toEqual(['-protocol_whitelist', 'file,pipe', '-i', 'file:/a/-i']);
+    expect(inputFile('/a/-i')).toEqual(['-protocol_whitelist', 'file,pipe', ...FORMAT_WHITELIST, '-i', 'file:/a/-i']);
     expect(outputFile('/a/pipe:1')).toBe('file:/a/pipe:1');
   });
 });
