@@ -242,6 +242,14 @@ function randomArb(tool: Tool): fc.Arbitrary<Json> {
   return fc.dictionary(key, hostile, { maxKeys: 6 });
 }
 
+function safeString(v: unknown): string {
+  try {
+    return String(v);
+  } catch {
+    return '[object]';
+  }
+}
+
 function describeArgs(a: Json): string {
   return JSON.stringify(a, (_k, v: unknown) => (typeof v === 'string' && v.length > 80 ? `${v.slice(0, 40)}…(${v.length})` : typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)).slice(0, 400);
 }
@@ -393,6 +401,33 @@ describe('fuzzing every tool', () => {
       );
       expect(r.ok ? (r.x as CallToolResult).isError !== undefined || true : /Invalid|invalid/.test(r.x as string)).toBe(true);
     }
+    expect(failures.slice(0, 20)).toEqual([]);
+  });
+
+  it('resources/read with random and hostile URIs answers or fails cleanly (no stack, no path)', async () => {
+    const uri = fc.oneof(
+      fc.constantFrom('studio://', 'studio://media/', 'studio://media/../../etc/passwd', 'studio://jobs/%00', 'file:///etc/passwd', 'studio://models/../../x', 'http://169.254.169.254/', 'studio://characters/' + 'x'.repeat(10_000)),
+      fc.tuple(fc.constantFrom('characters', 'scenes', 'films', 'media', 'models', 'jobs', 'x'), fc.oneof(hostile.map(safeString), anyRealId)).map(([k, v]) => `studio://${k}/${safeString(v)}`),
+      fc.webUrl(),
+      fc.string(),
+    );
+    let answered = 0;
+    await fc.assert(
+      fc.asyncProperty(uri, async (u) => {
+        try {
+          await h.client.readResource({ uri: u });
+          answered++;
+        } catch (err) {
+          const text = String(err);
+          // A clean JSON-RPC error: no stack trace, no server-side path.
+          if (/\bat .+\.(ts|js):\d+|node_modules|\/work\/|\/tmp\//.test(text)) failures.push(`resources/read ${u.slice(0, 80)} → ${text.slice(0, 200)}`);
+          answered++;
+        }
+      }),
+      { numRuns: 200, seed: SEED },
+    );
+    expect(answered).toBe(200);
+    stats.calls += 200;
     expect(failures.slice(0, 20)).toEqual([]);
   });
 

@@ -310,6 +310,13 @@ describe('secrets never leave the process', () => {
       ...hits('stderr/console', stderrSeen.join('\n')),
     ];
     expect(found).toEqual([]);
+    // Provider errors are summarised, never echoed raw: short messages, no JSON or HTML bodies, no signed URLs.
+    for (const r of cap.results as CallToolResult[]) {
+      if (!r.isError) continue;
+      const msg = (r.structuredContent as { error: { message: string } }).error.message;
+      expect(msg.length).toBeLessThan(700);
+      expect(msg).not.toMatch(/[{[]\s*"(detail|error|message|title|code)"|<html|<body|signature=(?!\[redacted\])/i);
+    }
     // The searches had something to search: failures were logged and reported.
     expect(cap.results.length).toBeGreaterThan(50);
   });
