@@ -172,7 +172,9 @@ describe('crash loop: SIGKILL at random moments during generation and rendering'
     expect(strayProcesses(home).length).toBeGreaterThan(0); // ffmpeg is running for it
     process.kill(s.pid, 'SIGKILL');
     await s.client.close().catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 1500));
+    // They notice on their next write to the dead server's pipes (well under a second when idle; allow for load).
+    const killedAt = Date.now();
+    while (strayProcesses(home).length > 0 && Date.now() - killedAt < 5000) await new Promise((r) => setTimeout(r, 50));
     const left = strayProcesses(home);
     for (const pid of left) process.kill(pid, 'SIGKILL');
     expect(left).toEqual([]);
