@@ -10,6 +10,15 @@ export interface HttpOptions {
   host: string;
   /** Largest request body accepted (bytes). */
   maxBodyBytes?: number;
+  /** Most sessions open at once (STUDIO_HTTP_MAX_SESSIONS, default 100); more initialize requests get 503. */
+  maxSessions?: number;
+  /** A session with no request for this long is closed (STUDIO_HTTP_IDLE_MINUTES, default 30). */
+  idleMs?: number;
+}
+
+function envNumber(name: string): number | undefined {
+  const n = Number(process.env[name]);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
 function send(res: http.ServerResponse, status: number, message: string): void {
@@ -47,8 +56,22 @@ async function readBody(req: http.IncomingMessage, max: number): Promise<unknown
  */
 export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http.Server> {
   const sessions = new Map<string, StreamableHTTPServerTransport>();
+  /** Last request time per session, for idle expiry: an abandoned client must not hold a server forever. */
+  const lastSeen = new Map<string, number>();
   const token = studio.config.secrets.httpToken;
   const maxBody = opts.maxBodyBytes ?? 4 * 1024 * 1024;
+  const maxSessions = opts.maxSessions ?? envNumber('STUDIO_HTTP_MAX_SESSIONS') ?? 100;
+  const idleMs = opts.idleMs ?? (envNumber('STUDIO_HTTP_IDLE_MINUTES') ?? 30) * 60_000;
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const [id, seen] of lastSeen) {
+      if (now - seen > idleMs) {
+        lastSeen.delete(id);
+        void sessions.get(id)?.close().catch(() => undefined);
+      }
+    }
+  }, Math.min(60_000, idleMs));
+  sweep.unref();
   const server = http.createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -67,18 +90,24 @@ export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http
       }
       const sid = req.headers['mcp-session-id'];
       let transport = typeof sid === 'string' ? sessions.get(sid) : undefined;
+      if (transport && typeof sid === 'string') lastSeen.set(sid, Date.now());
       if (!transport) {
         if (typeof sid === 'string') return send(res, 404, 'unknown session');
         if (req.method !== 'POST' || !isInitializeRequest(body)) return send(res, 400, 'no session: send an initialize request first');
+        if (sessions.size >= maxSessions) return send(res, 503, `too many sessions (${maxSessions}); close one or raise STUDIO_HTTP_MAX_SESSIONS`);
         const { server: mcp } = createMcpServer(studio);
         const t: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
           sessionIdGenerator: () => randomUUID(),
           onsessioninitialized: (id) => {
             sessions.set(id, t);
+            lastSeen.set(id, Date.now());
           },
         });
         t.onclose = () => {
-          if (t.sessionId) sessions.delete(t.sessionId);
+          if (t.sessionId) {
+            sessions.delete(t.sessionId);
+            lastSeen.delete(t.sessionId);
+          }
           void mcp.close().catch(() => undefined);
         };
         await mcp.connect(t);
@@ -90,6 +119,7 @@ export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http
       if (!res.headersSent) send(res, 500, 'internal error');
     });
   });
+  server.on('close', () => clearInterval(sweep));
   await new Promise<void>((resolve) => server.listen(opts.port, opts.host, resolve));
   return server;
 }
