@@ -60,6 +60,28 @@ export class BlobStore {
     await syncDir(path.dirname(dest));
   }
 
+  /**
+   * Delete scratch entries older than `olderThanMs` left by processes that died mid-write. Only old ones: another
+   * process sharing the folder may be writing a fresh one right now.
+   */
+  sweepTmp(olderThanMs: number): number {
+    const dir = path.join(this.home, 'tmp');
+    const cutoff = Date.now() - olderThanMs;
+    let removed = 0;
+    for (const name of fs.readdirSync(dir)) {
+      const p = path.join(dir, name);
+      try {
+        if (fs.statSync(p).mtimeMs < cutoff) {
+          fs.rmSync(p, { recursive: true, force: true });
+          removed++;
+        }
+      } catch {
+        // Gone already (another process swept it).
+      }
+    }
+    return removed;
+  }
+
   async remove(p: string): Promise<void> {
     await fsp.rm(p, { force: true, recursive: true });
   }

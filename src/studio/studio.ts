@@ -77,6 +77,9 @@ export class Studio {
       log: this.log,
       ...(opts.fetch ? { fetch: opts.fetch } : {}),
     });
+    // Scratch files of processes that died long ago (never younger than twice the longest a job may run).
+    const swept = this.store.blobs.sweepTmp(Math.max(24 * 3600_000, 2 * this.config.jobTimeoutMs));
+    if (swept) this.log(`removed ${swept} stale temporary file(s) from tmp/`);
     this.models.loadCached();
     if (opts.resume !== false) {
       this.queue.resumeOrphans();
