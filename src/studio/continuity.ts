@@ -136,7 +136,9 @@ export class Continuity {
       const a = this.studio.models.availability(cap);
       return a.available ? { cap } : { reason: `${cap.id} is not available here (${a.reason})` };
     }
-    const fromCap = this.shotModel(from, selected);
+    // The model that made the shot's current take says which provider the film is being shot on.
+    const takeModel = from.current_take_id ? this.studio.store.media.get(this.studio.store.shots.getTake(from.current_take_id)?.media_id ?? '')?.model : undefined;
+    const fromCap = (takeModel ? this.studio.registry.get(takeModel) : undefined) ?? this.shotModel(from, selected);
     const candidates = [fromCap, ...this.studio.registry.list({ task: 'video_generate', provider: fromCap.provider })].filter(
       (c) => hasRole(c, 'start_frame') && hasRole(c, 'end_frame') && this.studio.models.availability(c).available,
     );

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { frameDiff } from '../../src/media/compare.js';
+import { startReplicateFake, type ReplicateFake } from '../fakes/replicate.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
+
+const TEXT_ONLY_MODEL = {
+  url: 'https://replicate.com/acme/text2vid',
+  owner: 'acme',
+  name: 'text2vid',
+  description: 'Text-to-video model',
+  visibility: 'public',
+  is_official: true,
+  run_count: 1,
+  latest_version: {
+    id: 'b'.repeat(64),
+    created_at: '2026-10-01T00:00:00Z',
+    cog_version: '0.10.0',
+    openapi_schema: {
+      components: {
+        schemas: {
+          Input: { type: 'object', required: ['prompt'], properties: { prompt: { type: 'string', 'x-order': 0 }, duration: { type: 'integer', minimum: 2, maximum: 10, default: 5, 'x-order': 1, description: 'Video duration in seconds' } } },
+          Output: { type: 'string', format: 'uri' },
+        },
+      },
+    },
+  },
+};
+
+describe('continuity tools through an MCP client', () => {
+  let h: Harness;
+  let fake: ReplicateFake;
+  let scene: string;
+  const shots: string[] = [];
+  const take = (shotId: string) => {
+    const s = h.studio.store.shots.get(shotId);
+    return h.studio.library.get(h.studio.store.shots.getTake(s?.current_take_id ?? '')?.media_id ?? '');
+  };
+  beforeAll(async () => {
+    fake = await startReplicateFake();
+    fake.setScenario({ models: { 'acme/text2vid': TEXT_ONLY_MODEL } });
+    h = await startHarness({ env: { REPLICATE_API_TOKEN: 'r8_test_continuity', REPLICATE_BASE_URL: fake.url } });
+    scene = ((await h.call('scene_create', { title: 'c' })) as { scene: { scene_id: string } }).scene.scene_id;
+    for (const p of ['door opens', 'hall light']) {
+      const id = ((await h.call('shot_create', { scene_id: scene, prompt: p, duration: 1.5 })) as { shot: { shot_id: string } }).shot.shot_id;
+      shots.push(id);
+      await h.call('video_generate', { shot_id: id });
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await h.close();
+    await fake.close();
+  });
+
+  it("use_last_frame links a shot to its predecessor's last frame; the next take starts on it", async () => {
+    const r = await h.call('use_last_frame', { shot_id: shots[1] });
+    expect(r.start_frame).toBe(take(shots[0] as string).last_frame_id);
+    const g = await h.call('video_generate', { shot_id: shots[1] });
+    expect(g.take_number).toBe(2);
+    const m = take(shots[1] as string);
+    expect(m.start_frame_used).toBe(r.start_frame);
+    expect(await frameDiff(h.studio.library.absPath(m), h.studio.library.absPath(take(shots[0] as string)), { aFrame: 'first', bFrame: 'last' })).toBeLessThan(2);
+  });
+
+  it('use_last_frame is refused on a model without a start frame, naming the models that have one', async () => {
+    await h.call('video_get_capabilities', { model: 'replicate/acme/text2vid' });
+    await h.call('shot_update', { shot_id: shots[1], model: 'replicate/acme/text2vid' });
+    const err = await h.callError('use_last_frame', { shot_id: shots[1] });
+    expect(err.message).toMatch(/replicate\/acme\/text2vid takes no start frame/);
+    expect(err.message).toMatch(/vertex\/veo-3\.1-generate-001/);
+    await h.call('shot_update', { shot_id: shots[1], model: 'local/animatic' });
+  });
+
+  it('video_smooth_transition inserts a bridge from the last frame to the next first frame', async () => {
+    const r = (await h.call('video_smooth_transition', { from_shot_id: shots[0], duration: 1 })) as { bridged: boolean; bridge_shot_id: string; media_id: string };
+    expect(r.bridged).toBe(true);
+    const view = (await h.call('scene_get', { scene_id: scene })) as { shots: { shot_id: string }[] };
+    expect(view.shots.map((s) => s.shot_id)).toEqual([shots[0], r.bridge_shot_id, shots[1]]);
+    const bridge = h.studio.library.get(r.media_id);
+    expect(bridge.start_frame_used).toBe(take(shots[0] as string).last_frame_id);
+    expect(bridge.end_frame_used).toBe(take(shots[1] as string).first_frame_id);
+    const path = (id: string) => h.studio.library.absPath(take(id));
+    expect(await frameDiff(h.studio.library.absPath(bridge), path(shots[0] as string), { aFrame: 'first', bFrame: 'last' })).toBeLessThan(2);
+    // The next shot's first frame is itself one encode away from its start image, so this chain has two generations.
+    expect(await frameDiff(h.studio.library.absPath(bridge), path(shots[1] as string), { aFrame: 'last', bFrame: 'first' })).toBeLessThan(3);
+  });
+
+  it('falls back to a crossfade when the bridge model cannot run here, and says so', async () => {
+    const r = (await h.call('video_smooth_transition', { from_shot_id: shots[0], model: 'vertex/veo-3.1-generate-001', crossfade_seconds: 0.5 })) as {
+      bridged: boolean;
+      fallback: string;
+      to_shot_id: string;
+      warnings: string[];
+    };
+    expect(r.bridged).toBe(false);
+    expect(r.fallback).toBe('crossfade');
+    expect(r.warnings.join(' ')).toMatch(/not available|crossfade/);
+    expect(h.studio.store.shots.get(r.to_shot_id)?.transition).toEqual({ type: 'crossfade', duration: 0.5 });
+  });
+
+  it('refuses a bridge model without an end frame', async () => {
+    const err = await h.callError('video_smooth_transition', { from_shot_id: shots[0], model: 'replicate/minimax/video-01' });
+    expect(err.message).toMatch(/does not take both a start and an end frame/);
+  });
+
+  it('extract_frames makes a storyboard contact sheet of the scene and frames at given times', async () => {
+    const sheet = (await h.call('extract_frames', { scene_id: scene })) as { frames: { label: string }[]; contact_sheet_id: string };
+    expect(sheet.frames.length).toBe(6);
+    expect(h.studio.library.get(sheet.contact_sheet_id).type).toBe('image');
+    const at = (await h.call('extract_frames', { shot_id: shots[0], times: [0.5, 1], contact_sheet: true })) as { frames: { media_id: string }[]; contact_sheet_id: string };
+    expect(at.frames.length).toBe(2);
+    expect(at.contact_sheet_id).toMatch(/^med_/);
+    const err = await h.callError('extract_frames', { shot_id: shots[0], times: [99] });
+    expect(err.field).toBe('times');
+  });
+});
