@@ -103,7 +103,7 @@ export async function renderScene(spec: SceneSpec, outMp4: string, opts: RenderO
   const sampleRate = spec.sampleRate ?? 48_000;
   const pixFmt = spec.pixFmt ?? 'yuv420p';
   const infos = await mapLimit(spec.shots, PROBE_CONCURRENCY, (s, i) =>
-    probeShotVideo(s.id, `shots[${i}].video`, s.video, opts.signal),
+    probeShotVideo(s.id, `shots[${i}].video`, s.video, opts.signal, s.known),
   );
   // Dialogue is probed only to fail early, naming the shot, on unreadable or zero-length audio.
   await mapLimit(spec.shots, PROBE_CONCURRENCY, (s, i) =>

@@ -101,6 +101,12 @@ export class MediaLibrary {
     return m;
   }
 
+  /** The format stored when a video entered the library (see stage), if it has one of the expected shape. */
+  knownFormat(m: MediaRecord): ProbeResult | undefined {
+    const f = m.extra['format'] as Partial<ProbeResult> | undefined;
+    return f && typeof f.durationSeconds === 'number' && typeof f.videoStreams === 'number' && typeof f.formatName === 'string' ? (f as ProbeResult) : undefined;
+  }
+
   absPath(m: MediaRecord): string {
     return this.store.blobs.abs(m.file_path);
   }
@@ -235,7 +241,8 @@ export class MediaLibrary {
       parent_media_id: prov.parent_media_id ?? null,
       first_frame_id: null,
       last_frame_id: null,
-      extra: prov.extra ?? {},
+      // The full format of a video, so renders after a restart know it without running ffprobe again.
+      extra: type === 'video' ? { ...(prov.extra ?? {}), format: info } : (prov.extra ?? {}),
       timestamp: nowIso(),
     };
     return { tmp: tmpPath, record, type };

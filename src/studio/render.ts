@@ -114,7 +114,8 @@ export class RenderService {
         return { path: library.absPath(m), offsetSeconds: a.offset_seconds, gainDb: a.gain_db, sha256: m.sha256 };
       });
       const transition = i === 0 ? { type: 'cut' as const, durationSeconds: 0 } : { type: u.shot.transition.type, durationSeconds: u.shot.transition.type === 'cut' ? 0 : u.shot.transition.duration };
-      specShots.push({ id: u.shot.shot_id, video: library.absPath(u.media), audio: audio.map(({ sha256: _s, ...a }) => a), transition });
+      const known = library.knownFormat(u.media);
+      specShots.push({ id: u.shot.shot_id, video: library.absPath(u.media), ...(known ? { known } : {}), audio: audio.map(({ sha256: _s, ...a }) => a), transition });
       hashInputs.push({ media: u.media.sha256, transition, audio: audio.map((a) => [a.sha256, a.offsetSeconds, a.gainDb]) });
     }
     const inputHash = hashOf({ v: RENDER_VERSION, kind: 'scene', shots: hashInputs, settings });

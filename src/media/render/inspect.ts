@@ -17,10 +17,10 @@ export function shotError(shotId: string, field: string, e: unknown): StudioErro
 }
 
 /** Probe a shot's video; it must have a picture and a length. */
-export async function probeShotVideo(shotId: string, field: string, file: string, signal?: AbortSignal): Promise<ProbeResult> {
+export async function probeShotVideo(shotId: string, field: string, file: string, signal?: AbortSignal, known?: ProbeResult): Promise<ProbeResult> {
   let info: ProbeResult;
   try {
-    info = await probe(file, { signal });
+    info = known ?? (await probe(file, { signal }));
   } catch (e) {
     throw shotError(shotId, field, e);
   }

@@ -24,6 +24,11 @@ export interface SceneShot {
   /** Named in errors ("shot 's2': ..."). */
   id: string;
   video: string;
+  /**
+   * The video's format as the caller already knows it (the library probes every file when it arrives and keeps the
+   * result), so a render after a restart does not pay one ffprobe start-up per shot. Probed when absent.
+   */
+  known?: import('../probe.js').ProbeResult;
   audio?: SceneShotAudio[];
   transition?: SceneTransition;
 }
