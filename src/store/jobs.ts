@@ -31,6 +31,8 @@ export interface JobRequest {
 
 export interface JobResult {
   media_ids: string[];
+  /** Things the agent should know about the outputs (e.g. a file the provider sent that is not readable media). */
+  warnings?: string[];
   take_id?: string | null;
   take_number?: number | null;
   audio_id?: string | null;

@@ -37,6 +37,7 @@ export async function ingestJobOutputs(
   if (!outputs.length && !done.size) throw new StudioError('provider_error', `${cap.id} finished without any output`, { model: cap.id });
 
   const mediaIds: string[] = outputs.length ? [] : [...done.values()];
+  const outputWarnings: string[] = [];
   let takeId: string | null = null;
   let takeNumber: number | null = null;
   const firstDone = done.get(0);
@@ -73,10 +74,15 @@ export async function ingestJobOutputs(
       {
         expectType: cap.media_type,
         expectFrom: cap.id,
+        keepUnreadable: true,
         ...(wantTake && req.shot_id && req.take_kind ? { takeFor: { shotId: req.shot_id, kind: req.take_kind } } : {}),
       },
     );
     mediaIds.push(rec.media_id);
+    const unreadable = rec.extra['unreadable_media'];
+    if (typeof unreadable === 'string') {
+      outputWarnings.push(`${cap.id} returned a file that is not readable ${cap.media_type} (${unreadable}); it was kept as ${rec.media_id} because it was paid for, but it cannot be used in renders`);
+    }
     if (wantTake && req.shot_id) {
       const shot = store.shots.get(req.shot_id);
       takeId = shot?.current_take_id ?? null;
@@ -93,5 +99,5 @@ export async function ingestJobOutputs(
     const shot = store.shots.get(a.shot_id);
     if (shot) events.changed(`studio://scenes/${shot.scene_id}`);
   }
-  return { media_ids: mediaIds, take_id: takeId, take_number: takeNumber, audio_id: audioId };
+  return { media_ids: mediaIds, take_id: takeId, take_number: takeNumber, audio_id: audioId, ...(outputWarnings.length ? { warnings: outputWarnings } : {}) };
 }

@@ -134,15 +134,23 @@ export class MediaLibrary {
     tmpPath: string,
     mimeHint: string | undefined,
     prov: Provenance,
-    opts: { signal?: AbortSignal; takeFor?: { shotId: string; kind: string }; expectType?: MediaType; expectFrom?: string; frames?: boolean } = {},
+    opts: {
+      signal?: AbortSignal;
+      takeFor?: { shotId: string; kind: string };
+      expectType?: MediaType;
+      expectFrom?: string;
+      frames?: boolean;
+      /** Keep a file ffprobe cannot read (as `expectType`) instead of refusing it: for outputs already paid for. */
+      keepUnreadable?: boolean;
+    } = {},
   ): Promise<MediaRecord> {
-    const staged = await this.stage(tmpPath, mimeHint, prov, opts.signal);
+    const staged = await this.stage(tmpPath, mimeHint, prov, opts.signal, opts.keepUnreadable ? opts.expectType : undefined);
     if (opts.expectType && staged.type !== opts.expectType) {
       // Checked before anything is committed: a wrong kind of output never becomes a library item.
       throw new StudioError('provider_error', `${opts.expectFrom ?? 'the provider'} returned ${staged.type} where ${opts.expectType} was expected`);
     }
     const frames: { first: StagedFile; last: StagedFile } | undefined =
-      staged.type === 'video' && opts.frames !== false ? await this.stageFrames(staged, opts.signal) : undefined;
+      staged.type === 'video' && opts.frames !== false && !staged.unreadable ? await this.stageFrames(staged, opts.signal) : undefined;
     const all = [staged, ...(frames ? [frames.first, frames.last] : [])];
     for (const s of all) await this.store.blobs.commitFile(s.tmp, s.record.file_path);
     const record = this.store.tx(() => {
@@ -194,39 +202,50 @@ export class MediaLibrary {
     return missing.length;
   }
 
-  private async stage(tmpPath: string, mimeHint: string | undefined, prov: Provenance, signal?: AbortSignal): Promise<StagedFile> {
+  /** Probe a file and say what it is, or why it is not usable media. */
+  private async inspect(tmpPath: string, signal?: AbortSignal): Promise<{ info: ProbeResult; type: MediaType } | { problem: StudioError }> {
     let info: ProbeResult;
     try {
       info = await probe(tmpPath, signal ? { signal } : {});
     } catch (err) {
-      if (err instanceof StudioError) throw err;
-      throw invalidInput('the file is not a readable media file');
+      if (err instanceof StudioError && err.code !== 'invalid_input') throw err;
+      return { problem: invalidInput('the file is not a readable media file') };
     }
-    const type = mediaTypeOf(info);
+    let type: MediaType;
+    try {
+      type = mediaTypeOf(info);
+    } catch (err) {
+      return { problem: err as StudioError };
+    }
     if ((type === 'video' || type === 'voice') && !(info.durationSeconds > 0)) {
-      throw invalidInput(`the ${type === 'voice' ? 'audio' : 'video'} file has zero length`);
+      return { problem: invalidInput(`the ${type === 'voice' ? 'audio' : 'video'} file has zero length`) };
     }
     if ((type === 'image' || type === 'video') && !((info.width ?? 0) > 0 && (info.height ?? 0) > 0)) {
       // ffprobe "reads" any bytes named .jpg/.png as a 0×0 picture: such a file is not media, whatever its name.
-      throw invalidInput(`the file is not a readable ${type}: no picture could be decoded from it`);
+      return { problem: invalidInput(`the file is not a readable ${type}: no picture could be decoded from it`) };
     }
+    return { info, type };
+  }
+
+  private async stage(
+    tmpPath: string,
+    mimeHint: string | undefined,
+    prov: Provenance,
+    signal?: AbortSignal,
+    keepUnreadableAs?: MediaType,
+  ): Promise<StagedFile> {
+    const inspected = await this.inspect(tmpPath, signal);
+    if ('problem' in inspected) {
+      if (!keepUnreadableAs) throw inspected.problem;
+      return this.stageUnreadable(tmpPath, mimeHint, prov, keepUnreadableAs, inspected.problem.message);
+    }
+    const { info, type } = inspected;
     const mime = mimeFor(info, type, mimeHint, tmpPath);
     const id = newId('med');
     const ext = EXT_BY_MIME[mime] ?? (path.extname(tmpPath) || '.bin');
     const { sha256, bytes } = await sha256File(tmpPath);
     const record: MediaRecord = {
-      media_id: id,
-      type,
-      origin: prov.origin,
-      provider: prov.provider ?? null,
-      model: prov.model ?? null,
-      input_params: prov.input_params ?? {},
-      character_id: prov.character_id ?? null,
-      shot_id: prov.shot_id ?? null,
-      take_number: null,
-      start_frame_used: prov.start_frame_used ?? null,
-      end_frame_used: prov.end_frame_used ?? null,
-      reference_images_used: prov.reference_images_used ?? [],
+      ...this.emptyRecord(id, type, prov),
       file_path: path.posix.join('media', type, id + ext),
       mime,
       bytes,
@@ -236,14 +255,8 @@ export class MediaLibrary {
       height: info.height,
       fps: type === 'video' ? info.fps : null,
       has_audio: type === 'image' ? null : info.hasAudio,
-      job_id: prov.job_id ?? null,
-      provider_request_id: prov.provider_request_id ?? null,
-      parent_media_id: prov.parent_media_id ?? null,
-      first_frame_id: null,
-      last_frame_id: null,
       // The full format of a video, so renders after a restart know it without running ffprobe again.
       extra: type === 'video' ? { ...(prov.extra ?? {}), format: info } : (prov.extra ?? {}),
-      timestamp: nowIso(),
     };
     return { tmp: tmpPath, record, type };
   }
@@ -265,6 +278,59 @@ export class MediaLibrary {
     const updated = this.get(m.media_id);
     for (const r of [frames.first.record, frames.last.record, updated]) await this.writeSidecar(r);
     return updated;
+  }
+
+  /**
+   * A provider's output that ffprobe cannot read: paid for, so it is kept (as the type the model makes, with the
+   * provider's mime type) rather than thrown away; it carries the reason and the caller reports it as a warning.
+   */
+  private async stageUnreadable(tmpPath: string, mimeHint: string | undefined, prov: Provenance, type: MediaType, problem: string): Promise<StagedFile> {
+    const id = newId('med');
+    const mime = mimeHint && mimeHint !== 'application/octet-stream' ? mimeHint : 'application/octet-stream';
+    const ext = EXT_BY_MIME[mime] ?? (path.extname(tmpPath) || '.bin');
+    const { sha256, bytes } = await sha256File(tmpPath);
+    const record: MediaRecord = {
+      ...this.emptyRecord(id, type, prov),
+      file_path: path.posix.join('media', type, id + ext),
+      mime,
+      bytes,
+      sha256,
+      extra: { ...(prov.extra ?? {}), unreadable_media: problem },
+    };
+    return { tmp: tmpPath, record, type, unreadable: true };
+  }
+
+  private emptyRecord(id: string, type: MediaType, prov: Provenance): MediaRecord {
+    return {
+      media_id: id,
+      type,
+      origin: prov.origin,
+      provider: prov.provider ?? null,
+      model: prov.model ?? null,
+      input_params: prov.input_params ?? {},
+      character_id: prov.character_id ?? null,
+      shot_id: prov.shot_id ?? null,
+      take_number: null,
+      start_frame_used: prov.start_frame_used ?? null,
+      end_frame_used: prov.end_frame_used ?? null,
+      reference_images_used: prov.reference_images_used ?? [],
+      file_path: '',
+      mime: '',
+      bytes: 0,
+      sha256: '',
+      duration: null,
+      width: null,
+      height: null,
+      fps: null,
+      has_audio: null,
+      job_id: prov.job_id ?? null,
+      provider_request_id: prov.provider_request_id ?? null,
+      parent_media_id: prov.parent_media_id ?? null,
+      first_frame_id: null,
+      last_frame_id: null,
+      extra: prov.extra ?? {},
+      timestamp: nowIso(),
+    };
   }
 
   private async stageFrames(video: StagedFile, signal?: AbortSignal): Promise<{ first: StagedFile; last: StagedFile }> {
@@ -298,4 +364,6 @@ interface StagedFile {
   tmp: string;
   record: MediaRecord;
   type: MediaType;
+  /** Kept although ffprobe could not read it (a provider's paid output); no frames, no format. */
+  unreadable?: boolean;
 }

@@ -62,7 +62,7 @@ export async function runGeneration(
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
   }
-  const common = { job_id: job.job_id, model: prepared.cap.id, warnings: prepared.warnings, ...(prepared.costUsd !== undefined ? { cost_estimate_usd: prepared.costUsd } : {}) };
+  const common = { job_id: job.job_id, model: prepared.cap.id, warnings: [...prepared.warnings, ...(job.result?.warnings ?? [])], ...(prepared.costUsd !== undefined ? { cost_estimate_usd: prepared.costUsd } : {}) };
   if (job.status === 'failed' || job.status === 'canceled') {
     const e = job.error;
     throw new StudioError((e?.code as ErrorCode) ?? 'internal', `${prepared.cap.id}: ${e?.message ?? 'the job failed'} (job ${job.job_id})`, {

@@ -19,7 +19,7 @@ export function jobView(job: Job): Record<string, unknown> {
     operation_id: job.operation_id,
     result: job.result,
     error: job.error,
-    warnings: job.request.warnings ?? [],
+    warnings: [...(job.request.warnings ?? []), ...(job.result?.warnings ?? [])],
     created_at: job.created_at,
     finished_at: job.finished_at,
   };
