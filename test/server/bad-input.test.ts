@@ -68,3 +68,20 @@ describe('bad input gives a clear tool error and changes nothing', () => {
     expect(err.message).toMatch(/unknown tool 'no_such_tool'/);
   });
 });
+
+describe('clients that send every argument as a string', () => {
+  it('numbers and booleans spelled as strings are read as such where the schema says so', async () => {
+    const h = await startHarness();
+    try {
+      const r = await h.call('video_generate', { prompt: 'strings', duration: '1.5', seed: '7', wait: 'true' });
+      expect(r.status).toBe('succeeded');
+      expect(r.duration).toBeCloseTo(1.5, 1);
+      const err = await h.callError('video_generate', { prompt: 'x', duration: '1.5s' });
+      expect(err.field).toBe('duration');
+      const s = (await h.call('scene_create', { title: '42' })) as { scene: { title: string } };
+      expect(s.scene.title).toBe('42');
+    } finally {
+      await h.close();
+    }
+  });
+});
