@@ -97,6 +97,20 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
     expect(h.studio.library.get(String(r.media_id)).type).toBe('image');
   });
 
+  it("Gemini image with the character's reference images as inline parts after the prompt", async () => {
+    const r = await h.call('image_generate', { model: 'vertex/gemini-2.5-flash-image', prompt: 'Mara on the pier', character_id: ids.mara, aspect_ratio: '16:9' });
+    expect(r.status).toBe('succeeded');
+    const call = byRoute(fakes.vertex.requests, 'gemini').pop();
+    expect(call?.path).toMatch(/\/v1\/projects\/[^/]+\/locations\/[^/]+\/publishers\/google\/models\/gemini-2\.5-flash-image:generateContent$/);
+    const body = call?.json as { contents: { parts: Record<string, unknown>[] }[]; generationConfig: { responseModalities: string[]; imageConfig: { aspectRatio: string } } };
+    const parts = body.contents[0]?.parts ?? [];
+    expect(parts[0]).toMatchObject({ text: 'Mara on the pier, film grain' });
+    expect(parts.slice(1).filter((p) => (p.inlineData as { mimeType?: string } | undefined)?.mimeType === 'image/png')).toHaveLength(3);
+    expect(body.generationConfig.imageConfig.aspectRatio).toBe('16:9');
+    expect(body.generationConfig.responseModalities).toContain('IMAGE');
+    expect(h.studio.library.get(String(r.media_id))).toMatchObject({ type: 'image', provider: 'vertex', character_id: ids.mara });
+  });
+
   it("ElevenLabs speaks the line in the character's voice and attaches it to the shot", async () => {
     const r = await h.call('voice_tts', { model: 'elevenlabs/eleven_multilingual_v2', shot_id: ids.s2, character_id: ids.mara, text: 'The boats are late.', offset_seconds: 0.5 });
     expect(r.status).toBe('succeeded');
@@ -109,6 +123,19 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
     const m = h.studio.library.get(String(r.media_id));
     expect(m.type).toBe('voice');
     expect(m.duration).toBeGreaterThan(1);
+  });
+
+  it("ElevenLabs speech-to-speech re-voices a recording with the character's voice (multipart)", async () => {
+    const line = String((await h.call('media_import', { path: path.join(dir, 'line.mp3') })).media_id);
+    const r = await h.call('voice_v2v', { model: 'elevenlabs/eleven_multilingual_sts_v2', audio: line, character_id: ids.mara, stability: 0.4 });
+    expect(r.status).toBe('succeeded');
+    const sts = byRoute(fakes.elevenlabs.requests, 'sts').pop();
+    expect(sts?.path).toBe('/v1/speech-to-speech/voice-mara');
+    const names = (sts?.parts ?? []).map((p) => p.name);
+    expect(names).toEqual(expect.arrayContaining(['audio', 'model_id']));
+    const settings = sts?.parts?.find((p) => p.name === 'voice_settings');
+    expect(JSON.parse(settings?.data.toString('utf8') ?? '{}')).toMatchObject({ stability: 0.4 });
+    expect(h.studio.library.get(String(r.media_id)).type).toBe('voice');
   });
 
   it("InfiniteTalk re-syncs the shot's take to its line: uploads, a new take with its parent", async () => {
