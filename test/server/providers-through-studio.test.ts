@@ -155,6 +155,19 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
     expect(m.shot_id).toBe(ids.s2);
   });
 
+  it("InfiniteTalk image mode uses the character's reference image as the face", async () => {
+    const line = String((await h.call('media_import', { path: path.join(dir, 'line.mp3') })).media_id);
+    const r = await h.call('lipsync_image', { model: 'wavespeed/wavespeed-ai/infinitetalk', character_id: ids.mara, audio: line, prompt: 'Mara speaks' });
+    expect(r.status).toBe('succeeded');
+    const create = byRoute(fakes.wavespeed.requests, 'create').pop();
+    expect(create?.path).toBe('/api/v3/wavespeed-ai/infinitetalk');
+    const body = create?.json as { image: string; audio: string; prompt: string };
+    expect(body.image).toMatch(/^http/);
+    expect(body.audio).toMatch(/^http/);
+    const m = h.studio.library.get(String(r.media_id));
+    expect(m.input_params.image).toBe(h.studio.store.characters.get(ids.mara as string)?.reference_images[0]);
+  });
+
   it('renders the scene from the provider takes (the lip-synced take wins)', async () => {
     const r = (await h.call('render_scene', { scene_id: ids.scene })) as { shots: { lipsync: boolean }[]; duration: number };
     expect(r.shots[1]?.lipsync).toBe(true);
