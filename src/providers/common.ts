@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { redact, type StudioConfig } from '../config.js';
 import { StudioError } from '../errors.js';
-import { DEFAULT_DOWNLOAD_TIMEOUT_MS, DEFAULT_MAX_DOWNLOAD_BYTES, downloadToFile } from './download.js';
+import { DEFAULT_DOWNLOAD_TIMEOUT_MS, DEFAULT_MAX_DOWNLOAD_BYTES, downloadToFile, writeBytes } from './download.js';
 import { type ErrorReply, type HttpIo, ProviderHttp, type RetryPolicy } from './http.js';
 import type { Redactor } from './safe-message.js';
 import type { AdapterContext, MediaInput, ProviderOutput } from './types.js';
@@ -191,3 +191,23 @@ export function collectDataUris(value: unknown, out: Array<{ data: Buffer; mime:
 
 /** Words providers use when a refusal is about content safety. */
 export const SAFETY_WORDS = /\b(nsfw|safety|unsafe|sensitive|moderation|moderated|flagged|content policy|inappropriate|prohibited|responsible ai|rai)\b/i;
+
+/**
+ * Save an output of the two kinds the URL-returning providers produce: inline bytes (a `data:` URI output) are
+ * written as they are; a URL is downloaded through the guard.
+ */
+export async function downloadBytesOrUrl(
+  provider: string,
+  d: OutputDownloader,
+  output: ProviderOutput,
+  destPath: string,
+  ctx: AdapterContext,
+  fallbackMime: string,
+): Promise<{ mime: string }> {
+  if (output.kind === 'bytes') {
+    await writeBytes(destPath, output.data, d.deps.maxDownloadBytes);
+    return { mime: output.mime };
+  }
+  if (output.kind !== 'url') throw new StudioError('internal', `${provider} cannot download a '${output.kind}' output`);
+  return downloadUrlOutput(d, output, destPath, ctx, fallbackMime);
+}

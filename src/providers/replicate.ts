@@ -7,7 +7,7 @@ import {
   type AdapterDeps,
   collectDataUris,
   collectUrls,
-  downloadUrlOutput,
+  downloadBytesOrUrl,
   guardFor,
   httpFor,
   ioOf,
@@ -18,7 +18,6 @@ import {
   trimBase,
   uploadName,
 } from './common.js';
-import { writeBytes } from './download.js';
 import { buildBody } from './fields.js';
 import { scrub, shorten } from './safe-message.js';
 import type { AdapterContext, MediaInput, PollResult, ProviderAdapter, ProviderOutput, ProviderRequest, StartResult } from './types.js';
@@ -215,13 +214,9 @@ export function createReplicateAdapter(config: StudioConfig, deps: AdapterDeps =
     },
 
     async download(output, destPath, ctx) {
-      if (output.kind === 'bytes') {
-        await writeBytes(destPath, output.data, deps.maxDownloadBytes);
-        return { mime: output.mime };
-      }
-      if (output.kind !== 'url') throw new StudioError('internal', `Replicate cannot download a '${output.kind}' output`);
       // Output URLs expire after 1 hour: the job queue downloads right after the poll that saw them.
-      return downloadUrlOutput(
+      return downloadBytesOrUrl(
+        'Replicate',
         { http, guard, deps, apiBaseUrl: base, sameOriginHeaders: config.secrets.replicateToken ? headers(false) : undefined },
         output,
         destPath,

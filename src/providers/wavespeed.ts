@@ -3,7 +3,7 @@ import type { StudioConfig } from '../config.js';
 import { StudioError } from '../errors.js';
 import {
   type AdapterDeps,
-  downloadUrlOutput,
+  downloadBytesOrUrl,
   guardFor,
   httpFor,
   ioOf,
@@ -14,7 +14,6 @@ import {
   trimBase,
   uploadName,
 } from './common.js';
-import { writeBytes } from './download.js';
 import { buildBody } from './fields.js';
 import type { ProviderHttp } from './http.js';
 import { shorten, scrub } from './safe-message.js';
@@ -176,12 +175,8 @@ export function createWavespeedAdapter(config: StudioConfig, deps: AdapterDeps =
     },
 
     async download(output, destPath, ctx) {
-      if (output.kind === 'bytes') {
-        await writeBytes(destPath, output.data, deps.maxDownloadBytes);
-        return { mime: output.mime };
-      }
-      if (output.kind !== 'url') throw new StudioError('internal', `WaveSpeed cannot download a '${output.kind}' output`);
-      return downloadUrlOutput(
+      return downloadBytesOrUrl(
+        'WaveSpeed',
         { http, guard, deps, apiBaseUrl: base, sameOriginHeaders: config.secrets.wavespeedKey ? headers(false) : undefined },
         output,
         destPath,

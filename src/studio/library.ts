@@ -240,16 +240,8 @@ export class MediaLibrary {
       return this.stageUnreadable(tmpPath, mimeHint, prov, keepUnreadableAs, inspected.problem.message);
     }
     const { info, type } = inspected;
-    const mime = mimeFor(info, type, mimeHint, tmpPath);
-    const id = newId('med');
-    const ext = EXT_BY_MIME[mime] ?? (path.extname(tmpPath) || '.bin');
-    const { sha256, bytes } = await sha256File(tmpPath);
     const record: MediaRecord = {
-      ...this.emptyRecord(id, type, prov),
-      file_path: path.posix.join('media', type, id + ext),
-      mime,
-      bytes,
-      sha256,
+      ...(await this.fileRecord(tmpPath, type, mimeFor(info, type, mimeHint, tmpPath), prov)),
       duration: type === 'image' ? null : info.durationSeconds,
       width: info.width,
       height: info.height,
@@ -285,19 +277,19 @@ export class MediaLibrary {
    * provider's mime type) rather than thrown away; it carries the reason and the caller reports it as a warning.
    */
   private async stageUnreadable(tmpPath: string, mimeHint: string | undefined, prov: Provenance, type: MediaType, problem: string): Promise<StagedFile> {
-    const id = newId('med');
-    const mime = mimeHint && mimeHint !== 'application/octet-stream' ? mimeHint : 'application/octet-stream';
-    const ext = EXT_BY_MIME[mime] ?? (path.extname(tmpPath) || '.bin');
-    const { sha256, bytes } = await sha256File(tmpPath);
     const record: MediaRecord = {
-      ...this.emptyRecord(id, type, prov),
-      file_path: path.posix.join('media', type, id + ext),
-      mime,
-      bytes,
-      sha256,
+      ...(await this.fileRecord(tmpPath, type, mimeHint ?? 'application/octet-stream', prov)),
       extra: { ...(prov.extra ?? {}), unreadable_media: problem },
     };
     return { tmp: tmpPath, record, type, unreadable: true };
+  }
+
+  /** A new record for a file: its id, where it will live, its hash and size, and its provenance. */
+  private async fileRecord(tmpPath: string, type: MediaType, mime: string, prov: Provenance): Promise<MediaRecord> {
+    const id = newId('med');
+    const ext = EXT_BY_MIME[mime] ?? (path.extname(tmpPath) || '.bin');
+    const { sha256, bytes } = await sha256File(tmpPath);
+    return { ...this.emptyRecord(id, type, prov), file_path: path.posix.join('media', type, id + ext), mime, bytes, sha256 };
   }
 
   private emptyRecord(id: string, type: MediaType, prov: Provenance): MediaRecord {
