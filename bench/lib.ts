@@ -77,3 +77,21 @@ export async function interleaved(fns: (() => Promise<unknown>)[], runs = 7, war
     ratios: times.map((ts) => median(ts.map((t, r) => t / (base[r] ?? 1)))),
   };
 }
+
+/** A generation job request with nothing but a model and its fields (no shot, no character, no media). */
+export function plainJobRequest(model: string, fields: Record<string, unknown>): import('../src/store/jobs.js').JobRequest {
+  return {
+    model,
+    fields,
+    media_fields: [],
+    input_params: fields,
+    character_id: null,
+    shot_id: null,
+    parent_media_id: null,
+    take_kind: null,
+    start_frame_used: null,
+    end_frame_used: null,
+    reference_images_used: [],
+    warnings: [],
+  };
+}

@@ -11,7 +11,7 @@ import type { JobRequest } from '../src/store/jobs.js';
 import { Studio } from '../src/studio/studio.js';
 import { byRoute } from '../test/fakes/base.js';
 import { type ReplicateFake, startReplicateFake } from '../test/fakes/replicate.js';
-import { type BenchResult, cacheDir, exists, medianMs, round } from './lib.js';
+import { type BenchResult, cacheDir, exists, medianMs, round, plainJobRequest } from './lib.js';
 
 /**
  * The provider path under load, against the Replicate fake on 127.0.0.1 (no network, no cost): the durable job
@@ -26,20 +26,7 @@ const POLL_MS = 20;
 const MODEL = 'replicate/bytedance/seedance-1-lite';
 
 function jobRequest(i: number): JobRequest {
-  return {
-    model: MODEL,
-    fields: { prompt: `bench shot ${i}`, duration: 5 },
-    media_fields: [],
-    input_params: { prompt: `bench shot ${i}` },
-    character_id: null,
-    shot_id: null,
-    parent_media_id: null,
-    take_kind: null,
-    start_frame_used: null,
-    end_frame_used: null,
-    reference_images_used: [],
-    warnings: [],
-  };
+  return plainJobRequest(MODEL, { prompt: `bench shot ${i}`, duration: 5 });
 }
 
 function percentile(sorted: number[], p: number): number {

@@ -10,7 +10,7 @@ import type { ProviderAdapter } from '../src/providers/types.js';
 import { openStore } from '../src/store/index.js';
 import type { JobRequest } from '../src/store/jobs.js';
 import { StudioEvents } from '../src/studio/events.js';
-import { round, type BenchResult } from './lib.js';
+import { plainJobRequest, round, type BenchResult } from './lib.js';
 
 /**
  * The durable queue's scheduling against the ideal schedule its per-provider limits allow. Three stub providers
@@ -67,20 +67,7 @@ function stubAdapter(provider: string, latencyMs: number): ProviderAdapter {
   };
 }
 
-const request = (model: string): JobRequest => ({
-  model,
-  fields: { prompt: 'x' },
-  media_fields: [],
-  input_params: { prompt: 'x' },
-  character_id: null,
-  shot_id: null,
-  parent_media_id: null,
-  take_kind: null,
-  start_frame_used: null,
-  end_frame_used: null,
-  reference_images_used: [],
-  warnings: [],
-});
+const request = (model: string): JobRequest => plainJobRequest(model, { prompt: 'x' });
 
 async function runJobs(specs: StubSpec[]): Promise<number> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-queue-'));
