@@ -11,14 +11,15 @@ const STUDIO_ARG_SCHEMAS: Record<string, JsonSchemaFragment> = {
   shot_id: { type: 'string', description: 'Shot this is for: the result becomes a new take of the shot (voice: a dialogue line of the shot). The shot supplies defaults (prompt, model, duration).' },
   use_last_frame: { type: 'boolean', description: "Start from the previous shot's last frame (needs shot_id; only on models with a start frame)." },
   offset_seconds: { type: 'number', minimum: 0, description: 'With shot_id: where the line starts within the shot, in seconds (default 0).' },
+  gain_db: { type: 'number', minimum: -60, maximum: 20, description: 'With shot_id: loudness of the line in the scene mix, in dB (default 0).' },
   wait: { type: 'boolean', default: true, description: 'Wait for the result (up to about 45 s, then the job id is returned; follow it with job_wait). false returns the job id at once.' },
 };
 
 const STUDIO_ARGS_BY_TASK: Record<Task, string[]> = {
   video_generate: ['shot_id', 'character_id', 'use_last_frame', 'wait'],
   image_generate: ['character_id', 'wait'],
-  voice_tts: ['character_id', 'shot_id', 'offset_seconds', 'wait'],
-  voice_v2v: ['character_id', 'shot_id', 'offset_seconds', 'wait'],
+  voice_tts: ['character_id', 'shot_id', 'offset_seconds', 'gain_db', 'wait'],
+  voice_v2v: ['character_id', 'shot_id', 'offset_seconds', 'gain_db', 'wait'],
   lipsync_image: ['character_id', 'shot_id', 'wait'],
   lipsync_video: ['shot_id', 'character_id', 'wait'],
 };
