@@ -179,15 +179,19 @@ describe('ffmpeg reads the intended file and nothing else', () => {
       expect(fs.existsSync(frame)).toBe(false);
     });
 
-    it('a provider output that is a playlist pointing at a local file is refused; no media row', async () => {
+    it('a provider output that is a playlist pointing at a local file is never followed: kept verbatim as unreadable, nothing of the local file read', async () => {
       const body = playlists()[1]?.body ?? '';
       fake.reset();
       fake.setScenario({ pollsBeforeDone: 0, outputUrls: [fake.addOutput('out.mp4', Buffer.from(body), 'video/mp4')] });
-      const before = h.studio.store.media.all().length;
-      const err = await h.callError('video_generate', { model: 'replicate/bytedance/seedance-1-lite', prompt: 'x', duration: 5, resolution: '480p' });
-      expect(['invalid_input', 'provider_error']).toContain(err.code);
-      expect(h.studio.store.media.all().length).toBe(before);
-      expect(h.studio.store.media.all().some((m) => TELLTALE(m))).toBe(false);
+      const r = await h.call('video_generate', { model: 'replicate/bytedance/seedance-1-lite', prompt: 'x', duration: 5, resolution: '480p' });
+      // Paid output is kept, but only as the bytes the provider sent, flagged, with no frames and no probed format.
+      expect((r.warnings as string[]).join(' ')).toMatch(/not readable video/);
+      const m = h.studio.library.get(String(r.media_id));
+      expect(typeof m.extra.unreadable_media).toBe('string');
+      expect(m.first_frame_id).toBeNull();
+      expect(m.width).toBeNull();
+      expect(fs.readFileSync(h.studio.library.absPath(m), 'utf8')).toBe(body);
+      expect(h.studio.store.media.all().some((x) => TELLTALE(x))).toBe(false);
     });
 
     it('the canary saw zero connections', () => {
