@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -104,6 +104,21 @@ export async function tempDir(prefix = 'studio-media-'): Promise<{ dir: string; 
 }
 
 /** A temp path beside `finalPath` (same filesystem, so the caller's rename is atomic). */
+/**
+ * Write `finalPath` through a sibling temp file: `write` fills the temp path, which is then renamed into place; on
+ * any failure (or cancellation) the temp file is removed, so `finalPath` is either complete or absent.
+ */
+export async function writeThroughTemp<T>(finalPath: string, ext: string, write: (tmp: string) => Promise<T>): Promise<T> {
+  const tmp = siblingTemp(finalPath, ext);
+  try {
+    const result = await write(tmp);
+    await rename(tmp, finalPath);
+    return result;
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
 export function siblingTemp(finalPath: string, ext = path.extname(finalPath)): string {
   const rand = Math.random().toString(36).slice(2, 10);
   return path.join(path.dirname(path.resolve(finalPath)), `.${path.basename(finalPath)}.${process.pid}.${rand}.tmp${ext}`);

@@ -2,7 +2,7 @@ import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StudioError } from '../errors.js';
 import { inputFile, outputFile, runFfmpeg } from './ffmpeg.js';
-import { drawtextFromFile, num, siblingTemp, tempDir } from './filters.js';
+import { drawtextFromFile, num, siblingTemp, tempDir, writeThroughTemp } from './filters.js';
 import { encodePngRgb } from './png.js';
 import { LastPpmFrame } from './ppm.js';
 
@@ -104,13 +104,9 @@ export async function extractLastFrame(video: string, outPng: string, opts: Fram
       continue;
     }
     if (!frame) continue;
-    const tmp = siblingTemp(outPng, '.png');
-    try {
+    await writeThroughTemp(outPng, '.png', async (tmp) => {
       await writeFile(tmp, encodePngRgb(frame.data, frame.width, frame.height));
-      await rename(tmp, outPng);
-    } finally {
-      await rm(tmp, { force: true });
-    }
+    });
     return;
   }
   throw new StudioError('invalid_input', `no video frame could be decoded from ${path.basename(video)}`);
@@ -187,34 +183,33 @@ export async function contactSheet(items: ContactSheetItem[], outPng: string, op
   const labelH = even(Math.max(16, tileW / 12));
   const tileH = imgH + labelH;
   const tmp = await tempDir('studio-sheet-');
-  const out = siblingTemp(outPng, '.png');
   try {
-    const args: string[] = [];
-    const chains: string[] = [];
-    for (const [i, item] of items.entries()) {
-      args.push(...inputFile(item.path));
-      const labelFile = await tmp.file(`label${i}.txt`, (item.label ?? '').replace(/\s+/g, ' ').trim());
-      chains.push(
-        `[${i}:v:0]scale=${tileW}:${imgH}:force_original_aspect_ratio=decrease,` +
-          `pad=${tileW}:${tileH}:(ow-iw)/2:(${imgH}-ih)/2:color=0x181818,format=rgb24,` +
-          drawtextFromFile(labelFile, { fontSize: labelH * 0.7, x: '(w-text_w)/2', y: `${imgH}+(${labelH}-text_h)/2` }) +
-          `[t${i}]`,
+    await writeThroughTemp(outPng, '.png', async (out) => {
+      const args: string[] = [];
+      const chains: string[] = [];
+      for (const [i, item] of items.entries()) {
+        args.push(...inputFile(item.path));
+        const labelFile = await tmp.file(`label${i}.txt`, (item.label ?? '').replace(/\s+/g, ' ').trim());
+        chains.push(
+          `[${i}:v:0]scale=${tileW}:${imgH}:force_original_aspect_ratio=decrease,` +
+            `pad=${tileW}:${tileH}:(ow-iw)/2:(${imgH}-ih)/2:color=0x181818,format=rgb24,` +
+            drawtextFromFile(labelFile, { fontSize: labelH * 0.7, x: '(w-text_w)/2', y: `${imgH}+(${labelH}-text_h)/2` }) +
+            `[t${i}]`,
+        );
+      }
+      let graph = chains.join(';');
+      if (items.length === 1) {
+        graph += ';[t0]null[sheet]';
+      } else {
+        const layout = items.map((_, i) => `${(i % columns) * tileW}_${Math.floor(i / columns) * tileH}`).join('|');
+        graph += `;${items.map((_, i) => `[t${i}]`).join('')}xstack=inputs=${items.length}:layout=${layout}:fill=black[sheet]`;
+      }
+      await runFfmpeg(
+        [...args, '-filter_complex', graph, '-map', '[sheet]', '-frames:v', '1', '-f', 'image2', outputFile(out)],
+        { signal: opts.signal, outputs: [out], what: 'contact sheet' },
       );
-    }
-    let graph = chains.join(';');
-    if (items.length === 1) {
-      graph += ';[t0]null[sheet]';
-    } else {
-      const layout = items.map((_, i) => `${(i % columns) * tileW}_${Math.floor(i / columns) * tileH}`).join('|');
-      graph += `;${items.map((_, i) => `[t${i}]`).join('')}xstack=inputs=${items.length}:layout=${layout}:fill=black[sheet]`;
-    }
-    await runFfmpeg(
-      [...args, '-filter_complex', graph, '-map', '[sheet]', '-frames:v', '1', '-f', 'image2', outputFile(out)],
-      { signal: opts.signal, outputs: [out], what: 'contact sheet' },
-    );
-    await rename(out, outPng);
+    });
   } finally {
-    await rm(out, { force: true });
     await tmp.dispose();
   }
 }

@@ -1,8 +1,7 @@
-import { rename, rm } from 'node:fs/promises';
 import { StudioError } from '../../errors.js';
 import { aac, FASTSTART, fpsArg, frameCount, fpsValue, h264, type MediaOptions } from '../encode.js';
 import { inputFile, outputFile, runFfmpeg } from '../ffmpeg.js';
-import { drawtextFromFile, num, siblingTemp, tempDir, wrapText } from '../filters.js';
+import { drawtextFromFile, num, tempDir, wrapText, writeThroughTemp } from '../filters.js';
 
 /**
  * Title cards: the local provider's stand-in for generated images and videos. A card shows the prompt, the
@@ -125,60 +124,59 @@ export async function makeAnimatic(spec: AnimaticSpec, outMp4: string, opts: Med
   const dissolve = Math.max(frameDur, Math.min(1, D * 0.25));
 
   const tmp = await tempDir('studio-animatic-');
-  const out = siblingTemp(outMp4, '.mp4');
   try {
-    const args = ['-f', 'lavfi', '-i', `color=c=0x1d2540:s=${W}x${H}:r=${rate}`];
-    const barW = Math.max(4, Math.round(W / 10));
-    const barH = Math.max(2, Math.round(H / 60));
-    args.push('-f', 'lavfi', '-i', `color=c=0xf0c040:s=${barW}x${barH}:r=${rate}`);
-    const card = await cardLayout(spec, '0:v', 2, tmp);
-    args.push(...card.args);
-    const graph = [...card.graph];
-    graph.push(`[card][1:v]overlay=x=(W-w)*t/${num(D)}:y=H-${barH * 3}:shortest=1[moving]`);
-    let last = 'moving';
-    let next = card.nextInput;
-    if (spec.startFrame) {
-      const i = next++;
-      args.push(...inputFile(spec.startFrame, ['-loop', '1', '-framerate', rate]));
-      graph.push(`${fitChain(i, W, H)},format=yuva420p,fade=t=out:st=${num(hold)}:d=${num(dissolve)}:alpha=1[startf]`);
-      graph.push(`[${last}][startf]overlay=x=0:y=0:shortest=1[withstart]`);
-      last = 'withstart';
-    }
-    if (spec.endFrame) {
-      const i = next++;
-      args.push(...inputFile(spec.endFrame, ['-loop', '1', '-framerate', rate]));
-      const st = Math.max(0, D - hold - dissolve);
-      graph.push(`${fitChain(i, W, H)},format=yuva420p,fade=t=in:st=${num(st)}:d=${num(dissolve)}:alpha=1[endf]`);
-      graph.push(`[${last}][endf]overlay=x=0:y=0:shortest=1[withend]`);
-      last = 'withend';
-    }
-    graph.push(`[${last}]format=yuv420p[v]`);
-    const withAudio = spec.withAudio ?? true;
-    if (withAudio) args.push('-f', 'lavfi', '-t', num(D), '-i', 'anullsrc=r=48000:cl=stereo');
-    const audioIdx = next;
-    await runFfmpeg(
-      [
-        ...args,
-        '-filter_complex', graph.join(';'),
-        '-map', '[v]',
-        ...(withAudio ? ['-map', `${audioIdx}:a:0`, ...aac()] : []),
-        '-frames:v', String(frames),
-        ...h264(ANIMATIC_CRF),
-        ...FASTSTART,
-        '-f', 'mp4',
-        outputFile(out),
-      ],
-      {
-        signal: opts.signal,
-        onProgress: opts.onProgress,
-        expectedDurationSeconds: D,
-        outputs: [out],
-        what: 'animatic',
-      },
-    );
-    await rename(out, outMp4);
+    await writeThroughTemp(outMp4, '.mp4', async (out) => {
+      const args = ['-f', 'lavfi', '-i', `color=c=0x1d2540:s=${W}x${H}:r=${rate}`];
+      const barW = Math.max(4, Math.round(W / 10));
+      const barH = Math.max(2, Math.round(H / 60));
+      args.push('-f', 'lavfi', '-i', `color=c=0xf0c040:s=${barW}x${barH}:r=${rate}`);
+      const card = await cardLayout(spec, '0:v', 2, tmp);
+      args.push(...card.args);
+      const graph = [...card.graph];
+      graph.push(`[card][1:v]overlay=x=(W-w)*t/${num(D)}:y=H-${barH * 3}:shortest=1[moving]`);
+      let last = 'moving';
+      let next = card.nextInput;
+      if (spec.startFrame) {
+        const i = next++;
+        args.push(...inputFile(spec.startFrame, ['-loop', '1', '-framerate', rate]));
+        graph.push(`${fitChain(i, W, H)},format=yuva420p,fade=t=out:st=${num(hold)}:d=${num(dissolve)}:alpha=1[startf]`);
+        graph.push(`[${last}][startf]overlay=x=0:y=0:shortest=1[withstart]`);
+        last = 'withstart';
+      }
+      if (spec.endFrame) {
+        const i = next++;
+        args.push(...inputFile(spec.endFrame, ['-loop', '1', '-framerate', rate]));
+        const st = Math.max(0, D - hold - dissolve);
+        graph.push(`${fitChain(i, W, H)},format=yuva420p,fade=t=in:st=${num(st)}:d=${num(dissolve)}:alpha=1[endf]`);
+        graph.push(`[${last}][endf]overlay=x=0:y=0:shortest=1[withend]`);
+        last = 'withend';
+      }
+      graph.push(`[${last}]format=yuv420p[v]`);
+      const withAudio = spec.withAudio ?? true;
+      if (withAudio) args.push('-f', 'lavfi', '-t', num(D), '-i', 'anullsrc=r=48000:cl=stereo');
+      const audioIdx = next;
+      await runFfmpeg(
+        [
+          ...args,
+          '-filter_complex', graph.join(';'),
+          '-map', '[v]',
+          ...(withAudio ? ['-map', `${audioIdx}:a:0`, ...aac()] : []),
+          '-frames:v', String(frames),
+          ...h264(ANIMATIC_CRF),
+          ...FASTSTART,
+          '-f', 'mp4',
+          outputFile(out),
+        ],
+        {
+          signal: opts.signal,
+          onProgress: opts.onProgress,
+          expectedDurationSeconds: D,
+          outputs: [out],
+          what: 'animatic',
+        },
+      );
+    });
   } finally {
-    await rm(out, { force: true });
     await tmp.dispose();
   }
 }
@@ -187,18 +185,17 @@ export async function makeAnimatic(spec: AnimaticSpec, outMp4: string, opts: Med
 export async function makeStill(spec: StillSpec, outPng: string, opts: MediaOptions = {}): Promise<void> {
   checkSize(spec.width, spec.height);
   const tmp = await tempDir('studio-still-');
-  const out = siblingTemp(outPng, '.png');
   try {
-    const args = ['-f', 'lavfi', '-i', `color=c=0x1d2540:s=${spec.width}x${spec.height}:r=1`];
-    const card = await cardLayout(spec, '0:v', 1, tmp);
-    args.push(...card.args);
-    await runFfmpeg(
-      [...args, '-filter_complex', card.graph.join(';'), '-map', '[card]', '-frames:v', '1', '-f', 'image2', outputFile(out)],
-      { signal: opts.signal, outputs: [out], what: 'still' },
-    );
-    await rename(out, outPng);
+    await writeThroughTemp(outPng, '.png', async (out) => {
+      const args = ['-f', 'lavfi', '-i', `color=c=0x1d2540:s=${spec.width}x${spec.height}:r=1`];
+      const card = await cardLayout(spec, '0:v', 1, tmp);
+      args.push(...card.args);
+      await runFfmpeg(
+        [...args, '-filter_complex', card.graph.join(';'), '-map', '[card]', '-frames:v', '1', '-f', 'image2', outputFile(out)],
+        { signal: opts.signal, outputs: [out], what: 'still' },
+      );
+    });
   } finally {
-    await rm(out, { force: true });
     await tmp.dispose();
   }
 }

@@ -1,9 +1,8 @@
-import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { StudioError } from '../../errors.js';
 import { aac, FASTSTART, fpsArg, frameCount, h264, type MediaOptions } from '../encode.js';
 import { inputFile, outputFile, runFfmpeg } from '../ffmpeg.js';
-import { num, siblingTemp } from '../filters.js';
+import { num, writeThroughTemp } from '../filters.js';
 import { probe } from '../probe.js';
 
 /**
@@ -38,8 +37,7 @@ export async function lipsyncImage(image: string, audio: string, outMp4: string,
   const rate = fpsArg(o.fps);
   const mouthW = Math.max(4, 2 * Math.round(W / 16));
   const mouthH = Math.max(2, 2 * Math.round(H / 40));
-  const out = siblingTemp(outMp4, '.mp4');
-  try {
+  await writeThroughTemp(outMp4, '.mp4', async (out) => {
     await runFfmpeg(
       [
         ...inputFile(image, ['-loop', '1', '-framerate', rate]),
@@ -60,10 +58,7 @@ export async function lipsyncImage(image: string, audio: string, outMp4: string,
       ],
       { signal: o.signal, onProgress: o.onProgress, expectedDurationSeconds: D, outputs: [out], what: 'lip-sync' },
     );
-    await rename(out, outMp4);
-  } finally {
-    await rm(out, { force: true });
-  }
+  });
 }
 
 /**
@@ -76,8 +71,7 @@ export async function lipsyncVideo(video: string, audio: string, outMp4: string,
   if (!v.hasVideo) throw new StudioError('invalid_input', `${path.basename(video)} has no video track`, { field: 'video' });
   const extend = Math.max(0, D - v.durationSeconds);
   const filter = extend > 0 ? `tpad=stop_mode=clone:stop_duration=${num(extend + 0.1)},format=yuv420p` : 'format=yuv420p';
-  const out = siblingTemp(outMp4, '.mp4');
-  try {
+  await writeThroughTemp(outMp4, '.mp4', async (out) => {
     await runFfmpeg(
       [
         ...inputFile(video),
@@ -94,8 +88,5 @@ export async function lipsyncVideo(video: string, audio: string, outMp4: string,
       ],
       { signal: opts.signal, onProgress: opts.onProgress, expectedDurationSeconds: D, outputs: [out], what: 'lip-sync' },
     );
-    await rename(out, outMp4);
-  } finally {
-    await rm(out, { force: true });
-  }
+  });
 }

@@ -1,9 +1,8 @@
-import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { StudioError } from '../../errors.js';
 import type { MediaOptions } from '../encode.js';
 import { inputFile, outputFile, runFfmpeg } from '../ffmpeg.js';
-import { num, siblingTemp } from '../filters.js';
+import { num, writeThroughTemp } from '../filters.js';
 import { probe } from '../probe.js';
 
 /**
@@ -61,8 +60,7 @@ export async function makeVoice(spec: VoiceSpec, outPath: string, format: VoiceF
   const expr =
     `0.3*(sin(2*PI*${num(f0)}*t*(1+0.03*sin(2*PI*0.45*t)))+0.5*sin(4*PI*${num(f0)}*t)+0.25*sin(6*PI*${num(f0)}*t))` +
     `*pow(abs(sin(PI*${num(syll)}*t)),1.5)*(0.65+0.35*sin(2*PI*0.37*t))`;
-  const out = siblingTemp(outPath, '.' + format);
-  try {
+  await writeThroughTemp(outPath, '.' + format, async (out) => {
     await runFfmpeg(
       [
         '-f', 'lavfi',
@@ -73,10 +71,7 @@ export async function makeVoice(spec: VoiceSpec, outPath: string, format: VoiceF
       ],
       { signal: opts.signal, onProgress: opts.onProgress, expectedDurationSeconds: D, outputs: [out], what: 'voice' },
     );
-    await rename(out, outPath);
-  } finally {
-    await rm(out, { force: true });
-  }
+  });
 }
 
 /**
@@ -93,8 +88,7 @@ export async function retimbre(audioIn: string, outPath: string, params: { seed:
   let k = 0.8 + unit(params.seed) * 0.45;
   if (Math.abs(k - 1) < 0.06) k = k < 1 ? 0.92 : 1.08;
   const ext = path.extname(outPath).slice(1).toLowerCase();
-  const out = siblingTemp(outPath, '.' + (ext || 'm4a'));
-  try {
+  await writeThroughTemp(outPath, '.' + (ext || 'm4a'), async (out) => {
     await runFfmpeg(
       [
         ...inputFile(audioIn),
@@ -111,8 +105,5 @@ export async function retimbre(audioIn: string, outPath: string, params: { seed:
         what: 'voice conversion',
       },
     );
-    await rename(out, outPath);
-  } finally {
-    await rm(out, { force: true });
-  }
+  });
 }
