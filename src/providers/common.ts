@@ -4,7 +4,7 @@ import { StudioError } from '../errors.js';
 import { DEFAULT_DOWNLOAD_TIMEOUT_MS, DEFAULT_MAX_DOWNLOAD_BYTES, downloadToFile, writeBytes } from './download.js';
 import { type ErrorReply, type HttpIo, ProviderHttp, type RetryPolicy } from './http.js';
 import type { Redactor } from './safe-message.js';
-import type { AdapterContext, MediaInput, ProviderOutput } from './types.js';
+import type { AdapterContext, Availability, MediaInput, ProviderOutput } from './types.js';
 import { type HostLookup, outputHostsFromEnv, UrlGuard } from './url-guard.js';
 
 /** What every real adapter can be given besides the config; all optional, all for tests or tuning. */
@@ -210,4 +210,9 @@ export async function downloadBytesOrUrl(
   }
   if (output.kind !== 'url') throw new StudioError('internal', `${provider} cannot download a '${output.kind}' output`);
   return downloadUrlOutput(d, output, destPath, ctx, fallbackMime);
+}
+
+/** Availability of a provider that needs one key: available when it is set, else the variable to set. */
+export function keyAvailability(key: string | undefined, reason: string, env: readonly string[]): Availability {
+  return key ? { available: true } : { available: false, reason, env: [...env] };
 }

@@ -1,6 +1,16 @@
 import type { StudioConfig } from '../config.js';
 import { StudioError } from '../errors.js';
-import { type AdapterDeps, guardFor, httpFor, ioOf, mediaBlob, missingCredentials, trimBase, uploadName } from './common.js';
+import {
+  type AdapterDeps,
+  guardFor,
+  httpFor,
+  ioOf,
+  keyAvailability,
+  mediaBlob,
+  missingCredentials,
+  trimBase,
+  uploadName,
+} from './common.js';
 import { DEFAULT_MAX_DOWNLOAD_BYTES, writeBytes } from './download.js';
 import { buildBody, isMediaInput, takeQuery } from './fields.js';
 import type { ErrorReply } from './http.js';
@@ -189,9 +199,7 @@ export function createElevenLabsAdapter(config: StudioConfig, deps: AdapterDeps 
     provider: 'elevenlabs',
 
     availability() {
-      return config.secrets.elevenlabsKey
-        ? { available: true }
-        : { available: false, reason: 'ElevenLabs needs an API key', env: [...AUTH_ENV] };
+      return keyAvailability(config.secrets.elevenlabsKey, 'ElevenLabs needs an API key', AUTH_ENV);
     },
 
     start: call,

@@ -11,6 +11,7 @@ import {
   guardFor,
   httpFor,
   ioOf,
+  keyAvailability,
   mediaBlob,
   mimeFromUrl,
   missingCredentials,
@@ -174,9 +175,7 @@ export function createReplicateAdapter(config: StudioConfig, deps: AdapterDeps =
     provider: 'replicate',
 
     availability() {
-      return config.secrets.replicateToken
-        ? { available: true }
-        : { available: false, reason: 'Replicate needs an API token', env: [...AUTH_ENV] };
+      return keyAvailability(config.secrets.replicateToken, 'Replicate needs an API token', AUTH_ENV);
     },
 
     async start(req, ctx): Promise<StartResult> {

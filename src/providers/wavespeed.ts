@@ -7,6 +7,7 @@ import {
   guardFor,
   httpFor,
   ioOf,
+  keyAvailability,
   mediaBlob,
   mimeFromUrl,
   missingCredentials,
@@ -116,9 +117,7 @@ export function createWavespeedAdapter(config: StudioConfig, deps: AdapterDeps =
     provider: 'wavespeed',
 
     availability() {
-      return config.secrets.wavespeedKey
-        ? { available: true }
-        : { available: false, reason: 'WaveSpeed needs an API key', env: [...AUTH_ENV] };
+      return keyAvailability(config.secrets.wavespeedKey, 'WaveSpeed needs an API key', AUTH_ENV);
     },
 
     async start(req, ctx): Promise<StartResult> {
