@@ -1,5 +1,6 @@
 import type { Db } from './db.js';
 import { newId, nowIso, parseJson } from './ids.js';
+import type { TakeKind } from './shots.js';
 
 export type JobStatus = 'queued' | 'submitting' | 'running' | 'downloading' | 'succeeded' | 'failed' | 'canceled';
 export const TERMINAL: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'canceled']);
@@ -18,9 +19,9 @@ export interface JobRequest {
   shot_id: string | null;
   /** For outputs that are a new version of another item (lip-sync): the source media. */
   parent_media_id: string | null;
-  take_kind: string | null;
+  take_kind: TakeKind | null;
   /** When set, the output becomes a dialogue line of this shot at this offset. */
-  attach_audio?: { shot_id: string; offset_seconds: number; gain_db: number; text: string | null } | null;
+  attach_audio?: { shot_id: string; offset_seconds: number; gain_db: number; text: string | null; fit?: 'extend' | null } | null;
   start_frame_used: string | null;
   end_frame_used: string | null;
   reference_images_used: string[];
@@ -36,6 +37,19 @@ export interface JobResult {
   take_id?: string | null;
   take_number?: number | null;
   audio_id?: string | null;
+  /** Shots downstream whose start frame this job's new take made stale, each with the calls that refresh it. */
+  stale_shots?: StaleShot[];
+}
+
+/** A cut a new take broke (see src/studio/cuts.ts), as stored with the job's result. */
+export interface StaleShot {
+  shot_id: string;
+  /** 1-based place in the scene, as people count shots. */
+  shot_number: number;
+  from_shot_id: string;
+  reason: string;
+  /** The calls that refresh the cut, in order (the lip-sync is redone when the shot had one). */
+  fix: string[];
 }
 
 export interface JobError {

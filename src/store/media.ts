@@ -2,8 +2,11 @@ import type { Db } from './db.js';
 import { parseJson } from './ids.js';
 
 export type MediaType = 'video' | 'image' | 'voice';
-/** Where an item came from: a generation, an import, a frame of a video, a render. */
-export type MediaOrigin = 'generated' | 'imported' | 'frame' | 'render';
+/**
+ * Where an item came from: a generation, an import, a frame of a video, a render, or derived by the studio from
+ * other media (a line padded to its shot for lip-sync).
+ */
+export type MediaOrigin = 'generated' | 'imported' | 'frame' | 'render' | 'derived';
 
 /** The metadata record of every asset (DESIGN.md "Metadata"), also written as the JSON sidecar next to the file. */
 export interface MediaRecord {
@@ -99,6 +102,11 @@ export class MediaRepo {
     }
     const sql = `SELECT * FROM media ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY timestamp DESC, id LIMIT ?`;
     return (this.db.prepare(sql).all(...args, filter.limit ?? 200) as Row[]).map(fromRow);
+  }
+
+  /** Items made from this one (frames, lip-synced versions, padded lines), oldest first; uses the parent index. */
+  children(parentId: string): MediaRecord[] {
+    return (this.db.prepare(`SELECT * FROM media WHERE parent_media_id = ? ORDER BY timestamp, id`).all(parentId) as Row[]).map(fromRow);
   }
 
   setFrames(id: string, firstFrameId: string, lastFrameId: string): void {

@@ -50,7 +50,10 @@ export class Continuity {
     }
     const lastFrame = planner.previousLastFrame(shot);
     const prev = store.shots.previous(shot) as Shot;
-    store.shots.setFrames(shotId, { start: lastFrame });
+    store.tx(() => {
+      store.shots.setFrames(shotId, { start: lastFrame });
+      store.shots.update(shotId, { continues: true });
+    });
     this.studio.events.changed(`studio://scenes/${shot.scene_id}`);
     return { shot: project.shot(shotId), start_frame: lastFrame, from_shot_id: prev.shot_id, model: cap.id };
   }

@@ -48,7 +48,7 @@ export const continuityTools: ToolDef[] = [
     longRunning: true,
     title: 'Bridge two shots with a generated transition',
     description:
-      "Generate a bridge clip from one shot's last frame to the next shot's first frame with a model that takes a start and an end frame (Veo 3.1, Seedance, Kling, local/animatic…), inserted as a new shot between them. When no such model is available, the cut is set to a crossfade at render time instead, and the result says so.",
+      "Generate a bridge clip from one shot's last frame to the next shot's first frame with a model that takes a start and an end frame (Veo 3.1, Seedance, Kling, local/animatic…), inserted as a new shot between them. Declined (with the reason) when the next shot already starts on the first shot's last frame. When no such model is available, the cut is set to a crossfade at render time instead, and the result says so.",
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     schema: z.object({
       from_shot_id: idArg('shot before the transition'),
@@ -67,13 +67,23 @@ export const continuityTools: ToolDef[] = [
       if (to.scene_id !== from.scene_id || to.position !== from.position + 1) throw invalidInput('to_shot_id must be the shot right after from_shot_id in the same scene', { field: 'to_shot_id' });
       const fromMedia = studio.render.takeForRender(from).media;
       const toMedia = studio.render.takeForRender(to).media;
+      if (to.continues) {
+        // A bridge between shots that already join would insert seconds of one still picture.
+        const stale = studio.cuts.staleCut(to);
+        throw invalidInput(
+          stale
+            ? `no bridge made: shot '${to.shot_id}' continues from '${from.shot_id}' (it is meant to start on its last frame) but the cut is stale; refresh it instead: ${stale.fix.join(' then ')}. To bridge instead, first shot_update(shot_id: "${to.shot_id}", continues: false)`
+            : `no bridge made: shot '${to.shot_id}' already starts on the last frame of '${from.shot_id}', so the two shots join without a visible cut; a bridge would only insert a still picture. To bridge anyway, first shot_update(shot_id: "${to.shot_id}", continues: false)`,
+          { field: 'to_shot_id' },
+        );
+      }
       const pick = studio.continuity.bridgeModel(from, a.model, ctx.session.selected.get('video_generate'));
       if (!pick.cap) {
         studio.project.updateShot(to.shot_id, { transition: { type: 'crossfade', duration: a.crossfade_seconds } });
         return { result: { bridged: false, fallback: 'crossfade', crossfade_seconds: a.crossfade_seconds, to_shot_id: to.shot_id, warnings: [`${pick.reason}; the cut into '${to.shot_id}' will be a ${a.crossfade_seconds} s crossfade at render time instead`] } };
       }
       const prompt = a.prompt ?? `Smooth continuous transition: ${from.prompt ?? 'previous shot'} → ${to.prompt ?? 'next shot'}`;
-      const bridge = studio.project.createShot(from.scene_id, { position: to.position, title: 'bridge', prompt, model: pick.cap.id, character_id: from.character_id });
+      const bridge = studio.project.createShot(from.scene_id, { position: to.position, title: 'bridge', prompt, model: pick.cap.id, character_id: from.character_id, continues: true });
       const args: Record<string, unknown> = { model: pick.cap.id, shot_id: bridge.shot_id, prompt, start_frame: fromMedia.last_frame_id, end_frame: toMedia.first_frame_id };
       if (a.duration !== undefined) args.duration = a.duration;
       try {

@@ -12,14 +12,15 @@ const STUDIO_ARG_SCHEMAS: Record<string, JsonSchemaFragment> = {
   use_last_frame: { type: 'boolean', description: "Start from the previous shot's last frame (needs shot_id; only on models with a start frame)." },
   offset_seconds: { type: 'number', minimum: 0, description: 'With shot_id: where the line starts within the shot, in seconds (default 0).' },
   gain_db: { type: 'number', minimum: -60, maximum: 20, description: 'With shot_id: loudness of the line in the scene mix, in dB (default 0).' },
+  fit: { type: 'string', enum: ['none', 'extend'], default: 'none', description: "With shot_id: 'extend' lengthens the shot's planned duration to hold all its lines (regenerate the video after); 'none' keeps it and warns when a line runs past the shot." },
   wait: { type: 'boolean', default: true, description: 'Wait for the result (up to about 45 s, then the job id is returned; follow it with job_wait). false returns the job id at once.' },
 };
 
 const STUDIO_ARGS_BY_TASK: Record<Task, string[]> = {
   video_generate: ['shot_id', 'character_id', 'use_last_frame', 'wait'],
   image_generate: ['character_id', 'wait'],
-  voice_tts: ['character_id', 'shot_id', 'offset_seconds', 'gain_db', 'wait'],
-  voice_v2v: ['character_id', 'shot_id', 'offset_seconds', 'gain_db', 'wait'],
+  voice_tts: ['character_id', 'shot_id', 'offset_seconds', 'gain_db', 'fit', 'wait'],
+  voice_v2v: ['character_id', 'shot_id', 'offset_seconds', 'gain_db', 'fit', 'wait'],
   lipsync_image: ['character_id', 'shot_id', 'wait'],
   lipsync_video: ['shot_id', 'character_id', 'wait'],
 };
@@ -43,7 +44,10 @@ export async function runGeneration(
   args: Record<string, unknown>,
   ctx: { session: Session; signal: AbortSignal; progress: (p: number, t: number | undefined, m?: string) => void; waitMs?: number },
 ): Promise<ToolOutput> {
-  const prepared = studio.planner.prepare({ tool, task, args, selectedModel: ctx.session.selected.get(task) });
+  // Lip-sync on a shot gets its line placed on the shot's timeline, so the synced take keeps the cut.
+  const line = await studio.lipsyncLines.prepare(task, args, ctx.signal);
+  const prepared = studio.planner.prepare({ tool, task, args: line.args, selectedModel: ctx.session.selected.get(task) });
+  prepared.warnings.push(...line.warnings);
   // Checked after validation so an agent without keys still learns whether its call would have been valid.
   const availability = studio.models.availability(prepared.cap);
   if (!availability.available) {
@@ -52,6 +56,10 @@ export async function runGeneration(
       model: prepared.cap.id,
       ...(availability.env ? { accepts: `set ${availability.env.join(' or ')}` } : {}),
     });
+  }
+  // The shot remembers whether it continues, so later takes upstream can say when this cut goes stale.
+  if (task === 'video_generate' && typeof args.shot_id === 'string' && typeof args.use_last_frame === 'boolean') {
+    studio.project.setContinues(args.shot_id, args.use_last_frame);
   }
   const submitted = studio.queue.submit(tool, prepared.cap, prepared.request);
   const waitMs = args.wait === false ? 0 : (ctx.waitMs ?? studio.config.waitMs);
@@ -94,6 +102,7 @@ export async function runGeneration(
       shot_id: job.request.shot_id,
       take_number: job.result?.take_number ?? null,
       audio_id: job.result?.audio_id ?? null,
+      ...(job.result?.stale_shots?.length ? { stale_shots: job.result.stale_shots } : {}),
       file_path: media ? studio.library.absPath(media) : null,
       job: jobView(job),
     },
