@@ -207,6 +207,8 @@ export function validatePlan(loaded: LoadedPlan, ctx: PlanContext): ValidatedPla
       const who = `shot '${shot.id}' (scene '${scene.id}')`;
       if (shot.character && !byKey.has(shot.character)) problems.push(`${who}: character '${shot.character}' is not in the plan's characters`);
       if (shot.use_last_frame && index === 0) problems.push(`${who}: use_last_frame on the first shot of a scene; there is no previous shot to continue from`);
+      const into = typeof shot.transition === 'string' ? shot.transition : shot.transition?.type;
+      if (index === 0 && into && into !== 'cut') problems.push(`${who}: a ${into} into the first shot of a scene has no shot to come from; put it on the next shot`);
       const refs = (shot.reference_images ?? []).map((src, i) => image(src, `${who} reference image ${i + 1}`)).filter((r): r is ResolvedImage => r !== undefined);
       const start = shot.start_frame ? image(shot.start_frame, `${who} start_frame`) : undefined;
       const end = shot.end_frame ? image(shot.end_frame, `${who} end_frame`) : undefined;
