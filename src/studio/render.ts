@@ -141,7 +141,15 @@ export class RenderService {
       // A lip-synced take already carries its line: mixing it again would double the voice.
       const lines = store.shots.audio(u.shot.shot_id).filter((a) => a.media_id !== lipsyncAudio);
       const audio = lines.map((a) => {
-        const m = library.get(a.media_id);
+        const m = store.media.get(a.media_id);
+        // A line that cannot be mixed is named with the call that takes it out (the rest of the edit is fine).
+        const unusable = !m ? 'is missing from the library' : !fs.existsSync(library.absPath(m)) ? 'has no file in the studio folder' : m.extra['unreadable_media'] ? 'is not readable audio' : undefined;
+        if (!m || unusable) {
+          throw invalidInput(
+            `line '${a.audio_id}' of shot ${u.shot.position + 1} ('${u.shot.shot_id}'): its audio '${a.media_id}' ${unusable}; remove it with shot_remove_dialogue(shot_id: "${u.shot.shot_id}", audio_id: "${a.audio_id}") or voice it again`,
+            { field: 'audio_id' },
+          );
+        }
         return { path: library.absPath(m), offsetSeconds: a.offset_seconds, gainDb: a.gain_db, sha256: m.sha256 };
       });
       const transition = i === 0 ? { type: 'cut' as const, durationSeconds: 0 } : { type: u.shot.transition.type, durationSeconds: u.shot.transition.type === 'cut' ? 0 : u.shot.transition.duration };

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
@@ -122,6 +123,19 @@ describe('the edit tells the truth', () => {
     expect(e.code).toBe('invalid_input');
     expect(e.message).toContain('already starts on the last frame');
     expect(((await h.call('scene_get', { scene_id: sceneId })) as { shots: unknown[] }).shots).toHaveLength(2);
+  });
+
+  it('a render error about a line names its audio_id and the call that takes it out', async () => {
+    const s1 = await shot('a', mara, 2);
+    await h.call('video_generate', { shot_id: s1 });
+    const line = (await h.call('voice_tts', { shot_id: s1, character_id: mara, text: 'Hi.' })) as { audio_id: string; media_id: string };
+    fs.rmSync(h.studio.library.absPath(h.studio.library.get(line.media_id)));
+    const e = await h.callError('render_scene', { scene_id: sceneId });
+    expect(e.field).toBe('audio_id');
+    expect(e.message).toContain(`line '${line.audio_id}'`);
+    expect(e.message).toContain(`shot_remove_dialogue(shot_id: "${s1}", audio_id: "${line.audio_id}")`);
+    await h.call('shot_remove_dialogue', { shot_id: s1, audio_id: line.audio_id });
+    expect(((await h.call('render_scene', { scene_id: sceneId })) as { warnings: string[] }).warnings).toEqual([]);
   });
 
   it('a transition into a first shot is refused; character_delete refuses while shots use the character', async () => {
