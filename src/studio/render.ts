@@ -94,6 +94,13 @@ export class RenderService {
     return used;
   }
 
+  /** Where each shot and line of a scene plays, from project state (no render needed). */
+  sceneTimelineOf(sceneId: string): TimelineShot[] {
+    const { store } = this.studio;
+    const shots = store.shots.listByScene(this.studio.project.scene(sceneId).scene_id);
+    return sceneTimeline(shots.map((shot) => ({ shot, ...this.takeForRender(shot), lines: lineSpans(store, shot) })));
+  }
+
   /**
    * What is wrong with a scene's edit that a render would carry silently: stale cuts, lines that overlap or run
    * past their shot, a transition into the first shot. `strict` renders refuse when there is any.

@@ -17,6 +17,7 @@ import { Continuity } from './continuity.js';
 import { RenderService } from './render.js';
 import { CutChecker } from './cuts.js';
 import { LipsyncLines } from './lipsync-line.js';
+import { Subtitles } from './subtitles.js';
 
 export interface StudioOptions {
   config?: StudioConfig;
@@ -49,6 +50,7 @@ export class Studio {
   readonly render: RenderService;
   readonly cuts: CutChecker;
   readonly lipsyncLines: LipsyncLines;
+  readonly subtitles: Subtitles;
   readonly log: (message: string) => void;
 
   constructor(opts: StudioOptions = {}) {
@@ -71,6 +73,7 @@ export class Studio {
     this.render = new RenderService(this);
     this.cuts = new CutChecker(this.store);
     this.lipsyncLines = new LipsyncLines(this);
+    this.subtitles = new Subtitles(this);
     this.planner = new GenerationPlanner(this.config, this.store, this.registry, this.library, () => this.spentUsd());
     this.queue = new JobQueue({
       config: this.config,
