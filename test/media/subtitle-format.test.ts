@@ -18,7 +18,7 @@ describe('subtitle files', () => {
     expect(srt).toBe('1\n00:00:00,000 --> 00:00:01,000\na -> b\nsecond (/an8)top %(pts) "quoted", colon: ‹i>x‹/i> & more\n');
     expect(srt.split('-->').length).toBe(2);
     const vtt = toVtt([{ start: 0, end: 1, text: hostile }]);
-    expect(vtt).toBe('WEBVTT\n\n00:00:00.000 --> 00:00:01.000\na -> b\nsecond (/an8)top %(pts) "quoted", colon: &lt;i&gt;x&lt;/i&gt; &amp; more\n');
+    expect(vtt).toBe('WEBVTT\n\n00:00:00.000 --> 00:00:01.000\na -&gt; b\nsecond (/an8)top %(pts) "quoted", colon: &lt;i&gt;x&lt;/i&gt; &amp; more\n');
   });
 
   it('drops cues with no words or no length', () => {
