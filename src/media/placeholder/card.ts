@@ -151,7 +151,9 @@ export async function makeAnimatic(spec: AnimaticSpec, outMp4: string, opts: Med
         graph.push(`[${last}][endf]overlay=x=0:y=0:shortest=1[withend]`);
         last = 'withend';
       }
-      graph.push(`[${last}]format=yuv420p[v]`);
+      // The frame count is cut in the graph, not with -frames:v: that option closes the whole output when the
+      // encoder has taken N frames, and the audio still queued behind x264's lookahead (~0.8 s) was lost.
+      graph.push(`[${last}]trim=end_frame=${frames},format=yuv420p[v]`);
       const withAudio = spec.withAudio ?? true;
       if (withAudio) args.push('-f', 'lavfi', '-t', num(D), '-i', 'anullsrc=r=48000:cl=stereo');
       const audioIdx = next;
@@ -161,7 +163,6 @@ export async function makeAnimatic(spec: AnimaticSpec, outMp4: string, opts: Med
           '-filter_complex', graph.join(';'),
           '-map', '[v]',
           ...(withAudio ? ['-map', `${audioIdx}:a:0`, ...aac()] : []),
-          '-frames:v', String(frames),
           ...h264(ANIMATIC_CRF),
           ...FASTSTART,
           '-f', 'mp4',
