@@ -2,9 +2,10 @@ import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StudioError } from '../errors.js';
 import { inputFile, outputFile, runFfmpeg } from './ffmpeg.js';
-import { drawtextFromFile, num, siblingTemp, tempDir, writeThroughTemp } from './filters.js';
+import { num, siblingTemp, tempDir, writeThroughTemp } from './filters.js';
 import { encodePngRgb } from './png.js';
 import { LastPpmFrame } from './ppm.js';
+import { drawTexts } from './text.js';
 
 /**
  * Frame extraction. Every function writes to a temp file beside the destination and renames it into place, so a
@@ -195,11 +196,17 @@ function tileSize(tileWidth: number): TileSize {
  */
 async function tileChain(index: number, item: ContactSheetItem, size: TileSize, tmp: Awaited<ReturnType<typeof tempDir>>): Promise<string> {
   const { tileW, imgH, labelH, tileH } = size;
-  const labelFile = await tmp.file(`label${index}.txt`, (item.label ?? '').replace(/\s+/g, ' ').trim());
+  const label = await drawTexts(
+    [{ text: (item.label ?? '').replace(/\s+/g, ' ').trim(), x: tileW / 2, y: imgH + labelH / 2, anchor: 'center', size: labelH * 0.7 }],
+    tileW,
+    tileH,
+    tmp.dir,
+    `label${index}`,
+  );
   return (
     `[${index}:v:0]scale=${tileW}:${imgH}:force_original_aspect_ratio=decrease,` +
     `pad=${tileW}:${tileH}:(ow-iw)/2:(${imgH}-ih)/2:color=${TILE_BACKGROUND},format=rgb24,` +
-    drawtextFromFile(labelFile, { fontSize: labelH * 0.7, x: '(w-text_w)/2', y: `${imgH}+(${labelH}-text_h)/2` }) +
+    label +
     `[t${index}]`
   );
 }

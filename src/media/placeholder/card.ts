@@ -1,7 +1,8 @@
 import { StudioError } from '../../errors.js';
 import { aac, FASTSTART, fpsArg, frameCount, fpsValue, h264, type MediaOptions } from '../encode.js';
 import { inputFile, outputFile, runFfmpeg } from '../ffmpeg.js';
-import { drawtextFromFile, num, tempDir, wrapText, writeThroughTemp } from '../filters.js';
+import { num, tempDir, wrapText, writeThroughTemp } from '../filters.js';
+import { drawTexts } from '../text.js';
 
 /**
  * Title cards: the local provider's stand-in for generated images and videos. A card shows the prompt, the
@@ -68,21 +69,22 @@ async function cardLayout(
   const textWidthPx = spec.referenceImage ? W * 0.6 - margin : W - 2 * margin;
   const charsPerLine = Math.max(8, Math.floor(textWidthPx / (promptSize * 0.56)));
   const maxLines = Math.max(1, Math.floor((H * 0.62) / (promptSize * 1.3)));
-  const promptFile = await tmp.file('prompt.txt', wrapText(spec.prompt || '(no prompt)', charsPerLine, maxLines));
-  const nameFile = await tmp.file('name.txt', (spec.characterName ?? '').replace(/\s+/g, ' ').trim().slice(0, 60));
+  const prompt = wrapText(spec.prompt || '(no prompt)', charsPerLine, maxLines);
+  const name = (spec.characterName ?? '').replace(/\s+/g, ' ').trim().slice(0, 60);
+  const text = await drawTexts(
+    [
+      { text: name, x: margin, y: margin, size: nameSize, bold: true, color: 0xffd479 },
+      { text: prompt, x: margin, y: margin + nameSize * 1.8, size: promptSize, lineSpacing: promptSize * 0.3 },
+    ],
+    W,
+    H,
+    tmp.dir,
+    'card',
+  );
 
   const args: string[] = [];
   let nextInput = firstInput;
-  let chain =
-    `[${bg}]` +
-    drawtextFromFile(nameFile, { fontSize: nameSize, x: String(margin), y: String(margin), bold: true, color: '0xffd479' }) +
-    ',' +
-    drawtextFromFile(promptFile, {
-      fontSize: promptSize,
-      x: String(margin),
-      y: num(margin + nameSize * 1.8),
-      lineSpacing: promptSize * 0.3,
-    });
+  let chain = `[${bg}]${text}`;
   const graph: string[] = [];
   if (spec.referenceImage) {
     const refIdx = nextInput++;
