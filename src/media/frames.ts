@@ -197,7 +197,7 @@ function tileSize(tileWidth: number): TileSize {
 async function tileChain(index: number, item: ContactSheetItem, size: TileSize, tmp: Awaited<ReturnType<typeof tempDir>>): Promise<string> {
   const { tileW, imgH, labelH, tileH } = size;
   const label = await drawTexts(
-    [{ text: (item.label ?? '').replace(/\s+/g, ' ').trim(), x: tileW / 2, y: imgH + labelH / 2, anchor: 'center', size: labelH * 0.7 }],
+    [{ text: fitLabel(item.label ?? '', Math.floor(tileW / (labelH * 0.7 * 0.6))), x: tileW / 2, y: imgH + labelH / 2, anchor: 'center', size: labelH * 0.7 }],
     tileW,
     tileH,
     tmp.dir,
@@ -209,6 +209,12 @@ async function tileChain(index: number, item: ContactSheetItem, size: TileSize, 
     label +
     `[t${index}]`
   );
+}
+
+/** A label on one line of at most `chars` characters (a long shot title is cut with "…" rather than overflow). */
+function fitLabel(label: string, chars: number): string {
+  const cps = Array.from(label.replace(/\s+/g, ' ').trim());
+  return cps.length <= chars ? cps.join('') : cps.slice(0, Math.max(1, chars - 1)).join('').trimEnd() + '…';
 }
 
 /** Background of a tile around its picture and under its label. */

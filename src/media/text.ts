@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { drawtextFromFile, filterValue, num } from './filters.js';
+import { drawtextFromFile, filterValue, num, tempDir } from './filters.js';
 import { runFfmpeg } from './ffmpeg.js';
 
 /**
@@ -39,8 +37,6 @@ export interface TextSupport {
 
 /** The family the text is set in; libass takes any missing glyph from another installed font. */
 const FAMILY = 'DejaVu Sans';
-/** Where Debian puts DejaVu, handed to libass too, so Latin text draws even where fontconfig has no configuration. */
-const DEJAVU_DIR = '/usr/share/fonts/truetype/dejavu';
 /**
  * DejaVu's ascent + descent over its em. drawtext's size is the em; libass's is the ascent + descent, so sizes are
  * scaled by this to draw glyphs as large as drawtext does (the same line of text measures the same width).
@@ -61,10 +57,9 @@ export function resetTextSupport(forced?: TextSupport): void {
 }
 
 async function probeLibass(): Promise<TextSupport> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'studio-text-'));
+  const tmp = await tempDir('studio-text-');
   try {
-    const file = path.join(dir, 'probe.ass');
-    await writeFile(file, assDocument([{ text: 'M', x: 4, y: 4, size: 40 }], 64, 64), 'utf8');
+    const file = await tmp.file('probe.ass', assDocument([{ text: 'M', x: 4, y: 4, size: 40 }], 64, 64));
     const r = await runFfmpeg(
       ['-f', 'lavfi', '-i', 'color=c=black:s=64x64:r=1', '-vf', `${assFilter(file)},format=gray`, '-frames:v', '1', '-f', 'rawvideo', 'pipe:1'],
       { captureStdout: true, what: 'text engine probe' },
@@ -72,9 +67,9 @@ async function probeLibass(): Promise<TextSupport> {
     const lit = r.stdout.reduce((n, v) => n + (v > 128 ? 1 : 0), 0);
     return lit > 20 ? { engine: 'libass' } : { engine: 'drawtext', reason: 'libass drew nothing (fontconfig found no fonts)' };
   } catch {
-    return { engine: 'drawtext', reason: 'this ffmpeg has no libass (ass filter)' };
+    return { engine: 'drawtext', reason: "ffmpeg's ass filter (libass) is missing or failed" };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await tmp.dispose();
   }
 }
 
@@ -110,7 +105,8 @@ export async function drawTexts(boxes: TextBox[], width: number, height: number,
 }
 
 function assFilter(file: string): string {
-  return `ass=filename=${filterValue(file)}${existsSync(DEJAVU_DIR) ? `:fontsdir=${filterValue(DEJAVU_DIR)}` : ''}`;
+  // No fontsdir: libass finds fonts through fontconfig; where that finds none, the probe has chosen drawtext.
+  return `ass=filename=${filterValue(file)}`;
 }
 
 function hex(c: number): string {

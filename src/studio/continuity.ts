@@ -148,7 +148,8 @@ export class Continuity {
     const only = ends.length === 1 ? ends[0] : undefined;
     if (only) pairs.push([cell(only, 'first'), cell(only, 'last')]);
     const label = (c: StoryboardCell) => `${c.shot_number} ${c.frame}`;
-    const caption = (c: StoryboardCell) => `shot ${c.shot_number}${c.title ? ` · ${c.title}` : ''} — ${c.frame}`;
+    // The title last: a long one is cut at the tile's edge, never the shot number or first/last.
+    const caption = (c: StoryboardCell) => `shot ${c.shot_number} ${c.frame}${c.title ? ` · ${c.title}` : ''}`;
     const tmp = store.blobs.tempPath('.png');
     await storyboardSheet(
       pairs.map(([l, r]) => ({ left: { path: library.absPath(library.get(l.media_id)), label: caption(l) }, right: { path: library.absPath(library.get(r.media_id)), label: caption(r) } })),

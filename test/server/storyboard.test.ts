@@ -107,6 +107,8 @@ describe('extract_frames storyboard through an MCP client', () => {
     // The cut bar beside each row and the bar between the rows are exactly their colours, every pixel.
     for (const row of [0, 1]) expect(offColor(sheet, TILE_W, row * (TILE_H + BAR), BAR, TILE_H, STORYBOARD_COLORS.cut)).toBe(0);
     expect(offColor(sheet, 0, TILE_H, sheet.width, BAR, STORYBOARD_COLORS.row)).toBe(0);
+    // Every tile carries its label: text pixels in the strip under the picture (otherwise all 0x181818).
+    for (const row of [0, 1]) for (const col of [0, 1]) expect(offColor(sheet, col * (TILE_W + BAR), row * (TILE_H + BAR) + IMG_H, TILE_W, TILE_H - IMG_H, 0x181818)).toBeGreaterThan(200);
 
     // Each cell shows the frame it claims: close to that frame scaled to the cell, far from the others.
     const pictures = await Promise.all(
