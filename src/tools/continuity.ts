@@ -10,12 +10,12 @@ export const continuityTools: ToolDef[] = [
     name: 'extract_frames',
     title: 'Extract frames',
     description:
-      "Frames of a video as image media: the first and/or last frame (exact, stored at generation), frames at given times, or one every N seconds; optionally tiled into one labelled contact-sheet image. With scene_id: a storyboard of the scene (each shot's first and last frame in order) as one contact sheet — look at it to check continuity at the cuts.",
+      "Frames of a video as image media: the first and/or last frame (exact, stored at generation), frames at given times, or one every N seconds; optionally tiled into one labelled contact-sheet image. With scene_id: a storyboard of the scene, one row per cut (shot N's last frame | red bar | shot N+1's first frame, rows in scene order, grey bars between rows), each frame labelled with its shot and first/last; `rows` lists which shots and frame media each row shows — look at it to check continuity at the cuts.",
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     schema: z.object({
       media_id: z.string().min(1).optional().describe('A video in the library.'),
       shot_id: z.string().min(1).optional().describe("Use the shot's current take."),
-      scene_id: z.string().min(1).optional().describe('Make a storyboard contact sheet of the whole scene.'),
+      scene_id: z.string().min(1).optional().describe('Make a storyboard of the scene: one row per cut (N last | N+1 first).'),
       which: z.enum(['first', 'last', 'both']).optional().describe('First and/or last frame (default both when no times/every_seconds).'),
       times: z.array(z.number().min(0)).max(100).optional().describe('Seconds from the start.'),
       every_seconds: z.number().positive().optional(),
@@ -26,7 +26,13 @@ export const continuityTools: ToolDef[] = [
       const out = await studio.continuity.frames(a, signal);
       const sheet = out.contact_sheet;
       return {
-        result: { frames: out.frames, contact_sheet_id: sheet?.media_id ?? null, contact_sheet_path: sheet ? studio.library.absPath(sheet) : null },
+        result: {
+          frames: out.frames,
+          ...(out.rows ? { rows: out.rows } : {}),
+          ...(out.note ? { note: out.note } : {}),
+          contact_sheet_id: sheet?.media_id ?? null,
+          contact_sheet_path: sheet ? studio.library.absPath(sheet) : null,
+        },
         links: [...out.frames.map((f) => ({ uri: `studio://media/${f.media_id}`, name: `frame ${f.label}`, mimeType: 'application/json' })), ...(sheet ? [mediaLink(sheet)] : [])],
       };
     },

@@ -111,8 +111,11 @@ describe('continuity tools through an MCP client', () => {
   });
 
   it('extract_frames makes a storyboard contact sheet of the scene and frames at given times', async () => {
-    const sheet = (await h.call('extract_frames', { scene_id: scene })) as { frames: { label: string }[]; contact_sheet_id: string };
-    expect(sheet.frames.length).toBe(6);
+    const sheet = (await h.call('extract_frames', { scene_id: scene })) as { frames: { label: string }[]; rows: unknown[]; contact_sheet_id: string };
+    // One row per cut, two frames a row (test/server/storyboard.test.ts checks the rows and the pixels).
+    const cuts = h.studio.store.shots.listByScene(scene).length - 1;
+    expect(sheet.rows).toHaveLength(cuts);
+    expect(sheet.frames.length).toBe(2 * cuts);
     expect(h.studio.library.get(sheet.contact_sheet_id).type).toBe('image');
     const at = (await h.call('extract_frames', { shot_id: shots[0], times: [0.5, 1], contact_sheet: true })) as { frames: { media_id: string }[]; contact_sheet_id: string };
     expect(at.frames.length).toBe(2);
