@@ -14,8 +14,9 @@ export interface CallSize {
   tool: string;
   /** Everything: `content` (text and resource links) plus `structuredContent`, as JSON. */
   bytes: number;
-  /** The text content items only. */
+  /** The text content items only, and their text. */
   text_bytes: number;
+  text: string;
   structured_bytes: number;
   /** The structured result itself, for callers that need an id from it. */
   structured: Json;
@@ -30,6 +31,7 @@ export function sizeOf(tool: string, r: CallToolResult): CallSize {
     tool,
     bytes: utf8(JSON.stringify({ content: r.content, ...(r.structuredContent ? { structuredContent: r.structuredContent } : {}) })),
     text_bytes: utf8(text),
+    text,
     structured_bytes: r.structuredContent ? utf8(JSON.stringify(r.structuredContent)) : 0,
     structured,
   };
