@@ -9,7 +9,7 @@ import { invalidInput } from '../errors.js';
  */
 
 export const DEFAULT_PAGE = 20;
-export const MAX_PAGE = 200;
+export const MAX_PAGE = 500;
 
 export const pageArgs = {
   limit: z.number().int().min(1).max(MAX_PAGE).default(DEFAULT_PAGE).describe(`Items per page (default ${DEFAULT_PAGE}, at most ${MAX_PAGE}).`),
