@@ -41,14 +41,17 @@ function idPhrases(o: Json): string[] {
 }
 
 /** A nested record (`{character: {...}}`, `{job: {...}}`): its kind, its own id and its name or status. */
-function recordPhrase(key: string, o: Json): string | undefined {
+function recordPhrase(key: string, o: Json): { id: string; text: string } | undefined {
   const own = o[`${key}_id`] ?? o.media_id ?? o.job_id;
   if (typeof own !== 'string') return undefined;
   const name = typeof o.name === 'string' ? o.name : typeof o.title === 'string' ? o.title : undefined;
   const head = key === 'media' ? mediaPhrase(o, own) : `${key} ${own}`;
   const status = typeof o.status === 'string' ? ` ${o.status}` : '';
+  const progress = o.done === false && typeof o.progress === 'number' ? ` ${Math.round(o.progress * 100)}%` : '';
+  // A finished job names what it made, so job_wait's line is as useful as the generation's.
+  const made = isObject(o.result) && Array.isArray(o.result.media_ids) && o.result.media_ids.length ? ` → media ${o.result.media_ids.join(', ')}` : '';
   const err = isObject(o.error) && typeof o.error.message === 'string' ? ` (${String(o.error.code)}: ${o.error.message})` : '';
-  return `${head}${name ? ` "${name}"` : ''}${status}${err}`;
+  return { id: own, text: `${head}${name ? ` "${name}"` : ''}${status}${progress}${made}${err}` };
 }
 
 /** Warnings of the result and of a nested job or record, each once. */
@@ -63,16 +66,20 @@ function warningsOf(result: Json): string[] {
 }
 
 export function summarize(tool: string, result: Json): string {
-  const parts: string[] = [];
+  const records: { id: string; text: string }[] = [];
+  const counts: string[] = [];
   for (const [k, v] of Object.entries(result)) {
     if (isObject(v)) {
       const p = recordPhrase(k, v);
-      if (p) parts.push(p);
+      if (p) records.push(p);
     } else if (Array.isArray(v) && k !== 'warnings' && k !== 'media_ids') {
-      parts.push(`${v.length} ${k}`);
+      counts.push(`${v.length} ${k}`);
     }
   }
-  parts.unshift(...idPhrases(result));
+  // An id the result names beside its record (media_import: media_id and media) is said once, by the record.
+  const shown = new Set(records.map((r) => r.id));
+  const ids = idPhrases(Object.fromEntries(Object.entries(result).filter(([k, v]) => !(k.endsWith('_id') && typeof v === 'string' && shown.has(v)))));
+  const parts = [...ids, ...records.map((r) => r.text), ...counts];
   for (const k of WORDS) if (result[k] !== undefined && result[k] !== null && typeof result[k] !== 'object') parts.push(`${k} ${String(result[k])}`);
   if (typeof result.message === 'string') parts.push(result.message);
   if (typeof result.next_cursor === 'string') parts.push(`more: next_cursor ${result.next_cursor}`);

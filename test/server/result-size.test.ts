@@ -59,6 +59,13 @@ describe('results that cost little', () => {
     const r = await h.raw('character_create', { name: 'Ada' });
     const id = (r.structuredContent as { character: { character_id: string } }).character.character_id;
     expect(r.content[0]).toEqual({ type: 'text', text: `character ${id} "Ada"` });
+
+    // A job names what it made; a media item its kind, length and size; each id once.
+    const gen = (film.find((c) => c.tool === 'video_generate') as CallSize).structured;
+    const job = await h.raw('job_wait', { job_id: gen.job_id });
+    expect(job.content[0]).toEqual({ type: 'text', text: `job ${String(gen.job_id)} succeeded → media ${String(gen.media_id)}` });
+    const media = await h.raw('media_get', { media_id: gen.media_id });
+    expect(media.content[0]).toEqual({ type: 'text', text: `video ${String(gen.media_id)} (2 s, 854x480)` });
   });
 
   it('media_list answers a small page of compact items, frames left out, within 8 KB', async () => {
@@ -180,6 +187,16 @@ describe('results that cost little', () => {
     expect(r.content.filter((x) => x.type === 'resource_link').length).toBe(2);
     // A compact job keeps its warnings word for word too.
     expect((await h.call('job_list', { limit: 1 })).jobs).toEqual([expect.objectContaining({ job_id: s.job_id, warnings })]);
+  });
+
+  it('a generation answered before it finishes says so, with the job id and what to call', async () => {
+    const r = await h.raw('image_generate', { model: 'local/still', prompt: 'answered at once', wait: false });
+    const s = r.structuredContent as Json;
+    expect(s).not.toHaveProperty('media_id');
+    const text = (r.content[0] as { text: string }).text;
+    expect(text).toBe(`${String(s.status)} ${Math.round(Number(s.progress) * 100)}%: job ${String(s.job_id)}; model local/still; ${String(s.message)}`);
+    expect(String(s.message)).toContain(`call job_wait with job_id '${String(s.job_id)}'`);
+    await h.call('job_wait', { job_id: s.job_id });
   });
 
   it('an error result stays specific', async () => {
