@@ -1,3 +1,5 @@
+import type { JobStatus } from '../store/jobs.js';
+
 /**
  * The text content of a successful tool result. The result itself travels as `structuredContent`; repeating it as
  * JSON text doubled every result in the agent's context, so the text is one line that names what happened: the
@@ -6,6 +8,9 @@
  */
 
 type Json = Record<string, unknown>;
+
+/** A generation's status leads its line; other `status` fields (a model's release status) are one word among others. */
+const JOB_STATUSES: ReadonlySet<string> = new Set<JobStatus>(['queued', 'submitting', 'running', 'downloading', 'succeeded', 'failed', 'canceled']);
 
 const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isId = (k: string, v: unknown): v is string => typeof v === 'string' && (k.endsWith('_id') || k === 'deleted' || k === 'removed');
@@ -68,12 +73,13 @@ function warningsOf(result: Json): string[] {
 export function summarize(tool: string, result: Json): string {
   const records: { id: string; text: string }[] = [];
   const counts: string[] = [];
+  const empty: string[] = [];
   for (const [k, v] of Object.entries(result)) {
     if (isObject(v)) {
       const p = recordPhrase(k, v);
       if (p) records.push(p);
     } else if (Array.isArray(v) && k !== 'warnings' && k !== 'media_ids') {
-      counts.push(`${v.length} ${k}`);
+      (v.length ? counts : empty).push(`${v.length} ${k}`);
     }
   }
   // An id the result names beside its record (media_import: media_id and media) is said once, by the record.
@@ -85,9 +91,12 @@ export function summarize(tool: string, result: Json): string {
   if (typeof result.next_cursor === 'string') parts.push(`more: next_cursor ${result.next_cursor}`);
 
   // The client knows which tool it called; a result with a status (generations) leads with it.
-  const progress = typeof result.progress === 'number' && result.status !== 'succeeded' ? ` ${Math.round(result.progress * 100)}%` : '';
-  const body = parts.join('; ') || `${tool}: done`;
-  const line = typeof result.status === 'string' ? `${result.status}${progress}: ${body}` : body;
+  const jobStatus = typeof result.status === 'string' && JOB_STATUSES.has(result.status) ? result.status : undefined;
+  if (!jobStatus && typeof result.status === 'string') parts.push(`status ${result.status}`);
+  const progress = typeof result.progress === 'number' && jobStatus !== 'succeeded' ? ` ${Math.round(result.progress * 100)}%` : '';
+  // An empty list is news only when it is the whole answer ("0 media"), not beside a model's other fields.
+  const body = parts.join('; ') || empty.join('; ') || `${tool}: done`;
+  const line = jobStatus ? `${jobStatus}${progress}: ${body}` : body;
   const warnings = warningsOf(result);
   if (!warnings.length) return line;
   return `${line}\n${warnings.length} warning${warnings.length > 1 ? 's' : ''}: ${warnings.join(' | ')}`;
