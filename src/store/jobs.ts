@@ -142,11 +142,20 @@ export class JobRepo {
     return r ? fromRow(r) : undefined;
   }
 
-  list(filter: { status?: JobStatus; limit?: number } = {}): Job[] {
-    const rows = filter.status
-      ? (this.db.prepare(`SELECT * FROM jobs WHERE status = ? ORDER BY created_at DESC LIMIT ?`).all(filter.status, filter.limit ?? 100) as Row[])
-      : (this.db.prepare(`SELECT * FROM jobs ORDER BY created_at DESC LIMIT ?`).all(filter.limit ?? 100) as Row[]);
-    return rows.map(fromRow);
+  /** Newest first (ties by id); `after` continues from a job's (created_at, id), as MediaRepo.list does. */
+  list(filter: { status?: JobStatus; limit?: number; after?: { created_at: string; id: string } } = {}): Job[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.status) {
+      where.push('status = ?');
+      args.push(filter.status);
+    }
+    if (filter.after) {
+      where.push('(created_at < ? OR (created_at = ? AND id > ?))');
+      args.push(filter.after.created_at, filter.after.created_at, filter.after.id);
+    }
+    const sql = `SELECT * FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC, id LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, filter.limit ?? 100) as Row[]).map(fromRow);
   }
 
   /** Jobs not finished whose lease has run out: their process died. */

@@ -89,7 +89,12 @@ export class MediaRepo {
     return r ? fromRow(r) : undefined;
   }
 
-  list(filter: { type?: MediaType; shot_id?: string; limit?: number } = {}): MediaRecord[] {
+  /**
+   * Newest first (ties by id). `after` continues from an item's (timestamp, id): keyset paging, so items added in
+   * between never shift later pages. `frames: false` leaves out frame images (the first/last frames of videos,
+   * extracted frames, contact sheets).
+   */
+  list(filter: { type?: MediaType; shot_id?: string; limit?: number; frames?: boolean; after?: { timestamp: string; id: string } } = {}): MediaRecord[] {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.type) {
@@ -99,6 +104,11 @@ export class MediaRepo {
     if (filter.shot_id) {
       where.push('shot_id = ?');
       args.push(filter.shot_id);
+    }
+    if (filter.frames === false) where.push(`origin <> 'frame'`);
+    if (filter.after) {
+      where.push('(timestamp < ? OR (timestamp = ? AND id > ?))');
+      args.push(filter.after.timestamp, filter.after.timestamp, filter.after.id);
     }
     const sql = `SELECT * FROM media ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY timestamp DESC, id LIMIT ?`;
     return (this.db.prepare(sql).all(...args, filter.limit ?? 200) as Row[]).map(fromRow);

@@ -3,7 +3,8 @@ import type { JsonSchemaFragment, Task } from '../capabilities/types.js';
 import { StudioError, type ErrorCode } from '../errors.js';
 import type { Studio } from '../studio/studio.js';
 import { DEFAULT_MODELS } from '../studio/generate.js';
-import { jobLinks, jobView } from './jobs.js';
+import { jobLinks } from './jobs.js';
+import { withoutNulls } from './page.js';
 import type { JsonObjectSchema, Session, ToolDef, ToolOutput } from './types.js';
 
 const STUDIO_ARG_SCHEMAS: Record<string, JsonSchemaFragment> = {
@@ -85,26 +86,28 @@ export async function runGeneration(
       links: jobLinks(studio, job),
     };
   }
-  const mediaId = job.result?.media_ids[0];
-  const media = mediaId ? studio.store.media.get(mediaId) : undefined;
+  const mediaIds = job.result?.media_ids ?? [];
+  const media = mediaIds[0] ? studio.store.media.get(mediaIds[0]) : undefined;
+  // Only what is known (no null fields) and no nested copy of the job: job_get has the job for whoever wants it.
   return {
     result: {
       status: 'succeeded',
-      ...common,
-      media_id: mediaId ?? null,
-      media_ids: job.result?.media_ids ?? [],
-      type: media?.type ?? null,
-      duration: media?.duration ?? null,
-      width: media?.width ?? null,
-      height: media?.height ?? null,
-      first_frame_id: media?.first_frame_id ?? null,
-      last_frame_id: media?.last_frame_id ?? null,
-      shot_id: job.request.shot_id,
-      take_number: job.result?.take_number ?? null,
-      audio_id: job.result?.audio_id ?? null,
-      ...(job.result?.stale_shots?.length ? { stale_shots: job.result.stale_shots } : {}),
-      file_path: media ? studio.library.absPath(media) : null,
-      job: jobView(job),
+      ...withoutNulls({
+        ...common,
+        media_id: mediaIds[0],
+        ...(mediaIds.length > 1 ? { media_ids: mediaIds } : {}),
+        type: media?.type,
+        duration: media?.duration,
+        width: media?.width,
+        height: media?.height,
+        first_frame_id: media?.first_frame_id,
+        last_frame_id: media?.last_frame_id,
+        shot_id: job.request.shot_id,
+        take_number: job.result?.take_number,
+        audio_id: job.result?.audio_id,
+        ...(job.result?.stale_shots?.length ? { stale_shots: job.result.stale_shots } : {}),
+        file_path: media ? studio.library.absPath(media) : null,
+      }),
     },
     links: jobLinks(studio, job),
   };
