@@ -148,6 +148,7 @@ function problemOf(issue: z.core.$ZodIssue, field: CapabilityField, value: unkno
     case 'too_small': {
       const dir = issue.code === 'too_big' ? 'too many' : 'too few';
       if (Array.isArray(value)) return `has ${value.length} items, ${dir}`;
+      if (value === '') return 'is empty';
       if (typeof value === 'string') return `is ${value.length} characters long, too ${issue.code === 'too_big' ? 'long' : 'short'}`;
       return `is ${JSON.stringify(value)}, out of range`;
     }
