@@ -7,7 +7,7 @@ import { docCalls, isPlaceholder, type DocCall } from './calls.js';
 /**
  * The calls the MCP prompts and the README tell an agent to make are calls the server accepts: each one's
  * arguments satisfy the tool's `required` in tools/list, and each generation call, made in the order the text
- * gives on the local models with the shot set up, succeeds. The texts are read generically (any
+ * gives on the local models with the shot set up for it (a lip-sync's shot has a take and a line), succeeds. The texts are read generically (any
  * `` `tool(arg: value)` ``), so rewording a prompt keeps this test meaningful.
  */
 
@@ -36,10 +36,11 @@ async function smallStudio(): Promise<Studio> {
 }
 
 /**
- * The value an agent would put where the text writes only a name or a placeholder: the studio's real ids (the
- * shot is `shot`), words for text, true for a flag. A value the text writes is used as written.
+ * The value an agent would put where the text writes only a name or a placeholder: for an id, the last real id of
+ * that name the text wrote before (a placeholder such as "<shot_id>" means the shot being talked about), else the
+ * studio's own (the shot is `shot`); words for text; true for a flag. A value the text writes is used as written.
  */
-function fill(s: Studio, shot: string, call: DocCall): Record<string, unknown> {
+function fill(s: Studio, shot: string, call: DocCall, seen: Map<string, unknown>): Record<string, unknown> {
   const real: Record<string, unknown> = {
     shot_id: shot,
     character_id: s.characterId,
@@ -52,10 +53,37 @@ function fill(s: Studio, shot: string, call: DocCall): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const a of call.args) {
     if (a.value !== undefined && !isPlaceholder(a.value)) out[a.name] = a.value;
+    else if (seen.has(a.name)) out[a.name] = seen.get(a.name);
     else if (a.name in real) out[a.name] = real[a.name];
     else throw new Error(`${call.tool}: no test value for '${a.name}' (${JSON.stringify(a.value)}); add one to fill()`);
   }
   return out;
+}
+
+/** Real ids a call writes, remembered so a later placeholder of the same name means the same thing. */
+function remember(call: DocCall, seen: Map<string, unknown>): void {
+  for (const a of call.args) if (a.name.endsWith('_id') && typeof a.value === 'string' && !isPlaceholder(a.value)) seen.set(a.name, a.value);
+}
+
+/**
+ * Give the shot what the call is documented to work on — the text may be a recipe for a later moment ("when the
+ * shot has a line"): a lip-sync gets a take and a line, a continuing shot a previous shot with a take.
+ */
+async function setUp(s: Studio, tool: string, args: Record<string, unknown>): Promise<void> {
+  const { store } = s.h.studio;
+  const shot = typeof args.shot_id === 'string' ? store.shots.get(args.shot_id) : undefined;
+  if (!shot) return;
+  const ensureTake = async (id: string): Promise<void> => {
+    if (!store.shots.get(id)?.current_take_id) await s.h.call('video_generate', { shot_id: id });
+  };
+  if (args.use_last_frame === true) {
+    const prev = store.shots.previous(shot);
+    if (prev) await ensureTake(prev.shot_id);
+  }
+  if (tool === 'lipsync_video' && args.video === undefined) await ensureTake(shot.shot_id);
+  if ((tool === 'lipsync_video' || tool === 'lipsync_image') && args.audio === undefined && store.shots.audio(shot.shot_id).length === 0) {
+    await s.h.call('voice_tts', { shot_id: shot.shot_id, text: 'A line to sync.' });
+  }
 }
 
 async function requiredOf(h: Harness): Promise<Map<string, string[]>> {
@@ -67,13 +95,16 @@ async function requiredOf(h: Harness): Promise<Map<string, string[]>> {
 async function followCalls(s: Studio, source: string, calls: DocCall[], shot: string, checkAllTools: boolean): Promise<string[]> {
   const required = await requiredOf(s.h);
   const made: string[] = [];
+  const seen = new Map<string, unknown>();
   for (const call of calls) {
     if (!required.has(call.tool)) continue;
     if (!checkAllTools && !GENERATION.has(call.tool)) continue;
     const names = call.args.map((a) => a.name);
     for (const r of required.get(call.tool) ?? []) expect(names, `${source}: ${call.tool}(${names.join(', ')}) lacks required '${r}'`).toContain(r);
+    remember(call, seen);
     if (!GENERATION.has(call.tool)) continue;
-    const args = fill(s, shot, call);
+    const args = fill(s, shot, call, seen);
+    await setUp(s, call.tool, args);
     const r = await s.h.raw(call.tool, args);
     expect(r.isError, `${source}: ${call.tool}(${JSON.stringify(args)}) → ${JSON.stringify(r.structuredContent)}`).toBeFalsy();
     expect((r.structuredContent as { status: string }).status, `${source}: ${call.tool}`).toBe('succeeded');

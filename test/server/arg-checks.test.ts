@@ -36,7 +36,7 @@ describe('studio arguments are held to the limits tools/list shows', () => {
     expect([s.properties.gain_db?.minimum, s.properties.gain_db?.maximum]).toEqual([-60, 20]);
   });
 
-  const refusals: { name: string; tool: string; args: () => Record<string, unknown>; field: string; message: string | (() => string) }[] = [
+  const refusals: { name: string; tool: string; args: () => Record<string, unknown>; field: string; message: string }[] = [
     { name: 'a negative offset', tool: 'voice_tts', args: () => ({ shot_id: shotId, text: 'Hello', offset_seconds: -1 }), field: 'offset_seconds', message: "voice_tts: 'offset_seconds' must be between 0 and 600 (got -1)" },
     { name: 'gain_db 100', tool: 'voice_tts', args: () => ({ shot_id: shotId, text: 'Hello', gain_db: 100 }), field: 'gain_db', message: "voice_tts: 'gain_db' must be between -60 and 20 (got 100)" },
     { name: 'gain_db 100 on voice_v2v', tool: 'voice_v2v', args: () => ({ shot_id: shotId, audio: 'med_x', gain_db: 100 }), field: 'gain_db', message: "voice_v2v: 'gain_db' must be between -60 and 20 (got 100)" },
@@ -45,19 +45,12 @@ describe('studio arguments are held to the limits tools/list shows', () => {
     { name: 'gain_db 100 on shot_add_dialogue', tool: 'shot_add_dialogue', args: () => ({ shot_id: shotId, audio: 'med_x', gain_db: 100 }), field: 'gain_db', message: "shot_add_dialogue: 'gain_db' must be between -60 and 20 (got 100)" },
     { name: 'an empty shot_id', tool: 'lipsync_video', args: () => ({ shot_id: '' }), field: 'shot_id', message: "lipsync_video: 'shot_id' must not be empty" },
     { name: 'use_last_frame as a word', tool: 'video_generate', args: () => ({ prompt: 'x', use_last_frame: 'yes' }), field: 'use_last_frame', message: `video_generate: 'use_last_frame' must be true or false (got the string "yes")` },
-    {
-      name: 'an offset past the end of the shot',
-      tool: 'voice_tts',
-      args: () => ({ shot_id: shotId, text: 'Hello', offset_seconds: 30 }),
-      field: 'offset_seconds',
-      message: () => `voice_tts: 'offset_seconds' must be less than 1.00, the length of shot '${shotId}''s current take (got 30)`,
-    },
   ];
   for (const c of refusals) {
     it(`refuses ${c.name} at ${c.tool}, naming the field`, async () => {
       const jobsBefore = h.studio.store.db.prepare('SELECT COUNT(*) AS n FROM jobs').get() as { n: number };
       const err = await h.callError(c.tool, c.args());
-      expect(err).toMatchObject({ code: 'invalid_input', field: c.field, message: typeof c.message === 'string' ? c.message : c.message() });
+      expect(err).toMatchObject({ code: 'invalid_input', field: c.field, message: c.message });
       expect(h.studio.store.db.prepare('SELECT COUNT(*) AS n FROM jobs').get()).toEqual(jobsBefore);
     });
   }
