@@ -49,6 +49,7 @@ function fill(s: Studio, shot: string, call: DocCall, seen: Map<string, unknown>
     text: 'The light is on.',
     prompt: 'A lighthouse at dusk',
     use_last_frame: true,
+    offset_seconds: 0.2,
   };
   const out: Record<string, unknown> = {};
   for (const a of call.args) {
