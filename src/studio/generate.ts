@@ -3,7 +3,7 @@ import { inject, type CharacterContext } from '../capabilities/inject.js';
 import { estimateCost } from '../capabilities/pricing.js';
 import type { CapabilityRegistry } from '../capabilities/registry.js';
 import { checkRules, checkSupported } from '../capabilities/rules.js';
-import { parseArgs, toProviderFields } from '../capabilities/tool-schema.js';
+import { missingFromShot, parseArgs, toProviderFields } from '../capabilities/tool-schema.js';
 import type { Capability, Task } from '../capabilities/types.js';
 import type { StudioConfig } from '../config.js';
 import { StudioError, invalidInput, notFound } from '../errors.js';
@@ -106,8 +106,11 @@ export class GenerationPlanner {
     // Lip-sync on a shot: the shot's current take is the video, its latest dialogue line the audio.
     if (shot && (task === 'lipsync_video' || task === 'lipsync_image')) this.fillFromShot(cap, shot, injected.values, warnings);
 
+    // A field the shot could have supplied gets the error that says so, instead of the model's bare "required".
+    const unsupplied = missingFromShot(call.tool, task, cap, injected.values, shot?.shot_id);
     const checked = checkRules(cap, injected.values);
-    if (checked.errors.length) throw combine(checked.errors);
+    const errors = [...unsupplied, ...checked.errors.filter((e) => !unsupplied.some((u) => u.details.field === e.details.field))];
+    if (errors.length) throw combine(errors);
     warnings.push(...checked.forced);
     const values = checked.values;
 

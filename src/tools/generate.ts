@@ -8,10 +8,11 @@ import { withoutNulls } from './page.js';
 import type { JsonObjectSchema, Session, ToolDef, ToolOutput } from './types.js';
 
 const STUDIO_ARG_SCHEMAS: Record<string, JsonSchemaFragment> = {
-  character_id: { type: 'string', description: "Character to inject: its reference images (where the model takes reference images, or as the face for lip-sync), its voice and its style tokens." },
-  shot_id: { type: 'string', description: 'Shot this is for: the result becomes a new take of the shot (voice: a dialogue line of the shot). The shot supplies defaults (prompt, model, duration).' },
+  character_id: { type: 'string', minLength: 1, description: "Character to inject: its reference images (where the model takes reference images, or as the face for lip-sync), its voice and its style tokens." },
+  shot_id: { type: 'string', minLength: 1, description: 'Shot this is for: the result becomes a new take of the shot (voice: a dialogue line of the shot). The shot supplies defaults (prompt, model, duration).' },
   use_last_frame: { type: 'boolean', description: "Start from the previous shot's last frame (needs shot_id; only on models with a start frame)." },
-  offset_seconds: { type: 'number', minimum: 0, description: 'With shot_id: where the line starts within the shot, in seconds (default 0).' },
+  // The same limits as shot_add_dialogue, which records the line.
+  offset_seconds: { type: 'number', minimum: 0, maximum: 600, description: 'With shot_id: where the line starts within the shot, in seconds (default 0).' },
   gain_db: { type: 'number', minimum: -60, maximum: 20, description: 'With shot_id: loudness of the line in the scene mix, in dB (default 0).' },
   fit: { type: 'string', enum: ['none', 'extend'], default: 'none', description: "With shot_id: 'extend' lengthens the shot's planned duration to hold all its lines (regenerate the video after); 'none' keeps it and warns when a line runs past the shot." },
   wait: { type: 'boolean', default: true, description: 'Wait for the result (up to about 45 s, then the job id is returned; follow it with job_wait). false returns the job id at once.' },
@@ -26,15 +27,27 @@ const STUDIO_ARGS_BY_TASK: Record<Task, string[]> = {
   lipsync_video: ['shot_id', 'character_id', 'wait'],
 };
 
+function studioArgs(task: Task): Record<string, JsonSchemaFragment> {
+  return Object.fromEntries(STUDIO_ARGS_BY_TASK[task].map((a) => [a, STUDIO_ARG_SCHEMAS[a] as JsonSchemaFragment]));
+}
+
 /** The schema of a generation tool for the model this session has selected for its task. */
 export function generationSchema(studio: Studio, session: Session, task: Task): JsonObjectSchema {
   const selected = session.selected.get(task) ?? DEFAULT_MODELS[task];
   const cap = studio.registry.get(selected);
-  const studioArgs = Object.fromEntries(STUDIO_ARGS_BY_TASK[task].map((a) => [a, STUDIO_ARG_SCHEMAS[a] as JsonSchemaFragment]));
   const ids = studio.registry.list({ task }).map((c) => c.id);
-  const schema = toolInputSchema(task, cap, studioArgs, ids);
+  const schema = toolInputSchema(task, cap, studioArgs(task), ids);
   // `model` may be omitted (the selected model is used), so nothing about it is required.
   return schema as unknown as JsonObjectSchema;
+}
+
+/**
+ * What the server checks of a generation call before it runs: `model` and the studio arguments, with the limits
+ * tools/list shows. The model fields are left to parseArgs, against the model the call resolves to (which may be
+ * the shot's or the call's, not the selected one).
+ */
+export function generationCallSchema(task: Task): JsonObjectSchema {
+  return { type: 'object', properties: { model: { type: 'string', minLength: 1 }, ...studioArgs(task) }, required: [], additionalProperties: true };
 }
 
 /** Run a prepared generation and wait (bounded) for it; shared by every generation tool. */
@@ -121,6 +134,7 @@ function generationTool(name: string, task: Task, title: string, description: st
     annotations: { title, readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     longRunning: true,
     inputSchema: (studio, session) => generationSchema(studio, session, task),
+    callSchema: () => generationCallSchema(task),
     run: (args, ctx) => runGeneration(ctx.studio, name, task, args, ctx),
   };
 }

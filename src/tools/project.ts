@@ -23,7 +23,15 @@ const transition = z
 
 const shotFields = {
   title: z.string().max(200).nullable().optional(),
-  prompt: z.string().max(4000).nullable().optional().describe('Default prompt for video_generate on this shot.'),
+  prompt: z
+    .string()
+    .min(1)
+    .max(4000)
+    // A blank prompt would reach video_generate as "no prompt"; refuse it here, where it is typed.
+    .refine((s) => s.trim() !== '', { message: 'must not be blank: give the words that describe the shot, or null for none' })
+    .nullable()
+    .optional()
+    .describe('Default prompt for video_generate on this shot.'),
   model: z.string().nullable().optional().describe('Default video model for this shot, e.g. local/animatic or vertex/veo-3.1-generate-001.'),
   character_id: z.string().nullable().optional().describe('Character in this shot (injected into generation).'),
   duration: z.number().positive().max(600).nullable().optional().describe('Default clip length in seconds.'),
