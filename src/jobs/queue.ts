@@ -100,9 +100,9 @@ export class JobQueue {
   resumeOrphans(): number {
     if (this.closed) return 0;
     const now = Date.now();
-    const all = this.deps.store.jobs.list({ limit: 10_000 }).filter((j) => !TERMINAL.has(j.status) && !this.controllers.has(j.job_id));
     let resumed = 0;
-    for (const job of all) {
+    for (const job of this.deps.store.jobs.orphaned(now, this.owner)) {
+      if (this.controllers.has(job.job_id)) continue;
       const expired = job.lease_until === null || job.lease_until < now || ownerIsDead(job.owner);
       if (!expired) continue;
       // Force-expire a dead owner's lease so the atomic claim below succeeds.

@@ -141,4 +141,8 @@ export const MIGRATIONS: string[] = [
     fetched_at TEXT NOT NULL
   );
   `,
+  // Unfinished jobs only (a handful, however long the history): the orphan sweep every few seconds reads these.
+  `
+  CREATE INDEX jobs_unfinished ON jobs(lease_until) WHERE status NOT IN ('succeeded','failed','canceled');
+  `,
 ];
