@@ -297,6 +297,8 @@ export class JobQueue {
       await this.wait(jobId, { timeoutMs: 10_000 });
     } else if (job.status === 'queued') {
       this.deps.store.jobs.fail(jobId, { code: 'canceled', message: 'canceled before it started' }, 'canceled');
+      // Ended here rather than in `execute`: tell whoever follows job ends (waiters, bridge shots) all the same.
+      this.deps.events.emit('jobFinished', jobId);
     }
     this.deps.events.changed(`studio://jobs/${jobId}`);
     return this.deps.store.jobs.get(jobId) as Job;

@@ -148,6 +148,20 @@ export class JobRepo {
     return (this.db.prepare(ORPHANED_SQL).all(now, self) as Row[]).map(fromRow);
   }
 
+  /** Unfinished jobs that will make a take of `shotId` (through the `jobs_unfinished` index). */
+  unfinishedForShot(shotId: string): Job[] {
+    return (
+      this.db
+        .prepare(`SELECT * FROM jobs WHERE status NOT IN ('succeeded','failed','canceled') AND json_extract(request, '$.shot_id') = ? ORDER BY created_at`)
+        .all(shotId) as Row[]
+    ).map(fromRow);
+  }
+
+  /** Replace the job's status message (what happened around it after it ended, e.g. a removed bridge shot). */
+  note(id: string, message: string): void {
+    this.db.prepare(`UPDATE jobs SET message = ?, updated_at = ? WHERE id = ?`).run(message, nowIso(), id);
+  }
+
   /** Take over an orphaned job atomically; false when another process got it first. */
   claim(id: string, owner: string, leaseMs: number, now: number): boolean {
     return (
