@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFfmpeg } from '../../src/media/ffmpeg.js';
 import { byRoute } from '../fakes/base.js';
-import { startAllFakes, type AllFakes } from '../fakes/index.js';
+import { FAKE_KEYS, startAllFakes, type AllFakes } from '../fakes/index.js';
 import { startHarness, tempDir, type Harness } from '../helpers/harness.js';
 
 /**
@@ -71,7 +71,8 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
     const inst = (start[start.length - 1]?.json as { instances: Record<string, { bytesBase64Encoded: string }>[] }).instances[0] as Record<string, { bytesBase64Encoded: string } | undefined>;
     const lastFramePng = fs.readFileSync(h.studio.library.absPath(h.studio.library.get(prev.last_frame_id as string)));
     expect(inst.image?.bytesBase64Encoded).toBe(lastFramePng.toString('base64'));
-    expect(inst.lastFrame?.bytesBase64Encoded).toBeTruthy();
+    const endPng = fs.readFileSync(h.studio.library.absPath(h.studio.library.get(end)));
+    expect(inst.lastFrame?.bytesBase64Encoded).toBe(endPng.toString('base64'));
     expect(inst.referenceImages).toBeUndefined();
     const m = h.studio.library.get(String(r.media_id));
     expect(m.start_frame_used).toBe(prev.last_frame_id);
@@ -87,13 +88,14 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
   });
 
   it("Seedream with the character's reference images uploaded as image_input", async () => {
+    const filesBefore = fakes.replicate.requests.filter((q) => q.path === '/v1/files').length;
     const r = await h.call('image_generate', { model: 'replicate/bytedance/seedream-4', prompt: 'Mara portrait', character_id: ids.mara });
     expect(r.status).toBe('succeeded');
     const creates = fakes.replicate.requests.filter((q) => q.method === 'POST' && q.path === '/v1/models/bytedance/seedream-4/predictions');
     const input = (creates[creates.length - 1]?.json as { input: { image_input: string[]; prompt: string } }).input;
     expect(input.image_input).toHaveLength(3);
     expect(input.image_input.every((u) => /\/v1\/files\//.test(u))).toBe(true);
-    expect(fakes.replicate.requests.filter((q) => q.path === '/v1/files').length).toBeGreaterThanOrEqual(3);
+    expect(fakes.replicate.requests.filter((q) => q.path === '/v1/files').length - filesBefore).toBe(3);
     expect(h.studio.library.get(String(r.media_id)).type).toBe('image');
   });
 
@@ -114,11 +116,12 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
   it("ElevenLabs speaks the line in the character's voice and attaches it to the shot", async () => {
     const r = await h.call('voice_tts', { model: 'elevenlabs/eleven_multilingual_v2', shot_id: ids.s2, character_id: ids.mara, text: 'The boats are late.', offset_seconds: 0.5 });
     expect(r.status).toBe('succeeded');
-    expect(r.audio_id).toBeTruthy();
+    expect(r.audio_id).toBe(h.studio.store.shots.audio(ids.s2 as string).find((l) => l.media_id === r.media_id)?.audio_id);
+    expect(r.audio_id).toMatch(/^aud_/);
     const tts = byRoute(fakes.elevenlabs.requests, 'tts');
     const last = tts[tts.length - 1];
     expect(last?.path).toBe('/v1/text-to-speech/voice-mara');
-    expect(last?.headers['xi-api-key']).toBeTruthy();
+    expect(last?.headers['xi-api-key']).toBe(FAKE_KEYS.ELEVENLABS_API_KEY);
     expect((last?.json as { text: string; model_id: string }).model_id).toBe('eleven_multilingual_v2');
     const m = h.studio.library.get(String(r.media_id));
     expect(m.type).toBe('voice');
@@ -139,11 +142,15 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
   });
 
   it("InfiniteTalk re-syncs the shot's take to its line: uploads, a new take with its parent", async () => {
+    const shot = h.studio.store.shots.get(ids.s2 as string);
+    const source = h.studio.store.shots.getTake(shot?.current_take_id ?? '')?.media_id;
+    expect(source).toMatch(/^med_/);
+    const uploadsBefore = byRoute(fakes.wavespeed.requests, 'upload').length;
     const r = await h.call('lipsync_video', { model: 'wavespeed/wavespeed-ai/infinitetalk/video-to-video', shot_id: ids.s2, resolution: '480p' });
     expect(r.status).toBe('succeeded');
     expect(r.take_number).toBe(2);
-    const uploads = byRoute(fakes.wavespeed.requests, 'upload');
-    expect(uploads.length).toBeGreaterThanOrEqual(2);
+    // The take's video and the shot's line.
+    expect(byRoute(fakes.wavespeed.requests, 'upload').length - uploadsBefore).toBe(2);
     const create = byRoute(fakes.wavespeed.requests, 'create').pop();
     expect(create?.path).toBe('/api/v3/wavespeed-ai/infinitetalk/video-to-video');
     const body = create?.json as { video: string; audio: string; resolution: string };
@@ -151,7 +158,7 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
     expect(body.video).toMatch(/^http/);
     expect(body.audio).toMatch(/^http/);
     const m = h.studio.library.get(String(r.media_id));
-    expect(m.parent_media_id).toBeTruthy();
+    expect(m.parent_media_id).toBe(source);
     expect(m.shot_id).toBe(ids.s2);
   });
 
