@@ -6,7 +6,7 @@ import { Capability } from '../../src/capabilities/types.js';
 import { createReplicateAdapter, progressFromLogs, type ReplicateAdapter } from '../../src/providers/replicate.js';
 import { byRoute, fakeBytes } from '../fakes/base.js';
 import { type ReplicateFake, startReplicateFake } from '../fakes/replicate.js';
-import { capability, configFor, FAST, failure, leaks, makeCtx, makeMedia, request, runToEnd, SECRETS, type TestDir, tempDir } from './helpers.js';
+import { capability, configFor, FAST, failure, leaks, makeCtx, makeMedia, recordingSleep, request, runToEnd, SECRETS, type TestDir, tempDir } from './helpers.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 function shippedCapability(rel: string): Capability {
@@ -163,9 +163,10 @@ describe('replicate adapter', () => {
   it('429 on create with Retry-After is retried after the delay, exactly one prediction is created', async () => {
     fake.fail('create', { kind: 'status', status: 429, headers: { 'retry-after': '1' }, body: { detail: 'Request was throttled. Your rate limit resets in ~1s.', status: 429 } });
     const before = fake.predictions.size;
-    const t0 = Date.now();
-    await adapter.start(request(seedance, { prompt: 'x' }), makeCtx(tmp.dir));
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+    const { sleep, waits } = recordingSleep();
+    const timed = createReplicateAdapter(configFor({ REPLICATE_BASE_URL: fake.url, REPLICATE_API_TOKEN: SECRETS.replicate }), { ...FAST, sleep, random: () => 0 });
+    await timed.start(request(seedance, { prompt: 'x' }), makeCtx(tmp.dir));
+    expect(waits).toEqual([1000]);
     expect(byRoute(fake.requests, 'create')).toHaveLength(2);
     expect(fake.predictions.size - before).toBe(1);
   });
