@@ -52,6 +52,9 @@ describe('replicate adapter', () => {
     const ref1 = await makeMedia(tmp.dir, 'image', 'image/png');
     const ref2 = await makeMedia(tmp.dir, 'image', 'image/jpeg');
     fake.setScenario({ outputKind: 'array', outputMime: 'image/jpeg' });
+    // The fake keeps files and predictions of earlier tests: this test's are the ones added from here on.
+    const filesBefore = fake.files.size;
+    const predictionsBefore = fake.predictions.size;
     const ctx = makeCtx(tmp.dir);
     const outputs = await runToEnd(
       adapter,
@@ -76,7 +79,8 @@ describe('replicate adapter', () => {
     expect(create?.path).toBe('/v1/models/bytedance/seedream-4/predictions');
     expect(create?.headers.authorization).toBe(`Bearer ${SECRETS.replicate}`);
     expect(create?.headers.prefer).toBeUndefined(); // we poll ourselves; never Prefer: wait
-    const fileUrls = [...fake.files.keys()].map((id) => `${fake.url}/files/${id}`);
+    const fileUrls = [...fake.files.keys()].slice(filesBefore).map((id) => `${fake.url}/files/${id}`);
+    expect(fileUrls).toHaveLength(2);
     expect(create?.json).toEqual({
       input: { prompt: 'a lighthouse at dusk', image_input: fileUrls, size: '2K', aspect_ratio: '16:9', max_images: 1 },
     });
@@ -88,7 +92,9 @@ describe('replicate adapter', () => {
     expect(polls[0]?.method).toBe('GET');
 
     expect(outputs).toHaveLength(2);
-    const id = [...fake.predictions.keys()][0];
+    expect(fake.predictions.size).toBe(predictionsBefore + 1);
+    const id = [...fake.predictions.keys()].at(-1);
+    expect(polls[0]?.path).toBe(`/v1/predictions/${id}`);
     for (const [i, out] of outputs.entries()) {
       expect(out).toMatchObject({ kind: 'url', mime: 'image/jpeg' });
       const dest = path.join(tmp.dir, `out-${i}.jpg`);
