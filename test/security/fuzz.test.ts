@@ -407,9 +407,10 @@ describe('fuzzing every tool', () => {
         (e: unknown) => ({ ok: false as const, x: String(e) }),
       );
       expect(r.ok).toBe(false);
-      expect(r.x).toMatch(/^McpError: MCP error -32603: /);
-      expect(r.x).toContain(`"message": "Invalid input: expected record, received ${kind}"`);
-      expect(r.x.replace(/\s+/g, '')).toContain('"path":["params","arguments"]');
+      const text = r.ok ? JSON.stringify(r.x) : r.x;
+      expect(text).toMatch(/^McpError: MCP error -32603: /);
+      expect(text).toContain(`"message": "Invalid input: expected record, received ${kind}"`);
+      expect(text.replace(/\s+/g, '')).toContain('"path":["params","arguments"]');
     }
     // The session still works after the refusals.
     const after = (await h.client.callTool({ name: 'film_list', arguments: {} })) as CallToolResult;
