@@ -100,9 +100,9 @@ export class JobQueue {
   resumeOrphans(): number {
     if (this.closed) return 0;
     const now = Date.now();
-    const all = this.deps.store.jobs.list({ limit: 10_000 }).filter((j) => !TERMINAL.has(j.status) && !this.controllers.has(j.job_id));
     let resumed = 0;
-    for (const job of all) {
+    for (const job of this.deps.store.jobs.orphaned(now, this.owner)) {
+      if (this.controllers.has(job.job_id)) continue;
       const expired = job.lease_until === null || job.lease_until < now || ownerIsDead(job.owner);
       if (!expired) continue;
       // Force-expire a dead owner's lease so the atomic claim below succeeds.
@@ -297,6 +297,8 @@ export class JobQueue {
       await this.wait(jobId, { timeoutMs: 10_000 });
     } else if (job.status === 'queued') {
       this.deps.store.jobs.fail(jobId, { code: 'canceled', message: 'canceled before it started' }, 'canceled');
+      // Ended here rather than in `execute`: tell whoever follows job ends (waiters, bridge shots) all the same.
+      this.deps.events.emit('jobFinished', jobId);
     }
     this.deps.events.changed(`studio://jobs/${jobId}`);
     return this.deps.store.jobs.get(jobId) as Job;
