@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { capabilityProblems } from '../../src/capabilities/consistency.js';
 import { mediaVerdict } from '../../src/capabilities/media-accept.js';
+import { capabilityFromReplicateModel } from '../../src/capabilities/replicate-openapi.js';
 import { checkRules } from '../../src/capabilities/rules.js';
 import { Capability, type Rule } from '../../src/capabilities/types.js';
 import { describeRule } from '../../src/plans/capability-check.js';
 import { veoLike } from './fixtures.js';
+import { registry } from './helpers.js';
 
 /** The meta-schema additions of the provider-fidelity round: restricts `in`, max_total, media `accept`, send_default. */
 
@@ -106,5 +108,38 @@ describe('media accept and max_input_bytes', () => {
       fields: { ...veoLike.fields, seed: { ...veoLike.fields['seed'], accept: { mime: ['image/png'] } }, audio: { role: 'audio', media: 'audio', schema: { type: 'string' }, accept: { mime: ['audio/wav'], min_side_px: 10 } } },
     });
     expect(capabilityProblems(bad)).toEqual(["field 'seed' has 'accept' but is not a media field", "field 'audio': min_side_px and aspect_ratio apply to images only"]);
+  });
+});
+
+describe('accepted formats survive the live Replicate schema', () => {
+  it("Kling's start_image keeps its JPEG/PNG, 300 px and aspect limits when the live schema replaces the file", () => {
+    const shipped = registry.require('replicate/kwaivgi/kling-v2.1');
+    const live = capabilityFromReplicateModel(
+      {
+        owner: 'kwaivgi',
+        name: 'kling-v2.1',
+        is_official: true,
+        latest_version: {
+          id: 'd'.repeat(64),
+          openapi_schema: {
+            components: {
+              schemas: {
+                Input: {
+                  type: 'object',
+                  required: ['prompt', 'start_image'],
+                  properties: {
+                    prompt: { type: 'string', 'x-order': 0 },
+                    start_image: { type: 'string', format: 'uri', 'x-order': 1, description: 'First frame' },
+                  },
+                },
+                Output: { type: 'string', format: 'uri' },
+              },
+            },
+          },
+        },
+      },
+      shipped,
+    );
+    expect(live.fields['start_image']?.accept).toEqual({ mime: ['image/jpeg', 'image/png'], min_side_px: 300, aspect_ratio: { min: 0.4, max: 2.5 } });
   });
 });

@@ -111,6 +111,18 @@ describe('Vertex Veo against a fake that follows the docs', () => {
     expect(Buffer.from(inst?.image.bytesBase64Encoded ?? '', 'base64').subarray(0, 4).equals(PNG_MAGIC)).toBe(true);
   });
 
+  it('F3 (Kling): a frame the library knows no size of is probed, and refused before upload when too small', async () => {
+    const small = await realImage(tmp.dir, 'png', 200, 150);
+    const { width: _w, height: _h, ...unsized } = small;
+    const req = prepared('replicate/kwaivgi/kling-v2.1', { prompt: 'p', start_frame: 's' }, { s: unsized });
+    const err = await failure(() => conformInputs(req, tmp.dir));
+    expect(err).toMatchObject({
+      code: 'invalid_input',
+      message: 'replicate/kwaivgi/kling-v2.1: start_frame is 200×150 px; the model needs at least 300 px on each side',
+      details: { model: 'replicate/kwaivgi/kling-v2.1', field: 'start_frame', accepts: 'images of at least 300 px a side' },
+    });
+  });
+
   it('C2: 4k on Veo 3.1 Fast at 8 s reaches the fake', async () => {
     await runToEnd(adapter, prepared(VEO_FAST, { prompt: 'p', resolution: '4k' }), makeCtx(tmp.dir));
     expect(params()).toEqual({ resolution: '4k', sampleCount: 1 });
@@ -175,6 +187,8 @@ describe('Replicate against a fake that checks inputs per published schema', () 
   it('S1: Seedance 1 Pro without a resolution is sent with 1080p, the provider default the file now states', async () => {
     await runToEnd(adapter, prepared('replicate/bytedance/seedance-1-pro', { prompt: 'p' }), makeCtx(tmp.dir));
     expect(lastInput('create')).toEqual({ prompt: 'p', resolution: '1080p' });
+    await runToEnd(adapter, prepared('replicate/bytedance/seedance-1-pro', { prompt: 'p', resolution: '720p' }), makeCtx(tmp.dir));
+    expect(lastInput('create')).toEqual({ prompt: 'p', resolution: '720p' });
     expect(DOCUMENTED_MODELS['bytedance/seedance-1-pro']?.defaults['resolution']).toBe('1080p');
   });
 
