@@ -262,6 +262,8 @@ export function capabilityFromReplicateModel(modelJson: unknown, shipped?: Capab
     }
     if (field.role === 'reference_images' && field.schema['type'] !== 'array' && field.schema['type'] !== 'string') delete field.role;
     if (!field.description && shippedField?.description) field.description = shippedField.description;
+    // Accepted formats come from the docs, not the live schema: keep the shipped ones.
+    if (shippedField?.accept && shippedField.media === field.media) field.accept = shippedField.accept;
     fields[name] = field;
   }
 

@@ -4,6 +4,7 @@ import type { Capability } from '../capabilities/types.js';
 import type { StudioConfig } from '../config.js';
 import { redact } from '../config.js';
 import { StudioError, toSafeError } from '../errors.js';
+import { conformInputs } from '../providers/conform-inputs.js';
 import type { AdapterContext, MediaInput, PollResult, ProviderAdapter, ProviderOutput, ProviderRequest } from '../providers/types.js';
 import type { Job, JobRequest, JobResult } from '../store/jobs.js';
 import { TERMINAL } from '../store/jobs.js';
@@ -138,8 +139,9 @@ export class JobQueue {
       const cap = registry.require(job.model);
       const adapter = adapters.get(cap.provider);
       if (!adapter) throw new StudioError('provider_unavailable', `no adapter for provider '${cap.provider}'`, { model: cap.id });
-      const req = this.buildRequest(job, cap);
       workDir = await store.blobs.tempDir(jobId);
+      // Inputs the provider does not take as stored (a WebP frame for Veo) are converted, or refused, before upload.
+      const req = job.operation_id ? this.buildRequest(job, cap) : await conformInputs(this.buildRequest(job, cap), workDir, signal);
       const ctx: AdapterContext = {
         signal,
         fetch: this.deps.fetch ?? globalThis.fetch,

@@ -55,8 +55,6 @@ describe('elevenlabs adapter', () => {
           voice_id: VOICE,
           stability: 0.5,
           similarity_boost: 0.75,
-          style: 0,
-          use_speaker_boost: true,
           speed: 1.1,
           seed: 42,
           language_code: 'en',
@@ -75,7 +73,7 @@ describe('elevenlabs adapter', () => {
     expect(r?.json).toEqual({
       text: 'Hello there.',
       model_id: 'eleven_v3',
-      voice_settings: { stability: 0.5, similarity_boost: 0.75, style: 0, use_speaker_boost: true, speed: 1.1 },
+      voice_settings: { stability: 0.5, similarity_boost: 0.75, speed: 1.1 },
       seed: 42,
       language_code: 'en',
     });

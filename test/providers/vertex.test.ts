@@ -107,12 +107,12 @@ describe('vertex adapter', () => {
   it('Veo text-only with resolution, durationSeconds, aspectRatio, generateAudio and seed', async () => {
     await runToEnd(
       adapter,
-      request(veo, { prompt: 'a storm over the sea', resolution: '1080p', durationSeconds: 6, aspectRatio: '9:16', generateAudio: false, seed: 1234 }),
+      request(veo, { prompt: 'a storm over the sea', resolution: '720p', durationSeconds: 6, aspectRatio: '9:16', generateAudio: false, seed: 1234 }),
       makeCtx(tmp.dir),
     );
     expect(byRoute(fake.requests, 'veo-start')[0]?.json).toEqual({
       instances: [{ prompt: 'a storm over the sea' }],
-      parameters: { resolution: '1080p', durationSeconds: 6, aspectRatio: '9:16', generateAudio: false, seed: 1234, sampleCount: 1 },
+      parameters: { resolution: '720p', durationSeconds: 6, aspectRatio: '9:16', generateAudio: false, seed: 1234, sampleCount: 1 },
     });
   });
 
