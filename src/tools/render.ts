@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { invalidInput } from '../errors.js';
+import { sceneOrFilm, sceneOrFilmArgs } from './target.js';
 import { mediaLink } from './media.js';
 import type { ToolDef } from './types.js';
 import { idArg, zodTool } from './zod-tool.js';
@@ -51,14 +51,11 @@ export const renderTools: ToolDef[] = [
     description:
       "Check the latest render of a scene or film (render_scene/render_film already do this and return it as qc): its length against the shots', black or frozen picture, lines that are silent, loudness against the target when normalised, true peak, stale cuts and size. Each finding has a severity, the time range, the shot and the call that would fix it.",
     annotations: { readOnlyHint: true, openWorldHint: false },
-    schema: z.object({
-      scene_id: z.string().min(1).optional().describe('The scene (give this or film_id).'),
-      film_id: z.string().min(1).optional(),
-    }),
-    run: async ({ scene_id, film_id }, { studio, signal }) => {
-      if ((scene_id === undefined) === (film_id === undefined)) throw invalidInput('give exactly one of scene_id or film_id', { field: scene_id === undefined ? 'scene_id' : 'film_id' });
-      const r = scene_id ? await studio.render.checkLatest('scene', scene_id, signal) : await studio.render.checkLatest('film', film_id as string, signal);
-      return { result: { ...(scene_id ? { scene_id } : { film_id }), media_id: r.media_id, ...r.qc } };
+    schema: z.object(sceneOrFilmArgs),
+    run: async (a, { studio, signal }) => {
+      const target = sceneOrFilm(a);
+      const r = await studio.render.checkLatest(target.kind, target.id, signal);
+      return { result: { [`${target.kind}_id`]: target.id, media_id: r.media_id, ...r.qc } };
     },
   }),
 ];

@@ -16,6 +16,8 @@ import { tempDir } from '../helpers/harness.js';
 
 const SEEDREAM = 'replicate/bytedance/seedream-4';
 const shippedFile = JSON.parse(fs.readFileSync(path.join(defaultSchemaDir(), 'replicate/bytedance/seedream-4.json'), 'utf8')) as Capability;
+// The shipped rules are what must survive: at least the reference-image count (issue 11's example).
+if (!shippedFile.rules.some((r) => r.kind === 'max_items')) throw new Error('seedream-4.json lost its max_items rule');
 const TEXT2VID = {
   url: 'https://replicate.com/acme/text2vid',
   owner: 'acme',
@@ -63,14 +65,14 @@ describe('ModelCatalog.describe with a Replicate token', () => {
     const home = tempDir();
     const first = studioAt(home);
     expect(first.registry.require(SEEDREAM).pricing).toEqual(shippedFile.pricing);
-    expect(first.registry.require(SEEDREAM).rules).toEqual([{ kind: 'max_items', field: 'reference_images', max: 10 }]);
+    expect(first.registry.require(SEEDREAM).rules).toEqual(shippedFile.rules);
 
     const { cap, warnings } = await first.models.describe(SEEDREAM, undefined, signal);
     expect(modelReads('bytedance/seedream-4')).toBe(1);
     expect(warnings).toEqual([]);
     expect(cap.status).toBe('live');
     expect(cap.pricing).toEqual({ usd: 0.03, per: 'image', note: shippedFile.pricing?.note, source: shippedFile.pricing?.source });
-    expect(cap.rules).toEqual([{ kind: 'max_items', field: 'reference_images', max: 10 }]);
+    expect(cap.rules).toEqual(shippedFile.rules);
     expect(first.registry.require(SEEDREAM).pricing).toEqual(shippedFile.pricing);
     expect(cachedIds(first)).toEqual([SEEDREAM]);
     await first.close();
@@ -80,7 +82,7 @@ describe('ModelCatalog.describe with a Replicate token', () => {
     const after = second.registry.require(SEEDREAM);
     expect(after.status).toBe('live');
     expect(after.pricing).toEqual(shippedFile.pricing);
-    expect(after.rules).toEqual([{ kind: 'max_items', field: 'reference_images', max: 10 }]);
+    expect(after.rules).toEqual(shippedFile.rules);
     // With a budget, the call is priced (one image at $0.03), not refused as unpriced.
     const prepared = second.planner.prepare({ tool: 'image_generate', task: 'image_generate', args: { model: SEEDREAM, prompt: 'a lighthouse' } });
     expect(prepared.costUsd).toBe(0.03);
@@ -102,7 +104,7 @@ describe('ModelCatalog.describe with a Replicate token', () => {
     expect(cap.status).toBe('live');
     expect(Object.keys(cap.fields).sort()).toEqual(Object.keys(stripped.fields).sort());
     expect(cap.pricing).toEqual(shippedFile.pricing);
-    expect(cap.rules).toEqual([{ kind: 'max_items', field: 'reference_images', max: 10 }]);
+    expect(cap.rules).toEqual(shippedFile.rules);
     expect(s.planner.prepare({ tool: 'image_generate', task: 'image_generate', args: { model: SEEDREAM, prompt: 'x' } }).costUsd).toBe(0.03);
   });
 
