@@ -9,7 +9,7 @@ import { probe, type ProbeResult } from './probe.js';
 import { runConcatCopy, writeConcatList } from './render/concat.js';
 import { buildSceneGraph, type PlannedShot } from './render/graph.js';
 import { sameVideoConfig, checkReadable, copyMismatch, mapLimit, probeShotAudio, probeShotVideo, type CopyTarget } from './render/inspect.js';
-import type { RenderOptions, RenderResult, SceneShot, SceneSpec } from './render/types.js';
+import type { RenderOptions, RenderResult, SceneSpec } from './render/types.js';
 
 export type { RenderOptions, RenderResult, SceneShot, SceneShotAudio, SceneSpec, SceneTransition } from './render/types.js';
 
