@@ -8,7 +8,7 @@ import type { AdapterContext, MediaInput, PollResult, ProviderAdapter, ProviderO
 import type { Job, JobRequest, JobResult } from '../store/jobs.js';
 import { TERMINAL } from '../store/jobs.js';
 import type { Store } from '../store/index.js';
-import { extensionForMime } from '../studio/library.js';
+import { extensionForMime } from '../media/mime.js';
 import type { StudioEvents } from '../studio/events.js';
 import { LEASE_MS, newOwnerId, ownerIsDead } from './lease.js';
 
@@ -308,10 +308,6 @@ export class JobQueue {
     clearInterval(this.leaseTimer);
     for (const c of this.controllers.values()) c.abort();
     await Promise.all([...this.queues.values()].map((q) => q.onIdle()));
-  }
-
-  get inFlight(): number {
-    return this.controllers.size;
   }
 }
 
