@@ -2,7 +2,8 @@ import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StudioError } from '../errors.js';
 import { inputFile, outputFile, runFfmpeg } from './ffmpeg.js';
-import { drawtextFromFile, num, siblingTemp, tempDir, writeThroughTemp } from './filters.js';
+import { siblingTemp, tempDir, writeThroughTemp } from '../temp.js';
+import { drawtextFromFile, num } from './filters.js';
 import { encodePngRgb } from './png.js';
 import { LastPpmFrame } from './ppm.js';
 

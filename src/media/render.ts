@@ -3,7 +3,7 @@ import path from 'node:path';
 import { StudioError } from '../errors.js';
 import { aac, FASTSTART, fpsArg, fpsValue, frameCount, h264 } from './encode.js';
 import { inputFile, outputFile, runFfmpeg } from './ffmpeg.js';
-import { siblingTemp, tempDir } from './filters.js';
+import { siblingTemp, tempDir } from '../temp.js';
 import { readMp4Info } from './mp4info.js';
 import { probe, type ProbeResult } from './probe.js';
 import { runConcatCopy, writeConcatList } from './render/concat.js';
