@@ -5,7 +5,10 @@ export type MediaType = 'video' | 'image' | 'voice';
 /** Where an item came from: a generation, an import, a frame of a video, a render. */
 export type MediaOrigin = 'generated' | 'imported' | 'frame' | 'render';
 
-/** The metadata record of every asset (DESIGN.md "Metadata"), also written as the JSON sidecar next to the file. */
+/**
+ * The metadata record of every asset (what was asked for, with what, by which model, for which shot; never a
+ * secret), also written as the JSON sidecar next to the file.
+ */
 export interface MediaRecord {
   media_id: string;
   type: MediaType;
