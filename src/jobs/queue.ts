@@ -9,7 +9,7 @@ import type { Job, JobRequest, JobResult } from '../store/jobs.js';
 import { TERMINAL } from '../store/jobs.js';
 import type { Store } from '../store/index.js';
 import { extensionForMime } from '../media/mime.js';
-import type { StudioEvents } from '../studio/events.js';
+import type { JobEvents } from './events.js';
 import { LEASE_MS, newOwnerId, ownerIsDead } from './lease.js';
 
 /** A downloaded output, sitting in a temp file inside the studio folder, ready to be ingested. */
@@ -23,7 +23,7 @@ export interface JobQueueDeps {
   store: Store;
   registry: CapabilityRegistry;
   adapters: Map<string, ProviderAdapter>;
-  events: StudioEvents;
+  events: JobEvents;
   /** Library media id → file, checked for kind. */
   resolveMedia: (mediaId: string, field: string) => MediaInput;
   /** Turns downloaded files into media rows (and takes); must be idempotent per job. */
