@@ -1,5 +1,5 @@
 import { hasRole } from '../capabilities/fields.js';
-import { DEFAULT_MODELS } from '../studio/generate.js';
+import { DEFAULT_MODELS } from '../capabilities/defaults.js';
 import type { Studio } from '../studio/studio.js';
 import type { PromptDef } from './types.js';
 

@@ -4,7 +4,7 @@ import { invalidInput } from '../errors.js';
 import { contactSheet, extractEvery, extractFrameAt } from '../media/frames.js';
 import type { MediaRecord } from '../store/media.js';
 import type { Shot } from '../store/shots.js';
-import { DEFAULT_MODELS } from './generate.js';
+import { DEFAULT_MODELS } from '../capabilities/defaults.js';
 import type { Studio } from './studio.js';
 
 export interface FrameRequest {

@@ -1,9 +1,10 @@
+import { DEFAULT_MODELS, STUDIO_ARGS_BY_TASK } from '../capabilities/defaults.js';
 import { toolInputSchema } from '../capabilities/tool-schema.js';
 import type { JsonSchemaFragment, Task } from '../capabilities/types.js';
 import { StudioError, type ErrorCode } from '../errors.js';
 import type { Studio } from '../studio/studio.js';
-import { DEFAULT_MODELS } from '../studio/generate.js';
-import { jobLinks, jobView } from './jobs.js';
+import { jobView } from '../jobs/view.js';
+import { jobLinks } from './jobs.js';
 import type { JsonObjectSchema, Session, ToolDef, ToolOutput } from './types.js';
 
 const STUDIO_ARG_SCHEMAS: Record<string, JsonSchemaFragment> = {
@@ -13,15 +14,6 @@ const STUDIO_ARG_SCHEMAS: Record<string, JsonSchemaFragment> = {
   offset_seconds: { type: 'number', minimum: 0, description: 'With shot_id: where the line starts within the shot, in seconds (default 0).' },
   gain_db: { type: 'number', minimum: -60, maximum: 20, description: 'With shot_id: loudness of the line in the scene mix, in dB (default 0).' },
   wait: { type: 'boolean', default: true, description: 'Wait for the result (up to about 45 s, then the job id is returned; follow it with job_wait). false returns the job id at once.' },
-};
-
-const STUDIO_ARGS_BY_TASK: Record<Task, string[]> = {
-  video_generate: ['shot_id', 'character_id', 'use_last_frame', 'wait'],
-  image_generate: ['character_id', 'wait'],
-  voice_tts: ['character_id', 'shot_id', 'offset_seconds', 'gain_db', 'wait'],
-  voice_v2v: ['character_id', 'shot_id', 'offset_seconds', 'gain_db', 'wait'],
-  lipsync_image: ['character_id', 'shot_id', 'wait'],
-  lipsync_video: ['shot_id', 'character_id', 'wait'],
 };
 
 /** The schema of a generation tool for the model this session has selected for its task. */
