@@ -1,5 +1,6 @@
 import type { Db } from './db.js';
 import { newId, nowIso, parseJson } from './ids.js';
+import type { TakeKind } from './shots.js';
 
 export type JobStatus = 'queued' | 'submitting' | 'running' | 'downloading' | 'succeeded' | 'failed' | 'canceled';
 export const TERMINAL: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'canceled']);
@@ -18,7 +19,7 @@ export interface JobRequest {
   shot_id: string | null;
   /** For outputs that are a new version of another item (lip-sync): the source media. */
   parent_media_id: string | null;
-  take_kind: string | null;
+  take_kind: TakeKind | null;
   /** When set, the output becomes a dialogue line of this shot at this offset. */
   attach_audio?: { shot_id: string; offset_seconds: number; gain_db: number; text: string | null } | null;
   start_frame_used: string | null;

@@ -27,13 +27,15 @@ export interface Shot {
   updated_at: string;
 }
 
+/** How a take came to be: a generation for the shot, a lip-synced version of a take, or an imported file. */
+export type TakeKind = 'generated' | 'lipsync' | 'imported';
+
 export interface Take {
   take_id: string;
   shot_id: string;
   take_number: number;
   media_id: string;
-  /** 'generated' | 'lipsync' | 'imported' | 'bridge' */
-  kind: string;
+  kind: TakeKind;
   parent_take_id: string | null;
   created_at: string;
 }
@@ -186,7 +188,7 @@ export class ShotRepo {
 
   // ---- takes ----
 
-  addTake(shotId: string, mediaId: string, kind: string, parentTakeId: string | null = null): Take {
+  addTake(shotId: string, mediaId: string, kind: TakeKind, parentTakeId: string | null = null): Take {
     const id = newId('tk');
     const next = (this.db.prepare(`SELECT COALESCE(MAX(take_number), 0) + 1 AS n FROM takes WHERE shot_id = ?`).get(shotId) as { n: number }).n;
     this.db

@@ -11,6 +11,7 @@ import { sha256File } from '../store/blobs.js';
 import { newId, nowIso } from '../store/ids.js';
 import type { Store } from '../store/index.js';
 import type { MediaOrigin, MediaRecord, MediaType } from '../store/media.js';
+import type { TakeKind } from '../store/shots.js';
 import type { StudioEvents } from './events.js';
 
 /** Fields of a media record that describe where it came from (everything but what the file itself tells). */
@@ -108,7 +109,7 @@ export class MediaLibrary {
     prov: Provenance,
     opts: {
       signal?: AbortSignal;
-      takeFor?: { shotId: string; kind: string };
+      takeFor?: { shotId: string; kind: TakeKind };
       expectType?: MediaType;
       expectFrom?: string;
       frames?: boolean;
