@@ -50,7 +50,7 @@ export async function makeDemoFilm(client: Client, log: (line: string) => void =
   const a1 = await shot(s1, 'Mara climbs the spiral stairs with a lantern', maraId, 2);
   const a2 = await shot(s1, 'Mara reaches the lamp room and looks out to sea', maraId, 2);
   const b1 = await shot(s2, 'Tom drags his boat onto the beach', tomId, 2);
-  const b2 = await shot(s2, 'Tom waves up at the lighthouse', tomId, 2, { type: 'crossfade', duration: 0.5 });
+  const b2 = await shot(s2, 'Tom waves up at the lighthouse', tomId, 4, { type: 'crossfade', duration: 0.5 });
 
   say('scene 1, shot 1');
   await call('video_generate', { shot_id: a1 });
@@ -61,7 +61,7 @@ export async function makeDemoFilm(client: Client, log: (line: string) => void =
   await call('video_generate', { shot_id: b2 });
 
   say('a line of dialogue for Tom, lip-synced onto his shot');
-  await call('voice_tts', { shot_id: b2, character_id: tomId, text: 'Mara! The light kept me home again.' });
+  await call('voice_tts', { shot_id: b2, character_id: tomId, text: 'Mara! The light kept me home again.', offset_seconds: 0.5 });
   await call('lipsync_video', { shot_id: b2 });
 
   say('render both scenes');

@@ -19,8 +19,9 @@ import { StudioError, toSafeError } from './errors.js';
 import { getPrompt, listPrompts } from './prompts/index.js';
 import { RESOURCE_TEMPLATES, listResources, readResource } from './resources/studio-resources.js';
 import type { Studio } from './studio/studio.js';
-import { coerceScalars } from './tools/coerce.js';
+import { checkArgs } from './tools/check-args.js';
 import { allTools } from './tools/index.js';
+import { summarize } from './tools/summary.js';
 import type { Session, ToolContext, ToolDef } from './tools/types.js';
 
 export const SERVER_NAME = 'studio-mcp';
@@ -87,9 +88,11 @@ export function createMcpServer(studio: Studio): { server: Server; session: Sess
   /** Run one tool call to a CallToolResult; every failure becomes a safe tool error. */
   const execute = async (tool: ToolDef, args: Record<string, unknown>, ctx: Omit<ToolContext, 'studio' | 'session'>): Promise<CallToolResult> => {
     try {
-      const out = await tool.run(coerceScalars(args, tool.inputSchema(studio, session)), { studio, session, ...ctx });
-      const text = redact(JSON.stringify(out.result, null, 2), studio.config);
-      const structured = JSON.parse(text) as Record<string, unknown>;
+      const out = await tool.run(checkArgs(tool.name, args, tool.callSchema ? tool.callSchema(studio, session) : tool.inputSchema(studio, session)), { studio, session, ...ctx });
+      const structured = JSON.parse(redact(JSON.stringify(out.result), studio.config)) as Record<string, unknown>;
+      // The result travels once, as structuredContent; the text is a one-line summary of it (ids, status,
+      // warnings), made from the redacted result so it can carry nothing the result does not.
+      const text = redact(summarize(tool.name, structured), studio.config);
       return {
         content: [{ type: 'text', text }, ...(out.links ?? []).map((l) => ({ type: 'resource_link' as const, ...l }))],
         structuredContent: structured,

@@ -14,8 +14,8 @@ export const DEFAULT_MODELS: Record<Task, string> = {
 export const STUDIO_ARGS_BY_TASK: Record<Task, readonly string[]> = {
   video_generate: ['shot_id', 'character_id', 'use_last_frame', 'wait'],
   image_generate: ['character_id', 'wait'],
-  voice_tts: ['character_id', 'shot_id', 'offset_seconds', 'gain_db', 'wait'],
-  voice_v2v: ['character_id', 'shot_id', 'offset_seconds', 'gain_db', 'wait'],
+  voice_tts: ['character_id', 'shot_id', 'offset_seconds', 'gain_db', 'fit', 'wait'],
+  voice_v2v: ['character_id', 'shot_id', 'offset_seconds', 'gain_db', 'fit', 'wait'],
   lipsync_image: ['character_id', 'shot_id', 'wait'],
   lipsync_video: ['shot_id', 'character_id', 'wait'],
 };

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { invalidInput, StudioError } from '../errors.js';
+import { coerceValue } from './coerce.js';
 import { describeField, mediaDescription } from './describe.js';
-import { argFields, visibleArgFields } from './fields.js';
+import { argFields, isGiven, visibleArgFields } from './fields.js';
 import { unsupportedArgError, type ModelLister } from './rules.js';
 import type { Capability, CapabilityField, JsonSchemaFragment, Task } from './types.js';
 
@@ -25,6 +26,47 @@ const FILLED_BY: Record<string, readonly string[]> = {
   character_id: ['voice_id', 'image', 'reference_images'],
   use_last_frame: ['start_frame'],
 };
+
+/**
+ * What a shot supplies when the call gives shot_id (GenerationPlanner.prepare fills them): the shot's prompt for
+ * video, its current take and latest dialogue line for lip-sync. JSON Schema cannot say "required unless shot_id"
+ * at the root without anyOf (which hosts reject there), so these leave `required` and are enforced per call.
+ */
+export const SHOT_SUPPLIES: Partial<Record<Task, readonly string[]>> = {
+  video_generate: ['prompt'],
+  lipsync_video: ['video', 'audio'],
+  lipsync_image: ['audio'],
+};
+
+const FROM_SHOT: Record<string, string> = {
+  prompt: 'a shot that has a prompt',
+  video: 'a shot that has a take (generate its video first)',
+  audio: 'a shot that has a dialogue line (voice_tts with shot_id adds one)',
+};
+
+function fillersOf(task: Task, arg: string, studioArgs: Record<string, unknown>): string[] {
+  const out = Object.entries(FILLED_BY)
+    .filter(([studioArg, roles]) => studioArg in studioArgs && roles.includes(arg))
+    .map(([studioArg]) => studioArg);
+  if ('shot_id' in studioArgs && SHOT_SUPPLIES[task]?.includes(arg)) out.push('shot_id');
+  return out;
+}
+
+/**
+ * The calls that leave a shot-supplied field empty, each as a specific error ("'prompt' is required: give prompt,
+ * or shot_id of a shot that has a prompt"). Run after the shot's values were filled in.
+ */
+export function missingFromShot(tool: string, task: Task, cap: Capability, values: Record<string, unknown>, shotId: string | undefined): StudioError[] {
+  const out: StudioError[] = [];
+  const fields = argFields(cap);
+  for (const arg of SHOT_SUPPLIES[task] ?? []) {
+    const f = fields.get(arg);
+    if (!f?.field.required || isGiven(values[arg])) continue;
+    const shotNote = shotId ? ` (shot '${shotId}' has none)` : '';
+    out.push(invalidInput(`${tool} (${cap.id}): '${arg}' is required: give ${arg}, or shot_id of ${FROM_SHOT[arg] ?? 'a shot that supplies it'}${shotNote}`, { model: cap.id, field: arg }));
+  }
+  return out;
+}
 
 function fieldProperty(field: CapabilityField, fillers: string[]): JsonSchemaFragment {
   const prop: JsonSchemaFragment = structuredClone(field.schema);
@@ -72,9 +114,7 @@ export function toolInputSchema(
   const required: string[] = [];
   for (const { arg, field } of visibleArgFields(cap)) {
     if (arg in properties) continue; // a studio arg of the same name wins (they mean the same thing)
-    const fillers = Object.entries(FILLED_BY)
-      .filter(([studioArg, roles]) => studioArg in properties && roles.includes(arg))
-      .map(([studioArg]) => studioArg);
+    const fillers = fillersOf(task, arg, properties);
     properties[arg] = fieldProperty(field, fillers);
     if (field.required && fillers.length === 0) required.push(arg);
   }
@@ -108,6 +148,7 @@ function problemOf(issue: z.core.$ZodIssue, field: CapabilityField, value: unkno
     case 'too_small': {
       const dir = issue.code === 'too_big' ? 'too many' : 'too few';
       if (Array.isArray(value)) return `has ${value.length} items, ${dir}`;
+      if (value === '') return 'is empty';
       if (typeof value === 'string') return `is ${value.length} characters long, too ${issue.code === 'too_big' ? 'long' : 'short'}`;
       return `is ${JSON.stringify(value)}, out of range`;
     }
@@ -115,6 +156,9 @@ function problemOf(issue: z.core.$ZodIssue, field: CapabilityField, value: unkno
       return `has the value ${JSON.stringify(value)}, which is not accepted`;
   }
 }
+
+/** Roles whose blank value is a mistake, not "not given": an empty prompt or an empty line to speak. */
+const BLANK_REFUSED = new Set(['prompt', 'text']);
 
 export interface ParseArgsOptions {
   /** Argument names to skip (studio-level args such as model, character_id, shot_id). */
@@ -141,8 +185,10 @@ export function parseArgs(cap: Capability, args: Record<string, unknown>, opts: 
       problems.push(unsupportedArgError(cap, arg, opts.lister));
       continue;
     }
-    const parsed = validatorFor(f.field).safeParse(value);
-    if (parsed.success) {
+    const parsed = validatorFor(f.field).safeParse(coerceValue(value, f.field.schema));
+    if (parsed.success && typeof parsed.data === 'string' && BLANK_REFUSED.has(f.field.role ?? '') && parsed.data.trim() === '') {
+      problems.push(invalidInput(`${cap.id}: field '${arg}' is empty; accepts ${describeField(f.field)} with words in it`, { model: cap.id, field: arg, accepts: describeField(f.field) }));
+    } else if (parsed.success) {
       out[arg] = parsed.data;
     } else {
       const issue = parsed.error.issues[0];

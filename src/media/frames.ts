@@ -3,9 +3,10 @@ import path from 'node:path';
 import { StudioError } from '../errors.js';
 import { inputFile, outputFile, runFfmpeg } from './ffmpeg.js';
 import { siblingTemp, tempDir, writeThroughTemp } from '../temp.js';
-import { drawtextFromFile, num } from './filters.js';
+import { num } from './filters.js';
 import { encodePngRgb } from './png.js';
 import { LastPpmFrame } from './ppm.js';
+import { drawTexts } from './text.js';
 
 /**
  * Frame extraction. Every function writes to a temp file beside the destination and renames it into place, so a
@@ -175,41 +176,148 @@ export interface ContactSheetOptions {
   signal?: AbortSignal;
 }
 
+/** Sizes of one labelled tile: the picture (16:9 box) and the label strip under it. */
+interface TileSize {
+  tileW: number;
+  imgH: number;
+  labelH: number;
+  tileH: number;
+}
+
+function tileSize(tileWidth: number): TileSize {
+  const tileW = even(tileWidth);
+  const imgH = even((tileW * 9) / 16);
+  const labelH = even(Math.max(16, tileW / 12));
+  return { tileW, imgH, labelH, tileH: imgH + labelH };
+}
+
+/**
+ * Filter chain turning input `index` into a labelled tile `[t<index>]`: the picture fitted into the 16:9 box (kept
+ * aspect, dark bars), the label centred in the strip under it. The label goes through a file, never the graph.
+ */
+async function tileChain(index: number, item: ContactSheetItem, size: TileSize, tmp: Awaited<ReturnType<typeof tempDir>>): Promise<string> {
+  const { tileW, imgH, labelH, tileH } = size;
+  const label = await drawTexts(
+    [{ text: fitLabel(item.label ?? '', Math.floor(tileW / (labelH * 0.7 * 0.6))), x: tileW / 2, y: imgH + labelH / 2, anchor: 'center', size: labelH * 0.7 }],
+    tileW,
+    tileH,
+    tmp.dir,
+    `label${index}`,
+  );
+  return (
+    `[${index}:v:0]scale=${tileW}:${imgH}:force_original_aspect_ratio=decrease,` +
+    `pad=${tileW}:${tileH}:(ow-iw)/2:(${imgH}-ih)/2:color=${TILE_BACKGROUND},format=rgb24,` +
+    label +
+    `[t${index}]`
+  );
+}
+
+/** A label on one line of at most `chars` characters (a long shot title is cut with "…" rather than overflow). */
+function fitLabel(label: string, chars: number): string {
+  const cps = Array.from(label.replace(/\s+/g, ' ').trim());
+  return cps.length <= chars ? cps.join('') : cps.slice(0, Math.max(1, chars - 1)).join('').trimEnd() + '…';
+}
+
+/** Background of a tile around its picture and under its label. */
+const TILE_BACKGROUND = '0x181818';
+
+/** Run a one-frame graph ending in `[sheet]` over `inputs` and write the PNG atomically. */
+async function writeSheet(inputs: string[], graph: string, outPng: string, signal: AbortSignal | undefined, what: string): Promise<void> {
+  await writeThroughTemp(outPng, '.png', async (out) => {
+    await runFfmpeg(
+      [...inputs.flatMap((p) => inputFile(p)), '-filter_complex', graph, '-map', '[sheet]', '-frames:v', '1', '-f', 'image2', outputFile(out)],
+      { signal, outputs: [out], what },
+    );
+  });
+}
+
 /** Tile images (or videos' first frames) into one labelled PNG, in order, left to right then top to bottom. */
 export async function contactSheet(items: ContactSheetItem[], outPng: string, opts: ContactSheetOptions = {}): Promise<void> {
   if (items.length === 0) throw new StudioError('invalid_input', 'a contact sheet needs at least one image');
   const columns = Math.max(1, Math.min(opts.columns ?? Math.min(4, items.length), items.length));
-  const tileW = even(opts.tileWidth ?? 320);
-  const imgH = even((tileW * 9) / 16);
-  const labelH = even(Math.max(16, tileW / 12));
-  const tileH = imgH + labelH;
+  const size = tileSize(opts.tileWidth ?? 320);
   const tmp = await tempDir('studio-sheet-');
   try {
-    await writeThroughTemp(outPng, '.png', async (out) => {
-      const args: string[] = [];
-      const chains: string[] = [];
-      for (const [i, item] of items.entries()) {
-        args.push(...inputFile(item.path));
-        const labelFile = await tmp.file(`label${i}.txt`, (item.label ?? '').replace(/\s+/g, ' ').trim());
-        chains.push(
-          `[${i}:v:0]scale=${tileW}:${imgH}:force_original_aspect_ratio=decrease,` +
-            `pad=${tileW}:${tileH}:(ow-iw)/2:(${imgH}-ih)/2:color=0x181818,format=rgb24,` +
-            drawtextFromFile(labelFile, { fontSize: labelH * 0.7, x: '(w-text_w)/2', y: `${imgH}+(${labelH}-text_h)/2` }) +
-            `[t${i}]`,
-        );
+    const chains: string[] = [];
+    for (const [i, item] of items.entries()) chains.push(await tileChain(i, item, size, tmp));
+    let graph = chains.join(';');
+    if (items.length === 1) {
+      graph += ';[t0]null[sheet]';
+    } else {
+      const layout = items.map((_, i) => `${(i % columns) * size.tileW}_${Math.floor(i / columns) * size.tileH}`).join('|');
+      graph += `;${items.map((_, i) => `[t${i}]`).join('')}xstack=inputs=${items.length}:layout=${layout}:fill=black[sheet]`;
+    }
+    await writeSheet(items.map((i) => i.path), graph, outPng, opts.signal, 'contact sheet');
+  } finally {
+    await tmp.dispose();
+  }
+}
+
+/** One storyboard row: the frame before a cut and the frame after it. */
+export interface StoryboardRow {
+  left: ContactSheetItem;
+  right: ContactSheetItem;
+}
+
+/** Colours of a storyboard's separators (0xRRGGBB), exported so tests can find them in the pixels. */
+export const STORYBOARD_COLORS = {
+  /** The bar between the two frames of a row: where the cut is. */
+  cut: 0xff3b30,
+  /** The bar between two rows. */
+  row: 0x8e8e93,
+} as const;
+
+/** Geometry of a storyboard sheet, so callers (and tests) know where each cell and bar is. */
+export interface StoryboardLayout {
+  width: number;
+  height: number;
+  tileW: number;
+  tileH: number;
+  /** Picture height inside a tile (the label strip is under it). */
+  imgH: number;
+  /** Thickness of the separator bars. */
+  bar: number;
+}
+
+export function storyboardLayout(rows: number, tileWidth = 400): StoryboardLayout {
+  const { tileW, tileH, imgH } = tileSize(tileWidth);
+  const bar = even(Math.max(4, tileW / 40));
+  return { width: 2 * tileW + bar, height: rows * tileH + (rows - 1) * bar, tileW, tileH, imgH, bar };
+}
+
+/**
+ * A storyboard: one row per cut, the frame before it | a cut-coloured bar | the frame after it, rows top to bottom
+ * with a bar of another colour between them, so each cut is read as one pair and never confused with the next.
+ */
+export async function storyboardSheet(rows: StoryboardRow[], outPng: string, opts: { tileWidth?: number; signal?: AbortSignal } = {}): Promise<StoryboardLayout> {
+  if (rows.length === 0) throw new StudioError('invalid_input', 'a storyboard needs at least one row');
+  const L = storyboardLayout(rows.length, opts.tileWidth);
+  const size = tileSize(L.tileW);
+  const tmp = await tempDir('studio-storyboard-');
+  try {
+    const items = rows.flatMap((r) => [r.left, r.right]);
+    const chains: string[] = [];
+    for (const [i, item] of items.entries()) chains.push(await tileChain(i, item, size, tmp));
+    const hex = (c: number) => `0x${c.toString(16).padStart(6, '0')}`;
+    // Bars are generated in rgb24 so their colour reaches the PNG exactly (no YUV round trip).
+    const cutBar = `color=c=${hex(STORYBOARD_COLORS.cut)}:s=${L.bar}x${L.tileH}:r=1,format=rgb24`;
+    const rowBar = `color=c=${hex(STORYBOARD_COLORS.row)}:s=${L.width}x${L.bar}:r=1,format=rgb24`;
+    const cells: string[] = [];
+    const layout: string[] = [];
+    for (let r = 0; r < rows.length; r++) {
+      const y = r * (L.tileH + L.bar);
+      chains.push(`${cutBar}[cut${r}]`);
+      cells.push(`[t${2 * r}]`, `[cut${r}]`, `[t${2 * r + 1}]`);
+      layout.push(`0_${y}`, `${L.tileW}_${y}`, `${L.tileW + L.bar}_${y}`);
+      if (r < rows.length - 1) {
+        chains.push(`${rowBar}[row${r}]`);
+        cells.push(`[row${r}]`);
+        layout.push(`0_${y + L.tileH}`);
       }
-      let graph = chains.join(';');
-      if (items.length === 1) {
-        graph += ';[t0]null[sheet]';
-      } else {
-        const layout = items.map((_, i) => `${(i % columns) * tileW}_${Math.floor(i / columns) * tileH}`).join('|');
-        graph += `;${items.map((_, i) => `[t${i}]`).join('')}xstack=inputs=${items.length}:layout=${layout}:fill=black[sheet]`;
-      }
-      await runFfmpeg(
-        [...args, '-filter_complex', graph, '-map', '[sheet]', '-frames:v', '1', '-f', 'image2', outputFile(out)],
-        { signal: opts.signal, outputs: [out], what: 'contact sheet' },
-      );
-    });
+    }
+    const graph = `${chains.join(';')};${cells.join('')}xstack=inputs=${cells.length}:layout=${layout.join('|')}:fill=black[sheet]`;
+    await writeSheet(items.map((i) => i.path), graph, outPng, opts.signal, 'storyboard');
+    return L;
   } finally {
     await tmp.dispose();
   }

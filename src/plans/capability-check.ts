@@ -60,14 +60,25 @@ export function checkCall(registry: CapabilityRegistry, input: CallCheckInput): 
   const { cap } = input;
   const problems: string[] = [];
   const warnings: string[] = [];
+  // Each stage reports what it finds and hands the next stage what was valid, so one check names every problem.
   const unsupported = checkSupported(cap, Object.keys(input.given), registry);
-  if (unsupported.length) return { values: {}, problems: unsupported.map((e) => e.message), warnings, costUsd: undefined };
+  problems.push(...unsupported.map((e) => e.message));
+  const bad = new Set(unsupported.map((e) => e.details.field).filter((f): f is string => f !== undefined));
+  const supported = Object.fromEntries(Object.entries(input.given).filter(([k]) => !bad.has(k)));
 
   let explicit: Record<string, unknown>;
   try {
-    explicit = parseArgs(cap, input.given, { lister: registry });
+    explicit = parseArgs(cap, supported, { lister: registry });
   } catch (err) {
-    return { values: {}, problems: message(err).split('\n'), warnings, costUsd: undefined };
+    problems.push(...message(err).split('\n'));
+    explicit = {};
+    for (const [k, v] of Object.entries(supported)) {
+      try {
+        Object.assign(explicit, parseArgs(cap, { [k]: v }, { lister: registry }));
+      } catch {
+        bad.add(k);
+      }
+    }
   }
 
   let injected: Record<string, unknown>;
@@ -76,19 +87,23 @@ export function checkCall(registry: CapabilityRegistry, input: CallCheckInput): 
     injected = r.values;
     warnings.push(...r.warnings);
   } catch (err) {
-    return { values: explicit, problems: [message(err)], warnings, costUsd: undefined };
+    return { values: explicit, problems: [...problems, message(err)], warnings, costUsd: undefined };
   }
 
+  // A field already reported (unsupported or invalid) is not reported again as missing or rule-breaking.
+  const fresh = (e: StudioError): boolean => !bad.has(e.details.field ?? '');
   const full = checkRules(cap, injected);
-  if (full.errors.length) {
+  const ruleErrors = full.errors.filter(fresh);
+  if (ruleErrors.length) {
     // Attribute each error to its rule by checking the rules one at a time on the values that would be sent.
+    const before = problems.length;
     for (const rule of cap.rules) {
       const alone = checkRules({ ...cap, rules: [rule] }, full.values, { checkRequired: false });
-      for (const e of alone.errors) problems.push(`${e.message} [rule ${describeRule(rule)}]`);
+      for (const e of alone.errors.filter(fresh)) problems.push(`${e.message} [rule ${describeRule(rule)}]`);
     }
     const required = checkRules({ ...cap, rules: [] }, full.values);
-    problems.push(...required.errors.map((e) => e.message));
-    if (!problems.length) problems.push(...full.errors.map((e) => e.message));
+    problems.push(...required.errors.filter(fresh).map((e) => e.message));
+    if (problems.length === before) problems.push(...ruleErrors.map((e) => e.message));
   }
   warnings.push(...full.forced.map((f) => `${cap.id}: ${f}`));
   const cost = estimateCost(cap, full.values, input.seconds !== undefined ? { seconds: input.seconds } : {});

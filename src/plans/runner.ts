@@ -4,7 +4,7 @@ import type { RunContext, RunEvents } from './context.js';
 import { runShot } from './shot-run.js';
 import type { PlanStateFile } from './state.js';
 import { syncCharacters, syncFilm, syncScenes, syncShots } from './structure.js';
-import type { RunSummary, ShotOutcome, ShotStatus } from './summary.js';
+import type { FilmTimeline, RunSummary, ShotOutcome, ShotStatus } from './summary.js';
 import type { ValidatedPlan } from './validate.js';
 
 export interface RunOptions {
@@ -96,12 +96,16 @@ export async function runPlan(plan: ValidatedPlan, caller: ToolCaller, stateFile
           duration: number | null;
           reused: boolean;
           scenes: { scene_id: string; reused: boolean }[];
+          timeline?: FilmTimeline;
+          warnings?: string[];
         };
         const keyOf = new Map([...ctx.sceneIds.entries()].map(([k, id]) => [id, k]));
         summary.scenes = r.scenes.map((s) => ({ key: keyOf.get(s.scene_id) ?? s.scene_id, scene_id: s.scene_id, rendered: !s.reused }));
         summary.film_path = r.file_path;
         summary.film_duration = r.duration;
         summary.film_reused = r.reused;
+        if (r.timeline) summary.timeline = r.timeline;
+        if (r.warnings?.length) summary.warnings.push(...r.warnings);
         summary.ok = true;
         summary.everything_reused = counts.made === 0 && ctx.tally.images.made === 0 && r.reused && summary.scenes.every((s) => !s.rendered);
         opts.events.progress?.(1, 'film rendered');

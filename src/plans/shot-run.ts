@@ -131,7 +131,7 @@ export async function runShot(ctx: RunContext, shot: ResolvedShot, predecessor: 
     state.save();
     if (steps.length) ctx.events.log(`${label}: made (${steps.join(', ')})`);
     else ctx.events.log(`${label}: reused`);
-    return { key: shot.key, scene: shot.sceneKey, status: steps.length ? 'made' : 'reused', steps, media_id: finalMedia };
+    return { key: shot.key, scene: shot.sceneKey, status: steps.length ? 'made' : 'reused', steps, media_id: finalMedia, shot_id: shotId };
   } catch (err) {
     const reason = err instanceof ToolCallError ? err.message : err instanceof Error ? err.message : String(err);
     st.error = reason;

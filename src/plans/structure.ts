@@ -133,6 +133,8 @@ function shotFields(ctx: RunContext, shot: ResolvedShot): Record<string, unknown
     duration: shot.duration ?? null,
     params: shot.params,
     transition: shot.transition,
+    // Recorded on the shot so a new take upstream reports this cut as stale (and the render lists it).
+    continues: shot.predecessor !== undefined,
   };
 }
 

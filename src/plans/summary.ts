@@ -11,8 +11,19 @@ export interface ShotOutcome {
   steps: ShotStep[];
   /** The media the film uses for the shot (lip-synced take when there is one). */
   media_id?: string;
+  /** The studio's shot id (so the film's timeline can be shown with plan keys). */
+  shot_id?: string;
   reason?: string;
 }
+
+/** The film's timeline as render_film returns it: each scene's span and each shot's span, take and lines. */
+export type FilmTimeline = {
+  scene: number;
+  scene_id: string;
+  start: number;
+  end: number;
+  shots: { shot: number; shot_id: string; take: number; lipsync?: boolean; start: number; end: number; lines?: { audio_id: string; start: number; end: number; cut?: number }[] }[];
+}[];
 
 export interface RunSummary {
   ok: boolean;
@@ -33,12 +44,32 @@ export interface RunSummary {
   /** Estimated cost of what this run generated, from the models' list prices. */
   cost: { usd: number; unpriced_calls: number };
   render_error?: string;
+  /** Where every shot and line of the film plays (from render_film). */
+  timeline?: FilmTimeline;
   warnings: string[];
   seconds: number;
 }
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+const t = (n: number): string => n.toFixed(2);
+
+/** The film's timeline, one line per shot under its scene, with plan keys where the plan knows the ids. */
+function formatTimeline(s: RunSummary): string[] {
+  if (!s.timeline) return [];
+  const shotKey = new Map(s.shots.map((x) => [x.shot_id, x.key]));
+  const sceneKey = new Map(s.scenes.map((x) => [x.scene_id, x.key]));
+  const out = ['timeline:'];
+  for (const sc of s.timeline) {
+    out.push(`  ${sceneKey.get(sc.scene_id) ?? sc.scene_id}  ${t(sc.start)}–${t(sc.end)} s`);
+    for (const sh of sc.shots) {
+      const lines = (sh.lines ?? []).map((l) => `line ${t(l.start)}–${t(l.end)}${l.cut ? ` (cut ${t(l.cut)} s)` : ''}`);
+      out.push(`    ${(shotKey.get(sh.shot_id) ?? sh.shot_id).padEnd(12)} ${t(sh.start)}–${t(sh.end)} s  take ${sh.take}${sh.lipsync ? ', lip-sync' : ''}${lines.length ? `; ${lines.join(', ')}` : ''}`);
+    }
+  }
+  return out;
 }
 
 /** The summary as lines for a person. */
@@ -56,6 +87,7 @@ export function formatSummary(s: RunSummary): string[] {
     const reused = s.scenes.filter((x) => !x.rendered).map((x) => x.key);
     out.push(`scenes: ${rendered.length} rendered${rendered.length ? ` (${rendered.join(', ')})` : ''}, ${reused.length} reused${reused.length ? ` (${reused.join(', ')})` : ''}`);
   }
+  out.push(...formatTimeline(s));
   const priced = s.cost.unpriced_calls ? ` (+ ${plural(s.cost.unpriced_calls, 'call')} without a known price)` : '';
   out.push(`cost estimate: $${s.cost.usd.toFixed(2)}${priced}`);
   for (const w of s.warnings) out.push(`warning: ${w}`);

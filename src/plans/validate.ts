@@ -22,6 +22,11 @@ import type { ImageSource, Plan, PlanSettings } from './schema.js';
 export interface PlanContext {
   registry: CapabilityRegistry;
   availability(cap: Capability): Availability;
+  /**
+   * A check only (`run --check`): a model that cannot run here (no key) is a warning, so the plan's cost can be
+   * estimated without keys; for a real run it is a problem.
+   */
+  checkOnly?: boolean;
 }
 
 export type ImageSpec = { kind: 'file'; file: string } | { kind: 'generate'; model: string; prompt: string; aspect_ratio?: string; params: Record<string, unknown> };
@@ -116,8 +121,10 @@ function transitionOf(t: Plan['scenes'][number]['shots'][number]['transition']):
 
 export function validatePlan(loaded: LoadedPlan, ctx: PlanContext): ValidatedPlan {
   const { plan } = loaded;
-  const problems: string[] = [];
+  // Structure problems first; everything below still runs on what the structure check left, so one run names all.
+  const problems: string[] = [...loaded.problems];
   const warnings: string[] = [];
+  const skipped = new Set(loaded.skippedCharacters);
   const estimate: CostEstimate = { usd: 0, unpriced: 0 };
   const importDirs = new Set<string>();
   const defaults = plan.defaults;
@@ -137,7 +144,7 @@ export function validatePlan(loaded: LoadedPlan, ctx: PlanContext): ValidatedPla
       return undefined;
     }
     const a = ctx.availability(cap);
-    if (!a.available) problems.push(`${who}: ${cap.id} is not available here: ${a.reason}${a.env?.length ? ` (set ${a.env.join(', ')})` : ''}`);
+    if (!a.available) (ctx.checkOnly ? warnings : problems).push(`${who}: ${cap.id} is not available here: ${a.reason}${a.env?.length ? ` (set ${a.env.join(', ')})` : ''}`);
     return cap;
   };
 
@@ -205,8 +212,10 @@ export function validatePlan(loaded: LoadedPlan, ctx: PlanContext): ValidatedPla
   const scenes: ResolvedScene[] = plan.scenes.map((scene) => {
     const shots = scene.shots.map((shot, index): ResolvedShot => {
       const who = `shot '${shot.id}' (scene '${scene.id}')`;
-      if (shot.character && !byKey.has(shot.character)) problems.push(`${who}: character '${shot.character}' is not in the plan's characters`);
+      if (shot.character && !byKey.has(shot.character) && !skipped.has(shot.character)) problems.push(`${who}: character '${shot.character}' is not in the plan's characters`);
       if (shot.use_last_frame && index === 0) problems.push(`${who}: use_last_frame on the first shot of a scene; there is no previous shot to continue from`);
+      const into = typeof shot.transition === 'string' ? shot.transition : shot.transition?.type;
+      if (index === 0 && into && into !== 'cut') problems.push(`${who}: a ${into} into the first shot of a scene has no shot to come from; put it on the next shot`);
       const refs = (shot.reference_images ?? []).map((src, i) => image(src, `${who} reference image ${i + 1}`)).filter((r): r is ResolvedImage => r !== undefined);
       const start = shot.start_frame ? image(shot.start_frame, `${who} start_frame`) : undefined;
       const end = shot.end_frame ? image(shot.end_frame, `${who} end_frame`) : undefined;
@@ -231,7 +240,7 @@ export function validatePlan(loaded: LoadedPlan, ctx: PlanContext): ValidatedPla
       const dialogue: ResolvedLine[] = shot.dialogue.map((line, i) => {
         const speaker = line.character ?? shot.character;
         const lineWho = `${who} line ${i + 1}`;
-        if (line.character && !byKey.has(line.character)) problems.push(`${lineWho}: character '${line.character}' is not in the plan's characters`);
+        if (line.character && !byKey.has(line.character) && !skipped.has(line.character)) problems.push(`${lineWho}: character '${line.character}' is not in the plan's characters`);
         if (shot.duration !== undefined && line.offset >= shot.duration) warnings.push(`${lineWho} starts at ${line.offset} s, after the shot's ${shot.duration} s`);
         const voiceCap = model(voiceModel, 'voice_tts', lineWho);
         if (voiceCap) {

@@ -21,7 +21,7 @@ export interface JobRequest {
   parent_media_id: string | null;
   take_kind: TakeKind | null;
   /** When set, the output becomes a dialogue line of this shot at this offset. */
-  attach_audio?: { shot_id: string; offset_seconds: number; gain_db: number; text: string | null } | null;
+  attach_audio?: { shot_id: string; offset_seconds: number; gain_db: number; text: string | null; fit?: 'extend' | null } | null;
   start_frame_used: string | null;
   end_frame_used: string | null;
   reference_images_used: string[];
@@ -37,6 +37,19 @@ export interface JobResult {
   take_id?: string | null;
   take_number?: number | null;
   audio_id?: string | null;
+  /** Shots downstream whose start frame this job's new take made stale, each with the calls that refresh it. */
+  stale_shots?: StaleShot[];
+}
+
+/** A cut a new take broke (see src/studio/cuts.ts), as stored with the job's result. */
+export interface StaleShot {
+  shot_id: string;
+  /** 1-based place in the scene, as people count shots. */
+  shot_number: number;
+  from_shot_id: string;
+  reason: string;
+  /** The calls that refresh the cut, in order (the lip-sync is redone when the shot had one). */
+  fix: string[];
 }
 
 export interface JobError {
@@ -129,11 +142,20 @@ export class JobRepo {
     return r ? fromRow(r) : undefined;
   }
 
-  list(filter: { status?: JobStatus; limit?: number } = {}): Job[] {
-    const rows = filter.status
-      ? (this.db.prepare(`SELECT * FROM jobs WHERE status = ? ORDER BY created_at DESC LIMIT ?`).all(filter.status, filter.limit ?? 100) as Row[])
-      : (this.db.prepare(`SELECT * FROM jobs ORDER BY created_at DESC LIMIT ?`).all(filter.limit ?? 100) as Row[]);
-    return rows.map(fromRow);
+  /** Newest first (ties by id); `after` continues from a job's (created_at, id), as MediaRepo.list does. */
+  list(filter: { status?: JobStatus; limit?: number; after?: { created_at: string; id: string } } = {}): Job[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.status) {
+      where.push('status = ?');
+      args.push(filter.status);
+    }
+    if (filter.after) {
+      where.push('(created_at < ? OR (created_at = ? AND id > ?))');
+      args.push(filter.after.created_at, filter.after.created_at, filter.after.id);
+    }
+    const sql = `SELECT * FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC, id LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, filter.limit ?? 100) as Row[]).map(fromRow);
   }
 
   /** Jobs not finished whose lease has run out: their process died. */

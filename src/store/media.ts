@@ -2,8 +2,11 @@ import type { Db } from './db.js';
 import { parseJson } from './ids.js';
 
 export type MediaType = 'video' | 'image' | 'voice';
-/** Where an item came from: a generation, an import, a frame of a video, a render. */
-export type MediaOrigin = 'generated' | 'imported' | 'frame' | 'render';
+/**
+ * Where an item came from: a generation, an import, a frame of a video, a render, or derived by the studio from
+ * other media (a line padded to its shot for lip-sync).
+ */
+export type MediaOrigin = 'generated' | 'imported' | 'frame' | 'render' | 'derived';
 
 /**
  * The metadata record of every asset (what was asked for, with what, by which model, for which shot; never a
@@ -89,7 +92,12 @@ export class MediaRepo {
     return r ? fromRow(r) : undefined;
   }
 
-  list(filter: { type?: MediaType; shot_id?: string; limit?: number } = {}): MediaRecord[] {
+  /**
+   * Newest first (ties by id). `after` continues from an item's (timestamp, id): keyset paging, so items added in
+   * between never shift later pages. `frames: false` leaves out frame images (the first/last frames of videos,
+   * extracted frames, contact sheets).
+   */
+  list(filter: { type?: MediaType; shot_id?: string; limit?: number; frames?: boolean; after?: { timestamp: string; id: string } } = {}): MediaRecord[] {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.type) {
@@ -100,8 +108,18 @@ export class MediaRepo {
       where.push('shot_id = ?');
       args.push(filter.shot_id);
     }
+    if (filter.frames === false) where.push(`origin <> 'frame'`);
+    if (filter.after) {
+      where.push('(timestamp < ? OR (timestamp = ? AND id > ?))');
+      args.push(filter.after.timestamp, filter.after.timestamp, filter.after.id);
+    }
     const sql = `SELECT * FROM media ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY timestamp DESC, id LIMIT ?`;
     return (this.db.prepare(sql).all(...args, filter.limit ?? 200) as Row[]).map(fromRow);
+  }
+
+  /** Items made from this one (frames, lip-synced versions, padded lines), oldest first; uses the parent index. */
+  children(parentId: string): MediaRecord[] {
+    return (this.db.prepare(`SELECT * FROM media WHERE parent_media_id = ? ORDER BY timestamp, id`).all(parentId) as Row[]).map(fromRow);
   }
 
   setFrames(id: string, firstFrameId: string, lastFrameId: string): void {

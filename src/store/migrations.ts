@@ -141,4 +141,10 @@ export const MIGRATIONS: string[] = [
     fetched_at TEXT NOT NULL
   );
   `,
+  // A shot records whether it continues from the previous shot (starts on its last frame), so a new take upstream
+  // can say which cuts went stale instead of guessing from frame ids.
+  `
+  ALTER TABLE shots ADD COLUMN continues INTEGER NOT NULL DEFAULT 0;
+  UPDATE shots SET continues = 1 WHERE start_frame_media_id IS NOT NULL;
+  `,
 ];

@@ -20,6 +20,8 @@ export interface Shot {
   params: Record<string, unknown>;
   /** Transition from the previous shot into this one. */
   transition: Transition;
+  /** The shot starts on the previous shot's last frame (set by use_last_frame, shot_create or shot_update). */
+  continues: boolean;
   start_frame_media_id: string | null;
   end_frame_media_id: string | null;
   current_take_id: string | null;
@@ -27,8 +29,8 @@ export interface Shot {
   updated_at: string;
 }
 
-/** How a take came to be: a generation for the shot, a lip-synced version of a take, or an imported file. */
-export type TakeKind = 'generated' | 'lipsync' | 'imported';
+/** How a take came to be: generated for the shot, a lip-synced version of another take, or imported footage. */
+export type TakeKind = 'generated' | 'lipsync' | 'imported' | 'bridge';
 
 export interface Take {
   take_id: string;
@@ -61,6 +63,7 @@ interface ShotRow {
   duration: number | null;
   params: string;
   transition: string;
+  continues: number;
   start_frame_media_id: string | null;
   end_frame_media_id: string | null;
   current_take_id: string | null;
@@ -79,6 +82,7 @@ const shotFromRow = (r: ShotRow): Shot => ({
   duration: r.duration,
   params: parseJson<Record<string, unknown>>(r.params, {}),
   transition: parseJson<Transition>(r.transition, { type: 'cut', duration: 0 }),
+  continues: r.continues === 1,
   start_frame_media_id: r.start_frame_media_id,
   end_frame_media_id: r.end_frame_media_id,
   current_take_id: r.current_take_id,
@@ -94,6 +98,7 @@ export interface ShotInput {
   duration?: number | null;
   params?: Record<string, unknown>;
   transition?: Transition;
+  continues?: boolean;
 }
 
 export class ShotRepo {
@@ -110,8 +115,8 @@ export class ShotRepo {
     }
     this.db
       .prepare(
-        `INSERT INTO shots (id, scene_id, position, title, prompt, model, character_id, duration, params, transition, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO shots (id, scene_id, position, title, prompt, model, character_id, duration, params, transition, continues, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         id,
@@ -124,6 +129,7 @@ export class ShotRepo {
         input.duration ?? null,
         JSON.stringify(input.params ?? {}),
         JSON.stringify(input.transition ?? { type: 'cut', duration: 0 }),
+        input.continues ? 1 : 0,
         now,
         now,
       );
@@ -153,9 +159,9 @@ export class ShotRepo {
     const n = { ...cur, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as Shot;
     this.db
       .prepare(
-        `UPDATE shots SET title = ?, prompt = ?, model = ?, character_id = ?, duration = ?, params = ?, transition = ?, updated_at = ? WHERE id = ?`,
+        `UPDATE shots SET title = ?, prompt = ?, model = ?, character_id = ?, duration = ?, params = ?, transition = ?, continues = ?, updated_at = ? WHERE id = ?`,
       )
-      .run(n.title, n.prompt, n.model, n.character_id, n.duration, JSON.stringify(n.params), JSON.stringify(n.transition), nowIso(), id);
+      .run(n.title, n.prompt, n.model, n.character_id, n.duration, JSON.stringify(n.params), JSON.stringify(n.transition), n.continues ? 1 : 0, nowIso(), id);
     return this.get(id);
   }
 
@@ -231,6 +237,20 @@ export class ShotRepo {
     return (this.db.prepare(`SELECT * FROM shot_audio WHERE shot_id = ? ORDER BY offset_seconds, created_at`).all(shotId) as (Omit<ShotAudio, 'audio_id'> & { id: string })[]).map(
       (r) => ({ ...r, audio_id: r.id }),
     );
+  }
+
+  getAudio(audioId: string): ShotAudio | undefined {
+    const r = this.db.prepare(`SELECT * FROM shot_audio WHERE id = ?`).get(audioId) as (Omit<ShotAudio, 'audio_id'> & { id: string }) | undefined;
+    return r ? { ...r, audio_id: r.id } : undefined;
+  }
+
+  updateAudio(audioId: string, patch: { offset_seconds?: number; gain_db?: number }): ShotAudio | undefined {
+    const cur = this.getAudio(audioId);
+    if (!cur) return undefined;
+    this.db
+      .prepare(`UPDATE shot_audio SET offset_seconds = ?, gain_db = ? WHERE id = ?`)
+      .run(patch.offset_seconds ?? cur.offset_seconds, patch.gain_db ?? cur.gain_db, audioId);
+    return this.getAudio(audioId);
   }
 
   removeAudio(audioId: string): boolean {

@@ -1,11 +1,30 @@
 import { fieldForRole, hasRole } from '../capabilities/fields.js';
 import type { Capability } from '../capabilities/types.js';
 import { invalidInput } from '../errors.js';
-import { contactSheet, extractEvery, extractFrameAt } from '../media/frames.js';
+import { contactSheet, extractEvery, extractFrameAt, storyboardSheet } from '../media/frames.js';
 import type { MediaRecord } from '../store/media.js';
 import type { Shot } from '../store/shots.js';
 import { DEFAULT_MODELS } from '../capabilities/defaults.js';
 import type { Studio } from './studio.js';
+
+/** One cell of a storyboard row. */
+export interface StoryboardCell {
+  shot_id: string;
+  /** 1-based position in the scene. */
+  shot_number: number;
+  title: string | null;
+  frame: 'first' | 'last';
+  /** The frame's image media. */
+  media_id: string;
+}
+
+export interface FramesResult {
+  frames: { media_id: string; label: string }[];
+  contact_sheet: MediaRecord | null;
+  /** Storyboards only: one row per cut, top to bottom (left = before the cut, right = after it). */
+  rows?: { row: number; left: StoryboardCell; right: StoryboardCell }[];
+  note?: string;
+}
 
 export interface FrameRequest {
   media_id?: string;
@@ -50,28 +69,19 @@ export class Continuity {
     }
     const lastFrame = planner.previousLastFrame(shot);
     const prev = store.shots.previous(shot) as Shot;
-    store.shots.setFrames(shotId, { start: lastFrame });
+    store.tx(() => {
+      store.shots.setFrames(shotId, { start: lastFrame });
+      store.shots.update(shotId, { continues: true });
+    });
     this.studio.events.changed(`studio://scenes/${shot.scene_id}`);
     return { shot: project.shot(shotId), start_frame: lastFrame, from_shot_id: prev.shot_id, model: cap.id };
   }
 
   /** Frames of a video (or a shot's current take) as image media, or a scene storyboard. */
-  async frames(req: FrameRequest, signal?: AbortSignal): Promise<{ frames: { media_id: string; label: string }[]; contact_sheet: MediaRecord | null }> {
+  async frames(req: FrameRequest, signal?: AbortSignal): Promise<FramesResult> {
     const { library, store, project } = this.studio;
     const labelled: { media_id: string; label: string }[] = [];
-    if (req.scene_id) {
-      const shots = store.shots.listByScene(project.scene(req.scene_id).scene_id);
-      if (!shots.length) throw invalidInput(`scene '${req.scene_id}' has no shots`, { field: 'scene_id' });
-      for (const [i, shot] of shots.entries()) {
-        const take = shot.current_take_id ? store.shots.getTake(shot.current_take_id) : undefined;
-        if (!take) throw invalidInput(`shot ${i + 1} ('${shot.shot_id}') has no take yet`, { field: 'scene_id' });
-        const m = library.get(take.media_id);
-        if (m.first_frame_id) labelled.push({ media_id: m.first_frame_id, label: `${i + 1} first` });
-        if (m.last_frame_id) labelled.push({ media_id: m.last_frame_id, label: `${i + 1} last` });
-      }
-      const sheet = await this.sheet(labelled, { scene_id: req.scene_id }, signal);
-      return { frames: labelled, contact_sheet: sheet };
-    }
+    if (req.scene_id) return this.storyboard(req.scene_id, signal);
     let video: MediaRecord;
     if (req.media_id) video = library.get(req.media_id);
     else if (req.shot_id) {
@@ -111,6 +121,56 @@ export class Continuity {
     }
     const sheet = req.contact_sheet ? await this.sheet(labelled, { media_id: video.media_id }, signal) : null;
     return { frames: labelled, contact_sheet: sheet };
+  }
+
+  /**
+   * A scene's storyboard: one row per cut, shot N's last frame | shot N+1's first frame, in scene order. A scene of
+   * one shot has no cut; its single row shows that shot's first | last frame, and `note` says so.
+   */
+  private async storyboard(sceneId: string, signal?: AbortSignal): Promise<FramesResult> {
+    const { library, store, project } = this.studio;
+    const scene = project.scene(sceneId);
+    const shots = store.shots.listByScene(scene.scene_id);
+    if (!shots.length) throw invalidInput(`scene '${sceneId}' has no shots`, { field: 'scene_id' });
+    const ends: { shot: Shot; number: number; first: string; last: string }[] = [];
+    for (const [i, shot] of shots.entries()) {
+      const take = shot.current_take_id ? store.shots.getTake(shot.current_take_id) : undefined;
+      if (!take) throw invalidInput(`shot ${i + 1} ('${shot.shot_id}') has no take yet; generate it before making the storyboard`, { field: 'scene_id' });
+      const video = await library.ensureFrames(library.get(take.media_id), signal);
+      if (!video.first_frame_id || !video.last_frame_id) throw invalidInput(`shot ${i + 1} ('${shot.shot_id}'): its take has no frames to show`, { field: 'scene_id' });
+      ends.push({ shot, number: i + 1, first: video.first_frame_id, last: video.last_frame_id });
+    }
+    const cell = (e: (typeof ends)[number], which: 'first' | 'last'): StoryboardCell => ({
+      shot_id: e.shot.shot_id,
+      shot_number: e.number,
+      title: e.shot.title ?? null,
+      frame: which,
+      media_id: which === 'first' ? e.first : e.last,
+    });
+    const pairs: [StoryboardCell, StoryboardCell][] = ends.slice(1).map((after, i) => [cell(ends[i] ?? after, 'last'), cell(after, 'first')]);
+    const only = ends.length === 1 ? ends[0] : undefined;
+    if (only) pairs.push([cell(only, 'first'), cell(only, 'last')]);
+    const label = (c: StoryboardCell) => `${c.shot_number} ${c.frame}`;
+    // The title last: a long one is cut at the tile's edge, never the shot number or first/last.
+    const caption = (c: StoryboardCell) => `shot ${c.shot_number} ${c.frame}${c.title ? ` · ${c.title}` : ''}`;
+    const tmp = store.blobs.tempPath('.png');
+    await storyboardSheet(
+      pairs.map(([l, r]) => ({ left: { path: library.absPath(library.get(l.media_id)), label: caption(l) }, right: { path: library.absPath(library.get(r.media_id)), label: caption(r) } })),
+      tmp,
+      signal ? { signal } : {},
+    );
+    const rows = pairs.map(([left, right], i) => ({ row: i + 1, left, right }));
+    const sheet = await library.addFile(tmp, 'image/png', {
+      origin: 'frame',
+      extra: { contact_sheet: true, storyboard: true, scene_id: scene.scene_id, rows: rows.map((r) => `${label(r.left)} | ${label(r.right)}`) },
+    });
+    const frames = pairs.flatMap((p) => p.map((c) => ({ media_id: c.media_id, label: label(c) })));
+    return {
+      frames,
+      contact_sheet: sheet,
+      rows,
+      ...(only ? { note: 'the scene has one shot, so there is no cut: the single row shows its first | last frame' } : {}),
+    };
   }
 
   private async sheet(items: { media_id: string; label: string }[], about: Record<string, string>, signal?: AbortSignal): Promise<MediaRecord | null> {

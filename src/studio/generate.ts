@@ -4,7 +4,7 @@ import { inject, type CharacterContext } from '../capabilities/inject.js';
 import { estimateCost } from '../capabilities/pricing.js';
 import type { CapabilityRegistry } from '../capabilities/registry.js';
 import { checkRules, checkSupported } from '../capabilities/rules.js';
-import { parseArgs, toProviderFields } from '../capabilities/tool-schema.js';
+import { missingFromShot, parseArgs, toProviderFields } from '../capabilities/tool-schema.js';
 import type { Capability, Task } from '../capabilities/types.js';
 import type { StudioConfig } from '../config.js';
 import { StudioError, invalidInput, notFound } from '../errors.js';
@@ -12,6 +12,7 @@ import type { JobRequest } from '../store/jobs.js';
 import type { Store } from '../store/index.js';
 import type { Shot } from '../store/shots.js';
 import type { MediaLibrary } from './library.js';
+import { renderTakeOf, sourceMediaOf } from './takes.js';
 
 export interface GenerateCall {
   tool: string;
@@ -77,10 +78,11 @@ export class GenerationPlanner {
     if (useLastFrame) {
       if (!shot) throw invalidInput(`'use_last_frame' needs 'shot_id': the previous shot is found from the shot's place in its scene`, { field: 'use_last_frame' });
       lastFrame = this.previousLastFrame(shot);
-    } else if (task === 'video_generate' && shot?.start_frame_media_id && !isGiven(explicit.start_frame)) {
-      // The shot was linked to its predecessor earlier (use_last_frame tool): honour it where the model can.
-      if (hasRole(cap, 'start_frame')) lastFrame = shot.start_frame_media_id;
-      else warnings.push(`the shot's start frame was not used: ${cap.id} takes no start frame`);
+    } else if (task === 'video_generate' && shot?.continues && args.use_last_frame === undefined && !isGiven(explicit.start_frame)) {
+      // The shot continues from its predecessor: always from the frame that shot ends on *now*, never a frame
+      // stored when it was linked (the predecessor may have a new take since).
+      if (hasRole(cap, 'start_frame')) lastFrame = this.previousLastFrame(shot);
+      else warnings.push(`the shot continues from the previous shot, but ${cap.id} takes no start frame, so this take will not start on its last frame`);
     }
 
     const charCtx: CharacterContext | undefined = character
@@ -92,8 +94,11 @@ export class GenerationPlanner {
     // Lip-sync on a shot: the shot's current take is the video, its latest dialogue line the audio.
     if (shot && (task === 'lipsync_video' || task === 'lipsync_image')) this.fillFromShot(cap, shot, injected.values, warnings);
 
+    // A field the shot could have supplied gets the error that says so, instead of the model's bare "required".
+    const unsupplied = missingFromShot(call.tool, task, cap, injected.values, shot?.shot_id);
     const checked = checkRules(cap, injected.values);
-    if (checked.errors.length) throw combine(checked.errors);
+    const errors = [...unsupplied, ...checked.errors.filter((e) => !unsupplied.some((u) => u.details.field === e.details.field))];
+    if (errors.length) throw combine(errors);
     warnings.push(...checked.forced);
     const values = checked.values;
 
@@ -151,6 +156,7 @@ export class GenerationPlanner {
               offset_seconds: numberArg(args.offset_seconds, 'offset_seconds', 0),
               gain_db: numberArg(args.gain_db, 'gain_db', 0),
               text: typeof values.text === 'string' ? values.text : null,
+              fit: fitArg(args.fit),
             }
           : null,
       start_frame_used: typeof startArg === 'string' ? startArg : null,
@@ -178,14 +184,14 @@ export class GenerationPlanner {
     return out;
   }
 
-  /** The last frame of the previous shot's current take. */
+  /** The last frame of the previous shot as the film shows it (its current take, or that take's lip-sync). */
   previousLastFrame(shot: Shot): string {
     const prev = this.store.shots.previous(shot);
     if (!prev) throw invalidInput(`shot '${shot.shot_id}' is the first shot of its scene, so it has no previous shot to continue from`, { field: 'use_last_frame' });
-    const media = this.currentTakeMedia(prev);
-    if (!media) throw invalidInput(`the previous shot '${prev.shot_id}' has no take yet; generate it first`, { field: 'use_last_frame' });
-    const m = this.library.get(media);
-    if (!m.last_frame_id) throw invalidInput(`the previous shot's take '${media}' has no last frame`, { field: 'use_last_frame' });
+    const taken = renderTakeOf(this.store, prev);
+    if (!taken) throw invalidInput(`the previous shot '${prev.shot_id}' has no take yet; generate it first`, { field: 'use_last_frame' });
+    const m = taken.media;
+    if (!m.last_frame_id) throw invalidInput(`the previous shot's take '${m.media_id}' has no last frame`, { field: 'use_last_frame' });
     return m.last_frame_id;
   }
 
@@ -211,10 +217,15 @@ export class GenerationPlanner {
 
   /** Lip-sync a take's source video, not an earlier lip-synced version of it (that would stack audio). */
   private sourceVideoOf(mediaId: string): string {
-    let m = this.library.get(mediaId);
-    while (m.parent_media_id && m.origin === 'generated' && m.extra['lipsync'] === true) m = this.library.get(m.parent_media_id);
-    return m.media_id;
+    return sourceMediaOf(this.store, this.library.get(mediaId)).media_id;
   }
+}
+
+/** `fit: "extend"` lengthens the shot to its lines; `"none"` (the default) leaves it and warns. */
+function fitArg(v: unknown): 'extend' | null {
+  if (v === undefined || v === null || v === 'none') return null;
+  if (v === 'extend') return 'extend';
+  throw invalidInput(`'fit' must be "extend" or "none" (got ${JSON.stringify(v)})`, { field: 'fit', accepts: 'extend, none' });
 }
 
 function numberArg(v: unknown, field: string, dflt: number): number {

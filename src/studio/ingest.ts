@@ -4,7 +4,10 @@ import type { DownloadedOutput } from '../jobs/queue.js';
 import type { Job, JobResult } from '../store/jobs.js';
 import type { Store } from '../store/index.js';
 import type { StudioEvents } from './events.js';
+import type { CapabilityRegistry } from '../capabilities/registry.js';
+import { dialogueWarnings, extendShotToLines } from './dialogue-fit.js';
 import type { MediaLibrary } from './library.js';
+import { reportNewTake } from './take-report.js';
 
 /**
  * Turn a finished job's downloaded files into library items: the media row with its full metadata, frames for
@@ -12,13 +15,13 @@ import type { MediaLibrary } from './library.js';
  * Idempotent per job: a job that crashed while ingesting returns what it already made and completes the rest.
  */
 export async function ingestJobOutputs(
-  deps: { store: Store; library: MediaLibrary; events: StudioEvents },
+  deps: { store: Store; library: MediaLibrary; events: StudioEvents; registry: CapabilityRegistry },
   job: Job,
   cap: Capability,
   outputs: DownloadedOutput[],
   providerRequestId: string | null,
 ): Promise<JobResult> {
-  const { store, library, events } = deps;
+  const { store, library, events, registry } = deps;
   const req = job.request;
   // What an earlier run of this job already ingested before the process died, by output index: it is reused, and
   // only what is missing is done now (the next output, the dialogue line), so nothing is repeated or dropped.
@@ -96,8 +99,22 @@ export async function ingestJobOutputs(
     const first = mediaIds[0];
     // The line is added after the media row commits: after a crash in between, the resumed job adds it now.
     audioId = store.shots.audio(a.shot_id).find((l) => l.media_id === first)?.audio_id ?? store.shots.addAudio(a.shot_id, first, a.offset_seconds, a.gain_db, a.text).audio_id;
+    if (a.fit === 'extend') outputWarnings.push(...extendShotToLines(store, registry, a.shot_id).warnings);
     const shot = store.shots.get(a.shot_id);
-    if (shot) events.changed(`studio://scenes/${shot.scene_id}`);
+    if (shot) {
+      outputWarnings.push(...dialogueWarnings(store, shot));
+      events.changed(`studio://scenes/${shot.scene_id}`);
+    }
   }
-  return { media_ids: mediaIds, take_id: takeId, take_number: takeNumber, audio_id: audioId, ...(outputWarnings.length ? { warnings: outputWarnings } : {}) };
+  // A new take changes what the shots after it start on, and may leave the shot's lip-sync behind.
+  const report = takeId && req.shot_id ? reportNewTake(store, req.shot_id) : undefined;
+  if (report) outputWarnings.push(...report.warnings);
+  return {
+    media_ids: mediaIds,
+    take_id: takeId,
+    take_number: takeNumber,
+    audio_id: audioId,
+    ...(outputWarnings.length ? { warnings: outputWarnings } : {}),
+    ...(report?.stale_shots.length ? { stale_shots: report.stale_shots } : {}),
+  };
 }

@@ -1,7 +1,11 @@
 import { invalidInput, notFound } from '../errors.js';
 import type { Character } from '../store/characters.js';
 import type { Film, RenderSettings, Scene } from '../store/films.js';
-import type { Shot, ShotInput } from '../store/shots.js';
+import type { Shot, ShotAudio, ShotInput } from '../store/shots.js';
+import { dialogueWarnings, extendShotToLines } from './dialogue-fit.js';
+import { syncedLineOf } from './lipsync-line.js';
+import { reportNewTake, type TakeReport } from './take-report.js';
+import { renderTakeOf } from './takes.js';
 import type { Studio } from './studio.js';
 
 /**
@@ -47,10 +51,25 @@ export class Project {
     return c;
   }
 
-  deleteCharacter(id: string): void {
+  /**
+   * Delete a character. Shots that use it would silently lose their character (and with it the references and voice
+   * injected into their next takes), so that is refused unless `force` says so; the result names those shots.
+   */
+  deleteCharacter(id: string, force = false): { detached_shots: string[] } {
     this.character(id);
+    const users = this.store.db.prepare(`SELECT id FROM shots WHERE character_id = ? ORDER BY scene_id, position`).all(id) as { id: string }[];
+    const shotIds = users.map((u) => u.id);
+    if (shotIds.length && !force) {
+      throw invalidInput(
+        `character '${id}' is used by ${shotIds.length} shot(s): ${shotIds.join(', ')}; give those shots another character (shot_update(shot_id, character_id)), or call character_delete(character_id: "${id}", force: true) to detach it from them`,
+        { field: 'character_id' },
+      );
+    }
+    const scenes = new Set(shotIds.map((s) => this.store.shots.get(s)?.scene_id).filter((x): x is string => !!x));
     this.store.characters.delete(id);
     this.studio.events.created('studio://characters');
+    for (const sc of scenes) this.studio.events.changed(`studio://scenes/${sc}`);
+    return { detached_shots: shotIds };
   }
 
   // ---- films ----
@@ -126,8 +145,22 @@ export class Project {
     return s;
   }
 
+  /** What only makes sense after another shot (continuing from it, a transition from it) is refused on a first shot. */
+  private checkFirstShot(position: number, input: ShotInput): void {
+    if (position !== 0) return;
+    if (input.continues) throw invalidInput(`the first shot of a scene cannot continue from a previous shot ('continues' needs a shot before it)`, { field: 'continues' });
+    if (input.transition && input.transition.type !== 'cut') {
+      throw invalidInput(
+        `a ${input.transition.type} into the first shot of a scene has no shot to come from; put it on the next shot, or give scenes a film-level fade in the render settings`,
+        { field: 'transition', accepts: 'cut (on a first shot)' },
+      );
+    }
+  }
+
   createShot(sceneId: string, input: ShotInput & { position?: number }): Shot {
     this.scene(sceneId);
+    const count = this.store.shots.listByScene(sceneId).length;
+    this.checkFirstShot(input.position === undefined ? count : Math.min(input.position, count), input);
     this.checkModel(input.model);
     if (input.character_id !== undefined && input.character_id !== null) this.character(input.character_id);
     const s = this.store.tx(() => this.store.shots.create(sceneId, input));
@@ -137,10 +170,23 @@ export class Project {
 
   updateShot(id: string, patch: ShotInput): Shot {
     const cur = this.shot(id);
+    this.checkFirstShot(cur.position, patch);
     this.checkModel(patch.model);
     // '' must be refused here: stored, it breaks the foreign key and surfaces as an internal error.
     if (patch.character_id !== undefined && patch.character_id !== null) this.character(patch.character_id);
     const s = this.store.shots.update(id, patch) as Shot;
+    this.studio.events.changed(`studio://scenes/${cur.scene_id}`);
+    return s;
+  }
+
+  /** Record whether a shot continues from the previous one (starts on its last frame). */
+  setContinues(id: string, continues: boolean): Shot {
+    const cur = this.shot(id);
+    if (cur.continues === continues) return cur;
+    if (continues && cur.position === 0) {
+      throw invalidInput(`shot '${id}' is the first shot of its scene, so it cannot continue from a previous shot`, { field: 'continues' });
+    }
+    const s = this.store.shots.update(id, { continues }) as Shot;
     this.studio.events.changed(`studio://scenes/${cur.scene_id}`);
     return s;
   }
@@ -161,7 +207,7 @@ export class Project {
   }
 
   /** Make an earlier take the shot's current one (takes are never deleted). */
-  selectTake(shotId: string, takeNumber: number): Shot {
+  selectTake(shotId: string, takeNumber: number): { shot: Shot; report: TakeReport } {
     const shot = this.shot(shotId);
     const take = this.store.shots.takes(shotId).find((t) => t.take_number === takeNumber);
     if (!take) {
@@ -170,25 +216,47 @@ export class Project {
     }
     this.store.shots.setCurrentTake(shotId, take.take_id);
     this.studio.events.changed(`studio://scenes/${shot.scene_id}`);
-    return this.shot(shotId);
+    return { shot: this.shot(shotId), report: reportNewTake(this.store, shotId) };
   }
 
   /** Make a library video (imported footage, a clip from elsewhere) a new take of a shot. */
-  addTake(shotId: string, mediaId: string): { shot: Shot; take_number: number } {
+  addTake(shotId: string, mediaId: string): { shot: Shot; take_number: number; report: TakeReport } {
     const shot = this.shot(shotId);
     this.studio.library.resolveInput(mediaId, 'media_id', 'video');
     const take = this.store.tx(() => this.store.shots.addTake(shotId, mediaId, 'imported'));
     this.studio.events.changed(`studio://scenes/${shot.scene_id}`);
-    return { shot: this.shot(shotId), take_number: take.take_number };
+    return { shot: this.shot(shotId), take_number: take.take_number, report: reportNewTake(this.store, shotId) };
   }
 
   /** Attach an existing voice item to a shot as a line of dialogue at an offset. */
-  addDialogue(shotId: string, mediaId: string, offsetSeconds: number, gainDb: number, text: string | null) {
+  addDialogue(shotId: string, mediaId: string, offsetSeconds: number, gainDb: number, text: string | null, extend = false): { line: ShotAudio; warnings: string[] } {
     const shot = this.shot(shotId);
     this.studio.library.resolveInput(mediaId, 'audio', 'audio');
-    const a = this.store.shots.addAudio(shotId, mediaId, offsetSeconds, gainDb, text);
+    const line = this.store.shots.addAudio(shotId, mediaId, offsetSeconds, gainDb, text);
+    const warnings = this.fitLines(shotId, extend);
     this.studio.events.changed(`studio://scenes/${shot.scene_id}`);
-    return a;
+    return { line, warnings };
+  }
+
+  /** Move a line within its shot or change its level. */
+  updateDialogue(audioId: string, patch: { offset_seconds?: number; gain_db?: number }, extend = false): { line: ShotAudio; warnings: string[] } {
+    const cur = this.store.shots.getAudio(audioId);
+    if (!cur) throw notFound('dialogue line', audioId, 'audio_id');
+    const line = this.store.shots.updateAudio(audioId, patch) as ShotAudio;
+    const warnings = this.fitLines(cur.shot_id, extend);
+    const shot = this.shot(cur.shot_id);
+    const synced = renderTakeOf(this.store, shot);
+    if (patch.offset_seconds !== undefined && patch.offset_seconds !== cur.offset_seconds && synced?.lipsync && syncedLineOf(this.studio, synced.media) === cur.media_id) {
+      warnings.push(`the shot's lip-sync was made with this line at ${cur.offset_seconds} s; redo it: lipsync_video(shot_id: "${shot.shot_id}")`);
+    }
+    this.studio.events.changed(`studio://scenes/${shot.scene_id}`);
+    return { line, warnings };
+  }
+
+  /** After a line changed: lengthen the shot when asked, then say what still does not fit. */
+  private fitLines(shotId: string, extend: boolean): string[] {
+    const warnings = extend ? extendShotToLines(this.store, this.studio.registry, shotId).warnings : [];
+    return [...warnings, ...dialogueWarnings(this.store, this.shot(shotId))];
   }
 
   /** Detach a line of dialogue from a shot (the voice media stays in the library). */

@@ -6,7 +6,12 @@ import { concatStreamCopy, renderScene, type SceneSpec as SceneRenderSpec } from
 import type { RenderSettings } from '../store/films.js';
 import type { MediaRecord } from '../store/media.js';
 import type { RenderRecord } from '../store/renders.js';
-import type { Shot, Take } from '../store/shots.js';
+import type { Shot } from '../store/shots.js';
+import type { StaleCut } from './cuts.js';
+import { dialogueWarnings, lineSpans } from './dialogue-fit.js';
+import { syncedLineOf } from './lipsync-line.js';
+import { renderTakeOf, type RenderTake } from './takes.js';
+import { sceneTimeline, type TimelineShot } from './timeline.js';
 import type { Studio } from './studio.js';
 
 /** Bump when the render pipeline changes output for the same inputs, so old renders are not reused. */
@@ -30,6 +35,11 @@ export interface SceneRenderResult {
   file_path: string;
   settings: ResolvedSettings;
   shots: { shot_id: string; take_number: number; media_id: string; lipsync: boolean; dialogue_lines: number }[];
+  /** Where each shot and line plays, in seconds from the start of the scene. */
+  timeline: TimelineShot[];
+  /** What the render carried that is probably not what was meant (stale cuts, lines cut or overlapping). */
+  warnings: string[];
+  stale_cuts?: StaleCut[];
 }
 
 export interface FilmRenderResult {
@@ -41,6 +51,10 @@ export interface FilmRenderResult {
   duration: number | null;
   file_path: string;
   scenes: { scene_id: string; media_id: string; reused: boolean }[];
+  /** Each scene's place in the film with its shots (times from the start of the film). */
+  timeline: { scene: number; scene_id: string; start: number; end: number; shots: TimelineShot[] }[];
+  warnings: string[];
+  stale_cuts?: StaleCut[];
 }
 
 interface Opts {
@@ -50,6 +64,8 @@ interface Opts {
   loudnorm?: boolean;
   /** Settings imposed from outside (the film's), taking precedence over the scene's own. */
   settings?: RenderSettings;
+  /** Refuse to render a scene with stale cuts or lines that do not fit (instead of rendering and warning). */
+  strict?: boolean;
 }
 
 /**
@@ -64,23 +80,40 @@ export class RenderService {
   constructor(private readonly studio: Studio) {}
 
   /** The take a render uses for a shot: the current take, or a lip-synced version of it when one exists. */
-  takeForRender(shot: Shot): { take: Take; media: MediaRecord; lipsync: boolean } {
-    const { store } = this.studio;
-    const takes = store.shots.takes(shot.shot_id);
-    const current = takes.find((t) => t.take_id === shot.current_take_id);
-    if (!current) {
+  takeForRender(shot: Shot): RenderTake {
+    const used = renderTakeOf(this.studio.store, shot);
+    if (!used) {
+      if (shot.current_take_id) throw new StudioError('internal', `the current take of shot '${shot.shot_id}' points at missing media`);
       throw invalidInput(`shot '${shot.shot_id}' (position ${shot.position + 1}${shot.title ? `, "${shot.title}"` : ''}) has no take; generate it first (video_generate with shot_id)`, {
         field: 'shot_id',
       });
     }
-    const synced = takes.filter((t) => t.kind === 'lipsync' && store.media.get(t.media_id)?.parent_media_id === current.media_id).pop();
-    const take = synced ?? current;
-    const media = store.media.get(take.media_id);
-    if (!media) throw new StudioError('internal', `take ${take.take_number} of shot '${shot.shot_id}' points at missing media`);
-    if (!fs.existsSync(this.studio.library.absPath(media))) {
-      throw invalidInput(`the file of take ${take.take_number} of shot '${shot.shot_id}' is missing from the studio folder`, { field: 'shot_id' });
+    if (!fs.existsSync(this.studio.library.absPath(used.media))) {
+      throw invalidInput(`the file of take ${used.take.take_number} of shot '${shot.shot_id}' is missing from the studio folder`, { field: 'shot_id' });
     }
-    return { take, media, lipsync: take.kind === 'lipsync' };
+    return used;
+  }
+
+  /** Where each shot and line of a scene plays, from project state (no render needed). */
+  sceneTimelineOf(sceneId: string): TimelineShot[] {
+    const { store } = this.studio;
+    const shots = store.shots.listByScene(this.studio.project.scene(sceneId).scene_id);
+    return sceneTimeline(shots.map((shot) => ({ shot, ...this.takeForRender(shot), lines: lineSpans(store, shot) })));
+  }
+
+  /**
+   * What is wrong with a scene's edit that a render would carry silently: stale cuts, lines that overlap or run
+   * past their shot, a transition into the first shot. `strict` renders refuse when there is any.
+   */
+  sceneProblems(sceneId: string): { stale_cuts: StaleCut[]; warnings: string[] } {
+    const { store, cuts } = this.studio;
+    const shots = store.shots.listByScene(sceneId);
+    const stale = cuts.staleInScene(sceneId);
+    const warnings = stale.map((c) => `stale cut: ${c.reason}; refresh it: ${c.fix.join(' then ')}`);
+    for (const shot of shots) warnings.push(...dialogueWarnings(store, shot));
+    const first = shots[0];
+    if (first && first.transition.type !== 'cut') warnings.push(`the ${first.transition.type} into the first shot ('${first.shot_id}') is ignored: there is no shot before it`);
+    return { stale_cuts: stale, warnings };
   }
 
   resolveSettings(sceneSettings: RenderSettings, outer: RenderSettings | undefined, first: MediaRecord | undefined, loudnorm: boolean | undefined): ResolvedSettings {
@@ -101,16 +134,29 @@ export class RenderService {
     const shots = store.shots.listByScene(sceneId);
     if (!shots.length) throw invalidInput(`scene '${sceneId}' has no shots; add shots with shot_create and generate them first`, { field: 'scene_id' });
     const used = shots.map((shot) => ({ shot, ...this.takeForRender(shot) }));
+    const problems = this.sceneProblems(sceneId);
+    if (opts.strict && problems.warnings.length) {
+      throw invalidInput(`scene '${sceneId}' was not rendered (strict): ${problems.warnings.join('; ')}`, { field: 'strict' });
+    }
+    const timeline = sceneTimeline(used.map((u) => ({ ...u, lines: lineSpans(store, u.shot) })));
     const settings = this.resolveSettings(scene.settings, opts.settings, used[0]?.media, opts.loudnorm);
 
     const specShots: SceneRenderSpec['shots'] = [];
     const hashInputs: unknown[] = [];
     for (const [i, u] of used.entries()) {
-      const lipsyncAudio = u.lipsync ? u.media.input_params['audio'] : undefined;
+      const lipsyncAudio = u.lipsync ? syncedLineOf(this.studio, u.media) : undefined;
       // A lip-synced take already carries its line: mixing it again would double the voice.
       const lines = store.shots.audio(u.shot.shot_id).filter((a) => a.media_id !== lipsyncAudio);
       const audio = lines.map((a) => {
-        const m = library.get(a.media_id);
+        const m = store.media.get(a.media_id);
+        // A line that cannot be mixed is named with the call that takes it out (the rest of the edit is fine).
+        const unusable = !m ? 'is missing from the library' : !fs.existsSync(library.absPath(m)) ? 'has no file in the studio folder' : m.extra['unreadable_media'] ? 'is not readable audio' : undefined;
+        if (!m || unusable) {
+          throw invalidInput(
+            `line '${a.audio_id}' of shot ${u.shot.position + 1} ('${u.shot.shot_id}'): its audio '${a.media_id}' ${unusable}; remove it with shot_remove_dialogue(shot_id: "${u.shot.shot_id}", audio_id: "${a.audio_id}") or voice it again`,
+            { field: 'audio_id' },
+          );
+        }
         return { path: library.absPath(m), offsetSeconds: a.offset_seconds, gainDb: a.gain_db, sha256: m.sha256 };
       });
       const transition = i === 0 ? { type: 'cut' as const, durationSeconds: 0 } : { type: u.shot.transition.type, durationSeconds: u.shot.transition.type === 'cut' ? 0 : u.shot.transition.duration };
@@ -127,8 +173,9 @@ export class RenderService {
       dialogue_lines: store.shots.audio(u.shot.shot_id).length,
     }));
 
+    const report = { timeline, warnings: problems.warnings, ...(problems.stale_cuts.length ? { stale_cuts: problems.stale_cuts } : {}) };
     const reuse = opts.force ? undefined : this.reusable('scene', sceneId, inputHash);
-    if (reuse) return { ...this.sceneResult(sceneId, reuse.render, reuse.media, true, settings), shots: shotsOut };
+    if (reuse) return { ...this.sceneResult(sceneId, reuse.render, reuse.media, true, settings), shots: shotsOut, ...report };
 
     const spec: SceneRenderSpec = { shots: specShots, width: settings.width, height: settings.height, fps: settings.fps, pixFmt: 'yuv420p', sampleRate: settings.sample_rate, loudnorm: settings.loudnorm };
     const tmp = store.blobs.tempPath('.mp4');
@@ -144,7 +191,7 @@ export class RenderService {
       }, { frames: false });
       const render = store.renders.insert({ kind: 'scene', target_id: sceneId, media_id: media.media_id, input_hash: inputHash, inputs: shotsOut, settings, mode: out.mode });
       this.studio.events.changed(`studio://scenes/${sceneId}`);
-      return { ...this.sceneResult(sceneId, render, media, false, settings), shots: shotsOut };
+      return { ...this.sceneResult(sceneId, render, media, false, settings), shots: shotsOut, ...report };
     } finally {
       await store.blobs.remove(tmp);
     }
@@ -158,7 +205,7 @@ export class RenderService {
     return { render, media };
   }
 
-  private sceneResult(sceneId: string, render: RenderRecord, media: MediaRecord, reused: boolean, settings: ResolvedSettings): Omit<SceneRenderResult, 'shots'> {
+  private sceneResult(sceneId: string, render: RenderRecord, media: MediaRecord, reused: boolean, settings: ResolvedSettings): Omit<SceneRenderResult, 'shots' | 'timeline' | 'warnings' | 'stale_cuts'> {
     return {
       scene_id: sceneId,
       media_id: media.media_id,
@@ -181,6 +228,10 @@ export class RenderService {
     const firstMedia = firstShot ? this.takeForRender(firstShot).media : undefined;
     const filmSettings = this.resolveSettings({}, { ...(scenes[0]?.settings ?? {}), ...film.settings }, firstMedia, opts.loudnorm ?? film.settings.loudnorm);
     const { loudnorm: _l, ...outer } = filmSettings;
+    if (opts.strict) {
+      const problems = scenes.flatMap((sc, i) => this.sceneProblems(sc.scene_id).warnings.map((w) => `scene ${i + 1} ('${sc.scene_id}'): ${w}`));
+      if (problems.length) throw invalidInput(`film '${filmId}' was not rendered (strict): ${problems.join('; ')}`, { field: 'strict' });
+    }
     const results: SceneRenderResult[] = [];
     for (const [i, scene] of scenes.entries()) {
       const report = (p: number, m?: string): void => opts.onProgress?.((i + p) / (scenes.length + 0.2), `scene ${i + 1}/${scenes.length}: ${m ?? ''}`);
@@ -188,8 +239,20 @@ export class RenderService {
     }
     const inputHash = hashOf({ v: RENDER_VERSION, kind: 'film', scenes: results.map((r) => r.media_id) });
     const scenesOut = results.map((r) => ({ scene_id: r.scene_id, media_id: r.media_id, reused: r.reused }));
+    // Scenes are joined end to end, so each scene's timeline shifts by the length of the scenes before it.
+    let at = 0;
+    const timeline = results.map((r, i) => {
+      const start = at;
+      at += r.duration ?? 0;
+      const shift = (t: number): number => Math.round((t + start) * 100) / 100;
+      const shots = r.timeline.map((s) => ({ ...s, start: shift(s.start), end: shift(s.end), ...(s.lines ? { lines: s.lines.map((l) => ({ ...l, start: shift(l.start), end: shift(l.end) })) } : {}) }));
+      return { scene: i + 1, scene_id: r.scene_id, start: Math.round(start * 100) / 100, end: Math.round(at * 100) / 100, shots };
+    });
+    const warnings = results.flatMap((r, i) => r.warnings.map((w) => `scene ${i + 1} ('${r.scene_id}'): ${w}`));
+    const staleCuts = results.flatMap((r) => r.stale_cuts ?? []);
+    const report = { timeline, warnings, ...(staleCuts.length ? { stale_cuts: staleCuts } : {}) };
     const reuse = opts.force ? undefined : this.reusable('film', filmId, inputHash);
-    if (reuse) return { film_id: filmId, media_id: reuse.media.media_id, render_id: reuse.render.render_id, reused: true, mode: 'reused', duration: reuse.media.duration, file_path: library.absPath(reuse.media), scenes: scenesOut };
+    if (reuse) return { film_id: filmId, media_id: reuse.media.media_id, render_id: reuse.render.render_id, reused: true, mode: 'reused', duration: reuse.media.duration, file_path: library.absPath(reuse.media), scenes: scenesOut, ...report };
 
     const paths = results.map((r) => r.file_path);
     const tmp = store.blobs.tempPath('.mp4');
@@ -218,7 +281,7 @@ export class RenderService {
       }, { frames: false });
       const render = store.renders.insert({ kind: 'film', target_id: filmId, media_id: media.media_id, input_hash: inputHash, inputs: scenesOut, settings: filmSettings, mode });
       this.studio.events.changed(`studio://films/${filmId}`);
-      return { film_id: filmId, media_id: media.media_id, render_id: render.render_id, reused: false, mode, duration: media.duration, file_path: library.absPath(media), scenes: scenesOut };
+      return { film_id: filmId, media_id: media.media_id, render_id: render.render_id, reused: false, mode, duration: media.duration, file_path: library.absPath(media), scenes: scenesOut, ...report };
     } finally {
       await store.blobs.remove(tmp);
     }

@@ -15,6 +15,9 @@ import { ModelCatalog } from './models.js';
 import { Project } from './project.js';
 import { Continuity } from './continuity.js';
 import { RenderService } from './render.js';
+import { CutChecker } from './cuts.js';
+import { LipsyncLines } from './lipsync-line.js';
+import { Subtitles } from './subtitles.js';
 
 export interface StudioOptions {
   config?: StudioConfig;
@@ -45,6 +48,9 @@ export class Studio {
   readonly project: Project;
   readonly continuity: Continuity;
   readonly render: RenderService;
+  readonly cuts: CutChecker;
+  readonly lipsyncLines: LipsyncLines;
+  readonly subtitles: Subtitles;
   readonly log: (message: string) => void;
 
   constructor(opts: StudioOptions = {}) {
@@ -65,6 +71,9 @@ export class Studio {
     this.project = new Project(this);
     this.continuity = new Continuity(this);
     this.render = new RenderService(this);
+    this.cuts = new CutChecker(this.store);
+    this.lipsyncLines = new LipsyncLines(this);
+    this.subtitles = new Subtitles(this);
     this.planner = new GenerationPlanner(this.config, this.store, this.registry, this.library, () => this.spentUsd());
     this.queue = new JobQueue({
       config: this.config,

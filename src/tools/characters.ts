@@ -47,12 +47,13 @@ export const characterTools: ToolDef[] = [
   zodTool({
     name: 'character_delete',
     title: 'Delete a character',
-    description: 'Delete a character. Media made with it is kept; shots that used it keep their takes but lose the link.',
+    description:
+      'Delete a character. Refused while shots use it (the error lists them); force: true detaches it from those shots (they keep their takes) and the result lists them. Media made with it is kept.',
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
-    schema: z.object({ character_id: idArg('character') }),
-    run: async ({ character_id }, { studio }) => {
-      studio.project.deleteCharacter(character_id);
-      return { result: { deleted: character_id } };
+    schema: z.object({ character_id: idArg('character'), force: z.boolean().optional().describe('Delete even though shots use it; they lose the link.') }),
+    run: async ({ character_id, force }, { studio }) => {
+      const r = studio.project.deleteCharacter(character_id, force === true);
+      return { result: { deleted: character_id, ...(r.detached_shots.length ? { detached_shots: r.detached_shots } : {}) } };
     },
   }),
   zodTool({

@@ -3,28 +3,42 @@ import { toolInputSchema } from '../capabilities/tool-schema.js';
 import type { JsonSchemaFragment, Task } from '../capabilities/types.js';
 import { StudioError, type ErrorCode } from '../errors.js';
 import type { Studio } from '../studio/studio.js';
-import { jobView } from '../jobs/view.js';
 import { jobLinks } from './jobs.js';
+import { withoutNulls } from './page.js';
 import type { JsonObjectSchema, Session, ToolDef, ToolOutput } from './types.js';
 
 const STUDIO_ARG_SCHEMAS: Record<string, JsonSchemaFragment> = {
-  character_id: { type: 'string', description: "Character to inject: its reference images (where the model takes reference images, or as the face for lip-sync), its voice and its style tokens." },
-  shot_id: { type: 'string', description: 'Shot this is for: the result becomes a new take of the shot (voice: a dialogue line of the shot). The shot supplies defaults (prompt, model, duration).' },
+  character_id: { type: 'string', minLength: 1, description: "Character to inject: its reference images (where the model takes reference images, or as the face for lip-sync), its voice and its style tokens." },
+  shot_id: { type: 'string', minLength: 1, description: 'Shot this is for: the result becomes a new take of the shot (voice: a dialogue line of the shot). The shot supplies defaults (prompt, model, duration).' },
   use_last_frame: { type: 'boolean', description: "Start from the previous shot's last frame (needs shot_id; only on models with a start frame)." },
-  offset_seconds: { type: 'number', minimum: 0, description: 'With shot_id: where the line starts within the shot, in seconds (default 0).' },
+  // The same limits as shot_add_dialogue, which records the line.
+  offset_seconds: { type: 'number', minimum: 0, maximum: 600, description: 'With shot_id: where the line starts within the shot, in seconds (default 0).' },
   gain_db: { type: 'number', minimum: -60, maximum: 20, description: 'With shot_id: loudness of the line in the scene mix, in dB (default 0).' },
+  fit: { type: 'string', enum: ['none', 'extend'], default: 'none', description: "With shot_id: 'extend' lengthens the shot's planned duration to hold all its lines (regenerate the video after); 'none' keeps it and warns when a line runs past the shot." },
   wait: { type: 'boolean', default: true, description: 'Wait for the result (up to about 45 s, then the job id is returned; follow it with job_wait). false returns the job id at once.' },
 };
+
+function studioArgs(task: Task): Record<string, JsonSchemaFragment> {
+  return Object.fromEntries(STUDIO_ARGS_BY_TASK[task].map((a) => [a, STUDIO_ARG_SCHEMAS[a] as JsonSchemaFragment]));
+}
 
 /** The schema of a generation tool for the model this session has selected for its task. */
 export function generationSchema(studio: Studio, session: Session, task: Task): JsonObjectSchema {
   const selected = session.selected.get(task) ?? DEFAULT_MODELS[task];
   const cap = studio.registry.get(selected);
-  const studioArgs = Object.fromEntries(STUDIO_ARGS_BY_TASK[task].map((a) => [a, STUDIO_ARG_SCHEMAS[a] as JsonSchemaFragment]));
   const ids = studio.registry.list({ task }).map((c) => c.id);
-  const schema = toolInputSchema(task, cap, studioArgs, ids);
+  const schema = toolInputSchema(task, cap, studioArgs(task), ids);
   // `model` may be omitted (the selected model is used), so nothing about it is required.
   return schema as unknown as JsonObjectSchema;
+}
+
+/**
+ * What the server checks of a generation call before it runs: `model` and the studio arguments, with the limits
+ * tools/list shows. The model fields are left to parseArgs, against the model the call resolves to (which may be
+ * the shot's or the call's, not the selected one).
+ */
+export function generationCallSchema(task: Task): JsonObjectSchema {
+  return { type: 'object', properties: { model: { type: 'string', minLength: 1 }, ...studioArgs(task) }, required: [], additionalProperties: true };
 }
 
 /** Run a prepared generation and wait (bounded) for it; shared by every generation tool. */
@@ -35,7 +49,10 @@ export async function runGeneration(
   args: Record<string, unknown>,
   ctx: { session: Session; signal: AbortSignal; progress: (p: number, t: number | undefined, m?: string) => void; waitMs?: number },
 ): Promise<ToolOutput> {
-  const prepared = studio.planner.prepare({ tool, task, args, selectedModel: ctx.session.selected.get(task) });
+  // Lip-sync on a shot gets its line placed on the shot's timeline, so the synced take keeps the cut.
+  const line = await studio.lipsyncLines.prepare(task, args, ctx.signal);
+  const prepared = studio.planner.prepare({ tool, task, args: line.args, selectedModel: ctx.session.selected.get(task) });
+  prepared.warnings.push(...line.warnings);
   // Checked after validation so an agent without keys still learns whether its call would have been valid.
   const availability = studio.models.availability(prepared.cap);
   if (!availability.available) {
@@ -44,6 +61,10 @@ export async function runGeneration(
       model: prepared.cap.id,
       ...(availability.env ? { accepts: `set ${availability.env.join(' or ')}` } : {}),
     });
+  }
+  // The shot remembers whether it continues, so later takes upstream can say when this cut goes stale.
+  if (task === 'video_generate' && typeof args.shot_id === 'string' && typeof args.use_last_frame === 'boolean') {
+    studio.project.setContinues(args.shot_id, args.use_last_frame);
   }
   const submitted = studio.queue.submit(tool, prepared.cap, prepared.request);
   const waitMs = args.wait === false ? 0 : (ctx.waitMs ?? studio.config.waitMs);
@@ -69,25 +90,28 @@ export async function runGeneration(
       links: jobLinks(studio, job),
     };
   }
-  const mediaId = job.result?.media_ids[0];
-  const media = mediaId ? studio.store.media.get(mediaId) : undefined;
+  const mediaIds = job.result?.media_ids ?? [];
+  const media = mediaIds[0] ? studio.store.media.get(mediaIds[0]) : undefined;
+  // Only what is known (no null fields) and no nested copy of the job: job_get has the job for whoever wants it.
   return {
     result: {
       status: 'succeeded',
-      ...common,
-      media_id: mediaId ?? null,
-      media_ids: job.result?.media_ids ?? [],
-      type: media?.type ?? null,
-      duration: media?.duration ?? null,
-      width: media?.width ?? null,
-      height: media?.height ?? null,
-      first_frame_id: media?.first_frame_id ?? null,
-      last_frame_id: media?.last_frame_id ?? null,
-      shot_id: job.request.shot_id,
-      take_number: job.result?.take_number ?? null,
-      audio_id: job.result?.audio_id ?? null,
-      file_path: media ? studio.library.absPath(media) : null,
-      job: jobView(job),
+      ...withoutNulls({
+        ...common,
+        media_id: mediaIds[0],
+        ...(mediaIds.length > 1 ? { media_ids: mediaIds } : {}),
+        type: media?.type,
+        duration: media?.duration,
+        width: media?.width,
+        height: media?.height,
+        first_frame_id: media?.first_frame_id,
+        last_frame_id: media?.last_frame_id,
+        shot_id: job.request.shot_id,
+        take_number: job.result?.take_number,
+        audio_id: job.result?.audio_id,
+        ...(job.result?.stale_shots?.length ? { stale_shots: job.result.stale_shots } : {}),
+        file_path: media ? studio.library.absPath(media) : null,
+      }),
     },
     links: jobLinks(studio, job),
   };
@@ -101,6 +125,7 @@ function generationTool(name: string, task: Task, title: string, description: st
     annotations: { title, readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     longRunning: true,
     inputSchema: (studio, session) => generationSchema(studio, session, task),
+    callSchema: () => generationCallSchema(task),
     run: (args, ctx) => runGeneration(ctx.studio, name, task, args, ctx),
   };
 }

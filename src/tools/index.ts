@@ -6,9 +6,10 @@ import { mediaTools } from './media.js';
 import { modelTools } from './models.js';
 import { projectTools } from './project.js';
 import { renderTools } from './render.js';
+import { subtitleTools } from './subtitles.js';
 import type { ToolDef } from './types.js';
 
 /** Every tool the server offers, spec routes first. */
 export function allTools(): ToolDef[] {
-  return [...generationTools, ...modelTools, ...continuityTools, ...renderTools, ...characterTools, ...projectTools, ...mediaTools, ...jobTools];
+  return [...generationTools, ...modelTools, ...continuityTools, ...renderTools, ...subtitleTools, ...characterTools, ...projectTools, ...mediaTools, ...jobTools];
 }

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { notFound } from '../errors.js';
 import { jobView } from '../jobs/view.js';
-import type { Job } from '../store/jobs.js';
+import { TERMINAL, type Job } from '../store/jobs.js';
 import type { Studio } from '../studio/studio.js';
 import type { ResourceLinkOut, ToolDef, ToolOutput } from './types.js';
 import { idArg, zodTool } from './zod-tool.js';
 import { mediaLink } from './media.js';
+import { decodeCursor, pageArgs, pageOf, withoutNulls } from './page.js';
 
 export function jobLinks(studio: Studio, job: Job): ResourceLinkOut[] {
   const links: ResourceLinkOut[] = [{ uri: `studio://jobs/${job.job_id}`, name: `job ${job.job_id}`, mimeType: 'application/json' }];
@@ -56,12 +57,35 @@ export const jobTools: ToolDef[] = [
   zodTool({
     name: 'job_list',
     title: 'List jobs',
-    description: 'Recent jobs, newest first, optionally only those with one status.',
+    description:
+      "Recent jobs, newest first, a page at a time (next_cursor continues), optionally only those with one status. Compact items by default (id, tool, model, status, progress while running, media id, error, warnings); detail: 'full' gives each job as job_get does.",
     annotations: { readOnlyHint: true, openWorldHint: false },
     schema: z.object({
       status: z.enum(['queued', 'submitting', 'running', 'downloading', 'succeeded', 'failed', 'canceled']).optional(),
-      limit: z.number().int().min(1).max(500).default(50),
+      ...pageArgs,
     }),
-    run: async (a, { studio }) => ({ result: { jobs: studio.store.jobs.list(a).map(jobView) } }),
+    run: async (a, { studio }) => {
+      const after = decodeCursor('job_list', a.cursor);
+      const rows = studio.store.jobs.list({ ...(a.status ? { status: a.status } : {}), limit: a.limit + 1, ...(after ? { after: { created_at: after.key, id: after.id } } : {}) });
+      const page = pageOf(rows, a.limit, (j) => ({ key: j.created_at, id: j.job_id }));
+      return { result: { jobs: page.items.map(a.detail === 'full' ? jobView : compactJob), ...(page.next_cursor ? { next_cursor: page.next_cursor } : {}) } };
+    },
   }),
 ];
+
+/** A job in a list: enough to follow it up; errors and warnings stay word for word. */
+export function compactJob(job: Job): Record<string, unknown> {
+  const ids = job.result?.media_ids ?? [];
+  const warnings = [...(job.request.warnings ?? []), ...(job.result?.warnings ?? [])];
+  return withoutNulls({
+    job_id: job.job_id,
+    tool: job.tool,
+    model: job.model,
+    status: job.status,
+    progress: TERMINAL.has(job.status) ? null : job.progress,
+    ...(ids.length > 1 ? { media_ids: ids } : { media_id: ids[0] ?? null }),
+    error: job.error,
+    warnings: warnings.length ? warnings : null,
+    created_at: job.created_at,
+  });
+}

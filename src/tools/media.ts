@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { resolveAllowedPath } from '../paths.js';
 import type { MediaRecord } from '../store/media.js';
+import { decodeCursor, pageArgs, pageOf, withoutNulls } from './page.js';
 import type { ResourceLinkOut, ToolDef } from './types.js';
 import { mediaIdArg, zodTool } from './zod-tool.js';
 
@@ -40,13 +41,43 @@ export const mediaTools: ToolDef[] = [
   zodTool({
     name: 'media_list',
     title: 'List media',
-    description: 'List library items, newest first, optionally only one type or one shot.',
+    description:
+      "List library items, newest first, a page at a time (next_cursor continues), optionally only one media_type or one shot. Compact items by default (id, type, origin, model, duration, size, shot and take, timestamp); detail: 'full' gives whole records (as media_get). The first/last frames of videos and other extracted frames are left out unless include_frames is true.",
     annotations: { readOnlyHint: true, openWorldHint: false },
     schema: z.object({
-      type: z.enum(['video', 'image', 'voice']).optional(),
-      shot_id: z.string().min(1).optional(),
-      limit: z.number().int().min(1).max(500).default(50),
+      media_type: z.enum(['video', 'image', 'voice']).optional().describe('Only items of this media type.'),
+      shot_id: z.string().min(1).optional().describe("Only this shot's items (its takes, dialogue, frames)."),
+      include_frames: z.boolean().default(false).describe('Also list frame images (first/last frames of videos, extracted frames, contact sheets).'),
+      ...pageArgs,
     }),
-    run: async (a, { studio }) => ({ result: { media: studio.store.media.list(a) } }),
+    run: async (a, { studio }) => {
+      const after = decodeCursor('media_list', a.cursor);
+      const rows = studio.store.media.list({
+        ...(a.media_type ? { type: a.media_type } : {}),
+        ...(a.shot_id ? { shot_id: a.shot_id } : {}),
+        frames: a.include_frames,
+        limit: a.limit + 1,
+        ...(after ? { after: { timestamp: after.key, id: after.id } } : {}),
+      });
+      const page = pageOf(rows, a.limit, (m) => ({ key: m.timestamp, id: m.media_id }));
+      return { result: { media: page.items.map((m) => (a.detail === 'full' ? { ...m } : compactMedia(m))), ...(page.next_cursor ? { next_cursor: page.next_cursor } : {}) } };
+    },
   }),
 ];
+
+/** A media item in a list: what an agent picks an item by; media_get (or detail: 'full') has the whole record. */
+export function compactMedia(m: MediaRecord): Record<string, unknown> {
+  return withoutNulls({
+    media_id: m.media_id,
+    type: m.type,
+    origin: m.origin,
+    model: m.model,
+    duration: m.duration,
+    width: m.width,
+    height: m.height,
+    shot_id: m.shot_id,
+    take_number: m.take_number,
+    character_id: m.character_id,
+    timestamp: m.timestamp,
+  });
+}

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { Capability, Task } from '../capabilities/types.js';
+import type { ModelSummary } from '../studio/models.js';
 import type { Studio } from '../studio/studio.js';
 import { generationSchema } from './generate.js';
+import { decodeCursor, pageArgs, pageOf, withoutNulls } from './page.js';
 import type { Session, ToolDef, ToolOutput } from './types.js';
 import { zodTool } from './zod-tool.js';
 
@@ -65,9 +67,30 @@ export const modelTools: ToolDef[] = [
   zodTool({
     name: 'models_list',
     title: 'List models',
-    description: 'Every model the studio knows, by media type, with whether it can run here (and which environment variable to set when not) and its price.',
+    description:
+      "Every model the studio knows, by id, a page at a time (next_cursor continues), optionally only one media_type: whether it can run here (and which environment variable to set when not) and its price. detail: 'full' adds title, status, the reason a model cannot run and the whole pricing.",
     annotations: { readOnlyHint: true, openWorldHint: false },
-    schema: z.object({ media_type: z.enum(['video', 'image', 'voice']).optional() }),
-    run: async ({ media_type }, { studio }) => ({ result: { models: studio.models.list(media_type ? { mediaType: media_type } : {}) } }),
+    schema: z.object({ media_type: z.enum(['video', 'image', 'voice']).optional().describe('Only models of this media type.'), ...pageArgs }),
+    run: async (a, { studio }) => {
+      const after = decodeCursor('models_list', a.cursor);
+      const all = studio.models
+        .list(a.media_type ? { mediaType: a.media_type } : {})
+        .sort((x, y) => (x.model < y.model ? -1 : x.model > y.model ? 1 : 0))
+        .filter((m) => !after || m.model > after.id);
+      const page = pageOf(all.slice(0, a.limit + 1), a.limit, (m) => ({ key: m.model, id: m.model }));
+      return { result: { models: page.items.map((m) => (a.detail === 'full' ? { ...m } : compactModel(m))), ...(page.next_cursor ? { next_cursor: page.next_cursor } : {}) } };
+    },
   }),
 ];
+
+/** A model in a list: what it does, whether it runs here (else what to set) and its base price. */
+function compactModel(m: ModelSummary): Record<string, unknown> {
+  const p = m.pricing;
+  return withoutNulls({
+    model: m.model,
+    task: m.task,
+    available: m.available,
+    env: m.available ? null : (m.env ?? null),
+    price: p ? `${p.usd} USD/${p.per}${p.variants?.length ? ' (varies)' : ''}` : null,
+  });
+}

@@ -23,13 +23,36 @@ const transition = z
 
 const shotFields = {
   title: z.string().max(200).nullable().optional(),
-  prompt: z.string().max(4000).nullable().optional().describe('Default prompt for video_generate on this shot.'),
+  prompt: z
+    .string()
+    .min(1)
+    .max(4000)
+    // A blank prompt would reach video_generate as "no prompt"; refuse it here, where it is typed.
+    .refine((s) => s.trim() !== '', { message: 'must not be blank: give the words that describe the shot, or null for none' })
+    .nullable()
+    .optional()
+    .describe('Default prompt for video_generate on this shot.'),
   model: z.string().nullable().optional().describe('Default video model for this shot, e.g. local/animatic or vertex/veo-3.1-generate-001.'),
   character_id: z.string().nullable().optional().describe('Character in this shot (injected into generation).'),
   duration: z.number().positive().max(600).nullable().optional().describe('Default clip length in seconds.'),
   params: z.record(z.string(), z.unknown()).optional().describe('Default model-specific arguments for video_generate on this shot.'),
   transition: transition.optional(),
+  continues: z
+    .boolean()
+    .optional()
+    .describe("The shot starts on the previous shot's last frame (video_generate then continues from it; later takes upstream report this cut as stale until it is refreshed). Not on a scene's first shot."),
 };
+
+const offsetSeconds = z.number().min(0).max(600).describe('Seconds from the start of the shot where the line starts.');
+const gainDb = z.number().min(-60).max(20).describe('Level of the line in the scene mix, in dB.');
+const fit = z
+  .enum(['none', 'extend'])
+  .describe("'extend' lengthens the shot's planned duration to hold all its lines (then regenerate the video); 'none' (default) keeps it and warns when a line runs past the shot.");
+
+/** A new current take's consequences elsewhere in the edit, in a result (nothing when there are none). */
+function takeReportOut(r: { warnings: string[]; stale_shots: unknown[] }): Record<string, unknown> {
+  return { ...(r.warnings.length ? { warnings: r.warnings } : {}), ...(r.stale_shots.length ? { stale_shots: r.stale_shots } : {}) };
+}
 
 const sceneLink = (id: string) => ({ uri: `studio://scenes/${id}`, name: `scene ${id}`, mimeType: 'application/json' });
 const filmLink = (id: string) => ({ uri: `studio://films/${id}`, name: `film ${id}`, mimeType: 'application/json' });
@@ -194,8 +217,8 @@ export const projectTools: ToolDef[] = [
     annotations: UPDATE,
     schema: z.object({ shot_id: idArg('shot'), take_number: z.number().int().min(1) }),
     run: async ({ shot_id, take_number }, { studio }) => {
-      const s = studio.project.selectTake(shot_id, take_number);
-      return { result: { shot: s }, links: [sceneLink(s.scene_id)] };
+      const r = studio.project.selectTake(shot_id, take_number);
+      return { result: { shot: r.shot, ...takeReportOut(r.report) }, links: [sceneLink(r.shot.scene_id)] };
     },
   }),
   zodTool({
@@ -206,7 +229,7 @@ export const projectTools: ToolDef[] = [
     schema: z.object({ shot_id: idArg('shot'), media_id: mediaIdArg('the video') }),
     run: async ({ shot_id, media_id }, { studio }) => {
       const r = studio.project.addTake(shot_id, media_id);
-      return { result: { shot: r.shot, take_number: r.take_number }, links: [sceneLink(r.shot.scene_id)] };
+      return { result: { shot: r.shot, take_number: r.take_number, ...takeReportOut(r.report) }, links: [sceneLink(r.shot.scene_id)] };
     },
   }),
   zodTool({
@@ -218,13 +241,25 @@ export const projectTools: ToolDef[] = [
     schema: z.object({
       shot_id: idArg('shot'),
       audio: mediaIdArg('the voice clip'),
-      offset_seconds: z.number().min(0).max(600).default(0),
-      gain_db: z.number().min(-60).max(20).default(0),
+      offset_seconds: offsetSeconds.default(0),
+      gain_db: gainDb.default(0),
       text: z.string().max(5000).nullable().optional(),
+      fit: fit.optional(),
     }),
-    run: async ({ shot_id, audio, offset_seconds, gain_db, text }, { studio }) => {
-      const a = studio.project.addDialogue(shot_id, audio, offset_seconds, gain_db, text ?? null);
-      return { result: { dialogue: a } };
+    run: async ({ shot_id, audio, offset_seconds, gain_db, text, fit: f }, { studio }) => {
+      const r = studio.project.addDialogue(shot_id, audio, offset_seconds, gain_db, text ?? null, f === 'extend');
+      return { result: { dialogue: r.line, ...(r.warnings.length ? { warnings: r.warnings } : {}) }, links: [sceneLink(studio.project.shot(shot_id).scene_id)] };
+    },
+  }),
+  zodTool({
+    name: 'shot_update_dialogue',
+    title: 'Move or re-level a line of dialogue',
+    description: "Change where a dialogue line starts in its shot (offset_seconds) or its level in the mix (gain_db). The answer says whether the shot's lines now fit (no overlap, nothing past the end of the shot). A lip-sync made with the old offset is redone with lipsync_video(shot_id).",
+    annotations: UPDATE,
+    schema: z.object({ audio_id: idArg('dialogue line (audio_id)'), offset_seconds: offsetSeconds.optional(), gain_db: gainDb.optional(), fit: fit.optional() }),
+    run: async ({ audio_id, offset_seconds, gain_db, fit: f }, { studio }) => {
+      const r = studio.project.updateDialogue(audio_id, { ...(offset_seconds !== undefined ? { offset_seconds } : {}), ...(gain_db !== undefined ? { gain_db } : {}) }, f === 'extend');
+      return { result: { dialogue: r.line, ...(r.warnings.length ? { warnings: r.warnings } : {}) }, links: [sceneLink(studio.project.shot(r.line.shot_id).scene_id)] };
     },
   }),
   zodTool({

@@ -9,15 +9,16 @@ export const renderTools: ToolDef[] = [
     longRunning: true,
     title: 'Render a scene',
     description:
-      "Render a scene to one mp4: its shots in order, each its current take (a lip-synced take wins over its source), dialogue mixed at its offsets, normalised to one size/frame rate/audio rate, with each shot's transition (cut, crossfade, fade_black). Joins by stream copy when nothing needs re-encoding. An unchanged scene returns its previous render (reused=true) unless force is set. The result is a new render version with its metadata.",
+      "Render a scene to one mp4: its shots in order, each its current take (a lip-synced take wins over its source), dialogue mixed at its offsets, normalised to one size/frame rate/audio rate, with each shot's transition (cut, crossfade, fade_black). Returns a timeline (each shot's start/end, take and lines) and warnings for stale cuts and lines that overlap or are cut. Joins by stream copy when nothing needs re-encoding. An unchanged scene returns its previous render (reused=true) unless force is set. The result is a new render version with its metadata.",
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     schema: z.object({
       scene_id: idArg('scene'),
       loudnorm: z.boolean().optional().describe('Normalise loudness (EBU R128); default from the scene settings.'),
       force: z.boolean().default(false).describe('Render again even when nothing changed.'),
+      strict: z.boolean().default(false).describe('Refuse to render when a cut is stale or a line overlaps another or runs past its shot (the error lists each with its fix); otherwise they come back as warnings.'),
     }),
-    run: async ({ scene_id, loudnorm, force }, { studio, signal, progress }) => {
-      const r = await studio.render.renderScene(scene_id, { signal, force, ...(loudnorm !== undefined ? { loudnorm } : {}), onProgress: (p, m) => progress(p, 1, m) });
+    run: async ({ scene_id, loudnorm, force, strict }, { studio, signal, progress }) => {
+      const r = await studio.render.renderScene(scene_id, { signal, force, strict, ...(loudnorm !== undefined ? { loudnorm } : {}), onProgress: (p, m) => progress(p, 1, m) });
       const m = studio.library.get(r.media_id);
       return { result: { ...r }, links: [mediaLink(m), { uri: `studio://scenes/${scene_id}`, name: `scene ${scene_id}`, mimeType: 'application/json' }] };
     },
@@ -33,9 +34,10 @@ export const renderTools: ToolDef[] = [
       film_id: idArg('film'),
       loudnorm: z.boolean().optional(),
       force: z.boolean().default(false).describe('Render every scene again.'),
+      strict: z.boolean().default(false).describe('Refuse to render when any scene has a stale cut or a line that overlaps or runs past its shot.'),
     }),
-    run: async ({ film_id, loudnorm, force }, { studio, signal, progress }) => {
-      const r = await studio.render.renderFilm(film_id, { signal, force, ...(loudnorm !== undefined ? { loudnorm } : {}), onProgress: (p, m) => progress(p, 1, m) });
+    run: async ({ film_id, loudnorm, force, strict }, { studio, signal, progress }) => {
+      const r = await studio.render.renderFilm(film_id, { signal, force, strict, ...(loudnorm !== undefined ? { loudnorm } : {}), onProgress: (p, m) => progress(p, 1, m) });
       const m = studio.library.get(r.media_id);
       return { result: { ...r }, links: [mediaLink(m), { uri: `studio://films/${film_id}`, name: `film ${film_id}`, mimeType: 'application/json' }] };
     },

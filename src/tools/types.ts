@@ -52,5 +52,11 @@ export interface ToolDef {
   longRunning?: boolean;
   /** The schema this session sees now (generation tools follow the selected model). */
   inputSchema(studio: Studio, session: Session): JsonObjectSchema;
+  /**
+   * The schema the server checks a call against before run, when it is not the whole inputSchema: a generation
+   * call may name another model than the selected one, so only its studio arguments are checked here and its
+   * model fields are checked against the model it resolves to (parseArgs).
+   */
+  callSchema?(studio: Studio, session: Session): JsonObjectSchema;
   run(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutput>;
 }

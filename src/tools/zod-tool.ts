@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { invalidInput } from '../errors.js';
+import { gotText } from './check-args.js';
 import type { JsonObjectSchema, ToolAnnotations, ToolContext, ToolDef, ToolOutput } from './types.js';
 
 function describeIssue(issue: z.core.$ZodIssue): { field: string; text: string } {
   const field = issue.path.map(String).join('.') || '(arguments)';
   switch (issue.code) {
     case 'invalid_type':
-      return { field, text: issue.input === undefined ? `'${field}' is required (${issue.expected})` : `'${field}' must be ${issue.expected}` };
+      // reportInput is on, so `input` is undefined only when the argument is really missing.
+      return { field, text: issue.input === undefined ? `'${field}' is required (${issue.expected})` : `'${field}' expected ${issue.expected}, got ${gotText(issue.input)}` };
     case 'unrecognized_keys':
       return { field: issue.keys[0] ?? field, text: `unknown argument(s): ${issue.keys.map((k) => `'${k}'`).join(', ')}` };
     case 'invalid_value':
@@ -22,7 +24,7 @@ function describeIssue(issue: z.core.$ZodIssue): { field: string; text: string }
 
 /** Parse tool arguments with a zod schema; the error names every bad field. */
 export function parseToolArgs<S extends z.ZodType>(tool: string, schema: S, args: unknown): z.infer<S> {
-  const r = schema.safeParse(args ?? {});
+  const r = schema.safeParse(args ?? {}, { reportInput: true });
   if (r.success) return r.data;
   const issues = r.error.issues.map(describeIssue);
   throw invalidInput(`${tool}: ${issues.map((i) => i.text).join('; ')}`, { field: issues[0]?.field ?? '' });

@@ -53,6 +53,8 @@ describe('studio-mcp tools, models, doctor, call (spawned)', () => {
     expect(check('ffmpeg')?.detail).toMatch(/ffmpeg.* — ffmpeg version/);
     expect(check('ffprobe')?.detail).toMatch(/ffprobe.* — ffprobe version/);
     expect(check('data folder')?.detail).toContain(`${home} (writable`);
+    // Which engine draws card text and which fonts give it CJK and emoji (test/media/card-text.test.ts renders them).
+    expect(check('fonts')?.detail).toMatch(/^libass with per-glyph fallback; CJK: \/\S+; emoji: \/\S+$/);
     const rep = d.providers.find((p) => p.provider === 'replicate');
     expect(rep).toMatchObject({ available: true, keys: { REPLICATE_API_TOKEN: 'set' }, base_url: 'https://api.replicate.com/v1' });
     expect(d.providers.find((p) => p.provider === 'wavespeed')?.keys).toEqual({ WAVESPEED_API_KEY: 'not set' });

@@ -46,6 +46,11 @@ describe('plan validation (before anything is generated)', () => {
     expect(p.some((x) => x.startsWith('scenes[0].shots[0].duration:'))).toBe(true);
   });
 
+  it('refuses a transition into the first shot of a scene (it has nothing to come from)', () => {
+    const p = problems(smallPlan({ shots: [{ id: 'a', prompt: 'x', duration: 1, transition: { type: 'fade_black', duration: 1 } }] }));
+    expect(p).toEqual(["shot 'a' (scene 'one'): a fade_black into the first shot of a scene has no shot to come from; put it on the next shot"]);
+  });
+
   it('refuses reference images plus a start frame (use_last_frame) on Veo, naming the shot and the rule', () => {
     const raw = smallPlan({
       shots: [
@@ -108,10 +113,10 @@ describe('plan validation (before anything is generated)', () => {
 
   it('reads YAML, and the shipped examples are valid plans', () => {
     const file = path.join(tempDir(), 'p.yaml');
-    fs.writeFileSync(file, 'film: { title: Y }\nscenes:\n  - id: s\n    title: S\n    shots:\n      - { id: a, prompt: hello, transition: crossfade }\n');
+    fs.writeFileSync(file, 'film: { title: Y }\nscenes:\n  - id: s\n    title: S\n    shots:\n      - { id: a, prompt: hello }\n      - { id: b, prompt: there, transition: crossfade }\n');
     const loaded = loadPlanFile(file);
     expect(loaded.id).toBe('p');
-    expect(validatePlan(loaded, everywhere).scenes[0]?.shots[0]?.transition).toEqual({ type: 'crossfade', duration: 0.5 });
+    expect(validatePlan(loaded, everywhere).scenes[0]?.shots[1]?.transition).toEqual({ type: 'crossfade', duration: 0.5 });
     for (const example of ['examples/demo-plan.json', 'examples/veo-plan.yaml']) {
       const plan = validatePlan(loadPlanFile(path.resolve(example)), everywhere);
       expect(plan.scenes.length, example).toBeGreaterThan(0);

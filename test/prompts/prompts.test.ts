@@ -1,34 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { docCalls } from './calls.js';
 
 /** Every `tool_name(arg: value, …)` written in a prompt, with its top-level argument names. */
 function toolCalls(text: string): { tool: string; args: string[] }[] {
-  const out: { tool: string; args: string[] }[] = [];
-  const re = /`([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\(/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    let depth = 0;
-    let i = m.index + m[0].length;
-    let current = '';
-    const parts: string[] = [];
-    let inString = false;
-    for (; i < text.length; i++) {
-      const c = text[i] as string;
-      if (c === '"') inString = !inString;
-      if (!inString && (c === '{' || c === '[' || c === '(')) depth++;
-      if (!inString && (c === '}' || c === ']' || c === ')')) {
-        if (depth === 0) break;
-        depth--;
-      }
-      if (!inString && depth === 0 && c === ',') {
-        parts.push(current);
-        current = '';
-      } else current += c;
-    }
-    parts.push(current);
-    const args = parts.map((p) => /^\s*([a-z_][a-z0-9_]*)\s*:/.exec(p)?.[1]).filter((a): a is string => a !== undefined);
-    out.push({ tool: m[1] as string, args });
-  }
-  return out;
+  return docCalls(text).map((c) => ({ tool: c.tool, args: c.args.filter((a) => a.value !== undefined).map((a) => a.name) }));
 }
 
 describe('MCP prompts', () => {

@@ -117,7 +117,7 @@ describe('crash loop: SIGKILL at random moments during generation and rendering'
 
   it('after a final restart every job ends succeeded, failed or canceled; nothing was submitted twice', async () => {
     const s = await spawnServer(home, env);
-    const listed = (await call(s.client, 'job_list', { limit: 500 })) as { jobs: { job_id: string; done: boolean }[] };
+    const listed = (await call(s.client, 'job_list', { limit: 500, detail: 'full' })) as { jobs: { job_id: string; done: boolean }[] };
     for (const j of listed.jobs.filter((x) => !x.done)) await call(s.client, 'job_wait', { job_id: j.job_id, timeout_seconds: 60 });
     await s.client.close();
     const check = checkStudio(home);
@@ -181,7 +181,7 @@ describe('crash loop: SIGKILL at random moments during generation and rendering'
     expect(left).toEqual([]);
     // Leave the folder consistent for anything after: finish the job in a last run.
     const again = await spawnServer(home, env);
-    const jobs = (await call(again.client, 'job_list', { limit: 5 })) as { jobs: { job_id: string; done: boolean }[] };
+    const jobs = (await call(again.client, 'job_list', { limit: 5, detail: 'full' })) as { jobs: { job_id: string; done: boolean }[] };
     for (const j of jobs.jobs.filter((x) => !x.done)) await call(again.client, 'job_wait', { job_id: j.job_id, timeout_seconds: 60 });
     await again.client.close();
     expect(checkStudio(home).integrity).toBe('ok');

@@ -70,8 +70,14 @@ describe('continuity tools through an MCP client', () => {
     await h.call('shot_update', { shot_id: shots[1], model: 'local/animatic' });
   });
 
-  it('video_smooth_transition inserts a bridge from the last frame to the next first frame', async () => {
+  let bridgeId = '';
+  it('video_smooth_transition declines between shots that already join, and inserts a bridge from the last frame to the next first frame where they do not', async () => {
+    const declined = await h.callError('video_smooth_transition', { from_shot_id: shots[0], duration: 1 });
+    expect(declined.field).toBe('to_shot_id');
+    expect(declined.message).toContain(`already starts on the last frame of '${shots[0]}'`);
+    await h.call('shot_update', { shot_id: shots[1], continues: false });
     const r = (await h.call('video_smooth_transition', { from_shot_id: shots[0], duration: 1 })) as { bridged: boolean; bridge_shot_id: string; media_id: string };
+    bridgeId = r.bridge_shot_id;
     expect(r.bridged).toBe(true);
     const view = (await h.call('scene_get', { scene_id: scene })) as { shots: { shot_id: string }[] };
     expect(view.shots.map((s) => s.shot_id)).toEqual([shots[0], r.bridge_shot_id, shots[1]]);
@@ -85,7 +91,8 @@ describe('continuity tools through an MCP client', () => {
   });
 
   it('falls back to a crossfade when the bridge model cannot run here, and says so', async () => {
-    const r = (await h.call('video_smooth_transition', { from_shot_id: shots[0], model: 'vertex/veo-3.1-generate-001', crossfade_seconds: 0.5 })) as {
+    // The bridge continues from shot 1, so the cut after it (bridge → shot 2) is the one left to soften.
+    const r = (await h.call('video_smooth_transition', { from_shot_id: bridgeId, model: 'vertex/veo-3.1-generate-001', crossfade_seconds: 0.5 })) as {
       bridged: boolean;
       fallback: string;
       to_shot_id: string;
@@ -94,17 +101,21 @@ describe('continuity tools through an MCP client', () => {
     expect(r.bridged).toBe(false);
     expect(r.fallback).toBe('crossfade');
     expect(r.warnings.join(' ')).toMatch(/not available|crossfade/);
+    expect(r.to_shot_id).toBe(shots[1]);
     expect(h.studio.store.shots.get(r.to_shot_id)?.transition).toEqual({ type: 'crossfade', duration: 0.5 });
   });
 
   it('refuses a bridge model without an end frame', async () => {
-    const err = await h.callError('video_smooth_transition', { from_shot_id: shots[0], model: 'replicate/minimax/video-01' });
+    const err = await h.callError('video_smooth_transition', { from_shot_id: bridgeId, model: 'replicate/minimax/video-01' });
     expect(err.message).toMatch(/does not take both a start and an end frame/);
   });
 
   it('extract_frames makes a storyboard contact sheet of the scene and frames at given times', async () => {
-    const sheet = (await h.call('extract_frames', { scene_id: scene })) as { frames: { label: string }[]; contact_sheet_id: string };
-    expect(sheet.frames.length).toBe(6);
+    const sheet = (await h.call('extract_frames', { scene_id: scene })) as { frames: { label: string }[]; rows: unknown[]; contact_sheet_id: string };
+    // One row per cut, two frames a row (test/server/storyboard.test.ts checks the rows and the pixels).
+    const cuts = h.studio.store.shots.listByScene(scene).length - 1;
+    expect(sheet.rows).toHaveLength(cuts);
+    expect(sheet.frames.length).toBe(2 * cuts);
     expect(h.studio.library.get(sheet.contact_sheet_id).type).toBe('image');
     const at = (await h.call('extract_frames', { shot_id: shots[0], times: [0.5, 1], contact_sheet: true })) as { frames: { media_id: string }[]; contact_sheet_id: string };
     expect(at.frames.length).toBe(2);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { loadConfig, type StudioConfig } from '../../config.js';
 import { resolveBinaries } from '../../media/binaries.js';
 import { ffmpegVersionLine, runFfprobe } from '../../media/ffmpeg.js';
+import { FONT_PACKAGES, fontReport } from '../../media/fonts.js';
 import { createAdapters } from '../../providers/index.js';
 import { createLocalAdapter } from '../../providers/local.js';
 import type { ProviderAdapter } from '../../providers/types.js';
@@ -13,6 +14,8 @@ interface Check {
   name: string;
   ok: boolean;
   detail: string;
+  /** Works, but worse than it could: shown as "warn", never fails the doctor. */
+  warn?: boolean;
 }
 
 interface ProviderReport {
@@ -72,6 +75,23 @@ async function binaryChecks(config: StudioConfig): Promise<Check[]> {
   return [ffmpeg, ffprobe];
 }
 
+/**
+ * Can cards and labels draw every character? Missing fonts never stop a card (the glyph shows as a box), so this is a
+ * warning with the apt-get line that fixes it, not a failure.
+ */
+async function fontCheck(): Promise<Check> {
+  const r = await fontReport();
+  const found = [`CJK: ${r.cjk ?? 'none'}`, `emoji: ${r.emoji ?? 'none'}`].join('; ');
+  if (r.text.engine !== 'libass') {
+    return { name: 'fonts', ok: true, warn: true, detail: `text drawn with drawtext and one font (${r.text.reason ?? 'no libass'}): CJK and emoji show as boxes; ${found}` };
+  }
+  const missing = [...(r.cjk ? [] : ['CJK']), ...(r.emoji ? [] : ['emoji'])];
+  if (missing.length) {
+    return { name: 'fonts', ok: true, warn: true, detail: `no font for ${missing.join(' and ')}: those characters show as boxes on cards (apt-get install -y ${FONT_PACKAGES.join(' ')}); ${found}` };
+  }
+  return { name: 'fonts', ok: true, detail: `libass with per-glyph fallback; ${found}` };
+}
+
 function dataCheck(config: StudioConfig): Check {
   const probe = path.join(config.home, `.doctor-${process.pid}.tmp`);
   try {
@@ -113,13 +133,15 @@ export async function doctorCommand(argv: string[], env: NodeJS.ProcessEnv = pro
     ...(await binaryChecks(config)),
     dataCheck(config),
   ];
+  // Fonts are looked at only when ffmpeg runs: the text engine is probed with it.
+  if (checks.every((c) => c.ok)) checks.push(await fontCheck());
   const providers = providerReports(config, env);
   const ok = checks.every((c) => c.ok);
   if (values.json) {
     printJson({ ok, checks, providers });
     return ok ? 0 : 1;
   }
-  const lines = ['studio-mcp doctor', ...table(checks.map((c) => [`  ${c.ok ? 'ok' : 'FAIL'}`, c.name, c.detail])), '', 'providers:'];
+  const lines = ['studio-mcp doctor', ...table(checks.map((c) => [`  ${!c.ok ? 'FAIL' : c.warn ? 'warn' : 'ok'}`, c.name, c.detail])), '', 'providers:'];
   for (const p of providers) {
     lines.push(`  ${p.provider}: ${p.available ? 'available' : `not available — ${p.reason ?? ''}`}`);
     lines.push(`    keys: ${Object.entries(p.keys).map(([k, v]) => `${k} ${v}`).join(', ')}`);

@@ -25,7 +25,7 @@ export async function modelsCommand(argv: string[]): Promise<number> {
   const { values } = parseOptions(argv, { type: { type: 'string' }, json: { type: 'boolean' } });
   const type = values.type;
   if (type !== undefined && !(TYPES as readonly string[]).includes(type)) throw new UsageError(`--type takes ${TYPES.join(', ')}`);
-  const r = await withClient((client) => callTool(client, 'models_list', type ? { media_type: type } : {}));
+  const r = await withClient((client) => callTool(client, 'models_list', { ...(type ? { media_type: type } : {}), detail: 'full', limit: 500 }));
   if (r.isError) {
     errorLine(failureOf(r).message);
     return 1;

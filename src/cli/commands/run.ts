@@ -46,7 +46,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   return withClient(async (client, studio) => {
     let plan: ValidatedPlan;
     try {
-      plan = validatePlan(loaded, { registry: studio.registry, availability: (cap) => studio.models.availability(cap) });
+      plan = validatePlan(loaded, { registry: studio.registry, availability: (cap) => studio.models.availability(cap), checkOnly: values.check === true });
     } catch (err) {
       if (err instanceof PlanRefused) return refused(err);
       throw err;

@@ -2,7 +2,8 @@ import { StudioError } from '../../errors.js';
 import { aac, FASTSTART, fpsArg, frameCount, fpsValue, h264, type MediaOptions } from '../encode.js';
 import { inputFile, outputFile, runFfmpeg } from '../ffmpeg.js';
 import { type TempDir, tempDir, writeThroughTemp } from '../../temp.js';
-import { drawtextFromFile, num, wrapText } from '../filters.js';
+import { num, wrapText } from '../filters.js';
+import { drawTexts } from '../text.js';
 
 /**
  * Title cards: the local provider's stand-in for generated images and videos. A card shows the prompt, the
@@ -69,21 +70,22 @@ async function cardLayout(
   const textWidthPx = spec.referenceImage ? W * 0.6 - margin : W - 2 * margin;
   const charsPerLine = Math.max(8, Math.floor(textWidthPx / (promptSize * 0.56)));
   const maxLines = Math.max(1, Math.floor((H * 0.62) / (promptSize * 1.3)));
-  const promptFile = await tmp.file('prompt.txt', wrapText(spec.prompt || '(no prompt)', charsPerLine, maxLines));
-  const nameFile = await tmp.file('name.txt', (spec.characterName ?? '').replace(/\s+/g, ' ').trim().slice(0, 60));
+  const prompt = wrapText(spec.prompt || '(no prompt)', charsPerLine, maxLines);
+  const name = (spec.characterName ?? '').replace(/\s+/g, ' ').trim().slice(0, 60);
+  const text = await drawTexts(
+    [
+      { text: name, x: margin, y: margin, size: nameSize, bold: true, color: 0xffd479 },
+      { text: prompt, x: margin, y: margin + nameSize * 1.8, size: promptSize, lineSpacing: promptSize * 0.3 },
+    ],
+    W,
+    H,
+    tmp.dir,
+    'card',
+  );
 
   const args: string[] = [];
   let nextInput = firstInput;
-  let chain =
-    `[${bg}]` +
-    drawtextFromFile(nameFile, { fontSize: nameSize, x: String(margin), y: String(margin), bold: true, color: '0xffd479' }) +
-    ',' +
-    drawtextFromFile(promptFile, {
-      fontSize: promptSize,
-      x: String(margin),
-      y: num(margin + nameSize * 1.8),
-      lineSpacing: promptSize * 0.3,
-    });
+  let chain = `[${bg}]${text}`;
   const graph: string[] = [];
   if (spec.referenceImage) {
     const refIdx = nextInput++;
@@ -152,7 +154,9 @@ export async function makeAnimatic(spec: AnimaticSpec, outMp4: string, opts: Med
         graph.push(`[${last}][endf]overlay=x=0:y=0:shortest=1[withend]`);
         last = 'withend';
       }
-      graph.push(`[${last}]format=yuv420p[v]`);
+      // The frame count is cut in the graph, not with -frames:v: that option closes the whole output when the
+      // encoder has taken N frames, and the audio still queued behind x264's lookahead (~0.8 s) was lost.
+      graph.push(`[${last}]trim=end_frame=${frames},format=yuv420p[v]`);
       const withAudio = spec.withAudio ?? true;
       if (withAudio) args.push('-f', 'lavfi', '-t', num(D), '-i', 'anullsrc=r=48000:cl=stereo');
       const audioIdx = next;
@@ -162,7 +166,6 @@ export async function makeAnimatic(spec: AnimaticSpec, outMp4: string, opts: Med
           '-filter_complex', graph.join(';'),
           '-map', '[v]',
           ...(withAudio ? ['-map', `${audioIdx}:a:0`, ...aac()] : []),
-          '-frames:v', String(frames),
           ...h264(ANIMATIC_CRF),
           ...FASTSTART,
           '-f', 'mp4',

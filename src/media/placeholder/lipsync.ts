@@ -46,10 +46,11 @@ export async function lipsyncImage(image: string, audio: string, outMp4: string,
         '-f', 'lavfi', '-i', `color=c=0x401010:s=${mouthW}x${mouthH}:r=${rate}`,
         '-filter_complex',
         `[0:v:0]scale=${W}:${H}:force_original_aspect_ratio=decrease,pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1[face];` +
-          `[face][2:v]overlay=x=(W-w)/2:y=H*0.68:shortest=1:enable='lt(mod(t,0.24),0.12)',format=yuv420p[v]`,
+          `[face][2:v]overlay=x=(W-w)/2:y=H*0.68:shortest=1:enable='lt(mod(t,0.24),0.12)',` +
+          // Frames are counted in the graph: -frames:v would close the output with ~0.8 s of audio still queued.
+          `trim=end_frame=${frameCount(D, o.fps)},format=yuv420p[v]`,
         '-map', '[v]',
         '-map', '1:a:0',
-        '-frames:v', String(frameCount(D, o.fps)),
         '-t', num(D),
         ...h264(16),
         ...aac(),

@@ -1,0 +1,73 @@
+import type { Store } from '../store/index.js';
+import type { StaleShot } from '../store/jobs.js';
+import type { Shot } from '../store/shots.js';
+import { renderTakeOf, sourceMediaOf } from './takes.js';
+
+/** A cut where a shot that continues from its predecessor no longer starts on the frame the predecessor ends on. */
+export type StaleCut = StaleShot;
+
+/**
+ * Which cuts no longer join. A shot that `continues` must start on the last frame of the take its predecessor
+ * renders with; any new take upstream (generation, lip-sync, selection) can break that, and nothing else would say so.
+ */
+export class CutChecker {
+  constructor(private readonly store: Store) {}
+
+  /** Whether `shot` (which continues) starts on its predecessor's rendered last frame; undefined when it does. */
+  staleCut(shot: Shot): StaleCut | undefined {
+    if (!shot.continues) return undefined;
+    const prev = this.store.shots.previous(shot);
+    const mine = renderTakeOf(this.store, shot);
+    const theirs = prev ? renderTakeOf(this.store, prev) : undefined;
+    // Nothing to compare yet: the shot (or its predecessor) has no take; generating it will continue correctly.
+    if (!prev || !mine || !theirs) return undefined;
+    const used = sourceMediaOf(this.store, mine.media).start_frame_used;
+    const expected = theirs.media.last_frame_id;
+    if (!expected || this.sameFrame(used, expected)) return undefined;
+    const reason = used
+      ? `shot ${shot.position + 1} ('${shot.shot_id}') starts on an earlier last frame of shot ${prev.position + 1} ('${prev.shot_id}'), which now renders take ${theirs.take.take_number}`
+      : `shot ${shot.position + 1} ('${shot.shot_id}') continues from shot ${prev.position + 1} ('${prev.shot_id}') but its take ${mine.take.take_number} was not made from that shot's last frame`;
+    const fix = [`video_generate(shot_id: "${shot.shot_id}", use_last_frame: true)`];
+    if (mine.lipsync) fix.push(`lipsync_video(shot_id: "${shot.shot_id}")`);
+    return { shot_id: shot.shot_id, shot_number: shot.position + 1, from_shot_id: prev.shot_id, reason, fix };
+  }
+
+  staleInScene(sceneId: string): StaleCut[] {
+    return this.store.shots
+      .listByScene(sceneId)
+      .map((s) => this.staleCut(s))
+      .filter((c): c is StaleCut => c !== undefined);
+  }
+
+  /**
+   * After a new take of `shotId`: the stale cut right after it, and the shots that continue from that one (each
+   * goes stale in turn when its predecessor is refreshed, so they are listed in the order to refresh them).
+   */
+  downstream(shotId: string): StaleCut[] {
+    const shot = this.store.shots.get(shotId);
+    if (!shot) return [];
+    const shots = this.store.shots.listByScene(shot.scene_id);
+    const out: StaleCut[] = [];
+    for (const next of shots.slice(shot.position + 1)) {
+      if (!next.continues) break;
+      const stale = this.staleCut(next);
+      if (stale) out.push(stale);
+      else if (out.length && renderTakeOf(this.store, next)) {
+        const prev = shots[next.position - 1] as Shot;
+        const fix = [`video_generate(shot_id: "${next.shot_id}", use_last_frame: true)`];
+        if (renderTakeOf(this.store, next)?.lipsync) fix.push(`lipsync_video(shot_id: "${next.shot_id}")`);
+        out.push({ shot_id: next.shot_id, shot_number: next.position + 1, from_shot_id: prev.shot_id, reason: `shot ${next.position + 1} continues from shot ${prev.position + 1}, which must be refreshed first`, fix });
+      } else break;
+    }
+    return out;
+  }
+
+  /** Two frame images are the same picture when they are the same item or files with the same bytes. */
+  private sameFrame(a: string | null, b: string): boolean {
+    if (!a) return false;
+    if (a === b) return true;
+    const ma = this.store.media.get(a);
+    const mb = this.store.media.get(b);
+    return !!ma && !!mb && ma.sha256 === mb.sha256;
+  }
+}
