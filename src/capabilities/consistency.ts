@@ -24,6 +24,7 @@ export function ruleFields(rule: Rule): string[] {
     case 'excludes':
       return [rule.if, ...rule.then];
     case 'one_of':
+    case 'max_total':
       return rule.fields;
     case 'max_items':
       return [rule.field];
@@ -58,6 +59,13 @@ export function capabilityProblems(cap: Capability): string[] {
     if (field.media && type !== 'string' && type !== 'array') {
       problems.push(`media field '${name}' must be a string (media id) or an array of them`);
     }
+    if (field.accept && !field.media) problems.push(`field '${name}' has 'accept' but is not a media field`);
+    if (field.accept && field.media !== 'image' && (field.accept.min_side_px !== undefined || field.accept.aspect_ratio !== undefined)) {
+      problems.push(`field '${name}': min_side_px and aspect_ratio apply to images only`);
+    }
+    if (field.accept?.aspect_ratio && field.accept.aspect_ratio.min > field.accept.aspect_ratio.max) {
+      problems.push(`field '${name}': accept.aspect_ratio.min is above its max`);
+    }
     if (type === undefined && field.schema['enum'] === undefined && field.schema['const'] === undefined) {
       problems.push(`field '${name}' has a schema without 'type' or 'enum'`);
     }
@@ -66,6 +74,9 @@ export function capabilityProblems(cap: Capability): string[] {
   cap.rules.forEach((rule, i) => {
     for (const f of ruleFields(rule)) {
       if (!args.has(f)) problems.push(`rule ${i} (${rule.kind}) names '${f}', which is not a field of this model`);
+    }
+    if (rule.kind === 'restricts' && rule.equals !== undefined && rule.in !== undefined) {
+      problems.push(`rule ${i} (restricts) has both 'equals' and 'in'; use one`);
     }
   });
   return problems;

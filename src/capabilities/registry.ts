@@ -126,9 +126,14 @@ export interface CapabilityFilter {
 /** All known models, by id. */
 export class CapabilityRegistry {
   private readonly byId = new Map<string, Capability>();
+  /** The capabilities the registry was built with (the shipped files), kept when a live schema replaces one. */
+  private readonly shippedById = new Map<string, Capability>();
 
   constructor(caps: Iterable<Capability> = []) {
-    for (const cap of caps) this.add(cap);
+    for (const cap of caps) {
+      this.add(cap);
+      this.shippedById.set(cap.id, this.byId.get(cap.id) as Capability);
+    }
   }
 
   /** A registry of the shipped files (throws CapabilityLoadError when one is broken). */
@@ -138,6 +143,14 @@ export class CapabilityRegistry {
 
   get(id: string): Capability | undefined {
     return this.byId.get(id);
+  }
+
+  /**
+   * The shipped file for `id`, even after a live schema replaced it in the catalogue: its price, rules, limits and
+   * roles are what a live schema is merged with (the live schema only knows the fields).
+   */
+  shipped(id: string): Capability | undefined {
+    return this.shippedById.get(id);
   }
 
   /**

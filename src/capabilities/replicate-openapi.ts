@@ -276,34 +276,58 @@ export function capabilityFromReplicateModel(modelJson: unknown, shipped?: Capab
     }
     if (field.role === 'reference_images' && field.schema['type'] !== 'array' && field.schema['type'] !== 'string') delete field.role;
     if (!field.description && shippedField?.description) field.description = shippedField.description;
+    // Accepted formats come from the docs, not the live schema: keep the shipped ones.
+    if (shippedField?.accept && shippedField.media === field.media) field.accept = shippedField.accept;
     fields[name] = field;
   }
 
-  const args = new Set(Object.entries(fields).map(([n, f]) => argName(n, f)));
-  const rules = (shipped?.rules ?? []).filter((r) => ruleFields(r).every((f) => args.has(f)));
   const isOfficial = model.is_official === true;
-  const cap: Capability = Capability.parse({
+  const live: Capability = Capability.parse({
     id: `replicate/${ownerName}`,
     provider: 'replicate',
     provider_model: ownerName,
     adapter: 'replicate',
     ...(isOfficial ? {} : { version: model.latest_version.id }),
-    title: shipped?.title ?? ownerName,
+    title: ownerName,
     description: model.description ?? shipped?.description ?? `${ownerName} on Replicate`,
-    media_type: shipped?.media_type ?? TASK_MEDIA[task],
+    media_type: TASK_MEDIA[task],
     task,
     status: 'live',
-    docs: [...new Set([...(shipped?.docs ?? []), model.url ?? `https://replicate.com/${ownerName}`])],
+    docs: [model.url ?? `https://replicate.com/${ownerName}`],
     fields,
-    rules,
-    limits: shipped?.limits ?? {},
-    output: shipped?.output ?? { mime: TASK_MEDIA[task] === 'video' ? 'video/mp4' : TASK_MEDIA[task] === 'image' ? 'image/png' : 'audio/mpeg' },
-    ...(shipped?.pricing ? { pricing: shipped.pricing } : {}),
-    concurrency: shipped?.concurrency ?? 4,
+    rules: [],
+    limits: {},
+    output: { mime: TASK_MEDIA[task] === 'video' ? 'video/mp4' : TASK_MEDIA[task] === 'image' ? 'image/png' : 'audio/mpeg' },
+    concurrency: 4,
   });
+  const cap = shipped ? mergeShipped(live, shipped) : live;
   const problems = capabilityProblems(cap);
   if (problems.length) {
     throw new StudioError('provider_error', `Replicate model ${ownerName} could not be described: ${problems.join('; ')}`);
   }
   return cap;
+}
+
+/**
+ * A live capability with what the shipped file for the same model owns: task and media type, title, docs, rules
+ * (those whose fields the live schema still has), limits, output, pricing and concurrency. The live schema only
+ * knows the fields; without this a live lookup would drop the price (and a budget would then refuse every call as
+ * unpriced). The converter uses it, and so does loading a live capability cached by a version that did not.
+ * Idempotent: merging twice gives the same capability.
+ */
+export function mergeShipped(live: Capability, shipped: Capability): Capability {
+  const args = new Set(Object.entries(live.fields).map(([n, f]) => argName(n, f)));
+  const { pricing: _livePricing, ...rest } = live;
+  return Capability.parse({
+    ...rest,
+    title: shipped.title,
+    media_type: shipped.media_type,
+    task: shipped.task,
+    docs: [...new Set([...shipped.docs, ...live.docs])],
+    rules: shipped.rules.filter((r) => ruleFields(r).every((f) => args.has(f))),
+    limits: shipped.limits,
+    output: shipped.output,
+    ...(shipped.pricing ? { pricing: shipped.pricing } : {}),
+    concurrency: shipped.concurrency,
+  });
 }

@@ -4,7 +4,7 @@ import type { Capability, Rule } from './types.js';
 
 /**
  * The rule engine: the cross-field constraints of a capability file (requires / excludes / one_of / max_items /
- * forces / restricts) plus required fields, applied to a call's values keyed by agent-facing names. It never
+ * max_total / forces / restricts) plus required fields, applied to a call's values keyed by agent-facing names. It never
  * throws for a bad call; it returns every error at once so the agent can fix them all in one go.
  */
 
@@ -50,8 +50,18 @@ function ruleError(cap: Capability, rule: Rule, fallback: string, field: string,
 
 /** Whether the `if` side of a restricts rule holds. */
 function restrictsApplies(rule: Extract<Rule, { kind: 'restricts' }>, values: Record<string, unknown>): boolean {
-  if (rule.equals === undefined) return isGiven(values[rule.if]);
-  return isGiven(values[rule.if]) && same(values[rule.if], rule.equals);
+  if (!isGiven(values[rule.if])) return false;
+  if (rule.equals !== undefined) return same(values[rule.if], rule.equals);
+  if (rule.in !== undefined) return rule.in.some((x) => same(values[rule.if], x));
+  return true;
+}
+
+/** What a field adds to a max_total sum: an array its items, a number its value, a missing field its default. */
+function countOf(cap: Capability, values: Record<string, unknown>, arg: string): number {
+  const v = isGiven(values[arg]) ? values[arg] : schemaDefault(cap, arg);
+  if (Array.isArray(v)) return v.length;
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  return typeof v === 'string' && v !== '' ? 1 : 0;
 }
 
 /**
@@ -118,11 +128,20 @@ export function checkRules(
         }
         break;
       }
+      case 'max_total': {
+        const parts = rule.fields.map((f) => ({ f, n: countOf(cap, out, f) }));
+        const total = parts.reduce((a, p) => a + p.n, 0);
+        if (total > rule.max) {
+          const sum = parts.map((p) => `${p.f} ${p.n}`).join(' + ');
+          errors.push(ruleError(cap, rule, `${listAnd(rule.fields)} add up to at most ${rule.max}; got ${sum} = ${total}`, rule.fields[rule.fields.length - 1] ?? '', `got ${sum} = ${total}`));
+        }
+        break;
+      }
       case 'restricts': {
         if (!restrictsApplies(rule, out)) break;
         const v = isGiven(out[rule.field]) ? out[rule.field] : schemaDefault(cap, rule.field);
         if (v !== undefined && !rule.allowed.some((a) => same(a, v))) {
-          const cond = rule.equals === undefined ? rule.if : `${rule.if}=${show(rule.equals)}`;
+          const cond = rule.equals !== undefined ? `${rule.if}=${show(rule.equals)}` : rule.in !== undefined ? `${rule.if}=${show(out[rule.if])}` : rule.if;
           const given = isGiven(out[rule.field]) ? '' : ' (the default)';
           errors.push(
             ruleError(

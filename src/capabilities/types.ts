@@ -43,6 +43,21 @@ export type MediaKind = z.infer<typeof MediaKind>;
 export const JsonSchemaFragment = z.record(z.string(), z.unknown());
 export type JsonSchemaFragment = z.infer<typeof JsonSchemaFragment>;
 
+/**
+ * What a provider accepts for one media field, from its docs. The studio converts a library image of another
+ * format before upload (e.g. WebP → PNG for Veo) and refuses, naming the field, what cannot be converted
+ * (images too small or too narrow, media of a kind it does not convert).
+ */
+export const MediaAccept = z.object({
+  /** Accepted MIME types, e.g. ["image/jpeg", "image/png"]. */
+  mime: z.array(z.string().regex(/^[a-z]+\/[a-z0-9.+-]+$/)).min(1),
+  /** Images: the shorter side must be at least this many pixels. */
+  min_side_px: z.number().int().min(1).optional(),
+  /** Images: width / height must lie in [min, max] (e.g. 1:2.5 → 0.4 and 2.5:1 → 2.5). */
+  aspect_ratio: z.object({ min: z.number().positive(), max: z.number().positive() }).optional(),
+});
+export type MediaAccept = z.infer<typeof MediaAccept>;
+
 export const CapabilityField = z.object({
   /** The canonical role this field plays, if any. */
   role: Role.optional(),
@@ -61,6 +76,13 @@ export const CapabilityField = z.object({
   required: z.boolean().optional(),
   /** Not shown to agents (e.g. secrets, webhooks, or fields the studio sets itself). */
   hidden: z.boolean().optional(),
+  /** Media fields: the formats (and image sizes) the provider accepts. Without it any file of the kind is sent. */
+  accept: MediaAccept.optional(),
+  /**
+   * Send the schema default when the call omits the field. For fields whose provider default differs from what
+   * the studio's rules and estimates assume (or is not documented), so what is rendered is what was checked.
+   */
+  send_default: z.boolean().optional(),
 });
 export type CapabilityField = z.infer<typeof CapabilityField>;
 
@@ -77,6 +99,11 @@ export const Rule = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('one_of'), fields: z.array(z.string()).min(2), message: z.string().optional() }),
   /** An array field holds at most `max` items (after character injection). */
   z.object({ kind: z.literal('max_items'), field: z.string(), max: z.number().int().min(0), message: z.string().optional() }),
+  /**
+   * The counts of `fields` add up to at most `max`: an array counts its items, a number its value, a field not
+   * given its schema default (Seedream 4: input images + max_images ≤ 15).
+   */
+  z.object({ kind: z.literal('max_total'), fields: z.array(z.string()).min(2), max: z.number().int().min(0), message: z.string().optional() }),
   /** If `if` is given, `set` forces these values: a conflicting explicit value is an error, a missing one is filled in. */
   z.object({
     kind: z.literal('forces'),
@@ -85,13 +112,15 @@ export const Rule = z.discriminatedUnion('kind', [
     message: z.string().optional(),
   }),
   /**
-   * If `if` equals `equals` (or, without `equals`, whenever `if` is given), the field `field` must be one of
-   * `allowed`; when `field` is not given, its schema default is what gets checked (that is what the provider uses).
+   * If `if` equals `equals` (or is one of `in`; or, without either, whenever `if` is given), the field `field` must
+   * be one of `allowed`; when `field` is not given, its schema default is what gets checked (that is what the
+   * provider uses). `in` says "if resolution is 1080p or 4k then …" in one rule.
    */
   z.object({
     kind: z.literal('restricts'),
     if: z.string(),
     equals: z.unknown().optional(),
+    in: z.array(z.unknown()).min(1).optional(),
     field: z.string(),
     allowed: z.array(z.unknown()).min(1),
     message: z.string().optional(),

@@ -4,6 +4,7 @@ import type { Capability } from '../capabilities/types.js';
 import type { StudioConfig } from '../config.js';
 import { redact } from '../config.js';
 import { StudioError, toSafeError } from '../errors.js';
+import { conformInputs } from '../providers/conform-inputs.js';
 import type { AdapterContext, MediaInput, PollResult, ProviderAdapter, ProviderOutput, ProviderRequest } from '../providers/types.js';
 import type { Job, JobRequest, JobResult } from '../store/jobs.js';
 import { TERMINAL } from '../store/jobs.js';
@@ -100,9 +101,9 @@ export class JobQueue {
   resumeOrphans(): number {
     if (this.closed) return 0;
     const now = Date.now();
-    const all = this.deps.store.jobs.list({ limit: 10_000 }).filter((j) => !TERMINAL.has(j.status) && !this.controllers.has(j.job_id));
     let resumed = 0;
-    for (const job of all) {
+    for (const job of this.deps.store.jobs.orphaned(now, this.owner)) {
+      if (this.controllers.has(job.job_id)) continue;
       const expired = job.lease_until === null || job.lease_until < now || ownerIsDead(job.owner);
       if (!expired) continue;
       // Force-expire a dead owner's lease so the atomic claim below succeeds.
@@ -138,8 +139,9 @@ export class JobQueue {
       const cap = registry.require(job.model);
       const adapter = adapters.get(cap.provider);
       if (!adapter) throw new StudioError('provider_unavailable', `no adapter for provider '${cap.provider}'`, { model: cap.id });
-      const req = this.buildRequest(job, cap);
       workDir = await store.blobs.tempDir(jobId);
+      // Inputs the provider does not take as stored (a WebP frame for Veo) are converted, or refused, before upload.
+      const req = job.operation_id ? this.buildRequest(job, cap) : await conformInputs(this.buildRequest(job, cap), workDir, signal);
       const ctx: AdapterContext = {
         signal,
         fetch: this.deps.fetch ?? globalThis.fetch,
@@ -297,6 +299,8 @@ export class JobQueue {
       await this.wait(jobId, { timeoutMs: 10_000 });
     } else if (job.status === 'queued') {
       this.deps.store.jobs.fail(jobId, { code: 'canceled', message: 'canceled before it started' }, 'canceled');
+      // Ended here rather than in `execute`: tell whoever follows job ends (waiters, bridge shots) all the same.
+      this.deps.events.emit('jobFinished', jobId);
     }
     this.deps.events.changed(`studio://jobs/${jobId}`);
     return this.deps.store.jobs.get(jobId) as Job;

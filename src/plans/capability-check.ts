@@ -47,8 +47,10 @@ export function describeRule(rule: Rule): string {
       return `forces: ${rule.if} sets ${Object.entries(rule.set)
         .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
         .join(', ')}`;
+    case 'max_total':
+      return `max_total: ${rule.fields.join(' + ')} at most ${rule.max}`;
     case 'restricts':
-      return `restricts: ${rule.if}${rule.equals === undefined ? '' : `=${JSON.stringify(rule.equals)}`} limits ${rule.field} to ${rule.allowed.map((a) => JSON.stringify(a)).join(', ')}`;
+      return `restricts: ${rule.if}${rule.equals !== undefined ? `=${JSON.stringify(rule.equals)}` : rule.in !== undefined ? ` in ${JSON.stringify(rule.in)}` : ''} limits ${rule.field} to ${rule.allowed.map((a) => JSON.stringify(a)).join(', ')}`;
   }
 }
 

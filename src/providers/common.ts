@@ -142,10 +142,14 @@ export async function downloadUrlOutput(
   return { mime: output.mime ?? sniffed ?? mimeFromUrl(output.url) ?? fallbackMime };
 }
 
-/** Collect http(s) URL strings from a provider output value (a string, an array, or an object of them). */
+/**
+ * Collect URL strings (`scheme://…`) from a provider output value (a string, an array, or an object of them).
+ * Every scheme is taken, not only http(s): a `file:` or `gopher:` output is refused by the URL guard with its
+ * reason rather than silently read as "no output".
+ */
 export function collectUrls(value: unknown, out: string[] = []): string[] {
   if (typeof value === 'string') {
-    if (/^https?:\/\//i.test(value)) out.push(value);
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) out.push(value);
   } else if (Array.isArray(value)) {
     for (const v of value) collectUrls(v, out);
   } else if (typeof value === 'object' && value !== null) {

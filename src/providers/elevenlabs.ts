@@ -53,6 +53,15 @@ export function classifyElevenLabsError(reply: ErrorReply): StudioError | undefi
   }
   if (!isRecord(detail) || typeof detail.status !== 'string') return undefined;
   const status = reply.status;
+  const text = typeof detail.message === 'string' ? detail.message : '';
+  if (status < 500 && /normali[sz]ation/i.test(text)) {
+    // Plan-limited, not a malformed call: say which setting and what to use instead.
+    return new StudioError(
+      'invalid_input',
+      `ElevenLabs refused apply_text_normalization='on' when asked to ${reply.what} (text normalisation 'on' on eleven_turbo_v2_5 and eleven_flash_v2_5 needs an Enterprise plan); use 'auto' or 'off'${said}`,
+      { field: 'apply_text_normalization', accepts: "'auto' or 'off' (or 'on' with an Enterprise plan)", status, retryable: false },
+    );
+  }
   switch (detail.status) {
     case 'quota_exceeded':
       return new StudioError('quota', `ElevenLabs says the account is out of character quota${said}`, { status, retryable: false });
@@ -66,6 +75,12 @@ export function classifyElevenLabsError(reply: ErrorReply): StudioError | undefi
       return new StudioError('rate_limited', `ElevenLabs is busy; try again shortly${said}`, { status, retryable: true, retryAfterMs: reply.retryAfterMs });
     case 'invalid_api_key':
       return new StudioError('provider_unavailable', `ElevenLabs refused the API key; check ELEVENLABS_API_KEY${said}`, { status, retryable: false });
+    case 'max_character_limit_exceeded':
+      return new StudioError('invalid_input', `ElevenLabs refused the text as too long for the model (field 'text'); split it into shorter lines${said}`, {
+        field: 'text',
+        status,
+        retryable: false,
+      });
     case 'voice_not_found':
       return new StudioError('not_found', `ElevenLabs has no such voice (field 'voice_id')${said}`, { field: 'voice_id', status, retryable: false });
     default:

@@ -92,13 +92,25 @@ export interface BuildOptions {
 }
 
 /**
- * Build a request body from `req.fields`, plus the defaults of hidden fields the call does not carry (hidden fields
- * never come from the agent: Veo `sampleCount: 1`, Gemini `candidateCount: 1`, ...). Media values (and arrays of
+ * Defaults the studio sends itself when the call omits the field: those of hidden fields (they never come from the
+ * agent: Veo `sampleCount: 1`, Gemini `candidateCount: 1`, ...) and of fields marked `send_default` (the provider's
+ * own default differs from, or is not documented as, what the studio's rules and estimate assumed).
+ */
+export function sentDefaults(cap: Capability): Record<string, unknown> {
+  const out = hiddenDefaults(cap);
+  for (const [name, field] of Object.entries(cap.fields)) {
+    if (field.send_default && field.schema['default'] !== undefined) out[name] = field.schema['default'];
+  }
+  return out;
+}
+
+/**
+ * Build a request body from `req.fields`, plus the defaults of `sentDefaults` the call does not carry. Media values (and arrays of
  * them) go through `encodeMedia`; wildcard paths are applied last so they can decorate arrays set by other fields.
  */
 export async function buildBody(req: ProviderRequest, opts: BuildOptions): Promise<Record<string, unknown>> {
   const body: Record<string, unknown> = {};
-  const fields = { ...hiddenDefaults(req.capability), ...req.fields };
+  const fields = { ...sentDefaults(req.capability), ...req.fields };
   const entries = Object.entries(fields).filter(([name, v]) => v !== undefined && !opts.skip?.has(name));
   const placed = entries.map(([name, value]) => ({ name, value, path: fieldPath(req.capability, name, opts.defaultPath) }));
   placed.sort((a, b) => Number(a.path.includes('*')) - Number(b.path.includes('*')));

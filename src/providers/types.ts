@@ -16,6 +16,9 @@ export interface MediaInput {
   kind: MediaKind;
   sha256: string;
   bytes: number;
+  /** Images and videos: pixel size when the library knows it (for providers' minimum-size and aspect limits). */
+  width?: number;
+  height?: number;
 }
 
 export interface ProviderRequest {

@@ -104,7 +104,8 @@ const defaultLookup: HostLookup = async (hostname) => (await dnsLookup(hostname,
 
 function refused(host: string, why: string): StudioError {
   // Only the host goes into the message: output URLs often carry signed query strings.
-  return new StudioError('provider_error', `refused to fetch a provider URL on '${host}': ${why}`, {
+  const where = host ? `on '${host}'` : 'without a host';
+  return new StudioError('provider_error', `refused to fetch a provider URL ${where}: ${why}`, {
     retryable: false,
   });
 }

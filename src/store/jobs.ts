@@ -122,6 +122,9 @@ const fromRow = (r: Row): Job => ({
   finished_at: r.finished_at,
 });
 
+/** The orphan query (exported so a test can check its plan uses the `jobs_unfinished` index). */
+export const ORPHANED_SQL = `SELECT * FROM jobs WHERE status NOT IN ('succeeded','failed','canceled') AND (lease_until IS NULL OR lease_until < ? OR owner IS NOT ?) ORDER BY created_at`;
+
 export class JobRepo {
   constructor(private readonly db: Db) {}
 
@@ -158,13 +161,28 @@ export class JobRepo {
     return (this.db.prepare(sql).all(...args, filter.limit ?? 100) as Row[]).map(fromRow);
   }
 
-  /** Jobs not finished whose lease has run out: their process died. */
-  orphaned(now: number): Job[] {
+  /**
+   * Unfinished jobs that may have lost their process: the lease ran out, or it is held by an owner other than
+   * `self` (the caller checks whether that owner is alive, e.g. a crashed process on this machine whose lease has
+   * not run out yet). Every such job, with no row limit, read through the `jobs_unfinished` partial index so the
+   * finished history is never scanned.
+   */
+  orphaned(now: number, self: string): Job[] {
+    return (this.db.prepare(ORPHANED_SQL).all(now, self) as Row[]).map(fromRow);
+  }
+
+  /** Unfinished jobs that will make a take of `shotId` (through the `jobs_unfinished` index). */
+  unfinishedForShot(shotId: string): Job[] {
     return (
       this.db
-        .prepare(`SELECT * FROM jobs WHERE status NOT IN ('succeeded','failed','canceled') AND (lease_until IS NULL OR lease_until < ?) ORDER BY created_at`)
-        .all(now) as Row[]
+        .prepare(`SELECT * FROM jobs WHERE status NOT IN ('succeeded','failed','canceled') AND json_extract(request, '$.shot_id') = ? ORDER BY created_at`)
+        .all(shotId) as Row[]
     ).map(fromRow);
+  }
+
+  /** Replace the job's status message (what happened around it after it ended, e.g. a removed bridge shot). */
+  note(id: string, message: string): void {
+    this.db.prepare(`UPDATE jobs SET message = ?, updated_at = ? WHERE id = ?`).run(message, nowIso(), id);
   }
 
   /** Take over an orphaned job atomically; false when another process got it first. */

@@ -147,4 +147,8 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE shots ADD COLUMN continues INTEGER NOT NULL DEFAULT 0;
   UPDATE shots SET continues = 1 WHERE start_frame_media_id IS NOT NULL;
   `,
+  // Unfinished jobs only (a handful, however long the history): the orphan sweep every few seconds reads these.
+  `
+  CREATE INDEX jobs_unfinished ON jobs(lease_until) WHERE status NOT IN ('succeeded','failed','canceled');
+  `,
 ];

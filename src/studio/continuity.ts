@@ -5,6 +5,7 @@ import { contactSheet, extractEvery, extractFrameAt, storyboardSheet } from '../
 import type { MediaRecord } from '../store/media.js';
 import type { Shot } from '../store/shots.js';
 import { DEFAULT_MODELS } from '../capabilities/defaults.js';
+import { BridgeShots } from './bridges.js';
 import type { Studio } from './studio.js';
 
 /** One cell of a storyboard row. */
@@ -41,7 +42,13 @@ export interface FrameRequest {
  * and bridge clips between shots.
  */
 export class Continuity {
-  constructor(private readonly studio: Studio) {}
+  /** Bridge shots follow their job: one that fails or is canceled takes its empty shot with it. */
+  readonly bridges: BridgeShots;
+
+  constructor(private readonly studio: Studio) {
+    this.bridges = new BridgeShots(studio);
+    this.bridges.sweep();
+  }
 
   private shotModel(shot: Shot, selected?: string): Capability {
     return this.studio.registry.require(shot.model ?? selected ?? DEFAULT_MODELS.video_generate, 'model', 'video_generate');

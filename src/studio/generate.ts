@@ -2,6 +2,7 @@ import { DEFAULT_MODELS, STUDIO_ARGS } from '../capabilities/defaults.js';
 import { argFields, hasRole, isGiven } from '../capabilities/fields.js';
 import { inject, type CharacterContext } from '../capabilities/inject.js';
 import { estimateCost } from '../capabilities/pricing.js';
+import { mediaVerdict } from '../capabilities/media-accept.js';
 import type { CapabilityRegistry } from '../capabilities/registry.js';
 import { checkRules, checkSupported } from '../capabilities/rules.js';
 import { missingFromShot, parseArgs, toProviderFields } from '../capabilities/tool-schema.js';
@@ -110,7 +111,12 @@ export class GenerationPlanner {
       if (!f?.field.media || !isGiven(v)) continue;
       mediaFields.push(f.name);
       const ids = Array.isArray(v) ? v : [v];
-      ids.forEach((id, i) => this.library.resolveInput(String(id), Array.isArray(v) ? `${arg}[${i}]` : arg, f.field.media, cap.id));
+      ids.forEach((id, i) => {
+        const label = Array.isArray(v) ? `${arg}[${i}]` : arg;
+        // Refused here, before a job exists, when the provider cannot take the file (converted later if it can).
+        const verdict = mediaVerdict(cap, f.name, this.library.resolveInput(String(id), label, f.field.media, cap.id), label);
+        if (verdict.action === 'refuse') throw verdict.error;
+      });
     }
 
     // Lip-sync is billed by output length, which is the audio's length.

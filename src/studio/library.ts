@@ -96,7 +96,15 @@ export class MediaLibrary {
         accepts: `${expected} media id`,
       });
     }
-    return { mediaId: m.media_id, path: this.absPath(m), mime: m.mime, kind, sha256: m.sha256, bytes: m.bytes };
+    return {
+      mediaId: m.media_id,
+      path: this.absPath(m),
+      mime: m.mime,
+      kind,
+      sha256: m.sha256,
+      bytes: m.bytes,
+      ...(m.width && m.height ? { width: m.width, height: m.height } : {}),
+    };
   }
 
   /**

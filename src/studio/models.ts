@@ -1,4 +1,5 @@
-import type { Capability, Task } from '../capabilities/types.js';
+import { mergeShipped } from '../capabilities/replicate-openapi.js';
+import { Capability, type Task } from '../capabilities/types.js';
 import { StudioError } from '../errors.js';
 import type { AdapterContext, Availability } from '../providers/types.js';
 import { nowIso } from '../store/ids.js';
@@ -24,12 +25,17 @@ export interface ModelSummary {
 export class ModelCatalog {
   constructor(private readonly studio: Studio) {}
 
-  /** Put live schemas fetched by earlier runs back into the registry. */
+  /**
+   * Put live schemas fetched by earlier runs back into the registry, each merged with its shipped file (again: a
+   * row written by an older version may lack the shipped price and rules).
+   */
   loadCached(): void {
     const rows = this.studio.store.db.prepare(`SELECT capability FROM model_cache`).all() as { capability: string }[];
     for (const r of rows) {
       try {
-        this.studio.registry.add(JSON.parse(r.capability) as Capability);
+        const cached = Capability.parse(JSON.parse(r.capability));
+        const shipped = this.studio.registry.shipped(cached.id);
+        this.studio.registry.add(shipped ? mergeShipped(cached, shipped) : cached);
       } catch (err) {
         this.studio.log(`ignoring a cached model schema that no longer validates: ${String(err)}`);
       }
@@ -66,30 +72,40 @@ export class ModelCatalog {
    */
   async describe(modelId: string, task: Task | undefined, signal: AbortSignal): Promise<{ cap: Capability; warnings: string[] }> {
     const warnings: string[] = [];
-    const shipped = this.studio.registry.get(modelId);
+    const { registry } = this.studio;
+    const shipped = registry.shipped(modelId);
+    // A shipped model's task is known without asking the provider: a wrong-task lookup is refused before anything
+    // is read, registered or cached.
+    if (task && shipped && shipped.task !== task) registry.require(modelId, 'model', task);
     const [provider, ...rest] = modelId.split('/');
     const adapter = provider ? this.studio.adapters.get(provider) : undefined;
     if (provider === 'replicate' && adapter?.describeModel && adapter.availability().available) {
+      let live: Capability;
       try {
         const ctx: AdapterContext = { signal, fetch: globalThis.fetch, workDir: this.studio.store.blobs.home, log: this.studio.log };
-        const live = await adapter.describeModel(rest.join('/'), ctx);
-        this.studio.registry.add(live);
-        this.studio.store.db
-          .prepare(`INSERT INTO model_cache (id, version, capability, fetched_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET version = excluded.version, capability = excluded.capability, fetched_at = excluded.fetched_at`)
-          .run(live.id, live.version ?? null, JSON.stringify(live), nowIso());
-        this.studio.events.changed(`studio://models/${live.id}`);
-        if (task && live.task !== task) throw new StudioError('invalid_input', `'${modelId}' is a ${live.task} model, not a ${task} model`, { field: 'model', model: modelId });
-        return { cap: live, warnings };
+        live = await adapter.describeModel(rest.join('/'), ctx, shipped);
       } catch (err) {
-        if (!shipped || (err instanceof StudioError && err.code === 'invalid_input')) throw err;
-        warnings.push(`could not read the live schema of ${modelId} (${err instanceof StudioError ? err.message : 'provider error'}); using the shipped capability file`);
+        const known = registry.get(modelId);
+        if (!known) throw err;
+        const using = known === shipped ? 'the shipped capability file' : 'the live schema read earlier';
+        warnings.push(`could not read the live schema of ${modelId} (${err instanceof StudioError ? err.message : 'provider error'}); using ${using}`);
+        return { cap: registry.require(modelId, 'model', task), warnings };
       }
-    } else if (provider === 'replicate' && !shipped) {
+      // Checked before the registry and the cache change: a lookup for the wrong task leaves no trace.
+      if (task && live.task !== task) throw new StudioError('invalid_input', `'${modelId}' is a ${live.task} model, not a ${task} model`, { field: 'model', model: modelId });
+      registry.add(live);
+      this.studio.store.db
+        .prepare(`INSERT INTO model_cache (id, version, capability, fetched_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET version = excluded.version, capability = excluded.capability, fetched_at = excluded.fetched_at`)
+        .run(live.id, live.version ?? null, JSON.stringify(live), nowIso());
+      this.studio.events.changed(`studio://models/${live.id}`);
+      return { cap: live, warnings };
+    }
+    if (provider === 'replicate' && !registry.get(modelId)) {
       throw new StudioError('provider_unavailable', `'${modelId}' is not a shipped model; reading its live schema from Replicate needs REPLICATE_API_TOKEN`, {
         field: 'model',
         model: modelId,
       });
     }
-    return { cap: this.studio.registry.require(modelId, 'model', task), warnings };
+    return { cap: registry.require(modelId, 'model', task), warnings };
   }
 }

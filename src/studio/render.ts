@@ -11,7 +11,11 @@ import type { StaleCut } from './cuts.js';
 import { dialogueWarnings, lineSpans } from './dialogue-fit.js';
 import { syncedLineOf } from './lipsync-line.js';
 import { renderTakeOf, type RenderTake } from './takes.js';
+import { checkRender, type QcExpect, type QcReport, type QcShot } from './render-check.js';
 import { sceneTimeline, type TimelineShot } from './timeline.js';
+
+/** The loudness render normalisation aims at (EBU R128, LUFS); see src/media/render/graph.ts. */
+const LOUDNORM_TARGET = -16;
 import type { Studio } from './studio.js';
 
 /** Bump when the render pipeline changes output for the same inputs, so old renders are not reused. */
@@ -40,6 +44,8 @@ export interface SceneRenderResult {
   /** What the render carried that is probably not what was meant (stale cuts, lines cut or overlapping). */
   warnings: string[];
   stale_cuts?: StaleCut[];
+  /** The check of the rendered file (absent with qc: false). */
+  qc?: QcReport;
 }
 
 export interface FilmRenderResult {
@@ -55,6 +61,7 @@ export interface FilmRenderResult {
   timeline: { scene: number; scene_id: string; start: number; end: number; shots: TimelineShot[] }[];
   warnings: string[];
   stale_cuts?: StaleCut[];
+  qc?: QcReport;
 }
 
 interface Opts {
@@ -66,6 +73,8 @@ interface Opts {
   settings?: RenderSettings;
   /** Refuse to render a scene with stale cuts or lines that do not fit (instead of rendering and warning). */
   strict?: boolean;
+  /** Check the render after it is made (default true): black, frozen picture, silent lines, loudness, size. */
+  qc?: boolean;
 }
 
 /**
@@ -92,6 +101,57 @@ export class RenderService {
       throw invalidInput(`the file of take ${used.take.take_number} of shot '${shot.shot_id}' is missing from the studio folder`, { field: 'shot_id' });
     }
     return used;
+  }
+
+  /** QC reports by render media id: a render file never changes, so neither does its check. */
+  private readonly qcCache = new Map<string, QcReport>();
+
+  private async qc(media: MediaRecord, shots: QcShot[], stale: StaleCut[], expect: QcExpect, signal?: AbortSignal): Promise<QcReport> {
+    const key = `${media.media_id}:${JSON.stringify(stale.map((c) => c.shot_id))}:${expect.targetLufs ?? ''}`;
+    const hit = this.qcCache.get(key);
+    if (hit) return hit;
+    const report = await this.ffmpegQueue.add(() => checkRender(this.studio.library.absPath(media), media, shots, stale, expect, signal));
+    if (!report) throw new StudioError('internal', 'render check did not run');
+    if (this.qcCache.size > 500) this.qcCache.clear();
+    this.qcCache.set(key, report);
+    return report;
+  }
+
+  /** A timeline entry as the check sees it: placeholder stills are frozen by design; a fade through black is meant. */
+  private qcShot(t: TimelineShot, media: MediaRecord | undefined, shot: Shot | undefined): QcShot {
+    const fade = shot?.transition.type === 'fade_black' && shot.position > 0 ? shot.transition.duration : undefined;
+    return { ...t, still: media?.provider === 'local', ...(fade !== undefined ? { fadeIn: fade } : {}) };
+  }
+
+  private qcShotById(t: TimelineShot): QcShot {
+    const shot = this.studio.store.shots.get(t.shot_id);
+    return this.qcShot(t, shot ? renderTakeOf(this.studio.store, shot)?.media : undefined, shot);
+  }
+
+  /** Check the latest render of a scene or film again (e.g. after changing what counts as stale). */
+  async checkLatest(kind: 'scene' | 'film', id: string, signal?: AbortSignal): Promise<{ media_id: string; qc: QcReport }> {
+    const render = this.studio.store.renders.latest(kind, id);
+    if (!render) throw invalidInput(`${kind} '${id}' has not been rendered yet; call render_${kind} first`, { field: `${kind}_id` });
+    const media = this.studio.library.get(render.media_id);
+    let shots: QcShot[];
+    let stale: StaleCut[];
+    if (kind === 'scene') {
+      shots = this.sceneTimelineOf(id).map((t) => this.qcShotById(t));
+      stale = this.studio.cuts.staleInScene(id);
+    } else {
+      let at = 0;
+      shots = [];
+      stale = [];
+      for (const sc of this.studio.store.scenes.list(id)) {
+        const tl = this.sceneTimelineOf(sc.scene_id);
+        shots.push(...tl.map((t) => ({ ...this.qcShotById(t), start: t.start + at, end: t.end + at, ...(t.lines ? { lines: t.lines.map((l) => ({ ...l, start: l.start + at, end: l.end + at })) } : {}), scene_id: sc.scene_id })));
+        stale.push(...this.studio.cuts.staleInScene(sc.scene_id));
+        at += tl.length ? (tl[tl.length - 1] as TimelineShot).end : 0;
+      }
+    }
+    const settings = render.settings as Partial<ResolvedSettings>;
+    const expect: QcExpect = { width: settings.width ?? media.width ?? 0, height: settings.height ?? media.height ?? 0, ...(settings.loudnorm ? { targetLufs: LOUDNORM_TARGET } : {}) };
+    return { media_id: media.media_id, qc: await this.qc(media, shots, stale, expect, signal) };
   }
 
   /** Where each shot and line of a scene plays, from project state (no render needed). */
@@ -175,7 +235,12 @@ export class RenderService {
 
     const report = { timeline, warnings: problems.warnings, ...(problems.stale_cuts.length ? { stale_cuts: problems.stale_cuts } : {}) };
     const reuse = opts.force ? undefined : this.reusable('scene', sceneId, inputHash);
-    if (reuse) return { ...this.sceneResult(sceneId, reuse.render, reuse.media, true, settings), shots: shotsOut, ...report };
+    const qcShots = (): QcShot[] => timeline.map((t, i) => this.qcShot(t, used[i]?.media, used[i]?.shot));
+    const qcExpect = { width: settings.width, height: settings.height, ...(settings.loudnorm ? { targetLufs: LOUDNORM_TARGET } : {}) };
+    if (reuse) {
+      const qc = opts.qc === false ? undefined : await this.qc(reuse.media, qcShots(), problems.stale_cuts, qcExpect, opts.signal);
+      return { ...this.sceneResult(sceneId, reuse.render, reuse.media, true, settings), shots: shotsOut, ...report, ...(qc ? { qc } : {}) };
+    }
 
     const spec: SceneRenderSpec = { shots: specShots, width: settings.width, height: settings.height, fps: settings.fps, pixFmt: 'yuv420p', sampleRate: settings.sample_rate, loudnorm: settings.loudnorm };
     const tmp = store.blobs.tempPath('.mp4');
@@ -191,7 +256,8 @@ export class RenderService {
       }, { frames: false });
       const render = store.renders.insert({ kind: 'scene', target_id: sceneId, media_id: media.media_id, input_hash: inputHash, inputs: shotsOut, settings, mode: out.mode });
       this.studio.events.changed(`studio://scenes/${sceneId}`);
-      return { ...this.sceneResult(sceneId, render, media, false, settings), shots: shotsOut, ...report };
+      const qc = opts.qc === false ? undefined : await this.qc(media, qcShots(), problems.stale_cuts, qcExpect, opts.signal);
+      return { ...this.sceneResult(sceneId, render, media, false, settings), shots: shotsOut, ...report, ...(qc ? { qc } : {}) };
     } finally {
       await store.blobs.remove(tmp);
     }
@@ -235,7 +301,7 @@ export class RenderService {
     const results: SceneRenderResult[] = [];
     for (const [i, scene] of scenes.entries()) {
       const report = (p: number, m?: string): void => opts.onProgress?.((i + p) / (scenes.length + 0.2), `scene ${i + 1}/${scenes.length}: ${m ?? ''}`);
-      results.push(await this.renderScene(scene.scene_id, { ...opts, settings: outer, loudnorm: filmSettings.loudnorm, onProgress: report }));
+      results.push(await this.renderScene(scene.scene_id, { ...opts, qc: false, settings: outer, loudnorm: filmSettings.loudnorm, onProgress: report }));
     }
     const inputHash = hashOf({ v: RENDER_VERSION, kind: 'film', scenes: results.map((r) => r.media_id) });
     const scenesOut = results.map((r) => ({ scene_id: r.scene_id, media_id: r.media_id, reused: r.reused }));
@@ -251,8 +317,13 @@ export class RenderService {
     const warnings = results.flatMap((r, i) => r.warnings.map((w) => `scene ${i + 1} ('${r.scene_id}'): ${w}`));
     const staleCuts = results.flatMap((r) => r.stale_cuts ?? []);
     const report = { timeline, warnings, ...(staleCuts.length ? { stale_cuts: staleCuts } : {}) };
+    const filmQc = async (media: MediaRecord): Promise<{ qc?: QcReport }> => {
+      if (opts.qc === false) return {};
+      const shots = timeline.flatMap((sc) => sc.shots.map((t) => ({ ...this.qcShotById(t), scene_id: sc.scene_id })));
+      return { qc: await this.qc(media, shots, staleCuts, { width: filmSettings.width, height: filmSettings.height, ...(filmSettings.loudnorm ? { targetLufs: LOUDNORM_TARGET } : {}) }, opts.signal) };
+    };
     const reuse = opts.force ? undefined : this.reusable('film', filmId, inputHash);
-    if (reuse) return { film_id: filmId, media_id: reuse.media.media_id, render_id: reuse.render.render_id, reused: true, mode: 'reused', duration: reuse.media.duration, file_path: library.absPath(reuse.media), scenes: scenesOut, ...report };
+    if (reuse) return { film_id: filmId, media_id: reuse.media.media_id, render_id: reuse.render.render_id, reused: true, mode: 'reused', duration: reuse.media.duration, file_path: library.absPath(reuse.media), scenes: scenesOut, ...report, ...(await filmQc(reuse.media)) };
 
     const paths = results.map((r) => r.file_path);
     const tmp = store.blobs.tempPath('.mp4');
@@ -281,7 +352,7 @@ export class RenderService {
       }, { frames: false });
       const render = store.renders.insert({ kind: 'film', target_id: filmId, media_id: media.media_id, input_hash: inputHash, inputs: scenesOut, settings: filmSettings, mode });
       this.studio.events.changed(`studio://films/${filmId}`);
-      return { film_id: filmId, media_id: media.media_id, render_id: render.render_id, reused: false, mode, duration: media.duration, file_path: library.absPath(media), scenes: scenesOut, ...report };
+      return { film_id: filmId, media_id: media.media_id, render_id: render.render_id, reused: false, mode, duration: media.duration, file_path: library.absPath(media), scenes: scenesOut, ...report, ...(await filmQc(media)) };
     } finally {
       await store.blobs.remove(tmp);
     }

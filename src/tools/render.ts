@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { invalidInput } from '../errors.js';
 import { mediaLink } from './media.js';
 import type { ToolDef } from './types.js';
 import { idArg, zodTool } from './zod-tool.js';
@@ -16,9 +17,10 @@ export const renderTools: ToolDef[] = [
       loudnorm: z.boolean().optional().describe('Normalise loudness (EBU R128); default from the scene settings.'),
       force: z.boolean().default(false).describe('Render again even when nothing changed.'),
       strict: z.boolean().default(false).describe('Refuse to render when a cut is stale or a line overlaps another or runs past its shot (the error lists each with its fix); otherwise they come back as warnings.'),
+      qc: z.boolean().default(true).describe('Check the rendered file (black, frozen picture, silent lines, loudness, size) and return the findings as qc.'),
     }),
-    run: async ({ scene_id, loudnorm, force, strict }, { studio, signal, progress }) => {
-      const r = await studio.render.renderScene(scene_id, { signal, force, strict, ...(loudnorm !== undefined ? { loudnorm } : {}), onProgress: (p, m) => progress(p, 1, m) });
+    run: async ({ scene_id, loudnorm, force, strict, qc }, { studio, signal, progress }) => {
+      const r = await studio.render.renderScene(scene_id, { signal, force, strict, qc, ...(loudnorm !== undefined ? { loudnorm } : {}), onProgress: (p, m) => progress(p, 1, m) });
       const m = studio.library.get(r.media_id);
       return { result: { ...r }, links: [mediaLink(m), { uri: `studio://scenes/${scene_id}`, name: `scene ${scene_id}`, mimeType: 'application/json' }] };
     },
@@ -35,11 +37,28 @@ export const renderTools: ToolDef[] = [
       loudnorm: z.boolean().optional(),
       force: z.boolean().default(false).describe('Render every scene again.'),
       strict: z.boolean().default(false).describe('Refuse to render when any scene has a stale cut or a line that overlaps or runs past its shot.'),
+      qc: z.boolean().default(true).describe('Check the film file and return the findings as qc (scenes are not checked one by one).'),
     }),
-    run: async ({ film_id, loudnorm, force, strict }, { studio, signal, progress }) => {
-      const r = await studio.render.renderFilm(film_id, { signal, force, strict, ...(loudnorm !== undefined ? { loudnorm } : {}), onProgress: (p, m) => progress(p, 1, m) });
+    run: async ({ film_id, loudnorm, force, strict, qc }, { studio, signal, progress }) => {
+      const r = await studio.render.renderFilm(film_id, { signal, force, strict, qc, ...(loudnorm !== undefined ? { loudnorm } : {}), onProgress: (p, m) => progress(p, 1, m) });
       const m = studio.library.get(r.media_id);
       return { result: { ...r }, links: [mediaLink(m), { uri: `studio://films/${film_id}`, name: `film ${film_id}`, mimeType: 'application/json' }] };
+    },
+  }),
+  zodTool({
+    name: 'render_check',
+    title: 'Check a render',
+    description:
+      "Check the latest render of a scene or film (render_scene/render_film already do this and return it as qc): its length against the shots', black or frozen picture, lines that are silent, loudness against the target when normalised, true peak, stale cuts and size. Each finding has a severity, the time range, the shot and the call that would fix it.",
+    annotations: { readOnlyHint: true, openWorldHint: false },
+    schema: z.object({
+      scene_id: z.string().min(1).optional().describe('The scene (give this or film_id).'),
+      film_id: z.string().min(1).optional(),
+    }),
+    run: async ({ scene_id, film_id }, { studio, signal }) => {
+      if ((scene_id === undefined) === (film_id === undefined)) throw invalidInput('give exactly one of scene_id or film_id', { field: scene_id === undefined ? 'scene_id' : 'film_id' });
+      const r = scene_id ? await studio.render.checkLatest('scene', scene_id, signal) : await studio.render.checkLatest('film', film_id as string, signal);
+      return { result: { ...(scene_id ? { scene_id } : { film_id }), media_id: r.media_id, ...r.qc } };
     },
   }),
 ];

@@ -1,3 +1,6 @@
+import { inject } from '../../src/capabilities/inject.js';
+import { checkRules } from '../../src/capabilities/rules.js';
+import { parseArgs } from '../../src/capabilities/tool-schema.js';
 import { CapabilityRegistry } from '../../src/capabilities/registry.js';
 import type { Capability } from '../../src/capabilities/types.js';
 
@@ -62,4 +65,17 @@ export function otherValue(c: Capability, arg: string, v: unknown): unknown {
   if (typeof v === 'string') return `${v}-other`;
   if (typeof v === 'boolean') return !v;
   return undefined;
+}
+
+/** The studio's pipeline for one call, as the generation service runs it: validate, inject, rules. */
+export function runCall(id: string, args: Record<string, unknown>): { ok: boolean; errors: string[]; values: Record<string, unknown> } {
+  const c = cap(id);
+  let explicit: Record<string, unknown>;
+  try {
+    explicit = parseArgs(c, args, { lister: registry });
+  } catch (e) {
+    return { ok: false, errors: [(e as Error).message], values: {} };
+  }
+  const r = checkRules(c, inject(c, explicit, {}, registry).values);
+  return { ok: r.errors.length === 0, errors: r.errors.map((e) => e.message), values: r.values };
 }

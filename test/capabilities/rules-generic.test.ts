@@ -37,8 +37,15 @@ function casesFor(c: Capability, rule: Rule): Case {
         ...(other !== undefined ? { invalid: { [rule.if]: s(rule.if), [key]: other } } : {}),
       };
     }
+    case 'max_total': {
+      // One item (or 1) in every field passes; the last field alone at the maximum breaks the sum.
+      const count = (f: string, n: number) => (schemaOf(c, f)['type'] === 'array' ? s(f, n) : n);
+      const valid = Object.fromEntries(rule.fields.map((f) => [f, count(f, 1)]));
+      const last = rule.fields[rule.fields.length - 1]!;
+      return { valid, invalid: { ...valid, [last]: count(last, rule.max) } };
+    }
     case 'restricts': {
-      const cond = rule.equals ?? s(rule.if);
+      const cond = rule.equals ?? rule.in?.[0] ?? s(rule.if);
       const other = otherValue(c, rule.field, rule.allowed[0]);
       const bad = [other, ...((schemaOf(c, rule.field)['enum'] as unknown[] | undefined) ?? [])].find(
         (x) => x !== undefined && !rule.allowed.some((a) => JSON.stringify(a) === JSON.stringify(x)),

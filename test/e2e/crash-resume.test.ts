@@ -61,7 +61,8 @@ describe('a server killed while a provider job runs resumes it after restart', (
     const row = store.jobs.get(jobId);
     store.close();
     expect(row?.status).toBe('running');
-    expect(row?.operation_id).toBeTruthy();
+    expect([...fake.predictions.keys()]).toHaveLength(1);
+    expect(row?.operation_id).toBe([...fake.predictions.keys()][0]);
 
     const second = await connect(home, env);
     const done = (await call(second.client, 'job_wait', { job_id: jobId, timeout_seconds: 30 })) as { job: { status: string; result: { media_ids: string[]; take_number: number } } };

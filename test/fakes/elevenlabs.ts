@@ -60,6 +60,53 @@ function contentType(format: string): string {
   return 'audio/mpeg';
 }
 
+/** Characters per request by model (models.mdx; eleven_v3 as the official page states it). */
+export const TEXT_LIMITS: Record<string, number> = {
+  eleven_v3: 3000,
+  eleven_multilingual_v2: 10_000,
+  eleven_flash_v2_5: 40_000,
+  eleven_turbo_v2_5: 40_000,
+};
+
+type Reply = { status: number; json: unknown };
+const unprocessable = (loc: string[], msg: string): Reply => ({ status: 422, json: { detail: [{ loc: ['body', ...loc], msg, type: 'value_error' }] } });
+
+/**
+ * What the docs say a TTS body may not carry, per model: the character limit; text normalisation 'on' on the v2.5
+ * models (Enterprise plans only — the fake's account is not Enterprise); request stitching, style and speaker boost on
+ * eleven_v3 (the real service ignores the last two silently; the fake refuses so a test notices them being sent);
+ * language codes of two or three letters. The exact error bodies of the real refusals are not documented.
+ */
+function documentedTtsRefusal(body: Record<string, unknown>): Reply | undefined {
+  const model = typeof body.model_id === 'string' ? body.model_id : 'eleven_multilingual_v2';
+  const text = String(body.text);
+  const limit = TEXT_LIMITS[model];
+  if (limit !== undefined && text.length > limit) {
+    return {
+      status: 400,
+      json: { detail: { status: 'max_character_limit_exceeded', message: `Text is too long (${text.length} characters). The maximum for ${model} is ${limit} characters.` } },
+    };
+  }
+  if ((model === 'eleven_flash_v2_5' || model === 'eleven_turbo_v2_5') && body.apply_text_normalization === 'on') {
+    return {
+      status: 400,
+      json: { detail: { status: 'invalid_request', message: `For '${model}' text normalization can only be enabled with Enterprise plans.` } },
+    };
+  }
+  if (model === 'eleven_v3') {
+    for (const k of ['previous_text', 'next_text', 'previous_request_ids', 'next_request_ids']) {
+      if (body[k] !== undefined) return unprocessable([k], `Request stitching is not available for the eleven_v3 model`);
+    }
+    const vs = body.voice_settings as Record<string, unknown> | undefined;
+    for (const k of ['style', 'use_speaker_boost']) {
+      if (vs?.[k] !== undefined) return unprocessable(['voice_settings', k], `${k} is not used by eleven_v3`);
+    }
+  }
+  const lang = body.language_code;
+  if (lang !== undefined && (typeof lang !== 'string' || !/^[a-z]{2,3}$/.test(lang))) return unprocessable(['language_code'], 'unsupported language code');
+  return undefined;
+}
+
 export async function startElevenLabsFake(opts: StartOptions = {}): Promise<ElevenLabsFake> {
   let scenario: ElevenLabsScenario = { ...DEFAULTS };
 
@@ -100,6 +147,8 @@ export async function startElevenLabsFake(opts: StartOptions = {}): Promise<Elev
           if (!body || typeof body.text !== 'string' || body.text === '') {
             return { status: 422, json: { detail: [{ loc: ['body', 'text'], msg: 'field required', type: 'value_error.missing' }] } };
           }
+          const refused = documentedTtsRefusal(body);
+          if (refused) return refused;
           const vs = body.voice_settings as Record<string, unknown> | undefined;
           if (vs && typeof vs.stability === 'number' && (vs.stability < 0 || vs.stability > 1)) {
             return { status: 422, json: { detail: [{ loc: ['body', 'voice_settings', 'stability'], msg: 'ensure this value is less than or equal to 1', type: 'value_error' }] } };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { bearer, type FakeServer, fakeBytes, type StartOptions, startFake } from './base.js';
+import { DOCUMENTED_MODELS } from './replicate-docs.js';
 
 /**
  * A fake of the Replicate HTTP API (v1) as documented in docs/providers.md §1:
@@ -7,6 +8,7 @@ import { bearer, type FakeServer, fakeBytes, type StartOptions, startFake } from
  * (official models, no `version`), `POST /v1/predictions` (community models, `version` required),
  * `GET /v1/predictions/{id}` (starting → processing → terminal), `POST /v1/predictions/{id}/cancel`,
  * `GET /v1/models/{o}/{n}` (model with `latest_version.openapi_schema`). RFC 7807 error bodies, Bearer auth.
+ * Inputs of the models in ./replicate-docs.ts are checked against their published schemas (422 like the real API).
  */
 
 export interface ReplicateScenario {
@@ -147,6 +149,10 @@ export async function startReplicateFake(opts: StartOptions = {}): Promise<Repli
     }
 
     function create(model: string, version: string, input: unknown): { status: number; json: unknown } {
+      // Inputs the published schema refuses are refused here too (official models by name, community by version).
+      const documented = DOCUMENTED_MODELS[model] ?? DOCUMENTED_MODELS[version];
+      const bad = documented && typeof input === 'object' && input !== null ? documented.check(input as Record<string, unknown>) : undefined;
+      if (bad) return { status: 422, json: { title: 'Input validation failed', status: 422, detail: bad } };
       const p: FakePrediction = { id: randomUUID().replace(/-/g, '').slice(0, 26), model, version, input, polls: 0, canceled: false };
       predictions.set(p.id, p);
       return { status: 201, json: view(p, 'starting') };

@@ -8,7 +8,8 @@ import { bearer, type FakeServer, fakeBytes, type StartOptions, startFake } from
  * or `{done, error:{code,message}}`; Gemini `:generateContent` → candidates with text / thought / inlineData parts;
  * the GCS JSON API `GET /storage/v1/b/{bucket}/o/{object}?alt=media` for videos written to a `storageUri`.
  * Google error bodies `{error:{code,message,status}}`. It enforces the documented Veo input rules (so a
- * wrong body fails like the real API would) and accepts `Authorization: Bearer` or `x-goog-api-key`.
+ * wrong body fails like the real API would): JPEG/PNG images only, reference-to-video at 8 s and 16:9, 1080p and 4k
+ * at 8 s; Gemini: one candidate, documented input image types and accepts `Authorization: Bearer` or `x-goog-api-key`.
  */
 
 export interface VertexScenario {
@@ -57,6 +58,12 @@ function googleError(code: number, status: string, message: string): { status: n
 type Rec = Record<string, unknown>;
 const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Gemini image input MIME types (image-understanding docs). */
+const GEMINI_IMAGE_MIME = ['image/png', 'image/jpeg', 'image/webp', 'image/heic', 'image/heif'];
+
+/** REST `Image.mimeType`: "Only the images in below listed MIME types are supported: image/jpeg, image/png". */
+const VEO_IMAGE_MIME = ['image/jpeg', 'image/png'];
+
 /** Returns an error message when the Veo body breaks a documented rule. */
 function veoRuleViolation(body: unknown): string | undefined {
   if (!isRec(body) || !Array.isArray(body.instances) || body.instances.length !== 1) return 'instances must hold exactly one instance';
@@ -65,6 +72,14 @@ function veoRuleViolation(body: unknown): string | undefined {
   const image = (v: unknown): boolean => isRec(v) && (typeof v.bytesBase64Encoded === 'string' || typeof v.gcsUri === 'string') && typeof v.mimeType === 'string';
   for (const k of ['image', 'lastFrame', 'video']) {
     if (inst[k] !== undefined && !image(inst[k])) return `instances[0].${k} must be {bytesBase64Encoded|gcsUri, mimeType} (inlineData is not accepted)`;
+  }
+  const badMime = (v: unknown): string | undefined => {
+    const mime = isRec(v) ? v.mimeType : undefined;
+    return typeof mime === 'string' && !VEO_IMAGE_MIME.includes(mime) ? mime : undefined;
+  };
+  for (const k of ['image', 'lastFrame']) {
+    const m = badMime(inst[k]);
+    if (m) return `instances[0].${k}.mimeType ${m} is not supported; supported MIME types: ${VEO_IMAGE_MIME.join(', ')}`;
   }
   if (inst.lastFrame !== undefined && inst.image === undefined) return 'lastFrame requires image';
   if (inst.referenceImages !== undefined) {
@@ -75,9 +90,20 @@ function veoRuleViolation(body: unknown): string | undefined {
       if (!isRec(r) || !image(r.image) || (r.referenceType !== 'asset' && r.referenceType !== 'style')) return 'referenceImages[] must be {image, referenceType: asset|style}';
     }
     if (inst.referenceImages.length > 3) return 'at most 3 asset reference images';
+    for (const r of inst.referenceImages) {
+      const m = badMime((r as Rec).image);
+      if (m) return `referenceImages[].image.mimeType ${m} is not supported; supported MIME types: ${VEO_IMAGE_MIME.join(', ')}`;
+    }
   }
   const params = isRec(body.parameters) ? body.parameters : {};
   if (params.durationSeconds !== undefined && ![4, 6, 8].includes(params.durationSeconds as number)) return 'durationSeconds must be 4, 6 or 8';
+  // Defaults as documented: 8 s, 16:9.
+  const duration = params.durationSeconds ?? 8;
+  // Veo 3.1 card: reference image to video "only supports 8 seconds" and 16:9 ("9:16, except for reference image to video").
+  if (inst.referenceImages !== undefined && duration !== 8) return 'reference images to video only supports 8 seconds';
+  if (inst.referenceImages !== undefined && (params.aspectRatio ?? '16:9') !== '16:9') return 'reference images to video only supports 16:9 aspect ratio';
+  // Gemini API Veo 3.1 table: "1080p" / "4k" (only supports 8s duration).
+  if ((params.resolution === '1080p' || params.resolution === '4k') && duration !== 8) return `durationSeconds must be 8 with ${String(params.resolution)} resolution`;
   return undefined;
 }
 
@@ -151,11 +177,19 @@ export async function startVertexFake(opts: StartOptions = {}): Promise<VertexFa
         name: 'gemini',
         method: 'POST',
         pattern: new RegExp(`${MODEL}:generateContent$`),
-        handle: ({ rec }) => {
+        handle: ({ rec, match }) => {
           const d = denied(rec.headers);
           if (d) return d;
           const body = rec.json as { contents?: Array<{ role?: string; parts?: unknown[] }> } | undefined;
           if (!body?.contents?.[0]?.parts?.length) return googleError(400, 'INVALID_ARGUMENT', 'contents must not be empty');
+          const config = (rec.json as { generationConfig?: { candidateCount?: number } }).generationConfig;
+          if (config?.candidateCount !== undefined && config.candidateCount > 1) {
+            return googleError(400, 'INVALID_ARGUMENT', `Multiple candidates is not enabled for models/${match[3]}`);
+          }
+          for (const part of body.contents[0].parts) {
+            const mime = isRec(part) && isRec(part.inlineData) ? part.inlineData.mimeType : undefined;
+            if (typeof mime === 'string' && !GEMINI_IMAGE_MIME.includes(mime)) return googleError(400, 'INVALID_ARGUMENT', `Unsupported MIME type: ${mime}`);
+          }
           const final = { inlineData: { mimeType: 'image/png', data: (scenario.imageBytes ?? GEMINI_IMAGE).toString('base64') } };
           const usage = { promptTokenCount: 10, candidatesTokenCount: 1290 };
           switch (scenario.gemini) {

@@ -51,27 +51,26 @@ describe('running a plan in process (through the MCP tools)', () => {
   });
 
   it('replaces a changed line (no stale line left) and redoes only voice and lip-sync', async () => {
-    const raw = smallPlan({ id: 'chain' }) as { scenes: { shots: Json[] }[] };
-    (raw.scenes[0]?.shots[0] as Json).prompt = 'Mara at the open window';
+    expect((await run(smallPlan({ id: 'line' }))).ok).toBe(true);
+    const raw = smallPlan({ id: 'line' }) as { scenes: { shots: Json[] }[] };
     (raw.scenes[0]?.shots[2] as Json).dialogue = [{ text: 'Goodnight sea', character: 'mara', offset: 0.2 }];
     const s = await run(raw);
     expect(status(s)).toEqual({ a: 'reused', b: 'reused', c: 'made:voice+lipsync' });
-    const c = (await shotsOf('chain'))[2];
+    const c = (await shotsOf('line'))[2];
     expect(c?.dialogue.map((d) => d.text)).toEqual(['Goodnight sea']);
     expect(c?.current_take?.kind).toBe('lipsync');
   });
 
   it('follows the plan when lip-sync is turned off and a shot is dropped', async () => {
-    const raw = smallPlan({ id: 'chain' }) as { scenes: { shots: Json[] }[] };
+    expect((await run(smallPlan({ id: 'drop' }))).ok).toBe(true);
+    const raw = smallPlan({ id: 'drop' }) as { scenes: { shots: Json[] }[] };
     const shots = raw.scenes[0]?.shots as Json[];
-    (shots[0] as Json).prompt = 'Mara at the open window';
-    (shots[2] as Json).dialogue = [{ text: 'Goodnight sea', character: 'mara', offset: 0.2 }];
     (shots[2] as Json).lipsync = false;
     raw.scenes[0] = { ...raw.scenes[0], shots: [shots[0] as Json, shots[2] as Json] } as { shots: Json[] };
     const s = await run(raw);
     expect(s.ok).toBe(true);
     expect(status(s)).toEqual({ a: 'reused', c: 'reused' });
-    const now = await shotsOf('chain');
+    const now = await shotsOf('drop');
     expect(now.map((x) => x.key)).toEqual(['a', 'c']);
     expect(now[1]?.current_take?.kind).toBe('generated');
   });

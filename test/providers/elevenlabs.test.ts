@@ -7,7 +7,7 @@ import { createElevenLabsAdapter, outputFormatInfo } from '../../src/providers/e
 import type { ProviderAdapter, ProviderOutput } from '../../src/providers/types.js';
 import { byRoute } from '../fakes/base.js';
 import { type ElevenLabsFake, fakeAudio, startElevenLabsFake } from '../fakes/elevenlabs.js';
-import { capability, configFor, FAST, failure, leaks, makeCtx, makeMedia, request, SECRETS, type TestDir, tempDir } from './helpers.js';
+import { capability, configFor, FAST, failure, leaks, makeCtx, makeMedia, recordingSleep, request, SECRETS, type TestDir, tempDir } from './helpers.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const shipped = (rel: string): Capability => Capability.parse(JSON.parse(readFileSync(path.join(ROOT, 'capability-schemas', rel), 'utf8')));
@@ -55,8 +55,6 @@ describe('elevenlabs adapter', () => {
           voice_id: VOICE,
           stability: 0.5,
           similarity_boost: 0.75,
-          style: 0,
-          use_speaker_boost: true,
           speed: 1.1,
           seed: 42,
           language_code: 'en',
@@ -75,7 +73,7 @@ describe('elevenlabs adapter', () => {
     expect(r?.json).toEqual({
       text: 'Hello there.',
       model_id: 'eleven_v3',
-      voice_settings: { stability: 0.5, similarity_boost: 0.75, style: 0, use_speaker_boost: true, speed: 1.1 },
+      voice_settings: { stability: 0.5, similarity_boost: 0.75, speed: 1.1 },
       seed: 42,
       language_code: 'en',
     });
@@ -173,9 +171,11 @@ describe('elevenlabs adapter', () => {
 
   it('429 then success: the synthesis is retried after Retry-After', async () => {
     fake.fail('tts', { kind: 'status', status: 429, headers: { 'retry-after': '1' }, body: { detail: { status: 'system_busy', message: 'busy' } } });
-    const t0 = Date.now();
-    await onlyOutput(adapter.start(request(tts, { text: 'x', voice_id: VOICE }), makeCtx(tmp.dir)));
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+    const { sleep, waits } = recordingSleep();
+    const timed = createElevenLabsAdapter(configFor({ ELEVENLABS_BASE_URL: fake.url, ELEVENLABS_API_KEY: SECRETS.elevenlabs }), { ...FAST, sleep, random: () => 0 });
+    await onlyOutput(timed.start(request(tts, { text: 'x', voice_id: VOICE }), makeCtx(tmp.dir)));
+    expect(waits).toEqual([1000]);
+    expect(byRoute(fake.requests, 'tts')).toHaveLength(2);
   });
 
   it('a 500 on the synthesis is not retried (it bills characters)', async () => {

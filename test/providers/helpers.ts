@@ -27,6 +27,21 @@ export const FAST: AdapterDeps = {
   env: {},
 };
 
+/**
+ * A sleep that records how long it was asked to wait and returns at once: a retry delay is asserted as the number
+ * the client chose (e.g. exactly the Retry-After), never measured on the wall clock. Pair it with `random: () => 0`
+ * so no jitter is added.
+ */
+export function recordingSleep(): { sleep: NonNullable<AdapterDeps['sleep']>; waits: number[] } {
+  const waits: number[] = [];
+  return {
+    waits,
+    sleep: async (ms) => {
+      waits.push(ms);
+    },
+  };
+}
+
 export interface TestDir {
   dir: string;
   cleanup: () => Promise<void>;

@@ -6,7 +6,7 @@ import { Capability } from '../../src/capabilities/types.js';
 import { createReplicateAdapter, progressFromLogs, type ReplicateAdapter } from '../../src/providers/replicate.js';
 import { byRoute, fakeBytes } from '../fakes/base.js';
 import { type ReplicateFake, startReplicateFake } from '../fakes/replicate.js';
-import { capability, configFor, FAST, failure, leaks, makeCtx, makeMedia, request, runToEnd, SECRETS, type TestDir, tempDir } from './helpers.js';
+import { capability, configFor, FAST, failure, leaks, makeCtx, makeMedia, recordingSleep, request, runToEnd, SECRETS, type TestDir, tempDir } from './helpers.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 function shippedCapability(rel: string): Capability {
@@ -52,6 +52,9 @@ describe('replicate adapter', () => {
     const ref1 = await makeMedia(tmp.dir, 'image', 'image/png');
     const ref2 = await makeMedia(tmp.dir, 'image', 'image/jpeg');
     fake.setScenario({ outputKind: 'array', outputMime: 'image/jpeg' });
+    // The fake keeps files and predictions of earlier tests: this test's are the ones added from here on.
+    const filesBefore = fake.files.size;
+    const predictionsBefore = fake.predictions.size;
     const ctx = makeCtx(tmp.dir);
     const outputs = await runToEnd(
       adapter,
@@ -76,7 +79,8 @@ describe('replicate adapter', () => {
     expect(create?.path).toBe('/v1/models/bytedance/seedream-4/predictions');
     expect(create?.headers.authorization).toBe(`Bearer ${SECRETS.replicate}`);
     expect(create?.headers.prefer).toBeUndefined(); // we poll ourselves; never Prefer: wait
-    const fileUrls = [...fake.files.keys()].map((id) => `${fake.url}/files/${id}`);
+    const fileUrls = [...fake.files.keys()].slice(filesBefore).map((id) => `${fake.url}/files/${id}`);
+    expect(fileUrls).toHaveLength(2);
     expect(create?.json).toEqual({
       input: { prompt: 'a lighthouse at dusk', image_input: fileUrls, size: '2K', aspect_ratio: '16:9', max_images: 1 },
     });
@@ -88,7 +92,9 @@ describe('replicate adapter', () => {
     expect(polls[0]?.method).toBe('GET');
 
     expect(outputs).toHaveLength(2);
-    const id = [...fake.predictions.keys()][0];
+    expect(fake.predictions.size).toBe(predictionsBefore + 1);
+    const id = [...fake.predictions.keys()].at(-1);
+    expect(polls[0]?.path).toBe(`/v1/predictions/${id}`);
     for (const [i, out] of outputs.entries()) {
       expect(out).toMatchObject({ kind: 'url', mime: 'image/jpeg' });
       const dest = path.join(tmp.dir, `out-${i}.jpg`);
@@ -163,9 +169,10 @@ describe('replicate adapter', () => {
   it('429 on create with Retry-After is retried after the delay, exactly one prediction is created', async () => {
     fake.fail('create', { kind: 'status', status: 429, headers: { 'retry-after': '1' }, body: { detail: 'Request was throttled. Your rate limit resets in ~1s.', status: 429 } });
     const before = fake.predictions.size;
-    const t0 = Date.now();
-    await adapter.start(request(seedance, { prompt: 'x' }), makeCtx(tmp.dir));
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+    const { sleep, waits } = recordingSleep();
+    const timed = createReplicateAdapter(configFor({ REPLICATE_BASE_URL: fake.url, REPLICATE_API_TOKEN: SECRETS.replicate }), { ...FAST, sleep, random: () => 0 });
+    await timed.start(request(seedance, { prompt: 'x' }), makeCtx(tmp.dir));
+    expect(waits).toEqual([1000]);
     expect(byRoute(fake.requests, 'create')).toHaveLength(2);
     expect(fake.predictions.size - before).toBe(1);
   });

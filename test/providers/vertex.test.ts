@@ -7,7 +7,7 @@ import type { ProviderAdapter, ProviderOutput } from '../../src/providers/types.
 import { createVertexAdapter, type VertexDeps } from '../../src/providers/vertex.js';
 import { byRoute, fakeBytes } from '../fakes/base.js';
 import { GEMINI_IMAGE, startVertexFake, type VertexFake } from '../fakes/vertex.js';
-import { capability, configFor, FAST, failure, leaks, makeCtx, makeMedia, request, runToEnd, SECRETS, type TestDir, tempDir } from './helpers.js';
+import { capability, configFor, FAST, failure, leaks, makeCtx, makeMedia, recordingSleep, request, runToEnd, SECRETS, type TestDir, tempDir } from './helpers.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const shipped = (rel: string): Capability => Capability.parse(JSON.parse(readFileSync(path.join(ROOT, 'capability-schemas', rel), 'utf8')));
@@ -107,12 +107,12 @@ describe('vertex adapter', () => {
   it('Veo text-only with resolution, durationSeconds, aspectRatio, generateAudio and seed', async () => {
     await runToEnd(
       adapter,
-      request(veo, { prompt: 'a storm over the sea', resolution: '1080p', durationSeconds: 6, aspectRatio: '9:16', generateAudio: false, seed: 1234 }),
+      request(veo, { prompt: 'a storm over the sea', resolution: '720p', durationSeconds: 6, aspectRatio: '9:16', generateAudio: false, seed: 1234 }),
       makeCtx(tmp.dir),
     );
     expect(byRoute(fake.requests, 'veo-start')[0]?.json).toEqual({
       instances: [{ prompt: 'a storm over the sea' }],
-      parameters: { resolution: '1080p', durationSeconds: 6, aspectRatio: '9:16', generateAudio: false, seed: 1234, sampleCount: 1 },
+      parameters: { resolution: '720p', durationSeconds: 6, aspectRatio: '9:16', generateAudio: false, seed: 1234, sampleCount: 1 },
     });
   });
 
@@ -187,9 +187,11 @@ describe('vertex adapter', () => {
   it('429 RESOURCE_EXHAUSTED on start is retried after Retry-After, one operation created', async () => {
     fake.fail('veo-start', { kind: 'status', status: 429, headers: { 'retry-after': '1' }, body: { error: { code: 429, message: 'Quota exceeded', status: 'RESOURCE_EXHAUSTED' } } });
     const before = fake.operations.size;
-    const t0 = Date.now();
-    await adapter.start(request(veo, { prompt: 'x' }), makeCtx(tmp.dir));
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+    const { sleep, waits } = recordingSleep();
+    const timed = createVertexAdapter(configFor({ VERTEX_BASE_URL: fake.url, GOOGLE_CLOUD_PROJECT: PROJECT, GOOGLE_CLOUD_LOCATION: 'us-central1' }), { ...deps, sleep, random: () => 0 });
+    await timed.start(request(veo, { prompt: 'x' }), makeCtx(tmp.dir));
+    expect(waits).toEqual([1000]);
+    expect(byRoute(fake.requests, 'veo-start')).toHaveLength(2);
     expect(fake.operations.size - before).toBe(1);
   });
 

@@ -393,14 +393,29 @@ describe('fuzzing every tool', () => {
     for (const name of ['', 'no_such_tool', '__proto__', 'x'.repeat(10_000), 'video_generate\u0000']) {
       await callAndCheck(name, {});
     }
-    for (const args of [null, [], 'string', 42] as unknown[]) {
-      // The SDK rejects a non-object `arguments` at the protocol layer (InvalidParams): that is an answer, not a crash.
+    const received: [unknown, string][] = [
+      [null, 'null'],
+      [[], 'array'],
+      ['string', 'string'],
+      [42, 'number'],
+    ];
+    for (const [args, kind] of received) {
+      // The SDK refuses a non-object `arguments` at the protocol layer, before any tool runs: a JSON-RPC error that
+      // names params.arguments and what it expected. That is an answer, not a crash; the tool never sees it.
       const r = await h.client.callTool({ name: 'film_list', arguments: args as Json }).then(
-        (x) => ({ ok: true, x }),
-        (e: unknown) => ({ ok: false, x: String(e) }),
+        (x) => ({ ok: true as const, x }),
+        (e: unknown) => ({ ok: false as const, x: String(e) }),
       );
-      expect(r.ok ? (r.x as CallToolResult).isError !== undefined || true : /Invalid|invalid/.test(r.x as string)).toBe(true);
+      expect(r.ok).toBe(false);
+      const text = r.ok ? JSON.stringify(r.x) : r.x;
+      expect(text).toMatch(/^McpError: MCP error -32603: /);
+      expect(text).toContain(`"message": "Invalid input: expected record, received ${kind}"`);
+      expect(text.replace(/\s+/g, '')).toContain('"path":["params","arguments"]');
     }
+    // The session still works after the refusals.
+    const after = (await h.client.callTool({ name: 'film_list', arguments: {} })) as CallToolResult;
+    expect(after.isError).toBeUndefined();
+    expect((after.structuredContent as { films: unknown[] }).films).toEqual(JSON.parse(JSON.stringify(h.studio.store.films.list())));
     expect(failures.slice(0, 20)).toEqual([]);
   });
 

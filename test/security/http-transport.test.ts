@@ -345,7 +345,7 @@ describe('HTTP transport: token, Host/Origin, body limit, sessions', () => {
     it("a session cannot be driven with another session's id unless it holds the token (ids are per client)", async () => {
       const a = await client(port, TOKEN);
       const b = await client(port, TOKEN);
-      expect(a.transport.sessionId).toBeTruthy();
+      expect(a.transport.sessionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       expect(a.transport.sessionId).not.toBe(b.transport.sessionId);
       await a.client.close();
       await b.client.close();

@@ -206,6 +206,9 @@ describe('secrets never leave the process', () => {
   const cap: Capture = { log: [], results: [], notifications: [], resources: [], codes: new Map() };
   let h: Harness;
   let adc: Harness;
+  let apiCases: Case[] = [];
+  let adcCases: Case[] = [];
+  let closed = false;
   const stderrSeen: string[] = [];
   const origWrite = process.stderr.write.bind(process.stderr);
   const origConsole = { log: console.log, warn: console.warn, error: console.error, info: console.info, debug: console.debug };
@@ -221,8 +224,12 @@ describe('secrets never leave the process', () => {
     for (const k of Object.keys(origConsole) as (keyof typeof origConsole)[]) {
       console[k] = (...a: unknown[]) => void stderrSeen.push(a.map(String).join(' '));
     }
-  });
+    // Both runs happen here; every test below checks what they left, so the tests can run in any order.
+    await runWithApiKeys();
+    await runWithAdc();
+  }, 300_000);
   afterAll(async () => {
+    if (!closed) await Promise.all([h?.close(), adc?.close()]);
     process.stderr.write = origWrite;
     Object.assign(console, origConsole);
     await Promise.all([replicate.close(), eleven.close(), wavespeed.close(), vertex.close()]);
@@ -247,7 +254,8 @@ describe('secrets never leave the process', () => {
     return { png: png.media_id, wav: wav.media_id };
   }
 
-  it('runs every provider failure path through MCP tool calls (API keys)', async () => {
+  /** The API-key run: every provider failure path through MCP tool calls. */
+  async function runWithApiKeys(): Promise<void> {
     const home = tempDir('studio-secrets-');
     const config = loadConfig({ STUDIO_HOME: home, ...env() });
     h = await startHarness({ home, env: env(), studio: { adapters: fastAdapters(config, { storageBaseUrl: vertex.url }), log: (m) => void cap.log.push(m) } });
@@ -257,22 +265,14 @@ describe('secrets never leave the process', () => {
     // Subscribe to everything the calls touch, so resource notifications are part of what is searched.
     await h.client.subscribeResource({ uri: 'studio://characters' });
     await h.call('character_create', { name: 'Ada', reference_images: [media.png], voice_id: VOICE });
-    const list = cases();
-    await runCases(h, list, media, cap);
+    apiCases = cases();
+    await runCases(h, apiCases, media, cap);
     // Follow-up reads an agent would make after a failure.
     await readAllResources(h, cap);
+  }
 
-    const bad: string[] = [];
-    for (const c of list) {
-      const code = cap.codes.get(c.name) ?? '';
-      if (!c.expect.includes(code)) bad.push(`${c.name}: got ${code}, expected ${c.expect.join('|')}`);
-      if (code !== 'ok') expect(DOCUMENTED_CODES as readonly string[]).toContain(code);
-    }
-    expect(bad).toEqual([]);
-    expect([...cap.codes.values()]).not.toContain('internal');
-  });
-
-  it('runs the Vertex failure paths with an ADC access token (a secret the config does not know)', async () => {
+  /** The Vertex failure paths with an ADC access token (a secret the config does not know). */
+  async function runWithAdc(): Promise<void> {
     const home = tempDir('studio-secrets-adc-');
     const { GOOGLE_API_KEY: _k, ...rest } = env();
     const adcEnv = { ...rest, GOOGLE_APPLICATION_CREDENTIALS: path.join(home, 'sa.json') };
@@ -283,7 +283,7 @@ describe('secrets never leave the process', () => {
       studio: { adapters: fastAdapters(config, { storageBaseUrl: vertex.url, getAccessToken: async () => ADC_TOKEN }), log: (m) => void cap.log.push(m) },
     });
     const n = recordNotifications(adc.client);
-    const list: Case[] = [
+    adcCases = [
       { name: 'adc veo 401 echoing the bearer token', arrange: () => (vertex.reset(), vertex.setScenario({ token: 'ya29.the-right-one' })), tool: 'video_generate', args: () => ({ model: VEO, prompt: 'x', duration: 4 }), expect: ['provider_unavailable'] },
       { name: 'adc gemini 401 echoing the bearer token', arrange: () => (vertex.reset(), vertex.setScenario({ token: 'ya29.the-right-one' })), tool: 'image_generate', args: () => ({ model: GEMINI, prompt: 'x' }), expect: ['provider_unavailable'] },
       {
@@ -294,10 +294,24 @@ describe('secrets never leave the process', () => {
         expect: ['invalid_input'],
       },
     ];
-    await runCases(adc, list, { png: '', wav: '' }, cap);
+    await runCases(adc, adcCases, { png: '', wav: '' }, cap);
     await readAllResources(adc, cap);
     cap.notifications.push(...n);
-    const bad = list.filter((c) => !c.expect.includes(cap.codes.get(c.name) ?? '')).map((c) => `${c.name}: ${cap.codes.get(c.name)}`);
+  }
+
+  it('runs every provider failure path through MCP tool calls (API keys)', () => {
+    const bad: string[] = [];
+    for (const c of apiCases) {
+      const code = cap.codes.get(c.name) ?? '';
+      if (!c.expect.includes(code)) bad.push(`${c.name}: got ${code}, expected ${c.expect.join('|')}`);
+      if (code !== 'ok') expect(DOCUMENTED_CODES as readonly string[]).toContain(code);
+    }
+    expect(bad).toEqual([]);
+    expect([...cap.codes.values()]).not.toContain('internal');
+  });
+
+  it('runs the Vertex failure paths with an ADC access token (a secret the config does not know)', () => {
+    const bad = adcCases.filter((c) => !c.expect.includes(cap.codes.get(c.name) ?? '')).map((c) => `${c.name}: ${cap.codes.get(c.name)}`);
     expect(bad).toEqual([]);
   });
 
@@ -328,6 +342,7 @@ describe('secrets never leave the process', () => {
     expect(homes.flatMap(grepStudio)).toEqual([]);
     await h.close();
     await adc.close();
+    closed = true;
     expect(homes.flatMap(grepStudio)).toEqual([]);
     // And the failures really were recorded there (jobs with errors, sidecars of what succeeded).
     const files = homes.flatMap((d) => filesUnder(d));

@@ -40,40 +40,50 @@ afterAll(async () => {
   await new Promise<void>((r) => canary.close(() => r()));
 });
 
-const hostile = (): string[] => [
-  `http://127.0.0.1:${canaryPort}/out.mp4`,
-  `https://127.0.0.1:${canaryPort}/out.mp4`,
-  `http://localhost:${canaryPort}/out.mp4`,
-  `http://[::1]:${canaryPort}/out.mp4`,
-  `https://[::ffff:127.0.0.1]:${canaryPort}/out.mp4`,
-  `http://2130706433:${canaryPort}/out.mp4`,
-  'http://169.254.169.254/latest/meta-data/iam/security-credentials/',
-  'https://169.254.169.254/computeMetadata/v1/',
-  'https://metadata.google.internal/computeMetadata/v1/',
-  'https://10.0.0.5/out.mp4',
-  'https://192.168.1.10/out.mp4',
-  'https://[fd00::1]/out.mp4',
-  `https://evil.replicate.delivery:${canaryPort}/out.mp4`,
-  'https://rebind.replicate.delivery/out.mp4',
-  'file:///etc/passwd',
-  'ftp://replicate.delivery/out.mp4',
-  'http://replicate.delivery/out.mp4',
-  'https://user:pass@replicate.delivery/out.mp4',
-  `gopher://127.0.0.1:${canaryPort}/_x`,
-  'https://replicate.delivery.evil.example/out.mp4',
+const LOCAL = 'it is a loopback, private or link-local address';
+const RESOLVES_LOCAL = 'it resolves to a loopback, private or link-local address';
+const NOT_OUTPUT_HOST = 'the host is not one of the provider output hosts';
+const only = (scheme: string): string => `only https is allowed (got ${scheme})`;
+
+/** Each hostile output URL with the host and the reason the URL guard gives (the URL may be normalised first). */
+const hostile = (): [url: string, host: string, reason: string][] => [
+  [`http://127.0.0.1:${canaryPort}/out.mp4`, "on '127.0.0.1'", only('http')],
+  [`https://127.0.0.1:${canaryPort}/out.mp4`, "on '127.0.0.1'", LOCAL],
+  [`http://localhost:${canaryPort}/out.mp4`, "on 'localhost'", only('http')],
+  [`http://[::1]:${canaryPort}/out.mp4`, "on '[::1]'", only('http')],
+  [`https://[::ffff:127.0.0.1]:${canaryPort}/out.mp4`, "on '[::ffff:7f00:1]'", LOCAL],
+  [`http://2130706433:${canaryPort}/out.mp4`, "on '127.0.0.1'", only('http')],
+  ['http://169.254.169.254/latest/meta-data/iam/security-credentials/', "on '169.254.169.254'", only('http')],
+  ['https://169.254.169.254/computeMetadata/v1/', "on '169.254.169.254'", LOCAL],
+  ['https://metadata.google.internal/computeMetadata/v1/', "on 'metadata.google.internal'", NOT_OUTPUT_HOST],
+  ['https://10.0.0.5/out.mp4', "on '10.0.0.5'", LOCAL],
+  ['https://192.168.1.10/out.mp4', "on '192.168.1.10'", LOCAL],
+  ['https://[fd00::1]/out.mp4', "on '[fd00::1]'", LOCAL],
+  [`https://evil.replicate.delivery:${canaryPort}/out.mp4`, "on 'evil.replicate.delivery'", RESOLVES_LOCAL],
+  ['https://rebind.replicate.delivery/out.mp4', "on 'rebind.replicate.delivery'", RESOLVES_LOCAL],
+  ['file:///etc/passwd', 'without a host', only('file')],
+  ['ftp://replicate.delivery/out.mp4', "on 'replicate.delivery'", only('ftp')],
+  ['http://replicate.delivery/out.mp4', "on 'replicate.delivery'", only('http')],
+  ['https://user:pass@replicate.delivery/out.mp4', "on 'replicate.delivery'", 'URLs with credentials are not allowed'],
+  [`gopher://127.0.0.1:${canaryPort}/_x`, "on '127.0.0.1'", only('gopher')],
+  ['https://replicate.delivery.evil.example/out.mp4', "on 'replicate.delivery.evil.example'", NOT_OUTPUT_HOST],
 ];
 
 describe('output URLs from a provider, through video_generate', () => {
-  it.each(hostile().map((u, i) => [i, u.replace(':0/', ':<canary>/')] as const))('refuses output URL #%i %s; no media', async (i) => {
-    const url = hostile()[i] as string;
+  it.each(hostile().map(([u], i) => [i, u.replace(':0/', ':<canary>/')] as const))('refuses output URL #%i %s; no media', async (i) => {
+    const [url, host, reason] = hostile()[i] as [string, string, string];
     fake.reset();
     fake.setScenario({ pollsBeforeDone: 0, outputUrls: [url] });
     const before = h.studio.store.media.all().length;
     const err = await h.callError('video_generate', { model: 'replicate/bytedance/seedance-1-lite', prompt: `u${i}`, duration: 5, resolution: '480p' });
-    expect(['provider_error', 'provider_unavailable']).toContain(err.code);
-    // Non-http(s) URLs are not even taken as outputs ("no output file"); the rest are refused by the URL guard.
-    expect(err.message).toMatch(/refused to fetch a provider URL|could not resolve|no output file/);
+    // Every URL reaches the guard (file:, ftp: and gopher: too) and is refused there, for its own reason.
+    expect(err.code).toBe('provider_error');
+    expect(err.model).toBe('replicate/bytedance/seedance-1-lite');
+    expect(err.message).toMatch(/^replicate\/bytedance\/seedance-1-lite: /);
+    expect(err.message).toContain(`refused to fetch a provider URL ${host}: ${reason} (job job_`);
     expect(h.studio.store.media.all().length).toBe(before);
+    // The one output download attempted nothing: the fake's output route saw no request.
+    expect(fake.requests.filter((q) => q.route === 'output')).toEqual([]);
   });
 
   it("refuses a redirect of the provider's own (trusted) output URL to the canary", async () => {

@@ -133,7 +133,10 @@ describe('tool schemas follow the selected model', () => {
     expect(String(body.input.first_frame_image)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1\/files\//);
     const m = h.studio.library.get(String(r.media_id));
     expect(m).toMatchObject({ provider: 'replicate', model: 'replicate/acme/dreamclip', start_frame_used: frame.media_id });
-    expect(m.provider_request_id).toBeTruthy();
+    // The prediction the fake created for this call (the only one made through POST /v1/predictions).
+    const prediction = [...fake.predictions.values()].filter((p) => p.version === 'a'.repeat(64));
+    expect(prediction).toHaveLength(1);
+    expect(m.provider_request_id).toBe(prediction[0]?.id);
     // The live schema is cached with its version and survives a restart of the studio.
     const row = h.studio.store.db.prepare(`SELECT version FROM model_cache WHERE id = ?`).get('replicate/acme/dreamclip') as { version: string };
     expect(row.version).toBe('a'.repeat(64));

@@ -30,7 +30,7 @@ describe('the offline film workflow through an MCP client', () => {
     for (const n of [...SPEC_TOOLS, ...STUDIO_TOOLS]) expect(names).toContain(n);
     for (const t of tools) {
       expect(t.description?.length ?? 0).toBeGreaterThan(20);
-      expect(t.annotations).toBeDefined();
+      expect(Object.keys(t.annotations ?? {})).toEqual(expect.arrayContaining(['readOnlyHint', 'openWorldHint']));
       expect(t.inputSchema.type).toBe('object');
     }
     const { resourceTemplates } = await h.client.listResourceTemplates();
@@ -80,13 +80,21 @@ describe('the offline film workflow through an MCP client', () => {
     const fs = await import('node:fs');
     const m = h.studio.library.get(film.film_media_id);
     expect(m.type).toBe('video');
-    const lipsync = h.studio.store.media.list({ shot_id: film.lipsynced_shot_id }).find((x) => x.model === 'local/lipsync-video');
-    expect(lipsync?.parent_media_id).toBeTruthy();
+    const lipsync = h.studio.store.media.list({ shot_id: film.lipsynced_shot_id }).find((x) => x.model === 'local/lipsync-video' && x.origin === 'generated');
+    // Its parent is the take it re-synced: the shot's take that was current before the lip-sync take was added.
+    const takes = h.studio.store.shots.takes(film.lipsynced_shot_id);
+    const lipsyncTake = takes.find((t) => t.media_id === lipsync?.media_id);
+    const sourceTake = takes.filter((t) => t.kind !== 'lipsync' && t.take_number < (lipsyncTake?.take_number ?? 0)).pop();
+    expect(sourceTake?.media_id).toMatch(/^med_/);
+    expect(lipsync?.parent_media_id).toBe(sourceTake?.media_id);
     const gen = h.studio.store.media.list({ shot_id: film.continued.to_shot_id }).find((x) => x.origin === 'generated');
     expect(gen).toMatchObject({ provider: 'local', model: 'local/animatic', type: 'video' });
     expect(gen?.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(gen?.first_frame_id).toBeTruthy();
-    expect(gen?.last_frame_id).toBeTruthy();
+    // Its first and last frames are image media derived from it.
+    for (const frameId of [gen?.first_frame_id, gen?.last_frame_id]) {
+      expect(h.studio.store.media.get(frameId ?? '')).toMatchObject({ type: 'image', origin: 'frame', parent_media_id: gen?.media_id });
+    }
+    expect(gen?.first_frame_id).not.toBe(gen?.last_frame_id);
     // local/animatic takes reference images together with a start frame, so the character was injected too.
     expect(gen?.reference_images_used.length).toBe(1);
     const sidecar = JSON.parse(fs.readFileSync(h.studio.store.blobs.abs(gen?.file_path.replace(/\.mp4$/, '.json') ?? ''), 'utf8')) as Record<string, unknown>;
