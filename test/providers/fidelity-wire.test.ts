@@ -17,7 +17,7 @@ import { startVertexFake, type VertexFake } from '../fakes/vertex.js';
 import { configFor, FAST, failure, makeCtx, makeMedia, runToEnd, SECRETS, type TestDir, tempDir } from './helpers.js';
 
 /**
- * The wire half of the audit's findings (../shared/providers/audit-2026-11.md): each call goes through the studio's
+ * The wire half of the audit's findings (docs/capability-audit-2026-11.md): each call goes through the studio's
  * own validation of the shipped capability file (runCall), is turned into provider fields and sent by the real
  * adapter to a fake that refuses what the provider's docs say it refuses. The bad variants are sent straight to the
  * adapter to show the fake (like the provider) would refuse them — the reason the local rules exist.
