@@ -22,7 +22,8 @@ interface Qc {
 function clip(file: string, middle: 'black' | 'freeze' | 'none'): string {
   const v =
     middle === 'black'
-      ? '[0:v]trim=0:1,setpts=PTS-STARTPTS[a];color=c=black:s=320x180:r=24:d=1[b];[0:v]trim=2:3,setpts=PTS-STARTPTS[c];[a][b][c]concat=n=3:v=1:a=0,format=yuv420p[v]'
+      ? '[0:v]trim=0:1,setpts=PTS-STARTPTS[a];color=c=black:s=320x180:r=24:d=1[b];' +
+        '[0:v]trim=2:3,setpts=PTS-STARTPTS[c];[a][b][c]concat=n=3:v=1:a=0,format=yuv420p[v]'
       : middle === 'freeze'
         ? '[0:v]trim=0:1,setpts=PTS-STARTPTS,tpad=stop_mode=clone:stop_duration=2,format=yuv420p[v]'
         : '[0:v]format=yuv420p[v]';
