@@ -1,8 +1,7 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ffmpegVersion } from '../src/media/binaries.js';
 import { decodeRgb } from '../src/media/compare.js';
-import { fileUrl, inputFile, outputFile, PROTOCOL_WHITELIST, runFfmpeg } from '../src/media/ffmpeg.js';
+import { ffmpegVersionLine, fileUrl, inputFile, outputFile, PROTOCOL_WHITELIST, runFfmpeg } from '../src/media/ffmpeg.js';
 import { extractLastFrame } from '../src/media/frames.js';
 import { probe } from '../src/media/probe.js';
 import { cacheDir, exists, interleaved, medianMs, round, type BenchResult } from './lib.js';
@@ -63,7 +62,7 @@ export const notes = [
 export async function run(): Promise<BenchResult[]> {
   const dir = await cacheDir('frames');
   const results: BenchResult[] = [];
-  const startup = await medianMs(() => ffmpegVersion(), 5, 1);
+  const startup = await medianMs(() => ffmpegVersionLine(), 5, 1);
   results.push({ name: 'ffmpeg process start-up (ffmpeg -version)', value: round(startup), unit: 'ms', note: 'floor of any ffmpeg-based extraction' });
   for (const gop of [{ label: 'GOP 2 s', keyint: 50, segment: 4 }, { label: 'GOP 10 s (x264 default)', keyint: 250, segment: 20 }]) {
     const seg = path.join(dir, `seg-k${gop.keyint}.mp4`);

@@ -4,8 +4,8 @@ import { invalidInput } from './errors.js';
 
 /**
  * The one function that decides whether the server may touch a file path. Every path that comes from outside
- * (tool arguments, plan files) goes through `resolveAllowedPath`; paths the studio builds itself are built under
- * the studio folder with `studioPath`.
+ * (tool arguments, plan files) goes through `resolveAllowedPath`; paths the studio builds itself (from ids and
+ * fixed names) need no check.
  *
  * Why each check: NUL bytes truncate paths in native code; `..` and symlinks escape roots (CVE-2025-53110 in the
  * reference filesystem server was a prefix check without a separator: `/studio-evil` passed for `/studio`), so we
@@ -82,12 +82,4 @@ export function resolveAllowedPath(policy: PathPolicy, input: unknown, field: st
     );
   }
   return real;
-}
-
-/** A path the studio builds itself under its own folder (ids and fixed names only). */
-export function studioPath(home: string, ...segments: string[]): string {
-  for (const s of segments) {
-    if (s.includes('\0') || s.split(/[\\/]+/).includes('..')) throw new Error(`unsafe studio path segment: ${s}`);
-  }
-  return path.join(home, ...segments);
 }

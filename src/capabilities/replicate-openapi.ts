@@ -155,7 +155,21 @@ function roleByDescription(task: Task, description: string, kind: MediaKind | un
   return undefined;
 }
 
-const VIDEO_HINT_FIELDS = /^(duration|fps|frames_per_second|num_frames|frames|video_length|last_frame|last_frame_image|end_image|first_frame_image|start_image|camera_fixed|motion_bucket_id)$/;
+const VIDEO_HINT_FIELDS: ReadonlySet<string> = new Set([
+  'duration',
+  'fps',
+  'frames_per_second',
+  'num_frames',
+  'frames',
+  'video_length',
+  'last_frame',
+  'last_frame_image',
+  'end_image',
+  'first_frame_image',
+  'start_image',
+  'camera_fixed',
+  'motion_bucket_id',
+]);
 
 /** The task of a model the studio has no file for, from its inputs and its description. */
 export function inferTask(props: Record<string, Node>, description: string): Task {
@@ -163,7 +177,7 @@ export function inferTask(props: Record<string, Node>, description: string): Tas
   const uriKinds = names.filter((n) => props[n] && isUri(props[n])).map((n) => inferMediaKind(n, String(props[n]?.['description'] ?? '')));
   const lip = /lip[- ]?sync|talking|lipsync/i.test(description) || names.some((n) => /lip/i.test(n));
   if (lip && uriKinds.includes('audio')) return uriKinds.includes('video') ? 'lipsync_video' : 'lipsync_image';
-  if (names.some((n) => VIDEO_HINT_FIELDS.test(n)) || /\bvideo\b/i.test(description)) return 'video_generate';
+  if (names.some((n) => VIDEO_HINT_FIELDS.has(n)) || /\bvideo\b/i.test(description)) return 'video_generate';
   return 'image_generate';
 }
 

@@ -9,8 +9,8 @@ import type { AdapterContext, MediaInput, PollResult, ProviderAdapter, ProviderO
 import type { Job, JobRequest, JobResult } from '../store/jobs.js';
 import { TERMINAL } from '../store/jobs.js';
 import type { Store } from '../store/index.js';
-import { extensionForMime } from '../studio/library.js';
-import type { StudioEvents } from '../studio/events.js';
+import { extensionForMime } from '../media/mime.js';
+import type { JobEvents } from './events.js';
 import { LEASE_MS, newOwnerId, ownerIsDead } from './lease.js';
 
 /** A downloaded output, sitting in a temp file inside the studio folder, ready to be ingested. */
@@ -24,7 +24,7 @@ export interface JobQueueDeps {
   store: Store;
   registry: CapabilityRegistry;
   adapters: Map<string, ProviderAdapter>;
-  events: StudioEvents;
+  events: JobEvents;
   /** Library media id → file, checked for kind. */
   resolveMedia: (mediaId: string, field: string) => MediaInput;
   /** Turns downloaded files into media rows (and takes); must be idempotent per job. */
@@ -312,10 +312,6 @@ export class JobQueue {
     clearInterval(this.leaseTimer);
     for (const c of this.controllers.values()) c.abort();
     await Promise.all([...this.queues.values()].map((q) => q.onIdle()));
-  }
-
-  get inFlight(): number {
-    return this.controllers.size;
   }
 }
 

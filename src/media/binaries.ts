@@ -147,12 +147,3 @@ export function resetBinariesCache(): void {
 function nonEmpty(v: string | undefined): string | undefined {
   return v && v.trim() !== '' ? v.trim() : undefined;
 }
-
-/**
- * First line of `ffmpeg -version` (e.g. "ffmpeg version 5.1.9-0+deb12u1 ..."), for a doctor command.
- * It runs through ffmpeg.ts like every other invocation; imported lazily to keep the module graph acyclic.
- */
-export async function ffmpegVersion(): Promise<string> {
-  const { ffmpegVersionLine } = await import('./ffmpeg.js');
-  return ffmpegVersionLine();
-}

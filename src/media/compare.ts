@@ -2,7 +2,7 @@ import path from 'node:path';
 import { StudioError } from '../errors.js';
 import { inputFile, runFfmpeg } from './ffmpeg.js';
 import { extractLastFrame } from './frames.js';
-import { tempDir } from './filters.js';
+import { tempDir } from '../temp.js';
 import { probe } from './probe.js';
 
 /**

@@ -85,8 +85,26 @@ function summarize(stderr: string): string {
 }
 
 /** Messages that mean the input itself is bad (corrupt, truncated, not media) rather than a bug of ours. */
-const CORRUPT_INPUT =
-  /invalid data found|moov atom not found|could not find codec parameters|end of file|error while decoding|invalid nal|partial file|truncat|does not contain any stream|no such file|unknown format|header missing|not a valid|error opening input|matches no streams/i;
+const CORRUPT_INPUT = new RegExp(
+  [
+    'invalid data found',
+    'moov atom not found',
+    'could not find codec parameters',
+    'end of file',
+    'error while decoding',
+    'invalid nal',
+    'partial file',
+    'truncat',
+    'does not contain any stream',
+    'no such file',
+    'unknown format',
+    'header missing',
+    'not a valid',
+    'error opening input',
+    'matches no streams',
+  ].join('|'),
+  'i',
+);
 
 function runBinary(bin: string, argv: string[], opts: RunOptions, kind: 'ffmpeg' | 'ffprobe'): Promise<RunResult> {
   return new Promise<RunResult>((resolve, reject) => {

@@ -1,7 +1,4 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 
 /**
  * Helpers to build filtergraph strings safely. Filter option values pass two parsers (the option parser, then the
@@ -87,39 +84,4 @@ export function wrapText(text: string, width: number, maxLines: number): string 
     return kept.join('\n');
   }
   return lines.join('\n');
-}
-
-/** A private temp folder for text files and intermediates; `dispose` removes it. */
-export async function tempDir(prefix = 'studio-media-'): Promise<{ dir: string; file: (name: string, content?: string) => Promise<string>; dispose: () => Promise<void> }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
-  return {
-    dir,
-    file: async (name, content) => {
-      const p = path.join(dir, name);
-      if (content !== undefined) await writeFile(p, content, 'utf8');
-      return p;
-    },
-    dispose: () => rm(dir, { recursive: true, force: true }),
-  };
-}
-
-/** A temp path beside `finalPath` (same filesystem, so the caller's rename is atomic). */
-/**
- * Write `finalPath` through a sibling temp file: `write` fills the temp path, which is then renamed into place; on
- * any failure (or cancellation) the temp file is removed, so `finalPath` is either complete or absent.
- */
-export async function writeThroughTemp<T>(finalPath: string, ext: string, write: (tmp: string) => Promise<T>): Promise<T> {
-  const tmp = siblingTemp(finalPath, ext);
-  try {
-    const result = await write(tmp);
-    await rename(tmp, finalPath);
-    return result;
-  } finally {
-    await rm(tmp, { force: true });
-  }
-}
-
-export function siblingTemp(finalPath: string, ext = path.extname(finalPath)): string {
-  const rand = Math.random().toString(36).slice(2, 10);
-  return path.join(path.dirname(path.resolve(finalPath)), `.${path.basename(finalPath)}.${process.pid}.${rand}.tmp${ext}`);
 }

@@ -115,7 +115,7 @@ export async function readMp4Info(file: string): Promise<Mp4Info | undefined> {
 function parseMoov(buf: Buffer): Mp4Info | undefined {
   try {
     const [moov] = boxesIn(buf, 0, buf.length);
-    if (!moov || moov.type !== 'moov') return undefined;
+    if (moov?.type !== 'moov') return undefined;
     const mvhd = child(buf, moov, 'mvhd');
     const durationSeconds = mvhd ? timed(buf, mvhd) : undefined;
     if (durationSeconds === undefined) return undefined;

@@ -1,5 +1,6 @@
 import { inputFile, outputFile, runFfmpeg } from './ffmpeg.js';
-import { num, writeThroughTemp } from './filters.js';
+import { writeThroughTemp } from '../temp.js';
+import { num } from './filters.js';
 
 /**
  * A line placed on its shot's timeline: `offsetSeconds` of silence, the line, then silence up to `totalSeconds`

@@ -3,13 +3,13 @@ import path from 'node:path';
 import { StudioError } from '../errors.js';
 import { aac, FASTSTART, fpsArg, fpsValue, frameCount, h264 } from './encode.js';
 import { inputFile, outputFile, runFfmpeg } from './ffmpeg.js';
-import { siblingTemp, tempDir } from './filters.js';
+import { siblingTemp, tempDir } from '../temp.js';
 import { readMp4Info } from './mp4info.js';
 import { probe, type ProbeResult } from './probe.js';
 import { runConcatCopy, writeConcatList } from './render/concat.js';
 import { buildSceneGraph, type PlannedShot } from './render/graph.js';
 import { sameVideoConfig, checkReadable, copyMismatch, mapLimit, probeShotAudio, probeShotVideo, type CopyTarget } from './render/inspect.js';
-import type { RenderOptions, RenderResult, SceneShot, SceneSpec } from './render/types.js';
+import type { RenderOptions, RenderResult, SceneSpec } from './render/types.js';
 
 export type { RenderOptions, RenderResult, SceneShot, SceneShotAudio, SceneSpec, SceneTransition } from './render/types.js';
 

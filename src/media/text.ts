@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { drawtextFromFile, filterValue, num, tempDir } from './filters.js';
+import { tempDir } from '../temp.js';
+import { drawtextFromFile, filterValue, num } from './filters.js';
 import { runFfmpeg } from './ffmpeg.js';
 
 /**
@@ -126,6 +127,7 @@ function assColor(c: number): string {
  */
 export function assLiteral(line: string): string {
   return line
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this strips
     .replace(/[\u0000-\u001f\u007f]/g, ' ')
     .replace(/\\/g, '\\\u2060')
     .replace(/[{}]/g, (c) => '\\' + c);
@@ -141,7 +143,8 @@ export function assDocument(boxes: TextBox[], width: number, height: number): st
     const top = b.anchor === 'center' ? b.y - (lines.length * advance - (b.lineSpacing ?? 0)) / 2 : b.y;
     for (const [i, line] of lines.entries()) {
       // \an7: (x,y) is the line's top-left; \an8: its top-centre.
-      const tags = `\\an${b.anchor === 'center' ? 8 : 7}\\pos(${num(b.x)},${num(top + i * advance)})\\fs${num(b.size * EM_TO_ASS)}\\b${b.bold ? 1 : 0}\\c${assColor(b.color ?? 0xffffff)}`;
+      const place = `\\an${b.anchor === 'center' ? 8 : 7}\\pos(${num(b.x)},${num(top + i * advance)})`;
+      const tags = `${place}\\fs${num(b.size * EM_TO_ASS)}\\b${b.bold ? 1 : 0}\\c${assColor(b.color ?? 0xffffff)}`;
       events.push(`Dialogue: 0,0:00:00.00,9:59:59.99,Default,,0,0,0,,{${tags}}${assLiteral(line)}`);
     }
   }

@@ -1,4 +1,4 @@
-import PQueue from 'p-queue';
+import type PQueue from 'p-queue';
 import { isNotFound } from './caller.js';
 import type { RunContext, ShotView } from './context.js';
 import { fingerprint } from './fingerprint.js';

@@ -5,7 +5,7 @@ import type { CharacterContext } from '../capabilities/inject.js';
 import type { CapabilityRegistry } from '../capabilities/registry.js';
 import type { Capability, Task } from '../capabilities/types.js';
 import type { Availability } from '../providers/types.js';
-import { DEFAULT_MODELS } from '../studio/generate.js';
+import { DEFAULT_MODELS } from '../capabilities/defaults.js';
 import { checkCall } from './capability-check.js';
 import { PlanRefused } from './errors.js';
 import { fingerprint } from './fingerprint.js';

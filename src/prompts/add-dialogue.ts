@@ -1,4 +1,4 @@
-import { DEFAULT_MODELS } from '../studio/generate.js';
+import { DEFAULT_MODELS } from '../capabilities/defaults.js';
 import type { PromptDef } from './types.js';
 
 /** One spoken line: voice it with the character's voice, attach it to the shot, lip-sync, re-render. */

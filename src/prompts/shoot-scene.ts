@@ -1,6 +1,6 @@
 import { hasRole } from '../capabilities/fields.js';
 import type { Capability } from '../capabilities/types.js';
-import { DEFAULT_MODELS } from '../studio/generate.js';
+import { DEFAULT_MODELS } from '../capabilities/defaults.js';
 import type { Studio } from '../studio/studio.js';
 import { videoInputs } from './models-brief.js';
 import type { PromptDef } from './types.js';

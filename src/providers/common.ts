@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { redact, type StudioConfig } from '../config.js';
 import { StudioError } from '../errors.js';
+import { knownExtension, mimeForExtension } from '../media/mime.js';
 import { DEFAULT_DOWNLOAD_TIMEOUT_MS, DEFAULT_MAX_DOWNLOAD_BYTES, downloadToFile, writeBytes } from './download.js';
 import { type ErrorReply, type HttpIo, ProviderHttp, type RetryPolicy } from './http.js';
 import type { Redactor } from './safe-message.js';
@@ -75,34 +76,11 @@ export function trimBase(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
-const EXT_MIME: Record<string, string> = {
-  mp4: 'video/mp4',
-  mov: 'video/quicktime',
-  webm: 'video/webm',
-  mkv: 'video/x-matroska',
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  webp: 'image/webp',
-  gif: 'image/gif',
-  mp3: 'audio/mpeg',
-  wav: 'audio/wav',
-  ogg: 'audio/ogg',
-  m4a: 'audio/mp4',
-  flac: 'audio/flac',
-};
-
-const MIME_EXT: Record<string, string> = Object.fromEntries(
-  Object.entries(EXT_MIME)
-    .filter(([ext]) => ext !== 'jpeg')
-    .map(([ext, mime]) => [mime, ext]),
-);
-
 /** Guess a MIME type from a URL's file extension. */
 export function mimeFromUrl(url: string): string | undefined {
   try {
     const ext = /\.([a-z0-9]+)$/i.exec(new URL(url).pathname)?.[1]?.toLowerCase();
-    return ext ? EXT_MIME[ext] : undefined;
+    return ext ? mimeForExtension(ext) : undefined;
   } catch {
     return undefined;
   }
@@ -110,8 +88,8 @@ export function mimeFromUrl(url: string): string | undefined {
 
 /** A neutral upload file name: the media id plus an extension (local file names never leave the machine). */
 export function uploadName(media: MediaInput): string {
-  const ext = MIME_EXT[media.mime] ?? /\.([a-z0-9]+)$/i.exec(media.path)?.[1] ?? 'bin';
-  return `${media.mediaId.replace(/[^A-Za-z0-9_-]/g, '_')}.${ext}`;
+  const ext = knownExtension(media.mime) ?? /\.[a-z0-9]+$/i.exec(media.path)?.[0] ?? '.bin';
+  return `${media.mediaId.replace(/[^A-Za-z0-9_-]/g, '_')}${ext}`;
 }
 
 export async function readMedia(media: MediaInput): Promise<Buffer> {

@@ -19,7 +19,7 @@ import type { ProviderAdapter } from './types.js';
 import { isWav, type WavEncoding, wrapWav } from './wav.js';
 
 /**
- * ElevenLabs text-to-speech and speech-to-speech (../shared/providers/replicate-elevenlabs-wavespeed.md §2), plain
+ * ElevenLabs text-to-speech and speech-to-speech (docs/providers.md §2), plain
  * REST. Why not `@elevenlabs/elevenlabs-js`: its serialisers take camelCase and *strip* unknown keys
  * (`unrecognizedObjectKeys: "strip"`) and validate `output_format` against the enum compiled into the SDK, so a
  * field added in a capability file (snake_case, as on the wire) would be silently dropped — adding a model would

@@ -82,12 +82,6 @@ export function fieldPath(cap: Capability, name: string, fallback?: (name: strin
   return cap.fields[name]?.path ?? fallback?.(name) ?? name;
 }
 
-/** Name of the first field given in the call that plays `role` (or is named `name`). */
-export function findField(req: ProviderRequest, role: string, name?: string): string | undefined {
-  if (name !== undefined && name in req.fields) return name;
-  return Object.keys(req.fields).find((k) => req.capability.fields[k]?.role === role);
-}
-
 export interface BuildOptions {
   /** Turn one media input into the provider's representation (upload URL, base64 object, ...). */
   encodeMedia: (media: MediaInput, field: string) => Promise<unknown>;

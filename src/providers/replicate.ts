@@ -24,7 +24,7 @@ import { scrub, shorten } from './safe-message.js';
 import type { AdapterContext, MediaInput, PollResult, ProviderAdapter, ProviderOutput, ProviderRequest, StartResult } from './types.js';
 
 /**
- * Replicate over plain REST (../shared/providers/replicate-elevenlabs-wavespeed.md §1).
+ * Replicate over plain REST (docs/providers.md §1).
  *
  * Why not the `replicate` npm client (1.4.0): its `withAutomaticRetries` catches *every* exception thrown by
  * fetch and retries up to 5 more times back to back — for POSTs too. A network error after Replicate accepted a

@@ -15,7 +15,7 @@ import { StudioError } from '../errors.js';
  * the resolved address would need an undici dispatcher, which is not a dependency.
  */
 
-/** Output hosts the provider docs name (see ../shared/providers/*.md). `*.` matches any subdomain. */
+/** Output hosts the provider docs name (docs/providers.md §1, §3, §4). `*.` matches any subdomain. */
 export const DEFAULT_OUTPUT_HOSTS: readonly string[] = [
   // Replicate: outputs on replicate.delivery and subdomains; file API objects on api.replicate.com.
   'replicate.delivery',

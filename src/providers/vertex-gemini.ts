@@ -7,7 +7,7 @@ import type { MediaInput, ProviderOutput, ProviderRequest } from './types.js';
 
 /**
  * Gemini native image generation ("Nano Banana") through `:generateContent`
- * (../shared/providers/google-vertex.md §2). One user turn: the prompt as the first text part, then every media
+ * (docs/providers.md §5). One user turn: the prompt as the first text part, then every media
  * input as an `inlineData` part in field order; `generationConfig.responseModalities` defaults to TEXT+IMAGE.
  * Gemini 3 image models "think" and may return draft images marked `thought: true`: the answer is the last
  * image part that is not a thought.

@@ -7,7 +7,7 @@ import { scrub, shorten } from './safe-message.js';
 import type { MediaInput, PollResult, ProviderOutput, ProviderRequest } from './types.js';
 
 /**
- * Veo request bodies and operation replies (../shared/providers/google-vertex.md §1). The body is built from the
+ * Veo request bodies and operation replies (docs/providers.md §4). The body is built from the
  * capability's path hints (`instances.0.image`, `parameters.durationSeconds`); media become the REST `Image` /
  * `Video` shape `{bytesBase64Encoded, mimeType}` (never Gemini-style `inlineData`, which Veo rejects), and items of
  * a `referenceImages` array become `{image, referenceType: "asset"}` (lowercase, as in the REST reference).

@@ -66,7 +66,8 @@ export function createVertexAdapter(config: StudioConfig, deps: VertexDeps = {})
   }
 
   function modelUrl(location: string, model: string, verb: string): string {
-    return `${host(location)}/v1/projects/${encodeURIComponent(project())}/locations/${encodeURIComponent(location)}/publishers/google/models/${encodeURIComponent(model)}:${verb}`;
+    const locationPath = `/v1/projects/${encodeURIComponent(project())}/locations/${encodeURIComponent(location)}`;
+    return `${host(location)}${locationPath}/publishers/google/models/${encodeURIComponent(model)}:${verb}`;
   }
 
   async function jsonHeaders(): Promise<Record<string, string>> {

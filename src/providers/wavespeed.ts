@@ -22,7 +22,7 @@ import type { AdapterContext, PollResult, ProviderAdapter, ProviderOutput, Provi
 
 /**
  * WaveSpeed AI (InfiniteTalk lip-sync and whatever else a capability file names), plain REST as documented in
- * ../shared/providers/replicate-elevenlabs-wavespeed.md §3. The official `wavespeed` SDK hides the task id inside
+ * docs/providers.md §3. The official `wavespeed` SDK hides the task id inside
  * its own polling loop, so a dropped connection would orphan a paid task; we submit, persist `data.id`, and poll.
  *
  * Media inputs are uploaded first (`/api/v3/media/upload/binary`, part `file`) and the returned `download_url`

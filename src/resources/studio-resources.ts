@@ -1,6 +1,6 @@
 import { notFound } from '../errors.js';
 import type { Studio } from '../studio/studio.js';
-import { jobView } from '../tools/jobs.js';
+import { jobView } from '../jobs/view.js';
 
 export interface ResourceEntry {
   uri: string;

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { tempDir } from '../temp.js';
 
 /**
  * Files of the studio, behind a small interface so that object storage can take over later. Every write is atomic:
@@ -22,11 +23,9 @@ export class BlobStore {
     return path.join(this.home, 'tmp', `${Date.now()}-${randomBytes(6).toString('hex')}${ext.startsWith('.') || ext === '' ? ext : '.' + ext}`);
   }
 
-  /** A fresh scratch folder (for a job's work dir). */
+  /** A fresh scratch folder under the studio's tmp folder (for a job's work dir). */
   async tempDir(prefix: string): Promise<string> {
-    const dir = path.join(this.home, 'tmp', `${prefix}-${randomBytes(6).toString('hex')}`);
-    await fsp.mkdir(dir, { recursive: true });
-    return dir;
+    return (await tempDir(`${prefix}-`, path.join(this.home, 'tmp'))).dir;
   }
 
   /** Move a finished temp file into place under `rel`; refuses to overwrite (nothing is ever overwritten). */

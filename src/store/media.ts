@@ -8,7 +8,10 @@ export type MediaType = 'video' | 'image' | 'voice';
  */
 export type MediaOrigin = 'generated' | 'imported' | 'frame' | 'render' | 'derived';
 
-/** The metadata record of every asset (DESIGN.md "Metadata"), also written as the JSON sidecar next to the file. */
+/**
+ * The metadata record of every asset (what was asked for, with what, by which model, for which shot; never a
+ * secret), also written as the JSON sidecar next to the file.
+ */
 export interface MediaRecord {
   media_id: string;
   type: MediaType;

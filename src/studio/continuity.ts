@@ -4,8 +4,8 @@ import { invalidInput } from '../errors.js';
 import { contactSheet, extractEvery, extractFrameAt, storyboardSheet } from '../media/frames.js';
 import type { MediaRecord } from '../store/media.js';
 import type { Shot } from '../store/shots.js';
+import { DEFAULT_MODELS } from '../capabilities/defaults.js';
 import { BridgeShots } from './bridges.js';
-import { DEFAULT_MODELS } from './generate.js';
 import type { Studio } from './studio.js';
 
 /** One cell of a storyboard row. */

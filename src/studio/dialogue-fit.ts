@@ -1,6 +1,6 @@
 import { fieldForRole } from '../capabilities/fields.js';
 import type { CapabilityRegistry } from '../capabilities/registry.js';
-import { DEFAULT_MODELS } from './generate.js';
+import { DEFAULT_MODELS } from '../capabilities/defaults.js';
 import type { Store } from '../store/index.js';
 import type { Shot } from '../store/shots.js';
 import { renderTakeOf } from './takes.js';

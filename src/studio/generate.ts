@@ -1,3 +1,4 @@
+import { DEFAULT_MODELS, STUDIO_ARGS } from '../capabilities/defaults.js';
 import { argFields, hasRole, isGiven } from '../capabilities/fields.js';
 import { inject, type CharacterContext } from '../capabilities/inject.js';
 import { estimateCost } from '../capabilities/pricing.js';
@@ -13,19 +14,6 @@ import type { Store } from '../store/index.js';
 import type { Shot } from '../store/shots.js';
 import type { MediaLibrary } from './library.js';
 import { renderTakeOf, sourceMediaOf } from './takes.js';
-
-/** Arguments that belong to the studio, not to any model: they are never passed to `parseArgs`. */
-export const STUDIO_ARGS = ['model', 'character_id', 'shot_id', 'use_last_frame', 'offset_seconds', 'gain_db', 'fit', 'wait'] as const;
-
-/** The model each task uses when neither the call, the shot nor the session names one: the offline default. */
-export const DEFAULT_MODELS: Record<Task, string> = {
-  video_generate: 'local/animatic',
-  image_generate: 'local/still',
-  voice_tts: 'local/voice',
-  voice_v2v: 'local/voice-changer',
-  lipsync_image: 'local/lipsync',
-  lipsync_video: 'local/lipsync-video',
-};
 
 export interface GenerateCall {
   tool: string;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { MediaKind } from '../capabilities/types.js';
 import { StudioError, invalidInput, notFound } from '../errors.js';
 import { extractFirstFrame, extractLastFrame } from '../media/frames.js';
+import { knownExtension, mimeForExtension } from '../media/mime.js';
 import { probe, type ProbeResult } from '../media/probe.js';
 import type { MediaInput } from '../providers/types.js';
 import { sha256File } from '../store/blobs.js';
@@ -32,35 +33,6 @@ export type Provenance = Partial<
   >
 > & { origin: MediaOrigin };
 
-/** File extensions the library stores each mime type under (also used for temp files of downloads). */
-export const EXT_BY_MIME: Record<string, string> = {
-  'video/mp4': '.mp4',
-  'video/quicktime': '.mov',
-  'video/webm': '.webm',
-  'image/png': '.png',
-  'image/jpeg': '.jpg',
-  'image/webp': '.webp',
-  'audio/mpeg': '.mp3',
-  'audio/wav': '.wav',
-  'audio/x-wav': '.wav',
-  'audio/ogg': '.ogg',
-  'audio/flac': '.flac',
-  'audio/mp4': '.m4a',
-  'audio/aac': '.aac',
-  'audio/opus': '.opus',
-};
-
-/** The extension for a mime type, `.bin` when unknown (ffprobe decides what the file is, not its name). */
-export function extensionForMime(mime: string): string {
-  return EXT_BY_MIME[mime] ?? '.bin';
-}
-
-const MIME_BY_EXT: Record<string, string> = Object.fromEntries(
-  Object.entries(EXT_BY_MIME).map(([m, e]) => [e, m]),
-);
-MIME_BY_EXT['.jpeg'] = 'image/jpeg';
-MIME_BY_EXT['.m4v'] = 'video/mp4';
-
 const IMAGE_FORMATS = /(^|,)(png_pipe|jpeg_pipe|webp_pipe|image2|bmp_pipe|tiff_pipe|gif)(,|$)/;
 
 /** Decide the studio type of a probed file. */
@@ -77,8 +49,8 @@ export function kindOf(type: MediaType): MediaKind {
 
 function mimeFor(p: ProbeResult, type: MediaType, hint: string | undefined, file: string): string {
   const ext = path.extname(file).toLowerCase();
-  if (hint && EXT_BY_MIME[hint] && hint.split('/')[0] === (type === 'voice' ? 'audio' : type)) return hint;
-  const byExt = MIME_BY_EXT[ext];
+  if (hint && knownExtension(hint) && hint.split('/')[0] === (type === 'voice' ? 'audio' : type)) return hint;
+  const byExt = mimeForExtension(ext);
   if (byExt) return byExt;
   if (type === 'image') return p.formatName.includes('jpeg') ? 'image/jpeg' : p.formatName.includes('webp') ? 'image/webp' : 'image/png';
   if (type === 'video') return 'video/mp4';
@@ -296,7 +268,7 @@ export class MediaLibrary {
   /** A new record for a file: its id, where it will live, its hash and size, and its provenance. */
   private async fileRecord(tmpPath: string, type: MediaType, mime: string, prov: Provenance): Promise<MediaRecord> {
     const id = newId('med');
-    const ext = EXT_BY_MIME[mime] ?? (path.extname(tmpPath) || '.bin');
+    const ext = knownExtension(mime) ?? (path.extname(tmpPath) || '.bin');
     const { sha256, bytes } = await sha256File(tmpPath);
     return { ...this.emptyRecord(id, type, prov), file_path: path.posix.join('media', type, id + ext), mime, bytes, sha256 };
   }

@@ -36,7 +36,7 @@ export class LipsyncLines {
     const line = given ? lines.find((l) => l.media_id === given) : lines[lines.length - 1];
     const audioId = given ?? line?.media_id;
     const audio = audioId ? store.media.get(audioId) : undefined;
-    if (!audio || audio.type !== 'voice' || !audio.duration) return unchanged; // the planner reports what is wrong
+    if (audio?.type !== 'voice' || !audio.duration) return unchanged; // the planner reports what is wrong
     const warnings: string[] = [];
     if (!given && lines.length > 1) {
       warnings.push(`the shot has ${lines.length} dialogue lines; lip-synced the latest ('${line?.audio_id}'); the others stay in the mix (pass audio to sync another)`);

@@ -1,8 +1,8 @@
+import { DEFAULT_MODELS, STUDIO_ARGS_BY_TASK } from '../capabilities/defaults.js';
 import { toolInputSchema } from '../capabilities/tool-schema.js';
 import type { JsonSchemaFragment, Task } from '../capabilities/types.js';
 import { StudioError, type ErrorCode } from '../errors.js';
 import type { Studio } from '../studio/studio.js';
-import { DEFAULT_MODELS } from '../studio/generate.js';
 import { jobLinks } from './jobs.js';
 import { withoutNulls } from './page.js';
 import type { JsonObjectSchema, Session, ToolDef, ToolOutput } from './types.js';
@@ -16,15 +16,6 @@ const STUDIO_ARG_SCHEMAS: Record<string, JsonSchemaFragment> = {
   gain_db: { type: 'number', minimum: -60, maximum: 20, description: 'With shot_id: loudness of the line in the scene mix, in dB (default 0).' },
   fit: { type: 'string', enum: ['none', 'extend'], default: 'none', description: "With shot_id: 'extend' lengthens the shot's planned duration to hold all its lines (regenerate the video after); 'none' keeps it and warns when a line runs past the shot." },
   wait: { type: 'boolean', default: true, description: 'Wait for the result (up to about 45 s, then the job id is returned; follow it with job_wait). false returns the job id at once.' },
-};
-
-const STUDIO_ARGS_BY_TASK: Record<Task, string[]> = {
-  video_generate: ['shot_id', 'character_id', 'use_last_frame', 'wait'],
-  image_generate: ['character_id', 'wait'],
-  voice_tts: ['character_id', 'shot_id', 'offset_seconds', 'gain_db', 'fit', 'wait'],
-  voice_v2v: ['character_id', 'shot_id', 'offset_seconds', 'gain_db', 'fit', 'wait'],
-  lipsync_image: ['character_id', 'shot_id', 'wait'],
-  lipsync_video: ['shot_id', 'character_id', 'wait'],
 };
 
 function studioArgs(task: Task): Record<string, JsonSchemaFragment> {

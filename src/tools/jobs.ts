@@ -1,30 +1,12 @@
 import { z } from 'zod';
 import { notFound } from '../errors.js';
+import { jobView } from '../jobs/view.js';
 import { TERMINAL, type Job } from '../store/jobs.js';
 import type { Studio } from '../studio/studio.js';
 import type { ResourceLinkOut, ToolDef, ToolOutput } from './types.js';
 import { idArg, zodTool } from './zod-tool.js';
 import { mediaLink } from './media.js';
 import { decodeCursor, pageArgs, pageOf, withoutNulls } from './page.js';
-
-/** A job as the agent sees it: status, progress, result or error; never the raw request. */
-export function jobView(job: Job): Record<string, unknown> {
-  return {
-    job_id: job.job_id,
-    tool: job.tool,
-    model: job.model,
-    status: job.status,
-    done: TERMINAL.has(job.status),
-    progress: job.progress,
-    message: job.message,
-    operation_id: job.operation_id,
-    result: job.result,
-    error: job.error,
-    warnings: [...(job.request.warnings ?? []), ...(job.result?.warnings ?? [])],
-    created_at: job.created_at,
-    finished_at: job.finished_at,
-  };
-}
 
 export function jobLinks(studio: Studio, job: Job): ResourceLinkOut[] {
   const links: ResourceLinkOut[] = [{ uri: `studio://jobs/${job.job_id}`, name: `job ${job.job_id}`, mimeType: 'application/json' }];

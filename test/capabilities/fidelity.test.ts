@@ -3,7 +3,7 @@ import { estimateCost } from '../../src/capabilities/pricing.js';
 import { cap, runCall, schemaOf } from './helpers.js';
 
 /**
- * The audit of 2026-11-30 (../shared/providers/audit-2026-11.md), finding by finding: what the capability file
+ * The audit of 2026-11-30 (docs/capability-audit-2026-11.md), finding by finding: what the capability file
  * says and what the rule engine does with it. The wire half of each finding is in test/providers/fidelity-wire.test.ts.
  */
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { estimateCost } from '../../src/capabilities/pricing.js';
-import { Capability } from '../../src/capabilities/types.js';
+import type { Capability } from '../../src/capabilities/types.js';
 import { veoLike } from './fixtures.js';
 import { cap } from './helpers.js';
 

@@ -3,7 +3,10 @@ import { createProgress } from '../../src/cli/progress.js';
 
 function fakeStream(): { stream: NodeJS.WriteStream; text: () => string } {
   let out = '';
-  const stream = { write: (s: string) => ((out += s), true), columns: 80 } as unknown as NodeJS.WriteStream;
+  const stream = { write: (s: string) => {
+      out += s;
+      return true;
+    }, columns: 80 } as unknown as NodeJS.WriteStream;
   return { stream, text: () => out };
 }
 

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { type FakeServer, fakeBytes, type StartOptions, startFake } from './base.js';
 
 /**
- * A fake of the ElevenLabs TTS and STS endpoints as documented in ../shared/providers/replicate-elevenlabs-wavespeed.md
- * §2: `POST /v1/text-to-speech/{voice_id}?output_format=…` (JSON body) and `POST /v1/speech-to-speech/{voice_id}`
+ * A fake of the ElevenLabs TTS and STS endpoints as documented in docs/providers.md §2:
+ * `POST /v1/text-to-speech/{voice_id}?output_format=…` (JSON body) and `POST /v1/speech-to-speech/{voice_id}`
  * (multipart: `audio` file, `model_id`, `voice_settings` as a JSON string, …), answering raw audio bytes whose
  * format follows `output_format` (`pcm_*` raw samples without a header, `wav_*` with one, mp3 otherwise), header
  * `xi-api-key`, error bodies `{detail:{status,message}}` and 422 `{detail:[{loc,msg,type}]}`.

@@ -2,7 +2,7 @@
  * What Replicate's published model schemas say about the inputs of the models we ship, so the fake refuses what
  * the real service refuses (422 "Input validation failed") and knows the defaults the provider applies to an
  * omitted input. Keyed by `owner/name` (official models) or by version id (community models run by version).
- * Sources: the audit of 2026-11-30 (../shared/providers/audit-2026-11.md), each entry's `source`.
+ * Sources: the audit of 2026-11-30 (docs/capability-audit-2026-11.md), each entry's `source`.
  */
 
 type Input = Record<string, unknown>;

@@ -3,7 +3,7 @@ import { bearer, type FakeServer, fakeBytes, type StartOptions, startFake } from
 import { DOCUMENTED_MODELS } from './replicate-docs.js';
 
 /**
- * A fake of the Replicate HTTP API (v1) as documented in ../shared/providers/replicate-elevenlabs-wavespeed.md §1:
+ * A fake of the Replicate HTTP API (v1) as documented in docs/providers.md §1:
  * `POST /v1/files` (multipart `content` → file object with `urls.get`), `POST /v1/models/{o}/{n}/predictions`
  * (official models, no `version`), `POST /v1/predictions` (community models, `version` required),
  * `GET /v1/predictions/{id}` (starting → processing → terminal), `POST /v1/predictions/{id}/cancel`,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { bearer, type FakeServer, fakeBytes, type StartOptions, startFake } from './base.js';
 
 /**
- * A fake of the Vertex AI REST surface we use, as documented in ../shared/providers/google-vertex.md:
+ * A fake of the Vertex AI REST surface we use, as documented in docs/providers.md §4–§6:
  * Veo `:predictLongRunning` → `{name}`; `:fetchPredictOperation {operationName}` → `{name}` until done, then
  * `{done, response:{videos:[{bytesBase64Encoded|gcsUri, mimeType}], raiMediaFilteredCount, raiMediaFilteredReasons}}`
  * or `{done, error:{code,message}}`; Gemini `:generateContent` → candidates with text / thought / inlineData parts;

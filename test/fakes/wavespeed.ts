@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { bearer, type FakeServer, fakeBytes, type StartOptions, startFake } from './base.js';
 
 /**
- * A fake of the WaveSpeed v3 API as documented in ../shared/providers/replicate-elevenlabs-wavespeed.md §3:
+ * A fake of the WaveSpeed v3 API as documented in docs/providers.md §3:
  * `POST /api/v3/media/upload/binary` (multipart `file` → `data.download_url`), `POST /api/v3/{model}` (JSON
  * inputs → task `created`), `GET /api/v3/predictions/{id}/result` (created/processing → completed with
  * `outputs[]` URLs, or `failed` with `{code, error}` — still HTTP 200), every JSON reply in the

@@ -2,7 +2,8 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StudioError } from '../../src/errors.js';
-import { ffmpegVersion, getBinaries, resetBinariesCache, resolveBinaries } from '../../src/media/binaries.js';
+import { getBinaries, resetBinariesCache, resolveBinaries } from '../../src/media/binaries.js';
+import { ffmpegVersionLine } from '../../src/media/ffmpeg.js';
 import { makeTmp, type Tmp } from './fixtures.js';
 
 let tmp: Tmp;
@@ -92,7 +93,7 @@ describe('resolveBinaries', () => {
   });
 });
 
-describe('getBinaries / ffmpegVersion', () => {
+describe('getBinaries / ffmpegVersionLine', () => {
   it('caches and honours FFMPEG_PATH from the environment', async () => {
     const before = process.env.FFMPEG_PATH;
     try {
@@ -108,6 +109,6 @@ describe('getBinaries / ffmpegVersion', () => {
       else process.env.FFMPEG_PATH = before;
       resetBinariesCache();
     }
-    expect(await ffmpegVersion()).toMatch(/^ffmpeg version \S+/);
+    expect(await ffmpegVersionLine()).toMatch(/^ffmpeg version \S+/);
   });
 });

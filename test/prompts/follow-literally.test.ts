@@ -16,7 +16,7 @@ function concreteCalls(text: string): { tool: string; args: Record<string, unkno
 async function promptText(h: Harness, name: string, args: Record<string, string>): Promise<string> {
   const p = await h.client.getPrompt({ name, arguments: args });
   const first = p.messages[0]?.content;
-  if (!first || first.type !== 'text') throw new Error('prompt without text');
+  if (first?.type !== 'text') throw new Error('prompt without text');
   return first.text;
 }
 

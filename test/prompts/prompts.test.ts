@@ -74,7 +74,7 @@ describe('MCP prompts', () => {
 
   it('plan_film lists the real models with availability and explains frames versus references', async () => {
     const r = await h.client.getPrompt({ name: 'plan_film', arguments: argsFor('plan_film') });
-    const text = (r.messages[0]?.content as { text: string }).text;
+    const text = (r.messages[0]!.content as { text: string }).text;
     expect(text).toContain('A lighthouse keeper waits');
     expect(text).toContain('`local/animatic`');
     expect(text).toMatch(/`vertex\/veo-3\.1-generate-001` — .*reference images OR frames, never both.*not available here/);
@@ -85,12 +85,12 @@ describe('MCP prompts', () => {
 
   it('shoot_scene and check_continuity read the scene as it is', async () => {
     const shoot = await h.client.getPrompt({ name: 'shoot_scene', arguments: { scene_id: sceneId } });
-    const text = (shoot.messages[0]?.content as { text: string }).text;
+    const text = (shoot.messages[0]!.content as { text: string }).text;
     expect(text).toContain(`video_generate(shot_id: "${shotIds[1]}", use_last_frame: true)`);
     expect(text).toContain(`render_scene(scene_id: "${sceneId}")`);
     expect(text).toContain('already has take 1');
     const check = await h.client.getPrompt({ name: 'check_continuity', arguments: { scene_id: sceneId } });
-    const report = (check.messages[0]?.content as { text: string }).text;
+    const report = (check.messages[0]!.content as { text: string }).text;
     expect(report).toContain("shot 2 starts on shot 1's exact last frame");
     expect(report).toContain(`extract_frames(scene_id: "${sceneId}")`);
   });

@@ -17,7 +17,7 @@ import { startVertexFake, type VertexFake } from '../fakes/vertex.js';
 import { configFor, FAST, failure, makeCtx, makeMedia, runToEnd, SECRETS, type TestDir, tempDir } from './helpers.js';
 
 /**
- * The wire half of the audit's findings (../shared/providers/audit-2026-11.md): each call goes through the studio's
+ * The wire half of the audit's findings (docs/capability-audit-2026-11.md): each call goes through the studio's
  * own validation of the shipped capability file (runCall), is turned into provider fields and sent by the real
  * adapter to a fake that refuses what the provider's docs say it refuses. The bad variants are sent straight to the
  * adapter to show the fake (like the provider) would refuse them — the reason the local rules exist.
@@ -78,7 +78,7 @@ describe('Vertex Veo against a fake that follows the docs', () => {
   afterEach(async () => {
     await tmp.cleanup();
   });
-  const params = () => (byRoute(fake.requests, 'veo-start').at(-1)?.json as { parameters: Record<string, unknown> }).parameters;
+  const params = () => (byRoute(fake.requests, 'veo-start').at(-1)!.json as { parameters: Record<string, unknown> }).parameters;
 
   it.each([VEO, VEO_FAST])('F1 %s: references at 9:16 are refused by the fake; the studio sends 16:9 and 8 s', async (id) => {
     const refs = await Promise.all([1, 2, 3].map(() => makeMedia(tmp.dir, 'image', 'image/png')));
@@ -106,7 +106,7 @@ describe('Vertex Veo against a fake that follows the docs', () => {
     expect(bad.message).toMatch(/image\/webp is not supported; supported MIME types: image\/jpeg, image\/png/);
     const req = await conformInputs(prepared(VEO, { prompt: 'p', start_frame: 'w' }, { w: webp }), tmp.dir);
     await runToEnd(adapter, req, makeCtx(tmp.dir));
-    const inst = (byRoute(fake.requests, 'veo-start').at(-1)?.json as { instances: Array<{ image: { mimeType: string; bytesBase64Encoded: string } }> }).instances[0];
+    const inst = (byRoute(fake.requests, 'veo-start').at(-1)!.json as { instances: Array<{ image: { mimeType: string; bytesBase64Encoded: string } }> }).instances[0];
     expect(inst?.image.mimeType).toBe('image/png');
     expect(Buffer.from(inst?.image.bytesBase64Encoded ?? '', 'base64').subarray(0, 4).equals(PNG_MAGIC)).toBe(true);
   });
@@ -131,7 +131,7 @@ describe('Vertex Veo against a fake that follows the docs', () => {
   it('C8: Gemini image sends candidateCount 1; the fake, like the API, refuses more', async () => {
     const id = 'vertex/gemini-3-pro-image';
     await runToEnd(adapter, prepared(id, { prompt: 'a red door' }), makeCtx(tmp.dir));
-    expect((byRoute(fake.requests, 'gemini').at(-1)?.json as { generationConfig: { candidateCount: number } }).generationConfig.candidateCount).toBe(1);
+    expect((byRoute(fake.requests, 'gemini').at(-1)!.json as { generationConfig: { candidateCount: number } }).generationConfig.candidateCount).toBe(1);
     const bad = await failure(() => runToEnd(adapter, raw(id, { prompt: 'a red door', candidateCount: 2 }), makeCtx(tmp.dir)));
     expect(bad.message).toMatch(/Multiple candidates is not enabled for models\/gemini-3-pro-image/);
     expect(cap(id).fields['candidateCount']?.schema['maximum']).toBe(1);
@@ -157,7 +157,7 @@ describe('Replicate against a fake that checks inputs per published schema', () 
   afterEach(async () => {
     await tmp.cleanup();
   });
-  const lastInput = (route: 'create' | 'create-version') => (byRoute(fake.requests, route).at(-1)?.json as { input: Record<string, unknown> }).input;
+  const lastInput = (route: 'create' | 'create-version') => (byRoute(fake.requests, route).at(-1)!.json as { input: Record<string, unknown> }).input;
 
   it('F4: Stable Video Diffusion frames_per_second outside 5-30 gets a 422; 30 goes through', async () => {
     const id = 'replicate/stability-ai/stable-video-diffusion';
@@ -167,7 +167,7 @@ describe('Replicate against a fake that checks inputs per published schema', () 
     expect(bad.message).toMatch(/frames_per_second: Must be greater than or equal to 5/);
     await runToEnd(adapter, prepared(id, { start_frame: 's', frames_per_second: 30 }, { s: img }), makeCtx(tmp.dir));
     expect(lastInput('create-version').frames_per_second).toBe(30);
-    expect((byRoute(fake.requests, 'create-version').at(-1)?.json as { version: string }).version).toBe(SVD_VERSION);
+    expect((byRoute(fake.requests, 'create-version').at(-1)!.json as { version: string }).version).toBe(SVD_VERSION);
   });
 
   it('F5: Seedream 4 with 10 inputs and max_images 15 gets a 422; 10 + 5 goes through', async () => {

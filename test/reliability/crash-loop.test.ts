@@ -147,7 +147,8 @@ describe('crash loop: SIGKILL at random moments during generation and rendering'
     expect(check.badMedia).toEqual([]);
 
     const resumed = [...seenNonTerminal].filter((id) => check.jobs.find((j) => j.id === id)?.status === 'succeeded').length;
-    const byStatus = check.jobs.reduce<Record<string, number>>((acc, j) => ((acc[j.status] = (acc[j.status] ?? 0) + 1), acc), {});
+    const byStatus: Record<string, number> = {};
+    for (const j of check.jobs) byStatus[j.status] = (byStatus[j.status] ?? 0) + 1;
     const lostLines = check.jobs.filter((j) => j.status === 'succeeded' && j.attach && !isAttached(check, j.id)).length;
     process.stdout.write(
       `crash loop: ${kills.length} kills (seed ${SEED}), kill delays ${Math.min(...kills.map((k) => k.afterMs))}-${Math.max(...kills.map((k) => k.afterMs))} ms; jobs ${JSON.stringify(byStatus)}; ` +

@@ -33,7 +33,9 @@ function raw(port: number, opts: { method?: string; path?: string; headers?: Rec
       answered = true;
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (d: string) => void (body += d));
+      res.on('data', (d: string) => {
+        body += d;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
       res.on('error', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
     });

@@ -361,7 +361,9 @@ describe('secrets never leave the process', () => {
       stderr: 'pipe',
     });
     let stderr = '';
-    transport.stderr?.on('data', (d: Buffer) => void (stderr += d.toString('utf8')));
+    transport.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString('utf8');
+    });
     const client = new Client({ name: 'secrets-stdio', version: '1.0.0' });
     const notes = recordNotifications(client);
     await client.connect(transport);

@@ -77,7 +77,7 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
     expect(r.status).toBe('succeeded');
     expect((r.warnings as string[]).join(' ')).toMatch(/reference images skipped|reference_images cannot be combined/);
     const start = byRoute(fakes.vertex.requests, 'veo-start');
-    const inst = (start[start.length - 1]?.json as { instances: Record<string, { bytesBase64Encoded: string }>[] }).instances[0] as Record<string, { bytesBase64Encoded: string } | undefined>;
+    const inst = (start[start.length - 1]!.json as { instances: Record<string, { bytesBase64Encoded: string }>[] }).instances[0] as Record<string, { bytesBase64Encoded: string } | undefined>;
     const lastFramePng = fs.readFileSync(h.studio.library.absPath(h.studio.library.get(prev.last_frame_id as string)));
     expect(inst.image?.bytesBase64Encoded).toBe(lastFramePng.toString('base64'));
     const endPng = fs.readFileSync(h.studio.library.absPath(h.studio.library.get(end)));
@@ -101,7 +101,7 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
     const r = await h.call('image_generate', { model: 'replicate/bytedance/seedream-4', prompt: 'Mara portrait', character_id: ids.mara });
     expect(r.status).toBe('succeeded');
     const creates = fakes.replicate.requests.filter((q) => q.method === 'POST' && q.path === '/v1/models/bytedance/seedream-4/predictions');
-    const input = (creates[creates.length - 1]?.json as { input: { image_input: string[]; prompt: string } }).input;
+    const input = (creates[creates.length - 1]!.json as { input: { image_input: string[]; prompt: string } }).input;
     expect(input.image_input).toHaveLength(3);
     expect(input.image_input.every((u) => /\/v1\/files\//.test(u))).toBe(true);
     expect(fakes.replicate.requests.filter((q) => q.path === '/v1/files').length - filesBefore).toBe(3);
@@ -132,7 +132,7 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
     const last = tts[tts.length - 1];
     expect(last?.path).toBe('/v1/text-to-speech/voice-mara');
     expect(last?.headers['xi-api-key']).toBe(FAKE_KEYS.ELEVENLABS_API_KEY);
-    expect((last?.json as { text: string; model_id: string }).model_id).toBe('eleven_multilingual_v2');
+    expect((last!.json as { text: string; model_id: string }).model_id).toBe('eleven_multilingual_v2');
     const m = h.studio.library.get(String(r.media_id));
     expect(m.type).toBe('voice');
     expect(m.duration).toBeGreaterThan(1);

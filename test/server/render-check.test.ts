@@ -22,7 +22,8 @@ interface Qc {
 function clip(file: string, middle: 'black' | 'freeze' | 'none'): string {
   const v =
     middle === 'black'
-      ? '[0:v]trim=0:1,setpts=PTS-STARTPTS[a];color=c=black:s=320x180:r=24:d=1[b];[0:v]trim=2:3,setpts=PTS-STARTPTS[c];[a][b][c]concat=n=3:v=1:a=0,format=yuv420p[v]'
+      ? '[0:v]trim=0:1,setpts=PTS-STARTPTS[a];color=c=black:s=320x180:r=24:d=1[b];' +
+        '[0:v]trim=2:3,setpts=PTS-STARTPTS[c];[a][b][c]concat=n=3:v=1:a=0,format=yuv420p[v]'
       : middle === 'freeze'
         ? '[0:v]trim=0:1,setpts=PTS-STARTPTS,tpad=stop_mode=clone:stop_duration=2,format=yuv420p[v]'
         : '[0:v]format=yuv420p[v]';
@@ -104,7 +105,7 @@ describe('render checks (QC)', () => {
     ]);
     expect(r.qc.findings[0]?.fix).toContain(line.dialogue.audio_id);
     expect(r.qc.findings[1]?.fix).toBe(`video_generate(shot_id: "${b}", use_last_frame: true)`);
-    const again = (await h.call('render_check', { scene_id: s })) as Qc & { media_id: string };
+    const again = (await h.call('render_check', { scene_id: s })) as unknown as Qc & { media_id: string };
     expect(again.findings.map((x) => x.check)).toEqual(['silent_line', 'continuity']);
   });
 

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type StudioConfig } from '../../config.js';
-import { ffmpegVersion, resolveBinaries } from '../../media/binaries.js';
-import { runFfprobe } from '../../media/ffmpeg.js';
+import { resolveBinaries } from '../../media/binaries.js';
+import { ffmpegVersionLine, runFfprobe } from '../../media/ffmpeg.js';
 import { FONT_PACKAGES, fontReport } from '../../media/fonts.js';
 import { createAdapters } from '../../providers/index.js';
 import { createLocalAdapter } from '../../providers/local.js';
@@ -64,7 +64,7 @@ async function binaryChecks(config: StudioConfig): Promise<Check[]> {
     const m = message(err);
     return [{ name: /ffprobe/.test(m) && !/ffmpeg was not/.test(m) ? 'ffprobe' : 'ffmpeg', ok: false, detail: m }];
   }
-  const ffmpeg = await ffmpegVersion().then(
+  const ffmpeg = await ffmpegVersionLine().then(
     (v) => ({ name: 'ffmpeg', ok: true, detail: `${bins.ffmpeg} (${bins.source.ffmpeg}) — ${v}` }),
     (err: unknown) => ({ name: 'ffmpeg', ok: false, detail: `${bins.ffmpeg} does not run: ${message(err)}` }),
   );

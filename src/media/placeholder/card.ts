@@ -1,7 +1,8 @@
 import { StudioError } from '../../errors.js';
 import { aac, FASTSTART, fpsArg, frameCount, fpsValue, h264, type MediaOptions } from '../encode.js';
 import { inputFile, outputFile, runFfmpeg } from '../ffmpeg.js';
-import { num, tempDir, wrapText, writeThroughTemp } from '../filters.js';
+import { type TempDir, tempDir, writeThroughTemp } from '../../temp.js';
+import { num, wrapText } from '../filters.js';
 import { drawTexts } from '../text.js';
 
 /**
@@ -60,7 +61,7 @@ async function cardLayout(
   spec: { prompt: string; characterName?: string; referenceImage?: string; width: number; height: number },
   bg: string,
   firstInput: number,
-  tmp: Awaited<ReturnType<typeof tempDir>>,
+  tmp: TempDir,
 ): Promise<CardLayout> {
   const { width: W, height: H } = spec;
   const margin = Math.round(Math.min(W, H) * 0.06);

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { StudioError } from '../../errors.js';
 import type { MediaOptions } from '../encode.js';
 import { inputFile, outputFile, runFfmpeg } from '../ffmpeg.js';
-import { num, writeThroughTemp } from '../filters.js';
+import { writeThroughTemp } from '../../temp.js';
+import { num } from '../filters.js';
 import { probe } from '../probe.js';
 
 /**
