@@ -60,7 +60,12 @@ export async function run(): Promise<BenchResult[]> {
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
     const ratio = median(full) / median(incremental);
     return [
-      { name: 'render_film after one shot changed (incremental)', value: round(median(incremental), 0), unit: 'ms', note: `median of 3 rounds; ${reusedScenes} of 4 scenes reused` },
+      {
+        name: 'render_film after one shot changed (incremental)',
+        value: round(median(incremental), 0),
+        unit: 'ms',
+        note: `median of 3 rounds; ${reusedScenes} of 4 scenes reused`,
+      },
       { name: 'render_film of every scene (force)', value: round(median(full), 0), unit: 'ms', note: 'median of 3 rounds' },
       { name: 'full / incremental', value: round(ratio, 2), unit: 'x', target: '>= 3', pass: ratio >= 3 },
     ];
@@ -71,4 +76,5 @@ export async function run(): Promise<BenchResult[]> {
 }
 
 export const notes =
-  'A scene whose takes, dialogue, transitions and settings hash the same as its last render is reused; the film is then joined from the scene renders by stream copy (they share one encoder configuration).';
+  'A scene whose takes, dialogue, transitions and settings hash the same as its last render is reused; the film is then joined from the scene renders by ' +
+  'stream copy (they share one encoder configuration).';

@@ -18,10 +18,21 @@ async function encodeSegment(out: string, seconds: number, keyint: number): Prom
   if (await exists(out)) return;
   const tmp = out + '.part.mp4';
   await runFfmpeg([
-    '-f', 'lavfi', '-i', `testsrc2=s=1920x1080:r=25:d=${seconds}`,
-    '-c:v', 'libx264', '-preset', 'ultrafast',
-    '-x264-params', `bframes=2:b-adapt=0:keyint=${keyint}:min-keyint=${keyint}:scenecut=0`,
-    '-pix_fmt', 'yuv420p', '-f', 'mp4', outputFile(tmp),
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=s=1920x1080:r=25:d=${seconds}`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-x264-params',
+    `bframes=2:b-adapt=0:keyint=${keyint}:min-keyint=${keyint}:scenecut=0`,
+    '-pix_fmt',
+    'yuv420p',
+    '-f',
+    'mp4',
+    outputFile(tmp),
   ]);
   await rename(tmp, out);
 }
@@ -41,7 +52,18 @@ async function fullDecodeLast(video: string, outPng: string): Promise<void> {
   const n = (await probe(video)).nbFrames;
   if (!n) throw new Error('clip has no frame count');
   await runFfmpeg([
-    ...inputFile(video), '-map', '0:v:0', '-vf', `select=eq(n\\,${n - 1})`, '-fps_mode', 'passthrough', '-frames:v', '1', '-f', 'image2', outputFile(outPng),
+    ...inputFile(video),
+    '-map',
+    '0:v:0',
+    '-vf',
+    `select=eq(n\\,${n - 1})`,
+    '-fps_mode',
+    'passthrough',
+    '-frames:v',
+    '1',
+    '-f',
+    'image2',
+    outputFile(outPng),
   ]);
 }
 
@@ -64,7 +86,10 @@ export async function run(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   const startup = await medianMs(() => ffmpegVersionLine(), 5, 1);
   results.push({ name: 'ffmpeg process start-up (ffmpeg -version)', value: round(startup), unit: 'ms', note: 'floor of any ffmpeg-based extraction' });
-  for (const gop of [{ label: 'GOP 2 s', keyint: 50, segment: 4 }, { label: 'GOP 10 s (x264 default)', keyint: 250, segment: 20 }]) {
+  for (const gop of [
+    { label: 'GOP 2 s', keyint: 50, segment: 4 },
+    { label: 'GOP 10 s (x264 default)', keyint: 250, segment: 20 },
+  ]) {
     const seg = path.join(dir, `seg-k${gop.keyint}.mp4`);
     await encodeSegment(seg, gop.segment, gop.keyint);
     const lengths = gop.keyint === 50 ? [8, 60, 300] : [60];
@@ -77,7 +102,11 @@ export async function run(): Promise<BenchResult[]> {
     }
     const ours = (i: number): string => path.join(dir, `last-k${gop.keyint}-${lengths[i]}.png`);
     // Round-robin over the clip lengths so machine load affects them alike.
-    const { medians, ratios } = await interleaved(clips.map((clip, i) => () => extractLastFrame(clip, ours(i))), 7, 1);
+    const { medians, ratios } = await interleaved(
+      clips.map((clip, i) => () => extractLastFrame(clip, ours(i))),
+      7,
+      1,
+    );
     for (const [i, secs] of lengths.entries()) {
       const clip = clips[i] as string;
       const seekMs = medians[i] ?? 0;
@@ -101,7 +130,14 @@ export async function run(): Promise<BenchResult[]> {
     const i300 = lengths.indexOf(300);
     if (i300 > 0) {
       const r = ratios[i300] ?? 0;
-      results.push({ name: `seek time 300 s / 8 s, ${gop.label}`, value: round(r, 2), unit: 'x', target: '<= 1.2', pass: r <= 1.2, note: 'median of per-round ratios' });
+      results.push({
+        name: `seek time 300 s / 8 s, ${gop.label}`,
+        value: round(r, 2),
+        unit: 'x',
+        target: '<= 1.2',
+        pass: r <= 1.2,
+        note: 'median of per-round ratios',
+      });
     }
   }
   return results;

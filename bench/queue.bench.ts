@@ -98,10 +98,25 @@ export async function run(): Promise<BenchResult[]> {
     const creates = byRoute(fake.requests, 'create').length;
     const minimumMs = 3 * POLL_MS; // start + 2 polls + the final poll, at the poll cadence
     results.push(
-      { name: `${JOBS} Replicate video jobs, concurrency ${CONCURRENCY}: wall time`, value: round(load.wallMs, 0), unit: 'ms', note: `create + 2 running polls + download + ingest of a ${Math.round(video.length / 1024)} KiB clip each, poll every ${POLL_MS} ms` },
-      { name: 'one job alone (submit → succeeded)', value: round(single.wallMs, 0), unit: 'ms', note: 'service time: provider calls, download, ffprobe and frame extraction, rows' },
+      {
+        name: `${JOBS} Replicate video jobs, concurrency ${CONCURRENCY}: wall time`,
+        value: round(load.wallMs, 0),
+        unit: 'ms',
+        note: `create + 2 running polls + download + ingest of a ${Math.round(video.length / 1024)} KiB clip each, poll every ${POLL_MS} ms`,
+      },
+      {
+        name: 'one job alone (submit → succeeded)',
+        value: round(single.wallMs, 0),
+        unit: 'ms',
+        note: 'service time: provider calls, download, ffprobe and frame extraction, rows',
+      },
       { name: 'throughput', value: round((JOBS / load.wallMs) * 1000, 1), unit: 'jobs/s' },
-      { name: 'job latency p50 (submit → succeeded)', value: round(percentile(load.latencies, 50), 0), unit: 'ms', note: `floor from polling alone is about ${minimumMs} ms` },
+      {
+        name: 'job latency p50 (submit → succeeded)',
+        value: round(percentile(load.latencies, 50), 0),
+        unit: 'ms',
+        note: `floor from polling alone is about ${minimumMs} ms`,
+      },
       { name: 'job latency p95', value: round(percentile(load.latencies, 95), 0), unit: 'ms' },
       { name: 'jobs succeeded', value: load.succeeded, unit: 'jobs', target: `= ${JOBS}`, pass: load.succeeded === JOBS },
       { name: 'predictions created per job', value: round(creates / JOBS, 2), unit: 'x', target: '= 1', pass: creates === JOBS },
@@ -110,15 +125,31 @@ export async function run(): Promise<BenchResult[]> {
     // 2. A 429 storm: every job's first create is throttled with Retry-After: 1.
     fake.reset();
     const storm = 6;
-    fake.fail('create', { kind: 'status', status: 429, headers: { 'retry-after': '1' }, body: { detail: 'Request was throttled. Your rate limit resets in ~1s.' } }, storm);
+    fake.fail(
+      'create',
+      { kind: 'status', status: 429, headers: { 'retry-after': '1' }, body: { detail: 'Request was throttled. Your rate limit resets in ~1s.' } },
+      storm,
+    );
     const throttled = await withStudio(fake, (studio) => runJobs(studio, storm));
     const createReqs = byRoute(fake.requests, 'create');
     const firstAt = createReqs[0]?.at ?? 0;
     const retried = createReqs.slice(storm);
     const earliestRetryGap = retried.length ? Math.min(...retried.map((r) => r.at - firstAt)) : 0;
     results.push(
-      { name: `429 storm (${storm} jobs, Retry-After: 1): earliest retry after the first 429`, value: earliestRetryGap, unit: 'ms', target: '>= 1000', pass: earliestRetryGap >= 1000 },
-      { name: '429 storm: predictions created per job', value: round((createReqs.length - storm) / storm, 2), unit: 'x', target: '= 1', pass: createReqs.length - storm === storm },
+      {
+        name: `429 storm (${storm} jobs, Retry-After: 1): earliest retry after the first 429`,
+        value: earliestRetryGap,
+        unit: 'ms',
+        target: '>= 1000',
+        pass: earliestRetryGap >= 1000,
+      },
+      {
+        name: '429 storm: predictions created per job',
+        value: round((createReqs.length - storm) / storm, 2),
+        unit: 'x',
+        target: '= 1',
+        pass: createReqs.length - storm === storm,
+      },
       { name: '429 storm: jobs succeeded', value: throttled.succeeded, unit: 'jobs', target: `= ${storm}`, pass: throttled.succeeded === storm },
     );
 

@@ -16,7 +16,7 @@ const SHOTS = 12;
 
 /** How to read the figures (printed under the table). */
 export const notes = [
-  'renderScene must know every input\'s format to choose stream copy; the library probes each file when it is',
+  "renderScene must know every input's format to choose stream copy; the library probes each file when it is",
   'added and probe() caches by file identity, so in the server the inputs are normally already probed ("probed',
   'inputs"). A cold render pays one ffprobe start-up per shot (about 100 ms each on this machine, 4 at a time),',
   'which no stream-copy join can hide. The output is verified from its mp4 index in-process.',
@@ -26,13 +26,24 @@ async function makeShot(out: string, i: number): Promise<void> {
   if (await exists(out)) return;
   const tmp = out + '.part.mp4';
   await runFfmpeg([
-    '-f', 'lavfi', '-i', `testsrc2=s=1280x720:r=25:d=4`,
-    '-f', 'lavfi', '-i', `sine=f=${220 + 20 * i}:r=48000:d=4`,
-    '-map', '0:v', '-map', '1:a',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=s=1280x720:r=25:d=4`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=f=${220 + 20 * i}:r=48000:d=4`,
+    '-map',
+    '0:v',
+    '-map',
+    '1:a',
     ...h264(23, 'ultrafast'),
     ...aac(48_000),
     ...FASTSTART,
-    '-f', 'mp4', outputFile(tmp),
+    '-f',
+    'mp4',
+    outputFile(tmp),
   ]);
   await rename(tmp, out);
 }
@@ -90,11 +101,30 @@ export async function run(): Promise<BenchResult[]> {
       unit: 'ms',
       note: `the studio probes each file when it enters the library; includes the output verification; ${round(dur)} s output`,
     },
-    { name: 'renderScene / ffmpeg concat (probed inputs)', value: round(warmRatio, 2), unit: 'x', target: '<= 1.2', pass: warmRatio <= 1.2, note: 'median of per-round ratios, 7 interleaved rounds' },
+    {
+      name: 'renderScene / ffmpeg concat (probed inputs)',
+      value: round(warmRatio, 2),
+      unit: 'x',
+      target: '<= 1.2',
+      pass: warmRatio <= 1.2,
+      note: 'median of per-round ratios, 7 interleaved rounds',
+    },
     { name: `renderScene, ${SHOTS} matching shots, formats known from the library (fresh process, no probe cache)`, value: round(known), unit: 'ms' },
-    { name: 'renderScene / ffmpeg concat (formats known, as render_scene calls it)', value: round(knownRatio, 2), unit: 'x', target: '<= 1.2', pass: knownRatio <= 1.2, note: 'median of per-round ratios' },
+    {
+      name: 'renderScene / ffmpeg concat (formats known, as render_scene calls it)',
+      value: round(knownRatio, 2),
+      unit: 'x',
+      target: '<= 1.2',
+      pass: knownRatio <= 1.2,
+      note: 'median of per-round ratios',
+    },
     { name: `renderScene, ${SHOTS} matching shots, cold (files never seen: every input probed)`, value: round(cold), unit: 'ms' },
-    { name: 'renderScene / ffmpeg concat (cold, files from outside the library)', value: round(coldRatio, 2), unit: 'x', note: 'not a path render_scene takes: every take is probed when it enters the library' },
+    {
+      name: 'renderScene / ffmpeg concat (cold, files from outside the library)',
+      value: round(coldRatio, 2),
+      unit: 'x',
+      note: 'not a path render_scene takes: every take is probed when it enters the library',
+    },
     { name: `renderScene forced re-encode (veryfast CRF 18), same scene`, value: round(encode), unit: 'ms', note: 'one run' },
     { name: 'full re-encode / stream copy', value: round(encode / warm, 1), unit: 'x' },
   ];

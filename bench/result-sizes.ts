@@ -64,14 +64,33 @@ export async function offlineFilmCalls(client: Client): Promise<CallSize[]> {
 
   const maraRef = await call('image_generate', { model: 'local/still', prompt: 'Mara, a lighthouse keeper with a red scarf, portrait', aspect_ratio: '1:1' });
   const tomRef = await call('image_generate', { model: 'local/still', prompt: 'Tom, a young fisherman in a yellow coat, portrait', aspect_ratio: '1:1' });
-  const mara = id(await call('character_create', { name: 'Mara', reference_images: [maraRef.media_id], voice_id: 'mara-warm', style_tokens: 'moody seaside light' }), 'character', 'character_id');
-  const tom = id(await call('character_create', { name: 'Tom', reference_images: [tomRef.media_id], voice_id: 'tom-bright', style_tokens: 'grey morning' }), 'character', 'character_id');
+  const mara = id(
+    await call('character_create', { name: 'Mara', reference_images: [maraRef.media_id], voice_id: 'mara-warm', style_tokens: 'moody seaside light' }),
+    'character',
+    'character_id',
+  );
+  const tom = id(
+    await call('character_create', { name: 'Tom', reference_images: [tomRef.media_id], voice_id: 'tom-bright', style_tokens: 'grey morning' }),
+    'character',
+    'character_id',
+  );
   const film = id(await call('film_create', { title: 'The Lighthouse', settings: { width: 854, height: 480, fps: 24 } }), 'film', 'film_id');
   const scenes: string[] = [];
   for (const title of ['Night watch', 'Morning', 'The return']) scenes.push(id(await call('scene_create', { film_id: film, title }), 'scene', 'scene_id'));
   const [s1, s2, s3] = scenes as [string, string, string];
   const shot = async (scene: string, prompt: string, character: string, transition?: Json): Promise<string> =>
-    id(await call('shot_create', { scene_id: scene, prompt, character_id: character, model: 'local/animatic', duration: 2, ...(transition ? { transition } : {}) }), 'shot', 'shot_id');
+    id(
+      await call('shot_create', {
+        scene_id: scene,
+        prompt,
+        character_id: character,
+        model: 'local/animatic',
+        duration: 2,
+        ...(transition ? { transition } : {}),
+      }),
+      'shot',
+      'shot_id',
+    );
   const a1 = await shot(s1, 'Mara climbs the spiral stairs with a lantern', mara);
   const a2 = await shot(s1, 'Mara reaches the lamp room and looks out to sea', mara);
   const b1 = await shot(s2, 'Tom drags his boat onto the beach', tom);

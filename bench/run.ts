@@ -10,7 +10,6 @@ import type { BenchResult } from './lib.js';
  * with the machine, Node and ffmpeg versions and the date. `node dist/bench/run.js [name…]` runs only those.
  */
 
-
 function table(results: BenchResult[]): string {
   const rows = results.map((r) => {
     const status = r.pass === undefined ? '' : r.pass ? 'met' : 'NOT met';
@@ -34,7 +33,8 @@ async function main(): Promise<void> {
     process.stderr.write(`bench ${name}...\n`);
     const results = await mod.run();
     process.stderr.write(`bench ${name} done in ${Math.round((Date.now() - t0) / 1000)} s\n`);
-    for (const r of results) process.stderr.write(`  ${r.name}: ${r.value} ${r.unit}${r.pass === false ? '  (target ' + (r.target ?? '') + ' NOT met)' : ''}\n`);
+    for (const r of results)
+      process.stderr.write(`  ${r.name}: ${r.value} ${r.unit}${r.pass === false ? '  (target ' + (r.target ?? '') + ' NOT met)' : ''}\n`);
     sections.push(`## ${name}\n\n${table(results)}\n${mod.notes ? `\n${mod.notes}\n` : ''}`);
   }
   const cpus = os.cpus();

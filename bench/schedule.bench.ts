@@ -71,7 +71,10 @@ const request = (model: string): JobRequest => plainJobRequest(model, { prompt: 
 
 async function runJobs(specs: StubSpec[]): Promise<number> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-queue-'));
-  const config = loadConfig({ STUDIO_HOME: home, ...Object.fromEntries(specs.map((s) => [`STUDIO_CONCURRENCY_${s.provider.toUpperCase()}`, String(s.limit)])) });
+  const config = loadConfig({
+    STUDIO_HOME: home,
+    ...Object.fromEntries(specs.map((s) => [`STUDIO_CONCURRENCY_${s.provider.toUpperCase()}`, String(s.limit)])),
+  });
   const store = openStore(home);
   const registry = new CapabilityRegistry(specs.map((s) => stubCap(s.provider)));
   const events = new StudioEvents();
@@ -120,9 +123,15 @@ export async function run(): Promise<BenchResult[]> {
     { name: '50 jobs over 3 providers (limits 2/4/1, latencies 400/150/250 ms): makespan', value: round(total, 0), unit: 'ms', note: 'median of 3 runs' },
     { name: 'ideal makespan those limits allow', value: ideal, unit: 'ms' },
     { name: 'makespan / ideal', value: round(ratio, 3), unit: 'x', target: '<= 1.10', pass: ratio <= 1.1 },
-    { name: 'queue overhead per job (zero-latency provider, serial)', value: round(zero / 50, 2), unit: 'ms', note: 'job row, status updates, p-queue, events, in SQLite WAL with synchronous=FULL' },
+    {
+      name: 'queue overhead per job (zero-latency provider, serial)',
+      value: round(zero / 50, 2),
+      unit: 'ms',
+      note: 'job row, status updates, p-queue, events, in SQLite WAL with synchronous=FULL',
+    },
   ];
 }
 
 export const notes =
-  'Stub providers answer after their latency; nothing is downloaded or ingested, so the figures are the queue alone. A slow provider (wavespeed stub, limit 1) never holds up the others: each provider has its own p-queue.';
+  'Stub providers answer after their latency; nothing is downloaded or ingested, so the figures are the queue alone. A slow provider (wavespeed stub, limit ' +
+  '1) never holds up the others: each provider has its own p-queue.';

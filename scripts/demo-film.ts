@@ -34,8 +34,15 @@ export async function makeDemoFilm(client: Client, log: (line: string) => void =
   const tomRef = await call('image_generate', { model: 'local/still', prompt: 'Tom, a young fisherman in a yellow coat, portrait', aspect_ratio: '1:1' });
 
   say('characters');
-  const mara = (await call('character_create', { name: 'Mara', reference_images: [maraRef.media_id], voice_id: 'mara-warm', style_tokens: 'moody seaside light' })) as { character: { character_id: string } };
-  const tom = (await call('character_create', { name: 'Tom', reference_images: [tomRef.media_id], voice_id: 'tom-bright', style_tokens: 'grey morning' })) as { character: { character_id: string } };
+  const mara = (await call('character_create', {
+    name: 'Mara',
+    reference_images: [maraRef.media_id],
+    voice_id: 'mara-warm',
+    style_tokens: 'moody seaside light',
+  })) as { character: { character_id: string } };
+  const tom = (await call('character_create', { name: 'Tom', reference_images: [tomRef.media_id], voice_id: 'tom-bright', style_tokens: 'grey morning' })) as {
+    character: { character_id: string };
+  };
   const maraId = mara.character.character_id;
   const tomId = tom.character.character_id;
 
@@ -46,7 +53,16 @@ export async function makeDemoFilm(client: Client, log: (line: string) => void =
   const s2 = ((await call('scene_create', { film_id: filmId, title: 'Morning' })) as { scene: { scene_id: string } }).scene.scene_id;
 
   const shot = async (scene: string, prompt: string, character: string, duration: number, transition?: Json): Promise<string> =>
-    ((await call('shot_create', { scene_id: scene, prompt, character_id: character, model: 'local/animatic', duration, ...(transition ? { transition } : {}) })) as { shot: { shot_id: string } }).shot.shot_id;
+    (
+      (await call('shot_create', {
+        scene_id: scene,
+        prompt,
+        character_id: character,
+        model: 'local/animatic',
+        duration,
+        ...(transition ? { transition } : {}),
+      })) as { shot: { shot_id: string } }
+    ).shot.shot_id;
   const a1 = await shot(s1, 'Mara climbs the spiral stairs with a lantern', maraId, 2);
   const a2 = await shot(s1, 'Mara reaches the lamp room and looks out to sea', maraId, 2);
   const b1 = await shot(s2, 'Tom drags his boat onto the beach', tomId, 2);

@@ -26,7 +26,11 @@ let aptUpdated = false;
 /** apt-get install `packages` (after one `apt-get update`); false when it failed. */
 function aptInstall(packages) {
   const pre = isRoot ? [] : ['sudo', '-n'];
-  const run = (args) => execFileSync(pre[0] ?? args[0], pre.length ? [...pre.slice(1), ...args] : args.slice(1), { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const run = (args) =>
+    execFileSync(pre[0] ?? args[0], pre.length ? [...pre.slice(1), ...args] : args.slice(1), {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   try {
     if (!aptUpdated) run(['apt-get', 'update', '-qq']);
     aptUpdated = true;
@@ -45,9 +49,10 @@ function ensureFfmpeg() {
     return;
   }
   const howTo =
-    'studio-mcp needs ffmpeg and ffprobe: install them (Debian/Ubuntu: apt-get install -y ffmpeg; macOS: brew install ffmpeg; Windows: winget install ffmpeg) or set FFMPEG_PATH and FFPROBE_PATH.';
+    'studio-mcp needs ffmpeg and ffprobe: install them (Debian/Ubuntu: apt-get install -y ffmpeg; macOS: brew install ffmpeg; Windows: winget install ' +
+    'ffmpeg) or set FFMPEG_PATH and FFPROBE_PATH.';
   if (process.env.STUDIO_SKIP_FFMPEG_INSTALL !== '1' && canApt) {
-    console.log('studio-mcp: ffmpeg not found; installing Debian\'s ffmpeg package with apt-get (set STUDIO_SKIP_FFMPEG_INSTALL=1 to skip)');
+    console.log("studio-mcp: ffmpeg not found; installing Debian's ffmpeg package with apt-get (set STUDIO_SKIP_FFMPEG_INSTALL=1 to skip)");
     if (aptInstall(['ffmpeg'])) return;
     console.warn(`studio-mcp: apt-get could not install ffmpeg. ${howTo}`);
     return;

@@ -27,7 +27,11 @@ import type { Session, ToolContext, ToolDef } from './tools/types.js';
 export const SERVER_NAME = 'studio-mcp';
 export const SERVER_VERSION = '0.1.0';
 
-const INSTRUCTIONS = `studio-mcp makes films. Typical flow: media_import reference images → character_create → film_create → scene_create → shot_create (prompt, model, character) → video_generate(shot_id) for each shot (use_last_frame=true to continue from the previous shot) → voice_tts(shot_id, text, character_id) → lipsync_video(shot_id) → render_scene → render_film. Generation tools take model '<provider>/<model>'; video_get_capabilities shows and selects a model. Media arguments are media ids. Long jobs return a job_id: follow with job_wait.`;
+const INSTRUCTIONS =
+  `studio-mcp makes films. Typical flow: media_import reference images → character_create → film_create → scene_create → shot_create ` +
+  `(prompt, model, character) → video_generate(shot_id) for each shot (use_last_frame=true to continue from the previous shot) → voice_tts(shot_id, text, ` +
+  `character_id) → lipsync_video(shot_id) → render_scene → render_film. Generation tools take model '<provider>/<model>'; video_get_capabilities shows and ` +
+  `selects a model. Media arguments are media ids. Long jobs return a job_id: follow with job_wait.`;
 
 /**
  * One MCP server for one client connection (stdio: the process; HTTP: one per session). The studio is shared;
@@ -88,7 +92,11 @@ export function createMcpServer(studio: Studio): { server: Server; session: Sess
   /** Run one tool call to a CallToolResult; every failure becomes a safe tool error. */
   const execute = async (tool: ToolDef, args: Record<string, unknown>, ctx: Omit<ToolContext, 'studio' | 'session'>): Promise<CallToolResult> => {
     try {
-      const out = await tool.run(checkArgs(tool.name, args, tool.callSchema ? tool.callSchema(studio, session) : tool.inputSchema(studio, session)), { studio, session, ...ctx });
+      const out = await tool.run(checkArgs(tool.name, args, tool.callSchema ? tool.callSchema(studio, session) : tool.inputSchema(studio, session)), {
+        studio,
+        session,
+        ...ctx,
+      });
       const structured = JSON.parse(redact(JSON.stringify(out.result), studio.config)) as Record<string, unknown>;
       // The result travels once, as structuredContent; the text is a one-line summary of it (ids, status,
       // warnings), made from the redacted result so it can carry nothing the result does not.
@@ -121,7 +129,10 @@ export function createMcpServer(studio: Studio): { server: Server; session: Sess
       if (value <= last) return;
       last = value;
       void extra
-        .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: value, total: total === undefined ? undefined : 100, ...(message ? { message } : {}) } })
+        .sendNotification({
+          method: 'notifications/progress',
+          params: { progressToken: token, progress: value, total: total === undefined ? undefined : 100, ...(message ? { message } : {}) },
+        })
         .catch(() => undefined);
     };
     return execute(tool, args, { signal: extra.signal, progress });

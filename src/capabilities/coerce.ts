@@ -52,7 +52,9 @@ export function coerceValue(value: unknown, schema: unknown): unknown {
     return value;
   }
   if (Array.isArray(value)) {
-    const items = branches(schema).map((b) => b['items']).find(isRecord);
+    const items = branches(schema)
+      .map((b) => b['items'])
+      .find(isRecord);
     return items ? value.map((v) => coerceValue(v, items)) : value;
   }
   if (isRecord(value)) {

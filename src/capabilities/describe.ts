@@ -40,12 +40,7 @@ export function describeSchema(schema: JsonSchemaFragment, media?: MediaKind): s
     const items = schema['items'];
     const max = schema['maxItems'];
     const min = schema['minItems'];
-    const count =
-      typeof min === 'number' && typeof max === 'number'
-        ? `${min} to ${max} `
-        : typeof max === 'number'
-          ? `up to ${max} `
-          : '';
+    const count = typeof min === 'number' && typeof max === 'number' ? `${min} to ${max} ` : typeof max === 'number' ? `up to ${max} ` : '';
     if (media) return `a list of ${count}media ids of ${MEDIA_PLURAL[media]}`;
     const inner = items && typeof items === 'object' ? describeSchema(items as JsonSchemaFragment) : 'values';
     return `a list of ${count}items, each ${inner}`;

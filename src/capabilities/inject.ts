@@ -61,12 +61,7 @@ const REFERENCE_TASKS: ReadonlySet<Capability['task']> = new Set(['video_generat
  * @param lister the registry, used to name models that do have a start frame when this one has none.
  * @throws StudioError invalid_input when use_last_frame cannot be honoured (no start frame, or start_frame given too).
  */
-export function inject(
-  cap: Capability,
-  explicit: Record<string, unknown>,
-  ctx: InjectContext,
-  lister?: ModelLister,
-): InjectResult {
+export function inject(cap: Capability, explicit: Record<string, unknown>, ctx: InjectContext, lister?: ModelLister): InjectResult {
   const values: Record<string, unknown> = { ...explicit };
   const warnings: string[] = [];
   const injected: string[] = [];
@@ -101,10 +96,10 @@ export function inject(
       );
     }
     if (isGiven(values['start_frame'])) {
-      throw invalidInput(
-        `${cap.id}: give either use_last_frame or start_frame, not both (use_last_frame sets start_frame to the previous shot's last frame)`,
-        { model: cap.id, field: 'use_last_frame' },
-      );
+      throw invalidInput(`${cap.id}: give either use_last_frame or start_frame, not both (use_last_frame sets start_frame to the previous shot's last frame)`, {
+        model: cap.id,
+        field: 'use_last_frame',
+      });
     }
     values['start_frame'] = ctx.lastFrame;
     injected.push('start_frame');
@@ -146,9 +141,7 @@ export function inject(
       // Lip-sync from an image: the character's (first) reference image is the face.
       tryApply(`${cap.id}: using ${who}'s reference image as the face`, 'image', refs[0]);
     } else if (REFERENCE_TASKS.has(cap.task)) {
-      warnings.push(
-        `${cap.id} takes no reference images, so ${who}'s reference images were not used (they are identity guidance, never a start or end frame)`,
-      );
+      warnings.push(`${cap.id} takes no reference images, so ${who}'s reference images were not used (they are identity guidance, never a start or end frame)`);
     }
   }
 

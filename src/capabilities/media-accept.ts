@@ -43,7 +43,10 @@ export function mediaVerdict(cap: Capability, name: string, file: MediaFacts, la
   if (accept && file.kind === 'image') {
     const { width, height } = file;
     if (accept.min_side_px !== undefined && width && height && Math.min(width, height) < accept.min_side_px) {
-      return refuse(`is ${width}×${height} px; the model needs at least ${accept.min_side_px} px on each side`, `images of at least ${accept.min_side_px} px a side`);
+      return refuse(
+        `is ${width}×${height} px; the model needs at least ${accept.min_side_px} px on each side`,
+        `images of at least ${accept.min_side_px} px a side`,
+      );
     }
     const ar = accept.aspect_ratio;
     if (ar && width && height && (width / height < ar.min - 1e-9 || width / height > ar.max + 1e-9)) {

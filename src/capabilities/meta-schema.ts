@@ -12,8 +12,7 @@ export function capabilityMetaSchema(): Record<string, unknown> {
   return {
     ...schema,
     title: 'studio-mcp capability file',
-    description:
-      'One file per model: capability-schemas/<provider>/<provider model id>.json. Generated from src/capabilities/types.ts; do not edit by hand.',
+    description: 'One file per model: capability-schemas/<provider>/<provider model id>.json. Generated from src/capabilities/types.ts; do not edit by hand.',
   };
 }
 

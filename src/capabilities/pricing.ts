@@ -53,11 +53,7 @@ function imageCount(cap: Capability, values: Record<string, unknown>): number {
  * @returns undefined when the model has no pricing or the units cannot be known (e.g. seconds of a lip-sync
  *   without `hints.seconds`).
  */
-export function estimateCost(
-  cap: Capability,
-  values: Record<string, unknown>,
-  hints: CostHints = {},
-): CostEstimate | undefined {
+export function estimateCost(cap: Capability, values: Record<string, unknown>, hints: CostHints = {}): CostEstimate | undefined {
   const pricing = cap.pricing;
   if (!pricing) return undefined;
 

@@ -38,7 +38,20 @@ const InputSchema = z.looseObject({
 });
 
 /** Keys that carry over to the capability field schema. */
-const SCHEMA_KEYS = ['type', 'enum', 'default', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minItems', 'maxItems', 'minLength', 'maxLength', 'pattern'] as const;
+const SCHEMA_KEYS = [
+  'type',
+  'enum',
+  'default',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minItems',
+  'maxItems',
+  'minLength',
+  'maxLength',
+  'pattern',
+] as const;
 
 function isNode(v: unknown): v is Node {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

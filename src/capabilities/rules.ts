@@ -69,11 +69,7 @@ function countOf(cap: Capability, values: Record<string, unknown>, arg: string):
  * @param values the call's values keyed by agent-facing names (role names or provider field names), after injection.
  * @returns the values with forced values filled in, every error found, and notes about forced values.
  */
-export function checkRules(
-  cap: Capability,
-  values: Record<string, unknown>,
-  opts: RuleCheckOptions = {},
-): RuleCheckResult {
+export function checkRules(cap: Capability, values: Record<string, unknown>, opts: RuleCheckOptions = {}): RuleCheckResult {
   const out: Record<string, unknown> = { ...values };
   const errors: StudioError[] = [];
   const forced: string[] = [];
@@ -84,9 +80,7 @@ export function checkRules(
     for (const [key, want] of Object.entries(rule.set)) {
       if (isGiven(out[key])) {
         if (!same(out[key], want)) {
-          errors.push(
-            ruleError(cap, rule, `with ${rule.if}, ${key} must be ${show(want)}; got ${show(out[key])}`, key, `got ${key}=${show(out[key])}`),
-          );
+          errors.push(ruleError(cap, rule, `with ${rule.if}, ${key} must be ${show(want)}; got ${show(out[key])}`, key, `got ${key}=${show(out[key])}`));
         }
       } else {
         out[key] = want;
@@ -133,7 +127,15 @@ export function checkRules(
         const total = parts.reduce((a, p) => a + p.n, 0);
         if (total > rule.max) {
           const sum = parts.map((p) => `${p.f} ${p.n}`).join(' + ');
-          errors.push(ruleError(cap, rule, `${listAnd(rule.fields)} add up to at most ${rule.max}; got ${sum} = ${total}`, rule.fields[rule.fields.length - 1] ?? '', `got ${sum} = ${total}`));
+          errors.push(
+            ruleError(
+              cap,
+              rule,
+              `${listAnd(rule.fields)} add up to at most ${rule.max}; got ${sum} = ${total}`,
+              rule.fields[rule.fields.length - 1] ?? '',
+              `got ${sum} = ${total}`,
+            ),
+          );
         }
         break;
       }

@@ -63,7 +63,12 @@ export function missingFromShot(tool: string, task: Task, cap: Capability, value
     const f = fields.get(arg);
     if (!f?.field.required || isGiven(values[arg])) continue;
     const shotNote = shotId ? ` (shot '${shotId}' has none)` : '';
-    out.push(invalidInput(`${tool} (${cap.id}): '${arg}' is required: give ${arg}, or shot_id of ${FROM_SHOT[arg] ?? 'a shot that supplies it'}${shotNote}`, { model: cap.id, field: arg }));
+    out.push(
+      invalidInput(`${tool} (${cap.id}): '${arg}' is required: give ${arg}, or shot_id of ${FROM_SHOT[arg] ?? 'a shot that supplies it'}${shotNote}`, {
+        model: cap.id,
+        field: arg,
+      }),
+    );
   }
   return out;
 }
@@ -101,7 +106,7 @@ export function toolInputSchema(
     description:
       `Model id '<provider>/<model>' for ${task}.${selected}` +
       (modelIds.length ? ` Available: ${modelIds.join(', ')}.` : '') +
-      ' The other fields of this schema are those of the selected model; ask for another model\'s capabilities to see its fields.',
+      " The other fields of this schema are those of the selected model; ask for another model's capabilities to see its fields.",
     ...(cap ? { default: cap.id } : {}),
   };
   const hasStart = cap ? argFields(cap).has('start_frame') : true;
@@ -187,16 +192,20 @@ export function parseArgs(cap: Capability, args: Record<string, unknown>, opts: 
     }
     const parsed = validatorFor(f.field).safeParse(coerceValue(value, f.field.schema));
     if (parsed.success && typeof parsed.data === 'string' && BLANK_REFUSED.has(f.field.role ?? '') && parsed.data.trim() === '') {
-      problems.push(invalidInput(`${cap.id}: field '${arg}' is empty; accepts ${describeField(f.field)} with words in it`, { model: cap.id, field: arg, accepts: describeField(f.field) }));
+      problems.push(
+        invalidInput(`${cap.id}: field '${arg}' is empty; accepts ${describeField(f.field)} with words in it`, {
+          model: cap.id,
+          field: arg,
+          accepts: describeField(f.field),
+        }),
+      );
     } else if (parsed.success) {
       out[arg] = parsed.data;
     } else {
       const issue = parsed.error.issues[0];
       const problem = issue ? problemOf(issue, f.field, value) : 'is not valid';
       const accepts = describeField(f.field);
-      problems.push(
-        invalidInput(`${cap.id}: field '${arg}' ${problem}; accepts ${accepts}`, { model: cap.id, field: arg, accepts }),
-      );
+      problems.push(invalidInput(`${cap.id}: field '${arg}' ${problem}; accepts ${accepts}`, { model: cap.id, field: arg, accepts }));
     }
   }
   if (problems.length === 1 && problems[0]) throw problems[0];

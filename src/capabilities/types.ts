@@ -27,14 +27,7 @@ export const Role = z.enum(ROLES);
 export type Role = z.infer<typeof Role>;
 
 /** Roles whose values are media ids from the library (resolved to files before the adapter sees them). */
-export const MEDIA_ROLES: ReadonlySet<Role> = new Set([
-  'start_frame',
-  'end_frame',
-  'reference_images',
-  'image',
-  'video',
-  'audio',
-]);
+export const MEDIA_ROLES: ReadonlySet<Role> = new Set(['start_frame', 'end_frame', 'reference_images', 'image', 'video', 'audio']);
 
 export const MediaKind = z.enum(['image', 'video', 'audio']);
 export type MediaKind = z.infer<typeof MediaKind>;

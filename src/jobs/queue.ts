@@ -154,7 +154,12 @@ export class JobQueue {
       if (!operationId) {
         if (job.status !== 'queued' && cap.provider !== 'local') {
           // It may have reached the provider without us learning its id: never submit paid work twice.
-          throw new StudioError('provider_error', 'the server stopped while this job was being submitted; it was not re-submitted to avoid paying twice. Run the call again if no result appears at the provider.', { model: cap.id });
+          throw new StudioError(
+            'provider_error',
+            'the server stopped while this job was being submitted; it was not re-submitted to avoid paying twice. Run the call again if no result appears ' +
+              'at the provider.',
+            { model: cap.id },
+          );
         }
         store.jobs.setStatus(jobId, 'submitting', { message: 'submitting to the provider' });
         const started = await adapter.start(req, ctx);
@@ -191,11 +196,17 @@ export class JobQueue {
         return;
       }
       const safe = toSafeError(err);
-      if (!(err instanceof StudioError)) this.deps.log(redact(`job ${jobId} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`, this.deps.config));
+      if (!(err instanceof StudioError))
+        this.deps.log(redact(`job ${jobId} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, this.deps.config));
       const canceled = signal.aborted || safe.code === 'canceled';
       store.jobs.fail(
         jobId,
-        { code: canceled ? 'canceled' : safe.code, message: redact(canceled ? 'canceled' : safe.message, this.deps.config), ...(safe.details.field ? { field: safe.details.field } : {}), model: job.model },
+        {
+          code: canceled ? 'canceled' : safe.code,
+          message: redact(canceled ? 'canceled' : safe.message, this.deps.config),
+          ...(safe.details.field ? { field: safe.details.field } : {}),
+          model: job.model,
+        },
         canceled ? 'canceled' : 'failed',
       );
     } finally {
@@ -203,7 +214,13 @@ export class JobQueue {
     }
   }
 
-  private async pollUntilDone(jobId: string, adapter: ProviderAdapter, operationId: string, req: ProviderRequest, ctx: AdapterContext): Promise<ProviderOutput[]> {
+  private async pollUntilDone(
+    jobId: string,
+    adapter: ProviderAdapter,
+    operationId: string,
+    req: ProviderRequest,
+    ctx: AdapterContext,
+  ): Promise<ProviderOutput[]> {
     const interval = this.deps.config.pollIntervalMs ?? adapter.pollIntervalMs(req);
     const timeoutMs = this.deps.config.jobTimeoutMs;
     const deadline = Date.now() + timeoutMs;
@@ -216,7 +233,9 @@ export class JobQueue {
       }
       if (Date.now() > deadline) {
         await adapter.cancel(operationId, req, ctx).catch(() => undefined);
-        throw new StudioError('timeout', `the provider did not finish within ${Math.round(timeoutMs / 1000)} s; the job was canceled at the provider`, { model: req.capability.id });
+        throw new StudioError('timeout', `the provider did not finish within ${Math.round(timeoutMs / 1000)} s; the job was canceled at the provider`, {
+          model: req.capability.id,
+        });
       }
       let r: PollResult;
       try {
@@ -291,7 +310,12 @@ export class JobQueue {
         const cap = this.deps.registry.get(job.model);
         const adapter = cap ? this.deps.adapters.get(cap.provider) : undefined;
         if (cap && adapter) {
-          const ctx: AdapterContext = { signal: new AbortController().signal, fetch: this.deps.fetch ?? globalThis.fetch, workDir: this.deps.store.blobs.home, log: this.deps.log };
+          const ctx: AdapterContext = {
+            signal: new AbortController().signal,
+            fetch: this.deps.fetch ?? globalThis.fetch,
+            workDir: this.deps.store.blobs.home,
+            log: this.deps.log,
+          };
           await adapter.cancel(job.operation_id, this.buildRequest(job, cap), ctx).catch(() => undefined);
         }
       }

@@ -21,10 +21,7 @@ export interface RgbFrame {
 export type WhichFrame = 'first' | 'last';
 
 /** Decode a frame of an image or video to rgb24, optionally scaled (bicubic) to `size`. */
-export async function decodeRgb(
-  file: string,
-  opts: { frame?: WhichFrame; size?: { width: number; height: number } } = {},
-): Promise<RgbFrame> {
+export async function decodeRgb(file: string, opts: { frame?: WhichFrame; size?: { width: number; height: number } } = {}): Promise<RgbFrame> {
   if (opts.frame === 'last') {
     const tmp = await tempDir('studio-compare-');
     try {
@@ -42,15 +39,7 @@ export async function decodeRgb(
   const width = opts.size?.width ?? info.width;
   const height = opts.size?.height ?? info.height;
   const r = await runFfmpeg(
-    [
-      ...inputFile(file),
-      '-map', '0:v:0',
-      '-frames:v', '1',
-      '-vf', `scale=${width}:${height}:flags=bicubic`,
-      '-pix_fmt', 'rgb24',
-      '-f', 'rawvideo',
-      'pipe:1',
-    ],
+    [...inputFile(file), '-map', '0:v:0', '-frames:v', '1', '-vf', `scale=${width}:${height}:flags=bicubic`, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'],
     { captureStdout: true, what: `decode ${path.basename(file)}` },
   );
   if (r.stdout.length !== width * height * 3) {
@@ -72,11 +61,7 @@ export function meanAbsDiff(a: Buffer, b: Buffer): number {
  * Mean absolute pixel difference between a frame of `a` and a frame of `b`, with `b` scaled to `a`'s size when they
  * differ. 0 means identical; < 2 is visually identical.
  */
-export async function frameDiff(
-  a: string,
-  b: string,
-  opts: { aFrame?: WhichFrame; bFrame?: WhichFrame } = {},
-): Promise<number> {
+export async function frameDiff(a: string, b: string, opts: { aFrame?: WhichFrame; bFrame?: WhichFrame } = {}): Promise<number> {
   const fa = await decodeRgb(a, { frame: opts.aFrame });
   const fb = await decodeRgb(b, { frame: opts.bFrame, size: { width: fa.width, height: fa.height } });
   return meanAbsDiff(fa.data, fb.data);

@@ -47,9 +47,35 @@ export const PROTOCOL_WHITELIST = ['-protocol_whitelist', 'file,pipe'] as const;
 export const FORMAT_WHITELIST = [
   '-format_whitelist',
   [
-    'mov', 'matroska', 'avi', 'mpegts', 'mpeg', 'flv', 'asf', 'mxf', 'h264', 'hevc',
-    'mp3', 'aac', 'wav', 'w64', 'flac', 'ogg', 'aiff', 'caf', 'ac3', 'eac3', 'amr',
-    'image2', 'png_pipe', 'jpeg_pipe', 'webp_pipe', 'gif', 'bmp_pipe', 'tiff_pipe', 'apng',
+    'mov',
+    'matroska',
+    'avi',
+    'mpegts',
+    'mpeg',
+    'flv',
+    'asf',
+    'mxf',
+    'h264',
+    'hevc',
+    'mp3',
+    'aac',
+    'wav',
+    'w64',
+    'flac',
+    'ogg',
+    'aiff',
+    'caf',
+    'ac3',
+    'eac3',
+    'amr',
+    'image2',
+    'png_pipe',
+    'jpeg_pipe',
+    'webp_pipe',
+    'gif',
+    'bmp_pipe',
+    'tiff_pipe',
+    'apng',
   ].join(','),
 ] as const;
 
@@ -166,10 +192,7 @@ function runBinary(bin: string, argv: string[], opts: RunOptions, kind: 'ffmpeg'
       opts.signal?.removeEventListener('abort', onAbort);
       void cleanup().finally(() =>
         reject(
-          new StudioError(
-            'provider_unavailable',
-            `${kind} could not be started (${e.code ?? 'spawn error'}); install ffmpeg or set FFMPEG_PATH/FFPROBE_PATH`,
-          ),
+          new StudioError('provider_unavailable', `${kind} could not be started (${e.code ?? 'spawn error'}); install ffmpeg or set FFMPEG_PATH/FFPROBE_PATH`),
         ),
       );
     });
@@ -180,9 +203,7 @@ function runBinary(bin: string, argv: string[], opts: RunOptions, kind: 'ffmpeg'
         return;
       }
       if (sinkError !== undefined) {
-        void cleanup().finally(() =>
-          reject(new StudioError('internal', `${opts.what ?? kind}: unexpected output from ${kind}`)),
-        );
+        void cleanup().finally(() => reject(new StudioError('internal', `${opts.what ?? kind}: unexpected output from ${kind}`)));
         return;
       }
       if (code === 0) {
@@ -193,9 +214,7 @@ function runBinary(bin: string, argv: string[], opts: RunOptions, kind: 'ffmpeg'
       const summary = summarize(err);
       const code_ = CORRUPT_INPUT.test(err) ? 'invalid_input' : 'internal';
       const prefix = code_ === 'invalid_input' ? 'input is not a readable media file' : `${kind} failed`;
-      void cleanup().finally(() =>
-        reject(new StudioError(code_, `${opts.what ? opts.what + ': ' : ''}${prefix}: ${summary}`)),
-      );
+      void cleanup().finally(() => reject(new StudioError(code_, `${opts.what ? opts.what + ': ' : ''}${prefix}: ${summary}`)));
     });
   });
 }
@@ -211,12 +230,7 @@ export function runFfmpeg(args: readonly string[], opts: RunOptions = {}): Promi
 
 /** Run ffprobe with `args`; returns its stdout as text. */
 export async function runFfprobe(args: readonly string[], opts: RunOptions = {}): Promise<string> {
-  const r = await runBinary(
-    getBinaries().ffprobe,
-    ['-hide_banner', '-loglevel', 'error', ...args],
-    { ...opts, captureStdout: true },
-    'ffprobe',
-  );
+  const r = await runBinary(getBinaries().ffprobe, ['-hide_banner', '-loglevel', 'error', ...args], { ...opts, captureStdout: true }, 'ffprobe');
   return r.stdout.toString('utf8');
 }
 

@@ -33,15 +33,18 @@ export function num(n: number): string {
  * A drawtext filter that draws the contents of `textFile` (written by the caller) with expansion off, so `%{…}`
  * and backslashes in user text are drawn literally.
  */
-export function drawtextFromFile(textFile: string, opts: {
-  fontSize: number;
-  x: string;
-  y: string;
-  color?: string;
-  bold?: boolean;
-  box?: boolean;
-  lineSpacing?: number;
-}): string {
+export function drawtextFromFile(
+  textFile: string,
+  opts: {
+    fontSize: number;
+    x: string;
+    y: string;
+    color?: string;
+    bold?: boolean;
+    box?: boolean;
+    lineSpacing?: number;
+  },
+): string {
   const parts = [
     fontOption(opts.bold),
     `textfile=${filterValue(textFile)}`,
@@ -58,7 +61,11 @@ export function drawtextFromFile(textFile: string, opts: {
 
 /** Greedy word wrap to at most `maxLines` lines of `width` characters (long words are cut). */
 export function wrapText(text: string, width: number, maxLines: number): string {
-  const words = text.replace(/\s+/g, ' ').trim().split(' ').filter((w) => w !== '');
+  const words = text
+    .replace(/\s+/g, ' ')
+    .trim()
+    .split(' ')
+    .filter((w) => w !== '');
   const lines: string[] = [];
   let line = '';
   for (let word of words) {

@@ -33,11 +33,14 @@ async function extractTo(video: string, inputOptions: string[], outputOptions: s
     await runFfmpeg(
       [
         ...inputFile(video, inputOptions),
-        '-map', '0:v:0',
+        '-map',
+        '0:v:0',
         // Never duplicate or drop frames: the last frame written must be the last frame decoded.
-        '-fps_mode', 'passthrough',
+        '-fps_mode',
+        'passthrough',
         ...outputOptions,
-        '-f', 'image2',
+        '-f',
+        'image2',
         outputFile(tmp),
       ],
       { signal: opts.signal, outputs: [tmp], what },
@@ -69,11 +72,16 @@ async function decodeLastFrame(video: string, window: number | undefined, opts: 
   await runFfmpeg(
     [
       ...inputFile(video, window === undefined ? [] : ['-sseof', `-${num(window)}`]),
-      '-map', '0:v:0',
-      '-fps_mode', 'passthrough',
-      '-pix_fmt', 'rgb24',
-      '-c:v', 'ppm',
-      '-f', 'image2pipe',
+      '-map',
+      '0:v:0',
+      '-fps_mode',
+      'passthrough',
+      '-pix_fmt',
+      'rgb24',
+      '-c:v',
+      'ppm',
+      '-f',
+      'image2pipe',
       'pipe:1',
     ],
     { signal: opts.signal, onStdout: (c) => last.push(c), what: `last frame of ${path.basename(video)}` },
@@ -137,14 +145,7 @@ export async function extractEvery(video: string, everySeconds: number, outDir: 
   try {
     const select = `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${num(everySeconds)})'`;
     await runFfmpeg(
-      [
-        ...inputFile(video),
-        '-map', '0:v:0',
-        '-vf', select,
-        '-fps_mode', 'passthrough',
-        '-f', 'image2',
-        outputFile(path.join(tmp.dir, 'frame_%05d.png')),
-      ],
+      [...inputFile(video), '-map', '0:v:0', '-vf', select, '-fps_mode', 'passthrough', '-f', 'image2', outputFile(path.join(tmp.dir, 'frame_%05d.png'))],
       { signal: opts.signal, what: `frames of ${path.basename(video)}` },
     );
     const names = (await readdir(tmp.dir)).filter((n) => /^frame_\d{5}\.png$/.test(n)).sort();
@@ -215,7 +216,12 @@ async function tileChain(index: number, item: ContactSheetItem, size: TileSize, 
 /** A label on one line of at most `chars` characters (a long shot title is cut with "…" rather than overflow). */
 function fitLabel(label: string, chars: number): string {
   const cps = Array.from(label.replace(/\s+/g, ' ').trim());
-  return cps.length <= chars ? cps.join('') : cps.slice(0, Math.max(1, chars - 1)).join('').trimEnd() + '…';
+  return cps.length <= chars
+    ? cps.join('')
+    : cps
+        .slice(0, Math.max(1, chars - 1))
+        .join('')
+        .trimEnd() + '…';
 }
 
 /** Background of a tile around its picture and under its label. */
@@ -224,10 +230,11 @@ const TILE_BACKGROUND = '0x181818';
 /** Run a one-frame graph ending in `[sheet]` over `inputs` and write the PNG atomically. */
 async function writeSheet(inputs: string[], graph: string, outPng: string, signal: AbortSignal | undefined, what: string): Promise<void> {
   await writeThroughTemp(outPng, '.png', async (out) => {
-    await runFfmpeg(
-      [...inputs.flatMap((p) => inputFile(p)), '-filter_complex', graph, '-map', '[sheet]', '-frames:v', '1', '-f', 'image2', outputFile(out)],
-      { signal, outputs: [out], what },
-    );
+    await runFfmpeg([...inputs.flatMap((p) => inputFile(p)), '-filter_complex', graph, '-map', '[sheet]', '-frames:v', '1', '-f', 'image2', outputFile(out)], {
+      signal,
+      outputs: [out],
+      what,
+    });
   });
 }
 
@@ -247,7 +254,13 @@ export async function contactSheet(items: ContactSheetItem[], outPng: string, op
       const layout = items.map((_, i) => `${(i % columns) * size.tileW}_${Math.floor(i / columns) * size.tileH}`).join('|');
       graph += `;${items.map((_, i) => `[t${i}]`).join('')}xstack=inputs=${items.length}:layout=${layout}:fill=black[sheet]`;
     }
-    await writeSheet(items.map((i) => i.path), graph, outPng, opts.signal, 'contact sheet');
+    await writeSheet(
+      items.map((i) => i.path),
+      graph,
+      outPng,
+      opts.signal,
+      'contact sheet',
+    );
   } finally {
     await tmp.dispose();
   }
@@ -289,7 +302,11 @@ export function storyboardLayout(rows: number, tileWidth = 400): StoryboardLayou
  * A storyboard: one row per cut, the frame before it | a cut-coloured bar | the frame after it, rows top to bottom
  * with a bar of another colour between them, so each cut is read as one pair and never confused with the next.
  */
-export async function storyboardSheet(rows: StoryboardRow[], outPng: string, opts: { tileWidth?: number; signal?: AbortSignal } = {}): Promise<StoryboardLayout> {
+export async function storyboardSheet(
+  rows: StoryboardRow[],
+  outPng: string,
+  opts: { tileWidth?: number; signal?: AbortSignal } = {},
+): Promise<StoryboardLayout> {
   if (rows.length === 0) throw new StudioError('invalid_input', 'a storyboard needs at least one row');
   const L = storyboardLayout(rows.length, opts.tileWidth);
   const size = tileSize(L.tileW);
@@ -316,7 +333,13 @@ export async function storyboardSheet(rows: StoryboardRow[], outPng: string, opt
       }
     }
     const graph = `${chains.join(';')};${cells.join('')}xstack=inputs=${cells.length}:layout=${layout.join('|')}:fill=black[sheet]`;
-    await writeSheet(items.map((i) => i.path), graph, outPng, opts.signal, 'storyboard');
+    await writeSheet(
+      items.map((i) => i.path),
+      graph,
+      outPng,
+      opts.signal,
+      'storyboard',
+    );
     return L;
   } finally {
     await tmp.dispose();

@@ -32,7 +32,9 @@ function videoConfigOf(buf: Buffer, stbl: Box): string | undefined {
   const from = entry.start + entry.headerSize + VISUAL_SAMPLE_ENTRY_FIELDS;
   const config = boxesIn(buf, from, entry.start + entry.size).find((b) => b.type === 'avcC' || b.type === 'hvcC');
   if (!config) return undefined;
-  return `${entry.type}:${createHash('sha256').update(buf.subarray(config.start + config.headerSize, config.start + config.size)).digest('hex')}`;
+  return `${entry.type}:${createHash('sha256')
+    .update(buf.subarray(config.start + config.headerSize, config.start + config.size))
+    .digest('hex')}`;
 }
 
 const MAX_MOOV = 64 * 2 ** 20;

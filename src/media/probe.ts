@@ -131,10 +131,10 @@ async function probeUncached(file: string, signal: AbortSignal | undefined): Pro
   const opts = { signal };
   let text: string;
   try {
-    text = await runFfprobe(
-      [...PROTOCOL_WHITELIST, ...FORMAT_WHITELIST, '-print_format', 'json', '-show_format', '-show_streams', fileUrl(file)],
-      { signal: opts.signal, what: `probe ${basename(file)}` },
-    );
+    text = await runFfprobe([...PROTOCOL_WHITELIST, ...FORMAT_WHITELIST, '-print_format', 'json', '-show_format', '-show_streams', fileUrl(file)], {
+      signal: opts.signal,
+      what: `probe ${basename(file)}`,
+    });
   } catch (e) {
     if (e instanceof StudioError && (e.code === 'invalid_input' || e.code === 'internal')) {
       throw new StudioError('invalid_input', `file is not a readable media file: ${basename(file)} (${e.message})`);

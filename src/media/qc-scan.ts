@@ -38,7 +38,10 @@ export function parseScan(log: string, durationSeconds: number, hasAudio: boolea
   const pair = (starts: number[], ends: number[]): Span[] => starts.map((s, i) => [s, ends[i] ?? durationSeconds]);
   const black = pair(num(/black_start:\s*([\d.]+)/g), num(/black_end:\s*([\d.]+)/g));
   const frozen = pair(num(/freeze_start:\s*([\d.]+)/g), num(/freeze_end:\s*([\d.]+)/g));
-  const silent = pair(num(/silence_start:\s*(-?[\d.]+)/g).map((s) => Math.max(0, s)), num(/silence_end:\s*([\d.]+)/g));
+  const silent = pair(
+    num(/silence_start:\s*(-?[\d.]+)/g).map((s) => Math.max(0, s)),
+    num(/silence_end:\s*([\d.]+)/g),
+  );
   const summary = log.slice(log.lastIndexOf('Summary:'));
   const i = /I:\s*(-?[\d.]+|-inf)\s*LUFS/.exec(summary)?.[1];
   const p = /Peak:\s*(-?[\d.]+|-inf)\s*dBFS/.exec(summary)?.[1];

@@ -69,17 +69,15 @@ async function verify(out: string, expectedSeconds: number, tol: number): Promis
 }
 
 /** Copy-join `files`, verify, and on a length mismatch find and name the unreadable input. */
-async function copyJoin(
-  files: { id: string; field: string; path: string; seconds: number }[],
-  out: string,
-  fps: number,
-  opts: RenderOptions,
-): Promise<number> {
+async function copyJoin(files: { id: string; field: string; path: string; seconds: number }[], out: string, fps: number, opts: RenderOptions): Promise<number> {
   const expected = files.reduce((a, f) => a + f.seconds, 0);
   const tmp = await tempDir('studio-concat-');
   try {
     const list = path.join(tmp.dir, 'list.txt');
-    await writeConcatList(files.map((f) => f.path), list);
+    await writeConcatList(
+      files.map((f) => f.path),
+      list,
+    );
     try {
       await runConcatCopy(list, out, expected, opts);
       return await verify(out, expected, tolerance(fps, files.length));
@@ -102,9 +100,7 @@ export async function renderScene(spec: SceneSpec, outMp4: string, opts: RenderO
   validateSpec(spec);
   const sampleRate = spec.sampleRate ?? 48_000;
   const pixFmt = spec.pixFmt ?? 'yuv420p';
-  const infos = await mapLimit(spec.shots, PROBE_CONCURRENCY, (s, i) =>
-    probeShotVideo(s.id, `shots[${i}].video`, s.video, opts.signal, s.known),
-  );
+  const infos = await mapLimit(spec.shots, PROBE_CONCURRENCY, (s, i) => probeShotVideo(s.id, `shots[${i}].video`, s.video, opts.signal, s.known));
   // Dialogue is probed only to fail early, naming the shot, on unreadable or zero-length audio.
   await mapLimit(spec.shots, PROBE_CONCURRENCY, (s, i) =>
     mapLimit(s.audio ?? [], 2, (a, j) => probeShotAudio(s.id, `shots[${i}].audio[${j}]`, a.path, opts.signal)),
@@ -179,13 +175,7 @@ function plan(spec: SceneSpec, infos: ProbeResult[]): PlannedShot[] {
   });
 }
 
-async function encodeScene(
-  spec: SceneSpec,
-  infos: ProbeResult[],
-  out: string,
-  sampleRate: number,
-  opts: RenderOptions,
-): Promise<number> {
+async function encodeScene(spec: SceneSpec, infos: ProbeResult[], out: string, sampleRate: number, opts: RenderOptions): Promise<number> {
   const shots = plan(spec, infos);
   // The encode decodes everything anyway; reading packets first turns "the render is odd" into "shot X is corrupt".
   await mapLimit(spec.shots, 2, (s, i) => checkReadable(s.id, `shots[${i}].video`, s.video, opts.signal));
@@ -202,14 +192,19 @@ async function encodeScene(
   await runFfmpeg(
     [
       ...args,
-      '-filter_complex', graph,
-      '-map', '[vout]',
-      '-map', '[aout]',
-      '-r', fpsArg(spec.fps),
+      '-filter_complex',
+      graph,
+      '-map',
+      '[vout]',
+      '-map',
+      '[aout]',
+      '-r',
+      fpsArg(spec.fps),
       ...h264(opts.crf ?? 18, opts.preset ?? 'veryfast'),
       ...aac(sampleRate),
       ...FASTSTART,
-      '-f', 'mp4',
+      '-f',
+      'mp4',
       outputFile(out),
     ],
     { signal: opts.signal, onProgress: opts.onProgress, expectedDurationSeconds: totalSeconds, outputs: [out], what: 'scene render' },
@@ -237,7 +232,9 @@ export async function concatStreamCopy(paths: string[], outMp4: string, opts: Re
     }
   });
   if (!(await sameVideoConfig(paths))) {
-    throw new StudioError('invalid_input', 'the files were encoded with different H.264 parameter sets (SPS/PPS); they cannot be joined by stream copy', { field: 'paths' });
+    throw new StudioError('invalid_input', 'the files were encoded with different H.264 parameter sets (SPS/PPS); they cannot be joined by stream copy', {
+      field: 'paths',
+    });
   }
   const out = siblingTemp(outMp4, '.mp4');
   try {

@@ -126,11 +126,13 @@ function assColor(c: number): string {
  * never start an escape.
  */
 export function assLiteral(line: string): string {
-  return line
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this strips
-    .replace(/[\u0000-\u001f\u007f]/g, ' ')
-    .replace(/\\/g, '\\\u2060')
-    .replace(/[{}]/g, (c) => '\\' + c);
+  return (
+    line
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this strips
+      .replace(/[\u0000-\u001f\u007f]/g, ' ')
+      .replace(/\\/g, '\\\u2060')
+      .replace(/[{}]/g, (c) => '\\' + c)
+  );
 }
 
 /** A whole ASS script: one event per line, each placed exactly, so line spacing matches drawtext's. */
@@ -158,7 +160,8 @@ export function assDocument(boxes: TextBox[], width: number, height: number): st
     'ScaledBorderAndShadow: yes',
     '',
     '[V4+ Styles]',
-    'Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding',
+    'Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, ' +
+      'Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding',
     `Style: Default,${FAMILY},20,&H00FFFFFF&,&H00FFFFFF&,&H00000000&,&H00000000&,0,0,0,0,100,100,0,0,1,0,0,7,0,0,0,1`,
     '',
     '[Events]',

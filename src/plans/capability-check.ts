@@ -50,7 +50,11 @@ export function describeRule(rule: Rule): string {
     case 'max_total':
       return `max_total: ${rule.fields.join(' + ')} at most ${rule.max}`;
     case 'restricts':
-      return `restricts: ${rule.if}${rule.equals !== undefined ? `=${JSON.stringify(rule.equals)}` : rule.in !== undefined ? ` in ${JSON.stringify(rule.in)}` : ''} limits ${rule.field} to ${rule.allowed.map((a) => JSON.stringify(a)).join(', ')}`;
+      return (
+        `restricts: ` +
+        `${rule.if}${rule.equals !== undefined ? `=${JSON.stringify(rule.equals)}` : rule.in !== undefined ? ` in ${JSON.stringify(rule.in)}` : ''} limits ` +
+        `${rule.field} to ${rule.allowed.map((a) => JSON.stringify(a)).join(', ')}`
+      );
   }
 }
 
@@ -85,7 +89,12 @@ export function checkCall(registry: CapabilityRegistry, input: CallCheckInput): 
 
   let injected: Record<string, unknown>;
   try {
-    const r = inject(cap, explicit, { ...(input.character ? { character: input.character } : {}), ...(input.lastFrame ? { lastFrame: input.lastFrame } : {}) }, registry);
+    const r = inject(
+      cap,
+      explicit,
+      { ...(input.character ? { character: input.character } : {}), ...(input.lastFrame ? { lastFrame: input.lastFrame } : {}) },
+      registry,
+    );
     injected = r.values;
     warnings.push(...r.warnings);
   } catch (err) {

@@ -116,7 +116,9 @@ function parseText(file: string, text: string): unknown {
     // YAML is a superset of JSON, so anything else is read as YAML.
     return parseYaml(text) as unknown;
   } catch (err) {
-    throw new PlanRefused([`${path.basename(file)} is not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`]);
+    throw new PlanRefused([
+      `${path.basename(file)} is not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+    ]);
   }
 }
 
@@ -144,7 +146,12 @@ export function parsePlan(raw: unknown, file: string): LoadedPlan {
       if (shot.end_frame) shot.end_frame = absolutise(shot.end_frame, dir);
     }
   }
-  const fallback = path.basename(file, path.extname(file)).replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64) || 'plan';
+  const fallback =
+    path
+      .basename(file, path.extname(file))
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .replace(/^[^A-Za-z0-9]+/, '')
+      .slice(0, 64) || 'plan';
   return { plan, id: plan.id ?? fallback, file: path.resolve(file), dir, problems: parsed.problems, skippedCharacters: parsed.skippedCharacters };
 }
 

@@ -32,7 +32,12 @@ export async function runPlan(plan: ValidatedPlan, caller: ToolCaller, stateFile
       sceneIds: new Map(),
       shotIds: new Map(),
       views: new Map(),
-      tally: { characters: { created: 0, updated: 0, reused: 0 }, images: { made: 0, reused: 0 }, cost: { usd: 0, unpriced_calls: 0 }, warnings: [...plan.warnings] },
+      tally: {
+        characters: { created: 0, updated: 0, reused: 0 },
+        images: { made: 0, reused: 0 },
+        cost: { usd: 0, unpriced_calls: 0 },
+        warnings: [...plan.warnings],
+      },
     };
     const queue = new PQueue({ concurrency: Math.max(1, opts.concurrency) });
     const pendingImages = new Map<string, Promise<string>>();
@@ -55,7 +60,13 @@ export async function runPlan(plan: ValidatedPlan, caller: ToolCaller, stateFile
           const pred = before ? await before : undefined;
           let out: ShotOutcome;
           if (pred && (pred.status === 'failed' || pred.status === 'skipped')) {
-            out = { key: shot.key, scene: shot.sceneKey, status: 'skipped', steps: [], reason: `it continues from shot ${pred.key}, which ${pred.status === 'failed' ? 'failed' : 'was skipped'}` };
+            out = {
+              key: shot.key,
+              scene: shot.sceneKey,
+              status: 'skipped',
+              steps: [],
+              reason: `it continues from shot ${pred.key}, which ${pred.status === 'failed' ? 'failed' : 'was skipped'}`,
+            };
             opts.events.log(`shot ${shot.sceneKey}/${shot.key}: skipped (${out.reason})`);
           } else {
             out = (await queue.add(() => runShot(ctx, shot, pred, pendingImages))) as ShotOutcome;
@@ -91,7 +102,9 @@ export async function runPlan(plan: ValidatedPlan, caller: ToolCaller, stateFile
       summary.render_error = `${counts.failed + counts.skipped} shot(s) failed or were skipped; fix them and run the plan again (finished shots are reused)`;
     } else {
       try {
-        const r = (await caller.call('render_film', { film_id: ctx.filmId }, (p, m) => opts.events.progress?.((allShots.length + p) / total, `render: ${m ?? 'film'}`))) as {
+        const r = (await caller.call('render_film', { film_id: ctx.filmId }, (p, m) =>
+          opts.events.progress?.((allShots.length + p) / total, `render: ${m ?? 'film'}`),
+        )) as {
           file_path: string;
           duration: number | null;
           reused: boolean;

@@ -6,9 +6,7 @@ import { z } from 'zod';
  * mirror the tools' own so a plan the schema accepts is not refused halfway through by a tool.
  */
 
-export const PlanId = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'ids are 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+export const PlanId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'ids are 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit');
 
 /** An image the plan needs: a file to import, or a prompt to generate one from. A bare string is a file path. */
 export const ImageSource = z.union([
@@ -37,10 +35,7 @@ const Settings = z
 
 const TransitionType = z.enum(['cut', 'crossfade', 'fade_black']);
 /** `crossfade` alone, or `{ type: crossfade, duration: 0.5 }`. */
-export const Transition = z.union([
-  TransitionType,
-  z.object({ type: TransitionType, duration: z.number().min(0).max(5).optional() }).strict(),
-]);
+export const Transition = z.union([TransitionType, z.object({ type: TransitionType, duration: z.number().min(0).max(5).optional() }).strict()]);
 
 export const DialogueLine = z
   .object({
@@ -69,7 +64,7 @@ export const Shot = z
     lipsync: z
       .union([z.boolean(), z.object({ model: z.string().min(1).optional() }).strict()])
       .default(false)
-      .describe("Lip-sync the shot to its (last) line of dialogue; a model or defaults.lipsync_model."),
+      .describe('Lip-sync the shot to its (last) line of dialogue; a model or defaults.lipsync_model.'),
   })
   .strict();
 export type Shot = z.infer<typeof Shot>;

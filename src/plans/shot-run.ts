@@ -11,7 +11,12 @@ import type { ResolvedShot } from './validate.js';
  * changed. The video depends on the shot's definition, the character's look and — for a continuing shot — the
  * exact media the previous shot ended on, so a changed predecessor makes its successor regenerate too.
  */
-export async function runShot(ctx: RunContext, shot: ResolvedShot, predecessor: ShotOutcome | undefined, pendingImages: Map<string, Promise<string>>): Promise<ShotOutcome> {
+export async function runShot(
+  ctx: RunContext,
+  shot: ResolvedShot,
+  predecessor: ShotOutcome | undefined,
+  pendingImages: Map<string, Promise<string>>,
+): Promise<ShotOutcome> {
   const { caller, state } = ctx;
   const st = state.state.shots[shot.key];
   const view = st ? ctx.views.get(st.shot_id) : undefined;

@@ -119,8 +119,14 @@ export async function syncScenes(ctx: RunContext): Promise<void> {
   }
   const film = (await caller.call('film_get', { film_id: ctx.filmId })) as { scenes: { scene_id: string }[] };
   const current = film.scenes.map((s) => s.scene_id);
-  const want = ordered(plan.scenes.map((s) => ctx.sceneIds.get(s.key) as string), current);
-  if (want.length > plan.scenes.length) ctx.tally.warnings.push(`the film has ${want.length - plan.scenes.length} scene(s) that are not in the plan; they are kept (after the plan's scenes) and rendered into the film`);
+  const want = ordered(
+    plan.scenes.map((s) => ctx.sceneIds.get(s.key) as string),
+    current,
+  );
+  if (want.length > plan.scenes.length)
+    ctx.tally.warnings.push(
+      `the film has ${want.length - plan.scenes.length} scene(s) that are not in the plan; they are kept (after the plan's scenes) and rendered into the film`,
+    );
   if (want.join() !== current.join()) await caller.call('scene_reorder', { film_id: ctx.filmId, scene_ids: want });
 }
 
@@ -186,8 +192,14 @@ export async function syncShots(ctx: RunContext): Promise<void> {
     }
     const views = await sceneShots(ctx, sceneId);
     const current = views.map((v) => v.shot_id);
-    const want = ordered(scene.shots.map((s) => ctx.shotIds.get(s.key) as string), current);
-    if (want.length > scene.shots.length) ctx.tally.warnings.push(`scene ${scene.key} has ${want.length - scene.shots.length} shot(s) that are not in the plan; they are kept after the plan's shots`);
+    const want = ordered(
+      scene.shots.map((s) => ctx.shotIds.get(s.key) as string),
+      current,
+    );
+    if (want.length > scene.shots.length)
+      ctx.tally.warnings.push(
+        `scene ${scene.key} has ${want.length - scene.shots.length} shot(s) that are not in the plan; they are kept after the plan's shots`,
+      );
     if (want.join() !== current.join()) await caller.call('shot_reorder', { scene_id: sceneId, shot_ids: want });
     for (const v of views) {
       ctx.views.set(v.shot_id, {

@@ -22,7 +22,15 @@ export type FilmTimeline = {
   scene_id: string;
   start: number;
   end: number;
-  shots: { shot: number; shot_id: string; take: number; lipsync?: boolean; start: number; end: number; lines?: { audio_id: string; start: number; end: number; cut?: number }[] }[];
+  shots: {
+    shot: number;
+    shot_id: string;
+    take: number;
+    lipsync?: boolean;
+    start: number;
+    end: number;
+    lines?: { audio_id: string; start: number; end: number; cut?: number }[];
+  }[];
 }[];
 
 export interface RunSummary {
@@ -66,7 +74,10 @@ function formatTimeline(s: RunSummary): string[] {
     out.push(`  ${sceneKey.get(sc.scene_id) ?? sc.scene_id}  ${t(sc.start)}–${t(sc.end)} s`);
     for (const sh of sc.shots) {
       const lines = (sh.lines ?? []).map((l) => `line ${t(l.start)}–${t(l.end)}${l.cut ? ` (cut ${t(l.cut)} s)` : ''}`);
-      out.push(`    ${(shotKey.get(sh.shot_id) ?? sh.shot_id).padEnd(12)} ${t(sh.start)}–${t(sh.end)} s  take ${sh.take}${sh.lipsync ? ', lip-sync' : ''}${lines.length ? `; ${lines.join(', ')}` : ''}`);
+      out.push(
+        `    ${(shotKey.get(sh.shot_id) ?? sh.shot_id).padEnd(12)} ${t(sh.start)}–${t(sh.end)} s  take ` +
+          `${sh.take}${sh.lipsync ? ', lip-sync' : ''}${lines.length ? `; ${lines.join(', ')}` : ''}`,
+      );
     }
   }
   return out;
@@ -76,7 +87,10 @@ function formatTimeline(s: RunSummary): string[] {
 export function formatSummary(s: RunSummary): string[] {
   const out: string[] = [];
   const c = s.counts;
-  out.push(`plan '${s.plan_id}': ${plural(c.made + c.reused + c.failed + c.skipped, 'shot')} — ${c.made} made, ${c.reused} reused, ${c.failed} failed${c.skipped ? `, ${c.skipped} skipped` : ''}`);
+  out.push(
+    `plan '${s.plan_id}': ${plural(c.made + c.reused + c.failed + c.skipped, 'shot')} — ${c.made} made, ${c.reused} reused, ${c.failed} ` +
+      `failed${c.skipped ? `, ${c.skipped} skipped` : ''}`,
+  );
   if (s.everything_reused) out.push('everything reused: nothing was generated or rendered again');
   for (const shot of s.shots) {
     if (shot.status === 'made') out.push(`  made    ${shot.scene}/${shot.key} (${shot.steps.join(', ')})`);
@@ -85,7 +99,10 @@ export function formatSummary(s: RunSummary): string[] {
   if (s.scenes.length) {
     const rendered = s.scenes.filter((x) => x.rendered).map((x) => x.key);
     const reused = s.scenes.filter((x) => !x.rendered).map((x) => x.key);
-    out.push(`scenes: ${rendered.length} rendered${rendered.length ? ` (${rendered.join(', ')})` : ''}, ${reused.length} reused${reused.length ? ` (${reused.join(', ')})` : ''}`);
+    out.push(
+      `scenes: ${rendered.length} rendered${rendered.length ? ` (${rendered.join(', ')})` : ''}, ${reused.length} ` +
+        `reused${reused.length ? ` (${reused.join(', ')})` : ''}`,
+    );
   }
   out.push(...formatTimeline(s));
   const priced = s.cost.unpriced_calls ? ` (+ ${plural(s.cost.unpriced_calls, 'call')} without a known price)` : '';

@@ -29,7 +29,9 @@ export interface PlanContext {
   checkOnly?: boolean;
 }
 
-export type ImageSpec = { kind: 'file'; file: string } | { kind: 'generate'; model: string; prompt: string; aspect_ratio?: string; params: Record<string, unknown> };
+export type ImageSpec =
+  | { kind: 'file'; file: string }
+  | { kind: 'generate'; model: string; prompt: string; aspect_ratio?: string; params: Record<string, unknown> };
 
 export interface ResolvedImage {
   /** Content fingerprint: a file's bytes, or the generation request. Equal fingerprints share one media item. */
@@ -144,7 +146,8 @@ export function validatePlan(loaded: LoadedPlan, ctx: PlanContext): ValidatedPla
       return undefined;
     }
     const a = ctx.availability(cap);
-    if (!a.available) (ctx.checkOnly ? warnings : problems).push(`${who}: ${cap.id} is not available here: ${a.reason}${a.env?.length ? ` (set ${a.env.join(', ')})` : ''}`);
+    if (!a.available)
+      (ctx.checkOnly ? warnings : problems).push(`${who}: ${cap.id} is not available here: ${a.reason}${a.env?.length ? ` (set ${a.env.join(', ')})` : ''}`);
     return cap;
   };
 
@@ -166,7 +169,13 @@ export function validatePlan(loaded: LoadedPlan, ctx: PlanContext): ValidatedPla
       return r;
     }
     const modelId = src.model ?? defaults.image_model ?? DEFAULT_IMAGE_MODEL;
-    const spec: ImageSpec = { kind: 'generate', model: modelId, prompt: src.prompt, ...(src.aspect_ratio ? { aspect_ratio: src.aspect_ratio } : {}), params: src.params ?? {} };
+    const spec: ImageSpec = {
+      kind: 'generate',
+      model: modelId,
+      prompt: src.prompt,
+      ...(src.aspect_ratio ? { aspect_ratio: src.aspect_ratio } : {}),
+      params: src.params ?? {},
+    };
     const fp = fingerprint(spec);
     const r: ResolvedImage = { fp, spec, label };
     if (images.has(fp)) return r; // the same image asked for twice is made once
@@ -189,9 +198,18 @@ export function validatePlan(loaded: LoadedPlan, ctx: PlanContext): ValidatedPla
       seen.add(id);
     }
   };
-  unique('character', plan.characters.map((c) => c.id));
-  unique('scene', plan.scenes.map((s) => s.id));
-  unique('shot', plan.scenes.flatMap((s) => s.shots.map((x) => x.id)));
+  unique(
+    'character',
+    plan.characters.map((c) => c.id),
+  );
+  unique(
+    'scene',
+    plan.scenes.map((s) => s.id),
+  );
+  unique(
+    'shot',
+    plan.scenes.flatMap((s) => s.shots.map((x) => x.id)),
+  );
 
   const characters: ResolvedCharacter[] = plan.characters.map((c) => ({
     key: c.id,
@@ -206,17 +224,28 @@ export function validatePlan(loaded: LoadedPlan, ctx: PlanContext): ValidatedPla
   /** The character as injection sees it, with placeholder media ids for images that do not exist yet. */
   const charCtx = (key: string | undefined): CharacterContext | undefined => {
     const c = key ? byKey.get(key) : undefined;
-    return c ? { name: c.name, reference_images: c.referenceImages.map((_, i) => `plan:${c.key}:ref${i + 1}`), voice_id: c.voice_id ?? null, style_tokens: c.style_tokens ?? null } : undefined;
+    return c
+      ? {
+          name: c.name,
+          reference_images: c.referenceImages.map((_, i) => `plan:${c.key}:ref${i + 1}`),
+          voice_id: c.voice_id ?? null,
+          style_tokens: c.style_tokens ?? null,
+        }
+      : undefined;
   };
 
   const scenes: ResolvedScene[] = plan.scenes.map((scene) => {
     const shots = scene.shots.map((shot, index): ResolvedShot => {
       const who = `shot '${shot.id}' (scene '${scene.id}')`;
-      if (shot.character && !byKey.has(shot.character) && !skipped.has(shot.character)) problems.push(`${who}: character '${shot.character}' is not in the plan's characters`);
+      if (shot.character && !byKey.has(shot.character) && !skipped.has(shot.character))
+        problems.push(`${who}: character '${shot.character}' is not in the plan's characters`);
       if (shot.use_last_frame && index === 0) problems.push(`${who}: use_last_frame on the first shot of a scene; there is no previous shot to continue from`);
       const into = typeof shot.transition === 'string' ? shot.transition : shot.transition?.type;
-      if (index === 0 && into && into !== 'cut') problems.push(`${who}: a ${into} into the first shot of a scene has no shot to come from; put it on the next shot`);
-      const refs = (shot.reference_images ?? []).map((src, i) => image(src, `${who} reference image ${i + 1}`)).filter((r): r is ResolvedImage => r !== undefined);
+      if (index === 0 && into && into !== 'cut')
+        problems.push(`${who}: a ${into} into the first shot of a scene has no shot to come from; put it on the next shot`);
+      const refs = (shot.reference_images ?? [])
+        .map((src, i) => image(src, `${who} reference image ${i + 1}`))
+        .filter((r): r is ResolvedImage => r !== undefined);
       const start = shot.start_frame ? image(shot.start_frame, `${who} start_frame`) : undefined;
       const end = shot.end_frame ? image(shot.end_frame, `${who} end_frame`) : undefined;
 
@@ -230,7 +259,12 @@ export function validatePlan(loaded: LoadedPlan, ctx: PlanContext): ValidatedPla
         if (shot.start_frame) given.start_frame = `plan:${shot.id}:start`;
         if (shot.end_frame) given.end_frame = `plan:${shot.id}:end`;
         const character = charCtx(shot.character);
-        const check = checkCall(ctx.registry, { cap, given, ...(character ? { character } : {}), ...(shot.use_last_frame ? { lastFrame: 'plan:previous-shot:last-frame' } : {}) });
+        const check = checkCall(ctx.registry, {
+          cap,
+          given,
+          ...(character ? { character } : {}),
+          ...(shot.use_last_frame ? { lastFrame: 'plan:previous-shot:last-frame' } : {}),
+        });
         problems.push(...check.problems.map((p) => `${who}: ${p}`));
         warnings.push(...check.warnings.map((w) => `${who}: ${w}`));
         addCost(check.costUsd);
@@ -240,8 +274,10 @@ export function validatePlan(loaded: LoadedPlan, ctx: PlanContext): ValidatedPla
       const dialogue: ResolvedLine[] = shot.dialogue.map((line, i) => {
         const speaker = line.character ?? shot.character;
         const lineWho = `${who} line ${i + 1}`;
-        if (line.character && !byKey.has(line.character) && !skipped.has(line.character)) problems.push(`${lineWho}: character '${line.character}' is not in the plan's characters`);
-        if (shot.duration !== undefined && line.offset >= shot.duration) warnings.push(`${lineWho} starts at ${line.offset} s, after the shot's ${shot.duration} s`);
+        if (line.character && !byKey.has(line.character) && !skipped.has(line.character))
+          problems.push(`${lineWho}: character '${line.character}' is not in the plan's characters`);
+        if (shot.duration !== undefined && line.offset >= shot.duration)
+          warnings.push(`${lineWho} starts at ${line.offset} s, after the shot's ${shot.duration} s`);
         const voiceCap = model(voiceModel, 'voice_tts', lineWho);
         if (voiceCap) {
           const character = charCtx(speaker);
@@ -259,7 +295,11 @@ export function validatePlan(loaded: LoadedPlan, ctx: PlanContext): ValidatedPla
         if (dialogue.length > 1) warnings.push(`${who}: ${dialogue.length} lines; lip-sync follows the last one, the others are mixed in`);
         const lipCap = model(lipsyncModel, 'lipsync_video', `${who} lipsync`);
         if (lipCap) {
-          const check = checkCall(ctx.registry, { cap: lipCap, given: { video: `plan:${shot.id}:take`, audio: `plan:${shot.id}:line` }, ...(shot.duration !== undefined ? { seconds: shot.duration } : {}) });
+          const check = checkCall(ctx.registry, {
+            cap: lipCap,
+            given: { video: `plan:${shot.id}:take`, audio: `plan:${shot.id}:line` },
+            ...(shot.duration !== undefined ? { seconds: shot.duration } : {}),
+          });
           problems.push(...check.problems.map((p) => `${who} lipsync: ${p}`));
           addCost(check.costUsd);
         }

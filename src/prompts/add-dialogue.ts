@@ -18,7 +18,8 @@ export const addDialogue: PromptDef = {
     const hasTake = shot.current_take_id !== null;
     const voice = character.voice_id
       ? `${character.name}'s voice (${character.voice_id}) is used.`
-      : `${character.name} has no voice_id yet: set one with \`character_update(character_id: "${character.character_id}", voice_id: "<voice>")\` first, or pass voice_id to voice_tts (models such as ElevenLabs need one; ${DEFAULT_MODELS.voice_tts} does not).`;
+      : `${character.name} has no voice_id yet: set one with \`character_update(character_id: "${character.character_id}", voice_id: "<voice>")\` first, or ` +
+        `pass voice_id to voice_tts (models such as ElevenLabs need one; ${DEFAULT_MODELS.voice_tts} does not).`;
     return `Add a line of dialogue to shot ${shot.shot_id} in the studio (studio-mcp).
 
 Line: "${text}" — spoken by ${character.name} (${character.character_id}). ${voice}

@@ -41,7 +41,8 @@ function cutReport(studio: Studio, sceneId: string): { lines: string[]; todo: st
 export const checkContinuity: PromptDef = {
   name: 'check_continuity',
   title: 'Check the continuity of a scene',
-  description: "What the studio knows about a scene's cuts (continuous, stale, by design) with the exact calls that fix them, then a storyboard of the cuts to look at.",
+  description:
+    "What the studio knows about a scene's cuts (continuous, stale, by design) with the exact calls that fix them, then a storyboard of the cuts to look at.",
   arguments: [{ name: 'scene_id', description: 'The scene to check.', required: true }],
   render(studio, args) {
     const scene = studio.project.scene(args.scene_id ?? '');

@@ -34,7 +34,8 @@ export function getPrompt(studio: Studio, name: string, args: Record<string, str
   if (missing.length) throw new McpError(ErrorCode.InvalidParams, `prompt '${name}' needs ${missing.map((m) => `'${m}'`).join(', ')}`);
   const known = new Set(def.arguments.map((a) => a.name));
   const unknown = Object.keys(args).filter((k) => !known.has(k));
-  if (unknown.length) throw new McpError(ErrorCode.InvalidParams, `prompt '${name}' takes no ${unknown.map((u) => `'${u}'`).join(', ')}; it takes ${[...known].join(', ')}`);
+  if (unknown.length)
+    throw new McpError(ErrorCode.InvalidParams, `prompt '${name}' takes no ${unknown.map((u) => `'${u}'`).join(', ')}; it takes ${[...known].join(', ')}`);
   try {
     const text = def.render(studio, args);
     return { description: def.description, messages: [{ role: 'user', content: { type: 'text', text } }] };

@@ -37,7 +37,11 @@ function shotSteps(studio: Studio, shots: ShotView[]): string {
       const character = s.character_id ? studio.store.characters.get(s.character_id) : undefined;
       const notes: string[] = [];
       if (s.current_take) notes.push(`already has take ${s.current_take.take_number}: generate again only if it is wrong (then redo its lip-sync)`);
-      if (i > 0 && s.continues && !canContinue) notes.push(`the shot is marked to continue, but ${model} takes no start frame, so it will be a cut; pick a model with a start frame (shot_update) if it must flow`);
+      if (i > 0 && s.continues && !canContinue)
+        notes.push(
+          `the shot is marked to continue, but ${model} takes no start frame, so it will be a cut; pick a model with a start frame (shot_update) if it must ` +
+            `flow`,
+        );
       if (i > 0 && !s.continues) notes.push('a cut: this shot does not start on the previous frame (mark it with shot_update(continues: true) if it should)');
       if (continues && cap && character?.reference_images.length && videoInputs(cap).includes('never both')) {
         notes.push(`${model} takes reference images or frames, not both: continuing, ${character.name}'s reference images are skipped (a warning says so)`);
@@ -45,12 +49,14 @@ function shotSteps(studio: Studio, shots: ShotView[]): string {
       const lines = s.dialogue.map((d) => `"${d.text ?? '(recorded line)'}" at ${d.offset_seconds} s`);
       const voice = lines.length
         ? `   b. Voices: already attached (${lines.join('; ')}).`
-        : `   b. Voices, if someone speaks here: \`voice_tts(shot_id: "${s.shot_id}", character_id: "<character_id>", text: "<the line>", offset_seconds: 0.5)\` per line (read its warnings: a line that overlaps another or runs past the shot says how to fix it).`;
+        : `   b. Voices, if someone speaks here: \`voice_tts(shot_id: "${s.shot_id}", character_id: "<character_id>", text: "<the line>", offset_seconds: ` +
+          `0.5)\` per line (read its warnings: a line that overlaps another or runs past the shot says how to fix it).`;
       const lipsync = lines.length
         ? `   c. Lip-sync: \`lipsync_video(shot_id: "${s.shot_id}")\` (the synced take keeps the shot's length and the line's place).`
         : '   c. Lip-sync, only if you voiced a line in b and its speaker is visible: `lipsync_video(shot_id: "<shot_id>")` with this shot.';
       return [
-        `${i + 1}. Shot ${s.shot_id} (${model}${s.duration ? `, ${s.duration} s` : ''}${character ? `, ${character.name}` : ''}): ${s.prompt ?? '(no prompt yet: give one with shot_update)'}`,
+        `${i + 1}. Shot ${s.shot_id} (${model}${s.duration ? `, ${s.duration} s` : ''}${character ? `, ${character.name}` : ''}): ` +
+          `${s.prompt ?? '(no prompt yet: give one with shot_update)'}`,
         `   a. Picture: ${call}${continues ? " — continues from the previous shot's exact last frame" : ''}`,
         voice,
         lipsync,
@@ -64,7 +70,9 @@ function shotSteps(studio: Studio, shots: ShotView[]): string {
 export const shootScene: PromptDef = {
   name: 'shoot_scene',
   title: 'Shoot a scene',
-  description: "Shoot a scene shot by shot — picture, voices, lip-sync — continuing from the previous shot's last frame only where a shot continues, then render it with no stale cut.",
+  description:
+    "Shoot a scene shot by shot — picture, voices, lip-sync — continuing from the previous shot's last frame only where a shot continues, then render it " +
+    'with no stale cut.',
   arguments: [{ name: 'scene_id', description: 'The scene to shoot (scene_create returned it; see studio://films/{id}).', required: true }],
   render(studio, args) {
     const sceneId = args.scene_id ?? '';
@@ -72,7 +80,8 @@ export const shootScene: PromptDef = {
     const shots = view.shots;
     const body = shots.length
       ? shotSteps(studio, shots)
-      : `The scene has no shots yet. Add them first: \`shot_create(scene_id: "${sceneId}", prompt: "<what we see>", model: "${DEFAULT_MODELS.video_generate}", duration: 4)\` (add continues: true to a shot that must start on the previous shot's last frame).`;
+      : `The scene has no shots yet. Add them first: \`shot_create(scene_id: "${sceneId}", prompt: "<what we see>", model: ` +
+        `"${DEFAULT_MODELS.video_generate}", duration: 4)\` (add continues: true to a shot that must start on the previous shot's last frame).`;
     return `Shoot the scene "${view.title}" (${sceneId}) in the studio (studio-mcp).
 
 ## 1. Shot by shot, in order

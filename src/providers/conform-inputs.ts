@@ -19,7 +19,8 @@ export async function conformInputs(req: ProviderRequest, workDir: string, signa
     if (isMediaInput(value)) fields[name] = await conformOne(req, name, name, value, workDir, signal);
     else if (Array.isArray(value) && value.some(isMediaInput)) {
       const out: unknown[] = [];
-      for (const [i, item] of value.entries()) out.push(isMediaInput(item) ? await conformOne(req, name, `${label(req, name)}[${i}]`, item, workDir, signal) : item);
+      for (const [i, item] of value.entries())
+        out.push(isMediaInput(item) ? await conformOne(req, name, `${label(req, name)}[${i}]`, item, workDir, signal) : item);
       fields[name] = out;
     }
   }

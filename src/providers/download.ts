@@ -48,10 +48,14 @@ function tooLarge(max: number): StudioError {
 function expiredOrSame(err: unknown, provider: string): unknown {
   const status = err instanceof StudioError ? err.details.status : undefined;
   if (status === 401 || status === 403 || status === 404 || status === 410) {
-    return new StudioError('provider_error', `the output file from ${provider} is no longer available (HTTP ${status}); output URLs expire, run the job again`, {
-      status,
-      retryable: false,
-    });
+    return new StudioError(
+      'provider_error',
+      `the output file from ${provider} is no longer available (HTTP ${status}); output URLs expire, run the job again`,
+      {
+        status,
+        retryable: false,
+      },
+    );
   }
   return err;
 }

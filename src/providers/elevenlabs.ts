@@ -1,16 +1,6 @@
 import type { StudioConfig } from '../config.js';
 import { StudioError } from '../errors.js';
-import {
-  type AdapterDeps,
-  guardFor,
-  httpFor,
-  ioOf,
-  keyAvailability,
-  mediaBlob,
-  missingCredentials,
-  trimBase,
-  uploadName,
-} from './common.js';
+import { type AdapterDeps, guardFor, httpFor, ioOf, keyAvailability, mediaBlob, missingCredentials, trimBase, uploadName } from './common.js';
 import { DEFAULT_MAX_DOWNLOAD_BYTES, writeBytes } from './download.js';
 import { buildBody, isMediaInput, takeQuery } from './fields.js';
 import type { ErrorReply } from './http.js';
@@ -58,7 +48,8 @@ export function classifyElevenLabsError(reply: ErrorReply): StudioError | undefi
     // Plan-limited, not a malformed call: say which setting and what to use instead.
     return new StudioError(
       'invalid_input',
-      `ElevenLabs refused apply_text_normalization='on' when asked to ${reply.what} (text normalisation 'on' on eleven_turbo_v2_5 and eleven_flash_v2_5 needs an Enterprise plan); use 'auto' or 'off'${said}`,
+      `ElevenLabs refused apply_text_normalization='on' when asked to ${reply.what} (text normalisation 'on' on eleven_turbo_v2_5 and eleven_flash_v2_5 ` +
+        `needs an Enterprise plan); use 'auto' or 'off'${said}`,
       { field: 'apply_text_normalization', accepts: "'auto' or 'off' (or 'on' with an Enterprise plan)", status, retryable: false },
     );
   }
@@ -189,7 +180,15 @@ export function createElevenLabsAdapter(config: StudioConfig, deps: AdapterDeps 
     }
 
     const res = await http.send(
-      { method: 'POST', url, headers, body: makeBody, kind: 'create', what: sts ? 'convert the speech' : 'synthesize the speech', timeoutMs: deps.timeoutMs ?? SYNC_TIMEOUT_MS },
+      {
+        method: 'POST',
+        url,
+        headers,
+        body: makeBody,
+        kind: 'create',
+        what: sts ? 'convert the speech' : 'synthesize the speech',
+        timeoutMs: deps.timeoutMs ?? SYNC_TIMEOUT_MS,
+      },
       ioOf(ctx, deps),
     );
     const declared = Number(res.headers.get('content-length') ?? NaN);

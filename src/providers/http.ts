@@ -191,8 +191,7 @@ export class ProviderHttp {
       if (canRetry) {
         await res.body?.cancel().catch(() => undefined);
         // Honour Retry-After exactly (plus a little jitter so parallel jobs do not stampede).
-        const wait =
-          retryAfterMs !== undefined ? retryAfterMs + Math.round(250 * (this.opts.random?.() ?? Math.random())) : this.backoffMs(attempt);
+        const wait = retryAfterMs !== undefined ? retryAfterMs + Math.round(250 * (this.opts.random?.() ?? Math.random())) : this.backoffMs(attempt);
         await this.sleep(wait, io.signal);
         continue;
       }

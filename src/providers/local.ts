@@ -3,26 +3,8 @@ import path from 'node:path';
 import { StudioError } from '../errors.js';
 import { getBinaries } from '../media/binaries.js';
 import { probe } from '../media/probe.js';
-import {
-  lipsyncImage,
-  lipsyncVideo,
-  makeAnimatic,
-  makeStill,
-  makeVoice,
-  retimbre,
-  seedFromString,
-  type VoiceFormat,
-} from '../media/placeholders.js';
-import type {
-  AdapterContext,
-  Availability,
-  MediaInput,
-  PollResult,
-  ProviderAdapter,
-  ProviderOutput,
-  ProviderRequest,
-  StartResult,
-} from './types.js';
+import { lipsyncImage, lipsyncVideo, makeAnimatic, makeStill, makeVoice, retimbre, seedFromString, type VoiceFormat } from '../media/placeholders.js';
+import type { AdapterContext, Availability, MediaInput, PollResult, ProviderAdapter, ProviderOutput, ProviderRequest, StartResult } from './types.js';
 
 /**
  * The `local` provider: offline placeholder media made with ffmpeg (src/media/placeholders.ts). It is synchronous:
@@ -120,11 +102,9 @@ async function runStill(req: ProviderRequest, ctx: AdapterContext): Promise<Prov
   const a = aspect(f);
   const size = a === '1:1' ? { width: 1024, height: 1024 } : videoSize('720p', a);
   const out = outPath(req, ctx, 'still.png');
-  await makeStill(
-    { prompt: str(f, 'prompt') ?? '', referenceImage: media(f, 'reference_images'), characterName: str(f, 'character_name'), ...size },
-    out,
-    { signal: ctx.signal },
-  );
+  await makeStill({ prompt: str(f, 'prompt') ?? '', referenceImage: media(f, 'reference_images'), characterName: str(f, 'character_name'), ...size }, out, {
+    signal: ctx.signal,
+  });
   return { kind: 'file', path: out, mime: 'image/png' };
 }
 

@@ -160,7 +160,10 @@ export function createReplicateAdapter(config: StudioConfig, deps: AdapterDeps =
         const text = errorText(p.error);
         const said = text ? `: ${shorten(scrub(text, http.redact))}` : '';
         if (SAFETY_WORDS.test(text)) {
-          return { state: 'failed', error: new StudioError('safety_blocked', `Replicate's safety checker refused the prediction${said}`, { retryable: false }) };
+          return {
+            state: 'failed',
+            error: new StudioError('safety_blocked', `Replicate's safety checker refused the prediction${said}`, { retryable: false }),
+          };
         }
         return { state: 'failed', error: new StudioError('provider_error', `the Replicate prediction failed${said}`, { retryable: false }) };
       }

@@ -56,7 +56,8 @@ export function googleAuthHeaders(config: StudioConfig, tokenSource?: AccessToke
       // The library's message can name local paths and accounts; the agent only needs to know what to set.
       throw new StudioError(
         'provider_unavailable',
-        'could not get Google credentials for Vertex AI: set GOOGLE_APPLICATION_CREDENTIALS (a service account key file) or GOOGLE_API_KEY, or run `gcloud auth application-default login`',
+        'could not get Google credentials for Vertex AI: set GOOGLE_APPLICATION_CREDENTIALS (a service account key file) or GOOGLE_API_KEY, or run `gcloud ' +
+          'auth application-default login`',
         { retryable: false },
       );
     }

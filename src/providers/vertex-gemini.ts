@@ -24,7 +24,10 @@ function geminiDefaultPath(req: ProviderRequest): (name: string) => string {
 }
 
 /** Build the `:generateContent` body. `encode` reads a file into `{mimeType, data}` (base64). */
-export async function buildGeminiBody(req: ProviderRequest, encode: (m: MediaInput) => Promise<{ mimeType: string; data: string }>): Promise<Record<string, unknown>> {
+export async function buildGeminiBody(
+  req: ProviderRequest,
+  encode: (m: MediaInput) => Promise<{ mimeType: string; data: string }>,
+): Promise<Record<string, unknown>> {
   const mediaFields = Object.entries(req.fields).filter(([, v]) => isMediaInput(v) || (Array.isArray(v) && v.some(isMediaInput)));
   const body = await buildBody(req, {
     defaultPath: geminiDefaultPath(req),

@@ -84,9 +84,13 @@ export function rpcStatusError(err: { code?: number; message?: string }, http: P
       return new StudioError('not_found', `Vertex AI could not find what ${what} needs${said}`);
     case 7:
     case 16:
-      return new StudioError('provider_unavailable', `Vertex AI refused the credentials for ${what}; check GOOGLE_APPLICATION_CREDENTIALS / GOOGLE_API_KEY and the project's permissions${said}`, {
-        retryable: false,
-      });
+      return new StudioError(
+        'provider_unavailable',
+        `Vertex AI refused the credentials for ${what}; check GOOGLE_APPLICATION_CREDENTIALS / GOOGLE_API_KEY and the project's permissions${said}`,
+        {
+          retryable: false,
+        },
+      );
     case 8:
       return new StudioError('rate_limited', `Vertex AI quota exhausted for ${what}${said}`, { retryable: true });
     case 4:

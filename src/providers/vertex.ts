@@ -132,7 +132,9 @@ export function createVertexAdapter(config: StudioConfig, deps: VertexDeps = {})
       if (!isVeo(req)) {
         return {
           state: 'failed',
-          error: new StudioError('provider_error', 'Gemini image calls are synchronous; an interrupted call cannot be resumed, run it again', { retryable: true }),
+          error: new StudioError('provider_error', 'Gemini image calls are synchronous; an interrupted call cannot be resumed, run it again', {
+            retryable: true,
+          }),
         };
       }
       // The operation lives on its model resource: cut the name at /operations/ (as the SDK does).

@@ -20,12 +20,48 @@ export interface ResourceTemplateEntry {
 
 /** The kinds of things the studio exposes as resources; one template each. */
 export const RESOURCE_TEMPLATES: ResourceTemplateEntry[] = [
-  { uriTemplate: 'studio://characters/{character_id}', name: 'character', title: 'Character', description: 'A character: name, reference images, voice, style tokens.', mimeType: 'application/json' },
-  { uriTemplate: 'studio://films/{film_id}', name: 'film', title: 'Film', description: 'A film with its scenes in order and its latest render.', mimeType: 'application/json' },
-  { uriTemplate: 'studio://scenes/{scene_id}', name: 'scene', title: 'Scene', description: "A scene with its shots in order, each shot's current take, all takes and dialogue.", mimeType: 'application/json' },
-  { uriTemplate: 'studio://media/{media_id}', name: 'media', title: 'Media metadata', description: 'The metadata record of a media item (the same JSON as its sidecar file).', mimeType: 'application/json' },
-  { uriTemplate: 'studio://models/{provider}/{model}', name: 'model', title: 'Model capability', description: 'A model\'s capability: fields, roles, rules, limits, price, availability. {model} may contain slashes (replicate/owner/name).', mimeType: 'application/json' },
-  { uriTemplate: 'studio://jobs/{job_id}', name: 'job', title: 'Job', description: 'A generation job: status, progress, result or error.', mimeType: 'application/json' },
+  {
+    uriTemplate: 'studio://characters/{character_id}',
+    name: 'character',
+    title: 'Character',
+    description: 'A character: name, reference images, voice, style tokens.',
+    mimeType: 'application/json',
+  },
+  {
+    uriTemplate: 'studio://films/{film_id}',
+    name: 'film',
+    title: 'Film',
+    description: 'A film with its scenes in order and its latest render.',
+    mimeType: 'application/json',
+  },
+  {
+    uriTemplate: 'studio://scenes/{scene_id}',
+    name: 'scene',
+    title: 'Scene',
+    description: "A scene with its shots in order, each shot's current take, all takes and dialogue.",
+    mimeType: 'application/json',
+  },
+  {
+    uriTemplate: 'studio://media/{media_id}',
+    name: 'media',
+    title: 'Media metadata',
+    description: 'The metadata record of a media item (the same JSON as its sidecar file).',
+    mimeType: 'application/json',
+  },
+  {
+    uriTemplate: 'studio://models/{provider}/{model}',
+    name: 'model',
+    title: 'Model capability',
+    description: "A model's capability: fields, roles, rules, limits, price, availability. {model} may contain slashes (replicate/owner/name).",
+    mimeType: 'application/json',
+  },
+  {
+    uriTemplate: 'studio://jobs/{job_id}',
+    name: 'job',
+    title: 'Job',
+    description: 'A generation job: status, progress, result or error.',
+    mimeType: 'application/json',
+  },
 ];
 
 const json = 'application/json';

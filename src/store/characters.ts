@@ -58,10 +58,7 @@ export class CharacterRepo {
     return (this.db.prepare(`SELECT * FROM characters ORDER BY created_at, id`).all() as Row[]).map(fromRow);
   }
 
-  update(
-    id: string,
-    patch: { name?: string; reference_images?: string[]; voice_id?: string | null; style_tokens?: string | null },
-  ): Character | undefined {
+  update(id: string, patch: { name?: string; reference_images?: string[]; voice_id?: string | null; style_tokens?: string | null }): Character | undefined {
     const cur = this.get(id);
     if (!cur) return undefined;
     const next = { ...cur, ...patch };

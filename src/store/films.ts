@@ -108,9 +108,7 @@ export class SceneRepo {
     const filmId = input.film_id ?? null;
     const position = this.insertPosition(filmId, input.position);
     this.db
-      .prepare(
-        `INSERT INTO scenes (id, film_id, position, title, description, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
+      .prepare(`INSERT INTO scenes (id, film_id, position, title, description, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(id, filmId, position, input.title, input.description ?? null, JSON.stringify(input.settings ?? {}), now, now);
     if (filmId) this.renumber(filmId);
     return this.get(id) as Scene;

@@ -123,7 +123,9 @@ const fromRow = (r: Row): Job => ({
 });
 
 /** The orphan query (exported so a test can check its plan uses the `jobs_unfinished` index). */
-export const ORPHANED_SQL = `SELECT * FROM jobs WHERE status NOT IN ('succeeded','failed','canceled') AND (lease_until IS NULL OR lease_until < ? OR owner IS NOT ?) ORDER BY created_at`;
+export const ORPHANED_SQL =
+  `SELECT * FROM jobs WHERE status NOT IN ('succeeded','failed','canceled') AND (lease_until IS NULL OR lease_until < ? OR owner ` +
+  `IS NOT ?) ORDER BY created_at`;
 
 export class JobRepo {
   constructor(private readonly db: Db) {}
@@ -189,7 +191,10 @@ export class JobRepo {
   claim(id: string, owner: string, leaseMs: number, now: number): boolean {
     return (
       this.db
-        .prepare(`UPDATE jobs SET owner = ?, lease_until = ?, updated_at = ? WHERE id = ? AND (lease_until IS NULL OR lease_until < ?) AND status NOT IN ('succeeded','failed','canceled')`)
+        .prepare(
+          `UPDATE jobs SET owner = ?, lease_until = ?, updated_at = ? WHERE id = ? AND (lease_until IS NULL OR lease_until < ?) AND status NOT IN ` +
+            `('succeeded','failed','canceled')`,
+        )
         .run(owner, now + leaseMs, nowIso(), id, now).changes === 1
     );
   }

@@ -65,9 +65,34 @@ const fromRow = (r: Row): MediaRecord => {
 };
 
 const COLUMNS = [
-  'id', 'type', 'origin', 'provider', 'model', 'input_params', 'character_id', 'shot_id', 'take_number', 'start_frame_used',
-  'end_frame_used', 'reference_images_used', 'file_path', 'mime', 'bytes', 'sha256', 'duration', 'width', 'height', 'fps',
-  'has_audio', 'job_id', 'provider_request_id', 'parent_media_id', 'first_frame_id', 'last_frame_id', 'extra', 'timestamp',
+  'id',
+  'type',
+  'origin',
+  'provider',
+  'model',
+  'input_params',
+  'character_id',
+  'shot_id',
+  'take_number',
+  'start_frame_used',
+  'end_frame_used',
+  'reference_images_used',
+  'file_path',
+  'mime',
+  'bytes',
+  'sha256',
+  'duration',
+  'width',
+  'height',
+  'fps',
+  'has_audio',
+  'job_id',
+  'provider_request_id',
+  'parent_media_id',
+  'first_frame_id',
+  'last_frame_id',
+  'extra',
+  'timestamp',
 ] as const;
 
 export class MediaRepo {

@@ -49,6 +49,8 @@ export class RenderRepo {
   }
 
   list(kind: 'scene' | 'film', targetId: string): RenderRecord[] {
-    return (this.db.prepare(`SELECT * FROM renders WHERE kind = ? AND target_id = ? ORDER BY created_at DESC, rowid DESC`).all(kind, targetId) as Row[]).map(fromRow);
+    return (this.db.prepare(`SELECT * FROM renders WHERE kind = ? AND target_id = ? ORDER BY created_at DESC, rowid DESC`).all(kind, targetId) as Row[]).map(
+      fromRow,
+    );
   }
 }

@@ -147,9 +147,9 @@ export class ShotRepo {
 
   /** The shot just before this one in its scene, if any. */
   previous(shot: Shot): Shot | undefined {
-    const r = this.db
-      .prepare(`SELECT * FROM shots WHERE scene_id = ? AND position < ? ORDER BY position DESC LIMIT 1`)
-      .get(shot.scene_id, shot.position) as ShotRow | undefined;
+    const r = this.db.prepare(`SELECT * FROM shots WHERE scene_id = ? AND position < ? ORDER BY position DESC LIMIT 1`).get(shot.scene_id, shot.position) as
+      | ShotRow
+      | undefined;
     return r ? shotFromRow(r) : undefined;
   }
 
@@ -159,7 +159,8 @@ export class ShotRepo {
     const n = { ...cur, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as Shot;
     this.db
       .prepare(
-        `UPDATE shots SET title = ?, prompt = ?, model = ?, character_id = ?, duration = ?, params = ?, transition = ?, continues = ?, updated_at = ? WHERE id = ?`,
+        `UPDATE shots SET title = ?, prompt = ?, model = ?, character_id = ?, duration = ?, params = ?, transition = ?, continues = ?, updated_at = ? WHERE ` +
+          `id = ?`,
       )
       .run(n.title, n.prompt, n.model, n.character_id, n.duration, JSON.stringify(n.params), JSON.stringify(n.transition), n.continues ? 1 : 0, nowIso(), id);
     return this.get(id);
@@ -170,12 +171,7 @@ export class ShotRepo {
     if (!cur) return;
     this.db
       .prepare(`UPDATE shots SET start_frame_media_id = ?, end_frame_media_id = ?, updated_at = ? WHERE id = ?`)
-      .run(
-        frames.start === undefined ? cur.start_frame_media_id : frames.start,
-        frames.end === undefined ? cur.end_frame_media_id : frames.end,
-        nowIso(),
-        id,
-      );
+      .run(frames.start === undefined ? cur.start_frame_media_id : frames.start, frames.end === undefined ? cur.end_frame_media_id : frames.end, nowIso(), id);
   }
 
   reorder(sceneId: string, ids: string[]): void {
@@ -234,9 +230,11 @@ export class ShotRepo {
   }
 
   audio(shotId: string): ShotAudio[] {
-    return (this.db.prepare(`SELECT * FROM shot_audio WHERE shot_id = ? ORDER BY offset_seconds, created_at`).all(shotId) as (Omit<ShotAudio, 'audio_id'> & { id: string })[]).map(
-      (r) => ({ ...r, audio_id: r.id }),
-    );
+    return (
+      this.db.prepare(`SELECT * FROM shot_audio WHERE shot_id = ? ORDER BY offset_seconds, created_at`).all(shotId) as (Omit<ShotAudio, 'audio_id'> & {
+        id: string;
+      })[]
+    ).map((r) => ({ ...r, audio_id: r.id }));
   }
 
   getAudio(audioId: string): ShotAudio | undefined {

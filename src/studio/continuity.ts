@@ -68,11 +68,15 @@ export class Continuity {
     const shot = project.shot(shotId);
     const cap = this.shotModel(shot, selectedModel);
     if (!hasRole(cap, 'start_frame')) {
-      throw invalidInput(`${cap.id} takes no start frame, so the shot cannot continue from the previous shot's last frame; video models with a start frame: ${this.modelsWith('start_frame').join(', ')}`, {
-        field: 'shot_id',
-        model: cap.id,
-        accepts: this.modelsWith('start_frame').join(', '),
-      });
+      throw invalidInput(
+        `${cap.id} takes no start frame, so the shot cannot continue from the previous shot's last frame; video models with a start frame: ` +
+          `${this.modelsWith('start_frame').join(', ')}`,
+        {
+          field: 'shot_id',
+          model: cap.id,
+          accepts: this.modelsWith('start_frame').join(', '),
+        },
+      );
     }
     const lastFrame = planner.previousLastFrame(shot);
     const prev = store.shots.previous(shot) as Shot;
@@ -109,17 +113,28 @@ export class Continuity {
       if (t < 0 || t > duration) throw invalidInput(`time ${t} s is outside the video (0–${duration.toFixed(3)} s)`, { field: 'times' });
       const tmp = store.blobs.tempPath('.png');
       await extractFrameAt(src, t, tmp, signal ? { signal } : {});
-      const m = await library.addFile(tmp, 'image/png', { origin: 'frame', parent_media_id: video.media_id, shot_id: video.shot_id, extra: { frame: 'at', seconds: t } });
+      const m = await library.addFile(tmp, 'image/png', {
+        origin: 'frame',
+        parent_media_id: video.media_id,
+        shot_id: video.shot_id,
+        extra: { frame: 'at', seconds: t },
+      });
       labelled.push({ media_id: m.media_id, label: `${t.toFixed(2)} s` });
     }
     if (req.every_seconds) {
       if (req.every_seconds <= 0) throw invalidInput('every_seconds must be positive', { field: 'every_seconds' });
-      if (duration / req.every_seconds > 200) throw invalidInput(`every_seconds=${req.every_seconds} would make more than 200 frames`, { field: 'every_seconds' });
+      if (duration / req.every_seconds > 200)
+        throw invalidInput(`every_seconds=${req.every_seconds} would make more than 200 frames`, { field: 'every_seconds' });
       const dir = await store.blobs.tempDir('frames');
       try {
         const files = await extractEvery(src, req.every_seconds, dir, signal ? { signal } : {});
         for (const [i, f] of files.entries()) {
-          const m = await library.addFile(f, 'image/png', { origin: 'frame', parent_media_id: video.media_id, shot_id: video.shot_id, extra: { frame: 'every', seconds: i * req.every_seconds } });
+          const m = await library.addFile(f, 'image/png', {
+            origin: 'frame',
+            parent_media_id: video.media_id,
+            shot_id: video.shot_id,
+            extra: { frame: 'every', seconds: i * req.every_seconds },
+          });
           labelled.push({ media_id: m.media_id, label: `${(i * req.every_seconds).toFixed(2)} s` });
         }
       } finally {
@@ -144,7 +159,8 @@ export class Continuity {
       const take = shot.current_take_id ? store.shots.getTake(shot.current_take_id) : undefined;
       if (!take) throw invalidInput(`shot ${i + 1} ('${shot.shot_id}') has no take yet; generate it before making the storyboard`, { field: 'scene_id' });
       const video = await library.ensureFrames(library.get(take.media_id), signal);
-      if (!video.first_frame_id || !video.last_frame_id) throw invalidInput(`shot ${i + 1} ('${shot.shot_id}'): its take has no frames to show`, { field: 'scene_id' });
+      if (!video.first_frame_id || !video.last_frame_id)
+        throw invalidInput(`shot ${i + 1} ('${shot.shot_id}'): its take has no frames to show`, { field: 'scene_id' });
       ends.push({ shot, number: i + 1, first: video.first_frame_id, last: video.last_frame_id });
     }
     const cell = (e: (typeof ends)[number], which: 'first' | 'last'): StoryboardCell => ({
@@ -162,7 +178,10 @@ export class Continuity {
     const caption = (c: StoryboardCell) => `shot ${c.shot_number} ${c.frame}${c.title ? ` · ${c.title}` : ''}`;
     const tmp = store.blobs.tempPath('.png');
     await storyboardSheet(
-      pairs.map(([l, r]) => ({ left: { path: library.absPath(library.get(l.media_id)), label: caption(l) }, right: { path: library.absPath(library.get(r.media_id)), label: caption(r) } })),
+      pairs.map(([l, r]) => ({
+        left: { path: library.absPath(library.get(l.media_id)), label: caption(l) },
+        right: { path: library.absPath(library.get(r.media_id)), label: caption(r) },
+      })),
       tmp,
       signal ? { signal } : {},
     );
@@ -198,13 +217,19 @@ export class Continuity {
     if (requested) {
       const cap = this.studio.registry.require(requested, 'model', 'video_generate');
       if (!fieldForRole(cap, 'end_frame') || !fieldForRole(cap, 'start_frame')) {
-        throw invalidInput(`${cap.id} does not take both a start and an end frame, so it cannot make a bridge; models that do: ${both.join(', ')}`, { field: 'model', model: cap.id, accepts: both.join(', ') });
+        throw invalidInput(`${cap.id} does not take both a start and an end frame, so it cannot make a bridge; models that do: ${both.join(', ')}`, {
+          field: 'model',
+          model: cap.id,
+          accepts: both.join(', '),
+        });
       }
       const a = this.studio.models.availability(cap);
       return a.available ? { cap } : { reason: `${cap.id} is not available here (${a.reason})` };
     }
     // The model that made the shot's current take says which provider the film is being shot on.
-    const takeModel = from.current_take_id ? this.studio.store.media.get(this.studio.store.shots.getTake(from.current_take_id)?.media_id ?? '')?.model : undefined;
+    const takeModel = from.current_take_id
+      ? this.studio.store.media.get(this.studio.store.shots.getTake(from.current_take_id)?.media_id ?? '')?.model
+      : undefined;
     const fromCap = (takeModel ? this.studio.registry.get(takeModel) : undefined) ?? this.shotModel(from, selected);
     const candidates = [fromCap, ...this.studio.registry.list({ task: 'video_generate', provider: fromCap.provider })].filter(
       (c) => hasRole(c, 'start_frame') && hasRole(c, 'end_frame') && this.studio.models.availability(c).available,

@@ -25,8 +25,10 @@ export class CutChecker {
     const expected = theirs.media.last_frame_id;
     if (!expected || this.sameFrame(used, expected)) return undefined;
     const reason = used
-      ? `shot ${shot.position + 1} ('${shot.shot_id}') starts on an earlier last frame of shot ${prev.position + 1} ('${prev.shot_id}'), which now renders take ${theirs.take.take_number}`
-      : `shot ${shot.position + 1} ('${shot.shot_id}') continues from shot ${prev.position + 1} ('${prev.shot_id}') but its take ${mine.take.take_number} was not made from that shot's last frame`;
+      ? `shot ${shot.position + 1} ('${shot.shot_id}') starts on an earlier last frame of shot ${prev.position + 1} ('${prev.shot_id}'), which now renders ` +
+        `take ${theirs.take.take_number}`
+      : `shot ${shot.position + 1} ('${shot.shot_id}') continues from shot ${prev.position + 1} ('${prev.shot_id}') but its take ${mine.take.take_number} ` +
+        `was not made from that shot's last frame`;
     const fix = [`video_generate(shot_id: "${shot.shot_id}", use_last_frame: true)`];
     if (mine.lipsync) fix.push(`lipsync_video(shot_id: "${shot.shot_id}")`);
     return { shot_id: shot.shot_id, shot_number: shot.position + 1, from_shot_id: prev.shot_id, reason, fix };
@@ -56,7 +58,13 @@ export class CutChecker {
         const prev = shots[next.position - 1] as Shot;
         const fix = [`video_generate(shot_id: "${next.shot_id}", use_last_frame: true)`];
         if (renderTakeOf(this.store, next)?.lipsync) fix.push(`lipsync_video(shot_id: "${next.shot_id}")`);
-        out.push({ shot_id: next.shot_id, shot_number: next.position + 1, from_shot_id: prev.shot_id, reason: `shot ${next.position + 1} continues from shot ${prev.position + 1}, which must be refreshed first`, fix });
+        out.push({
+          shot_id: next.shot_id,
+          shot_number: next.position + 1,
+          from_shot_id: prev.shot_id,
+          reason: `shot ${next.position + 1} continues from shot ${prev.position + 1}, which must be refreshed first`,
+          fix,
+        });
       } else break;
     }
     return out;

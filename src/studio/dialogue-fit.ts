@@ -44,7 +44,8 @@ export function dialogueWarnings(store: Store, shot: Shot): string[] {
       const overlap = Math.min(a.end, b.end) - b.start;
       if (overlap > SLACK) {
         out.push(
-          `lines '${a.audio_id}' (${sec(a.start)}–${sec(a.end)} s) and '${b.audio_id}' (${sec(b.start)}–${sec(b.end)} s) of ${name} overlap by ${sec(overlap)} s; ` +
+          `lines '${a.audio_id}' (${sec(a.start)}–${sec(a.end)} s) and '${b.audio_id}' (${sec(b.start)}–${sec(b.end)} s) of ${name} overlap by ` +
+            `${sec(overlap)} s; ` +
             `move the later one: shot_update_dialogue(audio_id: "${b.audio_id}", offset_seconds: ${sec(a.end)})`,
         );
       }
@@ -56,12 +57,14 @@ export function dialogueWarnings(store: Store, shot: Shot): string[] {
     if (l.start >= length - SLACK) {
       out.push(
         `line '${l.audio_id}' starts at ${sec(l.start)} s, after ${name} ends (${sec(length)} s): it would not be heard; ` +
-          `shot_update_dialogue(audio_id: "${l.audio_id}", offset_seconds: ${sec(Math.max(0, length - (l.end - l.start)))}) or lengthen the shot (fit: "extend")`,
+          `shot_update_dialogue(audio_id: "${l.audio_id}", offset_seconds: ${sec(Math.max(0, length - (l.end - l.start)))}) or lengthen the shot (fit: ` +
+          `"extend")`,
       );
     } else if (l.end > length + SLACK) {
       const fits = l.end - l.start <= length;
       out.push(
-        `line '${l.audio_id}' (${sec(l.start)}–${sec(l.end)} s) runs ${sec(l.end - length)} s past the end of ${name} (${sec(length)} s): the render would cut it; ` +
+        `line '${l.audio_id}' (${sec(l.start)}–${sec(l.end)} s) runs ${sec(l.end - length)} s past the end of ${name} (${sec(length)} s): the render would ` +
+          `cut it; ` +
           (fits ? `shot_update_dialogue(audio_id: "${l.audio_id}", offset_seconds: ${sec(length - (l.end - l.start))}), or ` : '') +
           `lengthen the shot: shot_update(shot_id: "${shot.shot_id}", duration: ${Math.ceil(l.end)}) then video_generate(shot_id: "${shot.shot_id}")` +
           ` (voice_tts/shot_add_dialogue with fit: "extend" does the first step)`,
@@ -86,7 +89,7 @@ export function extendShotToLines(store: Store, registry: CapabilityRegistry, sh
   const need = Math.ceil(linesEnd(store, shot) * 10) / 10;
   const length = shotLength(store, shot) ?? 0;
   if (need <= length + SLACK && (shot.duration ?? 0) + SLACK >= need) return { duration: shot.duration, warnings: [] };
-  const modelId = shot.model ?? (renderTakeOf(store, shot)?.media.model ?? DEFAULT_MODELS.video_generate);
+  const modelId = shot.model ?? renderTakeOf(store, shot)?.media.model ?? DEFAULT_MODELS.video_generate;
   const cap = registry.get(modelId);
   const schema = cap ? fieldForRole(cap, 'duration')?.field.schema : undefined;
   let duration = need;
@@ -97,11 +100,18 @@ export function extendShotToLines(store: Store, registry: CapabilityRegistry, sh
     duration = allowed.find((v) => v >= need - SLACK) ?? (allowed[allowed.length - 1] as number);
   } else if (schema?.type === 'integer') duration = Math.ceil(need - SLACK);
   if (max !== undefined && duration > max) duration = max;
-  if (duration < need - SLACK) warnings.push(`shot ${shot.position + 1} ('${shot.shot_id}') needs ${sec(need)} s for its lines but ${modelId} makes at most ${sec(duration)} s; shorten a line or split the shot`);
+  if (duration < need - SLACK)
+    warnings.push(
+      `shot ${shot.position + 1} ('${shot.shot_id}') needs ${sec(need)} s for its lines but ${modelId} makes at most ${sec(duration)} s; shorten a line or ` +
+        `split the shot`,
+    );
   if (duration <= (shot.duration ?? 0) && length + SLACK >= need) return { duration: shot.duration, warnings };
   store.shots.update(shotId, { duration });
   if (renderTakeOf(store, shot)) {
-    warnings.push(`fit: shot ${shot.position + 1} ('${shot.shot_id}') is now ${sec(duration)} s long for its lines; its current take is ${sec(length)} s: video_generate(shot_id: "${shot.shot_id}"${shot.continues ? ', use_last_frame: true' : ''}) makes it at the new length`);
+    warnings.push(
+      `fit: shot ${shot.position + 1} ('${shot.shot_id}') is now ${sec(duration)} s long for its lines; its current take is ${sec(length)} s: ` +
+        `video_generate(shot_id: "${shot.shot_id}"${shot.continues ? ', use_last_frame: true' : ''}) makes it at the new length`,
+    );
   } else {
     warnings.push(`fit: shot ${shot.position + 1} ('${shot.shot_id}') is now ${sec(duration)} s long for its lines`);
   }

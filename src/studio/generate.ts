@@ -55,7 +55,7 @@ export class GenerationPlanner {
     const shotId = str(args.shot_id, 'shot_id');
     const shot = shotId ? this.requireShot(shotId) : undefined;
     const modelId =
-      str(args.model, 'model') ?? (task === 'video_generate' ? shot?.model ?? undefined : undefined) ?? call.selectedModel ?? DEFAULT_MODELS[task];
+      str(args.model, 'model') ?? (task === 'video_generate' ? (shot?.model ?? undefined) : undefined) ?? call.selectedModel ?? DEFAULT_MODELS[task];
     const cap = this.registry.require(modelId, 'model', task);
 
     const characterId = str(args.character_id, 'character_id') ?? shot?.character_id ?? undefined;
@@ -77,7 +77,8 @@ export class GenerationPlanner {
       throw invalidInput(`'use_last_frame' must be true or false`, { field: 'use_last_frame' });
     }
     if (useLastFrame) {
-      if (!shot) throw invalidInput(`'use_last_frame' needs 'shot_id': the previous shot is found from the shot's place in its scene`, { field: 'use_last_frame' });
+      if (!shot)
+        throw invalidInput(`'use_last_frame' needs 'shot_id': the previous shot is found from the shot's place in its scene`, { field: 'use_last_frame' });
       lastFrame = this.previousLastFrame(shot);
     } else if (task === 'video_generate' && shot?.continues && args.use_last_frame === undefined && !isGiven(explicit.start_frame)) {
       // The shot continues from its predecessor: always from the frame that shot ends on *now*, never a frame
@@ -121,13 +122,14 @@ export class GenerationPlanner {
 
     // Lip-sync is billed by output length, which is the audio's length.
     const audioId = typeof values.audio === 'string' ? values.audio : undefined;
-    const audioSeconds = audioId ? this.store.media.get(audioId)?.duration ?? undefined : undefined;
+    const audioSeconds = audioId ? (this.store.media.get(audioId)?.duration ?? undefined) : undefined;
     const costUsd = estimateCost(cap, values, audioSeconds !== undefined ? { seconds: audioSeconds } : {})?.usd;
     if (this.config.budgetUsd !== undefined && costUsd === undefined && cap.provider !== 'local') {
       // A budget that lets calls of unknown price through is no budget: refuse rather than guess.
       throw new StudioError(
         'budget_exceeded',
-        `${cap.id}: the price of this call is unknown (the model's capability has no usable pricing), so it cannot be checked against STUDIO_BUDGET_USD=$${this.config.budgetUsd.toFixed(2)}; use a priced model or unset STUDIO_BUDGET_USD`,
+        `${cap.id}: the price of this call is unknown (the model's capability has no usable pricing), so it cannot be checked against ` +
+          `STUDIO_BUDGET_USD=$${this.config.budgetUsd.toFixed(2)}; use a priced model or unset STUDIO_BUDGET_USD`,
         { model: cap.id },
       );
     }
@@ -136,7 +138,8 @@ export class GenerationPlanner {
       if (spent + costUsd > this.config.budgetUsd) {
         throw new StudioError(
           'budget_exceeded',
-          `${cap.id}: this call is estimated at $${costUsd.toFixed(2)}; with $${spent.toFixed(2)} already spent it would exceed STUDIO_BUDGET_USD=$${this.config.budgetUsd.toFixed(2)}`,
+          `${cap.id}: this call is estimated at $${costUsd.toFixed(2)}; with $${spent.toFixed(2)} already spent it would exceed ` +
+            `STUDIO_BUDGET_USD=$${this.config.budgetUsd.toFixed(2)}`,
           { model: cap.id },
         );
       }
@@ -193,7 +196,8 @@ export class GenerationPlanner {
   /** The last frame of the previous shot as the film shows it (its current take, or that take's lip-sync). */
   previousLastFrame(shot: Shot): string {
     const prev = this.store.shots.previous(shot);
-    if (!prev) throw invalidInput(`shot '${shot.shot_id}' is the first shot of its scene, so it has no previous shot to continue from`, { field: 'use_last_frame' });
+    if (!prev)
+      throw invalidInput(`shot '${shot.shot_id}' is the first shot of its scene, so it has no previous shot to continue from`, { field: 'use_last_frame' });
     const taken = renderTakeOf(this.store, prev);
     if (!taken) throw invalidInput(`the previous shot '${prev.shot_id}' has no take yet; generate it first`, { field: 'use_last_frame' });
     const m = taken.media;

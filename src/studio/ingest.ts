@@ -26,7 +26,10 @@ export async function ingestJobOutputs(
   // What an earlier run of this job already ingested before the process died, by output index: it is reused, and
   // only what is missing is done now (the next output, the dialogue line), so nothing is repeated or dropped.
   const done = new Map<number, string>();
-  const existing = store.db.prepare(`SELECT id, extra FROM media WHERE job_id = ? AND origin = 'generated' ORDER BY timestamp`).all(job.job_id) as { id: string; extra: string }[];
+  const existing = store.db.prepare(`SELECT id, extra FROM media WHERE job_id = ? AND origin = 'generated' ORDER BY timestamp`).all(job.job_id) as {
+    id: string;
+    extra: string;
+  }[];
   existing.forEach((r, n) => {
     let index = n;
     try {
@@ -84,7 +87,10 @@ export async function ingestJobOutputs(
     mediaIds.push(rec.media_id);
     const unreadable = rec.extra['unreadable_media'];
     if (typeof unreadable === 'string') {
-      outputWarnings.push(`${cap.id} returned a file that is not readable ${cap.media_type} (${unreadable}); it was kept as ${rec.media_id} because it was paid for, but it cannot be used in renders`);
+      outputWarnings.push(
+        `${cap.id} returned a file that is not readable ${cap.media_type} (${unreadable}); it was kept as ${rec.media_id} because it was paid for, but it ` +
+          `cannot be used in renders`,
+      );
     }
     if (wantTake && req.shot_id) {
       const shot = store.shots.get(req.shot_id);
@@ -98,7 +104,9 @@ export async function ingestJobOutputs(
     const a = req.attach_audio;
     const first = mediaIds[0];
     // The line is added after the media row commits: after a crash in between, the resumed job adds it now.
-    audioId = store.shots.audio(a.shot_id).find((l) => l.media_id === first)?.audio_id ?? store.shots.addAudio(a.shot_id, first, a.offset_seconds, a.gain_db, a.text).audio_id;
+    audioId =
+      store.shots.audio(a.shot_id).find((l) => l.media_id === first)?.audio_id ??
+      store.shots.addAudio(a.shot_id, first, a.offset_seconds, a.gain_db, a.text).audio_id;
     if (a.fit === 'extend') outputWarnings.push(...extendShotToLines(store, registry, a.shot_id).warnings);
     const shot = store.shots.get(a.shot_id);
     if (shot) {

@@ -77,7 +77,9 @@ export class MediaLibrary {
   /** The format stored when a video entered the library (see stage), if it has one of the expected shape. */
   knownFormat(m: MediaRecord): ProbeResult | undefined {
     const f = m.extra['format'] as Partial<ProbeResult> | undefined;
-    return f && typeof f.durationSeconds === 'number' && typeof f.videoStreams === 'number' && typeof f.formatName === 'string' ? (f as ProbeResult) : undefined;
+    return f && typeof f.durationSeconds === 'number' && typeof f.videoStreams === 'number' && typeof f.formatName === 'string'
+      ? (f as ProbeResult)
+      : undefined;
   }
 
   absPath(m: MediaRecord): string {

@@ -39,13 +39,20 @@ export class LipsyncLines {
     if (audio?.type !== 'voice' || !audio.duration) return unchanged; // the planner reports what is wrong
     const warnings: string[] = [];
     if (!given && lines.length > 1) {
-      warnings.push(`the shot has ${lines.length} dialogue lines; lip-synced the latest ('${line?.audio_id}'); the others stay in the mix (pass audio to sync another)`);
+      warnings.push(
+        `the shot has ${lines.length} dialogue lines; lip-synced the latest ('${line?.audio_id}'); the others stay in the mix (pass audio to sync another)`,
+      );
     }
 
     const offset = line?.offset_seconds ?? 0;
     const total = Math.max(this.baseLength(task, args, shot.shot_id) ?? 0, offset + audio.duration);
     if (offset < FRAME && Math.abs(total - audio.duration) < FRAME) return { args, warnings };
-    const padded = await this.padded(audio, { media_id: audio.media_id, audio_id: line?.audio_id ?? null, offset_seconds: offset, total_seconds: total }, shot.shot_id, signal);
+    const padded = await this.padded(
+      audio,
+      { media_id: audio.media_id, audio_id: line?.audio_id ?? null, offset_seconds: offset, total_seconds: total },
+      shot.shot_id,
+      signal,
+    );
     return { args: { ...args, audio: padded.media_id }, warnings };
   }
 

@@ -92,10 +92,14 @@ export class ModelCatalog {
         return { cap: registry.require(modelId, 'model', task), warnings };
       }
       // Checked before the registry and the cache change: a lookup for the wrong task leaves no trace.
-      if (task && live.task !== task) throw new StudioError('invalid_input', `'${modelId}' is a ${live.task} model, not a ${task} model`, { field: 'model', model: modelId });
+      if (task && live.task !== task)
+        throw new StudioError('invalid_input', `'${modelId}' is a ${live.task} model, not a ${task} model`, { field: 'model', model: modelId });
       registry.add(live);
       this.studio.store.db
-        .prepare(`INSERT INTO model_cache (id, version, capability, fetched_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET version = excluded.version, capability = excluded.capability, fetched_at = excluded.fetched_at`)
+        .prepare(
+          `INSERT INTO model_cache (id, version, capability, fetched_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET version = excluded.version, ` +
+            `capability = excluded.capability, fetched_at = excluded.fetched_at`,
+        )
         .run(live.id, live.version ?? null, JSON.stringify(live), nowIso());
       this.studio.events.changed(`studio://models/${live.id}`);
       return { cap: live, warnings };

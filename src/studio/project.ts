@@ -61,7 +61,8 @@ export class Project {
     const shotIds = users.map((u) => u.id);
     if (shotIds.length && !force) {
       throw invalidInput(
-        `character '${id}' is used by ${shotIds.length} shot(s): ${shotIds.join(', ')}; give those shots another character (shot_update(shot_id, character_id)), or call character_delete(character_id: "${id}", force: true) to detach it from them`,
+        `character '${id}' is used by ${shotIds.length} shot(s): ${shotIds.join(', ')}; give those shots another character (shot_update(shot_id, ` +
+          `character_id)), or call character_delete(character_id: "${id}", force: true) to detach it from them`,
         { field: 'character_id' },
       );
     }
@@ -114,7 +115,10 @@ export class Project {
     return s;
   }
 
-  updateScene(id: string, patch: { title?: string; description?: string | null; settings?: RenderSettings; film_id?: string | null; position?: number }): Scene {
+  updateScene(
+    id: string,
+    patch: { title?: string; description?: string | null; settings?: RenderSettings; film_id?: string | null; position?: number },
+  ): Scene {
     const cur = this.scene(id);
     if (patch.film_id) this.film(patch.film_id);
     const s = this.store.tx(() => this.store.scenes.update(id, patch) as Scene);
@@ -148,10 +152,12 @@ export class Project {
   /** What only makes sense after another shot (continuing from it, a transition from it) is refused on a first shot. */
   private checkFirstShot(position: number, input: ShotInput): void {
     if (position !== 0) return;
-    if (input.continues) throw invalidInput(`the first shot of a scene cannot continue from a previous shot ('continues' needs a shot before it)`, { field: 'continues' });
+    if (input.continues)
+      throw invalidInput(`the first shot of a scene cannot continue from a previous shot ('continues' needs a shot before it)`, { field: 'continues' });
     if (input.transition && input.transition.type !== 'cut') {
       throw invalidInput(
-        `a ${input.transition.type} into the first shot of a scene has no shot to come from; put it on the next shot, or give scenes a film-level fade in the render settings`,
+        `a ${input.transition.type} into the first shot of a scene has no shot to come from; put it on the next shot, or give scenes a film-level fade in ` +
+          `the render settings`,
         { field: 'transition', accepts: 'cut (on a first shot)' },
       );
     }
@@ -229,7 +235,14 @@ export class Project {
   }
 
   /** Attach an existing voice item to a shot as a line of dialogue at an offset. */
-  addDialogue(shotId: string, mediaId: string, offsetSeconds: number, gainDb: number, text: string | null, extend = false): { line: ShotAudio; warnings: string[] } {
+  addDialogue(
+    shotId: string,
+    mediaId: string,
+    offsetSeconds: number,
+    gainDb: number,
+    text: string | null,
+    extend = false,
+  ): { line: ShotAudio; warnings: string[] } {
     const shot = this.shot(shotId);
     this.studio.library.resolveInput(mediaId, 'audio', 'audio');
     const line = this.store.shots.addAudio(shotId, mediaId, offsetSeconds, gainDb, text);
@@ -246,7 +259,12 @@ export class Project {
     const warnings = this.fitLines(cur.shot_id, extend);
     const shot = this.shot(cur.shot_id);
     const synced = renderTakeOf(this.store, shot);
-    if (patch.offset_seconds !== undefined && patch.offset_seconds !== cur.offset_seconds && synced?.lipsync && syncedLineOf(this.studio, synced.media) === cur.media_id) {
+    if (
+      patch.offset_seconds !== undefined &&
+      patch.offset_seconds !== cur.offset_seconds &&
+      synced?.lipsync &&
+      syncedLineOf(this.studio, synced.media) === cur.media_id
+    ) {
       warnings.push(`the shot's lip-sync was made with this line at ${cur.offset_seconds} s; redo it: lipsync_video(shot_id: "${shot.shot_id}")`);
     }
     this.studio.events.changed(`studio://scenes/${shot.scene_id}`);
@@ -279,7 +297,13 @@ export class Project {
       return {
         ...shot,
         current_take: current
-          ? { ...current, duration: media?.duration ?? null, first_frame_id: media?.first_frame_id ?? null, last_frame_id: media?.last_frame_id ?? null, model: media?.model ?? null }
+          ? {
+              ...current,
+              duration: media?.duration ?? null,
+              first_frame_id: media?.first_frame_id ?? null,
+              last_frame_id: media?.last_frame_id ?? null,
+              model: media?.model ?? null,
+            }
           : null,
         takes: takes.map((t) => ({ take_number: t.take_number, media_id: t.media_id, kind: t.kind })),
         dialogue: this.store.shots.audio(shot.shot_id),

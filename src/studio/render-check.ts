@@ -51,7 +51,14 @@ const MAX_PEAK_DB = -0.5;
  * picture, lines that are silent, loudness and peaks, stale cuts and size. One decoding pass (scanMedia) measures;
  * this maps what it found back to shots and lines with the calls that fix them.
  */
-export async function checkRender(file: string, media: MediaRecord, shots: QcShot[], stale: StaleCut[], expect: QcExpect, signal?: AbortSignal): Promise<QcReport> {
+export async function checkRender(
+  file: string,
+  media: MediaRecord,
+  shots: QcShot[],
+  stale: StaleCut[],
+  expect: QcExpect,
+  signal?: AbortSignal,
+): Promise<QcReport> {
   const duration = media.duration ?? 0;
   const scan = await scanMedia(file, duration, { ...(signal ? { signal } : {}), hasAudio: media.has_audio !== false });
   return judge(scan, media, shots, stale, expect);
@@ -72,14 +79,30 @@ export function judge(scan: MediaScan, media: MediaRecord, shots: QcShot[], stal
     const meant = shots.some((s) => s.fadeIn !== undefined && span[0] >= s.start - s.fadeIn / 2 - 0.1 && span[1] <= s.start + s.fadeIn / 2 + 0.1);
     if (meant) continue;
     for (const s of where(span)) {
-      findings.push({ severity: 'error', check: 'black', start: r2(span[0]), end: r2(span[1]), ...at(s), message: `${r2(span[1] - span[0])} s of black picture in shot ${s.shot} ('${s.shot_id}')`, fix: `video_generate(shot_id: "${s.shot_id}")` });
+      findings.push({
+        severity: 'error',
+        check: 'black',
+        start: r2(span[0]),
+        end: r2(span[1]),
+        ...at(s),
+        message: `${r2(span[1] - span[0])} s of black picture in shot ${s.shot} ('${s.shot_id}')`,
+        fix: `video_generate(shot_id: "${s.shot_id}")`,
+      });
     }
   }
   for (const span of scan.frozen) {
     for (const s of where(span)) {
       const held = overlap(span, [s.start, s.end]);
       if (s.still || held < 1.5) continue;
-      findings.push({ severity: 'warning', check: 'frozen', start: r2(Math.max(span[0], s.start)), end: r2(Math.min(span[1], s.end)), ...at(s), message: `the picture of shot ${s.shot} ('${s.shot_id}') does not move for ${r2(held)} s`, fix: `video_generate(shot_id: "${s.shot_id}")` });
+      findings.push({
+        severity: 'warning',
+        check: 'frozen',
+        start: r2(Math.max(span[0], s.start)),
+        end: r2(Math.min(span[1], s.end)),
+        ...at(s),
+        message: `the picture of shot ${s.shot} ('${s.shot_id}') does not move for ${r2(held)} s`,
+        fix: `video_generate(shot_id: "${s.shot_id}")`,
+      });
     }
   }
   if (scan.integratedLufs !== null) {
@@ -89,21 +112,45 @@ export function judge(scan: MediaScan, media: MediaRecord, shots: QcShot[], stal
         if (len < 0.3) continue;
         const quiet = scan.silent.reduce((sum, sp) => sum + overlap(sp, [l.start, l.end]), 0);
         if (quiet >= 0.8 * len) {
-          findings.push({ severity: 'error', check: 'silent_line', start: l.start, end: l.end, ...at(s), message: `line '${l.audio_id}' of shot ${s.shot} is silent in the render`, fix: `shot_update_dialogue(audio_id: "${l.audio_id}", gain_db: 0), or voice it again` });
+          findings.push({
+            severity: 'error',
+            check: 'silent_line',
+            start: l.start,
+            end: l.end,
+            ...at(s),
+            message: `line '${l.audio_id}' of shot ${s.shot} is silent in the render`,
+            fix: `shot_update_dialogue(audio_id: "${l.audio_id}", gain_db: 0), or voice it again`,
+          });
         }
       }
     }
     if (expect.targetLufs !== undefined && Number.isFinite(scan.integratedLufs) && Math.abs(scan.integratedLufs - expect.targetLufs) > LUFS_TOLERANCE) {
       const d = scan.integratedLufs - expect.targetLufs;
-      findings.push({ severity: 'warning', check: 'loudness', message: `integrated loudness ${scan.integratedLufs} LUFS is ${r2(Math.abs(d))} LU ${d > 0 ? 'above' : 'below'} the target ${expect.targetLufs} LUFS` });
+      findings.push({
+        severity: 'warning',
+        check: 'loudness',
+        message: `integrated loudness ${scan.integratedLufs} LUFS is ${r2(Math.abs(d))} LU ${d > 0 ? 'above' : 'below'} the target ${expect.targetLufs} LUFS`,
+      });
     }
     if (scan.truePeakDb !== null && scan.truePeakDb > MAX_PEAK_DB) {
-      findings.push({ severity: 'warning', check: 'peak', message: `true peak ${scan.truePeakDb} dBFS: the audio may clip`, fix: 'render again with loudnorm: true' });
+      findings.push({
+        severity: 'warning',
+        check: 'peak',
+        message: `true peak ${scan.truePeakDb} dBFS: the audio may clip`,
+        fix: 'render again with loudnorm: true',
+      });
     }
   }
   for (const c of stale) {
     const s = shots.find((x) => x.shot_id === c.shot_id);
-    findings.push({ severity: 'warning', check: 'continuity', ...(s ? { start: s.start, end: s.start } : {}), shot_id: c.shot_id, message: c.reason, fix: c.fix.join(' then ') });
+    findings.push({
+      severity: 'warning',
+      check: 'continuity',
+      ...(s ? { start: s.start, end: s.start } : {}),
+      shot_id: c.shot_id,
+      message: c.reason,
+      fix: c.fix.join(' then '),
+    });
   }
   if (media.width !== null && media.height !== null && (media.width !== expect.width || media.height !== expect.height)) {
     findings.push({ severity: 'error', check: 'size', message: `the render is ${media.width}×${media.height}, not ${expect.width}×${expect.height}` });

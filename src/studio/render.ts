@@ -93,9 +93,13 @@ export class RenderService {
     const used = renderTakeOf(this.studio.store, shot);
     if (!used) {
       if (shot.current_take_id) throw new StudioError('internal', `the current take of shot '${shot.shot_id}' points at missing media`);
-      throw invalidInput(`shot '${shot.shot_id}' (position ${shot.position + 1}${shot.title ? `, "${shot.title}"` : ''}) has no take; generate it first (video_generate with shot_id)`, {
-        field: 'shot_id',
-      });
+      throw invalidInput(
+        `shot '${shot.shot_id}' (position ${shot.position + 1}${shot.title ? `, "${shot.title}"` : ''}) has no take; generate it first (video_generate with ` +
+          `shot_id)`,
+        {
+          field: 'shot_id',
+        },
+      );
     }
     if (!fs.existsSync(this.studio.library.absPath(used.media))) {
       throw invalidInput(`the file of take ${used.take.take_number} of shot '${shot.shot_id}' is missing from the studio folder`, { field: 'shot_id' });
@@ -144,13 +148,25 @@ export class RenderService {
       stale = [];
       for (const sc of this.studio.store.scenes.list(id)) {
         const tl = this.sceneTimelineOf(sc.scene_id);
-        shots.push(...tl.map((t) => ({ ...this.qcShotById(t), start: t.start + at, end: t.end + at, ...(t.lines ? { lines: t.lines.map((l) => ({ ...l, start: l.start + at, end: l.end + at })) } : {}), scene_id: sc.scene_id })));
+        shots.push(
+          ...tl.map((t) => ({
+            ...this.qcShotById(t),
+            start: t.start + at,
+            end: t.end + at,
+            ...(t.lines ? { lines: t.lines.map((l) => ({ ...l, start: l.start + at, end: l.end + at })) } : {}),
+            scene_id: sc.scene_id,
+          })),
+        );
         stale.push(...this.studio.cuts.staleInScene(sc.scene_id));
         at += tl.length ? (tl[tl.length - 1] as TimelineShot).end : 0;
       }
     }
     const settings = render.settings as Partial<ResolvedSettings>;
-    const expect: QcExpect = { width: settings.width ?? media.width ?? 0, height: settings.height ?? media.height ?? 0, ...(settings.loudnorm ? { targetLufs: LOUDNORM_TARGET } : {}) };
+    const expect: QcExpect = {
+      width: settings.width ?? media.width ?? 0,
+      height: settings.height ?? media.height ?? 0,
+      ...(settings.loudnorm ? { targetLufs: LOUDNORM_TARGET } : {}),
+    };
     return { media_id: media.media_id, qc: await this.qc(media, shots, stale, expect, signal) };
   }
 
@@ -172,11 +188,17 @@ export class RenderService {
     const warnings = stale.map((c) => `stale cut: ${c.reason}; refresh it: ${c.fix.join(' then ')}`);
     for (const shot of shots) warnings.push(...dialogueWarnings(store, shot));
     const first = shots[0];
-    if (first && first.transition.type !== 'cut') warnings.push(`the ${first.transition.type} into the first shot ('${first.shot_id}') is ignored: there is no shot before it`);
+    if (first && first.transition.type !== 'cut')
+      warnings.push(`the ${first.transition.type} into the first shot ('${first.shot_id}') is ignored: there is no shot before it`);
     return { stale_cuts: stale, warnings };
   }
 
-  resolveSettings(sceneSettings: RenderSettings, outer: RenderSettings | undefined, first: MediaRecord | undefined, loudnorm: boolean | undefined): ResolvedSettings {
+  resolveSettings(
+    sceneSettings: RenderSettings,
+    outer: RenderSettings | undefined,
+    first: MediaRecord | undefined,
+    loudnorm: boolean | undefined,
+  ): ResolvedSettings {
     const s = { ...sceneSettings, ...(outer ?? {}) };
     const even = (n: number): number => Math.max(2, Math.round(n / 2) * 2);
     return {
@@ -210,18 +232,34 @@ export class RenderService {
       const audio = lines.map((a) => {
         const m = store.media.get(a.media_id);
         // A line that cannot be mixed is named with the call that takes it out (the rest of the edit is fine).
-        const unusable = !m ? 'is missing from the library' : !fs.existsSync(library.absPath(m)) ? 'has no file in the studio folder' : m.extra['unreadable_media'] ? 'is not readable audio' : undefined;
+        const unusable = !m
+          ? 'is missing from the library'
+          : !fs.existsSync(library.absPath(m))
+            ? 'has no file in the studio folder'
+            : m.extra['unreadable_media']
+              ? 'is not readable audio'
+              : undefined;
         if (!m || unusable) {
           throw invalidInput(
-            `line '${a.audio_id}' of shot ${u.shot.position + 1} ('${u.shot.shot_id}'): its audio '${a.media_id}' ${unusable}; remove it with shot_remove_dialogue(shot_id: "${u.shot.shot_id}", audio_id: "${a.audio_id}") or voice it again`,
+            `line '${a.audio_id}' of shot ${u.shot.position + 1} ('${u.shot.shot_id}'): its audio '${a.media_id}' ${unusable}; remove it with ` +
+              `shot_remove_dialogue(shot_id: "${u.shot.shot_id}", audio_id: "${a.audio_id}") or voice it again`,
             { field: 'audio_id' },
           );
         }
         return { path: library.absPath(m), offsetSeconds: a.offset_seconds, gainDb: a.gain_db, sha256: m.sha256 };
       });
-      const transition = i === 0 ? { type: 'cut' as const, durationSeconds: 0 } : { type: u.shot.transition.type, durationSeconds: u.shot.transition.type === 'cut' ? 0 : u.shot.transition.duration };
+      const transition =
+        i === 0
+          ? { type: 'cut' as const, durationSeconds: 0 }
+          : { type: u.shot.transition.type, durationSeconds: u.shot.transition.type === 'cut' ? 0 : u.shot.transition.duration };
       const known = library.knownFormat(u.media);
-      specShots.push({ id: u.shot.shot_id, video: library.absPath(u.media), ...(known ? { known } : {}), audio: audio.map(({ sha256: _s, ...a }) => a), transition });
+      specShots.push({
+        id: u.shot.shot_id,
+        video: library.absPath(u.media),
+        ...(known ? { known } : {}),
+        audio: audio.map(({ sha256: _s, ...a }) => a),
+        transition,
+      });
       hashInputs.push({ media: u.media.sha256, transition, audio: audio.map((a) => [a.sha256, a.offsetSeconds, a.gainDb]) });
     }
     const inputHash = hashOf({ v: RENDER_VERSION, kind: 'scene', shots: hashInputs, settings });
@@ -242,19 +280,43 @@ export class RenderService {
       return { ...this.sceneResult(sceneId, reuse.render, reuse.media, true, settings), shots: shotsOut, ...report, ...(qc ? { qc } : {}) };
     }
 
-    const spec: SceneRenderSpec = { shots: specShots, width: settings.width, height: settings.height, fps: settings.fps, pixFmt: 'yuv420p', sampleRate: settings.sample_rate, loudnorm: settings.loudnorm };
+    const spec: SceneRenderSpec = {
+      shots: specShots,
+      width: settings.width,
+      height: settings.height,
+      fps: settings.fps,
+      pixFmt: 'yuv420p',
+      sampleRate: settings.sample_rate,
+      loudnorm: settings.loudnorm,
+    };
     const tmp = store.blobs.tempPath('.mp4');
     try {
       const out = await this.ffmpegQueue.add(() =>
-        renderScene(spec, tmp, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: (p: number) => opts.onProgress?.(p, 'rendering scene') } : {}) }),
+        renderScene(spec, tmp, {
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          ...(opts.onProgress ? { onProgress: (p: number) => opts.onProgress?.(p, 'rendering scene') } : {}),
+        }),
       );
       if (!out) throw new StudioError('internal', 'render did not run');
-      const media = await library.addFile(tmp, 'video/mp4', {
-        origin: 'render',
-        input_params: { scene_id: sceneId, settings, shots: shotsOut },
-        extra: { render: 'scene', scene_id: sceneId, mode: out.mode, input_hash: inputHash },
-      }, { frames: false });
-      const render = store.renders.insert({ kind: 'scene', target_id: sceneId, media_id: media.media_id, input_hash: inputHash, inputs: shotsOut, settings, mode: out.mode });
+      const media = await library.addFile(
+        tmp,
+        'video/mp4',
+        {
+          origin: 'render',
+          input_params: { scene_id: sceneId, settings, shots: shotsOut },
+          extra: { render: 'scene', scene_id: sceneId, mode: out.mode, input_hash: inputHash },
+        },
+        { frames: false },
+      );
+      const render = store.renders.insert({
+        kind: 'scene',
+        target_id: sceneId,
+        media_id: media.media_id,
+        input_hash: inputHash,
+        inputs: shotsOut,
+        settings,
+        mode: out.mode,
+      });
       this.studio.events.changed(`studio://scenes/${sceneId}`);
       const qc = opts.qc === false ? undefined : await this.qc(media, qcShots(), problems.stale_cuts, qcExpect, opts.signal);
       return { ...this.sceneResult(sceneId, render, media, false, settings), shots: shotsOut, ...report, ...(qc ? { qc } : {}) };
@@ -271,7 +333,13 @@ export class RenderService {
     return { render, media };
   }
 
-  private sceneResult(sceneId: string, render: RenderRecord, media: MediaRecord, reused: boolean, settings: ResolvedSettings): Omit<SceneRenderResult, 'shots' | 'timeline' | 'warnings' | 'stale_cuts'> {
+  private sceneResult(
+    sceneId: string,
+    render: RenderRecord,
+    media: MediaRecord,
+    reused: boolean,
+    settings: ResolvedSettings,
+  ): Omit<SceneRenderResult, 'shots' | 'timeline' | 'warnings' | 'stale_cuts'> {
     return {
       scene_id: sceneId,
       media_id: media.media_id,
@@ -311,7 +379,12 @@ export class RenderService {
       const start = at;
       at += r.duration ?? 0;
       const shift = (t: number): number => Math.round((t + start) * 100) / 100;
-      const shots = r.timeline.map((s) => ({ ...s, start: shift(s.start), end: shift(s.end), ...(s.lines ? { lines: s.lines.map((l) => ({ ...l, start: shift(l.start), end: shift(l.end) })) } : {}) }));
+      const shots = r.timeline.map((s) => ({
+        ...s,
+        start: shift(s.start),
+        end: shift(s.end),
+        ...(s.lines ? { lines: s.lines.map((l) => ({ ...l, start: shift(l.start), end: shift(l.end) })) } : {}),
+      }));
       return { scene: i + 1, scene_id: r.scene_id, start: Math.round(start * 100) / 100, end: Math.round(at * 100) / 100, shots };
     });
     const warnings = results.flatMap((r, i) => r.warnings.map((w) => `scene ${i + 1} ('${r.scene_id}'): ${w}`));
@@ -320,10 +393,30 @@ export class RenderService {
     const filmQc = async (media: MediaRecord): Promise<{ qc?: QcReport }> => {
       if (opts.qc === false) return {};
       const shots = timeline.flatMap((sc) => sc.shots.map((t) => ({ ...this.qcShotById(t), scene_id: sc.scene_id })));
-      return { qc: await this.qc(media, shots, staleCuts, { width: filmSettings.width, height: filmSettings.height, ...(filmSettings.loudnorm ? { targetLufs: LOUDNORM_TARGET } : {}) }, opts.signal) };
+      return {
+        qc: await this.qc(
+          media,
+          shots,
+          staleCuts,
+          { width: filmSettings.width, height: filmSettings.height, ...(filmSettings.loudnorm ? { targetLufs: LOUDNORM_TARGET } : {}) },
+          opts.signal,
+        ),
+      };
     };
     const reuse = opts.force ? undefined : this.reusable('film', filmId, inputHash);
-    if (reuse) return { film_id: filmId, media_id: reuse.media.media_id, render_id: reuse.render.render_id, reused: true, mode: 'reused', duration: reuse.media.duration, file_path: library.absPath(reuse.media), scenes: scenesOut, ...report, ...(await filmQc(reuse.media)) };
+    if (reuse)
+      return {
+        film_id: filmId,
+        media_id: reuse.media.media_id,
+        render_id: reuse.render.render_id,
+        reused: true,
+        mode: 'reused',
+        duration: reuse.media.duration,
+        file_path: library.absPath(reuse.media),
+        scenes: scenesOut,
+        ...report,
+        ...(await filmQc(reuse.media)),
+      };
 
     const paths = results.map((r) => r.file_path);
     const tmp = store.blobs.tempPath('.mp4');
@@ -338,21 +431,53 @@ export class RenderService {
           if (!(err instanceof StudioError) || err.code !== 'invalid_input') throw err;
           mode = 'encode';
           await renderScene(
-            { shots: results.map((r) => ({ id: r.scene_id, video: r.file_path, audio: [], transition: { type: 'cut', durationSeconds: 0 } })), width: filmSettings.width, height: filmSettings.height, fps: filmSettings.fps, pixFmt: 'yuv420p', sampleRate: filmSettings.sample_rate, loudnorm: false },
+            {
+              shots: results.map((r) => ({ id: r.scene_id, video: r.file_path, audio: [], transition: { type: 'cut', durationSeconds: 0 } })),
+              width: filmSettings.width,
+              height: filmSettings.height,
+              fps: filmSettings.fps,
+              pixFmt: 'yuv420p',
+              sampleRate: filmSettings.sample_rate,
+              loudnorm: false,
+            },
             tmp,
             opts.signal ? { signal: opts.signal } : {},
           );
         }
       });
       opts.onProgress?.(1, 'film joined');
-      const media = await library.addFile(tmp, 'video/mp4', {
-        origin: 'render',
-        input_params: { film_id: filmId, scenes: scenesOut },
-        extra: { render: 'film', film_id: filmId, mode, input_hash: inputHash },
-      }, { frames: false });
-      const render = store.renders.insert({ kind: 'film', target_id: filmId, media_id: media.media_id, input_hash: inputHash, inputs: scenesOut, settings: filmSettings, mode });
+      const media = await library.addFile(
+        tmp,
+        'video/mp4',
+        {
+          origin: 'render',
+          input_params: { film_id: filmId, scenes: scenesOut },
+          extra: { render: 'film', film_id: filmId, mode, input_hash: inputHash },
+        },
+        { frames: false },
+      );
+      const render = store.renders.insert({
+        kind: 'film',
+        target_id: filmId,
+        media_id: media.media_id,
+        input_hash: inputHash,
+        inputs: scenesOut,
+        settings: filmSettings,
+        mode,
+      });
       this.studio.events.changed(`studio://films/${filmId}`);
-      return { film_id: filmId, media_id: media.media_id, render_id: render.render_id, reused: false, mode, duration: media.duration, file_path: library.absPath(media), scenes: scenesOut, ...report, ...(await filmQc(media)) };
+      return {
+        film_id: filmId,
+        media_id: media.media_id,
+        render_id: render.render_id,
+        reused: false,
+        mode,
+        duration: media.duration,
+        file_path: library.absPath(media),
+        scenes: scenesOut,
+        ...report,
+        ...(await filmQc(media)),
+      };
     } finally {
       await store.blobs.remove(tmp);
     }

@@ -62,7 +62,10 @@ export class Studio {
     this.registry = opts.registry ?? CapabilityRegistry.load();
     this.adapters = new Map<string, ProviderAdapter>([
       ['local', createLocalAdapter()],
-      ...createAdapters(this.config, { ...(opts.fetch ? { fetch: opts.fetch } : {}), ...(this.config.pollIntervalMs ? { pollIntervalMs: this.config.pollIntervalMs } : {}) }),
+      ...createAdapters(this.config, {
+        ...(opts.fetch ? { fetch: opts.fetch } : {}),
+        ...(this.config.pollIntervalMs ? { pollIntervalMs: this.config.pollIntervalMs } : {}),
+      }),
       ...(opts.adapters ?? new Map()),
     ]);
     this.paths = createPathPolicy(this.config.home, this.config.allowedDirs);
@@ -102,7 +105,9 @@ export class Studio {
   /** Estimated spend so far: the cost estimates of jobs that ran or may have reached a provider. */
   spentUsd(): number {
     const row = this.store.db
-      .prepare(`SELECT COALESCE(SUM(json_extract(request, '$.cost_usd')), 0) AS usd FROM jobs WHERE status NOT IN ('failed','canceled') OR operation_id IS NOT NULL`)
+      .prepare(
+        `SELECT COALESCE(SUM(json_extract(request, '$.cost_usd')), 0) AS usd FROM jobs WHERE status NOT IN ('failed','canceled') OR operation_id IS NOT NULL`,
+      )
       .get() as { usd: number };
     return row.usd;
   }

@@ -22,8 +22,15 @@ export class Subtitles {
   /** The cues of a scene or a film (film: each scene shifted by the length of the scenes before it). */
   cues(target: { scene_id?: string; film_id?: string }, speakerNames: boolean): { cues: Cue[]; duration: number } {
     const { store, project, render } = this.studio;
-    const scenes = target.film_id ? store.scenes.list(project.film(target.film_id).film_id).map((s) => s.scene_id) : target.scene_id ? [project.scene(target.scene_id).scene_id] : [];
-    if (!scenes.length) throw invalidInput(target.film_id ? `film '${target.film_id}' has no scenes` : 'give scene_id or film_id', { field: target.film_id ? 'film_id' : 'scene_id' });
+    const scenes = target.film_id
+      ? store.scenes.list(project.film(target.film_id).film_id).map((s) => s.scene_id)
+      : target.scene_id
+        ? [project.scene(target.scene_id).scene_id]
+        : [];
+    if (!scenes.length)
+      throw invalidInput(target.film_id ? `film '${target.film_id}' has no scenes` : 'give scene_id or film_id', {
+        field: target.film_id ? 'film_id' : 'scene_id',
+      });
     const cues: Cue[] = [];
     let at = 0;
     for (const sceneId of scenes) {

@@ -25,7 +25,9 @@ export function reportNewTake(store: Store, shotId: string): TakeReport {
   if (orphans.length && current && store.shots.audio(shotId).length) {
     const o = orphans[orphans.length - 1] as (typeof orphans)[number];
     warnings.push(
-      `shot ${shot.position + 1} ('${shotId}') has a lip-sync (take ${o.take.take_number}${o.source_take_number !== null ? `, made from take ${o.source_take_number}` : ''}) that does not apply to the current take ${current.take_number}, which renders without synced lips: lipsync_video(shot_id: "${shotId}")`,
+      `shot ${shot.position + 1} ('${shotId}') has a lip-sync (take ` +
+        `${o.take.take_number}${o.source_take_number !== null ? `, made from take ${o.source_take_number}` : ''}) that does not apply to the current take ` +
+        `${current.take_number}, which renders without synced lips: lipsync_video(shot_id: "${shotId}")`,
     );
   }
   warnings.push(...dialogueWarnings(store, shot));

@@ -9,8 +9,15 @@ const fields = {
   reference_images: z
     .array(mediaIdArg('an image'))
     .max(14)
-    .describe('Identity reference images (media ids; import files first with media_import). Injected as reference images on models that take them; never used as start/end frames.'),
-  voice_id: z.string().min(1).nullable().describe('Voice used for voice_tts and as the voice_v2v target (e.g. an ElevenLabs voice id; any string for local/voice).'),
+    .describe(
+      'Identity reference images (media ids; import files first with media_import). Injected as reference images on models that take them; never used as ' +
+        'start/end frames.',
+    ),
+  voice_id: z
+    .string()
+    .min(1)
+    .nullable()
+    .describe('Voice used for voice_tts and as the voice_v2v target (e.g. an ElevenLabs voice id; any string for local/voice).'),
   style_tokens: z.string().max(1000).nullable().describe('Words appended to every video/image prompt for this character, e.g. "red scarf, 35mm film".'),
 };
 
@@ -19,9 +26,15 @@ export const characterTools: ToolDef[] = [
     name: 'character_create',
     title: 'Create a character',
     description:
-      'Create a character: a name, identity reference images, a voice and style tokens. Pass its character_id to generation tools and the studio injects these automatically where the chosen model supports them.',
+      'Create a character: a name, identity reference images, a voice and style tokens. Pass its character_id to generation tools and the studio injects ' +
+      'these automatically where the chosen model supports them.',
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-    schema: z.object({ name: fields.name, reference_images: fields.reference_images.optional(), voice_id: fields.voice_id.optional(), style_tokens: fields.style_tokens.optional() }),
+    schema: z.object({
+      name: fields.name,
+      reference_images: fields.reference_images.optional(),
+      voice_id: fields.voice_id.optional(),
+      style_tokens: fields.style_tokens.optional(),
+    }),
     run: async (a, { studio }) => {
       const c = studio.project.createCharacter(a);
       return { result: { character: c }, links: [link(c.character_id, c.name)] };
@@ -48,7 +61,8 @@ export const characterTools: ToolDef[] = [
     name: 'character_delete',
     title: 'Delete a character',
     description:
-      'Delete a character. Refused while shots use it (the error lists them); force: true detaches it from those shots (they keep their takes) and the result lists them. Media made with it is kept.',
+      'Delete a character. Refused while shots use it (the error lists them); force: true detaches it from those shots (they keep their takes) and the ' +
+      'result lists them. Media made with it is kept.',
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     schema: z.object({ character_id: idArg('character'), force: z.boolean().optional().describe('Delete even though shots use it; they lose the link.') }),
     run: async ({ character_id, force }, { studio }) => {

@@ -42,7 +42,15 @@ export function gotText(v: unknown): string {
   return JSON.stringify(v) ?? typeof v;
 }
 
-const TYPE_WORDS: Record<string, string> = { string: 'a string', number: 'a number', integer: 'an integer', boolean: 'true or false', array: 'a list', object: 'an object', null: 'null' };
+const TYPE_WORDS: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  integer: 'an integer',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'an object',
+  null: 'null',
+};
 
 function typeWords(types: Iterable<string>): string {
   const words = [...types].map((t) => TYPE_WORDS[t] ?? t);
@@ -92,7 +100,8 @@ export function checkValue(value: unknown, schema: Schema, at: string, topLevel 
     const options = union.filter(isRecord);
     // Validate against the branch of the value's kind, so its own limits are what the message names.
     const branch = options.find((b) => matchesBranch(b, value)) ?? options.find((b) => schemaTypes(b).size && [...schemaTypes(b)].some((t) => fits(t, value)));
-    if (!branch) return [{ field: here, text: `'${here}' must be ${typeWords(schemaTypes(schema))} (got ${gotText(value)})`, accepts: typeWords(schemaTypes(schema)) }];
+    if (!branch)
+      return [{ field: here, text: `'${here}' must be ${typeWords(schemaTypes(schema))} (got ${gotText(value)})`, accepts: typeWords(schemaTypes(schema)) }];
     return checkValue(value, { ...schema, anyOf: undefined, oneOf: undefined, ...branch }, at, topLevel);
   }
   const accepts = acceptsText(schema);
@@ -112,13 +121,18 @@ export function checkValue(value: unknown, schema: Schema, at: string, topLevel 
     const max = num(schema, 'maximum');
     const xmin = num(schema, 'exclusiveMinimum');
     const xmax = num(schema, 'exclusiveMaximum');
-    const out = (min !== undefined && value < min) || (max !== undefined && value > max) || (xmin !== undefined && value <= xmin) || (xmax !== undefined && value >= xmax);
+    const out =
+      (min !== undefined && value < min) ||
+      (max !== undefined && value > max) ||
+      (xmin !== undefined && value <= xmin) ||
+      (xmax !== undefined && value >= xmax);
     if (out) return problem(`must be ${rangeText(schema)} (got ${value})`);
   }
   if (typeof value === 'string') {
     const min = num(schema, 'minLength');
     const max = num(schema, 'maxLength');
-    if (min !== undefined && value.length < min) return problem(min === 1 ? 'must not be empty' : `must be at least ${min} characters long (got ${value.length})`);
+    if (min !== undefined && value.length < min)
+      return problem(min === 1 ? 'must not be empty' : `must be at least ${min} characters long (got ${value.length})`);
     if (max !== undefined && value.length > max) return problem(`must be at most ${max} characters long (got ${value.length})`);
     const pattern = schema['pattern'];
     if (typeof pattern === 'string' && !new RegExp(pattern, 'u').test(value)) return problem(`does not have the expected form (pattern ${pattern})`);

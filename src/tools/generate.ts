@@ -8,14 +8,35 @@ import { withoutNulls } from './page.js';
 import type { JsonObjectSchema, Session, ToolDef, ToolOutput } from './types.js';
 
 const STUDIO_ARG_SCHEMAS: Record<string, JsonSchemaFragment> = {
-  character_id: { type: 'string', minLength: 1, description: "Character to inject: its reference images (where the model takes reference images, or as the face for lip-sync), its voice and its style tokens." },
-  shot_id: { type: 'string', minLength: 1, description: 'Shot this is for: the result becomes a new take of the shot (voice: a dialogue line of the shot). The shot supplies defaults (prompt, model, duration).' },
+  character_id: {
+    type: 'string',
+    minLength: 1,
+    description:
+      'Character to inject: its reference images (where the model takes reference images, or as the face for lip-sync), its voice and its style tokens.',
+  },
+  shot_id: {
+    type: 'string',
+    minLength: 1,
+    description:
+      'Shot this is for: the result becomes a new take of the shot (voice: a dialogue line of the shot). The shot supplies defaults (prompt, model, duration).',
+  },
   use_last_frame: { type: 'boolean', description: "Start from the previous shot's last frame (needs shot_id; only on models with a start frame)." },
   // The same limits as shot_add_dialogue, which records the line.
   offset_seconds: { type: 'number', minimum: 0, maximum: 600, description: 'With shot_id: where the line starts within the shot, in seconds (default 0).' },
   gain_db: { type: 'number', minimum: -60, maximum: 20, description: 'With shot_id: loudness of the line in the scene mix, in dB (default 0).' },
-  fit: { type: 'string', enum: ['none', 'extend'], default: 'none', description: "With shot_id: 'extend' lengthens the shot's planned duration to hold all its lines (regenerate the video after); 'none' keeps it and warns when a line runs past the shot." },
-  wait: { type: 'boolean', default: true, description: 'Wait for the result (up to about 45 s, then the job id is returned; follow it with job_wait). false returns the job id at once.' },
+  fit: {
+    type: 'string',
+    enum: ['none', 'extend'],
+    default: 'none',
+    description:
+      "With shot_id: 'extend' lengthens the shot's planned duration to hold all its lines (regenerate the video after); 'none' keeps it and warns when a " +
+      'line runs past the shot.',
+  },
+  wait: {
+    type: 'boolean',
+    default: true,
+    description: 'Wait for the result (up to about 45 s, then the job id is returned; follow it with job_wait). false returns the job id at once.',
+  },
 };
 
 function studioArgs(task: Task): Record<string, JsonSchemaFragment> {
@@ -76,7 +97,12 @@ export async function runGeneration(
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
   }
-  const common = { job_id: job.job_id, model: prepared.cap.id, warnings: [...prepared.warnings, ...(job.result?.warnings ?? [])], ...(prepared.costUsd !== undefined ? { cost_estimate_usd: prepared.costUsd } : {}) };
+  const common = {
+    job_id: job.job_id,
+    model: prepared.cap.id,
+    warnings: [...prepared.warnings, ...(job.result?.warnings ?? [])],
+    ...(prepared.costUsd !== undefined ? { cost_estimate_usd: prepared.costUsd } : {}),
+  };
   if (job.status === 'failed' || job.status === 'canceled') {
     const e = job.error;
     throw new StudioError((e?.code as ErrorCode) ?? 'internal', `${prepared.cap.id}: ${e?.message ?? 'the job failed'} (job ${job.job_id})`, {
@@ -86,7 +112,12 @@ export async function runGeneration(
   }
   if (job.status !== 'succeeded') {
     return {
-      result: { status: job.status, ...common, progress: job.progress, message: `still running; call job_wait with job_id '${job.job_id}' (or read studio://jobs/${job.job_id}) for the result` },
+      result: {
+        status: job.status,
+        ...common,
+        progress: job.progress,
+        message: `still running; call job_wait with job_id '${job.job_id}' (or read studio://jobs/${job.job_id}) for the result`,
+      },
       links: jobLinks(studio, job),
     };
   }
@@ -131,18 +162,57 @@ function generationTool(name: string, task: Task, title: string, description: st
 }
 
 const MODEL_NOTE =
-  ' The fields shown are those of the selected model; call video_get_capabilities with another model id to switch (the call is always checked against the model it names).';
+  ' The fields shown are those of the selected model; call video_get_capabilities with another model id to switch (the call is always checked against the ' +
+  'model it names).';
 
 export const generationTools: ToolDef[] = [
   generationTool(
     'video_generate',
     'video_generate',
     'Generate a video clip',
-    'Generate a video clip from a prompt, optionally with a start frame, an end frame or reference images (as the model allows). With shot_id it becomes a new take of the shot; use_last_frame continues from the previous shot; character_id injects the character. Stores the mp4, its first and last frames and full metadata.' + MODEL_NOTE,
+    'Generate a video clip from a prompt, optionally with a start frame, an end frame or reference images (as the model allows). With shot_id it becomes a ' +
+      'new take of the shot; use_last_frame continues from the previous shot; character_id injects the character. Stores the mp4, its first and last frames ' +
+      'and full metadata.' +
+      MODEL_NOTE,
   ),
-  generationTool('image_generate', 'image_generate', 'Generate an image', "Generate an image (e.g. a character sheet, a start frame, a location). character_id adds the character's reference images as identity references where the model takes them." + MODEL_NOTE),
-  generationTool('voice_tts', 'voice_tts', 'Speak a line (text to speech)', "Turn text into speech with the character's voice (character_id) or a voice_id. With shot_id the line is attached to the shot at offset_seconds and mixed in by render_scene." + MODEL_NOTE),
-  generationTool('voice_v2v', 'voice_v2v', 'Change the voice of a recording', "Re-voice an audio recording with another voice (voice-to-voice): the character's voice or voice_id. With shot_id the result is attached to the shot as dialogue." + MODEL_NOTE),
-  generationTool('lipsync_image', 'lipsync_image', 'Animate a face to speech (image + audio)', "Make a talking video from a face image and an audio clip. character_id uses the character's reference image as the face; with shot_id the result is a new take of the shot and, without audio, the shot's latest dialogue line is used." + MODEL_NOTE),
-  generationTool('lipsync_video', 'lipsync_video', 'Lip-sync a video to speech', "Re-sync the lips of a video to an audio clip. With shot_id and no video, the shot's current take is used (and the shot's latest dialogue line when no audio is given); the result becomes the shot's new current take (render_scene prefers it)." + MODEL_NOTE),
+  generationTool(
+    'image_generate',
+    'image_generate',
+    'Generate an image',
+    "Generate an image (e.g. a character sheet, a start frame, a location). character_id adds the character's reference images as identity references where " +
+      'the model takes them.' +
+      MODEL_NOTE,
+  ),
+  generationTool(
+    'voice_tts',
+    'voice_tts',
+    'Speak a line (text to speech)',
+    "Turn text into speech with the character's voice (character_id) or a voice_id. With shot_id the line is attached to the shot at offset_seconds and " +
+      'mixed in by render_scene.' +
+      MODEL_NOTE,
+  ),
+  generationTool(
+    'voice_v2v',
+    'voice_v2v',
+    'Change the voice of a recording',
+    "Re-voice an audio recording with another voice (voice-to-voice): the character's voice or voice_id. With shot_id the result is attached to the shot as " +
+      'dialogue.' +
+      MODEL_NOTE,
+  ),
+  generationTool(
+    'lipsync_image',
+    'lipsync_image',
+    'Animate a face to speech (image + audio)',
+    "Make a talking video from a face image and an audio clip. character_id uses the character's reference image as the face; with shot_id the result is a " +
+      "new take of the shot and, without audio, the shot's latest dialogue line is used." +
+      MODEL_NOTE,
+  ),
+  generationTool(
+    'lipsync_video',
+    'lipsync_video',
+    'Lip-sync a video to speech',
+    "Re-sync the lips of a video to an audio clip. With shot_id and no video, the shot's current take is used (and the shot's latest dialogue line when no " +
+      "audio is given); the result becomes the shot's new current take (render_scene prefers it)." +
+      MODEL_NOTE,
+  ),
 ];

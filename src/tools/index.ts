@@ -11,5 +11,15 @@ import type { ToolDef } from './types.js';
 
 /** Every tool the server offers, spec routes first. */
 export function allTools(): ToolDef[] {
-  return [...generationTools, ...modelTools, ...continuityTools, ...renderTools, ...subtitleTools, ...characterTools, ...projectTools, ...mediaTools, ...jobTools];
+  return [
+    ...generationTools,
+    ...modelTools,
+    ...continuityTools,
+    ...renderTools,
+    ...subtitleTools,
+    ...characterTools,
+    ...projectTools,
+    ...mediaTools,
+    ...jobTools,
+  ];
 }

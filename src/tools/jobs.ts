@@ -38,7 +38,8 @@ export const jobTools: ToolDef[] = [
     name: 'job_wait',
     title: 'Wait for a job',
     description:
-      'Wait until a job finishes, up to timeout_seconds (default 45, below common client timeouts); returns the job as it stands. Call again if it is still running. Sends progress notifications when the client asks for them.',
+      'Wait until a job finishes, up to timeout_seconds (default 45, below common client timeouts); returns the job as it stands. Call again if it is still ' +
+      'running. Sends progress notifications when the client asks for them.',
     annotations: { readOnlyHint: true, openWorldHint: false },
     schema: z.object({ job_id: idArg('job'), timeout_seconds: z.number().min(0).max(600).default(45) }),
     run: async ({ job_id, timeout_seconds }, { studio, signal, progress }) => {
@@ -58,7 +59,8 @@ export const jobTools: ToolDef[] = [
     name: 'job_list',
     title: 'List jobs',
     description:
-      "Recent jobs, newest first, a page at a time (next_cursor continues), optionally only those with one status. Compact items by default (id, tool, model, status, progress while running, media id, error, warnings); detail: 'full' gives each job as job_get does.",
+      'Recent jobs, newest first, a page at a time (next_cursor continues), optionally only those with one status. Compact items by default (id, tool, ' +
+      "model, status, progress while running, media id, error, warnings); detail: 'full' gives each job as job_get does.",
     annotations: { readOnlyHint: true, openWorldHint: false },
     schema: z.object({
       status: z.enum(['queued', 'submitting', 'running', 'downloading', 'succeeded', 'failed', 'canceled']).optional(),
@@ -66,7 +68,11 @@ export const jobTools: ToolDef[] = [
     }),
     run: async (a, { studio }) => {
       const after = decodeCursor('job_list', a.cursor);
-      const rows = studio.store.jobs.list({ ...(a.status ? { status: a.status } : {}), limit: a.limit + 1, ...(after ? { after: { created_at: after.key, id: after.id } } : {}) });
+      const rows = studio.store.jobs.list({
+        ...(a.status ? { status: a.status } : {}),
+        limit: a.limit + 1,
+        ...(after ? { after: { created_at: after.key, id: after.id } } : {}),
+      });
       const page = pageOf(rows, a.limit, (j) => ({ key: j.created_at, id: j.job_id }));
       return { result: { jobs: page.items.map(a.detail === 'full' ? jobView : compactJob), ...(page.next_cursor ? { next_cursor: page.next_cursor } : {}) } };
     },

@@ -14,7 +14,9 @@ export const mediaTools: ToolDef[] = [
     name: 'media_import',
     title: 'Import a file into the library',
     description:
-      'Copy a local image, video or audio file into the studio library and return its media_id (with probed duration and size; videos also get their first and last frames as image media). The path must be inside the studio folder or a folder listed in STUDIO_ALLOWED_DIRS. Use media ids as reference_images, start_frame, audio, video… in other tools.',
+      'Copy a local image, video or audio file into the studio library and return its media_id (with probed duration and size; videos also get their first ' +
+      'and last frames as image media). The path must be inside the studio folder or a folder listed in STUDIO_ALLOWED_DIRS. Use media ids as ' +
+      'reference_images, start_frame, audio, video… in other tools.',
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     schema: z.object({
       path: z.string().min(1).describe('Local file path (absolute, or relative to the studio folder).'),
@@ -23,14 +25,20 @@ export const mediaTools: ToolDef[] = [
     run: async ({ path, character_id }, { studio }) => {
       const abs = resolveAllowedPath(studio.paths, path, 'path');
       if (character_id) studio.project.character(character_id);
-      const m = await studio.library.importFile(abs, { origin: 'imported', character_id: character_id ?? null, extra: { source_name: abs.split(/[\\/]/).pop() ?? '' } });
+      const m = await studio.library.importFile(abs, {
+        origin: 'imported',
+        character_id: character_id ?? null,
+        extra: { source_name: abs.split(/[\\/]/).pop() ?? '' },
+      });
       return { result: { media_id: m.media_id, media: m }, links: [mediaLink(m)] };
     },
   }),
   zodTool({
     name: 'media_get',
     title: 'Show a media item',
-    description: 'The metadata record of a media item: type, provider, model, input parameters, character, frames used, file path, duration, size, hash, job (same as studio://media/{id}).',
+    description:
+      'The metadata record of a media item: type, provider, model, input parameters, character, frames used, file path, duration, size, hash, job (same as ' +
+      'studio://media/{id}).',
     annotations: { readOnlyHint: true, openWorldHint: false },
     schema: z.object({ media_id: mediaIdArg('the item') }),
     run: async ({ media_id }, { studio }) => {
@@ -42,7 +50,9 @@ export const mediaTools: ToolDef[] = [
     name: 'media_list',
     title: 'List media',
     description:
-      "List library items, newest first, a page at a time (next_cursor continues), optionally only one media_type or one shot. Compact items by default (id, type, origin, model, duration, size, shot and take, timestamp); detail: 'full' gives whole records (as media_get). The first/last frames of videos and other extracted frames are left out unless include_frames is true.",
+      'List library items, newest first, a page at a time (next_cursor continues), optionally only one media_type or one shot. Compact items by default (id, ' +
+      "type, origin, model, duration, size, shot and take, timestamp); detail: 'full' gives whole records (as media_get). The first/last frames of videos " +
+      'and other extracted frames are left out unless include_frames is true.',
     annotations: { readOnlyHint: true, openWorldHint: false },
     schema: z.object({
       media_type: z.enum(['video', 'image', 'voice']).optional().describe('Only items of this media type.'),
@@ -60,7 +70,12 @@ export const mediaTools: ToolDef[] = [
         ...(after ? { after: { timestamp: after.key, id: after.id } } : {}),
       });
       const page = pageOf(rows, a.limit, (m) => ({ key: m.timestamp, id: m.media_id }));
-      return { result: { media: page.items.map((m) => (a.detail === 'full' ? { ...m } : compactMedia(m))), ...(page.next_cursor ? { next_cursor: page.next_cursor } : {}) } };
+      return {
+        result: {
+          media: page.items.map((m) => (a.detail === 'full' ? { ...m } : compactMedia(m))),
+          ...(page.next_cursor ? { next_cursor: page.next_cursor } : {}),
+        },
+      };
     },
   }),
 ];

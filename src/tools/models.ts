@@ -19,7 +19,13 @@ const TOOL_FOR_TASK: Record<Task, string> = {
 const modelLink = (id: string) => ({ uri: `studio://models/${id}`, name: `model ${id}`, mimeType: 'application/json' });
 
 /** Select a model for its tool in this session and describe it, including the tool's new input schema. */
-async function selectModel(studio: Studio, session: Session, modelId: string, mediaType: Capability['media_type'] | undefined, signal: AbortSignal): Promise<ToolOutput> {
+async function selectModel(
+  studio: Studio,
+  session: Session,
+  modelId: string,
+  mediaType: Capability['media_type'] | undefined,
+  signal: AbortSignal,
+): Promise<ToolOutput> {
   const { cap, warnings } = await studio.models.describe(modelId, undefined, signal);
   if (mediaType && cap.media_type !== mediaType) warnings.push(`${cap.id} is a ${cap.media_type} model; it was selected for ${TOOL_FOR_TASK[cap.task]}`);
   const changed = session.selected.get(cap.task) !== cap.id;
@@ -48,9 +54,18 @@ function capabilitiesTool(name: string, mediaType: Capability['media_type'] | un
     name,
     title,
     description:
-      `Show what a ${what} model accepts (fields, enums, ranges, defaults, rules such as start/end frame versus reference images, price, availability) and select it: the matching generation tool's schema then shows exactly this model's fields (clients are told with tools/list_changed). Any replicate/<owner>/<name> model is read from Replicate's live schema and becomes callable at once. Without model: lists the ${what} models and which is selected.`,
+      `Show what a ${what} model accepts (fields, enums, ranges, defaults, rules such as start/end frame versus reference images, price, ` +
+      `availability) and select it: the matching generation tool's schema then shows exactly this model's fields (clients are told with tools/list_changed). ` +
+      `Any replicate/<owner>/<name> model is read from Replicate's live schema and becomes callable at once. Without model: lists the ${what} models and ` +
+      `which is selected.`,
     annotations: { readOnlyHint: true, openWorldHint: true },
-    schema: z.object({ model: z.string().min(1).optional().describe("Model id '<provider>/<model>', e.g. vertex/veo-3.1-generate-001, replicate/bytedance/seedance-1-pro, local/animatic.") }),
+    schema: z.object({
+      model: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("Model id '<provider>/<model>', e.g. vertex/veo-3.1-generate-001, replicate/bytedance/seedance-1-pro, local/animatic."),
+    }),
     run: async ({ model }, { studio, session, signal }) => {
       if (model) return selectModel(studio, session, model, mediaType, signal);
       const models = studio.models.list(mediaType ? { mediaType } : {});
@@ -68,7 +83,8 @@ export const modelTools: ToolDef[] = [
     name: 'models_list',
     title: 'List models',
     description:
-      "Every model the studio knows, by id, a page at a time (next_cursor continues), optionally only one media_type: whether it can run here (and which environment variable to set when not) and its price. detail: 'full' adds title, status, the reason a model cannot run and the whole pricing.",
+      'Every model the studio knows, by id, a page at a time (next_cursor continues), optionally only one media_type: whether it can run here (and which ' +
+      "environment variable to set when not) and its price. detail: 'full' adds title, status, the reason a model cannot run and the whole pricing.",
     annotations: { readOnlyHint: true, openWorldHint: false },
     schema: z.object({ media_type: z.enum(['video', 'image', 'voice']).optional().describe('Only models of this media type.'), ...pageArgs }),
     run: async (a, { studio }) => {
@@ -78,7 +94,12 @@ export const modelTools: ToolDef[] = [
         .sort((x, y) => (x.model < y.model ? -1 : x.model > y.model ? 1 : 0))
         .filter((m) => !after || m.model > after.id);
       const page = pageOf(all.slice(0, a.limit + 1), a.limit, (m) => ({ key: m.model, id: m.model }));
-      return { result: { models: page.items.map((m) => (a.detail === 'full' ? { ...m } : compactModel(m))), ...(page.next_cursor ? { next_cursor: page.next_cursor } : {}) } };
+      return {
+        result: {
+          models: page.items.map((m) => (a.detail === 'full' ? { ...m } : compactModel(m))),
+          ...(page.next_cursor ? { next_cursor: page.next_cursor } : {}),
+        },
+      };
     },
   }),
 ];

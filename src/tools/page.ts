@@ -37,7 +37,9 @@ export function decodeCursor(tool: string, cursor: string | undefined): After | 
     v = undefined;
   }
   if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || typeof v[1] !== 'string') {
-    throw invalidInput(`${tool}: 'cursor' is not a cursor of this list; pass the next_cursor of the previous page, or leave it out to start from the top`, { field: 'cursor' });
+    throw invalidInput(`${tool}: 'cursor' is not a cursor of this list; pass the next_cursor of the previous page, or leave it out to start from the top`, {
+      field: 'cursor',
+    });
   }
   return { key: v[0], id: v[1] };
 }

@@ -40,14 +40,20 @@ const shotFields = {
   continues: z
     .boolean()
     .optional()
-    .describe("The shot starts on the previous shot's last frame (video_generate then continues from it; later takes upstream report this cut as stale until it is refreshed). Not on a scene's first shot."),
+    .describe(
+      "The shot starts on the previous shot's last frame (video_generate then continues from it; later takes upstream report this cut as stale until it is " +
+        "refreshed). Not on a scene's first shot.",
+    ),
 };
 
 const offsetSeconds = z.number().min(0).max(600).describe('Seconds from the start of the shot where the line starts.');
 const gainDb = z.number().min(-60).max(20).describe('Level of the line in the scene mix, in dB.');
 const fit = z
   .enum(['none', 'extend'])
-  .describe("'extend' lengthens the shot's planned duration to hold all its lines (then regenerate the video); 'none' (default) keeps it and warns when a line runs past the shot.");
+  .describe(
+    "'extend' lengthens the shot's planned duration to hold all its lines (then regenerate the video); 'none' (default) keeps it and warns when a line runs " +
+      'past the shot.',
+  );
 
 /** A new current take's consequences elsewhere in the edit, in a result (nothing when there are none). */
 function takeReportOut(r: { warnings: string[]; stale_shots: unknown[] }): Record<string, unknown> {
@@ -79,7 +85,12 @@ export const projectTools: ToolDef[] = [
     title: 'Update a film',
     description: "Change a film's title, description or render settings.",
     annotations: UPDATE,
-    schema: z.object({ film_id: idArg('film'), title: z.string().min(1).max(200).optional(), description: z.string().max(4000).nullable().optional(), settings: settings.optional() }),
+    schema: z.object({
+      film_id: idArg('film'),
+      title: z.string().min(1).max(200).optional(),
+      description: z.string().max(4000).nullable().optional(),
+      settings: settings.optional(),
+    }),
     run: async ({ film_id, ...patch }, { studio }) => ({ result: { film: studio.project.updateFilm(film_id, patch) }, links: [filmLink(film_id)] }),
   }),
   zodTool({
@@ -163,7 +174,8 @@ export const projectTools: ToolDef[] = [
   zodTool({
     name: 'scene_get',
     title: 'Show a scene',
-    description: "A scene with its shots in order, each shot's current take (media, first/last frame), all takes and dialogue lines (same as studio://scenes/{id}).",
+    description:
+      "A scene with its shots in order, each shot's current take (media, first/last frame), all takes and dialogue lines (same as studio://scenes/{id}).",
     annotations: READ,
     schema: z.object({ scene_id: idArg('scene') }),
     run: async ({ scene_id }, { studio }) => ({ result: studio.project.sceneView(scene_id), links: [sceneLink(scene_id)] }),
@@ -172,7 +184,8 @@ export const projectTools: ToolDef[] = [
     name: 'shot_create',
     title: 'Create a shot',
     description:
-      'Add a shot to a scene (appended, or at a 0-based position). A shot holds defaults for video_generate (prompt, model, character, duration, params) and the transition into it; generating with shot_id makes a new take of it.',
+      'Add a shot to a scene (appended, or at a 0-based position). A shot holds defaults for video_generate (prompt, model, character, duration, params) and ' +
+      'the transition into it; generating with shot_id makes a new take of it.',
     annotations: WRITE,
     schema: z.object({ scene_id: idArg('scene'), position: z.number().int().min(0).optional(), ...shotFields }),
     run: async ({ scene_id, ...input }, { studio }) => {
@@ -236,7 +249,8 @@ export const projectTools: ToolDef[] = [
     name: 'shot_add_dialogue',
     title: 'Attach a line of dialogue to a shot',
     description:
-      'Attach an existing voice media item to a shot at an offset (seconds from the start of the shot); render_scene mixes it in. voice_tts/voice_v2v with shot_id do this for you.',
+      'Attach an existing voice media item to a shot at an offset (seconds from the start of the shot); render_scene mixes it in. voice_tts/voice_v2v with ' +
+      'shot_id do this for you.',
     annotations: WRITE,
     schema: z.object({
       shot_id: idArg('shot'),
@@ -248,24 +262,43 @@ export const projectTools: ToolDef[] = [
     }),
     run: async ({ shot_id, audio, offset_seconds, gain_db, text, fit: f }, { studio }) => {
       const r = studio.project.addDialogue(shot_id, audio, offset_seconds, gain_db, text ?? null, f === 'extend');
-      return { result: { dialogue: r.line, ...(r.warnings.length ? { warnings: r.warnings } : {}) }, links: [sceneLink(studio.project.shot(shot_id).scene_id)] };
+      return {
+        result: { dialogue: r.line, ...(r.warnings.length ? { warnings: r.warnings } : {}) },
+        links: [sceneLink(studio.project.shot(shot_id).scene_id)],
+      };
     },
   }),
   zodTool({
     name: 'shot_update_dialogue',
     title: 'Move or re-level a line of dialogue',
-    description: "Change where a dialogue line starts in its shot (offset_seconds) or its level in the mix (gain_db). The answer says whether the shot's lines now fit (no overlap, nothing past the end of the shot). A lip-sync made with the old offset is redone with lipsync_video(shot_id).",
+    description:
+      "Change where a dialogue line starts in its shot (offset_seconds) or its level in the mix (gain_db). The answer says whether the shot's lines now fit " +
+      '(no overlap, nothing past the end of the shot). A lip-sync made with the old offset is redone with lipsync_video(shot_id).',
     annotations: UPDATE,
-    schema: z.object({ audio_id: idArg('dialogue line (audio_id)'), offset_seconds: offsetSeconds.optional(), gain_db: gainDb.optional(), fit: fit.optional() }),
+    schema: z.object({
+      audio_id: idArg('dialogue line (audio_id)'),
+      offset_seconds: offsetSeconds.optional(),
+      gain_db: gainDb.optional(),
+      fit: fit.optional(),
+    }),
     run: async ({ audio_id, offset_seconds, gain_db, fit: f }, { studio }) => {
-      const r = studio.project.updateDialogue(audio_id, { ...(offset_seconds !== undefined ? { offset_seconds } : {}), ...(gain_db !== undefined ? { gain_db } : {}) }, f === 'extend');
-      return { result: { dialogue: r.line, ...(r.warnings.length ? { warnings: r.warnings } : {}) }, links: [sceneLink(studio.project.shot(r.line.shot_id).scene_id)] };
+      const r = studio.project.updateDialogue(
+        audio_id,
+        { ...(offset_seconds !== undefined ? { offset_seconds } : {}), ...(gain_db !== undefined ? { gain_db } : {}) },
+        f === 'extend',
+      );
+      return {
+        result: { dialogue: r.line, ...(r.warnings.length ? { warnings: r.warnings } : {}) },
+        links: [sceneLink(studio.project.shot(r.line.shot_id).scene_id)],
+      };
     },
   }),
   zodTool({
     name: 'shot_remove_dialogue',
     title: 'Remove a line of dialogue from a shot',
-    description: "Detach a dialogue line (audio_id from voice_tts, shot_add_dialogue or scene_get) from a shot; render_scene no longer mixes it in. The voice media stays in the library.",
+    description:
+      'Detach a dialogue line (audio_id from voice_tts, shot_add_dialogue or scene_get) from a shot; render_scene no longer mixes it in. The voice media ' +
+      'stays in the library.',
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     schema: z.object({ shot_id: idArg('shot'), audio_id: idArg('dialogue line (audio_id)') }),
     run: async ({ shot_id, audio_id }, { studio }) => {

@@ -18,7 +18,20 @@ const isId = (k: string, v: unknown): v is string => typeof v === 'string' && (k
 /** Scalars worth a word in the line besides ids (everything else stays in structuredContent only). */
 const WORDS = ['model', 'selected_for', 'bridged', 'fallback', 'reused', 'available'] as const;
 /** Keys folded into another part of the line or left to structuredContent. */
-const FOLDED = new Set(['status', 'warnings', 'message', 'next_cursor', 'type', 'duration', 'width', 'height', 'take_number', 'media_ids', 'progress', ...WORDS]);
+const FOLDED = new Set([
+  'status',
+  'warnings',
+  'message',
+  'next_cursor',
+  'type',
+  'duration',
+  'width',
+  'height',
+  'take_number',
+  'media_ids',
+  'progress',
+  ...WORDS,
+]);
 
 function num(n: number): string {
   return String(Math.round(n * 100) / 100);

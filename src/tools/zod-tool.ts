@@ -8,7 +8,10 @@ function describeIssue(issue: z.core.$ZodIssue): { field: string; text: string }
   switch (issue.code) {
     case 'invalid_type':
       // reportInput is on, so `input` is undefined only when the argument is really missing.
-      return { field, text: issue.input === undefined ? `'${field}' is required (${issue.expected})` : `'${field}' expected ${issue.expected}, got ${gotText(issue.input)}` };
+      return {
+        field,
+        text: issue.input === undefined ? `'${field}' is required (${issue.expected})` : `'${field}' expected ${issue.expected}, got ${gotText(issue.input)}`,
+      };
     case 'unrecognized_keys':
       return { field: issue.keys[0] ?? field, text: `unknown argument(s): ${issue.keys.map((k) => `'${k}'`).join(', ')}` };
     case 'invalid_value':

@@ -24,7 +24,9 @@ function envNumber(name: string): number | undefined {
 function send(res: http.ServerResponse, status: number, message: string): void {
   // Refusals are sent before the request body is read (or after reading part of it, for 413): close the
   // connection so a client never reuses a socket with an unread body on it, and so the rest is never read.
-  res.writeHead(status, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+  res
+    .writeHead(status, { 'content-type': 'application/json', connection: 'close' })
+    .end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
 }
 
 /** Constant-time check of `Authorization: Bearer <token>` (a plain !== leaks how much of a guess was right). */
@@ -62,15 +64,21 @@ export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http
   const maxBody = opts.maxBodyBytes ?? 4 * 1024 * 1024;
   const maxSessions = opts.maxSessions ?? envNumber('STUDIO_HTTP_MAX_SESSIONS') ?? 100;
   const idleMs = opts.idleMs ?? (envNumber('STUDIO_HTTP_IDLE_MINUTES') ?? 30) * 60_000;
-  const sweep = setInterval(() => {
-    const now = Date.now();
-    for (const [id, seen] of lastSeen) {
-      if (now - seen > idleMs) {
-        lastSeen.delete(id);
-        void sessions.get(id)?.close().catch(() => undefined);
+  const sweep = setInterval(
+    () => {
+      const now = Date.now();
+      for (const [id, seen] of lastSeen) {
+        if (now - seen > idleMs) {
+          lastSeen.delete(id);
+          void sessions
+            .get(id)
+            ?.close()
+            .catch(() => undefined);
+        }
       }
-    }
-  }, Math.min(60_000, idleMs));
+    },
+    Math.min(60_000, idleMs),
+  );
   sweep.unref();
   const server = http.createServer((req, res) => {
     void (async () => {

@@ -54,7 +54,9 @@ describe('FAIL findings: calls the provider would reject are refused locally', (
   it('F4 Stable Video Diffusion: frames_per_second 5-30', () => {
     const id = 'replicate/stability-ai/stable-video-diffusion';
     expect(schemaOf(cap(id), 'frames_per_second')).toMatchObject({ minimum: 5, maximum: 30, default: 6 });
-    expect(runCall(id, { start_frame: 'm', frames_per_second: 4 }).errors[0]).toMatch(/field 'frames_per_second' is 4, out of range; accepts an integer from 5 to 30/);
+    expect(runCall(id, { start_frame: 'm', frames_per_second: 4 }).errors[0]).toMatch(
+      /field 'frames_per_second' is 4, out of range; accepts an integer from 5 to 30/,
+    );
     expect(runCall(id, { start_frame: 'm', frames_per_second: 31 }).ok).toBe(false);
     expect(runCall(id, { start_frame: 'm', frames_per_second: 30 }).ok).toBe(true);
   });
@@ -63,7 +65,8 @@ describe('FAIL findings: calls the provider would reject are refused locally', (
     const id = 'replicate/bytedance/seedream-4';
     const ten = Array.from({ length: 10 }, (_, i) => `r${i}`);
     expect(runCall(id, { prompt: 'x', reference_images: ten, max_images: 15 }).errors).toEqual([
-      `${id}: input images plus max_images must total at most 15 ("Total images (input + generated) cannot exceed 15") (got reference_images 10 + max_images 15 = 25)`,
+      `${id}: input images plus max_images must total at most 15 ("Total images (input + generated) cannot exceed 15") (got reference_images 10 + max_images ` +
+        `15 = 25)`,
     ]);
     expect(runCall(id, { prompt: 'x', reference_images: ten, max_images: 5 }).ok).toBe(true);
     expect(runCall(id, { prompt: 'x', reference_images: ten, max_images: 6 }).ok).toBe(false);
@@ -96,7 +99,9 @@ describe('SILENT findings: nothing is sent that the provider would ignore or ren
   it('S2 and S3 eleven_v3: no previous_text / next_text, style or use_speaker_boost', () => {
     const fields = Object.keys(cap(V3).fields);
     for (const gone of ['previous_text', 'next_text', 'style', 'use_speaker_boost']) expect(fields).not.toContain(gone);
-    expect(runCall(V3, { text: 'Hi', voice_id: 'v', previous_text: 'Before.' }).errors[0]).toMatch(/^elevenlabs\/eleven_v3 does not take previous_text; it accepts: /);
+    expect(runCall(V3, { text: 'Hi', voice_id: 'v', previous_text: 'Before.' }).errors[0]).toMatch(
+      /^elevenlabs\/eleven_v3 does not take previous_text; it accepts: /,
+    );
     expect(runCall(V3, { text: 'Hi', voice_id: 'v', style: 0.2 }).errors[0]).toMatch(/^elevenlabs\/eleven_v3 does not take style; it accepts: /);
     expect(runCall(V3, { text: 'Hi', voice_id: 'v', use_speaker_boost: true }).errors[0]).toMatch(/does not take use_speaker_boost/);
     // The v2 models keep them.
@@ -106,7 +111,8 @@ describe('SILENT findings: nothing is sent that the provider would ignore or ren
   it('S4 MiniMax video-01: a subject reference excludes the first frame', () => {
     const id = 'replicate/minimax/video-01';
     expect(runCall(id, { prompt: 'x', reference_images: 'face', start_frame: 'first' }).errors).toEqual([
-      `${id}: reference_images (subject_reference) switches to the S2V-01 subject-to-video model, which takes no first frame; use one or the other (inferred from the schema note, unverified)`,
+      `${id}: reference_images (subject_reference) switches to the S2V-01 subject-to-video model, which takes no first frame; use one or the other (inferred ` +
+        `from the schema note, unverified)`,
     ]);
     expect(runCall(id, { prompt: 'x', reference_images: 'face' }).ok).toBe(true);
     expect(runCall(id, { prompt: 'x', start_frame: 'first' }).ok).toBe(true);
@@ -145,10 +151,10 @@ describe('LOCAL findings', () => {
     expect(runCall(V3, { text: 'Hi', voice_id: 'v', stability: 1.01 }).ok).toBe(false);
   });
 
-  it('C5 WaveSpeed video-to-video: 3 s minimum billed; the image model keeps its page\'s 5 s', () => {
+  it("C5 WaveSpeed video-to-video: 3 s minimum billed; the image model keeps its page's 5 s", () => {
     const v2v = cap('wavespeed/wavespeed-ai/infinitetalk/video-to-video');
     expect(v2v.pricing?.minimum_units).toBe(3);
-    expect(estimateCost(v2v, {}, { seconds: 2 })).toEqual({ usd: 0.09, basis: "3 s (minimum 3) × $0.03/second" });
+    expect(estimateCost(v2v, {}, { seconds: 2 })).toEqual({ usd: 0.09, basis: '3 s (minimum 3) × $0.03/second' });
     expect(estimateCost(v2v, { resolution: '720p' }, { seconds: 3.2 })).toEqual({ usd: 0.24, basis: "4 s × $0.06/second (resolution='720p')" });
     expect(cap('wavespeed/wavespeed-ai/infinitetalk').pricing?.minimum_units).toBe(5);
   });

@@ -32,7 +32,8 @@ export const veoLike: Capability = Capability.parse({
       if: 'reference_images',
       then: ['start_frame', 'end_frame'],
       message:
-        'reference_images cannot be combined with start_frame or end_frame; use either up to 3 asset reference images, or a start frame with an optional end frame',
+        'reference_images cannot be combined with start_frame or end_frame; use either up to 3 asset reference images, or a start frame with an optional end ' +
+        'frame',
     },
     { kind: 'requires', if: 'end_frame', then: ['start_frame'] },
     { kind: 'requires', if: 'reference_images', then: ['prompt'] },

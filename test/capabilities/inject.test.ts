@@ -44,7 +44,11 @@ describe('inject: character reference images', () => {
 
   it('explicit refs + start frame are not hidden by injection: checkRules reports the error', () => {
     const r = inject(veoLike, { prompt: 'walks', reference_images: ['med_x'], start_frame: 's' }, { character: mara });
-    expect(checkRules(veoLike, r.values).errors.map((e) => e.message).join('\n')).toMatch(/cannot be combined with start_frame/);
+    expect(
+      checkRules(veoLike, r.values)
+        .errors.map((e) => e.message)
+        .join('\n'),
+    ).toMatch(/cannot be combined with start_frame/);
   });
 
   it('are never used as a start or end frame; a model without a reference role gets a warning', () => {
@@ -72,12 +76,8 @@ describe('inject: character reference images', () => {
 
 describe('inject: style tokens, voice, name', () => {
   it('appends style tokens to the prompt (once)', () => {
-    expect(inject(cap('local/animatic'), { prompt: 'Mara walks.' }, { character: mara }).values['prompt']).toBe(
-      'Mara walks. watercolor, soft light',
-    );
-    expect(inject(cap('local/animatic'), { prompt: 'a forest' }, { character: mara }).values['prompt']).toBe(
-      'a forest, watercolor, soft light',
-    );
+    expect(inject(cap('local/animatic'), { prompt: 'Mara walks.' }, { character: mara }).values['prompt']).toBe('Mara walks. watercolor, soft light');
+    expect(inject(cap('local/animatic'), { prompt: 'a forest' }, { character: mara }).values['prompt']).toBe('a forest, watercolor, soft light');
     const again = inject(cap('local/animatic'), { prompt: 'x, watercolor, soft light' }, { character: mara });
     expect(again.values['prompt']).toBe('x, watercolor, soft light');
   });
@@ -118,7 +118,8 @@ describe('inject: use_last_frame', () => {
     const noStart = { ...veoLike, id: 'vertex/no-start', provider_model: 'no-start', fields: { prompt: veoLike.fields['prompt']! }, rules: [] };
     const lister = { list: () => [cap('local/animatic'), veoLike, noStart] };
     expect(thrownMessage(() => inject(noStart, { prompt: 'p' }, { lastFrame: 'm' }, lister))).toBe(
-      'vertex/no-start takes no start frame, so use_last_frame cannot be used with it; video_generate models with a start frame: local/animatic, vertex/test-veo',
+      'vertex/no-start takes no start frame, so use_last_frame cannot be used with it; video_generate models with a start frame: local/animatic, ' +
+        'vertex/test-veo',
     );
   });
 

@@ -37,13 +37,14 @@ describe('Veo 3.1 (Vertex)', () => {
     const three = run(id, { ...p, reference_images: ['a', 'b', 'c'] });
     expect(three.ok).toBe(true);
     expect(three.values['duration']).toBe(8);
-    expect(run(id, { ...p, reference_images: ['a', 'b', 'c', 'd'] }).errors[0]).toMatch(/field 'reference_images' has 4 items, too many; accepts a list of 1 to 3 media ids/);
-    expect(run(id, { ...p, reference_images: ['a'], start_frame: 's' }).errors).toContain(
-      `${id}: reference_images cannot be combined with start_frame or end_frame; use either up to 3 asset reference images, or a start frame with an optional end frame`,
+    expect(run(id, { ...p, reference_images: ['a', 'b', 'c', 'd'] }).errors[0]).toMatch(
+      /field 'reference_images' has 4 items, too many; accepts a list of 1 to 3 media ids/,
     );
-    expect(run(id, { ...p, reference_images: ['a'], duration: 6 }).errors).toEqual([
-      `${id}: reference-to-video is 8 seconds and 16:9 only (got duration=6)`,
-    ]);
+    expect(run(id, { ...p, reference_images: ['a'], start_frame: 's' }).errors).toContain(
+      `${id}: reference_images cannot be combined with start_frame or end_frame; use either up to 3 asset reference images, or a start frame with an ` +
+        `optional end frame`,
+    );
+    expect(run(id, { ...p, reference_images: ['a'], duration: 6 }).errors).toEqual([`${id}: reference-to-video is 8 seconds and 16:9 only (got duration=6)`]);
     expect(run(id, { reference_images: ['a'] }).errors).toEqual([`${id}: reference_images need a prompt`]);
   });
 
@@ -144,7 +145,11 @@ describe('Replicate', () => {
   });
 
   it('MiniMax: a single subject reference gets the first character image', () => {
-    const r = run('replicate/minimax/video-01', { prompt: 'p' }, { character: { name: 'M', reference_images: ['r1', 'r2'], voice_id: null, style_tokens: null } });
+    const r = run(
+      'replicate/minimax/video-01',
+      { prompt: 'p' },
+      { character: { name: 'M', reference_images: ['r1', 'r2'], voice_id: null, style_tokens: null } },
+    );
     expect(r.values['reference_images']).toBe('r1');
     expect(toProviderFields(cap('replicate/minimax/video-01'), r.values)).toMatchObject({ subject_reference: 'r1' });
   });
@@ -176,7 +181,9 @@ describe('ElevenLabs', () => {
     expect(run(tts, { text: 'Hi', voice_id: 'v', stability: 1.5 }).errors[0]).toMatch(/field 'stability' is 1\.5, out of range; accepts a number from 0 to 1/);
     expect(run(tts, { text: 'Hi', voice_id: 'v', speed: 0.5 }).errors[0]).toMatch(/accepts a number from 0\.7 to 1\.2/);
     expect(run('elevenlabs/eleven_v3', { text: 'Hi', voice_id: 'v', stability: 0.3 }).ok).toBe(true);
-    expect(run('elevenlabs/eleven_v3', { text: 'Hi', voice_id: 'v', stability: 1.2 }).errors[0]).toMatch(/field 'stability' is 1\.2, out of range; accepts a number from 0 to 1/);
+    expect(run('elevenlabs/eleven_v3', { text: 'Hi', voice_id: 'v', stability: 1.2 }).errors[0]).toMatch(
+      /field 'stability' is 1\.2, out of range; accepts a number from 0 to 1/,
+    );
     expect(cap(tts).fields['stability']?.path).toBe('voice_settings.stability');
     expect(cap(tts).fields['output_format']?.path).toBe('query.output_format');
   });
@@ -213,7 +220,11 @@ describe('WaveSpeed InfiniteTalk', () => {
   });
 
   it('the character reference image becomes the face in image mode', () => {
-    const r = run('wavespeed/wavespeed-ai/infinitetalk', { audio: 'a' }, { character: { name: 'M', reference_images: ['face'], voice_id: null, style_tokens: null } });
+    const r = run(
+      'wavespeed/wavespeed-ai/infinitetalk',
+      { audio: 'a' },
+      { character: { name: 'M', reference_images: ['face'], voice_id: null, style_tokens: null } },
+    );
     expect(r.ok).toBe(true);
     expect(r.values['image']).toBe('face');
   });

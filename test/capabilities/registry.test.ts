@@ -57,7 +57,10 @@ describe('loading', () => {
   it('loads every shipped file', () => {
     expect(registry.size).toBe(shippedFiles().length);
     for (const rel of shippedFiles()) {
-      const id = rel.replace(/\.json$/, '').split(path.sep).join('/');
+      const id = rel
+        .replace(/\.json$/, '')
+        .split(path.sep)
+        .join('/');
       expect(registry.get(id)?.id).toBe(id);
     }
   });

@@ -59,14 +59,28 @@ describe('seedream-4-like (allOf/$ref enums, uri array, official)', () => {
   });
 
   it('resolves enums with the wrapper default and keeps x-order', () => {
-    expect(Object.keys(live.fields)).toEqual(['prompt', 'image_input', 'size', 'aspect_ratio', 'width', 'height', 'sequential_image_generation', 'max_images', 'enhance_prompt']);
+    expect(Object.keys(live.fields)).toEqual([
+      'prompt',
+      'image_input',
+      'size',
+      'aspect_ratio',
+      'width',
+      'height',
+      'sequential_image_generation',
+      'max_images',
+      'enhance_prompt',
+    ]);
     expect(live.fields['size']?.schema).toEqual({ type: 'string', enum: ['1K', '2K', '4K', 'custom'], default: '2K' });
     expect(live.fields['size']?.description).toMatch(/Image resolution/);
     expect(live.fields['width']?.schema).toMatchObject({ type: 'integer', minimum: 1024, maximum: 4096, default: 2048 });
   });
 
   it('maps image_input to reference_images (media image, no default) and prompt/aspect_ratio to roles', () => {
-    expect(live.fields['image_input']).toMatchObject({ role: 'reference_images', media: 'image', schema: { type: 'array', items: { type: 'string' }, maxItems: 10 } });
+    expect(live.fields['image_input']).toMatchObject({
+      role: 'reference_images',
+      media: 'image',
+      schema: { type: 'array', items: { type: 'string' }, maxItems: 10 },
+    });
     expect(live.fields['image_input']?.schema['default']).toBeUndefined();
     expect(live.fields['prompt']).toMatchObject({ role: 'prompt', required: true });
     expect(live.fields['aspect_ratio']?.role).toBe('aspect_ratio');
@@ -96,7 +110,18 @@ describe('seedance-lite-like (anyOf nullable enum, bare $ref, frames and refs)',
   const live = capabilityFromReplicateModel(fixture('replicate-seedance-1-lite.json'), shipped);
 
   it('orders by x-order and assigns frame roles', () => {
-    expect(Object.keys(live.fields)).toEqual(['prompt', 'image', 'last_frame_image', 'aspect_ratio', 'duration', 'resolution', 'fps', 'camera_fixed', 'reference_images', 'seed']);
+    expect(Object.keys(live.fields)).toEqual([
+      'prompt',
+      'image',
+      'last_frame_image',
+      'aspect_ratio',
+      'duration',
+      'resolution',
+      'fps',
+      'camera_fixed',
+      'reference_images',
+      'seed',
+    ]);
     expect(live.fields['image']).toMatchObject({ role: 'start_frame', media: 'image' });
     expect(live.fields['last_frame_image']).toMatchObject({ role: 'end_frame', media: 'image' });
     expect(live.fields['reference_images']).toMatchObject({ role: 'reference_images', media: 'image' });
@@ -113,7 +138,9 @@ describe('seedance-lite-like (anyOf nullable enum, bare $ref, frames and refs)',
   });
 
   it('drops shipped rules that mention fields the live schema no longer has', () => {
-    const fx = fixture('replicate-seedance-1-lite.json') as { latest_version: { openapi_schema: { components: { schemas: { Input: { properties: Record<string, unknown> } } } } } };
+    const fx = fixture('replicate-seedance-1-lite.json') as {
+      latest_version: { openapi_schema: { components: { schemas: { Input: { properties: Record<string, unknown> } } } } };
+    };
     delete fx.latest_version.openapi_schema.components.schemas.Input.properties['reference_images'];
     const noRefs = capabilityFromReplicateModel(fx, shipped);
     expect(noRefs.rules).toEqual([shipped.rules[0]]);
@@ -132,7 +159,13 @@ describe('an unknown community model', () => {
   const live = capabilityFromReplicateModel(fixture('replicate-unknown-video.json'));
 
   it('runs by version and is a video model (num_frames, description)', () => {
-    expect(live).toMatchObject({ id: 'replicate/someone/motion-maker', version: '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', task: 'video_generate', media_type: 'video', status: 'live' });
+    expect(live).toMatchObject({
+      id: 'replicate/someone/motion-maker',
+      version: '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+      task: 'video_generate',
+      media_type: 'video',
+      status: 'live',
+    });
     expect(live.output.mime).toBe('video/mp4');
   });
 

@@ -22,8 +22,13 @@ describe("restricts with 'in': one rule for several values of the condition", ()
   it('does not apply to other values, and checks the default when the field is not given', () => {
     expect(checkRules(c, { resolution: '720p', duration: 4 }).errors).toEqual([]);
     expect(checkRules(c, { resolution: '4k' }).errors).toEqual([]);
-    const shortDefault: Capability = { ...c, fields: { ...c.fields, durationSeconds: { role: 'duration', schema: { type: 'integer', enum: [4, 8], default: 4 } } } };
-    expect(msgs(checkRules(shortDefault, { resolution: '1080p' }))).toEqual(["vertex/test-veo: with resolution='1080p', duration must be 8; got 4 (the default)"]);
+    const shortDefault: Capability = {
+      ...c,
+      fields: { ...c.fields, durationSeconds: { role: 'duration', schema: { type: 'integer', enum: [4, 8], default: 4 } } },
+    };
+    expect(msgs(checkRules(shortDefault, { resolution: '1080p' }))).toEqual([
+      "vertex/test-veo: with resolution='1080p', duration must be 8; got 4 (the default)",
+    ]);
   });
   it('is described for plan checks, and a rule with both equals and in is refused', () => {
     expect(describeRule(c.rules[0]!)).toBe('restricts: resolution in ["1080p","4k"] limits duration to 8');
@@ -105,9 +110,16 @@ describe('media accept and max_input_bytes', () => {
   it('the registry refuses accept on a non-media field, and size limits on non-images', () => {
     const bad = Capability.parse({
       ...veoLike,
-      fields: { ...veoLike.fields, seed: { ...veoLike.fields['seed'], accept: { mime: ['image/png'] } }, audio: { role: 'audio', media: 'audio', schema: { type: 'string' }, accept: { mime: ['audio/wav'], min_side_px: 10 } } },
+      fields: {
+        ...veoLike.fields,
+        seed: { ...veoLike.fields['seed'], accept: { mime: ['image/png'] } },
+        audio: { role: 'audio', media: 'audio', schema: { type: 'string' }, accept: { mime: ['audio/wav'], min_side_px: 10 } },
+      },
     });
-    expect(capabilityProblems(bad)).toEqual(["field 'seed' has 'accept' but is not a media field", "field 'audio': min_side_px and aspect_ratio apply to images only"]);
+    expect(capabilityProblems(bad)).toEqual([
+      "field 'seed' has 'accept' but is not a media field",
+      "field 'audio': min_side_px and aspect_ratio apply to images only",
+    ]);
   });
 });
 

@@ -84,13 +84,11 @@ describe('every rule of every capability file', () => {
 });
 
 describe('every required field of every capability file', () => {
-  const required = registry
-    .list()
-    .flatMap((c) =>
-      Object.entries(c.fields)
-        .filter(([, f]) => f.required)
-        .map(([name, f]) => ({ c, arg: f.role ?? name, name: `${c.id}: ${f.role ?? name}` })),
-    );
+  const required = registry.list().flatMap((c) =>
+    Object.entries(c.fields)
+      .filter(([, f]) => f.required)
+      .map(([name, f]) => ({ c, arg: f.role ?? name, name: `${c.id}: ${f.role ?? name}` })),
+  );
   it.each(required)('$name is reported when missing', ({ c, arg }) => {
     const errs = checkRules({ ...c, rules: [] }, {}).errors;
     expect(errs.some((e) => e.details.field === arg && e.message.includes(`${arg} is required`))).toBe(true);

@@ -9,7 +9,8 @@ describe('checkRules', () => {
   it('names the model, the fields and what the model accepts for an excludes rule', () => {
     const r = checkRules(veoLike, { prompt: 'p', reference_images: ['a'], start_frame: 's' });
     expect(msgs(r)).toContain(
-      'vertex/test-veo: reference_images cannot be combined with start_frame or end_frame; use either up to 3 asset reference images, or a start frame with an optional end frame',
+      'vertex/test-veo: reference_images cannot be combined with start_frame or end_frame; use either up to 3 asset reference images, or a start frame with ' +
+        'an optional end frame',
     );
     expect(r.errors[0]?.details).toMatchObject({ model: 'vertex/test-veo', field: 'reference_images' });
   });
@@ -47,9 +48,7 @@ describe('checkRules', () => {
 
   it('restricts without equals applies whenever the if-field is given, and checks the default', () => {
     const c = { ...veoLike, rules: [{ kind: 'restricts' as const, if: 'end_frame', field: 'resolution', allowed: ['1080p'] }] };
-    expect(msgs(checkRules(c, { end_frame: 'e' }))).toEqual([
-      "vertex/test-veo: with end_frame, resolution must be '1080p'; got '720p' (the default)",
-    ]);
+    expect(msgs(checkRules(c, { end_frame: 'e' }))).toEqual(["vertex/test-veo: with end_frame, resolution must be '1080p'; got '720p' (the default)"]);
     expect(checkRules(c, { end_frame: 'e', resolution: '1080p' }).errors).toEqual([]);
   });
 

@@ -47,7 +47,11 @@ describe('studio-mcp tools, models, doctor, call (spawned)', () => {
     const secret = 'r8_doctor_secret_value_123';
     const r = await cli(['doctor', '--json'], { STUDIO_HOME: home, REPLICATE_API_TOKEN: secret, ELEVENLABS_BASE_URL: 'https://user:pw@proxy.example/el' });
     expect(r.code).toBe(0);
-    const d = json<{ ok: boolean; checks: { name: string; ok: boolean; detail: string }[]; providers: { provider: string; available: boolean; keys: Record<string, string>; base_url: string }[] }>(r);
+    const d = json<{
+      ok: boolean;
+      checks: { name: string; ok: boolean; detail: string }[];
+      providers: { provider: string; available: boolean; keys: Record<string, string>; base_url: string }[];
+    }>(r);
     expect(d.ok).toBe(true);
     const check = (n: string) => d.checks.find((c) => c.name === n);
     expect(check('ffmpeg')?.detail).toMatch(/ffmpeg.* — ffmpeg version/);
@@ -71,7 +75,9 @@ describe('studio-mcp tools, models, doctor, call (spawned)', () => {
     const scene = json<{ scene: { scene_id: string } }>(await cli(['call', 'scene_create', '--arg', 'title=Harbour'], { STUDIO_HOME: home }));
     const argsFile = path.join(home, 'shot.json');
     fs.writeFileSync(argsFile, JSON.stringify({ scene_id: scene.scene.scene_id, prompt: 'waves', duration: 1, params: { resolution: '360p' } }));
-    const shot = json<{ shot: { shot_id: string; duration: number } }>(await cli(['call', 'shot_create', '--json', argsFile, '--arg', 'duration=1.5'], { STUDIO_HOME: home }));
+    const shot = json<{ shot: { shot_id: string; duration: number } }>(
+      await cli(['call', 'shot_create', '--json', argsFile, '--arg', 'duration=1.5'], { STUDIO_HOME: home }),
+    );
     expect(shot.shot.duration).toBe(1.5); // --arg values are JSON when they parse, and override the file
 
     const gen = await cli(['call', 'video_generate', '--arg', `shot_id=${shot.shot.shot_id}`], { STUDIO_HOME: home });
@@ -83,7 +89,10 @@ describe('studio-mcp tools, models, doctor, call (spawned)', () => {
 
     const err = await cli(['call', 'shot_create', '--arg', 'scene_id=scn_nope', '--arg', 'prompt=x'], { STUDIO_HOME: home });
     expect(err.code).toBe(1);
-    expect(json<{ error: { code: string; message: string } }>(err).error).toMatchObject({ code: 'not_found', message: expect.stringContaining("scene 'scn_nope'") });
+    expect(json<{ error: { code: string; message: string } }>(err).error).toMatchObject({
+      code: 'not_found',
+      message: expect.stringContaining("scene 'scn_nope'"),
+    });
     expect(err.stderr).toContain('shot_create failed: not_found');
 
     const unknown = await cli(['call', 'no_such_tool'], { STUDIO_HOME: home });

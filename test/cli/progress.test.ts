@@ -3,10 +3,13 @@ import { createProgress } from '../../src/cli/progress.js';
 
 function fakeStream(): { stream: NodeJS.WriteStream; text: () => string } {
   let out = '';
-  const stream = { write: (s: string) => {
+  const stream = {
+    write: (s: string) => {
       out += s;
       return true;
-    }, columns: 80 } as unknown as NodeJS.WriteStream;
+    },
+    columns: 80,
+  } as unknown as NodeJS.WriteStream;
   return { stream, text: () => out };
 }
 

@@ -61,7 +61,10 @@ describe('studio-mcp run (spawned)', () => {
     expect(s1.counts).toEqual({ made: 6, reused: 0, failed: 0, skipped: 0 });
     expect(s1.images).toEqual({ made: 2, reused: 0 });
     expect(s1.characters).toEqual({ created: 2, updated: 0, reused: 0 });
-    expect(s1.scenes.map((s) => [s.key, s.rendered])).toEqual([['night', true], ['morning', true]]);
+    expect(s1.scenes.map((s) => [s.key, s.rendered])).toEqual([
+      ['night', true],
+      ['morning', true],
+    ]);
     expect(s1.cost).toEqual({ usd: 0, unpriced_calls: 0 });
     expect(fs.existsSync(s1.film_path ?? '')).toBe(true);
     expect(s1.film_duration).toBeGreaterThan(4);
@@ -82,7 +85,10 @@ describe('studio-mcp run (spawned)', () => {
     const s3 = json<RunSummary>(third);
     expect(s3.shots.filter((s) => s.status === 'made').map((s) => s.key)).toEqual(['gulls']);
     expect(s3.counts).toEqual({ made: 1, reused: 5, failed: 0, skipped: 0 });
-    expect(s3.scenes.map((s) => [s.key, s.rendered])).toEqual([['night', false], ['morning', true]]);
+    expect(s3.scenes.map((s) => [s.key, s.rendered])).toEqual([
+      ['night', false],
+      ['morning', true],
+    ]);
     expect(s3.images.made).toBe(0);
     expect(s3.film_path).not.toBe(s1.film_path);
     expect(fs.existsSync(s3.film_path ?? '')).toBe(true);
@@ -109,7 +115,12 @@ describe('studio-mcp run (spawned)', () => {
       ),
     );
     expect(r.stdout).toBe('');
-    for (const [tool, key] of [['job_list', 'jobs'], ['media_list', 'media'], ['film_list', 'films'], ['character_list', 'characters']] as const) {
+    for (const [tool, key] of [
+      ['job_list', 'jobs'],
+      ['media_list', 'media'],
+      ['film_list', 'films'],
+      ['character_list', 'characters'],
+    ] as const) {
       const list = json<Record<string, unknown[]>>(await cli(['call', tool], home));
       expect(list[key], `${tool} after a refused plan`).toEqual([]);
     }

@@ -12,7 +12,12 @@ import { tempDir } from '../helpers/harness.js';
 const CLI = path.resolve('dist/src/cli.js');
 
 async function connect(home: string, env: Record<string, string>): Promise<{ client: Client; pid: number }> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI], env: { PATH: process.env.PATH ?? '', STUDIO_HOME: home, ...env }, stderr: 'pipe' });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI],
+    env: { PATH: process.env.PATH ?? '', STUDIO_HOME: home, ...env },
+    stderr: 'pipe',
+  });
   const client = new Client({ name: 'crash-test', version: '1.0.0' });
   await client.connect(transport);
   return { client, pid: transport.pid as number };
@@ -50,7 +55,13 @@ describe('a server killed while a provider job runs resumes it after restart', (
     const first = await connect(home, env);
     const scene = (await call(first.client, 'scene_create', { title: 's' })) as { scene: { scene_id: string } };
     const shot = (await call(first.client, 'shot_create', { scene_id: scene.scene.scene_id, prompt: 'a lighthouse' })) as { shot: { shot_id: string } };
-    const started = await call(first.client, 'video_generate', { model: 'replicate/bytedance/seedance-1-lite', shot_id: shot.shot.shot_id, prompt: 'a lighthouse at night', duration: 5, wait: false });
+    const started = await call(first.client, 'video_generate', {
+      model: 'replicate/bytedance/seedance-1-lite',
+      shot_id: shot.shot.shot_id,
+      prompt: 'a lighthouse at night',
+      duration: 5,
+      wait: false,
+    });
     const jobId = String(started.job_id);
     await until(() => fake.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/v1/predictions/')).length >= 3);
     process.kill(first.pid, 'SIGKILL');
@@ -65,12 +76,16 @@ describe('a server killed while a provider job runs resumes it after restart', (
     expect(row?.operation_id).toBe([...fake.predictions.keys()][0]);
 
     const second = await connect(home, env);
-    const done = (await call(second.client, 'job_wait', { job_id: jobId, timeout_seconds: 30 })) as { job: { status: string; result: { media_ids: string[]; take_number: number } } };
+    const done = (await call(second.client, 'job_wait', { job_id: jobId, timeout_seconds: 30 })) as {
+      job: { status: string; result: { media_ids: string[]; take_number: number } };
+    };
     expect(done.job.status).toBe('succeeded');
     expect(done.job.result.take_number).toBe(1);
     const creates = fake.requests.filter((r) => r.method === 'POST' && /\/predictions$/.test(r.path));
     expect(creates).toHaveLength(1);
-    const media = (await call(second.client, 'media_get', { media_id: done.job.result.media_ids[0] })) as { media: { provider_request_id: string; job_id: string } };
+    const media = (await call(second.client, 'media_get', { media_id: done.job.result.media_ids[0] })) as {
+      media: { provider_request_id: string; job_id: string };
+    };
     expect(media.media.job_id).toBe(jobId);
     expect(media.media.provider_request_id).toBe(row?.operation_id);
     await second.client.close();

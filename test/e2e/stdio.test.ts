@@ -13,7 +13,12 @@ describe('the built server over stdio', () => {
   const updated: string[] = [];
   beforeAll(async () => {
     const home = tempDir();
-    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI], env: { PATH: process.env.PATH ?? '', STUDIO_HOME: home }, stderr: 'pipe' });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI],
+      env: { PATH: process.env.PATH ?? '', STUDIO_HOME: home },
+      stderr: 'pipe',
+    });
     client = new Client({ name: 'e2e', version: '1.0.0' });
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => void listChanged.push(Date.now()));
     client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updated.push(n.params.uri));
@@ -39,7 +44,9 @@ describe('the built server over stdio', () => {
     await client.subscribeResource({ uri });
     const shot = (await call('shot_create', { scene_id: scene.scene.scene_id, prompt: 'waves', duration: 1 })) as { shot: { shot_id: string } };
     const progress: number[] = [];
-    const r = (await client.callTool({ name: 'video_generate', arguments: { shot_id: shot.shot.shot_id } }, undefined, { onprogress: (p) => void progress.push(p.progress) })) as CallToolResult;
+    const r = (await client.callTool({ name: 'video_generate', arguments: { shot_id: shot.shot.shot_id } }, undefined, {
+      onprogress: (p) => void progress.push(p.progress),
+    })) as CallToolResult;
     expect(r.isError).toBeFalsy();
     const out = r.structuredContent as { status: string; media_id: string; take_number: number };
     expect(out.status).toBe('succeeded');

@@ -247,7 +247,13 @@ export async function startFake(makeRoutes: (server: FakeServer) => Route[], opt
           query: r.query,
           headers: r.headers,
           json: r.json,
-          parts: r.parts?.map((p) => ({ name: p.name, filename: p.filename, contentType: p.contentType, size: p.data.length, text: p.filename ? undefined : p.text })),
+          parts: r.parts?.map((p) => ({
+            name: p.name,
+            filename: p.filename,
+            contentType: p.contentType,
+            size: p.data.length,
+            text: p.filename ? undefined : p.text,
+          })),
           at: r.at,
         })),
       });

@@ -84,7 +84,12 @@ function documentedTtsRefusal(body: Record<string, unknown>): Reply | undefined 
   if (limit !== undefined && text.length > limit) {
     return {
       status: 400,
-      json: { detail: { status: 'max_character_limit_exceeded', message: `Text is too long (${text.length} characters). The maximum for ${model} is ${limit} characters.` } },
+      json: {
+        detail: {
+          status: 'max_character_limit_exceeded',
+          message: `Text is too long (${text.length} characters). The maximum for ${model} is ${limit} characters.`,
+        },
+      },
     };
   }
   if ((model === 'eleven_flash_v2_5' || model === 'eleven_turbo_v2_5') && body.apply_text_normalization === 'on') {
@@ -110,13 +115,24 @@ function documentedTtsRefusal(body: Record<string, unknown>): Reply | undefined 
 export async function startElevenLabsFake(opts: StartOptions = {}): Promise<ElevenLabsFake> {
   let scenario: ElevenLabsScenario = { ...DEFAULTS };
 
-  const common = (headers: Record<string, string | string[] | undefined>, voiceId: string): { status: number; json: unknown; headers?: Record<string, string> } | undefined => {
+  const common = (
+    headers: Record<string, string | string[] | undefined>,
+    voiceId: string,
+  ): { status: number; json: unknown; headers?: Record<string, string> } | undefined => {
     const key = headers['xi-api-key'];
     if (scenario.apiKey !== undefined && key !== scenario.apiKey) {
       return { status: 401, json: { detail: { status: 'invalid_api_key', message: `Invalid API key: ${String(key)}` } } };
     }
     if (scenario.error === 'quota_exceeded') {
-      return { status: 401, json: { detail: { status: 'quota_exceeded', message: 'This request exceeds your quota of 10000. You have 12 credits remaining, while 50 credits are required for this request.' } } };
+      return {
+        status: 401,
+        json: {
+          detail: {
+            status: 'quota_exceeded',
+            message: 'This request exceeds your quota of 10000. You have 12 credits remaining, while 50 credits are required for this request.',
+          },
+        },
+      };
     }
     if (scenario.error) {
       return { status: 429, headers: { 'retry-after': '0' }, json: { detail: { status: scenario.error, message: 'Please slow down.' } } };
@@ -151,7 +167,10 @@ export async function startElevenLabsFake(opts: StartOptions = {}): Promise<Elev
           if (refused) return refused;
           const vs = body.voice_settings as Record<string, unknown> | undefined;
           if (vs && typeof vs.stability === 'number' && (vs.stability < 0 || vs.stability > 1)) {
-            return { status: 422, json: { detail: [{ loc: ['body', 'voice_settings', 'stability'], msg: 'ensure this value is less than or equal to 1', type: 'value_error' }] } };
+            return {
+              status: 422,
+              json: { detail: [{ loc: ['body', 'voice_settings', 'stability'], msg: 'ensure this value is less than or equal to 1', type: 'value_error' }] },
+            };
           }
           return audioReply(rec.query.output_format ?? 'mp3_44100_128');
         },

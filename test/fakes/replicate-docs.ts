@@ -26,7 +26,9 @@ function intIn(input: Input, name: string, min: number, max: number): string | u
 
 function oneOf(input: Input, name: string, values: unknown[]): string | undefined {
   const v = input[name];
-  return v === undefined || values.includes(v) ? undefined : `- input.${name}: ${name} must be one of the following: ${values.map((x) => JSON.stringify(x)).join(', ')}`;
+  return v === undefined || values.includes(v)
+    ? undefined
+    : `- input.${name}: ${name} must be one of the following: ${values.map((x) => JSON.stringify(x)).join(', ')}`;
 }
 
 const first = (...checks: Array<string | undefined>): string | undefined => checks.find((c) => c !== undefined);
@@ -37,7 +39,14 @@ export const DOCUMENTED_MODELS: Record<string, DocumentedModel> = {
   // replicate.com/christophy/stable-video-diffusion/versions/92a0c9a9…/api (an identical cog of the pinned version).
   [SVD_VERSION]: {
     source: 'replicate.com/christophy/stable-video-diffusion (identical cog)',
-    defaults: { frames_per_second: 6, video_length: '14_frames_with_svd', sizing_strategy: 'maintain_aspect_ratio', motion_bucket_id: 127, cond_aug: 0.02, decoding_t: 14 },
+    defaults: {
+      frames_per_second: 6,
+      video_length: '14_frames_with_svd',
+      sizing_strategy: 'maintain_aspect_ratio',
+      motion_bucket_id: 127,
+      cond_aug: 0.02,
+      decoding_t: 14,
+    },
     check: (i) =>
       first(
         intIn(i, 'frames_per_second', 5, 30),
@@ -49,7 +58,15 @@ export const DOCUMENTED_MODELS: Record<string, DocumentedModel> = {
   // replicate.com/bytedance/seedream-4/versions/cf7d4319…/api
   'bytedance/seedream-4': {
     source: 'replicate.com/bytedance/seedream-4/versions/cf7d4319/api',
-    defaults: { size: '2K', aspect_ratio: 'match_input_image', max_images: 1, sequential_image_generation: 'disabled', width: 2048, height: 2048, enhance_prompt: true },
+    defaults: {
+      size: '2K',
+      aspect_ratio: 'match_input_image',
+      max_images: 1,
+      sequential_image_generation: 'disabled',
+      width: 2048,
+      height: 2048,
+      enhance_prompt: true,
+    },
     check: (i) => {
       const refs = Array.isArray(i.image_input) ? i.image_input.length : 0;
       const max = typeof i.max_images === 'number' ? i.max_images : 1;

@@ -122,7 +122,10 @@ export async function startReplicateFake(opts: StartOptions = {}): Promise<Repli
   const denied = (h: Parameters<typeof bearer>[0]): { status: number; json: unknown } | undefined => {
     const token = bearer(h);
     if (scenario.token !== undefined && token !== scenario.token) {
-      return { status: 401, json: { title: 'Unauthenticated', status: 401, detail: `Invalid token: ${token ?? '(none)'}. You did not pass a valid authentication token` } };
+      return {
+        status: 401,
+        json: { title: 'Unauthenticated', status: 401, detail: `Invalid token: ${token ?? '(none)'}. You did not pass a valid authentication token` },
+      };
     }
     return undefined;
   };
@@ -163,7 +166,9 @@ export async function startReplicateFake(opts: StartOptions = {}): Promise<Repli
       const ext = scenario.outputMime.split('/')[1] === 'jpeg' ? 'jpg' : (scenario.outputMime.split('/')[1] ?? 'bin');
       const urls =
         scenario.outputUrls ??
-        (scenario.outputKind === 'array' ? [0, 1] : [0]).map((i) => server.addOutput(`out-${i}.${ext}`, fakeBytes(`replicate-${p.id}-${i}`), scenario.outputMime, scenario.outputTtlMs));
+        (scenario.outputKind === 'array' ? [0, 1] : [0]).map((i) =>
+          server.addOutput(`out-${i}.${ext}`, fakeBytes(`replicate-${p.id}-${i}`), scenario.outputMime, scenario.outputTtlMs),
+        );
       p.output = scenario.outputKind === 'array' || urls.length > 1 ? urls : urls[0];
       return p.output;
     }
@@ -205,7 +210,8 @@ export async function startReplicateFake(opts: StartOptions = {}): Promise<Repli
           const d = denied(rec.headers);
           if (d) return d;
           const body = rec.json as Record<string, unknown> | undefined;
-          if (!body || typeof body.input !== 'object') return { status: 422, json: { title: 'Input validation failed', status: 422, detail: '- input: input is required' } };
+          if (!body || typeof body.input !== 'object')
+            return { status: 422, json: { title: 'Input validation failed', status: 422, detail: '- input: input is required' } };
           if ('version' in body) return { status: 422, json: { title: 'Invalid request', status: 422, detail: 'Additional property version is not allowed' } };
           return create(`${match[1]}/${match[2]}`, 'hidden', body.input);
         },
@@ -218,7 +224,8 @@ export async function startReplicateFake(opts: StartOptions = {}): Promise<Repli
           const d = denied(rec.headers);
           if (d) return d;
           const body = rec.json as Record<string, unknown> | undefined;
-          if (!body || typeof body.version !== 'string') return { status: 422, json: { title: 'Invalid request', status: 422, detail: '- version: version is required' } };
+          if (!body || typeof body.version !== 'string')
+            return { status: 422, json: { title: 'Invalid request', status: 422, detail: '- version: version is required' } };
           return create('community/model', body.version, body.input);
         },
       },

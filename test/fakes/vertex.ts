@@ -69,7 +69,8 @@ function veoRuleViolation(body: unknown): string | undefined {
   if (!isRec(body) || !Array.isArray(body.instances) || body.instances.length !== 1) return 'instances must hold exactly one instance';
   const inst = body.instances[0];
   if (!isRec(inst)) return 'instance must be an object';
-  const image = (v: unknown): boolean => isRec(v) && (typeof v.bytesBase64Encoded === 'string' || typeof v.gcsUri === 'string') && typeof v.mimeType === 'string';
+  const image = (v: unknown): boolean =>
+    isRec(v) && (typeof v.bytesBase64Encoded === 'string' || typeof v.gcsUri === 'string') && typeof v.mimeType === 'string';
   for (const k of ['image', 'lastFrame', 'video']) {
     if (inst[k] !== undefined && !image(inst[k])) return `instances[0].${k} must be {bytesBase64Encoded|gcsUri, mimeType} (inlineData is not accepted)`;
   }
@@ -84,10 +85,12 @@ function veoRuleViolation(body: unknown): string | undefined {
   if (inst.lastFrame !== undefined && inst.image === undefined) return 'lastFrame requires image';
   if (inst.referenceImages !== undefined) {
     if (!Array.isArray(inst.referenceImages)) return 'referenceImages must be a list';
-    if (inst.image !== undefined || inst.video !== undefined || inst.lastFrame !== undefined) return 'referenceImages cannot be combined with image, video or lastFrame';
+    if (inst.image !== undefined || inst.video !== undefined || inst.lastFrame !== undefined)
+      return 'referenceImages cannot be combined with image, video or lastFrame';
     if (typeof inst.prompt !== 'string') return 'prompt is required with referenceImages';
     for (const r of inst.referenceImages) {
-      if (!isRec(r) || !image(r.image) || (r.referenceType !== 'asset' && r.referenceType !== 'style')) return 'referenceImages[] must be {image, referenceType: asset|style}';
+      if (!isRec(r) || !image(r.image) || (r.referenceType !== 'asset' && r.referenceType !== 'style'))
+        return 'referenceImages[] must be {image, referenceType: asset|style}';
     }
     if (inst.referenceImages.length > 3) return 'at most 3 asset reference images';
     for (const r of inst.referenceImages) {
@@ -103,7 +106,8 @@ function veoRuleViolation(body: unknown): string | undefined {
   if (inst.referenceImages !== undefined && duration !== 8) return 'reference images to video only supports 8 seconds';
   if (inst.referenceImages !== undefined && (params.aspectRatio ?? '16:9') !== '16:9') return 'reference images to video only supports 16:9 aspect ratio';
   // Gemini API Veo 3.1 table: "1080p" / "4k" (only supports 8s duration).
-  if ((params.resolution === '1080p' || params.resolution === '4k') && duration !== 8) return `durationSeconds must be 8 with ${String(params.resolution)} resolution`;
+  if ((params.resolution === '1080p' || params.resolution === '4k') && duration !== 8)
+    return `durationSeconds must be 8 with ${String(params.resolution)} resolution`;
   return undefined;
 }
 
@@ -194,7 +198,12 @@ export async function startVertexFake(opts: StartOptions = {}): Promise<VertexFa
           const usage = { promptTokenCount: 10, candidatesTokenCount: 1290 };
           switch (scenario.gemini) {
             case 'image':
-              return { json: { candidates: [{ content: { role: 'model', parts: [{ text: 'Here is your image.' }, final] }, finishReason: 'STOP' }], usageMetadata: usage } };
+              return {
+                json: {
+                  candidates: [{ content: { role: 'model', parts: [{ text: 'Here is your image.' }, final] }, finishReason: 'STOP' }],
+                  usageMetadata: usage,
+                },
+              };
             case 'thought-then-image':
               return {
                 json: {
@@ -216,7 +225,11 @@ export async function startVertexFake(opts: StartOptions = {}): Promise<VertexFa
                 },
               };
             case 'safety':
-              return { json: { candidates: [{ content: { role: 'model', parts: [] }, finishReason: 'IMAGE_SAFETY', finishMessage: 'Unable to show the generated image.' }] } };
+              return {
+                json: {
+                  candidates: [{ content: { role: 'model', parts: [] }, finishReason: 'IMAGE_SAFETY', finishMessage: 'Unable to show the generated image.' }],
+                },
+              };
             case 'prompt-blocked':
               return { json: { promptFeedback: { blockReason: 'PROHIBITED_CONTENT', blockReasonMessage: 'The prompt was blocked.' } } };
             case 'text-only':

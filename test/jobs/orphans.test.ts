@@ -36,7 +36,8 @@ describe('resuming orphaned jobs', () => {
     const deadHere = make(`${os.hostname()}:2147483646:bbbb`, LEASE_MS);
     const alive = make('other-host:4343:cccc', 10 * LEASE_MS);
     const finished = setup.store.db.prepare(
-      `INSERT INTO jobs (id, tool, provider, model, status, request, created_at, updated_at, finished_at) VALUES (?, 'image_generate', 'local', 'local/still', ?, '{}', ?, ?, ?)`,
+      `INSERT INTO jobs (id, tool, provider, model, status, request, created_at, updated_at, finished_at) VALUES (?, 'image_generate', 'local', ` +
+        `'local/still', ?, '{}', ?, ?, ?)`,
     );
     setup.store.tx(() => {
       for (let i = 0; i < 10_050; i++) {

@@ -44,11 +44,14 @@ function differing(a: RgbFrame, b: RgbFrame): number {
 }
 
 describe('card text', () => {
-  it.skipIf(process.platform !== 'linux')('this machine has the engine and fonts the next test needs (Debian: apt-get install -y fonts-droid-fallback fonts-symbola)', () => {
-    expect(fonts.text.engine).toBe('libass');
-    expect(fonts.cjk).not.toBeNull();
-    expect(fonts.emoji).not.toBeNull();
-  });
+  it.skipIf(process.platform !== 'linux')(
+    'this machine has the engine and fonts the next test needs (Debian: apt-get install -y fonts-droid-fallback fonts-symbola)',
+    () => {
+      expect(fonts.text.engine).toBe('libass');
+      expect(fonts.cjk).not.toBeNull();
+      expect(fonts.emoji).not.toBeNull();
+    },
+  );
 
   it('你, 好 and 🌊 are drawn as glyphs: each unlike the missing-glyph box and unlike the others', async () => {
     const tofu = await card(MISSING);

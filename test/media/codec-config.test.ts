@@ -7,9 +7,29 @@ import { tempDir } from '../helpers/harness.js';
 
 async function clip(file: string, x264: string[]): Promise<void> {
   await runFfmpeg([
-    '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=24:duration=1',
-    '-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=stereo',
-    '-shortest', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-profile:v', 'high', ...x264, '-c:a', 'aac', '-ar', '48000', '-ac', '2', file,
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=320x180:rate=24:duration=1',
+    '-f',
+    'lavfi',
+    '-i',
+    'anullsrc=r=48000:cl=stereo',
+    '-shortest',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:v',
+    'libx264',
+    '-profile:v',
+    'high',
+    ...x264,
+    '-c:a',
+    'aac',
+    '-ar',
+    '48000',
+    '-ac',
+    '2',
+    file,
   ]);
 }
 

@@ -45,10 +45,10 @@ describe('argument injection safety', () => {
 describe('runFfmpeg', () => {
   it('reports progress as fractions ending at 1', async () => {
     const seen: number[] = [];
-    await runFfmpeg(
-      ['-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=25:d=4', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mp4', outputFile(tmp.p('p.mp4'))],
-      { onProgress: (f) => seen.push(f), expectedDurationSeconds: 4 },
-    );
+    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=25:d=4', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mp4', outputFile(tmp.p('p.mp4'))], {
+      onProgress: (f) => seen.push(f),
+      expectedDurationSeconds: 4,
+    });
     expect(seen.length).toBeGreaterThan(1);
     expect(seen.every((f) => f >= 0 && f <= 1)).toBe(true);
     expect(seen.at(-1)).toBe(1);

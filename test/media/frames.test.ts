@@ -44,9 +44,23 @@ describe('extractLastFrame', () => {
     const { runFfmpeg, outputFile } = await import('../../src/media/ffmpeg.js');
     const out = tmp.p('longaudio.mp4');
     await runFfmpeg([
-      '-f', 'lavfi', '-i', 'testsrc2=s=160x90:r=25:d=2',
-      '-f', 'lavfi', '-i', 'sine=d=6',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-f', 'mp4', outputFile(out),
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=160x90:r=25:d=2',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=d=6',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-c:a',
+      'aac',
+      '-f',
+      'mp4',
+      outputFile(out),
     ]);
     await bitExactLast(out, 'longaudio');
   });
@@ -88,15 +102,10 @@ describe('contactSheet', () => {
     const a = await makeImage(tmp.p('s1.png'), 320, 180);
     const b = await makeImage(tmp.p('s2.png'), 180, 320, 'red');
     const c = await makeImage(tmp.p('s3.png'), 100, 100, 'blue');
-    await contactSheet(
-      [
-        { path: a, label: "shot 1: it's [x]; 100% %{pts} \\n" },
-        { path: b, label: 'two' },
-        { path: c },
-      ],
-      tmp.p('sheet.png'),
-      { columns: 2, tileWidth: 160 },
-    );
+    await contactSheet([{ path: a, label: "shot 1: it's [x]; 100% %{pts} \\n" }, { path: b, label: 'two' }, { path: c }], tmp.p('sheet.png'), {
+      columns: 2,
+      tileWidth: 160,
+    });
     const info = await probe(tmp.p('sheet.png'));
     expect(info.width).toBe(320);
     // Two rows of 90-pixel images with a label strip each.

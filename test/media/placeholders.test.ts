@@ -55,8 +55,12 @@ describe('makeAnimatic', () => {
   });
 
   it('rejects odd sizes and silly durations', async () => {
-    await expect(makeAnimatic({ prompt: 'x', durationSeconds: 1, width: 321, height: 180, fps: 24 }, tmp.p('bad.mp4'))).rejects.toMatchObject({ code: 'invalid_input' });
-    await expect(makeAnimatic({ prompt: 'x', durationSeconds: 0, width: 320, height: 180, fps: 24 }, tmp.p('bad.mp4'))).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(makeAnimatic({ prompt: 'x', durationSeconds: 1, width: 321, height: 180, fps: 24 }, tmp.p('bad.mp4'))).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
+    await expect(makeAnimatic({ prompt: 'x', durationSeconds: 0, width: 320, height: 180, fps: 24 }, tmp.p('bad.mp4'))).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
   });
 });
 

@@ -16,7 +16,10 @@ beforeAll(async () => {
 afterAll(() => (process.env.KEEP_TMP ? console.log(tmp.dir) : tmp.dispose()));
 
 async function rejection(p: Promise<unknown>): Promise<StudioError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   if (!(e instanceof StudioError)) throw new Error(`expected a StudioError, got ${String(e)}`);
   return e;
 }
@@ -54,7 +57,10 @@ describe('renderScene', () => {
   });
 
   it('joins matching clips by stream copy', async () => {
-    const r = await renderScene({ ...scene, shots: same.map((v, i) => ({ id: `s${i}`, video: v, transition: { type: 'cut' as const, durationSeconds: 0 } })) }, tmp.p('copy.mp4'));
+    const r = await renderScene(
+      { ...scene, shots: same.map((v, i) => ({ id: `s${i}`, video: v, transition: { type: 'cut' as const, durationSeconds: 0 } })) },
+      tmp.p('copy.mp4'),
+    );
     expect(r.mode).toBe('copy');
     expect(Math.abs(r.durationSeconds - (1.2 + 1.4 + 1.6))).toBeLessThan(0.1);
     const info = await probe(tmp.p('copy.mp4'));
@@ -97,11 +103,22 @@ describe('renderScene', () => {
 
   it('rejects transitions longer than a shot and bad specs', async () => {
     const e = await rejection(
-      renderScene({ ...scene, shots: [{ id: 'a', video: same[0] as string }, { id: 'b', video: same[1] as string, transition: { type: 'crossfade', durationSeconds: 5 } }] }, tmp.p('t.mp4')),
+      renderScene(
+        {
+          ...scene,
+          shots: [
+            { id: 'a', video: same[0] as string },
+            { id: 'b', video: same[1] as string, transition: { type: 'crossfade', durationSeconds: 5 } },
+          ],
+        },
+        tmp.p('t.mp4'),
+      ),
     );
     expect(e.message).toMatch(/^shot 'b': a crossfade/);
     await expect(renderScene({ ...scene, shots: [] }, tmp.p('t.mp4'))).rejects.toMatchObject({ code: 'invalid_input' });
-    await expect(renderScene({ ...scene, width: 321, shots: [{ id: 'a', video: same[0] as string }] }, tmp.p('t.mp4'))).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(renderScene({ ...scene, width: 321, shots: [{ id: 'a', video: same[0] as string }] }, tmp.p('t.mp4'))).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
   });
 
   it('cancellation leaves no file', async () => {
@@ -139,10 +156,18 @@ describe('concatStreamCopy', () => {
     const { copyFile } = await import('node:fs/promises');
     const names = ["it's.mp4", 'concat:x.mp4', '-i'];
     for (const [i, n] of names.entries()) await copyFile(same[i] as string, tmp.p(n));
-    const r = await concatStreamCopy(names.map((n) => tmp.p(n)), tmp.p('awkward.mp4'));
+    const r = await concatStreamCopy(
+      names.map((n) => tmp.p(n)),
+      tmp.p('awkward.mp4'),
+    );
     expect(Math.abs(r.durationSeconds - 4.2)).toBeLessThan(0.1);
     const enc = await renderScene(
-      { width: 160, height: 90, fps: 25, shots: names.map((n, i) => ({ id: `n${i}`, video: tmp.p(n), audio: i === 0 ? [{ path: tmp.p(names[1] as string), offsetSeconds: 0.1 }] : [] })) },
+      {
+        width: 160,
+        height: 90,
+        fps: 25,
+        shots: names.map((n, i) => ({ id: `n${i}`, video: tmp.p(n), audio: i === 0 ? [{ path: tmp.p(names[1] as string), offsetSeconds: 0.1 }] : [] })),
+      },
       tmp.p('-y'),
     );
     expect(enc.mode).toBe('encode');

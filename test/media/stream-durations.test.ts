@@ -35,7 +35,11 @@ describe('local/animatic: audio as long as the picture', () => {
     it(`${seconds} s clip`, async () => {
       const cap = Capability.parse(JSON.parse(await readFile(path.join(process.cwd(), 'capability-schemas', 'local', 'animatic.json'), 'utf8')));
       const res = await createLocalAdapter().start(
-        { jobId: `job/${seconds}`, capability: cap, fields: { prompt: 'the tide comes in', duration: seconds, resolution: '360p', aspect_ratio: '16:9', fps: 24 } },
+        {
+          jobId: `job/${seconds}`,
+          capability: cap,
+          fields: { prompt: 'the tide comes in', duration: seconds, resolution: '360p', aspect_ratio: '16:9', fps: 24 },
+        },
         { signal: new AbortController().signal, fetch: globalThis.fetch, workDir: tmp.p(`work${seconds}`), onProgress: () => undefined, log: () => undefined },
       );
       if (res.kind !== 'done' || res.outputs[0]?.kind !== 'file') throw new Error('the local adapter did not return a file');

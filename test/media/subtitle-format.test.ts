@@ -22,7 +22,12 @@ describe('subtitle files', () => {
   });
 
   it('drops cues with no words or no length', () => {
-    expect(toSrt([{ start: 0, end: 1, text: ' \n \n' }, { start: 2, end: 2, text: 'x' }])).toBe('');
+    expect(
+      toSrt([
+        { start: 0, end: 1, text: ' \n \n' },
+        { start: 2, end: 2, text: 'x' },
+      ]),
+    ).toBe('');
     expect(toVtt([])).toBe('WEBVTT\n\n');
   });
 });

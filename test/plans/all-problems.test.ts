@@ -48,7 +48,14 @@ function eightProblems(): Record<string, unknown> {
       { id: 'c', prompt: 'Ghost', character: 'ghost', reference_images: ['does-not-exist.png'] },
       { id: 'd', model: 'nobody/nothing', prompt: 'x' },
       { id: 'e', prompt: 'y', dialogue: [{ text: 'Hi', character: 'mara' }], lipsync: { model: 'local/still' } },
-      { id: 'f', model: 'vertex/veo-3.1-generate-001', prompt: 'Mara turns', duration: 8, use_last_frame: true, reference_images: [{ prompt: 'the lamp room' }] },
+      {
+        id: 'f',
+        model: 'vertex/veo-3.1-generate-001',
+        prompt: 'Mara turns',
+        duration: 8,
+        use_last_frame: true,
+        reference_images: [{ prompt: 'the lamp room' }],
+      },
     ],
   });
 }
@@ -57,7 +64,11 @@ describe('a refused plan lists every problem in one pass', () => {
   it('returns all 8 problems of 5 stages at once, in stage order', () => {
     const p = refusal(eightProblems(), everywhere);
     expect(p).toHaveLength(8);
-    expect(p.slice(0, 3)).toEqual(['characters[1].name: required', "scenes[0].shots[0]: unknown key 'promt'", 'scenes[0].shots[1].duration: Too small: expected number to be >0']);
+    expect(p.slice(0, 3)).toEqual([
+      'characters[1].name: required',
+      "scenes[0].shots[0]: unknown key 'promt'",
+      'scenes[0].shots[1].duration: Too small: expected number to be >0',
+    ]);
     expect(p[3]).toBe("shot 'c' (scene 'one'): character 'ghost' is not in the plan's characters");
     expect(p[4]).toBe("shot 'c' (scene 'one') reference image 1: the image file '/plans/does-not-exist.png' does not exist or cannot be read");
     expect(p[5]).toMatch(/^shot 'd' \(scene 'one'\): unknown model 'nobody\/nothing'; known models for video_generate: local\/animatic, /);
@@ -83,7 +94,9 @@ describe('a refused plan lists every problem in one pass', () => {
   });
 
   it('reports a bad field and a field the model lacks of one call together, and still checks its rules', () => {
-    const raw = smallPlan({ shots: [{ id: 'a', model: 'vertex/veo-3.1-generate-001', prompt: 'x', duration: 5, params: { camera: 'dolly', resolution: '4k' } }] });
+    const raw = smallPlan({
+      shots: [{ id: 'a', model: 'vertex/veo-3.1-generate-001', prompt: 'x', duration: 5, params: { camera: 'dolly', resolution: '4k' } }],
+    });
     const p = refusal(raw, everywhere);
     expect(p).toHaveLength(2);
     expect(p[0]).toMatch(/^shot 'a' \(scene 'one'\): vertex\/veo-3\.1-generate-001 does not take camera/);

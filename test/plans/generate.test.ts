@@ -19,7 +19,9 @@ function scripted(replies: Record<string, unknown>[]): { caller: ToolCaller; cal
 }
 
 const running = { status: 'running', job_id: 'job_1', cost_estimate_usd: 0.32, warnings: ['w'] };
-const job = (status: string, done: boolean, extra: Record<string, unknown> = {}) => ({ job: { job_id: 'job_1', status, done, result: null, error: null, ...extra } });
+const job = (status: string, done: boolean, extra: Record<string, unknown> = {}) => ({
+  job: { job_id: 'job_1', status, done, result: null, error: null, ...extra },
+});
 
 describe('generate (a generation call seen through to its media)', () => {
   it('follows a job id with job_wait until the job is done', async () => {

@@ -22,7 +22,8 @@ describe('running a plan in process (through the MCP tools)', () => {
     const plan = validatePlan(parsePlan(raw, '/plans/test.json'), { registry: h.studio.registry, availability: (c) => h.studio.models.availability(c) });
     return runPlan(plan, caller, new PlanStateFile(h.home, plan.id).load(), { concurrency: 3, events: { log: () => undefined } });
   };
-  const status = (s: RunSummary): Record<string, string> => Object.fromEntries(s.shots.map((x) => [x.key, x.status + (x.steps.length ? `:${x.steps.join('+')}` : '')]));
+  const status = (s: RunSummary): Record<string, string> =>
+    Object.fromEntries(s.shots.map((x) => [x.key, x.status + (x.steps.length ? `:${x.steps.join('+')}` : '')]));
   const shotsOf = async (planId: string) => {
     const state = new PlanStateFile(h.home, planId).load().state;
     const scene = (await h.call('scene_get', { scene_id: state.scenes.one?.scene_id })) as {

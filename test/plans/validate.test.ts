@@ -55,7 +55,14 @@ describe('plan validation (before anything is generated)', () => {
     const raw = smallPlan({
       shots: [
         { id: 'a', prompt: 'Mara at the window', duration: 1 },
-        { id: 'b', model: 'vertex/veo-3.1-generate-001', prompt: 'Mara turns', duration: 8, use_last_frame: true, reference_images: [{ prompt: 'the lamp room' }] },
+        {
+          id: 'b',
+          model: 'vertex/veo-3.1-generate-001',
+          prompt: 'Mara turns',
+          duration: 8,
+          use_last_frame: true,
+          reference_images: [{ prompt: 'the lamp room' }],
+        },
       ],
     });
     const p = problems(raw);
@@ -100,12 +107,23 @@ describe('plan validation (before anything is generated)', () => {
 
   it('refuses models that cannot run here, saying which variable to set', () => {
     const raw = smallPlan({ shots: [{ id: 'a', model: 'replicate/bytedance/seedance-1-lite', prompt: 'x', duration: 5 }] });
-    const ctx: PlanContext = { registry, availability: (cap) => (cap.provider === 'local' ? { available: true } : { available: false, reason: 'Replicate needs an API token', env: ['REPLICATE_API_TOKEN'] }) };
-    expect(problems(raw, ctx)).toEqual(["shot 'a' (scene 'one'): replicate/bytedance/seedance-1-lite is not available here: Replicate needs an API token (set REPLICATE_API_TOKEN)"]);
+    const ctx: PlanContext = {
+      registry,
+      availability: (cap) =>
+        cap.provider === 'local' ? { available: true } : { available: false, reason: 'Replicate needs an API token', env: ['REPLICATE_API_TOKEN'] },
+    };
+    expect(problems(raw, ctx)).toEqual([
+      "shot 'a' (scene 'one'): replicate/bytedance/seedance-1-lite is not available here: Replicate needs an API token (set REPLICATE_API_TOKEN)",
+    ]);
   });
 
   it('estimates the cost where prices are known', () => {
-    const raw = smallPlan({ shots: [{ id: 'a', model: 'replicate/bytedance/seedance-1-lite', prompt: 'x', duration: 5 }, { id: 'b', model: 'vertex/veo-3.1-generate-001', prompt: 'y', duration: 4 }] });
+    const raw = smallPlan({
+      shots: [
+        { id: 'a', model: 'replicate/bytedance/seedance-1-lite', prompt: 'x', duration: 5 },
+        { id: 'b', model: 'vertex/veo-3.1-generate-001', prompt: 'y', duration: 4 },
+      ],
+    });
     const plan = validatePlan(parsePlan(raw, '/plans/x.json'), everywhere);
     expect(plan.estimate.usd).toBeCloseTo(0.18, 6);
     expect(plan.estimate.unpriced).toBe(1);
@@ -113,7 +131,11 @@ describe('plan validation (before anything is generated)', () => {
 
   it('reads YAML, and the shipped examples are valid plans', () => {
     const file = path.join(tempDir(), 'p.yaml');
-    fs.writeFileSync(file, 'film: { title: Y }\nscenes:\n  - id: s\n    title: S\n    shots:\n      - { id: a, prompt: hello }\n      - { id: b, prompt: there, transition: crossfade }\n');
+    fs.writeFileSync(
+      file,
+      'film: { title: Y }\nscenes:\n  - id: s\n    title: S\n    shots:\n      - { id: a, prompt: hello }\n      - { id: b, prompt: there, transition: ' +
+        'crossfade }\n',
+    );
     const loaded = loadPlanFile(file);
     expect(loaded.id).toBe('p');
     expect(validatePlan(loaded, everywhere).scenes[0]?.shots[1]?.transition).toEqual({ type: 'crossfade', duration: 0.5 });

@@ -24,12 +24,15 @@ interface Studio {
 /** A small studio: a character with a voice, a film with one scene of two 1 s shots of that character. */
 async function smallStudio(): Promise<Studio> {
   const h = await startHarness();
-  const characterId = ((await h.call('character_create', { name: 'Mara', voice_id: 'mara-warm' })) as { character: { character_id: string } }).character.character_id;
+  const characterId = ((await h.call('character_create', { name: 'Mara', voice_id: 'mara-warm' })) as { character: { character_id: string } }).character
+    .character_id;
   const filmId = ((await h.call('film_create', { title: 'Night watch' })) as { film: { film_id: string } }).film.film_id;
   const sceneId = ((await h.call('scene_create', { film_id: filmId, title: 'Stairs' })) as { scene: { scene_id: string } }).scene.scene_id;
   const shotIds: string[] = [];
   for (const prompt of ['Mara climbs the stairs', 'Mara reaches the lamp room']) {
-    const r = (await h.call('shot_create', { scene_id: sceneId, prompt, character_id: characterId, duration: 1, params: { resolution: '360p' } })) as { shot: { shot_id: string } };
+    const r = (await h.call('shot_create', { scene_id: sceneId, prompt, character_id: characterId, duration: 1, params: { resolution: '360p' } })) as {
+      shot: { shot_id: string };
+    };
     shotIds.push(r.shot.shot_id);
   }
   return { h, characterId, filmId, sceneId, shotIds };
@@ -131,11 +134,13 @@ function promptArgs(s: Studio, names: string[]): Record<string, string> {
     style: 'moody 35mm',
     length: '10 s',
   };
-  return Object.fromEntries(names.map((n) => {
-    const v = real[n];
-    if (v === undefined) throw new Error(`no test value for prompt argument '${n}'`);
-    return [n, v];
-  }));
+  return Object.fromEntries(
+    names.map((n) => {
+      const v = real[n];
+      if (v === undefined) throw new Error(`no test value for prompt argument '${n}'`);
+      return [n, v];
+    }),
+  );
 }
 
 describe('the calls the prompts document are accepted and succeed', () => {
@@ -159,7 +164,14 @@ describe('the calls the prompts document are accepted and succeed', () => {
       const { prompts } = await s.h.client.listPrompts();
       const def = prompts.find((p) => p.name === name);
       expect(def, `prompt ${name}`).toBeDefined();
-      const text = await promptText(s, name, promptArgs(s, (def?.arguments ?? []).map((a) => a.name)));
+      const text = await promptText(
+        s,
+        name,
+        promptArgs(
+          s,
+          (def?.arguments ?? []).map((a) => a.name),
+        ),
+      );
       const made = await followCalls(s, `prompt ${name}`, docCalls(text), s.shotIds[1] as string, true);
       for (const tool of expected) expect(made, `prompt ${name} makes ${tool}`).toContain(tool);
     }, 120_000);

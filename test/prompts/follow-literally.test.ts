@@ -38,13 +38,22 @@ describe('prompts followed literally', () => {
       { prompt: 'Tom waves', character_id: tom, duration: 2, continues: true },
     ];
     const ids: string[] = [];
-    for (const p of plan) ids.push(((await h.call('shot_create', { scene_id: sceneId, model: 'local/animatic', ...p })) as { shot: { shot_id: string } }).shot.shot_id);
+    for (const p of plan)
+      ids.push(((await h.call('shot_create', { scene_id: sceneId, model: 'local/animatic', ...p })) as { shot: { shot_id: string } }).shot.shot_id);
     // The script's lines, written before shooting (the prompt then lip-syncs them in place).
     await h.call('voice_tts', { shot_id: ids[0], character_id: mara, text: 'Tom!', offset_seconds: 0.5 });
     await h.call('voice_tts', { shot_id: ids[2], character_id: tom, text: 'Coming home.', offset_seconds: 0.5 });
 
     const shoot = concreteCalls(await promptText(h, 'shoot_scene', { scene_id: sceneId }));
-    expect(shoot.map((c) => c.tool)).toEqual(['video_generate', 'lipsync_video', 'video_generate', 'video_generate', 'lipsync_video', 'video_generate', 'render_scene']);
+    expect(shoot.map((c) => c.tool)).toEqual([
+      'video_generate',
+      'lipsync_video',
+      'video_generate',
+      'video_generate',
+      'lipsync_video',
+      'video_generate',
+      'render_scene',
+    ]);
     expect(shoot.filter((c) => c.args.use_last_frame === true).map((c) => c.args.shot_id)).toEqual([ids[1], ids[3]]);
     let last: Record<string, unknown> = {};
     for (const c of shoot) last = await h.call(c.tool, c.args);

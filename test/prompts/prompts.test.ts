@@ -20,7 +20,9 @@ describe('MCP prompts', () => {
     sceneId = s.scene.scene_id;
     shotIds = [];
     for (const prompt of ['Mara climbs the stairs', 'Mara reaches the lamp room']) {
-      const shot = (await h.call('shot_create', { scene_id: sceneId, prompt, character_id: characterId, duration: 1, params: { resolution: '360p' } })) as { shot: { shot_id: string } };
+      const shot = (await h.call('shot_create', { scene_id: sceneId, prompt, character_id: characterId, duration: 1, params: { resolution: '360p' } })) as {
+        shot: { shot_id: string };
+      };
       shotIds.push(shot.shot.shot_id);
     }
     await h.call('video_generate', { shot_id: shotIds[0] });
@@ -99,6 +101,8 @@ describe('MCP prompts', () => {
     await expect(h.client.getPrompt({ name: 'nope', arguments: {} })).rejects.toThrow(/unknown prompt 'nope'/);
     await expect(h.client.getPrompt({ name: 'plan_film', arguments: {} })).rejects.toThrow(/needs 'logline'/);
     await expect(h.client.getPrompt({ name: 'shoot_scene', arguments: { scene_id: 'scn_missing' } })).rejects.toThrow(/scene 'scn_missing' does not exist/);
-    await expect(h.client.getPrompt({ name: 'add_dialogue', arguments: { shot_id: shotIds[0] as string, character_id: 'chr_x', text: 'hi' } })).rejects.toThrow(/character 'chr_x' does not exist/);
+    await expect(h.client.getPrompt({ name: 'add_dialogue', arguments: { shot_id: shotIds[0] as string, character_id: 'chr_x', text: 'hi' } })).rejects.toThrow(
+      /character 'chr_x' does not exist/,
+    );
   });
 });

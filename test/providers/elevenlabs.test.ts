@@ -172,7 +172,11 @@ describe('elevenlabs adapter', () => {
   it('429 then success: the synthesis is retried after Retry-After', async () => {
     fake.fail('tts', { kind: 'status', status: 429, headers: { 'retry-after': '1' }, body: { detail: { status: 'system_busy', message: 'busy' } } });
     const { sleep, waits } = recordingSleep();
-    const timed = createElevenLabsAdapter(configFor({ ELEVENLABS_BASE_URL: fake.url, ELEVENLABS_API_KEY: SECRETS.elevenlabs }), { ...FAST, sleep, random: () => 0 });
+    const timed = createElevenLabsAdapter(configFor({ ELEVENLABS_BASE_URL: fake.url, ELEVENLABS_API_KEY: SECRETS.elevenlabs }), {
+      ...FAST,
+      sleep,
+      random: () => 0,
+    });
     await onlyOutput(timed.start(request(tts, { text: 'x', voice_id: VOICE }), makeCtx(tmp.dir)));
     expect(waits).toEqual([1000]);
     expect(byRoute(fake.requests, 'tts')).toHaveLength(2);

@@ -87,7 +87,11 @@ describe('Vertex Veo against a fake that follows the docs', () => {
     );
     expect(bad.code).toBe('invalid_input');
     expect(bad.message).toMatch(/reference images to video only supports 16:9 aspect ratio/);
-    await runToEnd(adapter, prepared(id, { prompt: 'p', reference_images: ['r1', 'r2', 'r3'] }, { r1: refs[0]!, r2: refs[1]!, r3: refs[2]! }), makeCtx(tmp.dir));
+    await runToEnd(
+      adapter,
+      prepared(id, { prompt: 'p', reference_images: ['r1', 'r2', 'r3'] }, { r1: refs[0]!, r2: refs[1]!, r3: refs[2]! }),
+      makeCtx(tmp.dir),
+    );
     expect(params()).toEqual({ durationSeconds: 8, aspectRatio: '16:9', sampleCount: 1 });
   });
 
@@ -106,9 +110,14 @@ describe('Vertex Veo against a fake that follows the docs', () => {
     expect(bad.message).toMatch(/image\/webp is not supported; supported MIME types: image\/jpeg, image\/png/);
     const req = await conformInputs(prepared(VEO, { prompt: 'p', start_frame: 'w' }, { w: webp }), tmp.dir);
     await runToEnd(adapter, req, makeCtx(tmp.dir));
-    const inst = (byRoute(fake.requests, 'veo-start').at(-1)!.json as { instances: Array<{ image: { mimeType: string; bytesBase64Encoded: string } }> }).instances[0];
+    const inst = (byRoute(fake.requests, 'veo-start').at(-1)!.json as { instances: Array<{ image: { mimeType: string; bytesBase64Encoded: string } }> })
+      .instances[0];
     expect(inst?.image.mimeType).toBe('image/png');
-    expect(Buffer.from(inst?.image.bytesBase64Encoded ?? '', 'base64').subarray(0, 4).equals(PNG_MAGIC)).toBe(true);
+    expect(
+      Buffer.from(inst?.image.bytesBase64Encoded ?? '', 'base64')
+        .subarray(0, 4)
+        .equals(PNG_MAGIC),
+    ).toBe(true);
   });
 
   it('F3 (Kling): a frame the library knows no size of is probed, and refused before upload when too small', async () => {
@@ -211,7 +220,12 @@ describe('Replicate against a fake that checks inputs per published schema', () 
   });
 
   it('C7 and S1: every default in a shipped Replicate file equals the provider default the fake knows', () => {
-    const files = ['replicate/stability-ai/stable-video-diffusion', 'replicate/bytedance/seedream-4', 'replicate/bytedance/seedance-1-pro', 'replicate/minimax/video-01'];
+    const files = [
+      'replicate/stability-ai/stable-video-diffusion',
+      'replicate/bytedance/seedream-4',
+      'replicate/bytedance/seedance-1-pro',
+      'replicate/minimax/video-01',
+    ];
     for (const id of files) {
       const c = cap(id);
       const documented = DOCUMENTED_MODELS[c.version ?? c.provider_model];
@@ -254,7 +268,8 @@ describe('ElevenLabs against a fake that follows the docs', () => {
       expect(err.code).toBe('invalid_input');
       expect(err.details?.field).toBe('apply_text_normalization');
       expect(err.message).toContain(
-        "ElevenLabs refused apply_text_normalization='on' when asked to synthesize the speech (text normalisation 'on' on eleven_turbo_v2_5 and eleven_flash_v2_5 needs an Enterprise plan); use 'auto' or 'off'",
+        "ElevenLabs refused apply_text_normalization='on' when asked to synthesize the speech (text normalisation 'on' on eleven_turbo_v2_5 and " +
+          "eleven_flash_v2_5 needs an Enterprise plan); use 'auto' or 'off'",
       );
       expect(err.message).toMatch(/can only be enabled with Enterprise plans/);
       await adapter.start(prepared(id, { text: 'It costs $5', voice_id: VOICE, apply_text_normalization: 'auto' }), makeCtx(tmp.dir));

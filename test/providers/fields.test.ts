@@ -25,7 +25,12 @@ describe('setPath', () => {
   it('applies * to every element of an existing array', () => {
     const o: Record<string, unknown> = { refs: [{ image: 1 }, { image: 2 }] };
     setPath(o, 'refs.*.referenceType', 'style');
-    expect(o).toEqual({ refs: [{ image: 1, referenceType: 'style' }, { image: 2, referenceType: 'style' }] });
+    expect(o).toEqual({
+      refs: [
+        { image: 1, referenceType: 'style' },
+        { image: 2, referenceType: 'style' },
+      ],
+    });
   });
 
   it('refuses reserved and malformed segments', () => {

@@ -66,7 +66,9 @@ export async function makeMedia(dir: string, kind: MediaInput['kind'], mime: str
   return { mediaId: `med_${kind}_${mediaCounter}`, path: p, mime, kind, sha256: 'x', bytes: data.length };
 }
 
-export function capability(partial: Partial<Capability> & Pick<Capability, 'provider' | 'provider_model' | 'adapter'> & { fields: Record<string, CapabilityField> }): Capability {
+export function capability(
+  partial: Partial<Capability> & Pick<Capability, 'provider' | 'provider_model' | 'adapter'> & { fields: Record<string, CapabilityField> },
+): Capability {
   return Capability.parse({
     id: `${partial.provider}/${partial.provider_model}`,
     title: partial.provider_model,

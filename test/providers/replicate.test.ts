@@ -6,7 +6,21 @@ import { Capability } from '../../src/capabilities/types.js';
 import { createReplicateAdapter, progressFromLogs, type ReplicateAdapter } from '../../src/providers/replicate.js';
 import { byRoute, fakeBytes } from '../fakes/base.js';
 import { type ReplicateFake, startReplicateFake } from '../fakes/replicate.js';
-import { capability, configFor, FAST, failure, leaks, makeCtx, makeMedia, recordingSleep, request, runToEnd, SECRETS, type TestDir, tempDir } from './helpers.js';
+import {
+  capability,
+  configFor,
+  FAST,
+  failure,
+  leaks,
+  makeCtx,
+  makeMedia,
+  recordingSleep,
+  request,
+  runToEnd,
+  SECRETS,
+  type TestDir,
+  tempDir,
+} from './helpers.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 function shippedCapability(rel: string): Capability {
@@ -105,7 +119,11 @@ describe('replicate adapter', () => {
 
   it('community model (stable-video-diffusion): POST /predictions with the version from the capability', async () => {
     const image = await makeMedia(tmp.dir, 'image', 'image/png');
-    const outputs = await runToEnd(adapter, request(svd, { input_image: image, video_length: '25_frames_with_svd_xt', frames_per_second: 6 }), makeCtx(tmp.dir));
+    const outputs = await runToEnd(
+      adapter,
+      request(svd, { input_image: image, video_length: '25_frames_with_svd_xt', frames_per_second: 6 }),
+      makeCtx(tmp.dir),
+    );
     expect(byRoute(fake.requests, 'create')).toHaveLength(0);
     const [create] = byRoute(fake.requests, 'create-version');
     expect(create?.path).toBe('/v1/predictions');
@@ -167,10 +185,19 @@ describe('replicate adapter', () => {
   });
 
   it('429 on create with Retry-After is retried after the delay, exactly one prediction is created', async () => {
-    fake.fail('create', { kind: 'status', status: 429, headers: { 'retry-after': '1' }, body: { detail: 'Request was throttled. Your rate limit resets in ~1s.', status: 429 } });
+    fake.fail('create', {
+      kind: 'status',
+      status: 429,
+      headers: { 'retry-after': '1' },
+      body: { detail: 'Request was throttled. Your rate limit resets in ~1s.', status: 429 },
+    });
     const before = fake.predictions.size;
     const { sleep, waits } = recordingSleep();
-    const timed = createReplicateAdapter(configFor({ REPLICATE_BASE_URL: fake.url, REPLICATE_API_TOKEN: SECRETS.replicate }), { ...FAST, sleep, random: () => 0 });
+    const timed = createReplicateAdapter(configFor({ REPLICATE_BASE_URL: fake.url, REPLICATE_API_TOKEN: SECRETS.replicate }), {
+      ...FAST,
+      sleep,
+      random: () => 0,
+    });
     await timed.start(request(seedance, { prompt: 'x' }), makeCtx(tmp.dir));
     expect(waits).toEqual([1000]);
     expect(byRoute(fake.requests, 'create')).toHaveLength(2);
@@ -206,11 +233,18 @@ describe('replicate adapter', () => {
     const op = await adapter.start(request(seedance, { prompt: 'x' }), makeCtx(tmp.dir));
     fake.fail('poll', { kind: 'malformed' });
     const err = await failure(() => adapter.poll(op.kind === 'operation' ? op.operationId : '', request(seedance, {}), makeCtx(tmp.dir)));
-    expect(err).toMatchObject({ code: 'provider_error', message: expect.stringMatching(/Replicate sent a reply to get the prediction that studio-mcp cannot read/) });
+    expect(err).toMatchObject({
+      code: 'provider_error',
+      message: expect.stringMatching(/Replicate sent a reply to get the prediction that studio-mcp cannot read/),
+    });
   });
 
   it('422 from create is invalid_input with the summarised detail', async () => {
-    fake.fail('create', { kind: 'status', status: 422, body: { title: 'Input validation failed', status: 422, detail: '- input.duration: Must be less than or equal to 12' } });
+    fake.fail('create', {
+      kind: 'status',
+      status: 422,
+      body: { title: 'Input validation failed', status: 422, detail: '- input.duration: Must be less than or equal to 12' },
+    });
     const err = await failure(() => adapter.start(request(seedance, { prompt: 'x', duration: 99 }), makeCtx(tmp.dir)));
     expect(err.code).toBe('invalid_input');
     expect(err.message).toContain('input.duration: Must be less than or equal to 12');

@@ -44,7 +44,12 @@ describe('no secret ever reaches an error', () => {
 
   const allSecrets = Object.values(SECRETS).join(' / ');
   const caps = {
-    vertex: capability({ provider: 'vertex', provider_model: 'veo-3.1-generate-001', adapter: 'vertex-veo', fields: { prompt: { role: 'prompt', schema: {} } } }),
+    vertex: capability({
+      provider: 'vertex',
+      provider_model: 'veo-3.1-generate-001',
+      adapter: 'vertex-veo',
+      fields: { prompt: { role: 'prompt', schema: {} } },
+    }),
     replicate: capability({ provider: 'replicate', provider_model: 'a/b', adapter: 'replicate', fields: { prompt: { role: 'prompt', schema: {} } } }),
     elevenlabs: capability({
       provider: 'elevenlabs',
@@ -55,9 +60,19 @@ describe('no secret ever reaches an error', () => {
       output: { mime: 'audio/mpeg' },
       fields: { text: { role: 'text', schema: {} }, voice_id: { role: 'voice_id', path: 'url.voice_id', schema: {} } },
     }),
-    wavespeed: capability({ provider: 'wavespeed', provider_model: 'wavespeed-ai/infinitetalk', adapter: 'wavespeed', fields: { prompt: { role: 'prompt', schema: {} } } }),
+    wavespeed: capability({
+      provider: 'wavespeed',
+      provider_model: 'wavespeed-ai/infinitetalk',
+      adapter: 'wavespeed',
+      fields: { prompt: { role: 'prompt', schema: {} } },
+    }),
   };
-  const fields = { vertex: { prompt: 'x' }, replicate: { prompt: 'x' }, elevenlabs: { text: 'x', voice_id: '21m00Tcm4TlvDq8ikWAM' }, wavespeed: { prompt: 'x' } };
+  const fields = {
+    vertex: { prompt: 'x' },
+    replicate: { prompt: 'x' },
+    elevenlabs: { text: 'x', voice_id: '21m00Tcm4TlvDq8ikWAM' },
+    wavespeed: { prompt: 'x' },
+  };
   const routes = { vertex: 'veo-start', replicate: 'create', elevenlabs: 'tts', wavespeed: 'create' } as const;
 
   function assertClean(err: { message: string; details?: unknown; code?: string }): void {
@@ -69,7 +84,11 @@ describe('no secret ever reaches an error', () => {
   for (const provider of ['vertex', 'replicate', 'elevenlabs', 'wavespeed'] as const) {
     it.each([400, 401, 403, 404, 422, 429, 500])(`${provider}: HTTP %i with every key echoed in the body`, async (status) => {
       const fake = fakes[provider];
-      fake.fail(routes[provider], { kind: 'status', status, body: { error: { message: `bad: ${allSecrets}` }, detail: `bad: ${allSecrets}`, message: `bad: ${allSecrets}` } }, 10);
+      fake.fail(
+        routes[provider],
+        { kind: 'status', status, body: { error: { message: `bad: ${allSecrets}` }, detail: `bad: ${allSecrets}`, message: `bad: ${allSecrets}` } },
+        10,
+      );
       const err = await failure(() => adapters[provider].start(request(caps[provider], fields[provider]), makeCtx(tmp.dir)));
       fake.reset();
       assertClean(err);

@@ -172,7 +172,10 @@ describe('no connection to a canary when a provider returns its URL', () => {
       const g = new UrlGuard({ trustedBaseUrls: [redirecting.origin], lookup: async () => ['93.184.216.34'] });
       const dest = path.join(tmp.dir, 'redirected.mp4');
       const err = await failure(() =>
-        downloadToFile({ url: `${redirecting.origin}/hop`, destPath: dest }, { http: testHttp(), guard: g, io: { fetch, signal: new AbortController().signal } }),
+        downloadToFile(
+          { url: `${redirecting.origin}/hop`, destPath: dest },
+          { http: testHttp(), guard: g, io: { fetch, signal: new AbortController().signal } },
+        ),
       );
       expect(err.code).toBe('provider_error');
       expect(err.message).toMatch(/refused to fetch a provider URL on '127.0.0.1'/);
@@ -252,7 +255,12 @@ describe('downloadToFile', () => {
   it('the time cap stops a hanging download', async () => {
     origin.fail('file', { kind: 'hang' }, 10);
     const dest = path.join(tmp.dir, 'slow.mp4');
-    const err = await failure(() => downloadToFile({ url: `${origin.origin}/file`, destPath: dest, timeoutMs: 200, maxRetries: 0 }, { ...deps(), http: new ProviderHttp({ provider: 'Test', authEnv: [], redact: (t) => t, retry: { maxRetries: 0 } }) }));
+    const err = await failure(() =>
+      downloadToFile(
+        { url: `${origin.origin}/file`, destPath: dest, timeoutMs: 200, maxRetries: 0 },
+        { ...deps(), http: new ProviderHttp({ provider: 'Test', authEnv: [], redact: (t) => t, retry: { maxRetries: 0 } }) },
+      ),
+    );
     expect(err.code).toBe('timeout');
     expect(existsSync(dest)).toBe(false);
   });

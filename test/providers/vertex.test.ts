@@ -7,7 +7,21 @@ import type { ProviderAdapter, ProviderOutput } from '../../src/providers/types.
 import { createVertexAdapter, type VertexDeps } from '../../src/providers/vertex.js';
 import { byRoute, fakeBytes } from '../fakes/base.js';
 import { GEMINI_IMAGE, startVertexFake, type VertexFake } from '../fakes/vertex.js';
-import { capability, configFor, FAST, failure, leaks, makeCtx, makeMedia, recordingSleep, request, runToEnd, SECRETS, type TestDir, tempDir } from './helpers.js';
+import {
+  capability,
+  configFor,
+  FAST,
+  failure,
+  leaks,
+  makeCtx,
+  makeMedia,
+  recordingSleep,
+  request,
+  runToEnd,
+  SECRETS,
+  type TestDir,
+  tempDir,
+} from './helpers.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const shipped = (rel: string): Capability => Capability.parse(JSON.parse(readFileSync(path.join(ROOT, 'capability-schemas', rel), 'utf8')));
@@ -185,10 +199,19 @@ describe('vertex adapter', () => {
   });
 
   it('429 RESOURCE_EXHAUSTED on start is retried after Retry-After, one operation created', async () => {
-    fake.fail('veo-start', { kind: 'status', status: 429, headers: { 'retry-after': '1' }, body: { error: { code: 429, message: 'Quota exceeded', status: 'RESOURCE_EXHAUSTED' } } });
+    fake.fail('veo-start', {
+      kind: 'status',
+      status: 429,
+      headers: { 'retry-after': '1' },
+      body: { error: { code: 429, message: 'Quota exceeded', status: 'RESOURCE_EXHAUSTED' } },
+    });
     const before = fake.operations.size;
     const { sleep, waits } = recordingSleep();
-    const timed = createVertexAdapter(configFor({ VERTEX_BASE_URL: fake.url, GOOGLE_CLOUD_PROJECT: PROJECT, GOOGLE_CLOUD_LOCATION: 'us-central1' }), { ...deps, sleep, random: () => 0 });
+    const timed = createVertexAdapter(configFor({ VERTEX_BASE_URL: fake.url, GOOGLE_CLOUD_PROJECT: PROJECT, GOOGLE_CLOUD_LOCATION: 'us-central1' }), {
+      ...deps,
+      sleep,
+      random: () => 0,
+    });
     await timed.start(request(veo, { prompt: 'x' }), makeCtx(tmp.dir));
     expect(waits).toEqual([1000]);
     expect(byRoute(fake.requests, 'veo-start')).toHaveLength(2);
@@ -199,14 +222,24 @@ describe('vertex adapter', () => {
     const op = await adapter.start(request(veo, { prompt: 'x' }), makeCtx(tmp.dir));
     const id = op.kind === 'operation' ? op.operationId : '';
     fake.fail('veo-poll', { kind: 'malformed' });
-    expect(await failure(() => adapter.poll(id, request(veo, {}), makeCtx(tmp.dir)))).toMatchObject({ code: 'provider_error', message: expect.stringContaining('cannot read') });
-    const slow = createVertexAdapter(configFor({ VERTEX_BASE_URL: fake.url, GOOGLE_CLOUD_PROJECT: PROJECT }), { ...deps, timeoutMs: 150, retry: { maxRetries: 0 } });
+    expect(await failure(() => adapter.poll(id, request(veo, {}), makeCtx(tmp.dir)))).toMatchObject({
+      code: 'provider_error',
+      message: expect.stringContaining('cannot read'),
+    });
+    const slow = createVertexAdapter(configFor({ VERTEX_BASE_URL: fake.url, GOOGLE_CLOUD_PROJECT: PROJECT }), {
+      ...deps,
+      timeoutMs: 150,
+      retry: { maxRetries: 0 },
+    });
     fake.fail('veo-poll', { kind: 'hang' });
     expect((await failure(() => slow.poll(id, request(veo, {}), makeCtx(tmp.dir)))).code).toBe('timeout');
   });
 
   it('a GCS download that breaks half way leaves no file', async () => {
-    const gcsAdapter = createVertexAdapter(configFor({ VERTEX_BASE_URL: fake.url, GOOGLE_CLOUD_PROJECT: PROJECT }), { ...deps, env: { VERTEX_STORAGE_URI: 'gs://b/p/' } });
+    const gcsAdapter = createVertexAdapter(configFor({ VERTEX_BASE_URL: fake.url, GOOGLE_CLOUD_PROJECT: PROJECT }), {
+      ...deps,
+      env: { VERTEX_STORAGE_URI: 'gs://b/p/' },
+    });
     const [out] = await runToEnd(gcsAdapter, request(veo, { prompt: 'x' }), makeCtx(tmp.dir));
     fake.fail('gcs', { kind: 'break' }, 10);
     const dest = path.join(tmp.dir, 'broken.mp4');
@@ -217,7 +250,10 @@ describe('vertex adapter', () => {
   it('Gemini 3 Pro image: global location, text part then inlineData reference parts, generationConfig', async () => {
     const r1 = await makeMedia(tmp.dir, 'image', 'image/png');
     const r2 = await makeMedia(tmp.dir, 'image', 'image/webp');
-    const r = await adapter.start(request(geminiPro, { prompt: 'the same woman, now in a red coat', reference_images: [r1, r2], aspectRatio: '16:9', imageSize: '2K' }), makeCtx(tmp.dir));
+    const r = await adapter.start(
+      request(geminiPro, { prompt: 'the same woman, now in a red coat', reference_images: [r1, r2], aspectRatio: '16:9', imageSize: '2K' }),
+      makeCtx(tmp.dir),
+    );
     const [call] = byRoute(fake.requests, 'gemini');
     expect(call?.path).toBe(`/v1/projects/${PROJECT}/locations/global/publishers/google/models/gemini-3-pro-image:generateContent`);
     expect(call?.headers.authorization).toBe(`Bearer ${SECRETS.googleToken}`);
@@ -242,7 +278,9 @@ describe('vertex adapter', () => {
 
   it('Gemini 2.5 flash image uses the configured region', async () => {
     await adapter.start(request(gemini25, { prompt: 'a cat' }), makeCtx(tmp.dir));
-    expect(byRoute(fake.requests, 'gemini')[0]?.path).toBe(`/v1/projects/${PROJECT}/locations/us-central1/publishers/google/models/gemini-2.5-flash-image:generateContent`);
+    expect(byRoute(fake.requests, 'gemini')[0]?.path).toBe(
+      `/v1/projects/${PROJECT}/locations/us-central1/publishers/google/models/gemini-2.5-flash-image:generateContent`,
+    );
   });
 
   it('Gemini: the last non-thought image wins over draft thought images', async () => {

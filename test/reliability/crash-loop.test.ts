@@ -48,8 +48,24 @@ describe('crash loop: SIGKILL at random moments during generation and rendering'
     const dir = tempDir('studio-crash-fix-');
     const clip = path.join(dir, 'clip.mp4');
     await runFfmpeg([
-      '-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=12:duration=1', '-f', 'lavfi', '-i', 'sine=frequency=300:duration=1',
-      '-shortest', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', `file:${clip}`,
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=160x90:rate=12:duration=1',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=300:duration=1',
+      '-shortest',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-c:a',
+      'aac',
+      `file:${clip}`,
     ]);
     fake.setScenario({ outputUrls: [fake.addOutput('clip.mp4', fs.readFileSync(clip), 'video/mp4')], pollsBeforeDone: 4 });
     home = tempDir('studio-crash-');
@@ -60,7 +76,9 @@ describe('crash loop: SIGKILL at random moments during generation and rendering'
     const scene = (await call(s.client, 'scene_create', { title: 'crash' })) as { scene: { scene_id: string } };
     sceneId = scene.scene.scene_id;
     for (let i = 0; i < 2; i++) {
-      const shot = (await call(s.client, 'shot_create', { scene_id: sceneId, prompt: `setup ${i}`, duration: 1, params: { resolution: '360p', fps: 12 } })) as { shot: { shot_id: string } };
+      const shot = (await call(s.client, 'shot_create', { scene_id: sceneId, prompt: `setup ${i}`, duration: 1, params: { resolution: '360p', fps: 12 } })) as {
+        shot: { shot_id: string };
+      };
       shots.push(shot.shot.shot_id);
       await call(s.client, 'video_generate', { shot_id: shot.shot.shot_id, wait: true });
     }
@@ -71,49 +89,70 @@ describe('crash loop: SIGKILL at random moments during generation and rendering'
     await fake.close();
   });
 
-  it(`survives ${ITERATIONS} SIGKILLs with the studio intact after each`, async () => {
-    const random = rng(SEED);
-    for (let i = 0; i < ITERATIONS; i++) {
-      const s = await spawnServer(home, env);
-      const pending: Promise<unknown>[] = [];
-      const fire = (name: string, args: Record<string, unknown>): void => {
-        pending.push(s.client.callTool({ name, arguments: args }, undefined, { timeout: 60_000 }).catch(() => undefined));
-      };
-      // The mix: what runs at the moment of the kill varies with the random delay and with what resumes.
-      fire('video_generate', { model: 'replicate/bytedance/seedance-1-lite', shot_id: shots[0], prompt: `crash ${i} replicate`, duration: 5, resolution: '480p', fps: 24, wait: false });
-      // Local work is CPU-bound and is redone from the start when resumed, so not every kind every time: a backlog
-      // would only make the final drain slow.
-      if (random() < 0.6) fire('video_generate', { model: 'local/animatic', shot_id: shots[1], prompt: `crash ${i} local`, duration: 1, resolution: '360p', fps: 12, wait: false });
-      if (random() < 0.4) fire('voice_tts', { shot_id: shots[1], text: `crash ${i} line`, wait: false });
-      if (random() < 0.5) fire('render_scene', { scene_id: sceneId, force: true });
-      const afterMs = Math.floor(random() * MAX_KILL_MS);
-      await new Promise((r) => setTimeout(r, afterMs));
-      process.kill(s.pid, 'SIGKILL');
-      await s.client.close().catch(() => undefined);
-      await Promise.all(pending);
-      // ffmpeg children of the dead server: counted (they die on their broken pipes), then reaped so CI stays fast.
-      for (const pid of strayProcesses(home)) {
-        strays.push(pid);
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
+  it(
+    `survives ${ITERATIONS} SIGKILLs with the studio intact after each`,
+    async () => {
+      const random = rng(SEED);
+      for (let i = 0; i < ITERATIONS; i++) {
+        const s = await spawnServer(home, env);
+        const pending: Promise<unknown>[] = [];
+        const fire = (name: string, args: Record<string, unknown>): void => {
+          pending.push(s.client.callTool({ name, arguments: args }, undefined, { timeout: 60_000 }).catch(() => undefined));
+        };
+        // The mix: what runs at the moment of the kill varies with the random delay and with what resumes.
+        fire('video_generate', {
+          model: 'replicate/bytedance/seedance-1-lite',
+          shot_id: shots[0],
+          prompt: `crash ${i} replicate`,
+          duration: 5,
+          resolution: '480p',
+          fps: 24,
+          wait: false,
+        });
+        // Local work is CPU-bound and is redone from the start when resumed, so not every kind every time: a backlog
+        // would only make the final drain slow.
+        if (random() < 0.6)
+          fire('video_generate', {
+            model: 'local/animatic',
+            shot_id: shots[1],
+            prompt: `crash ${i} local`,
+            duration: 1,
+            resolution: '360p',
+            fps: 12,
+            wait: false,
+          });
+        if (random() < 0.4) fire('voice_tts', { shot_id: shots[1], text: `crash ${i} line`, wait: false });
+        if (random() < 0.5) fire('render_scene', { scene_id: sceneId, force: true });
+        const afterMs = Math.floor(random() * MAX_KILL_MS);
+        await new Promise((r) => setTimeout(r, afterMs));
+        process.kill(s.pid, 'SIGKILL');
+        await s.client.close().catch(() => undefined);
+        await Promise.all(pending);
+        // ffmpeg children of the dead server: counted (they die on their broken pipes), then reaped so CI stays fast.
+        for (const pid of strayProcesses(home)) {
+          strays.push(pid);
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
         }
+        const check = checkStudio(home);
+        for (const j of check.jobs) if (!['succeeded', 'failed', 'canceled'].includes(j.status)) seenNonTerminal.add(j.id);
+        kills.push({ iteration: i, afterMs, check });
+        const problems = [
+          ...(check.integrity === 'ok' ? [] : [`integrity: ${check.integrity}`]),
+          ...(check.foreignKeyViolations ? [`${check.foreignKeyViolations} foreign key violations`] : []),
+          ...check.badMedia,
+          ...check.danglingFrames,
+          ...check.badSidecars,
+          ...[...check.generatedPerJob.entries()].filter(([, n]) => n > 1).map(([j, n]) => `job ${j} has ${n} generated media rows`),
+        ];
+        expect(problems, `after kill ${i} at +${afterMs} ms (seed ${SEED})`).toEqual([]);
       }
-      const check = checkStudio(home);
-      for (const j of check.jobs) if (!['succeeded', 'failed', 'canceled'].includes(j.status)) seenNonTerminal.add(j.id);
-      kills.push({ iteration: i, afterMs, check });
-      const problems = [
-        ...(check.integrity === 'ok' ? [] : [`integrity: ${check.integrity}`]),
-        ...(check.foreignKeyViolations ? [`${check.foreignKeyViolations} foreign key violations`] : []),
-        ...check.badMedia,
-        ...check.danglingFrames,
-        ...check.badSidecars,
-        ...[...check.generatedPerJob.entries()].filter(([, n]) => n > 1).map(([j, n]) => `job ${j} has ${n} generated media rows`),
-      ];
-      expect(problems, `after kill ${i} at +${afterMs} ms (seed ${SEED})`).toEqual([]);
-    }
-  }, Math.max(600_000, ITERATIONS * 5_000));
+    },
+    Math.max(600_000, ITERATIONS * 5_000),
+  );
 
   it('after a final restart every job ends succeeded, failed or canceled; nothing was submitted twice', async () => {
     const s = await spawnServer(home, env);
@@ -151,9 +190,12 @@ describe('crash loop: SIGKILL at random moments during generation and rendering'
     for (const j of check.jobs) byStatus[j.status] = (byStatus[j.status] ?? 0) + 1;
     const lostLines = check.jobs.filter((j) => j.status === 'succeeded' && j.attach && !isAttached(check, j.id)).length;
     process.stdout.write(
-      `crash loop: ${kills.length} kills (seed ${SEED}), kill delays ${Math.min(...kills.map((k) => k.afterMs))}-${Math.max(...kills.map((k) => k.afterMs))} ms; jobs ${JSON.stringify(byStatus)}; ` +
-        `interrupted and later succeeded: ${resumed}; replicate creates ${[...creates.values()].reduce((a, b) => a + b, 0)} for ${replicateJobs.length} jobs; ` +
-        `media rows ${check.mediaRows}; orphan files ${check.orphanFiles}; missing sidecars ${check.missingSidecars}; stray ffmpeg ${strays.length}; lost dialogue lines ${lostLines}\n`,
+      `crash loop: ${kills.length} kills (seed ${SEED}), kill delays ${Math.min(...kills.map((k) => k.afterMs))}-${Math.max(...kills.map((k) => k.afterMs))} ` +
+        `ms; jobs ${JSON.stringify(byStatus)}; ` +
+        `interrupted and later succeeded: ${resumed}; replicate creates ${[...creates.values()].reduce((a, b) => a + b, 0)} for ${replicateJobs.length} ` +
+        `jobs; ` +
+        `media rows ${check.mediaRows}; orphan files ${check.orphanFiles}; missing sidecars ${check.missingSidecars}; stray ffmpeg ${strays.length}; lost ` +
+        `dialogue lines ${lostLines}\n`,
     );
     expect(lostLines).toBe(0);
     // Sidecars a kill left unwritten were repaired when the server started again.
@@ -164,7 +206,7 @@ describe('crash loop: SIGKILL at random moments during generation and rendering'
     for (const why of failedWhy) expect(why).toMatch(/stopped while this job was being submitted/);
   }, 300_000);
 
-  it("ffmpeg children of a killed server exit on their own (broken pipes) instead of running on", async () => {
+  it('ffmpeg children of a killed server exit on their own (broken pipes) instead of running on', async () => {
     const s = await spawnServer(home, env);
     const shot = (await call(s.client, 'shot_create', { scene_id: sceneId, prompt: 'long', duration: 8 })) as { shot: { shot_id: string } };
     void s.client.callTool({ name: 'video_generate', arguments: { shot_id: shot.shot.shot_id, resolution: '720p', fps: 30 } }).catch(() => undefined);

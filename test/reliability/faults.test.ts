@@ -23,7 +23,14 @@ beforeAll(async () => {
   fx = await makeFixtures();
   [ws, rep] = await Promise.all([startWavespeedFake(), startReplicateFake()]);
   const home = tempDir('studio-faults-');
-  const env = { STUDIO_HOME: home, STUDIO_ALLOWED_DIRS: fx.dir, WAVESPEED_API_KEY: 'ws_faults_0123456789', WAVESPEED_BASE_URL: ws.url, REPLICATE_API_TOKEN: 'r8_faults_0123456789', REPLICATE_BASE_URL: rep.url };
+  const env = {
+    STUDIO_HOME: home,
+    STUDIO_ALLOWED_DIRS: fx.dir,
+    WAVESPEED_API_KEY: 'ws_faults_0123456789',
+    WAVESPEED_BASE_URL: ws.url,
+    REPLICATE_API_TOKEN: 'r8_faults_0123456789',
+    REPLICATE_BASE_URL: rep.url,
+  };
   h = await startHarness({ home, env, studio: { adapters: fastAdapters(loadConfig(env)) } });
   image = ((await h.call('media_import', { path: fx.png })) as { media_id: string }).media_id;
   audio = ((await h.call('media_import', { path: fx.wav })) as { media_id: string }).media_id;

@@ -16,7 +16,12 @@ export interface Spawned {
 
 /** The built server over stdio, as an MCP client sees it. */
 export async function spawnServer(home: string, env: Record<string, string>): Promise<Spawned> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI], env: { PATH: process.env.PATH ?? '', STUDIO_HOME: home, ...env }, stderr: 'pipe' });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI],
+    env: { PATH: process.env.PATH ?? '', STUDIO_HOME: home, ...env },
+    stderr: 'pipe',
+  });
   let err = '';
   transport.stderr?.on('data', (d: Buffer) => {
     err = (err + d.toString('utf8')).slice(-20_000);
@@ -61,7 +66,16 @@ export interface StudioCheck {
   /** Sidecars that exist but do not parse or do not match their row. */
   badSidecars: string[];
   missingSidecars: number;
-  jobs: { id: string; status: string; tool: string; model: string; prompt: string | null; attach: boolean; operation_id: string | null; error: string | null }[];
+  jobs: {
+    id: string;
+    status: string;
+    tool: string;
+    model: string;
+    prompt: string | null;
+    attach: boolean;
+    operation_id: string | null;
+    error: string | null;
+  }[];
   /** Generated media rows per job id (must never exceed one per output). */
   generatedPerJob: Map<string, number>;
   /** Generated media ids per job id. */
@@ -129,12 +143,44 @@ export function checkStudio(home: string): StudioCheck {
         if (!named.has(path.resolve(d, f))) orphanFiles++;
       }
     }
-    const jobs = (db.prepare(`SELECT id, status, tool, model, request, operation_id, error FROM jobs`).all() as { id: string; status: string; tool: string; model: string; request: string; operation_id: string | null; error: string | null }[]).map((j) => {
+    const jobs = (
+      db.prepare(`SELECT id, status, tool, model, request, operation_id, error FROM jobs`).all() as {
+        id: string;
+        status: string;
+        tool: string;
+        model: string;
+        request: string;
+        operation_id: string | null;
+        error: string | null;
+      }[]
+    ).map((j) => {
       const req = JSON.parse(j.request) as { input_params?: { prompt?: string; text?: string }; attach_audio?: unknown };
-      return { id: j.id, status: j.status, tool: j.tool, model: j.model, prompt: req.input_params?.prompt ?? req.input_params?.text ?? null, attach: Boolean(req.attach_audio), operation_id: j.operation_id, error: j.error };
+      return {
+        id: j.id,
+        status: j.status,
+        tool: j.tool,
+        model: j.model,
+        prompt: req.input_params?.prompt ?? req.input_params?.text ?? null,
+        attach: Boolean(req.attach_audio),
+        operation_id: j.operation_id,
+        error: j.error,
+      };
     });
     const audioMedia = new Set((db.prepare(`SELECT media_id FROM shot_audio`).all() as { media_id: string }[]).map((r) => r.media_id));
-    return { integrity, foreignKeyViolations, mediaRows: media.length, badMedia, danglingFrames, orphanFiles, badSidecars, missingSidecars, jobs, generatedPerJob, mediaByJob, audioMedia };
+    return {
+      integrity,
+      foreignKeyViolations,
+      mediaRows: media.length,
+      badMedia,
+      danglingFrames,
+      orphanFiles,
+      badSidecars,
+      missingSidecars,
+      jobs,
+      generatedPerJob,
+      mediaByJob,
+      audioMedia,
+    };
   } finally {
     db.close();
   }

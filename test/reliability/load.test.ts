@@ -134,7 +134,8 @@ describe('load', () => {
     expect(count(home, `SELECT COUNT(*) n FROM media WHERE origin = 'generated'`)).toBe(20);
     const reads = outcomes.filter((o) => ['film_list', 'media_list', 'models_list', 'scene_get'].includes(o.tool)).length;
     process.stdout.write(
-      `load (1 process, 10 HTTP sessions): 100 concurrent calls (${reads} reads, 40 creates, 20 local generations) answered in ${seconds.toFixed(2)} s = ${(100 / seconds).toFixed(1)} calls/s\n`,
+      `load (1 process, 10 HTTP sessions): 100 concurrent calls (${reads} reads, 40 creates, 20 local generations) answered in ${seconds.toFixed(2)} s = ` +
+        `${(100 / seconds).toFixed(1)} calls/s\n`,
     );
   }, 180_000);
 
@@ -153,7 +154,8 @@ describe('load', () => {
             const batch = await Promise.all(
               [0, 1, 2, 3, 4].map(async (k) => {
                 const t = performance.now();
-                const o = k % 2 === 0 ? await run(c, 'film_create', { title: `q film s${s}-${round}-${k}` }) : await run(c, k === 1 ? 'film_list' : 'media_list', {});
+                const o =
+                  k % 2 === 0 ? await run(c, 'film_create', { title: `q film s${s}-${round}-${k}` }) : await run(c, k === 1 ? 'film_list' : 'media_list', {});
                 latencies.push(performance.now() - t);
                 return o;
               }),
@@ -171,7 +173,10 @@ describe('load', () => {
     expect(count(home, `SELECT COUNT(*) n FROM films WHERE title LIKE 'q film s%'`)).toBe(300);
     latencies.sort((x, y) => x - y);
     const pct = (q: number): string => (latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0).toFixed(1);
-    process.stdout.write(`load (quick calls): 500 calls (300 creates, 200 reads) from 10 sessions in ${seconds.toFixed(2)} s = ${(500 / seconds).toFixed(1)} calls/s; latency p50 ${pct(0.5)} ms, p95 ${pct(0.95)} ms\n`);
+    process.stdout.write(
+      `load (quick calls): 500 calls (300 creates, 200 reads) from 10 sessions in ${seconds.toFixed(2)} s = ${(500 / seconds).toFixed(1)} calls/s; latency ` +
+        `p50 ${pct(0.5)} ms, p95 ${pct(0.95)} ms\n`,
+    );
   }, 120_000);
 
   it('two server processes on one studio folder write at the same time without losing or doubling rows', async () => {
@@ -181,11 +186,19 @@ describe('load', () => {
     const cb = await Promise.all(Array.from({ length: 5 }, () => session((b as Server).port)));
     // Shared parents, so both processes write into the same film, scene and shot.
     const film = ((await run(ca[0] as Client, 'film_create', { title: 'shared film' })).result as { film: { film_id: string } }).film.film_id;
-    const scene = ((await run(cb[0] as Client, 'scene_create', { title: 'shared scene', film_id: film })).result as { scene: { scene_id: string } }).scene.scene_id;
-    const shot = ((await run(ca[0] as Client, 'shot_create', { scene_id: scene, prompt: 'shared shot', duration: 1, params: { resolution: '360p', fps: 12 } })).result as { shot: { shot_id: string } }).shot.shot_id;
+    const scene = ((await run(cb[0] as Client, 'scene_create', { title: 'shared scene', film_id: film })).result as { scene: { scene_id: string } }).scene
+      .scene_id;
+    const shot = (
+      (await run(ca[0] as Client, 'shot_create', { scene_id: scene, prompt: 'shared shot', duration: 1, params: { resolution: '360p', fps: 12 } })).result as {
+        shot: { shot_id: string };
+      }
+    ).shot.shot_id;
 
     const plan: [Client, string, Record<string, unknown>][] = [];
-    for (const [name, clients] of [['A', ca], ['B', cb]] as const) {
+    for (const [name, clients] of [
+      ['A', ca],
+      ['B', cb],
+    ] as const) {
       clients.forEach((c, s) => {
         for (let k = 0; k < 4; k++) {
           const tag = `${name}${s}-${k}`;
@@ -230,6 +243,9 @@ describe('load', () => {
     const db = new Database(path.join(home, 'studio.db'), { readonly: true });
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     db.close();
-    process.stdout.write(`load (2 processes, 1 folder): ${plan.length} concurrent calls (${per * 5} writes, 8 local generations) answered in ${seconds.toFixed(2)} s = ${(plan.length / seconds).toFixed(1)} calls/s\n`);
+    process.stdout.write(
+      `load (2 processes, 1 folder): ${plan.length} concurrent calls (${per * 5} writes, 8 local generations) answered in ${seconds.toFixed(2)} s = ` +
+        `${(plan.length / seconds).toFixed(1)} calls/s\n`,
+    );
   }, 180_000);
 });

@@ -20,7 +20,12 @@ let fx: Fixtures;
 
 async function harness(budget: string | undefined): Promise<Harness> {
   const home = tempDir('studio-budget-');
-  const env: Record<string, string> = { STUDIO_HOME: home, REPLICATE_API_TOKEN: TOKEN, REPLICATE_BASE_URL: fake.url, ...(budget !== undefined ? { STUDIO_BUDGET_USD: budget } : {}) };
+  const env: Record<string, string> = {
+    STUDIO_HOME: home,
+    REPLICATE_API_TOKEN: TOKEN,
+    REPLICATE_BASE_URL: fake.url,
+    ...(budget !== undefined ? { STUDIO_BUDGET_USD: budget } : {}),
+  };
   const config = loadConfig(env);
   return startHarness({ home, env, studio: { adapters: fastAdapters(config) } });
 }
@@ -95,7 +100,11 @@ describe('cost guard (STUDIO_BUDGET_USD)', () => {
     await h.call('image_generate', { model: MODEL, prompt: 'first' });
     await h.close();
     const config = loadConfig({ STUDIO_HOME: home, REPLICATE_API_TOKEN: TOKEN, REPLICATE_BASE_URL: fake.url, STUDIO_BUDGET_USD: '0.05' });
-    const again = await startHarness({ home, env: { REPLICATE_API_TOKEN: TOKEN, REPLICATE_BASE_URL: fake.url, STUDIO_BUDGET_USD: '0.05' }, studio: { adapters: fastAdapters(config) } });
+    const again = await startHarness({
+      home,
+      env: { REPLICATE_API_TOKEN: TOKEN, REPLICATE_BASE_URL: fake.url, STUDIO_BUDGET_USD: '0.05' },
+      studio: { adapters: fastAdapters(config) },
+    });
     try {
       const err = await again.callError('image_generate', { model: MODEL, prompt: 'second' });
       expect(err.code).toBe('budget_exceeded');

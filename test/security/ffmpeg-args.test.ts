@@ -63,11 +63,49 @@ beforeAll(async () => {
   png = path.join(dir, 'real.png');
   secretTs = path.join(outside, 'secret.ts');
   secretMp4 = path.join(outside, 'secret.mp4');
-  await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=12:duration=1', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', `file:${clip}`]);
+  await runFfmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=160x90:rate=12:duration=1',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    `file:${clip}`,
+  ]);
   await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=64x64', '-frames:v', '1', `file:${png}`]);
   // The outside clip: 176×144, 2.5 s — if any result has that size, ffmpeg read a file it should not have.
-  await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=176x144:rate=10:duration=2.5', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mpegts', `file:${secretTs}`]);
-  await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=176x144:rate=10:duration=2.5', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', `file:${secretMp4}`]);
+  await runFfmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=176x144:rate=10:duration=2.5',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-f',
+    'mpegts',
+    `file:${secretTs}`,
+  ]);
+  await runFfmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=176x144:rate=10:duration=2.5',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    `file:${secretMp4}`,
+  ]);
   canary = http.createServer((_req, res) => res.end('canary'));
   canary.on('connection', () => void canaryHits++);
   await new Promise<void>((r) => canary.listen(0, '127.0.0.1', r));
@@ -102,13 +140,29 @@ function playlists(): { name: string; body: string }[] {
     { name: 'concat-named.mp4', body: `ffconcat version 1.0\nfile '${secretMp4}'\n` },
     {
       name: 'evil.mpd',
-      body: `<?xml version="1.0"?><MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT2.5S" minBufferTime="PT1S" profiles="urn:mpeg:dash:profile:isoff-on-demand:2011"><Period><AdaptationSet mimeType="video/mp4"><Representation id="1" bandwidth="1000"><BaseURL>file://${secretMp4}</BaseURL></Representation></AdaptationSet></Period></MPD>\n`,
+      body:
+        `<?xml version="1.0"?><MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT2.5S" minBufferTime="PT1S" ` +
+        `profiles="urn:mpeg:dash:profile:isoff-on-demand:2011"><Period><AdaptationSet mimeType="video/mp4"><Representation id="1" ` +
+        `bandwidth="1000"><BaseURL>file://${secretMp4}</BaseURL></Representation></AdaptationSet></Period></MPD>\n`,
     },
     { name: 'evil.sdp', body: `v=0\no=- 0 0 IN IP4 127.0.0.1\ns=x\nc=IN IP4 127.0.0.1\nt=0 0\nm=video ${canaryPort} RTP/AVP 96\na=rtpmap:96 H264/90000\n` },
   ];
 }
 
-const PLAYLIST_NAMES = ['evil.m3u8', 'evil-hls-named.mp4', 'file-url.m3u8', 'file-scheme.m3u8', 'canary.m3u8', 'master.m3u8', 'key.m3u8', 'evil.ffconcat', 'relative.ffconcat', 'concat-named.mp4', 'evil.mpd', 'evil.sdp'];
+const PLAYLIST_NAMES = [
+  'evil.m3u8',
+  'evil-hls-named.mp4',
+  'file-url.m3u8',
+  'file-scheme.m3u8',
+  'canary.m3u8',
+  'master.m3u8',
+  'key.m3u8',
+  'evil.ffconcat',
+  'relative.ffconcat',
+  'concat-named.mp4',
+  'evil.mpd',
+  'evil.sdp',
+];
 
 const TELLTALE = (r: { width?: unknown; height?: unknown } | undefined): boolean => r?.width === 176 && r?.height === 144;
 
@@ -179,20 +233,23 @@ describe('ffmpeg reads the intended file and nothing else', () => {
       expect(fs.existsSync(frame)).toBe(false);
     });
 
-    it('a provider output that is a playlist pointing at a local file is never followed: kept verbatim as unreadable, nothing of the local file read', async () => {
-      const body = playlists()[1]?.body ?? '';
-      fake.reset();
-      fake.setScenario({ pollsBeforeDone: 0, outputUrls: [fake.addOutput('out.mp4', Buffer.from(body), 'video/mp4')] });
-      const r = await h.call('video_generate', { model: 'replicate/bytedance/seedance-1-lite', prompt: 'x', duration: 5, resolution: '480p' });
-      // Paid output is kept, but only as the bytes the provider sent, flagged, with no frames and no probed format.
-      expect((r.warnings as string[]).join(' ')).toMatch(/not readable video/);
-      const m = h.studio.library.get(String(r.media_id));
-      expect(typeof m.extra.unreadable_media).toBe('string');
-      expect(m.first_frame_id).toBeNull();
-      expect(m.width).toBeNull();
-      expect(fs.readFileSync(h.studio.library.absPath(m), 'utf8')).toBe(body);
-      expect(h.studio.store.media.all().some((x) => TELLTALE(x))).toBe(false);
-    });
+    it(
+      'a provider output that is a playlist pointing at a local file is never followed: kept verbatim as unreadable, nothing of the local file ' + 'read',
+      async () => {
+        const body = playlists()[1]?.body ?? '';
+        fake.reset();
+        fake.setScenario({ pollsBeforeDone: 0, outputUrls: [fake.addOutput('out.mp4', Buffer.from(body), 'video/mp4')] });
+        const r = await h.call('video_generate', { model: 'replicate/bytedance/seedance-1-lite', prompt: 'x', duration: 5, resolution: '480p' });
+        // Paid output is kept, but only as the bytes the provider sent, flagged, with no frames and no probed format.
+        expect((r.warnings as string[]).join(' ')).toMatch(/not readable video/);
+        const m = h.studio.library.get(String(r.media_id));
+        expect(typeof m.extra.unreadable_media).toBe('string');
+        expect(m.first_frame_id).toBeNull();
+        expect(m.width).toBeNull();
+        expect(fs.readFileSync(h.studio.library.absPath(m), 'utf8')).toBe(body);
+        expect(h.studio.store.media.all().some((x) => TELLTALE(x))).toBe(false);
+      },
+    );
 
     it('the canary saw zero connections', () => {
       expect(canaryHits).toBe(0);

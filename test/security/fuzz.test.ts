@@ -178,12 +178,15 @@ function arbFromSchema(s: Schema, name: string, models: string[]): fc.Arbitrary<
         case 'number': {
           const min = s.minimum ?? (s.exclusiveMinimum !== undefined ? s.exclusiveMinimum + 0.01 : -1000);
           // Durations stay tiny so valid local generations remain cheap.
-          const cap = /duration|seconds/.test(name) ? Math.min(s.maximum ?? 2, 2) : s.maximum ?? 1000;
+          const cap = /duration|seconds/.test(name) ? Math.min(s.maximum ?? 2, 2) : (s.maximum ?? 1000);
           return fc.double({ min, max: Math.max(min, cap), noNaN: true, noDefaultInfinity: true });
         }
         case 'array': {
           const item = s.items ?? {};
-          return fc.array(arbFromSchema(item, name, models), { minLength: s.minItems ?? 0, maxLength: Math.min(s.maxItems ?? 3, Math.max(3, s.minItems ?? 0)) });
+          return fc.array(arbFromSchema(item, name, models), {
+            minLength: s.minItems ?? 0,
+            maxLength: Math.min(s.maxItems ?? 3, Math.max(3, s.minItems ?? 0)),
+          });
         }
         case 'object': {
           const props = s.properties ?? {};
@@ -194,7 +197,11 @@ function arbFromSchema(s: Schema, name: string, models: string[]): fc.Arbitrary<
         default: {
           const pool = poolFor(name);
           if (name === 'model') return fc.constantFrom(...models);
-          if (pool) return fc.oneof({ weight: 4, arbitrary: fc.constant(null).map(() => pick(pool)) }, { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 20 }) });
+          if (pool)
+            return fc.oneof(
+              { weight: 4, arbitrary: fc.constant(null).map(() => pick(pool)) },
+              { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 20 }) },
+            );
           const min = s.minLength ?? 0;
           return fc.string({ minLength: min, maxLength: Math.max(min, Math.min(s.maxLength ?? 30, 30)) });
         }
@@ -251,7 +258,9 @@ function safeString(v: unknown): string {
 }
 
 function describeArgs(a: Json): string {
-  return JSON.stringify(a, (_k, v: unknown) => (typeof v === 'string' && v.length > 80 ? `${v.slice(0, 40)}…(${v.length})` : typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)).slice(0, 400);
+  return JSON.stringify(a, (_k, v: unknown) =>
+    typeof v === 'string' && v.length > 80 ? `${v.slice(0, 40)}…(${v.length})` : typeof v === 'number' && !Number.isFinite(v) ? String(v) : v,
+  ).slice(0, 400);
 }
 
 async function callAndCheck(tool: string, args: Json): Promise<void> {
@@ -276,7 +285,8 @@ async function callAndCheck(tool: string, args: Json): Promise<void> {
     if (r.content?.[0]?.type !== 'text') failures.push(`${tool} → error without text content`);
   } else {
     stats.ok++;
-    if (typeof r.structuredContent !== 'object' || r.structuredContent === null) failures.push(`${tool} ${describeArgs(args)} → success without structured content`);
+    if (typeof r.structuredContent !== 'object' || r.structuredContent === null)
+      failures.push(`${tool} ${describeArgs(args)} → success without structured content`);
     harvest(r.structuredContent as Json);
   }
 }
@@ -310,7 +320,9 @@ beforeAll(async () => {
     ids[m.media.type]?.push(m.media_id);
     if (m.media.first_frame_id) ids.image?.push(m.media.first_frame_id);
   }
-  const chr = (await h.call('character_create', { name: 'Fuzz', reference_images: ids.image?.slice(0, 1), voice_id: 'v1' })) as { character: { character_id: string } };
+  const chr = (await h.call('character_create', { name: 'Fuzz', reference_images: ids.image?.slice(0, 1), voice_id: 'v1' })) as {
+    character: { character_id: string };
+  };
   ids.character?.push(chr.character.character_id);
   const film = (await h.call('film_create', { title: 'F' })) as { film: { film_id: string } };
   ids.film?.push(film.film.film_id);
@@ -421,8 +433,19 @@ describe('fuzzing every tool', () => {
 
   it('resources/read with random and hostile URIs answers or fails cleanly (no stack, no path)', async () => {
     const uri = fc.oneof(
-      fc.constantFrom('studio://', 'studio://media/', 'studio://media/../../etc/passwd', 'studio://jobs/%00', 'file:///etc/passwd', 'studio://models/../../x', 'http://169.254.169.254/', 'studio://characters/' + 'x'.repeat(10_000)),
-      fc.tuple(fc.constantFrom('characters', 'scenes', 'films', 'media', 'models', 'jobs', 'x'), fc.oneof(hostile.map(safeString), anyRealId)).map(([k, v]) => `studio://${k}/${safeString(v)}`),
+      fc.constantFrom(
+        'studio://',
+        'studio://media/',
+        'studio://media/../../etc/passwd',
+        'studio://jobs/%00',
+        'file:///etc/passwd',
+        'studio://models/../../x',
+        'http://169.254.169.254/',
+        'studio://characters/' + 'x'.repeat(10_000),
+      ),
+      fc
+        .tuple(fc.constantFrom('characters', 'scenes', 'films', 'media', 'models', 'jobs', 'x'), fc.oneof(hostile.map(safeString), anyRealId))
+        .map(([k, v]) => `studio://${k}/${safeString(v)}`),
       fc.webUrl(),
       fc.string(),
     );

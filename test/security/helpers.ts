@@ -51,13 +51,35 @@ export interface Fixtures {
 /** Small real media files (made once per test file). */
 export async function makeFixtures(): Promise<Fixtures> {
   const dir = tempDir('studio-sec-fix-');
-  const f: Fixtures = { dir, png: path.join(dir, 'face.png'), jpg: path.join(dir, 'out.jpg'), wav: path.join(dir, 'line.wav'), mp4: path.join(dir, 'clip.mp4') };
+  const f: Fixtures = {
+    dir,
+    png: path.join(dir, 'face.png'),
+    jpg: path.join(dir, 'out.jpg'),
+    wav: path.join(dir, 'line.wav'),
+    mp4: path.join(dir, 'clip.mp4'),
+  };
   await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=64x64:rate=1:duration=1', '-frames:v', '1', `file:${f.png}`]);
   await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=64x64:rate=1:duration=1', '-frames:v', '1', `file:${f.jpg}`]);
   await runFfmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-ac', '1', '-ar', '16000', `file:${f.wav}`]);
   await runFfmpeg([
-    '-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=12:duration=1', '-f', 'lavfi', '-i', 'sine=frequency=300:duration=1',
-    '-shortest', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', `file:${f.mp4}`,
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=160x90:rate=12:duration=1',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=300:duration=1',
+    '-shortest',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-c:a',
+    'aac',
+    `file:${f.mp4}`,
   ]);
   return f;
 }

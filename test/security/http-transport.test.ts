@@ -25,20 +25,26 @@ interface RawReply {
 }
 
 /** A request with full control of the headers (fetch would set Host itself). */
-function raw(port: number, opts: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer; chunks?: Buffer[] }): Promise<RawReply> {
+function raw(
+  port: number,
+  opts: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer; chunks?: Buffer[] },
+): Promise<RawReply> {
   return new Promise((resolve, reject) => {
     let answered = false;
     // agent:false: a fresh connection per request, so one test's half-sent body never poisons the next request.
-    const req = http.request({ host: '127.0.0.1', port, method: opts.method ?? 'POST', path: opts.path ?? '/mcp', headers: opts.headers, setHost: false, agent: false }, (res) => {
-      answered = true;
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        body += d;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-      res.on('error', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, method: opts.method ?? 'POST', path: opts.path ?? '/mcp', headers: opts.headers, setHost: false, agent: false },
+      (res) => {
+        answered = true;
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          body += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+        res.on('error', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      },
+    );
     // The server may answer (413) and close before the whole body is sent: wait a moment for that answer.
     req.on('error', (err) => setTimeout(() => (answered ? undefined : reject(err)), 500));
     if (opts.chunks) {
@@ -48,15 +54,27 @@ function raw(port: number, opts: { method?: string; path?: string; headers?: Rec
   });
 }
 
-const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+const INIT = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+});
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
 function auth(): Record<string, string> {
   return { authorization: `Bearer ${TOKEN}` };
 }
 
-async function client(port: number, token: string | undefined, onNote?: (n: { method: string; params?: unknown }) => void): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
-  const transport = new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), token ? { requestInit: { headers: { Authorization: `Bearer ${token}` } } } : {});
+async function client(
+  port: number,
+  token: string | undefined,
+  onNote?: (n: { method: string; params?: unknown }) => void,
+): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+  const transport = new StreamableHTTPClientTransport(
+    new URL(`http://127.0.0.1:${port}/mcp`),
+    token ? { requestInit: { headers: { Authorization: `Bearer ${token}` } } } : {},
+  );
   const c = new Client({ name: 'http-test', version: '1.0.0' });
   if (onNote) c.fallbackNotificationHandler = async (n) => onNote(n as { method: string; params?: unknown });
   await c.connect(transport);
@@ -177,7 +195,11 @@ describe('HTTP transport: token, Host/Origin, body limit, sessions', () => {
       ['GET (SSE stream)', 'GET', undefined],
       ['DELETE (end session)', 'DELETE', undefined],
     ])('%s on an existing session without the token → 401', async (_l, method, body) => {
-      const r = await raw(port, { method, headers: { ...JSON_HEADERS, ...host(), 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' }, ...(body ? { body } : {}) });
+      const r = await raw(port, {
+        method,
+        headers: { ...JSON_HEADERS, ...host(), 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' },
+        ...(body ? { body } : {}),
+      });
       expect(r.status).toBe(401);
     });
 
@@ -191,7 +213,10 @@ describe('HTTP transport: token, Host/Origin, body limit, sessions', () => {
     });
 
     it('an unknown session id is refused even with the token', async () => {
-      const r = await raw(port, { headers: { ...JSON_HEADERS, ...host(), ...auth(), 'mcp-session-id': '00000000-0000-4000-8000-000000000000' }, body: JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/list' }) });
+      const r = await raw(port, {
+        headers: { ...JSON_HEADERS, ...host(), ...auth(), 'mcp-session-id': '00000000-0000-4000-8000-000000000000' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/list' }),
+      });
       expect(r.status).toBe(404);
     });
   });
@@ -301,7 +326,8 @@ describe('HTTP transport: token, Host/Origin, body limit, sessions', () => {
       const a = await client(port, TOKEN, (n) => void notesA.push(n));
       const b = await client(port, TOKEN, (n) => void notesB.push(n));
       try {
-        const schemaOf = async (c: Client): Promise<string> => JSON.stringify((await c.listTools()).tools.find((t) => t.name === 'video_generate')?.inputSchema);
+        const schemaOf = async (c: Client): Promise<string> =>
+          JSON.stringify((await c.listTools()).tools.find((t) => t.name === 'video_generate')?.inputSchema);
         const beforeA = await schemaOf(a.client);
         const beforeB = await schemaOf(b.client);
         expect(beforeA).toBe(beforeB);
@@ -324,7 +350,8 @@ describe('HTTP transport: token, Host/Origin, body limit, sessions', () => {
         // Progress and resource updates go to the session that asked for them only.
         const scene = (await a.client.callTool({ name: 'scene_create', arguments: { title: 'iso' } })).structuredContent as { scene: { scene_id: string } };
         await a.client.subscribeResource({ uri: `studio://scenes/${scene.scene.scene_id}` });
-        const shot = (await a.client.callTool({ name: 'shot_create', arguments: { scene_id: scene.scene.scene_id, prompt: 'p', duration: 1 } })).structuredContent as { shot: { shot_id: string } };
+        const shot = (await a.client.callTool({ name: 'shot_create', arguments: { scene_id: scene.scene.scene_id, prompt: 'p', duration: 1 } }))
+          .structuredContent as { shot: { shot_id: string } };
         const progressA: number[] = [];
         const gen = await a.client.callTool(
           { name: 'video_generate', arguments: { model: 'local/animatic', shot_id: shot.shot.shot_id, resolution: '360p', fps: 12, duration: 1 } },
@@ -335,7 +362,11 @@ describe('HTTP transport: token, Host/Origin, body limit, sessions', () => {
         await new Promise((r) => setTimeout(r, 300));
         expect(progressA.length).toBeGreaterThan(0);
         expect(notesA.some((n) => n.method === 'notifications/resources/updated')).toBe(true);
-        expect(notesB.filter((n) => n.method === 'notifications/progress' || n.method === 'notifications/resources/updated' || n.method === 'notifications/tools/list_changed')).toEqual([]);
+        expect(
+          notesB.filter(
+            (n) => n.method === 'notifications/progress' || n.method === 'notifications/resources/updated' || n.method === 'notifications/tools/list_changed',
+          ),
+        ).toEqual([]);
       } finally {
         await a.client.close();
         await b.client.close();

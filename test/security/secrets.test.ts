@@ -80,12 +80,19 @@ const VEO = 'vertex/veo-3.1-generate-001';
 const GEMINI = 'vertex/gemini-2.5-flash-image';
 const VOICE = '21m00Tcm4TlvDq8ikWAM';
 
-const echo = (what: string): string => `${what}; you sent ${KEYS.REPLICATE_API_TOKEN} / ${KEYS.ELEVENLABS_API_KEY} / ${KEYS.WAVESPEED_API_KEY} / ${KEYS.GOOGLE_API_KEY} see https://x.example/o?token=${KEYS.REPLICATE_API_TOKEN}&signature=abc`;
+const echo = (what: string): string =>
+  `${what}; you sent ${KEYS.REPLICATE_API_TOKEN} / ${KEYS.ELEVENLABS_API_KEY} / ${KEYS.WAVESPEED_API_KEY} / ${KEYS.GOOGLE_API_KEY} see ` +
+  `https://x.example/o?token=${KEYS.REPLICATE_API_TOKEN}&signature=abc`;
 
 function cases(): Case[] {
   const rep = (s: Parameters<ReplicateFake['setScenario']>[0] = {}): void => {
     replicate.reset();
-    replicate.setScenario({ pollsBeforeDone: 1, outputMime: 'image/jpeg', outputUrls: [replicate.addOutput('o.jpg', fs.readFileSync(fx.jpg), 'image/jpeg')], ...s });
+    replicate.setScenario({
+      pollsBeforeDone: 1,
+      outputMime: 'image/jpeg',
+      outputUrls: [replicate.addOutput('o.jpg', fs.readFileSync(fx.jpg), 'image/jpeg')],
+      ...s,
+    });
   };
   const el = (s: Parameters<ElevenLabsFake['setScenario']>[0] = {}): void => {
     eleven.reset();
@@ -108,59 +115,337 @@ function cases(): Case[] {
   const HTML_502 = `<html><body>502 Bad Gateway ${KEYS.REPLICATE_API_TOKEN}</body></html>`;
   return [
     // Replicate
-    { name: 'replicate 401 echoing the token', arrange: () => rep({ token: 'r8_the_right_one_0000000000' }), tool: 'image_generate', args: repImage, expect: ['provider_unavailable'] },
-    { name: 'replicate 422 echoing the token', arrange: () => (rep(), replicate.fail('create', { kind: 'status', status: 422, body: { title: 'Invalid', status: 422, detail: echo('- input.prompt: bad') } })), tool: 'image_generate', args: repImage, expect: ['invalid_input'] },
-    { name: 'replicate 429 on create', arrange: () => (rep(), replicate.fail('create', { kind: 'status', status: 429, headers: { 'retry-after': '0' }, body: { detail: echo('throttled') } }, 10)), tool: 'image_generate', args: repImage, expect: ['rate_limited'] },
-    { name: 'replicate 500 on create', arrange: () => (rep(), replicate.fail('create', { kind: 'status', status: 500, body: { detail: echo('boom') } })), tool: 'image_generate', args: repImage, expect: ['provider_unavailable'] },
-    { name: 'replicate 502 HTML page on create', arrange: () => (rep(), replicate.fail('create', { kind: 'status', status: 502, body: HTML_502 })), tool: 'image_generate', args: repImage, expect: ['provider_unavailable'] },
-    { name: 'replicate 503 on every poll', arrange: () => (rep(), replicate.fail('poll', { kind: 'status', status: 503, body: { detail: echo('down') } }, 40)), tool: 'video_generate', args: repVideo, expect: ['provider_unavailable'] },
-    { name: 'replicate malformed create reply', arrange: () => (rep(), replicate.fail('create', { kind: 'malformed' })), tool: 'image_generate', args: repImage, expect: ['provider_error'] },
-    { name: 'replicate malformed poll reply', arrange: () => (rep(), replicate.fail('poll', { kind: 'malformed' }, 40)), tool: 'image_generate', args: repImage, expect: ['provider_error'] },
-    { name: 'replicate connection dropped on create', arrange: () => (rep(), replicate.fail('create', { kind: 'destroy' })), tool: 'image_generate', args: repImage, expect: ['provider_unavailable'] },
-    { name: 'replicate safety refusal', arrange: () => rep({ outcome: 'failed', error: echo('NSFW content detected. Try a different prompt') }), tool: 'image_generate', args: repImage, expect: ['safety_blocked'] },
-    { name: 'replicate failed prediction echoing the token', arrange: () => rep({ outcome: 'failed', error: echo('CUDA out of memory') }), tool: 'video_generate', args: repVideo, expect: ['provider_error'] },
+    {
+      name: 'replicate 401 echoing the token',
+      arrange: () => rep({ token: 'r8_the_right_one_0000000000' }),
+      tool: 'image_generate',
+      args: repImage,
+      expect: ['provider_unavailable'],
+    },
+    {
+      name: 'replicate 422 echoing the token',
+      arrange: () => (
+        rep(), replicate.fail('create', { kind: 'status', status: 422, body: { title: 'Invalid', status: 422, detail: echo('- input.prompt: bad') } })
+      ),
+      tool: 'image_generate',
+      args: repImage,
+      expect: ['invalid_input'],
+    },
+    {
+      name: 'replicate 429 on create',
+      arrange: () => (
+        rep(), replicate.fail('create', { kind: 'status', status: 429, headers: { 'retry-after': '0' }, body: { detail: echo('throttled') } }, 10)
+      ),
+      tool: 'image_generate',
+      args: repImage,
+      expect: ['rate_limited'],
+    },
+    {
+      name: 'replicate 500 on create',
+      arrange: () => (rep(), replicate.fail('create', { kind: 'status', status: 500, body: { detail: echo('boom') } })),
+      tool: 'image_generate',
+      args: repImage,
+      expect: ['provider_unavailable'],
+    },
+    {
+      name: 'replicate 502 HTML page on create',
+      arrange: () => (rep(), replicate.fail('create', { kind: 'status', status: 502, body: HTML_502 })),
+      tool: 'image_generate',
+      args: repImage,
+      expect: ['provider_unavailable'],
+    },
+    {
+      name: 'replicate 503 on every poll',
+      arrange: () => (rep(), replicate.fail('poll', { kind: 'status', status: 503, body: { detail: echo('down') } }, 40)),
+      tool: 'video_generate',
+      args: repVideo,
+      expect: ['provider_unavailable'],
+    },
+    {
+      name: 'replicate malformed create reply',
+      arrange: () => (rep(), replicate.fail('create', { kind: 'malformed' })),
+      tool: 'image_generate',
+      args: repImage,
+      expect: ['provider_error'],
+    },
+    {
+      name: 'replicate malformed poll reply',
+      arrange: () => (rep(), replicate.fail('poll', { kind: 'malformed' }, 40)),
+      tool: 'image_generate',
+      args: repImage,
+      expect: ['provider_error'],
+    },
+    {
+      name: 'replicate connection dropped on create',
+      arrange: () => (rep(), replicate.fail('create', { kind: 'destroy' })),
+      tool: 'image_generate',
+      args: repImage,
+      expect: ['provider_unavailable'],
+    },
+    {
+      name: 'replicate safety refusal',
+      arrange: () => rep({ outcome: 'failed', error: echo('NSFW content detected. Try a different prompt') }),
+      tool: 'image_generate',
+      args: repImage,
+      expect: ['safety_blocked'],
+    },
+    {
+      name: 'replicate failed prediction echoing the token',
+      arrange: () => rep({ outcome: 'failed', error: echo('CUDA out of memory') }),
+      tool: 'video_generate',
+      args: repVideo,
+      expect: ['provider_error'],
+    },
     { name: 'replicate canceled prediction', arrange: () => rep({ outcome: 'canceled' }), tool: 'image_generate', args: repImage, expect: ['canceled'] },
-    { name: 'replicate outputs already removed', arrange: () => rep({ dataRemoved: true }), tool: 'image_generate', args: repImage, expect: ['provider_error'] },
-    { name: 'replicate expired output URL', arrange: () => rep({ outputUrls: undefined, outputTtlMs: -1000 }), tool: 'image_generate', args: repImage, expect: ['provider_error', 'provider_unavailable', 'not_found'] },
-    { name: 'replicate output that is not media (kept, with a warning)', arrange: () => rep({ outputUrls: undefined }), tool: 'image_generate', args: repImage, expect: ['ok'] },
-    { name: 'replicate upload 500', arrange: () => (rep(), replicate.fail('upload', { kind: 'status', status: 500, body: { detail: echo('upload broke') } }, 10)), tool: 'image_generate', args: (m) => ({ ...repImage(), reference_images: [m.png] }), expect: ['provider_unavailable'] },
-    { name: 'replicate live schema 401', arrange: () => rep({ token: 'r8_the_right_one_0000000000' }), tool: 'model_get_capabilities', args: () => ({ model: 'replicate/someone/unseen-model' }), expect: ['provider_unavailable'] },
-    { name: 'replicate live schema 404', arrange: () => rep(), tool: 'model_get_capabilities', args: () => ({ model: 'replicate/someone/unseen-model' }), expect: ['not_found'] },
+    {
+      name: 'replicate outputs already removed',
+      arrange: () => rep({ dataRemoved: true }),
+      tool: 'image_generate',
+      args: repImage,
+      expect: ['provider_error'],
+    },
+    {
+      name: 'replicate expired output URL',
+      arrange: () => rep({ outputUrls: undefined, outputTtlMs: -1000 }),
+      tool: 'image_generate',
+      args: repImage,
+      expect: ['provider_error', 'provider_unavailable', 'not_found'],
+    },
+    {
+      name: 'replicate output that is not media (kept, with a warning)',
+      arrange: () => rep({ outputUrls: undefined }),
+      tool: 'image_generate',
+      args: repImage,
+      expect: ['ok'],
+    },
+    {
+      name: 'replicate upload 500',
+      arrange: () => (rep(), replicate.fail('upload', { kind: 'status', status: 500, body: { detail: echo('upload broke') } }, 10)),
+      tool: 'image_generate',
+      args: (m) => ({ ...repImage(), reference_images: [m.png] }),
+      expect: ['provider_unavailable'],
+    },
+    {
+      name: 'replicate live schema 401',
+      arrange: () => rep({ token: 'r8_the_right_one_0000000000' }),
+      tool: 'model_get_capabilities',
+      args: () => ({ model: 'replicate/someone/unseen-model' }),
+      expect: ['provider_unavailable'],
+    },
+    {
+      name: 'replicate live schema 404',
+      arrange: () => rep(),
+      tool: 'model_get_capabilities',
+      args: () => ({ model: 'replicate/someone/unseen-model' }),
+      expect: ['not_found'],
+    },
     { name: 'replicate success (metadata must stay clean)', arrange: () => rep(), tool: 'image_generate', args: repImage, expect: ['ok'] },
     // ElevenLabs
-    { name: 'elevenlabs 401 echoing the key', arrange: () => el({ apiKey: 'sk_the_right_one' }), tool: 'voice_tts', args: tts, expect: ['provider_unavailable'] },
+    {
+      name: 'elevenlabs 401 echoing the key',
+      arrange: () => el({ apiKey: 'sk_the_right_one' }),
+      tool: 'voice_tts',
+      args: tts,
+      expect: ['provider_unavailable'],
+    },
     { name: 'elevenlabs quota exceeded', arrange: () => el({ error: 'quota_exceeded' }), tool: 'voice_tts', args: tts, expect: ['quota'] },
-    { name: 'elevenlabs too many concurrent requests', arrange: () => el({ error: 'too_many_concurrent_requests' }), tool: 'voice_tts', args: tts, expect: ['rate_limited'] },
-    { name: 'elevenlabs system busy', arrange: () => el({ error: 'system_busy' }), tool: 'voice_tts', args: tts, expect: ['rate_limited', 'provider_unavailable'] },
-    { name: 'elevenlabs unknown voice', arrange: () => el(), tool: 'voice_tts', args: () => ({ ...tts(), voice_id: 'no-such-voice' }), expect: ['invalid_input', 'not_found'] },
-    { name: 'elevenlabs 422 list echoing the key', arrange: () => (el(), eleven.fail('tts', { kind: 'status', status: 422, body: { detail: [{ loc: ['body', 'text'], msg: echo('bad text'), type: 'value_error' }] } })), tool: 'voice_tts', args: tts, expect: ['invalid_input'] },
-    { name: 'elevenlabs 500', arrange: () => (el(), eleven.fail('tts', { kind: 'status', status: 500, body: { detail: { status: 'internal', message: echo('oops') } } }, 10)), tool: 'voice_tts', args: tts, expect: ['provider_unavailable'] },
-    { name: 'elevenlabs malformed audio', arrange: () => (el(), eleven.fail('tts', { kind: 'malformed' })), tool: 'voice_tts', args: tts, expect: ['invalid_input', 'provider_error'] },
-    { name: 'elevenlabs broken transfer', arrange: () => (el(), eleven.fail('tts', { kind: 'break' }, 10)), tool: 'voice_tts', args: tts, expect: ['provider_unavailable', 'provider_error', 'invalid_input'] },
-    { name: 'elevenlabs voice-to-voice 401', arrange: () => el({ apiKey: 'sk_the_right_one' }), tool: 'voice_v2v', args: (m) => ({ model: STS, audio: m.wav, voice_id: VOICE }), expect: ['provider_unavailable'] },
-    { name: 'elevenlabs success as pcm (metadata must stay clean)', arrange: () => el(), tool: 'voice_tts', args: () => ({ ...tts(), output_format: 'pcm_16000' }), expect: ['ok'] },
+    {
+      name: 'elevenlabs too many concurrent requests',
+      arrange: () => el({ error: 'too_many_concurrent_requests' }),
+      tool: 'voice_tts',
+      args: tts,
+      expect: ['rate_limited'],
+    },
+    {
+      name: 'elevenlabs system busy',
+      arrange: () => el({ error: 'system_busy' }),
+      tool: 'voice_tts',
+      args: tts,
+      expect: ['rate_limited', 'provider_unavailable'],
+    },
+    {
+      name: 'elevenlabs unknown voice',
+      arrange: () => el(),
+      tool: 'voice_tts',
+      args: () => ({ ...tts(), voice_id: 'no-such-voice' }),
+      expect: ['invalid_input', 'not_found'],
+    },
+    {
+      name: 'elevenlabs 422 list echoing the key',
+      arrange: () => (
+        el(), eleven.fail('tts', { kind: 'status', status: 422, body: { detail: [{ loc: ['body', 'text'], msg: echo('bad text'), type: 'value_error' }] } })
+      ),
+      tool: 'voice_tts',
+      args: tts,
+      expect: ['invalid_input'],
+    },
+    {
+      name: 'elevenlabs 500',
+      arrange: () => (el(), eleven.fail('tts', { kind: 'status', status: 500, body: { detail: { status: 'internal', message: echo('oops') } } }, 10)),
+      tool: 'voice_tts',
+      args: tts,
+      expect: ['provider_unavailable'],
+    },
+    {
+      name: 'elevenlabs malformed audio',
+      arrange: () => (el(), eleven.fail('tts', { kind: 'malformed' })),
+      tool: 'voice_tts',
+      args: tts,
+      expect: ['invalid_input', 'provider_error'],
+    },
+    {
+      name: 'elevenlabs broken transfer',
+      arrange: () => (el(), eleven.fail('tts', { kind: 'break' }, 10)),
+      tool: 'voice_tts',
+      args: tts,
+      expect: ['provider_unavailable', 'provider_error', 'invalid_input'],
+    },
+    {
+      name: 'elevenlabs voice-to-voice 401',
+      arrange: () => el({ apiKey: 'sk_the_right_one' }),
+      tool: 'voice_v2v',
+      args: (m) => ({ model: STS, audio: m.wav, voice_id: VOICE }),
+      expect: ['provider_unavailable'],
+    },
+    {
+      name: 'elevenlabs success as pcm (metadata must stay clean)',
+      arrange: () => el(),
+      tool: 'voice_tts',
+      args: () => ({ ...tts(), output_format: 'pcm_16000' }),
+      expect: ['ok'],
+    },
     // WaveSpeed
-    { name: 'wavespeed 401 echoing the key', arrange: () => ws({ apiKey: 'wsk_the_right_one' }), tool: 'lipsync_image', args: talk, expect: ['provider_unavailable'] },
-    { name: 'wavespeed envelope error echoing the key', arrange: () => ws({ envelopeError: { code: 400, message: echo('bad input') } }), tool: 'lipsync_image', args: talk, expect: ['invalid_input', 'provider_error'] },
-    { name: 'wavespeed moderation (safety)', arrange: () => ws({ outcome: 'failed', failCode: 1200, failError: echo('content moderation') }), tool: 'lipsync_image', args: talk, expect: ['safety_blocked'] },
-    { name: 'wavespeed failed task echoing the key', arrange: () => ws({ outcome: 'failed', failCode: 5001, failError: echo('worker crashed') }), tool: 'lipsync_image', args: talk, expect: ['provider_error', 'provider_unavailable'] },
+    {
+      name: 'wavespeed 401 echoing the key',
+      arrange: () => ws({ apiKey: 'wsk_the_right_one' }),
+      tool: 'lipsync_image',
+      args: talk,
+      expect: ['provider_unavailable'],
+    },
+    {
+      name: 'wavespeed envelope error echoing the key',
+      arrange: () => ws({ envelopeError: { code: 400, message: echo('bad input') } }),
+      tool: 'lipsync_image',
+      args: talk,
+      expect: ['invalid_input', 'provider_error'],
+    },
+    {
+      name: 'wavespeed moderation (safety)',
+      arrange: () => ws({ outcome: 'failed', failCode: 1200, failError: echo('content moderation') }),
+      tool: 'lipsync_image',
+      args: talk,
+      expect: ['safety_blocked'],
+    },
+    {
+      name: 'wavespeed failed task echoing the key',
+      arrange: () => ws({ outcome: 'failed', failCode: 5001, failError: echo('worker crashed') }),
+      tool: 'lipsync_image',
+      args: talk,
+      expect: ['provider_error', 'provider_unavailable'],
+    },
     { name: 'wavespeed task timed out', arrange: () => ws({ outcome: 'timeout' }), tool: 'lipsync_image', args: talk, expect: ['timeout', 'provider_error'] },
-    { name: 'wavespeed upload 500', arrange: () => (ws(), wavespeed.fail('upload', { kind: 'status', status: 500, body: { code: 500, message: echo('disk full') } }, 10)), tool: 'lipsync_image', args: talk, expect: ['provider_unavailable'] },
-    { name: 'wavespeed 429 on submit', arrange: () => (ws(), wavespeed.fail('create', { kind: 'status', status: 429, headers: { 'retry-after': '0' }, body: { code: 429, message: echo('slow down') } }, 10)), tool: 'lipsync_image', args: talk, expect: ['rate_limited'] },
-    { name: 'wavespeed malformed poll', arrange: () => (ws(), wavespeed.fail('poll', { kind: 'malformed' }, 40)), tool: 'lipsync_image', args: talk, expect: ['provider_error'] },
+    {
+      name: 'wavespeed upload 500',
+      arrange: () => (ws(), wavespeed.fail('upload', { kind: 'status', status: 500, body: { code: 500, message: echo('disk full') } }, 10)),
+      tool: 'lipsync_image',
+      args: talk,
+      expect: ['provider_unavailable'],
+    },
+    {
+      name: 'wavespeed 429 on submit',
+      arrange: () => (
+        ws(), wavespeed.fail('create', { kind: 'status', status: 429, headers: { 'retry-after': '0' }, body: { code: 429, message: echo('slow down') } }, 10)
+      ),
+      tool: 'lipsync_image',
+      args: talk,
+      expect: ['rate_limited'],
+    },
+    {
+      name: 'wavespeed malformed poll',
+      arrange: () => (ws(), wavespeed.fail('poll', { kind: 'malformed' }, 40)),
+      tool: 'lipsync_image',
+      args: talk,
+      expect: ['provider_error'],
+    },
     // Vertex (API key)
-    { name: 'vertex veo 401 echoing the key', arrange: () => vx({ apiKey: 'AIza_the_right_one' }), tool: 'video_generate', args: veo, expect: ['provider_unavailable'] },
-    { name: 'vertex veo RAI filter', arrange: () => vx({ veo: 'rai', raiReasons: [echo('violates usage guidelines. Support codes: 90789179')] }), tool: 'video_generate', args: veo, expect: ['safety_blocked'] },
-    { name: 'vertex veo operation error echoing the key', arrange: () => vx({ veo: 'error', opError: { code: 3, message: echo('not supported') } }), tool: 'video_generate', args: veo, expect: ['invalid_input', 'provider_error'] },
-    { name: 'vertex veo 429 on start', arrange: () => (vx(), vertex.fail('veo-start', { kind: 'status', status: 429, headers: { 'retry-after': '0' }, body: { error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: echo('quota') } } }, 10)), tool: 'video_generate', args: veo, expect: ['rate_limited', 'quota'] },
-    { name: 'vertex veo 500 on start', arrange: () => (vx(), vertex.fail('veo-start', { kind: 'status', status: 500, body: { error: { code: 500, status: 'INTERNAL', message: echo('internal') } } })), tool: 'video_generate', args: veo, expect: ['provider_unavailable'] },
-    { name: 'vertex veo malformed start', arrange: () => (vx(), vertex.fail('veo-start', { kind: 'malformed' })), tool: 'video_generate', args: veo, expect: ['provider_error'] },
-    { name: 'vertex veo 503 on every poll', arrange: () => (vx(), vertex.fail('veo-poll', { kind: 'status', status: 503, body: { error: { code: 503, status: 'UNAVAILABLE', message: echo('down') } } }, 40)), tool: 'video_generate', args: veo, expect: ['provider_unavailable'] },
+    {
+      name: 'vertex veo 401 echoing the key',
+      arrange: () => vx({ apiKey: 'AIza_the_right_one' }),
+      tool: 'video_generate',
+      args: veo,
+      expect: ['provider_unavailable'],
+    },
+    {
+      name: 'vertex veo RAI filter',
+      arrange: () => vx({ veo: 'rai', raiReasons: [echo('violates usage guidelines. Support codes: 90789179')] }),
+      tool: 'video_generate',
+      args: veo,
+      expect: ['safety_blocked'],
+    },
+    {
+      name: 'vertex veo operation error echoing the key',
+      arrange: () => vx({ veo: 'error', opError: { code: 3, message: echo('not supported') } }),
+      tool: 'video_generate',
+      args: veo,
+      expect: ['invalid_input', 'provider_error'],
+    },
+    {
+      name: 'vertex veo 429 on start',
+      arrange: () => (
+        vx(),
+        vertex.fail(
+          'veo-start',
+          {
+            kind: 'status',
+            status: 429,
+            headers: { 'retry-after': '0' },
+            body: { error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: echo('quota') } },
+          },
+          10,
+        )
+      ),
+      tool: 'video_generate',
+      args: veo,
+      expect: ['rate_limited', 'quota'],
+    },
+    {
+      name: 'vertex veo 500 on start',
+      arrange: () => (
+        vx(), vertex.fail('veo-start', { kind: 'status', status: 500, body: { error: { code: 500, status: 'INTERNAL', message: echo('internal') } } })
+      ),
+      tool: 'video_generate',
+      args: veo,
+      expect: ['provider_unavailable'],
+    },
+    {
+      name: 'vertex veo malformed start',
+      arrange: () => (vx(), vertex.fail('veo-start', { kind: 'malformed' })),
+      tool: 'video_generate',
+      args: veo,
+      expect: ['provider_error'],
+    },
+    {
+      name: 'vertex veo 503 on every poll',
+      arrange: () => (
+        vx(), vertex.fail('veo-poll', { kind: 'status', status: 503, body: { error: { code: 503, status: 'UNAVAILABLE', message: echo('down') } } }, 40)
+      ),
+      tool: 'video_generate',
+      args: veo,
+      expect: ['provider_unavailable'],
+    },
     { name: 'vertex veo output that is not media (kept, with a warning)', arrange: () => vx(), tool: 'video_generate', args: veo, expect: ['ok'] },
     { name: 'vertex gemini safety', arrange: () => vx({ gemini: 'safety' }), tool: 'image_generate', args: gem, expect: ['safety_blocked'] },
     { name: 'vertex gemini prompt blocked', arrange: () => vx({ gemini: 'prompt-blocked' }), tool: 'image_generate', args: gem, expect: ['safety_blocked'] },
     { name: 'vertex gemini text only', arrange: () => vx({ gemini: 'text-only' }), tool: 'image_generate', args: gem, expect: ['provider_error'] },
-    { name: 'vertex gemini 400 echoing the key', arrange: () => (vx(), vertex.fail('gemini', { kind: 'status', status: 400, body: { error: { code: 400, status: 'INVALID_ARGUMENT', message: echo('bad') } } })), tool: 'image_generate', args: gem, expect: ['invalid_input'] },
+    {
+      name: 'vertex gemini 400 echoing the key',
+      arrange: () => (
+        vx(), vertex.fail('gemini', { kind: 'status', status: 400, body: { error: { code: 400, status: 'INVALID_ARGUMENT', message: echo('bad') } } })
+      ),
+      tool: 'image_generate',
+      args: gem,
+      expect: ['invalid_input'],
+    },
   ];
 }
 
@@ -179,7 +464,7 @@ async function runCases(h: Harness, list: Case[], media: Media, cap: Capture): P
     const r = (await h.raw(c.tool, c.args(media))) as CallToolResult;
     if (process.env.SECRETS_DEBUG) process.stdout.write(`${c.name}: ${Date.now() - t0} ms ${JSON.stringify(r.structuredContent).slice(0, 300)}\n`);
     cap.results.push(r);
-    const code = r.isError ? (r.structuredContent as { error?: { code?: string } } | undefined)?.error?.code ?? '(no code)' : 'ok';
+    const code = r.isError ? ((r.structuredContent as { error?: { code?: string } } | undefined)?.error?.code ?? '(no code)') : 'ok';
     cap.codes.set(c.name, code);
   }
 }
@@ -284,11 +569,31 @@ describe('secrets never leave the process', () => {
     });
     const n = recordNotifications(adc.client);
     adcCases = [
-      { name: 'adc veo 401 echoing the bearer token', arrange: () => (vertex.reset(), vertex.setScenario({ token: 'ya29.the-right-one' })), tool: 'video_generate', args: () => ({ model: VEO, prompt: 'x', duration: 4 }), expect: ['provider_unavailable'] },
-      { name: 'adc gemini 401 echoing the bearer token', arrange: () => (vertex.reset(), vertex.setScenario({ token: 'ya29.the-right-one' })), tool: 'image_generate', args: () => ({ model: GEMINI, prompt: 'x' }), expect: ['provider_unavailable'] },
+      {
+        name: 'adc veo 401 echoing the bearer token',
+        arrange: () => (vertex.reset(), vertex.setScenario({ token: 'ya29.the-right-one' })),
+        tool: 'video_generate',
+        args: () => ({ model: VEO, prompt: 'x', duration: 4 }),
+        expect: ['provider_unavailable'],
+      },
+      {
+        name: 'adc gemini 401 echoing the bearer token',
+        arrange: () => (vertex.reset(), vertex.setScenario({ token: 'ya29.the-right-one' })),
+        tool: 'image_generate',
+        args: () => ({ model: GEMINI, prompt: 'x' }),
+        expect: ['provider_unavailable'],
+      },
       {
         name: 'adc veo 400 echoing the bearer token',
-        arrange: () => (vertex.reset(), vertex.setScenario({}), vertex.fail('veo-start', { kind: 'status', status: 400, body: { error: { code: 400, status: 'INVALID_ARGUMENT', message: `bad request from Bearer ${ADC_TOKEN}` } } })),
+        arrange: () => (
+          vertex.reset(),
+          vertex.setScenario({}),
+          vertex.fail('veo-start', {
+            kind: 'status',
+            status: 400,
+            body: { error: { code: 400, status: 'INVALID_ARGUMENT', message: `bad request from Bearer ${ADC_TOKEN}` } },
+          })
+        ),
         tool: 'video_generate',
         args: () => ({ model: VEO, prompt: 'x', duration: 4 }),
         expect: ['invalid_input'],
@@ -378,6 +683,11 @@ describe('secrets never leave the process', () => {
     results.push(await client.callTool({ name: 'job_list', arguments: {} }));
     await client.close();
     expect((results as CallToolResult[]).slice(0, 3).every((r) => r.isError)).toBe(true);
-    expect([...hits('stdio results', JSON.stringify(results)), ...hits('stdio notifications', JSON.stringify(notes)), ...hits('stdio stderr', stderr), ...grepStudio(home)]).toEqual([]);
+    expect([
+      ...hits('stdio results', JSON.stringify(results)),
+      ...hits('stdio notifications', JSON.stringify(notes)),
+      ...hits('stdio stderr', stderr),
+      ...grepStudio(home),
+    ]).toEqual([]);
   });
 });

@@ -29,7 +29,8 @@ beforeAll(async () => {
   const home = tempDir('studio-urls-');
   const env = { STUDIO_HOME: home, REPLICATE_API_TOKEN: 'r8_urls_0123456789', REPLICATE_BASE_URL: fake.url };
   // replicate.delivery resolves to loopback here: the guard must refuse it after resolving, before connecting.
-  const lookup = async (host: string): Promise<string[]> => (host === 'evil.replicate.delivery' ? ['127.0.0.1'] : host === 'rebind.replicate.delivery' ? ['93.184.216.34', '169.254.169.254'] : ['93.184.216.34']);
+  const lookup = async (host: string): Promise<string[]> =>
+    host === 'evil.replicate.delivery' ? ['127.0.0.1'] : host === 'rebind.replicate.delivery' ? ['93.184.216.34', '169.254.169.254'] : ['93.184.216.34'];
   h = await startHarness({ home, env, studio: { adapters: fastAdapters(loadConfig(env), { lookup }) } });
 });
 

@@ -36,14 +36,56 @@ describe('studio arguments are held to the limits tools/list shows', () => {
   });
 
   const refusals: { name: string; tool: string; args: () => Record<string, unknown>; field: string; message: string }[] = [
-    { name: 'a negative offset', tool: 'voice_tts', args: () => ({ shot_id: shotId, text: 'Hello', offset_seconds: -1 }), field: 'offset_seconds', message: "voice_tts: 'offset_seconds' must be between 0 and 600 (got -1)" },
-    { name: 'gain_db 100', tool: 'voice_tts', args: () => ({ shot_id: shotId, text: 'Hello', gain_db: 100 }), field: 'gain_db', message: "voice_tts: 'gain_db' must be between -60 and 20 (got 100)" },
-    { name: 'gain_db 100 on voice_v2v', tool: 'voice_v2v', args: () => ({ shot_id: shotId, audio: 'med_x', gain_db: 100 }), field: 'gain_db', message: "voice_v2v: 'gain_db' must be between -60 and 20 (got 100)" },
-    { name: 'gain_db as a word', tool: 'voice_tts', args: () => ({ text: 'Hello', gain_db: 'loud' }), field: 'gain_db', message: `voice_tts: 'gain_db' must be a number (got the string "loud")` },
-    { name: 'a negative offset on shot_add_dialogue', tool: 'shot_add_dialogue', args: () => ({ shot_id: shotId, audio: 'med_x', offset_seconds: -1 }), field: 'offset_seconds', message: "shot_add_dialogue: 'offset_seconds' must be between 0 and 600 (got -1)" },
-    { name: 'gain_db 100 on shot_add_dialogue', tool: 'shot_add_dialogue', args: () => ({ shot_id: shotId, audio: 'med_x', gain_db: 100 }), field: 'gain_db', message: "shot_add_dialogue: 'gain_db' must be between -60 and 20 (got 100)" },
+    {
+      name: 'a negative offset',
+      tool: 'voice_tts',
+      args: () => ({ shot_id: shotId, text: 'Hello', offset_seconds: -1 }),
+      field: 'offset_seconds',
+      message: "voice_tts: 'offset_seconds' must be between 0 and 600 (got -1)",
+    },
+    {
+      name: 'gain_db 100',
+      tool: 'voice_tts',
+      args: () => ({ shot_id: shotId, text: 'Hello', gain_db: 100 }),
+      field: 'gain_db',
+      message: "voice_tts: 'gain_db' must be between -60 and 20 (got 100)",
+    },
+    {
+      name: 'gain_db 100 on voice_v2v',
+      tool: 'voice_v2v',
+      args: () => ({ shot_id: shotId, audio: 'med_x', gain_db: 100 }),
+      field: 'gain_db',
+      message: "voice_v2v: 'gain_db' must be between -60 and 20 (got 100)",
+    },
+    {
+      name: 'gain_db as a word',
+      tool: 'voice_tts',
+      args: () => ({ text: 'Hello', gain_db: 'loud' }),
+      field: 'gain_db',
+      message: `voice_tts: 'gain_db' must be a number (got the string "loud")`,
+    },
+    {
+      name: 'a negative offset on shot_add_dialogue',
+      tool: 'shot_add_dialogue',
+      args: () => ({ shot_id: shotId, audio: 'med_x', offset_seconds: -1 }),
+      field: 'offset_seconds',
+      message: "shot_add_dialogue: 'offset_seconds' must be between 0 and 600 (got -1)",
+    },
+    {
+      name: 'gain_db 100 on shot_add_dialogue',
+      tool: 'shot_add_dialogue',
+      args: () => ({ shot_id: shotId, audio: 'med_x', gain_db: 100 }),
+      field: 'gain_db',
+      message: "shot_add_dialogue: 'gain_db' must be between -60 and 20 (got 100)",
+    },
     { name: 'an empty shot_id', tool: 'lipsync_video', args: () => ({ shot_id: '' }), field: 'shot_id', message: "lipsync_video: 'shot_id' must not be empty" },
-    { name: 'use_last_frame as a word', tool: 'video_generate', args: () => ({ prompt: 'x', use_last_frame: 'yes' }), field: 'use_last_frame', message: `video_generate: 'use_last_frame' must be true or false (got the string "yes")` },
+    {
+      name: 'use_last_frame as a word',
+      tool: 'video_generate',
+      args: () => ({ prompt: 'x', use_last_frame: 'yes' }),
+      field: 'use_last_frame',
+      message: `video_generate: 'use_last_frame' must be true or false (got the string "yes")`,
+    },
   ];
   for (const c of refusals) {
     it(`refuses ${c.name} at ${c.tool}, naming the field`, async () => {
@@ -82,13 +124,19 @@ describe('one coercion rule for every tool', () => {
   });
 
   it('reads numbers and booleans inside objects (render settings) too', async () => {
-    const r = (await h.call('scene_update', { scene_id: sceneId, settings: { width: '320', height: '240', fps: '12.5', loudnorm: 'false' } })) as { scene: { settings: Record<string, unknown> } };
+    const r = (await h.call('scene_update', { scene_id: sceneId, settings: { width: '320', height: '240', fps: '12.5', loudnorm: 'false' } })) as {
+      scene: { settings: Record<string, unknown> };
+    };
     expect(r.scene.settings).toEqual({ width: 320, height: 240, fps: 12.5, loudnorm: false });
   });
 
   it('refuses a string that is not a number as "must be a number, got the string", never as "required"', async () => {
     const err = await h.callError('shot_create', { scene_id: sceneId, duration: 'four' });
-    expect(err).toMatchObject({ code: 'invalid_input', field: 'duration', message: `shot_create: 'duration' must be a number or null (got the string "four")` });
+    expect(err).toMatchObject({
+      code: 'invalid_input',
+      field: 'duration',
+      message: `shot_create: 'duration' must be a number or null (got the string "four")`,
+    });
     const nested = await h.callError('scene_update', { scene_id: sceneId, settings: { width: 'wide' } });
     expect(nested).toMatchObject({ field: 'settings.width', message: `scene_update: 'settings.width' must be an integer (got the string "wide")` });
   });
@@ -137,13 +185,16 @@ describe('required lists only what a call truly needs', () => {
     const lip = await h.callError('lipsync_video', { shot_id: shot });
     expect(lip.field).toBe('video');
     expect(lip.message).toBe(
-      `lipsync_video (local/lipsync-video): 'video' is required: give video, or shot_id of a shot that has a take (generate its video first) (shot '${shot}' has none); ` +
-        `lipsync_video (local/lipsync-video): 'audio' is required: give audio, or shot_id of a shot that has a dialogue line (voice_tts with shot_id adds one) (shot '${shot}' has none)`,
+      `lipsync_video (local/lipsync-video): 'video' is required: give video, or shot_id of a shot that has a take (generate its video first) (shot '${shot}' ` +
+        `has none); ` +
+        `lipsync_video (local/lipsync-video): 'audio' is required: give audio, or shot_id of a shot that has a dialogue line (voice_tts with shot_id adds ` +
+        `one) (shot '${shot}' has none)`,
     );
   });
 
   it('video → voice → lip-sync with shot_id alone succeeds', async () => {
-    const shot = ((await h.call('shot_create', { scene_id: sceneId, prompt: 'a keeper at the window', duration: 1 })) as { shot: { shot_id: string } }).shot.shot_id;
+    const shot = ((await h.call('shot_create', { scene_id: sceneId, prompt: 'a keeper at the window', duration: 1 })) as { shot: { shot_id: string } }).shot
+      .shot_id;
     expect((await h.call('video_generate', { shot_id: shot })).status).toBe('succeeded');
     expect((await h.call('voice_tts', { shot_id: shot, text: 'Hello' })).status).toBe('succeeded');
     const lip = await h.call('lipsync_video', { shot_id: shot });
@@ -172,7 +223,10 @@ describe('empty prompts are refused where they are typed', () => {
   });
 
   it('at shot_create and shot_update, and the shot keeps its prompt', async () => {
-    expect(await h.callError('shot_create', { scene_id: sceneId, prompt: '' })).toMatchObject({ field: 'prompt', message: "shot_create: 'prompt' must not be empty" });
+    expect(await h.callError('shot_create', { scene_id: sceneId, prompt: '' })).toMatchObject({
+      field: 'prompt',
+      message: "shot_create: 'prompt' must not be empty",
+    });
     expect(await h.callError('shot_update', { shot_id: shotId, prompt: '  ' })).toMatchObject({
       field: 'prompt',
       message: "shot_update: 'prompt': must not be blank: give the words that describe the shot, or null for none",

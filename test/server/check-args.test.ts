@@ -37,7 +37,9 @@ function problem(args: Record<string, unknown>): { message: string; field: strin
 
 describe('checkArgs', () => {
   it('accepts a valid call and returns it coerced, with a null for an optional non-null argument dropped', () => {
-    expect(checkArgs('t', { scene_id: 's', every_seconds: '2.5', duration: null, ids: ['a'], transition: { type: 'cut', duration: '0' }, version: null }, schema)).toEqual({
+    expect(
+      checkArgs('t', { scene_id: 's', every_seconds: '2.5', duration: null, ids: ['a'], transition: { type: 'cut', duration: '0' }, version: null }, schema),
+    ).toEqual({
       scene_id: 's',
       every_seconds: 2.5,
       duration: null,
@@ -47,12 +49,28 @@ describe('checkArgs', () => {
   });
 
   it('names the field, what it got and what it accepts', () => {
-    expect(problem({ scene_id: 's', every_seconds: 0 })).toEqual({ message: "t: 'every_seconds' must be greater than 0 and at most 600 (got 0)", field: 'every_seconds', accepts: 'a number greater than 0 and at most 600' });
-    expect(problem({ scene_id: 's', duration: 700 })).toMatchObject({ message: "t: 'duration' must be greater than 0 and at most 600 (got 700)", field: 'duration' });
+    expect(problem({ scene_id: 's', every_seconds: 0 })).toEqual({
+      message: "t: 'every_seconds' must be greater than 0 and at most 600 (got 0)",
+      field: 'every_seconds',
+      accepts: 'a number greater than 0 and at most 600',
+    });
+    expect(problem({ scene_id: 's', duration: 700 })).toMatchObject({
+      message: "t: 'duration' must be greater than 0 and at most 600 (got 700)",
+      field: 'duration',
+    });
     expect(problem({ scene_id: 's', duration: true })).toMatchObject({ message: "t: 'duration' must be a number or null (got true)" });
-    expect(problem({ scene_id: 's', transition: { type: 'wipe' } })).toMatchObject({ message: `t: 'transition.type' must be one of "cut", "crossfade" (got "wipe")`, field: 'transition.type' });
-    expect(problem({ scene_id: 's', transition: { duration: 1 } })).toMatchObject({ message: `t: 'transition.type' is required (one of "cut", "crossfade")`, field: 'transition.type' });
-    expect(problem({ scene_id: 's', transition: { type: 'cut', speed: 2 } })).toMatchObject({ message: "t: unknown key 'transition.speed' (accepted: type, duration)", field: 'transition.speed' });
+    expect(problem({ scene_id: 's', transition: { type: 'wipe' } })).toMatchObject({
+      message: `t: 'transition.type' must be one of "cut", "crossfade" (got "wipe")`,
+      field: 'transition.type',
+    });
+    expect(problem({ scene_id: 's', transition: { duration: 1 } })).toMatchObject({
+      message: `t: 'transition.type' is required (one of "cut", "crossfade")`,
+      field: 'transition.type',
+    });
+    expect(problem({ scene_id: 's', transition: { type: 'cut', speed: 2 } })).toMatchObject({
+      message: "t: unknown key 'transition.speed' (accepted: type, duration)",
+      field: 'transition.speed',
+    });
     expect(problem({ scene_id: 's', ids: ['a', ''] })).toMatchObject({ message: "t: 'ids[1]' must not be empty", field: 'ids[1]' });
     expect(problem({ scene_id: 's', ids: ['a', 'b', 'c', 'd'] })).toMatchObject({ message: "t: 'ids' must have at most 3 items (got 4)" });
     expect(problem({ scene_id: 's', version: 2 })).toMatchObject({ message: "t: 'version' must be 1 (got 2)" });
@@ -60,7 +78,9 @@ describe('checkArgs', () => {
 
   it('reports every problem of a call at once, the required ones first', () => {
     expect(problem({ every_seconds: -1, colour: 'red' })).toEqual({
-      message: "t: 'scene_id' is required (a string); 'every_seconds' must be greater than 0 and at most 600 (got -1); unknown argument 'colour' (accepted: scene_id, every_seconds, duration, ids, transition, version)",
+      message:
+        "t: 'scene_id' is required (a string); 'every_seconds' must be greater than 0 and at most 600 (got -1); unknown argument 'colour' (accepted: " +
+        'scene_id, every_seconds, duration, ids, transition, version)',
       field: 'scene_id, every_seconds, colour',
       accepts: undefined,
     });
@@ -73,7 +93,9 @@ describe('coerceValue: one rule for every schema', () => {
     expect(coerceValue(' 8 ', { type: 'integer' })).toBe(8);
     expect(coerceValue('true', { type: 'boolean' })).toBe(true);
     expect(coerceValue(['1', '2'], { type: 'array', items: { type: 'number' } })).toEqual([1, 2]);
-    expect(coerceValue({ p: { w: '3' } }, { type: 'object', properties: { p: { type: 'object', properties: { w: { type: 'integer' } } } } })).toEqual({ p: { w: 3 } });
+    expect(coerceValue({ p: { w: '3' } }, { type: 'object', properties: { p: { type: 'object', properties: { w: { type: 'integer' } } } } })).toEqual({
+      p: { w: 3 },
+    });
   });
 
   it('leaves alone what is not exactly such a value, and strings where a string is allowed', () => {

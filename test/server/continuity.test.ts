@@ -18,7 +18,14 @@ const TEXT_ONLY_MODEL = {
     openapi_schema: {
       components: {
         schemas: {
-          Input: { type: 'object', required: ['prompt'], properties: { prompt: { type: 'string', 'x-order': 0 }, duration: { type: 'integer', minimum: 2, maximum: 10, default: 5, 'x-order': 1, description: 'Video duration in seconds' } } },
+          Input: {
+            type: 'object',
+            required: ['prompt'],
+            properties: {
+              prompt: { type: 'string', 'x-order': 0 },
+              duration: { type: 'integer', minimum: 2, maximum: 10, default: 5, 'x-order': 1, description: 'Video duration in seconds' },
+            },
+          },
           Output: { type: 'string', format: 'uri' },
         },
       },
@@ -38,7 +45,8 @@ describe('continuity tools through an MCP client', () => {
     const scene = ((await h.call('scene_create', { title: 'c' })) as { scene: { scene_id: string } }).scene.scene_id;
     const shots: string[] = [];
     for (const p of ['door opens', 'hall light']) {
-      const id = ((await h.call('shot_create', { scene_id: scene, prompt: p, duration: 1.5, model: 'local/animatic' })) as { shot: { shot_id: string } }).shot.shot_id;
+      const id = ((await h.call('shot_create', { scene_id: scene, prompt: p, duration: 1.5, model: 'local/animatic' })) as { shot: { shot_id: string } }).shot
+        .shot_id;
       shots.push(id);
       await h.call('video_generate', { shot_id: id });
     }
@@ -86,7 +94,11 @@ describe('continuity tools through an MCP client', () => {
 
   it('video_smooth_transition inserts a bridge from the last frame to the next first frame', async () => {
     const { scene, shots } = await twoShots();
-    const r = (await h.call('video_smooth_transition', { from_shot_id: shots[0], duration: 1 })) as { bridged: boolean; bridge_shot_id: string; media_id: string };
+    const r = (await h.call('video_smooth_transition', { from_shot_id: shots[0], duration: 1 })) as {
+      bridged: boolean;
+      bridge_shot_id: string;
+      media_id: string;
+    };
     expect(r.bridged).toBe(true);
     const view = (await h.call('scene_get', { scene_id: scene })) as { shots: { shot_id: string }[] };
     expect(view.shots.map((s) => s.shot_id)).toEqual([shots[0], r.bridge_shot_id, shots[1]]);
@@ -111,7 +123,9 @@ describe('continuity tools through an MCP client', () => {
     expect(r.fallback).toBe('crossfade');
     expect(r.to_shot_id).toBe(shots[1]);
     expect(r.warnings).toHaveLength(1);
-    expect(r.warnings[0]).toMatch(/^vertex\/veo-3\.1-generate-001 is not available here \(.*\); the cut into 'sht_[0-9a-f]+' will be a 0\.5 s crossfade at render time instead$/);
+    expect(r.warnings[0]).toMatch(
+      /^vertex\/veo-3\.1-generate-001 is not available here \(.*\); the cut into 'sht_[0-9a-f]+' will be a 0\.5 s crossfade at render time instead$/,
+    );
     expect(h.studio.store.shots.get(shots[1])?.transition).toEqual({ type: 'crossfade', duration: 0.5 });
     expect(((await h.call('scene_get', { scene_id: scene })) as { shots: unknown[] }).shots).toHaveLength(2);
   });
@@ -132,7 +146,10 @@ describe('continuity tools through an MCP client', () => {
     expect(sheet.rows).toHaveLength(1);
     expect(sheet.frames).toHaveLength(2);
     expect(h.studio.library.get(sheet.contact_sheet_id).type).toBe('image');
-    const at = (await h.call('extract_frames', { shot_id: shots[0], times: [0.5, 1], contact_sheet: true })) as { frames: { media_id: string; label: string }[]; contact_sheet_id: string };
+    const at = (await h.call('extract_frames', { shot_id: shots[0], times: [0.5, 1], contact_sheet: true })) as {
+      frames: { media_id: string; label: string }[];
+      contact_sheet_id: string;
+    };
     expect(at.frames.map((f) => f.label)).toEqual(['0.50 s', '1.00 s']);
     expect(h.studio.library.get(at.contact_sheet_id)).toMatchObject({ type: 'image', origin: 'frame' });
     const err = await h.callError('extract_frames', { shot_id: shots[0], times: [99] });

@@ -14,12 +14,17 @@ describe('the edit tells the truth', () => {
   let tom: string;
 
   const shot = async (prompt: string, character: string, duration: number, extra: Record<string, unknown> = {}): Promise<string> =>
-    ((await h.call('shot_create', { scene_id: sceneId, prompt, character_id: character, model: 'local/animatic', duration, ...extra })) as { shot: { shot_id: string } }).shot.shot_id;
+    (
+      (await h.call('shot_create', { scene_id: sceneId, prompt, character_id: character, model: 'local/animatic', duration, ...extra })) as {
+        shot: { shot_id: string };
+      }
+    ).shot.shot_id;
 
   beforeEach(async () => {
     h = await startHarness();
     const ref = (await h.call('image_generate', { model: 'local/still', prompt: 'Mara portrait', aspect_ratio: '1:1' })) as { media_id: string };
-    mara = ((await h.call('character_create', { name: 'Mara', reference_images: [ref.media_id], voice_id: 'mara' })) as { character: { character_id: string } }).character.character_id;
+    mara = ((await h.call('character_create', { name: 'Mara', reference_images: [ref.media_id], voice_id: 'mara' })) as { character: { character_id: string } })
+      .character.character_id;
     tom = ((await h.call('character_create', { name: 'Tom', voice_id: 'tom' })) as { character: { character_id: string } }).character.character_id;
     filmId = ((await h.call('film_create', { title: 'Trial', settings: { width: 320, height: 180, fps: 24 } })) as { film: { film_id: string } }).film.film_id;
     sceneId = ((await h.call('scene_create', { film_id: filmId, title: 'Harbour' })) as { scene: { scene_id: string } }).scene.scene_id;
@@ -31,12 +36,19 @@ describe('the edit tells the truth', () => {
   it('a lip-synced shot keeps its length and its line keeps its offset', async () => {
     const s1 = await shot('Mara at the door', mara, 4);
     await h.call('video_generate', { shot_id: s1 });
-    const line = (await h.call('voice_tts', { shot_id: s1, character_id: mara, text: 'Hello there.', offset_seconds: 0.5 })) as { audio_id: string; duration: number };
+    const line = (await h.call('voice_tts', { shot_id: s1, character_id: mara, text: 'Hello there.', offset_seconds: 0.5 })) as {
+      audio_id: string;
+      duration: number;
+    };
     expect(line.duration).toBeLessThan(3);
     const synced = (await h.call('lipsync_video', { shot_id: s1 })) as { duration: number; take_number: number };
     expect(synced.take_number).toBe(2);
     expect(Math.abs(synced.duration - 4)).toBeLessThanOrEqual(1 / 24 + 0.03);
-    const r = (await h.call('render_scene', { scene_id: sceneId })) as { duration: number; timeline: { take: number; lipsync?: boolean; start: number; end: number; lines: { audio_id: string; start: number }[] }[]; warnings: string[] };
+    const r = (await h.call('render_scene', { scene_id: sceneId })) as {
+      duration: number;
+      timeline: { take: number; lipsync?: boolean; start: number; end: number; lines: { audio_id: string; start: number }[] }[];
+      warnings: string[];
+    };
     expect(Math.abs(r.duration - 4)).toBeLessThanOrEqual(0.05);
     expect(r.timeline).toHaveLength(1);
     expect(r.timeline[0]).toMatchObject({ take: 2, lipsync: true, start: 0 });
@@ -47,9 +59,18 @@ describe('the edit tells the truth', () => {
   it('overlapping and overrunning lines come back as warnings naming both lines, with the fix', async () => {
     const s1 = await shot('Two speak', mara, 2);
     await h.call('video_generate', { shot_id: s1 });
-    const a = (await h.call('voice_tts', { shot_id: s1, character_id: mara, text: 'One two three four.', offset_seconds: 0 })) as { audio_id: string; duration: number; warnings: string[] };
+    const a = (await h.call('voice_tts', { shot_id: s1, character_id: mara, text: 'One two three four.', offset_seconds: 0 })) as {
+      audio_id: string;
+      duration: number;
+      warnings: string[];
+    };
     expect(a.warnings).toEqual([]);
-    const b = (await h.call('voice_tts', { shot_id: s1, character_id: tom, text: 'Five six seven eight nine ten eleven twelve thirteen.', offset_seconds: a.duration - 0.4 })) as { audio_id: string; warnings: string[] };
+    const b = (await h.call('voice_tts', {
+      shot_id: s1,
+      character_id: tom,
+      text: 'Five six seven eight nine ten eleven twelve thirteen.',
+      offset_seconds: a.duration - 0.4,
+    })) as { audio_id: string; warnings: string[] };
     const overlap = b.warnings.find((w) => w.includes('overlap'));
     expect(overlap).toContain(a.audio_id);
     expect(overlap).toContain(b.audio_id);
@@ -57,11 +78,16 @@ describe('the edit tells the truth', () => {
     const overrun = b.warnings.find((w) => w.includes('past the end'));
     expect(overrun).toContain(b.audio_id);
     // The suggested move fixes the overlap; the overrun remains until the shot is lengthened.
-    const moved = (await h.call('shot_update_dialogue', { audio_id: b.audio_id, offset_seconds: Math.ceil(a.duration * 100) / 100, fit: 'extend' })) as { warnings: string[] };
+    const moved = (await h.call('shot_update_dialogue', { audio_id: b.audio_id, offset_seconds: Math.ceil(a.duration * 100) / 100, fit: 'extend' })) as {
+      warnings: string[];
+    };
     expect(moved.warnings.some((w) => w.includes('overlap'))).toBe(false);
     expect(moved.warnings.find((w) => w.startsWith('fit:'))).toContain(`video_generate(shot_id: "${s1}")`);
     await h.call('video_generate', { shot_id: s1 });
-    const r = (await h.call('render_scene', { scene_id: sceneId, strict: true })) as { warnings: string[]; timeline: { end: number; lines: { cut?: number }[] }[] };
+    const r = (await h.call('render_scene', { scene_id: sceneId, strict: true })) as {
+      warnings: string[];
+      timeline: { end: number; lines: { cut?: number }[] }[];
+    };
     expect(r.warnings).toEqual([]);
     expect(r.timeline[0]?.lines.every((l) => l.cut === undefined)).toBe(true);
   });
@@ -88,7 +114,10 @@ describe('the edit tells the truth', () => {
     const clean = (await h.call('render_scene', { scene_id: sceneId, strict: true })) as { warnings: string[] };
     expect(clean.warnings).toEqual([]);
 
-    const again = (await h.call('video_generate', { shot_id: s1, prompt: 'Mara runs' })) as { stale_shots: { shot_id: string; fix: string[] }[]; warnings: string[] };
+    const again = (await h.call('video_generate', { shot_id: s1, prompt: 'Mara runs' })) as {
+      stale_shots: { shot_id: string; fix: string[] }[];
+      warnings: string[];
+    };
     expect(again.stale_shots.map((s) => s.shot_id)).toEqual([s2]);
     expect(again.stale_shots[0]?.fix).toEqual([`video_generate(shot_id: "${s2}", use_last_frame: true)`]);
     expect(again.warnings.join(' ')).toContain(s2);
@@ -157,7 +186,11 @@ describe('the edit tells the truth', () => {
     await h.call('video_generate', { shot_id: s2 });
     await h.call('voice_tts', { shot_id: s2, character_id: tom, text: 'Also short.', offset_seconds: 1 });
     await h.call('lipsync_video', { shot_id: s2 });
-    const f = (await h.call('render_film', { film_id: filmId })) as { duration: number; warnings: string[]; timeline: { shots: { start: number; end: number }[] }[] };
+    const f = (await h.call('render_film', { film_id: filmId })) as {
+      duration: number;
+      warnings: string[];
+      timeline: { shots: { start: number; end: number }[] }[];
+    };
     expect(Math.abs(f.duration - (4 + 3 - 0.5))).toBeLessThanOrEqual(0.1);
     expect(f.warnings).toEqual([]);
     expect(f.timeline[0]?.shots.map((s) => [s.start, s.end])).toEqual([

@@ -45,7 +45,8 @@ describe('inputs the providers accept, through the studio', () => {
     expect(h.studio.library.get(ids['frame.webp'] as string).mime).toBe('image/webp');
     const r = await h.call('video_generate', { model: VEO, prompt: 'the door opens', start_frame: ids['frame.webp'] });
     expect(r.status).toBe('succeeded');
-    const inst = (byRoute(fakes.vertex.requests, 'veo-start')[0]!.json as { instances: Array<{ image: { mimeType: string; bytesBase64Encoded: string } }> }).instances[0];
+    const inst = (byRoute(fakes.vertex.requests, 'veo-start')[0]!.json as { instances: Array<{ image: { mimeType: string; bytesBase64Encoded: string } }> })
+      .instances[0];
     expect(inst?.image.mimeType).toBe('image/png');
     const sent = path.join(dir, 'sent.png');
     fs.writeFileSync(sent, Buffer.from(inst?.image.bytesBase64Encoded ?? '', 'base64'));

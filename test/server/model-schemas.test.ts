@@ -79,7 +79,8 @@ describe('tool schemas follow the selected model', () => {
     await settle();
     expect(changes.length).toBe(before + 1);
     const s = await toolSchema('video_generate');
-    for (const f of ['start_frame', 'end_frame', 'reference_images', 'prompt', 'duration', 'aspect_ratio', 'resolution', 'generateAudio']) expect(s.properties).toHaveProperty(f);
+    for (const f of ['start_frame', 'end_frame', 'reference_images', 'prompt', 'duration', 'aspect_ratio', 'resolution', 'generateAudio'])
+      expect(s.properties).toHaveProperty(f);
     expect(s.properties.duration?.enum).toEqual([4, 6, 8]);
     expect(s.properties.aspect_ratio?.enum).toEqual(['16:9', '9:16']);
     expect((caps.input_schema as Schema).properties).toHaveProperty('end_frame');
@@ -99,7 +100,12 @@ describe('tool schemas follow the selected model', () => {
   it('every call is validated against the model it names, whatever is selected', async () => {
     const img = (await h.call('image_generate', { model: 'local/still', prompt: 'a frame' })) as { media_id: string };
     // Selected is Veo; the call names Veo and breaks its exclusivity rule.
-    const err = await h.callError('video_generate', { model: 'vertex/veo-3.1-generate-001', prompt: 'x', start_frame: img.media_id, reference_images: [img.media_id] });
+    const err = await h.callError('video_generate', {
+      model: 'vertex/veo-3.1-generate-001',
+      prompt: 'x',
+      start_frame: img.media_id,
+      reference_images: [img.media_id],
+    });
     expect(err.code).toBe('invalid_input');
     expect(err.message).toMatch(/veo-3\.1-generate-001: reference_images cannot be combined with start_frame/);
     // A valid Veo call without credentials is refused with the variable to set, never sent.
@@ -123,7 +129,13 @@ describe('tool schemas follow the selected model', () => {
     expect(s.properties.duration?.enum).toEqual([5, 10]);
     expect(s.properties).toHaveProperty('start_frame');
     const frame = (await h.call('image_generate', { model: 'local/still', prompt: 'first frame' })) as { media_id: string };
-    const r = await h.call('video_generate', { model: 'replicate/acme/dreamclip', prompt: 'a boat', motion: 'wild', duration: 10, start_frame: frame.media_id });
+    const r = await h.call('video_generate', {
+      model: 'replicate/acme/dreamclip',
+      prompt: 'a boat',
+      motion: 'wild',
+      duration: 10,
+      start_frame: frame.media_id,
+    });
     expect(r.status).toBe('succeeded');
     const create = fake.requests.filter((q) => q.method === 'POST' && q.path === '/v1/predictions');
     expect(create).toHaveLength(1);

@@ -5,14 +5,48 @@ import { makeDemoFilm, type DemoFilm } from '../../scripts/demo-film.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 const SPEC_TOOLS = [
-  'video_generate', 'video_get_capabilities', 'video_smooth_transition', 'image_generate', 'voice_tts', 'voice_v2v',
-  'lipsync_image', 'lipsync_video', 'extract_frames', 'use_last_frame', 'render_scene', 'render_film',
+  'video_generate',
+  'video_get_capabilities',
+  'video_smooth_transition',
+  'image_generate',
+  'voice_tts',
+  'voice_v2v',
+  'lipsync_image',
+  'lipsync_video',
+  'extract_frames',
+  'use_last_frame',
+  'render_scene',
+  'render_film',
 ];
 const STUDIO_TOOLS = [
-  'character_create', 'character_update', 'character_delete', 'character_list', 'film_create', 'film_update', 'film_delete',
-  'film_get', 'film_list', 'scene_create', 'scene_update', 'scene_delete', 'scene_reorder', 'scene_get', 'shot_create',
-  'shot_update', 'shot_delete', 'shot_reorder', 'shot_select_take', 'shot_add_dialogue', 'media_import', 'media_get',
-  'media_list', 'job_get', 'job_wait', 'job_cancel', 'job_list', 'models_list',
+  'character_create',
+  'character_update',
+  'character_delete',
+  'character_list',
+  'film_create',
+  'film_update',
+  'film_delete',
+  'film_get',
+  'film_list',
+  'scene_create',
+  'scene_update',
+  'scene_delete',
+  'scene_reorder',
+  'scene_get',
+  'shot_create',
+  'shot_update',
+  'shot_delete',
+  'shot_reorder',
+  'shot_select_take',
+  'shot_add_dialogue',
+  'media_import',
+  'media_get',
+  'media_list',
+  'job_get',
+  'job_wait',
+  'job_cancel',
+  'job_list',
+  'models_list',
 ];
 
 describe('the offline film workflow through an MCP client', () => {
@@ -35,14 +69,28 @@ describe('the offline film workflow through an MCP client', () => {
     }
     const { resourceTemplates } = await h.client.listResourceTemplates();
     expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual(
-      ['studio://characters/{character_id}', 'studio://films/{film_id}', 'studio://jobs/{job_id}', 'studio://media/{media_id}', 'studio://models/{provider}/{model}', 'studio://scenes/{scene_id}'].sort(),
+      [
+        'studio://characters/{character_id}',
+        'studio://films/{film_id}',
+        'studio://jobs/{job_id}',
+        'studio://media/{media_id}',
+        'studio://models/{provider}/{model}',
+        'studio://scenes/{scene_id}',
+      ].sort(),
     );
   });
 
   it("makes a film whose duration is the sum of its shots' (minus the crossfade)", async () => {
     let expected = 0;
     for (const sceneId of film.scene_ids) {
-      const scene = (await h.call('scene_get', { scene_id: sceneId })) as { shots: { transition: { type: string; duration: number }; shot_id: string; takes: { take_number: number; media_id: string; kind: string }[]; current_take: { media_id: string } }[] };
+      const scene = (await h.call('scene_get', { scene_id: sceneId })) as {
+        shots: {
+          transition: { type: string; duration: number };
+          shot_id: string;
+          takes: { take_number: number; media_id: string; kind: string }[];
+          current_take: { media_id: string };
+        }[];
+      };
       scene.shots.forEach((s, i) => {
         // The render uses the lip-synced take when one exists.
         const lipsync = s.takes.filter((t) => t.kind === 'lipsync').pop();

@@ -20,7 +20,24 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
     const clip = path.join(dir, 'clip.mp4');
     const png = path.join(dir, 'face.png');
     const mp3 = path.join(dir, 'line.mp3');
-    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=24:duration=2', '-f', 'lavfi', '-i', 'sine=frequency=300:duration=2', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-c:a', 'aac', '-shortest', clip]);
+    await runFfmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x180:rate=24:duration=2',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=300:duration=2',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:v',
+      'libx264',
+      '-c:a',
+      'aac',
+      '-shortest',
+      clip,
+    ]);
     await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=256x256', '-frames:v', '1', png]);
     await runFfmpeg(['-f', 'lavfi', '-i', 'sine=frequency=200:duration=1.5', '-c:a', 'libmp3lame', mp3]);
     fakes = await startAllFakes();
@@ -31,7 +48,9 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
     h = await startHarness({ env: { ...fakes.env, STUDIO_ALLOWED_DIRS: dir } });
     const refs: string[] = [];
     for (let i = 0; i < 3; i++) refs.push(String((await h.call('media_import', { path: png })).media_id));
-    const mara = (await h.call('character_create', { name: 'Mara', reference_images: refs, voice_id: 'voice-mara', style_tokens: 'film grain' })) as { character: { character_id: string } };
+    const mara = (await h.call('character_create', { name: 'Mara', reference_images: refs, voice_id: 'voice-mara', style_tokens: 'film grain' })) as {
+      character: { character_id: string };
+    };
     ids.mara = mara.character.character_id;
   }, 120_000);
   afterAll(async () => {
@@ -43,12 +62,26 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
   const harbour = async (): Promise<{ scene: string; s1: string; s2: string }> => {
     const scene = ((await h.call('scene_create', { title: 'Harbour' })) as { scene: { scene_id: string } }).scene.scene_id;
     const shot = async (n: string) =>
-      ((await h.call('shot_create', { scene_id: scene, prompt: `harbour ${n}`, character_id: ids.mara, model: 'vertex/veo-3.1-fast-generate-001' })) as { shot: { shot_id: string } }).shot.shot_id;
+      (
+        (await h.call('shot_create', { scene_id: scene, prompt: `harbour ${n}`, character_id: ids.mara, model: 'vertex/veo-3.1-fast-generate-001' })) as {
+          shot: { shot_id: string };
+        }
+      ).shot.shot_id;
     return { scene, s1: await shot('s1'), s2: await shot('s2') };
   };
   const shoot = async (shotId: string): Promise<string> => String((await h.call('video_generate', { shot_id: shotId })).media_id);
   const speak = async (shotId: string): Promise<string> =>
-    String((await h.call('voice_tts', { model: 'elevenlabs/eleven_multilingual_v2', shot_id: shotId, character_id: ids.mara, text: 'The boats are late.', offset_seconds: 0.5 })).media_id);
+    String(
+      (
+        await h.call('voice_tts', {
+          model: 'elevenlabs/eleven_multilingual_v2',
+          shot_id: shotId,
+          character_id: ids.mara,
+          text: 'The boats are late.',
+          offset_seconds: 0.5,
+        })
+      ).media_id,
+    );
 
   it("Veo with the character's three reference images: asset references, 8 s forced, style tokens in the prompt", async () => {
     const { s1 } = await harbour();
@@ -56,11 +89,19 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
     expect(r.status).toBe('succeeded');
     const start = byRoute(fakes.vertex.requests, 'veo-start');
     const body = start[start.length - 1]?.json as { instances: Record<string, unknown>[]; parameters: Record<string, unknown> };
-    expect(start[start.length - 1]?.path).toMatch(/\/v1\/projects\/[^/]+\/locations\/us-central1\/publishers\/google\/models\/veo-3\.1-fast-generate-001:predictLongRunning$/);
-    const inst = body.instances[0] as { prompt: string; referenceImages: { referenceType: string; image: { bytesBase64Encoded: string; mimeType: string } }[]; image?: unknown };
+    expect(start[start.length - 1]?.path).toMatch(
+      /\/v1\/projects\/[^/]+\/locations\/us-central1\/publishers\/google\/models\/veo-3\.1-fast-generate-001:predictLongRunning$/,
+    );
+    const inst = body.instances[0] as {
+      prompt: string;
+      referenceImages: { referenceType: string; image: { bytesBase64Encoded: string; mimeType: string } }[];
+      image?: unknown;
+    };
     expect(inst.prompt).toBe('harbour s1, film grain');
     expect(inst.referenceImages).toHaveLength(3);
-    expect(inst.referenceImages.every((x) => x.referenceType === 'asset' && x.image.mimeType === 'image/png' && x.image.bytesBase64Encoded.length > 100)).toBe(true);
+    expect(inst.referenceImages.every((x) => x.referenceType === 'asset' && x.image.mimeType === 'image/png' && x.image.bytesBase64Encoded.length > 100)).toBe(
+      true,
+    );
     expect(inst.image).toBeUndefined();
     expect(body.parameters.durationSeconds).toBe(8);
     const m = h.studio.library.get(String(r.media_id));
@@ -77,7 +118,10 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
     expect(r.status).toBe('succeeded');
     expect((r.warnings as string[]).join(' ')).toMatch(/reference images skipped|reference_images cannot be combined/);
     const start = byRoute(fakes.vertex.requests, 'veo-start');
-    const inst = (start[start.length - 1]!.json as { instances: Record<string, { bytesBase64Encoded: string }>[] }).instances[0] as Record<string, { bytesBase64Encoded: string } | undefined>;
+    const inst = (start[start.length - 1]!.json as { instances: Record<string, { bytesBase64Encoded: string }>[] }).instances[0] as Record<
+      string,
+      { bytesBase64Encoded: string } | undefined
+    >;
     const lastFramePng = fs.readFileSync(h.studio.library.absPath(h.studio.library.get(prev.last_frame_id as string)));
     expect(inst.image?.bytesBase64Encoded).toBe(lastFramePng.toString('base64'));
     const endPng = fs.readFileSync(h.studio.library.absPath(h.studio.library.get(end)));
@@ -109,11 +153,19 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
   });
 
   it("Gemini image with the character's reference images as inline parts after the prompt", async () => {
-    const r = await h.call('image_generate', { model: 'vertex/gemini-2.5-flash-image', prompt: 'Mara on the pier', character_id: ids.mara, aspect_ratio: '16:9' });
+    const r = await h.call('image_generate', {
+      model: 'vertex/gemini-2.5-flash-image',
+      prompt: 'Mara on the pier',
+      character_id: ids.mara,
+      aspect_ratio: '16:9',
+    });
     expect(r.status).toBe('succeeded');
     const call = byRoute(fakes.vertex.requests, 'gemini').pop();
     expect(call?.path).toMatch(/\/v1\/projects\/[^/]+\/locations\/[^/]+\/publishers\/google\/models\/gemini-2\.5-flash-image:generateContent$/);
-    const body = call?.json as { contents: { parts: Record<string, unknown>[] }[]; generationConfig: { responseModalities: string[]; imageConfig: { aspectRatio: string } } };
+    const body = call?.json as {
+      contents: { parts: Record<string, unknown>[] }[];
+      generationConfig: { responseModalities: string[]; imageConfig: { aspectRatio: string } };
+    };
     const parts = body.contents[0]?.parts ?? [];
     expect(parts[0]).toMatchObject({ text: 'Mara on the pier, film grain' });
     expect(parts.slice(1).filter((p) => (p.inlineData as { mimeType?: string } | undefined)?.mimeType === 'image/png')).toHaveLength(3);
@@ -124,7 +176,13 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
 
   it("ElevenLabs speaks the line in the character's voice and attaches it to the shot", async () => {
     const { s2 } = await harbour();
-    const r = await h.call('voice_tts', { model: 'elevenlabs/eleven_multilingual_v2', shot_id: s2, character_id: ids.mara, text: 'The boats are late.', offset_seconds: 0.5 });
+    const r = await h.call('voice_tts', {
+      model: 'elevenlabs/eleven_multilingual_v2',
+      shot_id: s2,
+      character_id: ids.mara,
+      text: 'The boats are late.',
+      offset_seconds: 0.5,
+    });
     expect(r.status).toBe('succeeded');
     expect(r.audio_id).toBe(h.studio.store.shots.audio(s2).find((l) => l.media_id === r.media_id)?.audio_id);
     expect(r.audio_id).toMatch(/^aud_/);
@@ -190,7 +248,9 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
     const first = h.studio.library.get(await shoot(s1));
     await shoot(s2);
     await speak(s2);
-    const synced = h.studio.library.get(String((await h.call('lipsync_video', { model: 'wavespeed/wavespeed-ai/infinitetalk/video-to-video', shot_id: s2, resolution: '480p' })).media_id));
+    const synced = h.studio.library.get(
+      String((await h.call('lipsync_video', { model: 'wavespeed/wavespeed-ai/infinitetalk/video-to-video', shot_id: s2, resolution: '480p' })).media_id),
+    );
     const r = (await h.call('render_scene', { scene_id: scene })) as { shots: { lipsync: boolean }[]; duration: number };
     expect(r.shots.map((x) => x.lipsync)).toEqual([false, true]);
     expect(Math.abs(r.duration - ((first.duration ?? 0) + (synced.duration ?? 0)))).toBeLessThanOrEqual(0.1);

@@ -27,7 +27,36 @@ function clip(file: string, middle: 'black' | 'freeze' | 'none'): string {
       : middle === 'freeze'
         ? '[0:v]trim=0:1,setpts=PTS-STARTPTS,tpad=stop_mode=clone:stop_duration=2,format=yuv420p[v]'
         : '[0:v]format=yuv420p[v]';
-  execFileSync('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=24:d=3', '-f', 'lavfi', '-i', 'sine=f=300:d=3:sample_rate=48000', '-filter_complex', v, '-map', '[v]', '-map', '1:a', '-t', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', file]);
+  execFileSync('ffmpeg', [
+    '-nostdin',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=s=320x180:r=24:d=3',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=f=300:d=3:sample_rate=48000',
+    '-filter_complex',
+    v,
+    '-map',
+    '[v]',
+    '-map',
+    '1:a',
+    '-t',
+    '3',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-c:a',
+    'aac',
+    file,
+  ]);
   return file;
 }
 
@@ -48,7 +77,8 @@ describe('render checks (QC)', () => {
   afterAll(async () => h.close());
 
   it('a clean scene of placeholder shots and lines has no findings', async () => {
-    const s = ((await h.call('scene_create', { title: 'clean', settings: { width: 320, height: 180, fps: 24 } })) as { scene: { scene_id: string } }).scene.scene_id;
+    const s = ((await h.call('scene_create', { title: 'clean', settings: { width: 320, height: 180, fps: 24 } })) as { scene: { scene_id: string } }).scene
+      .scene_id;
     const a = await shotIn(s);
     const b = await shotIn(s, 2);
     await h.call('shot_update', { shot_id: b, continues: true });
@@ -69,9 +99,27 @@ describe('render checks (QC)', () => {
     await take(frozen, clip(path.join(h.home, 'freeze.mp4'), 'freeze'));
     await take(speaking, clip(path.join(h.home, 'plain.mp4'), 'none'));
     // A line whose recording is silence: where the audience should hear words, the render is quiet.
-    execFileSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=mono', '-t', '1.5', path.join(h.home, 'silent.wav')]);
+    execFileSync('ffmpeg', [
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'anullsrc=r=48000:cl=mono',
+      '-t',
+      '1.5',
+      path.join(h.home, 'silent.wav'),
+    ]);
     const silent = (await h.call('media_import', { path: path.join(h.home, 'silent.wav') })) as { media_id: string };
-    const line = (await h.call('shot_add_dialogue', { shot_id: speaking, audio: silent.media_id, offset_seconds: 0.5, gain_db: 0, text: 'Words nobody hears.' })) as { dialogue: { audio_id: string } };
+    const line = (await h.call('shot_add_dialogue', {
+      shot_id: speaking,
+      audio: silent.media_id,
+      offset_seconds: 0.5,
+      gain_db: 0,
+      text: 'Words nobody hears.',
+    })) as { dialogue: { audio_id: string } };
     const r = (await h.call('render_scene', { scene_id: scene })) as { qc: Qc; duration: number };
     const byCheck = (c: string): Finding[] => r.qc.findings.filter((f) => f.check === c);
     expect(byCheck('black')).toEqual([expect.objectContaining({ severity: 'error', shot_id: black })]);
@@ -89,13 +137,16 @@ describe('render checks (QC)', () => {
   });
 
   it('a line that is silent in the mix is found, and a stale cut is reported with its fix (render_check)', async () => {
-    const s = ((await h.call('scene_create', { title: 'quiet', settings: { width: 320, height: 180, fps: 24 } })) as { scene: { scene_id: string } }).scene.scene_id;
+    const s = ((await h.call('scene_create', { title: 'quiet', settings: { width: 320, height: 180, fps: 24 } })) as { scene: { scene_id: string } }).scene
+      .scene_id;
     const a = await shotIn(s, 3);
     const b = await shotIn(s, 2);
     await h.call('video_generate', { shot_id: a });
     await h.call('video_generate', { shot_id: b, use_last_frame: true });
     const silent = (await h.call('media_import', { path: path.join(h.home, 'silent.wav') })) as { media_id: string };
-    const line = (await h.call('shot_add_dialogue', { shot_id: a, audio: silent.media_id, offset_seconds: 0.5, text: 'Lost words.' })) as { dialogue: { audio_id: string } };
+    const line = (await h.call('shot_add_dialogue', { shot_id: a, audio: silent.media_id, offset_seconds: 0.5, text: 'Lost words.' })) as {
+      dialogue: { audio_id: string };
+    };
     // A new take that looks different (the same prompt would make the same picture, and the cut would still join).
     await h.call('video_generate', { shot_id: a, prompt: 'something else' });
     const r = (await h.call('render_scene', { scene_id: s })) as { qc: Qc };

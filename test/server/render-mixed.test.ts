@@ -9,9 +9,21 @@ import { startHarness, tempDir, type Harness } from '../helpers/harness.js';
 /** Clips as different models would deliver them: sizes, frame rates, with and without audio. */
 async function makeClip(file: string, size: string, rate: number, seconds: number, audio: boolean): Promise<void> {
   await runFfmpeg([
-    '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${rate}:duration=${seconds}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${size}:rate=${rate}:duration=${seconds}`,
     ...(audio ? ['-f', 'lavfi', '-i', `sine=frequency=330:sample_rate=44100:duration=${seconds}`] : []),
-    '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-crf', '16', '-g', '12', '-bf', '2',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:v',
+    'libx264',
+    '-crf',
+    '16',
+    '-g',
+    '12',
+    '-bf',
+    '2',
     ...(audio ? ['-c:a', 'aac', '-shortest'] : []),
     file,
   ]);
@@ -33,12 +45,18 @@ describe('render_scene with clips from different models', () => {
    * files): a, then b with a 0.5 s crossfade, then c on a plain cut.
    */
   const mixedScene = async (): Promise<{ sceneId: string; media: Record<'a' | 'b' | 'c', string> }> => {
-    const sceneId = ((await h.call('scene_create', { title: 'mixed', settings: { width: 640, height: 360, fps: 30 } })) as { scene: { scene_id: string } }).scene.scene_id;
+    const sceneId = ((await h.call('scene_create', { title: 'mixed', settings: { width: 640, height: 360, fps: 30 } })) as { scene: { scene_id: string } })
+      .scene.scene_id;
     const media: Record<string, string> = {};
-    for (const [name, transition] of [['a', undefined], ['b', { type: 'crossfade', duration: 0.5 }], ['c', { type: 'cut' }]] as const) {
+    for (const [name, transition] of [
+      ['a', undefined],
+      ['b', { type: 'crossfade', duration: 0.5 }],
+      ['c', { type: 'cut' }],
+    ] as const) {
       const m = (await h.call('media_import', { path: path.join(dir, `${name}.mp4`) })) as { media_id: string };
       media[name] = m.media_id;
-      const shot = ((await h.call('shot_create', { scene_id: sceneId, title: name, ...(transition ? { transition } : {}) })) as { shot: { shot_id: string } }).shot.shot_id;
+      const shot = ((await h.call('shot_create', { scene_id: sceneId, title: name, ...(transition ? { transition } : {}) })) as { shot: { shot_id: string } })
+        .shot.shot_id;
       await h.call('shot_add_take', { shot_id: shot, media_id: m.media_id });
     }
     return { sceneId, media: media as Record<'a' | 'b' | 'c', string> };

@@ -127,11 +127,17 @@ describe('results that cost little', () => {
   });
 
   it('a cursor that is not one of the list is refused naming the field', async () => {
-    for (const [tool, cursor] of [['media_list', 'nonsense'], ['job_list', Buffer.from('[1,2]').toString('base64url')], ['models_list', 'x']] as const) {
+    for (const [tool, cursor] of [
+      ['media_list', 'nonsense'],
+      ['job_list', Buffer.from('[1,2]').toString('base64url')],
+      ['models_list', 'x'],
+    ] as const) {
       const e = await h.callError(tool, { cursor });
       expect(e.code).toBe('invalid_input');
       expect(e.field).toBe('cursor');
-      expect(e.message).toBe(`${tool}: 'cursor' is not a cursor of this list; pass the next_cursor of the previous page, or leave it out to start from the top`);
+      expect(e.message).toBe(
+        `${tool}: 'cursor' is not a cursor of this list; pass the next_cursor of the previous page, or leave it out to start from the top`,
+      );
     }
   });
 
@@ -159,7 +165,10 @@ describe('results that cost little', () => {
   });
 
   it('models_list answers compact models by id, pages through all of them, and full summaries on demand', async () => {
-    const expected = h.studio.models.list().map((m) => m.model).sort();
+    const expected = h.studio.models
+      .list()
+      .map((m) => m.model)
+      .sort();
     const all = await walk(h, 'models_list', 'models', { limit: 4 });
     expect(all.items.map((m) => m.model)).toEqual(expected);
     expect(all.pages).toBe(Math.ceil(expected.length / 4));
@@ -177,7 +186,13 @@ describe('results that cost little', () => {
     const refs: string[] = [];
     for (let i = 0; i < 4; i++) refs.push(String((await h.call('image_generate', { model: 'local/still', prompt: `ref ${i}` })).media_id));
     const c = (await h.call('character_create', { name: 'Wren', reference_images: [refs[3]] })) as { character: { character_id: string } };
-    const r = await h.raw('video_generate', { model: 'local/animatic', prompt: 'Wren at the window', duration: 1, reference_images: refs.slice(0, 3), character_id: c.character.character_id });
+    const r = await h.raw('video_generate', {
+      model: 'local/animatic',
+      prompt: 'Wren at the window',
+      duration: 1,
+      reference_images: refs.slice(0, 3),
+      character_id: c.character.character_id,
+    });
     const s = r.structuredContent as Json;
     const warnings = s.warnings as string[];
     expect(warnings).toContain("character 'Wren''s reference images were not added: local/animatic takes at most 3 and the call already gives 3");

@@ -65,7 +65,17 @@ describe('extract_frames storyboard through an MCP client', () => {
   /** A 640×360 test pattern with a big box of `color`, imported into the library. */
   async function image(name: string, color: string): Promise<string> {
     const p = path.join(h.home, `${name}.png`);
-    await runFfmpeg(['-f', 'lavfi', '-i', `testsrc2=s=640x360,drawbox=x=40:y=40:w=300:h=220:c=${color}:t=fill`, '-frames:v', '1', '-f', 'image2', outputFile(p)]);
+    await runFfmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=s=640x360,drawbox=x=40:y=40:w=300:h=220:c=${color}:t=fill`,
+      '-frames:v',
+      '1',
+      '-f',
+      'image2',
+      outputFile(p),
+    ]);
     return ((await h.call('media_import', { path: p })) as { media_id: string }).media_id;
   }
 
@@ -73,9 +83,14 @@ describe('extract_frames storyboard through an MCP client', () => {
     h = await startHarness();
     scene = ((await h.call('scene_create', { title: 'tide' })) as { scene: { scene_id: string } }).scene.scene_id;
     // Each shot opens on one colour and closes on another, so every frame of the storyboard is told apart.
-    const colours = [['red', 'blue'], ['green', 'yellow'], ['magenta', 'cyan']] as const;
+    const colours = [
+      ['red', 'blue'],
+      ['green', 'yellow'],
+      ['magenta', 'cyan'],
+    ] as const;
     for (const [i, [a, b]] of colours.entries()) {
-      const id = ((await h.call('shot_create', { scene_id: scene, title: `shot ${a}`, prompt: `the tide ${i}`, duration: 1 })) as { shot: { shot_id: string } }).shot.shot_id;
+      const id = ((await h.call('shot_create', { scene_id: scene, title: `shot ${a}`, prompt: `the tide ${i}`, duration: 1 })) as { shot: { shot_id: string } })
+        .shot.shot_id;
       shots.push(id);
       const start = await image(`s${i}-start`, a);
       const end = await image(`s${i}-end`, b);
@@ -108,11 +123,15 @@ describe('extract_frames storyboard through an MCP client', () => {
     for (const row of [0, 1]) expect(offColor(sheet, TILE_W, row * (TILE_H + BAR), BAR, TILE_H, STORYBOARD_COLORS.cut)).toBe(0);
     expect(offColor(sheet, 0, TILE_H, sheet.width, BAR, STORYBOARD_COLORS.row)).toBe(0);
     // Every tile carries its label: text pixels in the strip under the picture (otherwise all 0x181818).
-    for (const row of [0, 1]) for (const col of [0, 1]) expect(offColor(sheet, col * (TILE_W + BAR), row * (TILE_H + BAR) + IMG_H, TILE_W, TILE_H - IMG_H, 0x181818)).toBeGreaterThan(200);
+    for (const row of [0, 1])
+      for (const col of [0, 1])
+        expect(offColor(sheet, col * (TILE_W + BAR), row * (TILE_H + BAR) + IMG_H, TILE_W, TILE_H - IMG_H, 0x181818)).toBeGreaterThan(200);
 
     // Each cell shows the frame it claims: close to that frame scaled to the cell, far from the others.
     const pictures = await Promise.all(
-      sb.rows.flatMap((r) => [r.left, r.right]).map((c) => decodeRgb(h.studio.library.absPath(h.studio.library.get(c.media_id)), { size: { width: TILE_W, height: 225 } })),
+      sb.rows
+        .flatMap((r) => [r.left, r.right])
+        .map((c) => decodeRgb(h.studio.library.absPath(h.studio.library.get(c.media_id)), { size: { width: TILE_W, height: 225 } })),
     );
     const cells = sb.rows.flatMap((_, r) => [0, 1].map((col) => crop(sheet, col * (TILE_W + BAR), r * (TILE_H + BAR), TILE_W, 224)));
     const diffs = cells.map((cell) => pictures.map((p) => meanAbsDiff(cell, crop(p, 0, 0, TILE_W, 224))));

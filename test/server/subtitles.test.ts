@@ -35,12 +35,23 @@ describe('subtitles_export', () => {
     for (const title of ['one', 'two']) {
       const sceneId = ((await h.call('scene_create', { film_id: filmId, title })) as { scene: { scene_id: string } }).scene.scene_id;
       scenes.push(sceneId);
-      const a = ((await h.call('shot_create', { scene_id: sceneId, prompt: 'a', model: 'local/animatic', duration: 3 })) as { shot: { shot_id: string } }).shot.shot_id;
-      const b = ((await h.call('shot_create', { scene_id: sceneId, prompt: 'b', model: 'local/animatic', duration: 3, transition: { type: 'crossfade', duration: 0.5 } })) as { shot: { shot_id: string } }).shot.shot_id;
+      const a = ((await h.call('shot_create', { scene_id: sceneId, prompt: 'a', model: 'local/animatic', duration: 3 })) as { shot: { shot_id: string } }).shot
+        .shot_id;
+      const b = (
+        (await h.call('shot_create', {
+          scene_id: sceneId,
+          prompt: 'b',
+          model: 'local/animatic',
+          duration: 3,
+          transition: { type: 'crossfade', duration: 0.5 },
+        })) as { shot: { shot_id: string } }
+      ).shot.shot_id;
       const va = (await h.call('video_generate', { shot_id: a })) as { duration: number };
       const vb = (await h.call('video_generate', { shot_id: b })) as { duration: number };
       const l1 = (await h.call('voice_tts', { shot_id: a, character_id: mara, text: `First in ${title}.`, offset_seconds: 0.5 })) as { duration: number };
-      const l2 = (await h.call('voice_tts', { shot_id: b, character_id: mara, text: `Second, {\\an8} in ${title}.`, offset_seconds: 0.25 })) as { duration: number };
+      const l2 = (await h.call('voice_tts', { shot_id: b, character_id: mara, text: `Second, {\\an8} in ${title}.`, offset_seconds: 0.25 })) as {
+        duration: number;
+      };
       const bStart = sceneStart + va.duration - 0.5;
       expected.push([sceneStart + 0.5, sceneStart + 0.5 + l1.duration, `First in ${title}.`]);
       expected.push([bStart + 0.25, Math.min(bStart + 0.25 + l2.duration, bStart + vb.duration), `Second, (/an8) in ${title}.`]);

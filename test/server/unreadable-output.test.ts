@@ -30,7 +30,9 @@ describe('provider outputs that are not readable media', () => {
 
   it('an unreadable take makes a render fail naming the shot', async () => {
     const scene = ((await h.call('scene_create', { title: 's' })) as { scene: { scene_id: string } }).scene.scene_id;
-    const shot = ((await h.call('shot_create', { scene_id: scene, prompt: 'x', model: 'vertex/veo-3.1-fast-generate-001', duration: 4 })) as { shot: { shot_id: string } }).shot.shot_id;
+    const shot = (
+      (await h.call('shot_create', { scene_id: scene, prompt: 'x', model: 'vertex/veo-3.1-fast-generate-001', duration: 4 })) as { shot: { shot_id: string } }
+    ).shot.shot_id;
     const r = await h.call('video_generate', { shot_id: shot });
     expect(r.status).toBe('succeeded');
     expect(r).not.toHaveProperty('last_frame_id');

@@ -22,14 +22,20 @@ interface Film {
 describe('a bridge whose job fails after video_smooth_transition returned', () => {
   let fake: ReplicateFake;
   const open: Harness[] = [];
-  const env = (waitSeconds: string): Record<string, string> => ({ STUDIO_WAIT_SECONDS: waitSeconds, STUDIO_POLL_INTERVAL_MS: '20', REPLICATE_API_TOKEN: 'r8_test_bridge', REPLICATE_BASE_URL: fake.url });
+  const env = (waitSeconds: string): Record<string, string> => ({
+    STUDIO_WAIT_SECONDS: waitSeconds,
+    STUDIO_POLL_INTERVAL_MS: '20',
+    REPLICATE_API_TOKEN: 'r8_test_bridge',
+    REPLICATE_BASE_URL: fake.url,
+  });
   const harness = async (home?: string, waitSeconds = '0'): Promise<Harness> => {
     const h = await startHarness({ env: env(waitSeconds), ...(home ? { home } : {}) });
     open.push(h);
     return h;
   };
   const finish = async (h: Harness, jobId: string): Promise<{ status: string; message: string | null; error: { code: string } | null }> =>
-    ((await h.call('job_wait', { job_id: jobId, timeout_seconds: 120 })) as { job: { status: string; message: string | null; error: { code: string } | null } }).job;
+    ((await h.call('job_wait', { job_id: jobId, timeout_seconds: 120 })) as { job: { status: string; message: string | null; error: { code: string } | null } })
+      .job;
   const sceneShots = async (h: Harness, scene: string): Promise<string[]> =>
     ((await h.call('scene_get', { scene_id: scene })) as { shots: { shot_id: string }[] }).shots.map((s) => s.shot_id);
 
@@ -39,7 +45,8 @@ describe('a bridge whose job fails after video_smooth_transition returned', () =
     const scene = ((await h.call('scene_create', { title: 'bridges' })) as { scene: { scene_id: string } }).scene.scene_id;
     const shots: string[] = [];
     for (const prompt of ['door opens', 'hall light']) {
-      const id = ((await h.call('shot_create', { scene_id: scene, prompt, duration: 1, model: 'local/animatic' })) as { shot: { shot_id: string } }).shot.shot_id;
+      const id = ((await h.call('shot_create', { scene_id: scene, prompt, duration: 1, model: 'local/animatic' })) as { shot: { shot_id: string } }).shot
+        .shot_id;
       const g = (await h.call('video_generate', { shot_id: id })) as { job_id: string };
       expect((await finish(h, g.job_id)).status).toBe('succeeded');
       shots.push(id);
@@ -47,7 +54,12 @@ describe('a bridge whose job fails after video_smooth_transition returned', () =
     return { h, scene, shots };
   };
   const bridge = async ({ h, scene, shots }: Film): Promise<{ bridge_shot_id: string; job_id: string }> => {
-    const r = (await h.call('video_smooth_transition', { from_shot_id: shots[0], model: BRIDGE_MODEL })) as { bridged: boolean; status: string; bridge_shot_id: string; job_id: string };
+    const r = (await h.call('video_smooth_transition', { from_shot_id: shots[0], model: BRIDGE_MODEL })) as {
+      bridged: boolean;
+      status: string;
+      bridge_shot_id: string;
+      job_id: string;
+    };
     expect(r.bridged).toBe(true);
     expect(['queued', 'submitting', 'running']).toContain(r.status);
     expect(await sceneShots(h, scene)).toEqual([shots[0], r.bridge_shot_id, shots[1]]);

@@ -29,7 +29,11 @@ const TEXT2VID = {
     openapi_schema: {
       components: {
         schemas: {
-          Input: { type: 'object', required: ['prompt'], properties: { prompt: { type: 'string', 'x-order': 0 }, duration: { type: 'integer', minimum: 2, maximum: 10, 'x-order': 1 } } },
+          Input: {
+            type: 'object',
+            required: ['prompt'],
+            properties: { prompt: { type: 'string', 'x-order': 0 }, duration: { type: 'integer', minimum: 2, maximum: 10, 'x-order': 1 } },
+          },
         },
       },
     },

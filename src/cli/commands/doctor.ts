@@ -33,7 +33,8 @@ const PROVIDERS: { provider: string; keys: string[]; baseUrl: (c: StudioConfig) 
   {
     provider: 'vertex',
     keys: ['GOOGLE_CLOUD_PROJECT', 'GOOGLE_CLOUD_LOCATION', 'GOOGLE_APPLICATION_CREDENTIALS', 'GOOGLE_API_KEY'],
-    baseUrl: (c) => c.baseUrls.vertex ?? (c.google.location === 'global' ? 'https://aiplatform.googleapis.com' : `https://${c.google.location}-aiplatform.googleapis.com`),
+    baseUrl: (c) =>
+      c.baseUrls.vertex ?? (c.google.location === 'global' ? 'https://aiplatform.googleapis.com' : `https://${c.google.location}-aiplatform.googleapis.com`),
   },
   { provider: 'replicate', keys: ['REPLICATE_API_TOKEN'], baseUrl: (c) => c.baseUrls.replicate },
   { provider: 'elevenlabs', keys: ['ELEVENLABS_API_KEY'], baseUrl: (c) => c.baseUrls.elevenlabs },
@@ -83,11 +84,21 @@ async function fontCheck(): Promise<Check> {
   const r = await fontReport();
   const found = [`CJK: ${r.cjk ?? 'none'}`, `emoji: ${r.emoji ?? 'none'}`].join('; ');
   if (r.text.engine !== 'libass') {
-    return { name: 'fonts', ok: true, warn: true, detail: `text drawn with drawtext and one font (${r.text.reason ?? 'no libass'}): CJK and emoji show as boxes; ${found}` };
+    return {
+      name: 'fonts',
+      ok: true,
+      warn: true,
+      detail: `text drawn with drawtext and one font (${r.text.reason ?? 'no libass'}): CJK and emoji show as boxes; ${found}`,
+    };
   }
   const missing = [...(r.cjk ? [] : ['CJK']), ...(r.emoji ? [] : ['emoji'])];
   if (missing.length) {
-    return { name: 'fonts', ok: true, warn: true, detail: `no font for ${missing.join(' and ')}: those characters show as boxes on cards (apt-get install -y ${FONT_PACKAGES.join(' ')}); ${found}` };
+    return {
+      name: 'fonts',
+      ok: true,
+      warn: true,
+      detail: `no font for ${missing.join(' and ')}: those characters show as boxes on cards (apt-get install -y ${FONT_PACKAGES.join(' ')}); ${found}`,
+    };
   }
   return { name: 'fonts', ok: true, detail: `libass with per-glyph fallback; ${found}` };
 }
@@ -144,7 +155,11 @@ export async function doctorCommand(argv: string[], env: NodeJS.ProcessEnv = pro
   const lines = ['studio-mcp doctor', ...table(checks.map((c) => [`  ${!c.ok ? 'FAIL' : c.warn ? 'warn' : 'ok'}`, c.name, c.detail])), '', 'providers:'];
   for (const p of providers) {
     lines.push(`  ${p.provider}: ${p.available ? 'available' : `not available — ${p.reason ?? ''}`}`);
-    lines.push(`    keys: ${Object.entries(p.keys).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    lines.push(
+      `    keys: ${Object.entries(p.keys)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
     lines.push(`    base URL: ${p.base_url}`);
   }
   lines.push('', ok ? 'ready: the offline studio works here' : 'not ready: fix the FAIL lines above');

@@ -101,10 +101,7 @@ async function cardLayout(
 
 /** An image fitted into W×H (kept aspect, black bars), untouched when it already has that size. */
 function fitChain(input: number, W: number, H: number): string {
-  return (
-    `[${input}:v:0]scale=${W}:${H}:force_original_aspect_ratio=decrease,` +
-    `pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1`
-  );
+  return `[${input}:v:0]scale=${W}:${H}:force_original_aspect_ratio=decrease,` + `pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1`;
 }
 
 /**
@@ -163,12 +160,15 @@ export async function makeAnimatic(spec: AnimaticSpec, outMp4: string, opts: Med
       await runFfmpeg(
         [
           ...args,
-          '-filter_complex', graph.join(';'),
-          '-map', '[v]',
+          '-filter_complex',
+          graph.join(';'),
+          '-map',
+          '[v]',
           ...(withAudio ? ['-map', `${audioIdx}:a:0`, ...aac()] : []),
           ...h264(ANIMATIC_CRF),
           ...FASTSTART,
-          '-f', 'mp4',
+          '-f',
+          'mp4',
           outputFile(out),
         ],
         {
@@ -194,10 +194,11 @@ export async function makeStill(spec: StillSpec, outPng: string, opts: MediaOpti
       const args = ['-f', 'lavfi', '-i', `color=c=0x1d2540:s=${spec.width}x${spec.height}:r=1`];
       const card = await cardLayout(spec, '0:v', 1, tmp);
       args.push(...card.args);
-      await runFfmpeg(
-        [...args, '-filter_complex', card.graph.join(';'), '-map', '[card]', '-frames:v', '1', '-f', 'image2', outputFile(out)],
-        { signal: opts.signal, outputs: [out], what: 'still' },
-      );
+      await runFfmpeg([...args, '-filter_complex', card.graph.join(';'), '-map', '[card]', '-frames:v', '1', '-f', 'image2', outputFile(out)], {
+        signal: opts.signal,
+        outputs: [out],
+        what: 'still',
+      });
     });
   } finally {
     await tmp.dispose();

@@ -26,7 +26,10 @@ export type VoiceFormat = 'mp3' | 'wav';
 
 /** Seconds a text takes at WORDS_PER_SECOND, at least 1 s. */
 export function speechSeconds(text: string): number {
-  const words = text.trim().split(/\s+/).filter((w) => w !== '').length;
+  const words = text
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== '').length;
   return Math.max(1, words / WORDS_PER_SECOND);
 }
 
@@ -62,16 +65,13 @@ export async function makeVoice(spec: VoiceSpec, outPath: string, format: VoiceF
     `0.3*(sin(2*PI*${num(f0)}*t*(1+0.03*sin(2*PI*0.45*t)))+0.5*sin(4*PI*${num(f0)}*t)+0.25*sin(6*PI*${num(f0)}*t))` +
     `*pow(abs(sin(PI*${num(syll)}*t)),1.5)*(0.65+0.35*sin(2*PI*0.37*t))`;
   await writeThroughTemp(outPath, '.' + format, async (out) => {
-    await runFfmpeg(
-      [
-        '-f', 'lavfi',
-        '-i', `aevalsrc='${expr}':s=44100:d=${num(D)}`,
-        '-ac', '1',
-        ...audioCodecArgs(outPath, format),
-        outputFile(out),
-      ],
-      { signal: opts.signal, onProgress: opts.onProgress, expectedDurationSeconds: D, outputs: [out], what: 'voice' },
-    );
+    await runFfmpeg(['-f', 'lavfi', '-i', `aevalsrc='${expr}':s=44100:d=${num(D)}`, '-ac', '1', ...audioCodecArgs(outPath, format), outputFile(out)], {
+      signal: opts.signal,
+      onProgress: opts.onProgress,
+      expectedDurationSeconds: D,
+      outputs: [out],
+      what: 'voice',
+    });
   });
 }
 
@@ -93,8 +93,10 @@ export async function retimbre(audioIn: string, outPath: string, params: { seed:
     await runFfmpeg(
       [
         ...inputFile(audioIn),
-        '-map', '0:a:0',
-        '-af', `asetrate=${Math.round(sr * k)},aresample=${sr},atempo=${num(1 / k)}`,
+        '-map',
+        '0:a:0',
+        '-af',
+        `asetrate=${Math.round(sr * k)},aresample=${sr},atempo=${num(1 / k)}`,
         ...audioCodecArgs(outPath),
         outputFile(out),
       ],

@@ -63,9 +63,7 @@ export function buildSceneGraph(shots: readonly PlannedShot[], f: SceneFormat): 
     if (s.fadeOutSeconds > 0) v.push(`fade=t=out:st=${num(secs - s.fadeOutSeconds)}:d=${num(s.fadeOutSeconds)}`);
     chains.push(v.join(',') + `[v${i}]`);
 
-    const base = s.hasAudio
-      ? `[${s.input}:a:0]asetpts=PTS-STARTPTS,${aformat}`
-      : `anullsrc=r=${f.sampleRate}:cl=stereo,${aformat}`;
+    const base = s.hasAudio ? `[${s.input}:a:0]asetpts=PTS-STARTPTS,${aformat}` : `anullsrc=r=${f.sampleRate}:cl=stereo,${aformat}`;
     const fit = `apad=whole_dur=${num(secs)},atrim=duration=${num(secs)},asetpts=PTS-STARTPTS`;
     const fades: string[] = [];
     if (s.fadeInSeconds > 0) fades.push(`afade=t=in:st=0:d=${num(s.fadeInSeconds)}`);
@@ -77,17 +75,11 @@ export function buildSceneGraph(shots: readonly PlannedShot[], f: SceneFormat): 
       const labels = [`[a${i}base]`];
       s.dialogue.forEach((d, j) => {
         const ms = Math.round(d.offsetSeconds * 1000);
-        chains.push(
-          `[${d.input}:a:0]asetpts=PTS-STARTPTS,${aformat},volume=${num(d.gainDb)}dB,adelay=delays=${ms}:all=1[d${i}_${j}]`,
-        );
+        chains.push(`[${d.input}:a:0]asetpts=PTS-STARTPTS,${aformat},volume=${num(d.gainDb)}dB,adelay=delays=${ms}:all=1[d${i}_${j}]`);
         labels.push(`[d${i}_${j}]`);
       });
       // normalize=0: dialogue keeps its level instead of every input being divided by the input count.
-      chains.push(
-        `${labels.join('')}amix=inputs=${labels.length}:duration=first:dropout_transition=0:normalize=0,` +
-          [fit, ...fades].join(',') +
-          `[a${i}]`,
-      );
+      chains.push(`${labels.join('')}amix=inputs=${labels.length}:duration=first:dropout_transition=0:normalize=0,` + [fit, ...fades].join(',') + `[a${i}]`);
     }
   });
 
