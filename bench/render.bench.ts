@@ -3,7 +3,7 @@ import path from 'node:path';
 import { aac, FASTSTART, h264 } from '../src/media/encode.js';
 import { fileUrl, outputFile, PROTOCOL_WHITELIST, runFfmpeg } from '../src/media/ffmpeg.js';
 import { clearProbeCache, probe } from '../src/media/probe.js';
-import { renderScene } from '../src/media/render.js';
+import { renderScene } from '../src/media/scene-render.js';
 import { cacheDir, exists, interleaved, medianMs, round, type BenchResult } from './lib.js';
 
 /**

@@ -1,4 +1,4 @@
-import { argFields, argName } from './fields.js';
+import { argFields, argName } from './arg-fields.js';
 import { MEDIA_ROLES, type Capability, type MediaKind, type Role, type Rule } from './types.js';
 
 /**

@@ -1,5 +1,5 @@
 import { invalidInput } from '../errors.js';
-import { argFields, fieldForRole, hasRole, isGiven, maxItemsFor } from './fields.js';
+import { argFields, fieldForRole, hasRole, isGiven, maxItemsFor } from './arg-fields.js';
 import { checkRules, type ModelLister } from './rules.js';
 import type { Capability } from './types.js';
 

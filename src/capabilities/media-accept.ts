@@ -1,5 +1,5 @@
 import { invalidInput, type StudioError } from '../errors.js';
-import { argName } from './fields.js';
+import { argName } from './arg-fields.js';
 import type { Capability } from './types.js';
 
 /**

@@ -1,4 +1,4 @@
-import { argFields, isGiven, schemaDefault } from './fields.js';
+import { argFields, isGiven, schemaDefault } from './arg-fields.js';
 import type { Capability } from './types.js';
 
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { StudioError } from '../errors.js';
 import { capabilityProblems, ruleFields } from './consistency.js';
-import { argName } from './fields.js';
+import { argName } from './arg-fields.js';
 import { Capability, type CapabilityField, type JsonSchemaFragment, type MediaKind, type Role, type Task } from './types.js';
 
 /**

@@ -1,5 +1,5 @@
 import { invalidInput, type StudioError } from '../errors.js';
-import { acceptedArgs, argFields, isGiven, schemaDefault } from './fields.js';
+import { acceptedArgs, argFields, isGiven, schemaDefault } from './arg-fields.js';
 import type { Capability, Rule } from './types.js';
 
 /**

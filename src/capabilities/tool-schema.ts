@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { invalidInput, StudioError } from '../errors.js';
 import { coerceValue } from './coerce.js';
 import { describeField, mediaDescription } from './describe.js';
-import { argFields, isGiven, visibleArgFields } from './fields.js';
+import { argFields, isGiven, visibleArgFields } from './arg-fields.js';
 import { unsupportedArgError, type ModelLister } from './rules.js';
 import type { Capability, CapabilityField, JsonSchemaFragment, Task } from './types.js';
 

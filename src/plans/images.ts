@@ -1,6 +1,6 @@
 import { isNotFound } from './caller.js';
 import { addCost, type RunContext } from './context.js';
-import { generate } from './generate.js';
+import { generate } from './call-generation.js';
 import type { ResolvedImage } from './validate.js';
 
 /**

@@ -1,7 +1,7 @@
 import { ToolCallError } from './caller.js';
 import { addCost, type RunContext, type ShotView } from './context.js';
 import { fingerprint } from './fingerprint.js';
-import { generate, type Generated } from './generate.js';
+import { generate, type Generated } from './call-generation.js';
 import { ensureImage } from './images.js';
 import type { ShotOutcome, ShotStep } from './summary.js';
 import type { ResolvedShot } from './validate.js';

@@ -1,4 +1,4 @@
-import { fieldForRole, hasRole, maxItemsFor } from '../capabilities/fields.js';
+import { fieldForRole, hasRole, maxItemsFor } from '../capabilities/arg-fields.js';
 import type { Capability, Task } from '../capabilities/types.js';
 import type { Studio } from '../studio/studio.js';
 

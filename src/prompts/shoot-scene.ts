@@ -1,4 +1,4 @@
-import { hasRole } from '../capabilities/fields.js';
+import { hasRole } from '../capabilities/arg-fields.js';
 import type { Capability } from '../capabilities/types.js';
 import { DEFAULT_MODELS } from '../capabilities/defaults.js';
 import type { Studio } from '../studio/studio.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { mediaVerdict } from '../capabilities/media-accept.js';
 import { convertImage } from '../media/convert-image.js';
 import { probe } from '../media/probe.js';
-import { isMediaInput } from './fields.js';
+import { isMediaInput } from './request-body.js';
 import type { MediaInput, ProviderRequest } from './types.js';
 
 /**

@@ -2,7 +2,7 @@ import type { StudioConfig } from '../config.js';
 import { StudioError } from '../errors.js';
 import { type AdapterDeps, guardFor, httpFor, ioOf, keyAvailability, mediaBlob, missingCredentials, trimBase, uploadName } from './common.js';
 import { DEFAULT_MAX_DOWNLOAD_BYTES, writeBytes } from './download.js';
-import { buildBody, isMediaInput, takeQuery } from './fields.js';
+import { buildBody, isMediaInput, takeQuery } from './request-body.js';
 import type { ErrorReply } from './http.js';
 import type { ProviderRequest, StartResult } from './types.js';
 import type { ProviderAdapter } from './types.js';

@@ -19,7 +19,7 @@ import {
   trimBase,
   uploadName,
 } from './common.js';
-import { buildBody } from './fields.js';
+import { buildBody } from './request-body.js';
 import { scrub, shorten } from './safe-message.js';
 import type { AdapterContext, MediaInput, PollResult, ProviderAdapter, ProviderOutput, ProviderRequest, StartResult } from './types.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { StudioError } from '../errors.js';
-import { buildBody, getPath, isMediaInput, setPath } from './fields.js';
+import { buildBody, getPath, isMediaInput, setPath } from './request-body.js';
 import type { ProviderHttp } from './http.js';
 import { scrub, shorten } from './safe-message.js';
 import type { MediaInput, ProviderOutput, ProviderRequest } from './types.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { StudioError } from '../errors.js';
 import { SAFETY_WORDS } from './common.js';
-import { buildBody, fieldPath } from './fields.js';
+import { buildBody, fieldPath } from './request-body.js';
 import type { ProviderHttp } from './http.js';
 import { scrub, shorten } from './safe-message.js';
 import type { MediaInput, PollResult, ProviderOutput, ProviderRequest } from './types.js';

@@ -15,7 +15,7 @@ import {
   trimBase,
   uploadName,
 } from './common.js';
-import { buildBody } from './fields.js';
+import { buildBody } from './request-body.js';
 import type { ProviderHttp } from './http.js';
 import { shorten, scrub } from './safe-message.js';
 import type { AdapterContext, PollResult, ProviderAdapter, ProviderOutput, ProviderRequest, StartResult } from './types.js';

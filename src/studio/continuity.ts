@@ -1,4 +1,4 @@
-import { fieldForRole, hasRole } from '../capabilities/fields.js';
+import { fieldForRole, hasRole } from '../capabilities/arg-fields.js';
 import type { Capability } from '../capabilities/types.js';
 import { invalidInput } from '../errors.js';
 import { contactSheet, extractEvery, extractFrameAt, storyboardSheet } from '../media/frames.js';

@@ -1,4 +1,4 @@
-import { fieldForRole } from '../capabilities/fields.js';
+import { fieldForRole } from '../capabilities/arg-fields.js';
 import type { CapabilityRegistry } from '../capabilities/registry.js';
 import { DEFAULT_MODELS } from '../capabilities/defaults.js';
 import type { Store } from '../store/index.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { invalidInput } from '../errors.js';
-import { runGeneration } from './generate.js';
+import { runGeneration } from './generation.js';
 import { mediaLink } from './media.js';
 import type { ToolDef } from './types.js';
 import { idArg, zodTool } from './zod-tool.js';

@@ -1,6 +1,6 @@
 import { characterTools } from './characters.js';
 import { continuityTools } from './continuity.js';
-import { generationTools } from './generate.js';
+import { generationTools } from './generation.js';
 import { jobTools } from './jobs.js';
 import { mediaTools } from './media.js';
 import { modelTools } from './models.js';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Capability, Task } from '../capabilities/types.js';
 import type { ModelSummary } from '../studio/models.js';
 import type { Studio } from '../studio/studio.js';
-import { generationSchema } from './generate.js';
+import { generationSchema } from './generation.js';
 import { decodeCursor, pageArgs, pageOf, withoutNulls } from './page.js';
 import type { Session, ToolDef, ToolOutput } from './types.js';
 import { zodTool } from './zod-tool.js';

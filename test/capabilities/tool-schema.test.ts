@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseArgs, toolInputSchema, toProviderFields } from '../../src/capabilities/tool-schema.js';
 import { StudioError } from '../../src/errors.js';
 import { veoLike } from './fixtures.js';
-import { hiddenDefaults } from '../../src/capabilities/fields.js';
+import { hiddenDefaults } from '../../src/capabilities/arg-fields.js';
 import { cap, registry, thrownMessage } from './helpers.js';
 
 const videoStudioArgs = {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runFfmpeg } from '../../src/media/ffmpeg.js';
 import { readMp4Info } from '../../src/media/mp4info.js';
-import { concatStreamCopy, renderScene } from '../../src/media/render.js';
+import { concatStreamCopy, renderScene } from '../../src/media/scene-render.js';
 import { tempDir } from '../helpers/harness.js';
 
 async function clip(file: string, x264: string[]): Promise<void> {

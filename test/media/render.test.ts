@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StudioError } from '../../src/errors.js';
 import { outputFile, runFfmpeg } from '../../src/media/ffmpeg.js';
 import { probe } from '../../src/media/probe.js';
-import { concatStreamCopy, renderScene } from '../../src/media/render.js';
+import { concatStreamCopy, renderScene } from '../../src/media/scene-render.js';
 import { concatListLine } from '../../src/media/render/concat.js';
 import { makeClip, makeTmp, type Tmp } from './fixtures.js';
 

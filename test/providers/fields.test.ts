@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildBody, getPath, setPath, takeQuery } from '../../src/providers/fields.js';
+import { buildBody, getPath, setPath, takeQuery } from '../../src/providers/request-body.js';
 import { createAdapters, pollIntervalFromEnv } from '../../src/providers/index.js';
 import type { MediaInput } from '../../src/providers/types.js';
 import { capability, configFor, request } from './helpers.js';

@@ -1,4 +1,4 @@
-/** The scene render contract (see src/media/render.ts). */
+/** The scene render contract (see src/media/scene-render.ts). */
 
 /** A dialogue (or effect) track laid over one shot. */
 export interface SceneShotAudio {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import PQueue from 'p-queue';
 import { StudioError, invalidInput } from '../errors.js';
-import { concatStreamCopy, renderScene, type SceneSpec as SceneRenderSpec } from '../media/render.js';
+import { concatStreamCopy, renderScene, type SceneSpec as SceneRenderSpec } from '../media/scene-render.js';
 import type { RenderSettings } from '../store/films.js';
 import type { MediaRecord } from '../store/media.js';
 import type { RenderRecord } from '../store/renders.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ToolCallError, type ToolCaller } from '../../src/plans/caller.js';
-import { generate } from '../../src/plans/generate.js';
+import { generate } from '../../src/plans/call-generation.js';
 
 /** A caller that answers from a script, recording the calls. */
 function scripted(replies: Record<string, unknown>[]): { caller: ToolCaller; calls: [string, Record<string, unknown>][] } {

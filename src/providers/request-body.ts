@@ -1,4 +1,4 @@
-import { hiddenDefaults } from '../capabilities/fields.js';
+import { hiddenDefaults } from '../capabilities/arg-fields.js';
 import type { Capability } from '../capabilities/types.js';
 import { StudioError } from '../errors.js';
 import type { MediaInput, ProviderRequest } from './types.js';

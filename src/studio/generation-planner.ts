@@ -1,5 +1,5 @@
 import { DEFAULT_MODELS, STUDIO_ARGS } from '../capabilities/defaults.js';
-import { argFields, hasRole, isGiven } from '../capabilities/fields.js';
+import { argFields, hasRole, isGiven } from '../capabilities/arg-fields.js';
 import { inject, type CharacterContext } from '../capabilities/inject.js';
 import { estimateCost } from '../capabilities/pricing.js';
 import { mediaVerdict } from '../capabilities/media-accept.js';
