@@ -46,4 +46,13 @@ describe('music_generate and sfx_generate (local)', () => {
     expect(bad.field).toBe('duration');
     expect(bad.message).toMatch(/local\/sfx/);
   });
+
+  it("Lyria's documented rule is enforced before any provider call: seed and sample_count together are refused", async () => {
+    const e = await h.callError('music_generate', { model: 'vertex/lyria-002', prompt: 'harp', seed: 3, sample_count: 2 });
+    expect(e.code).toBe('invalid_input');
+    expect(e.message).toMatch(/seed or sample_count/);
+    // Valid but without Vertex credentials here: the call is refused as unavailable, not as invalid.
+    const ok = await h.callError('music_generate', { model: 'vertex/lyria-002', prompt: 'harp', seed: 3 });
+    expect(ok.code).toBe('provider_unavailable');
+  });
 });
