@@ -79,4 +79,44 @@ describe('audio beds under scenes and films', () => {
     const gone = await h.callError('scene_remove_audio', { bed_id: 'bed_0000000000000000' });
     expect(gone.code).toBe('not_found');
   });
+
+  it('a film bed spans the scene cut, ducks under a line of the second scene, and changing it reuses every scene', async () => {
+    const film = ((await h.call('film_create', { title: 'Film bed', settings: { width: 320, height: 180, fps: 24 } })) as Id<'film'>).film.film_id;
+    const silentLine = String((await h.call('media_import', { path: path.join(dir, 'line.wav') })).media_id);
+    for (const title of ['first', 'second']) {
+      const scene = ((await h.call('scene_create', { film_id: film, title })) as Id<'scene'>).scene.scene_id;
+      const shot = ((await h.call('shot_create', { scene_id: scene, prompt: title, model: 'local/animatic', duration: 3 })) as Id<'shot'>).shot.shot_id;
+      await h.call('video_generate', { shot_id: shot });
+      if (title === 'second') await h.call('shot_add_dialogue', { shot_id: shot, audio: silentLine, offset_seconds: 0.5 });
+    }
+    const loopBed = String((await h.call('music_generate', { prompt: 'strings', duration: 4, output_format: 'wav' })).media_id);
+    const bed = (await h.call('film_add_audio', { film_id: film, media_id: loopBed, loop: true, gain_db: -6, fade_out: 0.5 })) as { bed: { bed_id: string } };
+    const first = (await h.call('render_film', { film_id: film, qc: false })) as {
+      file_path: string;
+      mode: string;
+      duration: number;
+      scenes: { reused: boolean }[];
+    };
+    expect(first.mode).toMatch(/\+beds$/);
+    expect(Math.abs(first.duration - 6)).toBeLessThan(0.15);
+    // Looped past its 4 s and heard on both sides of the cut at 3 s (the pictures' own tracks are silent).
+    for (const [from, to] of [
+      [2.4, 2.9],
+      [4.8, 5.3],
+    ] as const) {
+      expect(await rmsDb(first.file_path, from, to)).toBeGreaterThan(-35);
+    }
+    // The line plays at 3.5-4.7 s in film time: the film bed goes down under it.
+    const under = await rmsDb(first.file_path, 3.8, 4.6);
+    const before = await rmsDb(first.file_path, 1.2, 2.4);
+    expect(before - under).toBeGreaterThanOrEqual(8);
+
+    await h.call('film_remove_audio', { bed_id: bed.bed.bed_id });
+    await h.call('film_add_audio', { film_id: film, media_id: loopBed, loop: true, gain_db: -12 });
+    const second = (await h.call('render_film', { film_id: film, qc: false })) as { reused: boolean; scenes: { reused: boolean }[] };
+    expect(second.reused).toBe(false);
+    expect(second.scenes.map((s) => s.reused)).toEqual([true, true]);
+    const again = (await h.call('render_film', { film_id: film, qc: false })) as { reused: boolean };
+    expect(again.reused).toBe(true);
+  }, 120_000);
 });
