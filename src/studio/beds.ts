@@ -81,6 +81,18 @@ export function bedsForRender(studio: Studio, kind: BedTarget, targetId: string)
   return { specs, hash };
 }
 
+/** Beds that a render of `totalSeconds` cannot play (they start at or after its end): said, not silently dropped. */
+export function bedsPastEnd(studio: Studio, kind: BedTarget, targetId: string, totalSeconds: number): string[] {
+  return studio.store.beds
+    .list(kind, targetId)
+    .filter((b) => b.offset_seconds >= totalSeconds)
+    .map(
+      (b) =>
+        `audio bed '${b.bed_id}' starts at ${b.offset_seconds} s, after the end of the ${kind} (${totalSeconds.toFixed(2)} s), so it is not heard; ` +
+        `move it with ${kind}_remove_audio and ${kind}_add_audio`,
+    );
+}
+
 /** Dialogue spans of a timeline (scene or film seconds): where ducked beds go down. */
 export function duckSpansOf(shots: readonly { lines?: readonly { start: number; end: number }[] }[]): DuckSpan[] {
   return shots.flatMap((s) => (s.lines ?? []).map((l) => ({ start: l.start, end: l.end })));

@@ -10,7 +10,7 @@ import type { RenderRecord } from '../store/renders.js';
 import type { Shot } from '../store/shots.js';
 import type { StaleCut } from './cuts.js';
 import { dialogueWarnings, lineSpans } from './dialogue-fit.js';
-import { bedsForRender, duckSpansOf } from './beds.js';
+import { bedsForRender, bedsPastEnd, duckSpansOf } from './beds.js';
 import { syncedLineOf } from './lipsync-line.js';
 import { renderTakeOf, type RenderTake } from './takes.js';
 import { checkRender, type QcExpect, type QcReport, type QcShot } from './render-check.js';
@@ -275,7 +275,9 @@ export class RenderService {
       dialogue_lines: store.shots.audio(u.shot.shot_id).length,
     }));
 
-    const report = { timeline, warnings: problems.warnings, ...(problems.stale_cuts.length ? { stale_cuts: problems.stale_cuts } : {}) };
+    const sceneEnd = timeline.reduce((m, t) => Math.max(m, t.end), 0);
+    const warnings = [...problems.warnings, ...bedsPastEnd(this.studio, 'scene', sceneId, sceneEnd)];
+    const report = { timeline, warnings, ...(problems.stale_cuts.length ? { stale_cuts: problems.stale_cuts } : {}) };
     const reuse = opts.force ? undefined : this.reusable('scene', sceneId, inputHash);
     const qcShots = (): QcShot[] => timeline.map((t, i) => this.qcShot(t, used[i]?.media, used[i]?.shot));
     const qcExpect = { width: settings.width, height: settings.height, ...(settings.loudnorm ? { targetLufs: LOUDNORM_TARGET } : {}) };
@@ -398,7 +400,10 @@ export class RenderService {
       }));
       return { scene: i + 1, scene_id: r.scene_id, start: Math.round(start * 100) / 100, end: Math.round(at * 100) / 100, shots };
     });
-    const warnings = results.flatMap((r, i) => r.warnings.map((w) => `scene ${i + 1} ('${r.scene_id}'): ${w}`));
+    const warnings = [
+      ...results.flatMap((r, i) => r.warnings.map((w) => `scene ${i + 1} ('${r.scene_id}'): ${w}`)),
+      ...bedsPastEnd(this.studio, 'film', filmId, at),
+    ];
     const staleCuts = results.flatMap((r) => r.stale_cuts ?? []);
     const report = { timeline, warnings, ...(staleCuts.length ? { stale_cuts: staleCuts } : {}) };
     const filmQc = async (media: MediaRecord): Promise<{ qc?: QcReport }> => {

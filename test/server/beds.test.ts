@@ -78,6 +78,14 @@ describe('audio beds under scenes and films', () => {
     expect(e.field).toBe('media_id');
     const gone = await h.callError('scene_remove_audio', { bed_id: 'bed_0000000000000000' });
     expect(gone.code).toBe('not_found');
+    // A bed after the end of the scene is not heard, and the render says so rather than dropping it silently.
+    const late = (await h.call('scene_add_audio', { scene_id: sceneId, media_id: musicId, offset_seconds: 50 })) as { bed: { bed_id: string } };
+    const r = (await h.call('render_scene', { scene_id: sceneId, qc: false })) as { warnings: string[] };
+    expect(r.warnings).toContain(
+      `audio bed '${late.bed.bed_id}' starts at 50 s, after the end of the scene (8.00 s), so it is not heard; move it with scene_remove_audio and ` +
+        `scene_add_audio`,
+    );
+    await h.call('scene_remove_audio', { bed_id: late.bed.bed_id });
   });
 
   it('a film bed spans the scene cut, ducks under a line of the second scene, and changing it reuses every scene', async () => {
