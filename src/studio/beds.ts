@@ -35,7 +35,7 @@ export function addBed(studio: Studio, kind: BedTarget, targetId: string, b: Bed
     throw invalidInput(`media '${b.media_id}' is not readable audio with a length; it cannot be mixed`, { field: 'media_id' });
   }
   const warnings: string[] = [];
-  if (b.role !== 'music' && b.duck) warnings.push(`a ${b.role} bed is ducked under dialogue too; pass duck: false to keep it at its level`);
+  if (b.role === 'sfx' && b.loop) warnings.push(`the sfx bed loops until the end of the ${kind}; pass loop: false to play it once`);
   const bed = studio.store.beds.add({ target_kind: kind, target_id: targetId, ...b });
   studio.events.changed(kind === 'scene' ? `studio://scenes/${targetId}` : `studio://films/${targetId}`);
   return { bed, warnings };

@@ -18,7 +18,7 @@ const bedFields = {
   fade_in: z.number().min(0).max(60).default(0).describe('Fade-in seconds at the start of the clip.'),
   fade_out: z.number().min(0).max(60).default(0).describe('Fade-out seconds at the end of the clip (or of the scene/film when looping).'),
   loop: z.boolean().default(false).describe('Repeat the clip until the end.'),
-  duck: z.boolean().default(true).describe('Lower the clip under every dialogue line (about 15 dB).'),
+  duck: z.boolean().optional().describe('Lower the clip under every dialogue line (about 15 dB). Default: on for music and ambience, off for sfx.'),
 };
 const BedArgs = z.object(bedFields);
 
@@ -28,13 +28,15 @@ function describeAdd(kind: BedTarget): { title: string; description: string } {
     title: `Lay music, ambience or an effect under a ${kind}`,
     description:
       `Attach an audio media item (music_generate, sfx_generate or an imported file) under ${whole}: render_${kind} mixes it under the dialogue at ` +
-      `offset_seconds with gain_db, fades, optional loop to the end, and - with duck (default on) - lowers it about 15 dB under every dialogue line ` +
+      `offset_seconds with gain_db, fades, optional loop to the end, and - with duck (default on for music and ambience) - lowers it about 15 dB under every ` +
+      `dialogue line ` +
       `(side-chain ducking). Returns the bed_id (${kind}_remove_audio detaches it).`,
   };
 }
 
 async function runAdd(kind: BedTarget, targetId: string, a: z.infer<typeof BedArgs>, studio: Parameters<ToolDef['run']>[1]['studio']) {
-  const r = addBed(studio, kind, targetId, a);
+  // An effect is placed to be heard, even over a line; music and ambience make room for the words.
+  const r = addBed(studio, kind, targetId, { ...a, duck: a.duck ?? a.role !== 'sfx' });
   return { result: { bed: r.bed, ...(r.warnings.length ? { warnings: r.warnings } : {}) }, links: [link(kind, targetId)] };
 }
 

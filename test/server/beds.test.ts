@@ -86,6 +86,13 @@ describe('audio beds under scenes and films', () => {
         `scene_add_audio`,
     );
     await h.call('scene_remove_audio', { bed_id: late.bed.bed_id });
+    const fx = String((await h.call('sfx_generate', { prompt: 'door', duration: 1 })).media_id);
+    const placed = (await h.call('scene_add_audio', { scene_id: sceneId, media_id: fx, role: 'sfx', offset_seconds: 2 })) as {
+      bed: { duck: boolean; gain_db: number; offset_seconds: number };
+    };
+    expect(placed.bed).toMatchObject({ duck: false, gain_db: -12, offset_seconds: 2 });
+    const scene = (await h.call('scene_get', { scene_id: sceneId })) as { beds: { role: string }[] };
+    expect(scene.beds.map((b) => b.role)).toEqual(['sfx']);
   });
 
   it('a film bed spans the scene cut, ducks under a line of the second scene, and changing it reuses every scene', async () => {
