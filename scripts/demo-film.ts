@@ -80,6 +80,12 @@ export async function makeDemoFilm(client: Client, log: (line: string) => void =
   await call('voice_tts', { shot_id: b2, character_id: tomId, text: 'Mara! The light kept me home again.', offset_seconds: 0.5 });
   await call('lipsync_video', { shot_id: b2 });
 
+  say('a music bed under the whole film (it ducks under the line) and a wave effect in scene 2');
+  const music = await call('music_generate', { model: 'local/music', prompt: 'quiet sea, night, strings', duration: 12 });
+  await call('film_add_audio', { film_id: filmId, media_id: music.media_id, role: 'music', gain_db: -14, fade_in: 1, fade_out: 2, loop: true });
+  const wave = await call('sfx_generate', { model: 'local/sfx', prompt: 'a wave breaks on the shingle', duration: 1.5 });
+  await call('scene_add_audio', { scene_id: s2, media_id: wave.media_id, role: 'sfx', offset_seconds: 0.5, gain_db: -10 });
+
   say('render both scenes');
   const r1 = await call('render_scene', { scene_id: s1 });
   const r2 = await call('render_scene', { scene_id: s2 });
@@ -92,6 +98,9 @@ export async function makeDemoFilm(client: Client, log: (line: string) => void =
     log(`check: ${qc.ok ? 'ok' : 'problems'}, ${qc.findings?.length ?? 0} finding(s), ${qc.integrated_lufs ?? '?'} LUFS`);
     for (const x of qc.findings ?? []) log(`  ${x.severity}: ${x.message}`);
   }
+  say('subtitles of the film');
+  const subs = (await call('subtitles_export', { film_id: filmId, format: 'both', speaker_names: true })) as { cues?: number; files?: { path: string }[] };
+  log(`subtitles: ${subs.cues ?? 0} cue(s): ${(subs.files ?? []).map((x) => x.path).join(', ')}`);
 
   return {
     film_id: filmId,
