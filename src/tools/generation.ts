@@ -71,7 +71,7 @@ export async function runGeneration(
   ctx: { session: Session; signal: AbortSignal; progress: (p: number, t: number | undefined, m?: string) => void; waitMs?: number },
 ): Promise<ToolOutput> {
   // Lip-sync on a shot gets its line placed on the shot's timeline, so the synced take keeps the cut.
-  const line = await studio.lipsyncLines.prepare(task, args, ctx.signal);
+  const line = await studio.lipsyncLines.prepare(task, args, ctx.signal, ctx.session.selected.get(task));
   const prepared = studio.planner.prepare({ tool, task, args: line.args, selectedModel: ctx.session.selected.get(task) });
   prepared.warnings.push(...line.warnings);
   // Checked after validation so an agent without keys still learns whether its call would have been valid.
