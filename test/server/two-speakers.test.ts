@@ -64,7 +64,8 @@ describe('two speakers in one shot, voiced and lip-synced in one take (fakes)', 
     const r = await h.call('lipsync_image', { model: 'wavespeed/wavespeed-ai/infinitetalk/multi', shot_id: shot, image: ids.still });
     expect(r.status).toBe('succeeded');
     expect(r.warnings).toContain(
-      `two speakers: left line '${String(mara.audio_id)}' (Mara), right line '${String(ivo.audio_id)}' (Ivo); pass left_audio / right_audio to choose the sides`,
+      `two speakers: left line '${String(mara.audio_id)}' (Mara), right line '${String(ivo.audio_id)}' (Ivo); pass left_audio / right_audio to choose the ` +
+        `sides`,
     );
     // One job for both speakers.
     const creates = byRoute(fakes.wavespeed.requests, 'create');
