@@ -9,7 +9,7 @@ import type { ProviderAdapter } from './types.js';
 import { isWav, type WavEncoding, wrapWav } from './wav.js';
 
 /**
- * ElevenLabs text-to-speech and speech-to-speech (docs/providers.md §2), plain
+ * ElevenLabs text-to-speech, speech-to-speech and text-to-dialogue (docs/providers.md §2), plain
  * REST. Why not `@elevenlabs/elevenlabs-js`: its serialisers take camelCase and *strip* unknown keys
  * (`unrecognizedObjectKeys: "strip"`) and validate `output_format` against the enum compiled into the SDK, so a
  * field added in a capability file (snake_case, as on the wire) would be silently dropped — adding a model would
@@ -148,12 +148,14 @@ export function createElevenLabsAdapter(config: StudioConfig, deps: AdapterDeps 
   async function call(req: ProviderRequest, ctx: Parameters<ProviderAdapter['start']>[1]): Promise<StartResult> {
     const key = apiKey();
     const sts = isSts(req);
+    // Text to Dialogue: every turn carries its own voice_id in the body, so the URL has none.
+    const dialogue = req.capability.adapter === 'elevenlabs-dialogue';
     const body = await buildBody(req, { encodeMedia: async (m) => m });
-    const { voiceId, query, form } = sections(req, body);
+    const { voiceId, query, form } = dialogue ? { voiceId: '', query: takeQuery(body), form: body } : sections(req, body);
     if (form.model_id === undefined) form.model_id = req.capability.provider_model;
-    const endpoint = sts ? 'speech-to-speech' : 'text-to-speech';
+    const endpoint = sts ? 'speech-to-speech' : dialogue ? 'text-to-dialogue' : 'text-to-speech';
     const qs = query.toString();
-    const url = `${base}/v1/${endpoint}/${encodeURIComponent(voiceId)}${qs ? `?${qs}` : ''}`;
+    const url = `${base}/v1/${endpoint}${dialogue ? '' : `/${encodeURIComponent(voiceId)}`}${qs ? `?${qs}` : ''}`;
 
     let makeBody: () => RequestInit['body'];
     const headers: Record<string, string> = { 'xi-api-key': key };

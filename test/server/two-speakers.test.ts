@@ -90,6 +90,32 @@ describe('two speakers in one shot, voiced and lip-synced in one take (fakes)', 
     expect(render.shots.map((s) => s.lipsync)).toEqual([true]);
   });
 
+  it("Text to Dialogue voices an exchange in both characters' voices as one line of the shot", async () => {
+    const scene = ((await h.call('scene_create', { title: 'Exchange' })) as { scene: { scene_id: string } }).scene.scene_id;
+    const shot = ((await h.call('shot_create', { scene_id: scene, prompt: 'the two argue', duration: 4 })) as { shot: { shot_id: string } }).shot.shot_id;
+    const inputs = [
+      { text: '[whispers] The boats are late.', voice_id: 'voice-mara' },
+      { text: 'They always are.', voice_id: 'voice-ivo' },
+    ];
+    const r = await h.call('voice_tts', { model: 'elevenlabs/text-to-dialogue/eleven_v3', shot_id: shot, inputs, stability: 0.5, offset_seconds: 0.3 });
+    expect(r.status).toBe('succeeded');
+    const req = byRoute(fakes.elevenlabs.requests, 'dialogue').at(-1);
+    expect(req?.path).toBe('/v1/text-to-dialogue');
+    expect(req?.query).toEqual({});
+    expect(req?.json).toEqual({ inputs, model_id: 'eleven_v3', settings: { stability: 0.5 } });
+    const line = h.studio.store.shots.audio(shot).find((l) => l.media_id === r.media_id);
+    expect(line?.offset_seconds).toBe(0.3);
+    expect(h.studio.library.get(String(r.media_id)).type).toBe('voice');
+  });
+
+  it('Text to Dialogue refuses a turn without a voice before anything is sent', async () => {
+    const before = byRoute(fakes.elevenlabs.requests, 'dialogue').length;
+    const err = await h.callError('voice_tts', { model: 'elevenlabs/text-to-dialogue/eleven_v3', inputs: [{ text: 'Hi.' }] });
+    expect(err.code).toBe('invalid_input');
+    expect(err.message).toMatch(/field 'inputs'/);
+    expect(byRoute(fakes.elevenlabs.requests, 'dialogue').length).toBe(before);
+  });
+
   it('with one line the call is refused naming right_audio, and nothing is sent', async () => {
     const scene = ((await h.call('scene_create', { title: 'Alone' })) as { scene: { scene_id: string } }).scene.scene_id;
     const shot = ((await h.call('shot_create', { scene_id: scene, prompt: 'Mara alone', duration: 3 })) as { shot: { shot_id: string } }).shot.shot_id;
