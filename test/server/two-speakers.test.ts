@@ -116,6 +116,26 @@ describe('two speakers in one shot, voiced and lip-synced in one take (fakes)', 
     expect(byRoute(fakes.elevenlabs.requests, 'dialogue').length).toBe(before);
   });
 
+  it('models_list shows the models of late 2026, with the published prices', async () => {
+    const models: Array<{ model: string; price?: string }> = [];
+    let cursor: string | undefined;
+    do {
+      const page = (await h.call('models_list', { media_type: 'video', ...(cursor ? { cursor } : {}) })) as {
+        models: Array<{ model: string; price?: string }>;
+        next_cursor?: string;
+      };
+      models.push(...page.models);
+      cursor = page.next_cursor;
+    } while (cursor);
+    const price = (id: string) => models.find((m) => m.model === id)?.price;
+    expect(price('wavespeed/wavespeed-ai/infinitetalk/multi')).toBe('0.03 USD/second (varies)');
+    expect(price('wavespeed/wavespeed-ai/infinitetalk-fast/multi')).toBe('0.015 USD/second');
+    expect(price('wavespeed/wavespeed-ai/infinitetalk-fast/video-to-video')).toBe('0.015 USD/second');
+    for (const id of ['seedance-1.5-pro', 'kling-o1', 'hailuo-02', 'veo-3.1-fast'].map((n) => models.find((m) => m.model.endsWith(`/${n}`))?.model)) {
+      expect(id).toBeDefined();
+    }
+  });
+
   it('with one line the call is refused naming right_audio, and nothing is sent', async () => {
     const scene = ((await h.call('scene_create', { title: 'Alone' })) as { scene: { scene_id: string } }).scene.scene_id;
     const shot = ((await h.call('shot_create', { scene_id: scene, prompt: 'Mara alone', duration: 3 })) as { shot: { shot_id: string } }).shot.shot_id;
