@@ -108,11 +108,29 @@ describe('two speakers in one shot, voiced and lip-synced in one take (fakes)', 
     expect(h.studio.library.get(String(r.media_id)).type).toBe('voice');
   });
 
+  it("Text to Dialogue turns may name characters: each is spoken in its character's voice", async () => {
+    const inputs = [
+      { character_id: ids.mara, text: 'Where were you?' },
+      { character_id: ids.ivo, text: 'Out.' },
+    ];
+    const r = await h.call('voice_tts', { model: 'elevenlabs/text-to-dialogue/eleven_v3', inputs });
+    expect(r.status).toBe('succeeded');
+    expect(byRoute(fakes.elevenlabs.requests, 'dialogue').at(-1)?.json).toEqual({
+      inputs: [
+        { text: 'Where were you?', voice_id: 'voice-mara' },
+        { text: 'Out.', voice_id: 'voice-ivo' },
+      ],
+      model_id: 'eleven_v3',
+    });
+    const err = await h.callError('voice_tts', { model: 'elevenlabs/text-to-dialogue/eleven_v3', inputs: [{ character_id: 'chr_nobody', text: 'Hi.' }] });
+    expect(err.message).toBe("elevenlabs/text-to-dialogue/eleven_v3: inputs[0].character_id 'chr_nobody' is not a character");
+  });
+
   it('Text to Dialogue refuses a turn without a voice before anything is sent', async () => {
     const before = byRoute(fakes.elevenlabs.requests, 'dialogue').length;
     const err = await h.callError('voice_tts', { model: 'elevenlabs/text-to-dialogue/eleven_v3', inputs: [{ text: 'Hi.' }] });
     expect(err.code).toBe('invalid_input');
-    expect(err.message).toMatch(/field 'inputs'/);
+    expect(err.message).toBe('elevenlabs/text-to-dialogue/eleven_v3: inputs[0] needs a voice_id or a character_id (whose voice speaks the turn)');
     expect(byRoute(fakes.elevenlabs.requests, 'dialogue').length).toBe(before);
   });
 
