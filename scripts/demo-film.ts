@@ -86,6 +86,12 @@ export async function makeDemoFilm(client: Client, log: (line: string) => void =
   say('render the film');
   const f = await call('render_film', { film_id: filmId });
   log(`film: ${String(f.file_path)} (${Number(f.duration).toFixed(2)} s)`);
+  // What the render check found (black or frozen picture, silent lines, loudness, stale cuts): nothing, here.
+  const qc = f.qc as { ok?: boolean; findings?: { severity: string; message: string }[]; integrated_lufs?: number | null } | undefined;
+  if (qc) {
+    log(`check: ${qc.ok ? 'ok' : 'problems'}, ${qc.findings?.length ?? 0} finding(s), ${qc.integrated_lufs ?? '?'} LUFS`);
+    for (const x of qc.findings ?? []) log(`  ${x.severity}: ${x.message}`);
+  }
 
   return {
     film_id: filmId,

@@ -8,6 +8,8 @@ export const DEFAULT_MODELS: Record<Task, string> = {
   voice_v2v: 'local/voice-changer',
   lipsync_image: 'local/lipsync',
   lipsync_video: 'local/lipsync-video',
+  music_generate: 'local/music',
+  sfx_generate: 'local/sfx',
 };
 
 /** The studio's own arguments each generation tool takes besides `model` and the model's fields. */
@@ -18,6 +20,8 @@ export const STUDIO_ARGS_BY_TASK: Record<Task, readonly string[]> = {
   voice_v2v: ['character_id', 'shot_id', 'offset_seconds', 'gain_db', 'fit', 'wait'],
   lipsync_image: ['character_id', 'shot_id', 'wait'],
   lipsync_video: ['shot_id', 'character_id', 'wait'],
+  music_generate: ['wait'],
+  sfx_generate: ['wait'],
 };
 
 /** Arguments that belong to the studio, not to any model: they are never passed to `parseArgs`. */

@@ -201,6 +201,8 @@ const TASK_MEDIA: Record<Task, Capability['media_type']> = {
   voice_v2v: 'voice',
   lipsync_image: 'video',
   lipsync_video: 'video',
+  music_generate: 'voice',
+  sfx_generate: 'voice',
 };
 
 /** One Input property → a capability field (without role), or undefined for shapes we cannot offer. */

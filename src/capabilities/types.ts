@@ -134,7 +134,7 @@ export const Pricing = z.object({
 });
 export type Pricing = z.infer<typeof Pricing>;
 
-export const Task = z.enum(['video_generate', 'image_generate', 'voice_tts', 'voice_v2v', 'lipsync_image', 'lipsync_video']);
+export const Task = z.enum(['video_generate', 'image_generate', 'voice_tts', 'voice_v2v', 'lipsync_image', 'lipsync_video', 'music_generate', 'sfx_generate']);
 export type Task = z.infer<typeof Task>;
 
 export const Capability = z.object({

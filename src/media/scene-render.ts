@@ -7,6 +7,7 @@ import { siblingTemp, tempDir } from '../temp.js';
 import { readMp4Info } from './mp4info.js';
 import { probe, type ProbeResult } from './probe.js';
 import { runConcatCopy, writeConcatList } from './render/concat.js';
+import { bedInputOptions } from './render/beds.js';
 import { buildSceneGraph, type PlannedShot } from './render/graph.js';
 import { sameVideoConfig, checkReadable, copyMismatch, mapLimit, probeShotAudio, probeShotVideo, type CopyTarget } from './render/inspect.js';
 import type { RenderOptions, RenderResult, SceneSpec } from './render/types.js';
@@ -111,6 +112,7 @@ export async function renderScene(spec: SceneSpec, outMp4: string, opts: RenderO
   const canCopy =
     !opts.forceEncode &&
     !spec.loudnorm &&
+    !spec.beds?.length &&
     spec.shots.every((s, i) => (i === 0 || !s.transition || s.transition.type === 'cut') && (s.audio ?? []).length === 0) &&
     infos.every((info) => copyMismatch(info, target, profile) === undefined) &&
     (await sameVideoConfig(spec.shots.map((s) => s.video)));
@@ -179,16 +181,20 @@ async function encodeScene(spec: SceneSpec, infos: ProbeResult[], out: string, s
   const shots = plan(spec, infos);
   // The encode decodes everything anyway; reading packets first turns "the render is odd" into "shot X is corrupt".
   await mapLimit(spec.shots, 2, (s, i) => checkReadable(s.id, `shots[${i}].video`, s.video, opts.signal));
+  const args: string[] = [];
+  for (const s of spec.shots) args.push(...inputFile(s.video));
+  for (const s of spec.shots) for (const a of s.audio ?? []) args.push(...inputFile(a.path));
+  const beds = spec.beds ?? [];
+  const firstBed = spec.shots.reduce((n, s) => n + 1 + (s.audio ?? []).length, 0);
+  for (const b of beds) args.push(...inputFile(b.path, bedInputOptions(b)));
   const { graph, totalSeconds } = buildSceneGraph(shots, {
     width: spec.width,
     height: spec.height,
     fps: spec.fps,
     sampleRate,
     loudnorm: spec.loudnorm ?? false,
+    ...(beds.length ? { beds: { beds, firstInput: firstBed, spans: spec.duckSpans ?? [] } } : {}),
   });
-  const args: string[] = [];
-  for (const s of spec.shots) args.push(...inputFile(s.video));
-  for (const s of spec.shots) for (const a of s.audio ?? []) args.push(...inputFile(a.path));
   await runFfmpeg(
     [
       ...args,

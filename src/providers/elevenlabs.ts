@@ -72,6 +72,16 @@ export function classifyElevenLabsError(reply: ErrorReply): StudioError | undefi
         status,
         retryable: false,
       });
+    case 'bad_prompt': {
+      // Music: a prompt naming an artist or quoting lyrics; the reply may carry a usable rewording.
+      const data = isRecord(detail.data) ? detail.data : undefined;
+      const suggestion = typeof data?.prompt_suggestion === 'string' ? ` Suggested prompt: ${data.prompt_suggestion}` : '';
+      return new StudioError('invalid_input', `ElevenLabs refused the prompt (field 'prompt')${said}.${suggestion}`, {
+        field: 'prompt',
+        status,
+        retryable: false,
+      });
+    }
     case 'voice_not_found':
       return new StudioError('not_found', `ElevenLabs has no such voice (field 'voice_id')${said}`, { field: 'voice_id', status, retryable: false });
     default:
@@ -105,6 +115,17 @@ function formValue(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return JSON.stringify(v);
 }
+
+/**
+ * Calls without a voice in the URL: sound effects (`POST /v1/sound-generation`), music (`POST /v1/music`) and
+ * Text to Dialogue (`POST /v1/text-to-dialogue`, each turn carrying its own voice_id in the body). All take a JSON
+ * body and `output_format` in the query and answer audio bytes, like text-to-speech.
+ */
+const VOICELESS: Record<string, { endpoint: string; what: string }> = {
+  'elevenlabs-sfx': { endpoint: 'sound-generation', what: 'generate the sound effect' },
+  'elevenlabs-music': { endpoint: 'music', what: 'compose the music' },
+  'elevenlabs-dialogue': { endpoint: 'text-to-dialogue', what: 'voice the dialogue' },
+};
 
 export function createElevenLabsAdapter(config: StudioConfig, deps: AdapterDeps = {}): ProviderAdapter {
   const base = trimBase(config.baseUrls.elevenlabs);
@@ -148,14 +169,16 @@ export function createElevenLabsAdapter(config: StudioConfig, deps: AdapterDeps 
   async function call(req: ProviderRequest, ctx: Parameters<ProviderAdapter['start']>[1]): Promise<StartResult> {
     const key = apiKey();
     const sts = isSts(req);
-    // Text to Dialogue: every turn carries its own voice_id in the body, so the URL has none.
-    const dialogue = req.capability.adapter === 'elevenlabs-dialogue';
     const body = await buildBody(req, { encodeMedia: async (m) => m });
-    const { voiceId, query, form } = dialogue ? { voiceId: '', query: takeQuery(body), form: body } : sections(req, body);
+    const voiceless = VOICELESS[req.capability.adapter];
+    const { voiceId, query, form } = voiceless ? { voiceId: '', query: takeQuery(body), form: body } : sections(req, body);
     if (form.model_id === undefined) form.model_id = req.capability.provider_model;
-    const endpoint = sts ? 'speech-to-speech' : dialogue ? 'text-to-dialogue' : 'text-to-speech';
+    const endpoint = sts ? 'speech-to-speech' : 'text-to-speech';
     const qs = query.toString();
-    const url = `${base}/v1/${endpoint}${dialogue ? '' : `/${encodeURIComponent(voiceId)}`}${qs ? `?${qs}` : ''}`;
+    const url = voiceless
+      ? `${base}/v1/${voiceless.endpoint}${qs ? `?${qs}` : ''}`
+      : `${base}/v1/${endpoint}/${encodeURIComponent(voiceId)}${qs ? `?${qs}` : ''}`;
+    const what = voiceless?.what ?? (sts ? 'convert the speech' : 'synthesize the speech');
 
     let makeBody: () => RequestInit['body'];
     const headers: Record<string, string> = { 'xi-api-key': key };
@@ -188,7 +211,7 @@ export function createElevenLabsAdapter(config: StudioConfig, deps: AdapterDeps 
         headers,
         body: makeBody,
         kind: 'create',
-        what: sts ? 'convert the speech' : 'synthesize the speech',
+        what,
         timeoutMs: deps.timeoutMs ?? SYNC_TIMEOUT_MS,
       },
       ioOf(ctx, deps),
@@ -204,7 +227,7 @@ export function createElevenLabsAdapter(config: StudioConfig, deps: AdapterDeps 
     }
     if (data.length === 0) throw new StudioError('provider_error', 'ElevenLabs returned empty audio');
     const contentType = res.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
-    if (contentType.includes('json')) throw http.malformed(sts ? 'convert the speech' : 'synthesize the speech', 'expected audio bytes, got JSON');
+    if (contentType.includes('json')) throw http.malformed(what, 'expected audio bytes, got JSON');
     const info = outputFormatInfo(query.get('output_format') ?? undefined);
     const audio = info.wrap && !isWav(data) ? wrapWav(data, info.wrap.rate, info.wrap.encoding) : data;
     const requestId = res.headers.get('request-id') ?? undefined;

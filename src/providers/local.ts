@@ -3,6 +3,7 @@ import path from 'node:path';
 import { StudioError } from '../errors.js';
 import { getBinaries } from '../media/binaries.js';
 import { probe } from '../media/probe.js';
+import { makeMusic, makeSfx } from '../media/placeholder/music.js';
 import { lipsyncImage, lipsyncVideo, makeAnimatic, makeStill, makeVoice, retimbre, seedFromString, type VoiceFormat } from '../media/placeholders.js';
 import type { AdapterContext, Availability, MediaInput, PollResult, ProviderAdapter, ProviderOutput, ProviderRequest, StartResult } from './types.js';
 
@@ -146,11 +147,26 @@ async function runLipsync(req: ProviderRequest, ctx: AdapterContext): Promise<Pr
   return { kind: 'file', path: out, mime: 'video/mp4' };
 }
 
+/** Music and effects: the prompt (and seed) pick the pitch, `duration` the length. */
+async function runBed(req: ProviderRequest, ctx: AdapterContext): Promise<ProviderOutput> {
+  const f = req.fields;
+  const format = str(f, 'output_format') === 'wav' ? 'wav' : 'mp3';
+  const seed = seedFromString(str(f, 'prompt') ?? '') + (numField(f, 'seed') ?? 0);
+  const seconds = numField(f, 'duration') ?? req.capability.output.default_duration_seconds ?? 5;
+  const music = req.capability.task === 'music_generate';
+  const out = outPath(req, ctx, `${music ? 'music' : 'sfx'}.${format}`);
+  const progress = { signal: ctx.signal, onProgress: (p: number) => ctx.onProgress?.(p, music ? 'making music' : 'making the effect') };
+  await (music ? makeMusic : makeSfx)({ seconds, seed }, out, format, progress);
+  return { kind: 'file', path: out, mime: format === 'wav' ? 'audio/wav' : 'audio/mpeg' };
+}
+
 const RUNNERS: Record<string, (req: ProviderRequest, ctx: AdapterContext) => Promise<ProviderOutput>> = {
   'local-animatic': runAnimatic,
   'local-still': runStill,
   'local-voice': runVoice,
   'local-lipsync': runLipsync,
+  'local-music': runBed,
+  'local-sfx': runBed,
 };
 
 /** The offline `local` provider adapter. */

@@ -5,6 +5,8 @@ import { type AdapterDeps, guardFor, httpFor, ioOf, readMedia, trimBase } from '
 import { DEFAULT_DOWNLOAD_TIMEOUT_MS, DEFAULT_MAX_DOWNLOAD_BYTES, downloadToFile, writeBytes } from './download.js';
 import { type AccessTokenSource, googleAuthHeaders, hasGoogleCredentials, VERTEX_AUTH_ENV } from './vertex-auth.js';
 import { buildGeminiBody, GenerateContentResponse, pickGeminiImage } from './vertex-gemini.js';
+import { LyriaResponse, lyriaOutputs } from './vertex-lyria.js';
+import { buildBody } from './request-body.js';
 import { buildVeoBody, parseOperationName, VeoOperation, veoPollResult } from './vertex-veo.js';
 import type { AdapterContext, MediaInput, ProviderAdapter, ProviderRequest, StartResult } from './types.js';
 
@@ -106,6 +108,18 @@ export function createVertexAdapter(config: StudioConfig, deps: VertexDeps = {})
     return { kind: 'done', outputs: [pickGeminiImage(reply, http)] };
   }
 
+  async function generateMusic(req: ProviderRequest, ctx: AdapterContext): Promise<StartResult> {
+    const url = modelUrl(req.capability.location ?? config.google.location, req.capability.provider_model, 'predict');
+    const headers = await jsonHeaders();
+    const json = JSON.stringify(await buildBody(req, { encodeMedia: async (m) => m }));
+    const reply = await http.json(
+      { method: 'POST', url, headers, body: () => json, kind: 'create', what: 'generate the music', timeoutMs: deps.timeoutMs ?? SYNC_TIMEOUT_MS },
+      LyriaResponse,
+      ioOf(ctx, deps),
+    );
+    return { kind: 'done', outputs: lyriaOutputs(reply) };
+  }
+
   return {
     provider: 'vertex',
 
@@ -125,6 +139,7 @@ export function createVertexAdapter(config: StudioConfig, deps: VertexDeps = {})
 
     async start(req, ctx) {
       project();
+      if (req.capability.adapter === 'vertex-lyria') return generateMusic(req, ctx);
       return isVeo(req) ? startVeo(req, ctx) : generateImage(req, ctx);
     },
 
@@ -132,7 +147,7 @@ export function createVertexAdapter(config: StudioConfig, deps: VertexDeps = {})
       if (!isVeo(req)) {
         return {
           state: 'failed',
-          error: new StudioError('provider_error', 'Gemini image calls are synchronous; an interrupted call cannot be resumed, run it again', {
+          error: new StudioError('provider_error', 'Gemini image and Lyria calls are synchronous; an interrupted call cannot be resumed, run it again', {
             retryable: true,
           }),
         };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** Ids carry a kind prefix so an agent (and a person reading logs) can tell a media id from a shot id. */
-export type IdKind = 'chr' | 'flm' | 'scn' | 'sht' | 'tk' | 'aud' | 'med' | 'job' | 'rnd';
+export type IdKind = 'chr' | 'flm' | 'scn' | 'sht' | 'tk' | 'aud' | 'med' | 'job' | 'rnd' | 'bed';
 
 export function newId(kind: IdKind): string {
   return `${kind}_${randomBytes(8).toString('hex')}`;

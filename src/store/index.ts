@@ -1,3 +1,4 @@
+import { BedRepo } from './beds.js';
 import { BlobStore } from './blobs.js';
 import { CharacterRepo } from './characters.js';
 import { openDatabase, type Db } from './db.js';
@@ -18,6 +19,8 @@ export interface Store {
   media: MediaRepo;
   jobs: JobRepo;
   renders: RenderRepo;
+  /** Music, ambience and effect beds under scenes and films. */
+  beds: BedRepo;
   /** Run `fn` in one transaction (BEGIN IMMEDIATE, so concurrent processes serialise instead of failing). */
   tx<T>(fn: () => T): T;
   close(): void;
@@ -35,6 +38,7 @@ export function openStore(home: string): Store {
     media: new MediaRepo(db),
     jobs: new JobRepo(db),
     renders: new RenderRepo(db),
+    beds: new BedRepo(db),
     tx: <T>(fn: () => T): T => db.transaction(fn).immediate(),
     close: () => db.close(),
   };

@@ -151,4 +151,23 @@ export const MIGRATIONS: string[] = [
   `
   CREATE INDEX jobs_unfinished ON jobs(lease_until) WHERE status NOT IN ('succeeded','failed','canceled');
   `,
+  // Audio beds: music, ambience and effects laid under a whole scene or a whole film (scene_add_audio /
+  // film_add_audio), mixed under the dialogue by render_scene / render_film.
+  `
+  CREATE TABLE audio_beds (
+    id TEXT PRIMARY KEY,
+    target_kind TEXT NOT NULL CHECK (target_kind IN ('scene','film')),
+    target_id TEXT NOT NULL,
+    media_id TEXT NOT NULL REFERENCES media(id),
+    role TEXT NOT NULL CHECK (role IN ('music','ambience','sfx')),
+    offset_seconds REAL NOT NULL DEFAULT 0,
+    gain_db REAL NOT NULL DEFAULT 0,
+    fade_in REAL NOT NULL DEFAULT 0,
+    fade_out REAL NOT NULL DEFAULT 0,
+    loop INTEGER NOT NULL DEFAULT 0,
+    duck INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX audio_beds_target ON audio_beds(target_kind, target_id);
+  `,
 ];

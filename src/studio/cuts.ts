@@ -29,9 +29,7 @@ export class CutChecker {
         `take ${theirs.take.take_number}`
       : `shot ${shot.position + 1} ('${shot.shot_id}') continues from shot ${prev.position + 1} ('${prev.shot_id}') but its take ${mine.take.take_number} ` +
         `was not made from that shot's last frame`;
-    const fix = [`video_generate(shot_id: "${shot.shot_id}", use_last_frame: true)`];
-    if (mine.lipsync) fix.push(`lipsync_video(shot_id: "${shot.shot_id}")`);
-    return { shot_id: shot.shot_id, shot_number: shot.position + 1, from_shot_id: prev.shot_id, reason, fix };
+    return { shot_id: shot.shot_id, shot_number: shot.position + 1, from_shot_id: prev.shot_id, reason, fix: refreshCalls(shot.shot_id, mine.lipsync) };
   }
 
   staleInScene(sceneId: string): StaleCut[] {
@@ -54,18 +52,13 @@ export class CutChecker {
       if (!next.continues) break;
       const stale = this.staleCut(next);
       if (stale) out.push(stale);
-      else if (out.length && renderTakeOf(this.store, next)) {
+      else {
+        const taken = out.length ? renderTakeOf(this.store, next) : undefined;
+        if (!taken) break;
         const prev = shots[next.position - 1] as Shot;
-        const fix = [`video_generate(shot_id: "${next.shot_id}", use_last_frame: true)`];
-        if (renderTakeOf(this.store, next)?.lipsync) fix.push(`lipsync_video(shot_id: "${next.shot_id}")`);
-        out.push({
-          shot_id: next.shot_id,
-          shot_number: next.position + 1,
-          from_shot_id: prev.shot_id,
-          reason: `shot ${next.position + 1} continues from shot ${prev.position + 1}, which must be refreshed first`,
-          fix,
-        });
-      } else break;
+        const reason = `shot ${next.position + 1} continues from shot ${prev.position + 1}, which must be refreshed first`;
+        out.push({ shot_id: next.shot_id, shot_number: next.position + 1, from_shot_id: prev.shot_id, reason, fix: refreshCalls(next.shot_id, taken.lipsync) });
+      }
     }
     return out;
   }
@@ -78,4 +71,9 @@ export class CutChecker {
     const mb = this.store.media.get(b);
     return !!ma && !!mb && ma.sha256 === mb.sha256;
   }
+}
+
+/** The calls that put a continuing shot back on its predecessor's last frame, keeping its lip-sync. */
+function refreshCalls(shotId: string, lipsynced: boolean): string[] {
+  return [`video_generate(shot_id: "${shotId}", use_last_frame: true)`, ...(lipsynced ? [`lipsync_video(shot_id: "${shotId}")`] : [])];
 }

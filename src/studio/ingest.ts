@@ -75,7 +75,13 @@ export async function ingestJobOutputs(
         job_id: job.job_id,
         provider_request_id: providerRequestId,
         parent_media_id: req.parent_media_id,
-        extra: { output_index: i, lipsync: cap.task.startsWith('lipsync'), warnings: req.warnings },
+        extra: {
+          output_index: i,
+          lipsync: cap.task.startsWith('lipsync'),
+          warnings: req.warnings,
+          // Music and effects are audio media (type 'voice') told apart from speech by their role.
+          ...(cap.task === 'music_generate' ? { audio_role: 'music' } : cap.task === 'sfx_generate' ? { audio_role: 'sfx' } : {}),
+        },
       },
       {
         expectType: cap.media_type,

@@ -310,7 +310,13 @@ export class Project {
       };
     });
     const render = this.store.renders.latest('scene', id);
-    return { ...scene, shots, latest_render: render ? { render_id: render.render_id, media_id: render.media_id, created_at: render.created_at } : null };
+    const beds = this.store.beds.list('scene', id);
+    return {
+      ...scene,
+      shots,
+      ...(beds.length ? { beds } : {}),
+      latest_render: render ? { render_id: render.render_id, media_id: render.media_id, created_at: render.created_at } : null,
+    };
   }
 
   filmView(id: string): Record<string, unknown> {
@@ -322,7 +328,13 @@ export class Project {
       shot_count: this.store.shots.listByScene(s.scene_id).length,
     }));
     const render = this.store.renders.latest('film', id);
-    return { ...film, scenes, latest_render: render ? { render_id: render.render_id, media_id: render.media_id, created_at: render.created_at } : null };
+    const beds = this.store.beds.list('film', id);
+    return {
+      ...film,
+      scenes,
+      ...(beds.length ? { beds } : {}),
+      latest_render: render ? { render_id: render.render_id, media_id: render.media_id, created_at: render.created_at } : null,
+    };
   }
 }
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import PQueue from 'p-queue';
 import { StudioError, invalidInput } from '../errors.js';
+import { mixBedsUnder } from '../media/bed-mix.js';
 import { concatStreamCopy, renderScene, type SceneSpec as SceneRenderSpec } from '../media/scene-render.js';
 import type { RenderSettings } from '../store/films.js';
 import type { MediaRecord } from '../store/media.js';
@@ -9,6 +10,7 @@ import type { RenderRecord } from '../store/renders.js';
 import type { Shot } from '../store/shots.js';
 import type { StaleCut } from './cuts.js';
 import { dialogueWarnings, lineSpans } from './dialogue-fit.js';
+import { bedsForRender, bedsPastEnd, duckSpansOf } from './beds.js';
 import { syncedLinesOf } from './lipsync-line.js';
 import { renderTakeOf, type RenderTake } from './takes.js';
 import { checkRender, type QcExpect, type QcReport, type QcShot } from './render-check.js';
@@ -262,7 +264,9 @@ export class RenderService {
       });
       hashInputs.push({ media: u.media.sha256, transition, audio: audio.map((a) => [a.sha256, a.offsetSeconds, a.gainDb]) });
     }
-    const inputHash = hashOf({ v: RENDER_VERSION, kind: 'scene', shots: hashInputs, settings });
+    const beds = bedsForRender(this.studio, 'scene', sceneId);
+    // Beds join the hash only when there are any, so renders made before beds existed are still reused.
+    const inputHash = hashOf({ v: RENDER_VERSION, kind: 'scene', shots: hashInputs, settings, ...(beds.hash.length ? { beds: beds.hash } : {}) });
     const shotsOut = used.map((u) => ({
       shot_id: u.shot.shot_id,
       take_number: u.take.take_number,
@@ -271,7 +275,9 @@ export class RenderService {
       dialogue_lines: store.shots.audio(u.shot.shot_id).length,
     }));
 
-    const report = { timeline, warnings: problems.warnings, ...(problems.stale_cuts.length ? { stale_cuts: problems.stale_cuts } : {}) };
+    const sceneEnd = timeline.reduce((m, t) => Math.max(m, t.end), 0);
+    const warnings = [...problems.warnings, ...bedsPastEnd(this.studio, 'scene', sceneId, sceneEnd)];
+    const report = { timeline, warnings, ...(problems.stale_cuts.length ? { stale_cuts: problems.stale_cuts } : {}) };
     const reuse = opts.force ? undefined : this.reusable('scene', sceneId, inputHash);
     const qcShots = (): QcShot[] => timeline.map((t, i) => this.qcShot(t, used[i]?.media, used[i]?.shot));
     const qcExpect = { width: settings.width, height: settings.height, ...(settings.loudnorm ? { targetLufs: LOUDNORM_TARGET } : {}) };
@@ -288,6 +294,7 @@ export class RenderService {
       pixFmt: 'yuv420p',
       sampleRate: settings.sample_rate,
       loudnorm: settings.loudnorm,
+      ...(beds.specs.length ? { beds: beds.specs, duckSpans: duckSpansOf(timeline) } : {}),
     };
     const tmp = store.blobs.tempPath('.mp4');
     try {
@@ -371,7 +378,13 @@ export class RenderService {
       const report = (p: number, m?: string): void => opts.onProgress?.((i + p) / (scenes.length + 0.2), `scene ${i + 1}/${scenes.length}: ${m ?? ''}`);
       results.push(await this.renderScene(scene.scene_id, { ...opts, qc: false, settings: outer, loudnorm: filmSettings.loudnorm, onProgress: report }));
     }
-    const inputHash = hashOf({ v: RENDER_VERSION, kind: 'film', scenes: results.map((r) => r.media_id) });
+    const filmBeds = bedsForRender(this.studio, 'film', filmId);
+    const inputHash = hashOf({
+      v: RENDER_VERSION,
+      kind: 'film',
+      scenes: results.map((r) => r.media_id),
+      ...(filmBeds.hash.length ? { beds: filmBeds.hash, sample_rate: filmSettings.sample_rate } : {}),
+    });
     const scenesOut = results.map((r) => ({ scene_id: r.scene_id, media_id: r.media_id, reused: r.reused }));
     // Scenes are joined end to end, so each scene's timeline shifts by the length of the scenes before it.
     let at = 0;
@@ -387,7 +400,10 @@ export class RenderService {
       }));
       return { scene: i + 1, scene_id: r.scene_id, start: Math.round(start * 100) / 100, end: Math.round(at * 100) / 100, shots };
     });
-    const warnings = results.flatMap((r, i) => r.warnings.map((w) => `scene ${i + 1} ('${r.scene_id}'): ${w}`));
+    const warnings = [
+      ...results.flatMap((r, i) => r.warnings.map((w) => `scene ${i + 1} ('${r.scene_id}'): ${w}`)),
+      ...bedsPastEnd(this.studio, 'film', filmId, at),
+    ];
     const staleCuts = results.flatMap((r) => r.stale_cuts ?? []);
     const report = { timeline, warnings, ...(staleCuts.length ? { stale_cuts: staleCuts } : {}) };
     const filmQc = async (media: MediaRecord): Promise<{ qc?: QcReport }> => {
@@ -445,6 +461,22 @@ export class RenderService {
           );
         }
       });
+      if (filmBeds.specs.length) {
+        // A film bed runs across the scene cuts: mixed once under the joined film, picture copied.
+        const joined = store.blobs.tempPath('.mp4');
+        try {
+          await fs.promises.rename(tmp, joined);
+          await this.ffmpegQueue.add(() =>
+            mixBedsUnder(joined, filmBeds.specs, duckSpansOf(timeline.flatMap((sc) => sc.shots)), tmp, {
+              sampleRate: filmSettings.sample_rate,
+              ...(opts.signal ? { signal: opts.signal } : {}),
+            }),
+          );
+        } finally {
+          await store.blobs.remove(joined);
+        }
+        mode = `${mode}+beds`;
+      }
       opts.onProgress?.(1, 'film joined');
       const media = await library.addFile(
         tmp,

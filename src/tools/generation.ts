@@ -219,4 +219,20 @@ export const generationTools: ToolDef[] = [
       "audio is given); the result becomes the shot's new current take (render_scene prefers it)." +
       MODEL_NOTE,
   ),
+  generationTool(
+    'music_generate',
+    'music_generate',
+    'Generate music',
+    'Generate a music track from a prompt (local/music makes an offline chord bed of the length asked). The result is audio in the library (type voice, ' +
+      "extra.audio_role 'music'); lay it under a scene or a whole film with scene_add_audio / film_add_audio." +
+      MODEL_NOTE,
+  ),
+  generationTool(
+    'sfx_generate',
+    'sfx_generate',
+    'Generate a sound effect',
+    'Generate a sound effect from a description (local/sfx makes an offline synthetic effect of the length asked). The result is audio in the library ' +
+      "(type voice, extra.audio_role 'sfx'); place it in a scene with scene_add_audio (role sfx, offset)." +
+      MODEL_NOTE,
+  ),
 ];

@@ -1,3 +1,4 @@
+import { bedTools } from './beds.js';
 import { characterTools } from './characters.js';
 import { continuityTools } from './continuity.js';
 import { generationTools } from './generation.js';
@@ -17,6 +18,7 @@ export function allTools(): ToolDef[] {
     ...continuityTools,
     ...renderTools,
     ...subtitleTools,
+    ...bedTools,
     ...characterTools,
     ...projectTools,
     ...mediaTools,

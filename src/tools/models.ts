@@ -14,6 +14,8 @@ const TOOL_FOR_TASK: Record<Task, string> = {
   voice_v2v: 'voice_v2v',
   lipsync_image: 'lipsync_image',
   lipsync_video: 'lipsync_video',
+  music_generate: 'music_generate',
+  sfx_generate: 'sfx_generate',
 };
 
 const modelLink = (id: string) => ({ uri: `studio://models/${id}`, name: `model ${id}`, mimeType: 'application/json' });

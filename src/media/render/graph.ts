@@ -1,5 +1,6 @@
 import { fpsArg, fpsValue } from '../encode.js';
 import { num } from '../filters.js';
+import { type BedSpec, bedMixChains, type DuckSpan } from './beds.js';
 
 /**
  * The filtergraph of an encoded scene render. Every shot is normalised to the scene's size (scale + pad, aspect
@@ -28,6 +29,8 @@ export interface SceneFormat {
   fps: number;
   sampleRate: number;
   loudnorm: boolean;
+  /** Beds under the whole scene (ffmpeg inputs from `firstInput` on), ducked under `spans`. */
+  beds?: { beds: readonly BedSpec[]; firstInput: number; spans: readonly DuckSpan[] };
 }
 
 export interface SceneGraph {
@@ -105,6 +108,11 @@ export function buildSceneGraph(shots: readonly PlannedShot[], f: SceneFormat): 
     accA = na;
   });
   chains.push(`[${accV}]null[vout]`);
+  if (f.beds?.beds.length) {
+    const mixed = bedMixChains(accA, f.beds.beds, f.beds.firstInput, f.beds.spans, { totalSeconds: total, sampleRate: f.sampleRate, aformat });
+    chains.push(...mixed.chains);
+    accA = mixed.out;
+  }
   // loudnorm works at 192 kHz internally; resample back to the scene rate.
   chains.push(f.loudnorm ? `[${accA}]loudnorm=I=-16:TP=-1.5:LRA=11,${aformat}[aout]` : `[${accA}]anull[aout]`);
   return { graph: chains.join(';'), totalSeconds: total };

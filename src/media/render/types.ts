@@ -44,6 +44,10 @@ export interface SceneSpec {
   sampleRate?: number;
   /** EBU R128 loudness normalisation of the whole scene (-16 LUFS, -1.5 dBTP). */
   loudnorm?: boolean;
+  /** Music, ambience and effects under the whole scene, mixed under the dialogue (see render/beds.ts). */
+  beds?: import('./beds.js').BedSpec[];
+  /** Where the dialogue lines play (scene seconds): ducked beds go down under these. */
+  duckSpans?: import('./beds.js').DuckSpan[];
 }
 
 export interface RenderOptions {

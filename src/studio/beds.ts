@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import { invalidInput, notFound } from '../errors.js';
+import type { BedSpec, DuckSpan } from '../media/render/beds.js';
+import type { AudioBed, BedRole, BedTarget } from '../store/beds.js';
+import type { Studio } from './studio.js';
+
+/**
+ * Audio beds of scenes and films: attaching them (checked: the target exists, the media is readable audio) and
+ * turning them into what the renderer takes, with the part of a render's identity they contribute.
+ */
+
+export interface BedInput {
+  media_id: string;
+  role: BedRole;
+  offset_seconds: number;
+  gain_db: number;
+  fade_in: number;
+  fade_out: number;
+  loop: boolean;
+  duck: boolean;
+}
+
+export function addBed(studio: Studio, kind: BedTarget, targetId: string, b: BedInput): { bed: AudioBed; warnings: string[] } {
+  if (kind === 'scene') studio.project.scene(targetId);
+  else studio.project.film(targetId);
+  const media = studio.library.get(b.media_id, 'media_id');
+  if (media.type !== 'voice') {
+    throw invalidInput(
+      `media '${b.media_id}' is ${media.type === 'image' ? 'an image' : 'a video'}; a bed takes audio (from music_generate, sfx_generate, voice_tts or an ` +
+        `imported audio file)`,
+      { field: 'media_id' },
+    );
+  }
+  if (media.extra['unreadable_media'] || !(media.duration && media.duration > 0)) {
+    throw invalidInput(`media '${b.media_id}' is not readable audio with a length; it cannot be mixed`, { field: 'media_id' });
+  }
+  const warnings: string[] = [];
+  if (b.role === 'sfx' && b.loop) warnings.push(`the sfx bed loops until the end of the ${kind}; pass loop: false to play it once`);
+  const bed = studio.store.beds.add({ target_kind: kind, target_id: targetId, ...b });
+  studio.events.changed(kind === 'scene' ? `studio://scenes/${targetId}` : `studio://films/${targetId}`);
+  return { bed, warnings };
+}
+
+export function removeBed(studio: Studio, kind: BedTarget, bedId: string): AudioBed {
+  const bed = studio.store.beds.get(bedId);
+  if (!bed || bed.target_kind !== kind) throw notFound(`${kind} audio bed`, bedId, 'bed_id');
+  studio.store.beds.remove(bedId);
+  studio.events.changed(kind === 'scene' ? `studio://scenes/${bed.target_id}` : `studio://films/${bed.target_id}`);
+  return bed;
+}
+
+/**
+ * The beds of a scene or film as the renderer takes them, and their part of the render hash (file hashes and every
+ * setting), so changing a bed re-renders and an unchanged one is reused. A bed whose file went missing is named with
+ * the call that detaches it.
+ */
+export function bedsForRender(studio: Studio, kind: BedTarget, targetId: string): { specs: BedSpec[]; hash: unknown[] } {
+  const specs: BedSpec[] = [];
+  const hash: unknown[] = [];
+  for (const b of studio.store.beds.list(kind, targetId)) {
+    const m = studio.store.media.get(b.media_id);
+    if (!m || !fs.existsSync(studio.library.absPath(m))) {
+      throw invalidInput(
+        `audio bed '${b.bed_id}' of ${kind} '${targetId}': its media '${b.media_id}' has no file in the studio folder; detach it with ` +
+          `${kind}_remove_audio(bed_id: "${b.bed_id}")`,
+        { field: 'bed_id' },
+      );
+    }
+    specs.push({
+      path: studio.library.absPath(m),
+      offsetSeconds: b.offset_seconds,
+      gainDb: b.gain_db,
+      fadeInSeconds: b.fade_in,
+      fadeOutSeconds: b.fade_out,
+      loop: b.loop,
+      duck: b.duck,
+      durationSeconds: m.duration ?? 0,
+    });
+    hash.push([m.sha256, b.offset_seconds, b.gain_db, b.fade_in, b.fade_out, b.loop, b.duck]);
+  }
+  return { specs, hash };
+}
+
+/** Beds that a render of `totalSeconds` cannot play (they start at or after its end): said, not silently dropped. */
+export function bedsPastEnd(studio: Studio, kind: BedTarget, targetId: string, totalSeconds: number): string[] {
+  return studio.store.beds
+    .list(kind, targetId)
+    .filter((b) => b.offset_seconds >= totalSeconds)
+    .map(
+      (b) =>
+        `audio bed '${b.bed_id}' starts at ${b.offset_seconds} s, after the end of the ${kind} (${totalSeconds.toFixed(2)} s), so it is not heard; ` +
+        `move it with ${kind}_remove_audio and ${kind}_add_audio`,
+    );
+}
+
+/** Dialogue spans of a timeline (scene or film seconds): where ducked beds go down. */
+export function duckSpansOf(shots: readonly { lines?: readonly { start: number; end: number }[] }[]): DuckSpan[] {
+  return shots.flatMap((s) => (s.lines ?? []).map((l) => ({ start: l.start, end: l.end })));
+}
