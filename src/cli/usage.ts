@@ -10,6 +10,7 @@ export const USAGE = `studio-mcp — an MCP server that makes films
                                     call any tool; values are JSON when they parse, else strings;
                                     prints the result JSON (exit 1 and {"error": …} on a tool error)
   studio-mcp doctor [--json]        check ffmpeg/ffprobe, the data folder, provider keys and base URLs
+  studio-mcp doctor --live [--yes]  also make one cheap paid call per configured provider (asks first) and check the replies
   studio-mcp run <plan.json|plan.yaml> [--check] [--json] [--concurrency N]
                                     make a film from a plan; re-runs reuse finished work
                                     (--check: validate and estimate only)

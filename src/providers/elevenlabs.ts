@@ -9,7 +9,7 @@ import type { ProviderAdapter } from './types.js';
 import { isWav, type WavEncoding, wrapWav } from './wav.js';
 
 /**
- * ElevenLabs text-to-speech and speech-to-speech (docs/providers.md §2), plain
+ * ElevenLabs text-to-speech, speech-to-speech and text-to-dialogue (docs/providers.md §2), plain
  * REST. Why not `@elevenlabs/elevenlabs-js`: its serialisers take camelCase and *strip* unknown keys
  * (`unrecognizedObjectKeys: "strip"`) and validate `output_format` against the enum compiled into the SDK, so a
  * field added in a capability file (snake_case, as on the wire) would be silently dropped — adding a model would
@@ -117,12 +117,14 @@ function formValue(v: unknown): string {
 }
 
 /**
- * Calls without a voice: sound effects (`POST /v1/sound-generation`) and music (`POST /v1/music`). Both take a JSON
+ * Calls without a voice in the URL: sound effects (`POST /v1/sound-generation`), music (`POST /v1/music`) and
+ * Text to Dialogue (`POST /v1/text-to-dialogue`, each turn carrying its own voice_id in the body). All take a JSON
  * body and `output_format` in the query and answer audio bytes, like text-to-speech.
  */
 const VOICELESS: Record<string, { endpoint: string; what: string }> = {
   'elevenlabs-sfx': { endpoint: 'sound-generation', what: 'generate the sound effect' },
   'elevenlabs-music': { endpoint: 'music', what: 'compose the music' },
+  'elevenlabs-dialogue': { endpoint: 'text-to-dialogue', what: 'voice the dialogue' },
 };
 
 export function createElevenLabsAdapter(config: StudioConfig, deps: AdapterDeps = {}): ProviderAdapter {

@@ -1,8 +1,10 @@
+import { DEFAULT_MODELS } from '../capabilities/defaults.js';
 import type { Task } from '../capabilities/types.js';
 import { padAudioToTimeline } from '../media/pad-audio.js';
 import type { MediaRecord } from '../store/media.js';
 import type { Studio } from './studio.js';
 import { renderTakeOf, sourceMediaOf } from './takes.js';
+import { isTwoSpeaker, type LineRef, pickTwoLines } from './two-speakers.js';
 
 /** Where a padded line came from (kept in the derived item's `extra.padded_line`). */
 interface PaddedLine {
@@ -24,13 +26,24 @@ const FRAME = 0.04;
 export class LipsyncLines {
   constructor(private readonly studio: Studio) {}
 
-  /** The call's arguments with `audio` replaced by the line on the shot's timeline, where that is needed. */
-  async prepare(task: Task, args: Record<string, unknown>, signal?: AbortSignal): Promise<{ args: Record<string, unknown>; warnings: string[] }> {
+  /**
+   * The call's arguments with `audio` replaced by the line on the shot's timeline, where that is needed; for a
+   * two-speaker model (InfiniteTalk multi), `left_audio` and `right_audio` both placed on it.
+   * @param selectedModel the session's model for the task (used when the call names none).
+   */
+  async prepare(
+    task: Task,
+    args: Record<string, unknown>,
+    signal?: AbortSignal,
+    selectedModel?: string,
+  ): Promise<{ args: Record<string, unknown>; warnings: string[] }> {
     const { store } = this.studio;
     const unchanged = { args, warnings: [] };
     if ((task !== 'lipsync_video' && task !== 'lipsync_image') || typeof args.shot_id !== 'string') return unchanged;
     const shot = store.shots.get(args.shot_id);
     if (!shot) return unchanged; // the planner names the unknown shot
+    const cap = this.studio.registry.get(typeof args.model === 'string' ? args.model : (selectedModel ?? DEFAULT_MODELS[task]));
+    if (isTwoSpeaker(cap)) return this.prepareTwo(task, args, shot.shot_id, signal);
     const lines = store.shots.audio(shot.shot_id);
     const given = typeof args.audio === 'string' ? args.audio : undefined;
     const line = given ? lines.find((l) => l.media_id === given) : lines[lines.length - 1];
@@ -54,6 +67,61 @@ export class LipsyncLines {
       signal,
     );
     return { args: { ...args, audio: padded.media_id }, warnings };
+  }
+
+  /**
+   * Both speakers' lines, each on the shot's timeline (silence where the other speaks), played together
+   * (`order: meanwhile`), so one take holds the whole exchange at the shot's length.
+   */
+  private async prepareTwo(
+    task: Task,
+    args: Record<string, unknown>,
+    shotId: string,
+    signal?: AbortSignal,
+  ): Promise<{ args: Record<string, unknown>; warnings: string[] }> {
+    const { store } = this.studio;
+    const lines = store.shots.audio(shotId).filter((l) => store.media.get(l.media_id)?.type === 'voice');
+    const given = {
+      ...(typeof args.left_audio === 'string' ? { left: args.left_audio } : {}),
+      ...(typeof args.right_audio === 'string' ? { right: args.right_audio } : {}),
+    };
+    const pair = pickTwoLines(lines, (id) => store.media.get(id)?.character_id ?? null, given);
+    if (!pair) {
+      return {
+        args,
+        warnings: [`a two-speaker lip-sync needs two lines; shot '${shotId}' has ${lines.length} (add one with voice_tts(shot_id: "${shotId}"))`],
+      };
+    }
+    if (args.order !== undefined && args.order !== 'meanwhile') {
+      // One track after the other: the lines' places on the timeline cannot be kept, so they go as they are.
+      return {
+        args: { ...args, left_audio: pair.left.media_id, right_audio: pair.right.media_id },
+        warnings: [`order '${String(args.order)}' plays the lines one after the other: the take does not keep their places on the shot's timeline`],
+      };
+    }
+    const audios = [pair.left, pair.right].map((r) => store.media.get(r.media_id));
+    if (audios.some((a) => a?.type !== 'voice' || !a.duration)) return { args, warnings: [] }; // the planner reports what is wrong
+    const ends = [pair.left, pair.right].map((r, i) => (r.line?.offset_seconds ?? 0) + (audios[i]?.duration ?? 0));
+    const total = Math.max(this.baseLength(task, args, shotId) ?? 0, ...ends);
+    const place = async (r: LineRef, audio: MediaRecord): Promise<string> =>
+      (
+        await this.padded(
+          audio,
+          { media_id: audio.media_id, audio_id: r.line?.audio_id ?? null, offset_seconds: r.line?.offset_seconds ?? 0, total_seconds: total },
+          shotId,
+          signal,
+        )
+      ).media_id;
+    const left = await place(pair.left, audios[0] as MediaRecord);
+    const right = await place(pair.right, audios[1] as MediaRecord);
+    const who = (r: LineRef): string => {
+      const name = r.character_id ? store.characters.get(r.character_id)?.name : undefined;
+      return `${r.line ? `line '${r.line.audio_id}'` : `'${r.media_id}'`}${name ? ` (${name})` : ''}`;
+    };
+    const warnings = [`two speakers: left ${who(pair.left)}, right ${who(pair.right)}; pass left_audio / right_audio to choose the sides`];
+    const rest = lines.length - [pair.left, pair.right].filter((r) => r.line).length;
+    if (rest > 0) warnings.push(`the shot has ${rest} more line(s); they stay in the mix, not lip-synced`);
+    return { args: { ...args, left_audio: left, right_audio: right, order: 'meanwhile' }, warnings };
   }
 
   /** How long the synced take must be: the video being synced, else the shot's take, else its planned length. */
@@ -93,10 +161,14 @@ export class LipsyncLines {
   }
 }
 
-/** The line a lip-synced video carries: its audio input, or the line that audio was padded from. */
-export function syncedLineOf(studio: Pick<Studio, 'store'>, lipsynced: MediaRecord): string | undefined {
-  const audioId = lipsynced.input_params['audio'];
-  if (typeof audioId !== 'string') return undefined;
-  const padded = studio.store.media.get(audioId)?.extra['padded_line'] as Partial<PaddedLine> | undefined;
-  return typeof padded?.media_id === 'string' ? padded.media_id : audioId;
+/** The lines a lip-synced video carries: its audio inputs (one, or left and right), or the lines they were padded from. */
+export function syncedLinesOf(studio: Pick<Studio, 'store'>, lipsynced: MediaRecord): string[] {
+  const out: string[] = [];
+  for (const key of ['audio', 'left_audio', 'right_audio']) {
+    const audioId = lipsynced.input_params[key];
+    if (typeof audioId !== 'string') continue;
+    const padded = studio.store.media.get(audioId)?.extra['padded_line'] as Partial<PaddedLine> | undefined;
+    out.push(typeof padded?.media_id === 'string' ? padded.media_id : audioId);
+  }
+  return out;
 }

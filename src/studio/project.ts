@@ -3,7 +3,7 @@ import type { Character } from '../store/characters.js';
 import type { Film, RenderSettings, Scene } from '../store/films.js';
 import type { Shot, ShotAudio, ShotInput } from '../store/shots.js';
 import { dialogueWarnings, extendShotToLines } from './dialogue-fit.js';
-import { syncedLineOf } from './lipsync-line.js';
+import { syncedLinesOf } from './lipsync-line.js';
 import { reportNewTake, type TakeReport } from './take-report.js';
 import { renderTakeOf } from './takes.js';
 import type { Studio } from './studio.js';
@@ -263,7 +263,7 @@ export class Project {
       patch.offset_seconds !== undefined &&
       patch.offset_seconds !== cur.offset_seconds &&
       synced?.lipsync &&
-      syncedLineOf(this.studio, synced.media) === cur.media_id
+      syncedLinesOf(this.studio, synced.media).includes(cur.media_id)
     ) {
       warnings.push(`the shot's lip-sync was made with this line at ${cur.offset_seconds} s; redo it: lipsync_video(shot_id: "${shot.shot_id}")`);
     }

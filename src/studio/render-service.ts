@@ -11,7 +11,7 @@ import type { Shot } from '../store/shots.js';
 import type { StaleCut } from './cuts.js';
 import { dialogueWarnings, lineSpans } from './dialogue-fit.js';
 import { bedsForRender, bedsPastEnd, duckSpansOf } from './beds.js';
-import { syncedLineOf } from './lipsync-line.js';
+import { syncedLinesOf } from './lipsync-line.js';
 import { renderTakeOf, type RenderTake } from './takes.js';
 import { checkRender, type QcExpect, type QcReport, type QcShot } from './render-check.js';
 import { sceneTimeline, type TimelineShot } from './timeline.js';
@@ -228,9 +228,9 @@ export class RenderService {
     const specShots: SceneRenderSpec['shots'] = [];
     const hashInputs: unknown[] = [];
     for (const [i, u] of used.entries()) {
-      const lipsyncAudio = u.lipsync ? syncedLineOf(this.studio, u.media) : undefined;
-      // A lip-synced take already carries its line: mixing it again would double the voice.
-      const lines = store.shots.audio(u.shot.shot_id).filter((a) => a.media_id !== lipsyncAudio);
+      const lipsyncAudio = u.lipsync ? syncedLinesOf(this.studio, u.media) : [];
+      // A lip-synced take already carries its line (both, for two speakers): mixing them again would double the voice.
+      const lines = store.shots.audio(u.shot.shot_id).filter((a) => !lipsyncAudio.includes(a.media_id));
       const audio = lines.map((a) => {
         const m = store.media.get(a.media_id);
         // A line that cannot be mixed is named with the call that takes it out (the rest of the edit is fine).

@@ -3,6 +3,7 @@ import { toolInputSchema } from '../capabilities/tool-schema.js';
 import type { JsonSchemaFragment, Task } from '../capabilities/types.js';
 import { StudioError, type ErrorCode } from '../errors.js';
 import type { Studio } from '../studio/studio.js';
+import { resolveTurnVoices } from '../studio/dialogue-voices.js';
 import { jobLinks } from './jobs.js';
 import { withoutNulls } from './page.js';
 import type { JsonObjectSchema, Session, ToolDef, ToolOutput } from './types.js';
@@ -71,8 +72,11 @@ export async function runGeneration(
   ctx: { session: Session; signal: AbortSignal; progress: (p: number, t: number | undefined, m?: string) => void; waitMs?: number },
 ): Promise<ToolOutput> {
   // Lip-sync on a shot gets its line placed on the shot's timeline, so the synced take keeps the cut.
-  const line = await studio.lipsyncLines.prepare(task, args, ctx.signal);
-  const prepared = studio.planner.prepare({ tool, task, args: line.args, selectedModel: ctx.session.selected.get(task) });
+  const line = await studio.lipsyncLines.prepare(task, args, ctx.signal, ctx.session.selected.get(task));
+  // Turns of a multi-speaker line may name characters: each is spoken in its character's voice.
+  const model = typeof args.model === 'string' ? args.model : (ctx.session.selected.get(task) ?? DEFAULT_MODELS[task]);
+  const voiced = resolveTurnVoices(studio.store, studio.registry.get(model), line.args);
+  const prepared = studio.planner.prepare({ tool, task, args: voiced, selectedModel: ctx.session.selected.get(task) });
   prepared.warnings.push(...line.warnings);
   // Checked after validation so an agent without keys still learns whether its call would have been valid.
   const availability = studio.models.availability(prepared.cap);

@@ -176,6 +176,31 @@ export async function startElevenLabsFake(opts: StartOptions = {}): Promise<Elev
         },
       },
       {
+        // Text to Dialogue (api-reference/text-to-dialogue/convert): inputs [{text, voice_id}], model_id eleven_v3.
+        name: 'dialogue',
+        method: 'POST',
+        pattern: /^\/v1\/text-to-dialogue$/,
+        handle: ({ rec }) => {
+          const body = rec.json as Record<string, unknown> | undefined;
+          const inputs = body?.inputs;
+          if (!Array.isArray(inputs) || inputs.length === 0) {
+            return { status: 422, json: { detail: [{ loc: ['body', 'inputs'], msg: 'field required', type: 'value_error.missing' }] } };
+          }
+          for (const [i, turn] of inputs.entries()) {
+            const t = turn as Record<string, unknown>;
+            if (typeof t.text !== 'string' || t.text === '' || typeof t.voice_id !== 'string') {
+              return { status: 422, json: { detail: [{ loc: ['body', 'inputs', i], msg: 'text and voice_id are required', type: 'value_error' }] } };
+            }
+            const err = common(rec.headers, t.voice_id);
+            if (err) return err;
+          }
+          if (body?.model_id !== 'eleven_v3') {
+            return { status: 400, json: { detail: { status: 'invalid_model', message: `model ${String(body?.model_id)} does not support text to dialogue` } } };
+          }
+          return audioReply(rec.query.output_format ?? 'mp3_44100_128');
+        },
+      },
+      {
         name: 'sts',
         method: 'POST',
         pattern: /^\/v1\/speech-to-speech\/([^/]+)$/,

@@ -94,4 +94,69 @@ export const DOCUMENTED_MODELS: Record<string, DocumentedModel> = {
         ? '- input: first_frame_image is ignored with subject_reference (S2V-01 has no first frame)'
         : undefined,
   },
+  // Models of late 2026 (issue 15, part 7), each from its version page.
+  // replicate.com/bytedance/seedance-1.5-pro/versions/78c1986f…/api: no resolution field; audio off by default.
+  'bytedance/seedance-1.5-pro': {
+    source: 'replicate.com/bytedance/seedance-1.5-pro/versions/78c1986f/api',
+    defaults: { duration: 5, aspect_ratio: '16:9', fps: 24, camera_fixed: false, generate_audio: false },
+    check: (i) =>
+      first(
+        intIn(i, 'duration', 2, 12),
+        oneOf(i, 'fps', [24]),
+        i.last_frame_image !== undefined && i.image === undefined ? '- input: last_frame_image only works if an image start frame is given too' : undefined,
+      ),
+  },
+  // replicate.com/bytedance/seedream-4.5/versions/9fe3b828…/api: 1-14 inputs, no 1K, inputs + outputs ≤ 15.
+  'bytedance/seedream-4.5': {
+    source: 'replicate.com/bytedance/seedream-4.5/versions/9fe3b828/api',
+    defaults: { size: '2K', aspect_ratio: 'match_input_image', width: 2048, height: 2048, sequential_image_generation: 'disabled', max_images: 1 },
+    check: (i) => {
+      const refs = Array.isArray(i.image_input) ? i.image_input.length : 0;
+      const max = typeof i.max_images === 'number' ? i.max_images : 1;
+      return first(
+        refs > 14 ? '- input.image_input: Array must have at most 14 items' : undefined,
+        oneOf(i, 'size', ['2K', '4K', 'custom']),
+        intIn(i, 'max_images', 1, 15),
+        refs + max > 15 ? `- input: Total images (input + generated) cannot exceed 15; got ${refs} + ${max}` : undefined,
+      );
+    },
+  },
+  // replicate.com/minimax/hailuo-02/versions/c43b610e…/api: "10 seconds is only available for 768p resolution".
+  'minimax/hailuo-02': {
+    source: 'replicate.com/minimax/hailuo-02/versions/c43b610e/api',
+    defaults: { duration: 6, resolution: '1080p', prompt_optimizer: true },
+    check: (i) =>
+      first(
+        oneOf(i, 'duration', [6, 10]),
+        oneOf(i, 'resolution', ['512p', '768p', '1080p']),
+        i.duration === 10 && (i.resolution ?? '1080p') !== '768p' ? '- input: 10 seconds is only available for 768p resolution' : undefined,
+      ),
+  },
+  // replicate.com/kwaivgi/kling-o1/versions/6d5f2d4b…/api: end_image requires start_image; ≤ 7 references without a video.
+  'kwaivgi/kling-o1': {
+    source: 'replicate.com/kwaivgi/kling-o1/versions/6d5f2d4b/api',
+    defaults: { mode: 'pro', aspect_ratio: '16:9', duration: 5, video_reference_type: 'feature', keep_original_sound: true },
+    check: (i) =>
+      first(
+        oneOf(i, 'mode', ['std', 'pro']),
+        oneOf(i, 'aspect_ratio', ['16:9', '9:16', '1:1']),
+        i.reference_video === undefined ? oneOf(i, 'duration', [5, 10]) : intIn(i, 'duration', 3, 10),
+        i.end_image !== undefined && i.start_image === undefined ? '- input: end_image requires start_image to be set' : undefined,
+        Array.isArray(i.reference_images) && i.reference_images.length > (i.reference_video === undefined ? 7 : 4)
+          ? '- input.reference_images: up to 7 without video, 4 with video'
+          : undefined,
+      ),
+  },
+  // google/veo-3.1-fast: third-party copies of the schema only (veo-3.1's fields without reference_images); the
+  // default resolution is not known, so the studio always sends it and the fake has no default for it.
+  'google/veo-3.1-fast': {
+    source: 'third-party copies of replicate.com/google/veo-3.1-fast (unverified)',
+    defaults: { aspect_ratio: '16:9', duration: 8, generate_audio: true },
+    check: (i) =>
+      first(
+        i.reference_images !== undefined ? '- input.reference_images: Additional property reference_images is not allowed' : undefined,
+        oneOf(i, 'resolution', ['720p', '1080p']),
+        oneOf(i, 'aspect_ratio', ['16:9', '9:16']),
+      ),
+  },
 };

@@ -83,6 +83,10 @@ function veoRuleViolation(body: unknown): string | undefined {
     if (m) return `instances[0].${k}.mimeType ${m} is not supported; supported MIME types: ${VEO_IMAGE_MIME.join(', ')}`;
   }
   if (inst.lastFrame !== undefined && inst.image === undefined) return 'lastFrame requires image';
+  // Extension (instances[0].video, extend-videos page): an MP4 continued by 7 s; it cannot also take a start frame.
+  if (inst.video !== undefined && inst.image !== undefined) return 'video (extension) cannot be combined with image';
+  if (isRec(inst.video) && inst.video.mimeType !== 'video/mp4')
+    return `instances[0].video.mimeType ${String(inst.video.mimeType)} is not supported for extension; use video/mp4`;
   if (inst.referenceImages !== undefined) {
     if (!Array.isArray(inst.referenceImages)) return 'referenceImages must be a list';
     if (inst.image !== undefined || inst.video !== undefined || inst.lastFrame !== undefined)
@@ -105,6 +109,8 @@ function veoRuleViolation(body: unknown): string | undefined {
   // Veo 3.1 card: reference image to video "only supports 8 seconds" and 16:9 ("9:16, except for reference image to video").
   if (inst.referenceImages !== undefined && duration !== 8) return 'reference images to video only supports 8 seconds';
   if (inst.referenceImages !== undefined && (params.aspectRatio ?? '16:9') !== '16:9') return 'reference images to video only supports 16:9 aspect ratio';
+  // Gemini API Veo 3.1 table: durationSeconds "Must be 8 when using extension".
+  if (inst.video !== undefined && duration !== 8) return 'durationSeconds must be 8 when extending a video';
   // Gemini API Veo 3.1 table: "1080p" / "4k" (only supports 8s duration).
   if ((params.resolution === '1080p' || params.resolution === '4k') && duration !== 8)
     return `durationSeconds must be 8 with ${String(params.resolution)} resolution`;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { bearer, type FakeServer, fakeBytes, type StartOptions, startFake } from './base.js';
+import { WAVESPEED_DOCUMENTED } from './wavespeed-docs.js';
 
 /**
  * A fake of the WaveSpeed v3 API as documented in docs/providers.md §3:
@@ -121,6 +122,8 @@ export async function startWavespeedFake(opts: StartOptions = {}): Promise<Waves
           if (rec.json === undefined) return { status: 400, json: { code: 400, message: 'body must be JSON' } };
           const id = randomUUID().replace(/-/g, '');
           const model = match[1] ?? '';
+          const refused = WAVESPEED_DOCUMENTED[model]?.(rec.json as Record<string, unknown>);
+          if (refused) return { status: 400, json: { code: 400, message: refused } };
           tasks.set(id, { model, input: rec.json, polls: 0 });
           return {
             json: envelope({

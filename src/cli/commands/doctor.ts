@@ -8,6 +8,7 @@ import { createAdapters } from '../../providers/index.js';
 import { createLocalAdapter } from '../../providers/local.js';
 import type { ProviderAdapter } from '../../providers/types.js';
 import { parseOptions } from '../args.js';
+import { liveSmoke, type LiveReport } from '../live-report.js';
 import { printJson, printLines, table } from '../output.js';
 
 interface Check {
@@ -131,12 +132,14 @@ function providerReports(config: StudioConfig, env: NodeJS.ProcessEnv): Provider
 }
 
 /**
- * `studio-mcp doctor [--json]`: can this machine make films? ffmpeg/ffprobe (paths and versions), the data folder,
- * and each provider's keys (set or not — values are never printed) and base URL. Exit code 1 when something the
- * offline studio needs is missing; a provider without keys is not a failure.
+ * `studio-mcp doctor [--json] [--live [--yes]]`: can this machine make films? ffmpeg/ffprobe (paths and versions),
+ * the data folder, and each provider's keys (set or not — values are never printed) and base URL. Exit code 1 when
+ * something the offline studio needs is missing; a provider without keys is not a failure. `--live` adds the live
+ * smoke test (one cheap call per configured provider, after the estimated cost is shown and confirmed or `--yes`);
+ * a call that fails or departs from its capability file also makes the exit code 1.
  */
 export async function doctorCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const { values } = parseOptions(argv, { json: { type: 'boolean' } });
+  const { values } = parseOptions(argv, { json: { type: 'boolean' }, live: { type: 'boolean' }, yes: { type: 'boolean' } });
   const config = loadConfig(env);
   const major = Number(process.versions.node.split('.')[0]);
   const checks: Check[] = [
@@ -147,9 +150,10 @@ export async function doctorCommand(argv: string[], env: NodeJS.ProcessEnv = pro
   // Fonts are looked at only when ffmpeg runs: the text engine is probed with it.
   if (checks.every((c) => c.ok)) checks.push(await fontCheck());
   const providers = providerReports(config, env);
-  const ok = checks.every((c) => c.ok);
+  const live: LiveReport | undefined = values.live ? await liveSmoke(config, env, { yes: values.yes === true, json: values.json === true }) : undefined;
+  const ok = checks.every((c) => c.ok) && (live?.ok ?? true);
   if (values.json) {
-    printJson({ ok, checks, providers });
+    printJson({ ok, checks, providers, ...(live ? { live } : {}) });
     return ok ? 0 : 1;
   }
   const lines = ['studio-mcp doctor', ...table(checks.map((c) => [`  ${!c.ok ? 'FAIL' : c.warn ? 'warn' : 'ok'}`, c.name, c.detail])), '', 'providers:'];
@@ -162,7 +166,10 @@ export async function doctorCommand(argv: string[], env: NodeJS.ProcessEnv = pro
     );
     lines.push(`    base URL: ${p.base_url}`);
   }
-  lines.push('', ok ? 'ready: the offline studio works here' : 'not ready: fix the FAIL lines above');
+  if (live) lines.push('', ...live.lines);
+  const offline = checks.every((c) => c.ok);
+  lines.push('', offline ? 'ready: the offline studio works here' : 'not ready: fix the FAIL lines above');
+  if (live && !live.ok) lines.push('live smoke test: departures from the capability files (see above)');
   printLines(lines);
   return ok ? 0 : 1;
 }
