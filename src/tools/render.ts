@@ -1,8 +1,24 @@
 import { z } from 'zod';
 import { sceneOrFilm, sceneOrFilmArgs } from './target.js';
 import { mediaLink } from './media.js';
-import type { ToolDef } from './types.js';
+import type { ToolContext, ToolDef } from './types.js';
 import { idArg, zodTool } from './zod-tool.js';
+
+/** The render service's options from a render tool's flags (one mapping for scenes and films). */
+function renderOpts(
+  a: { loudnorm?: boolean | undefined; force: boolean; strict: boolean; qc: boolean },
+  signal: AbortSignal,
+  progress: ToolContext['progress'],
+): { signal: AbortSignal; force: boolean; strict: boolean; qc: boolean; loudnorm?: boolean; onProgress: (p: number, m?: string) => void } {
+  return {
+    signal,
+    force: a.force,
+    strict: a.strict,
+    qc: a.qc,
+    ...(a.loudnorm !== undefined ? { loudnorm: a.loudnorm } : {}),
+    onProgress: (p, m) => progress(p, 1, m),
+  };
+}
 
 export const renderTools: ToolDef[] = [
   zodTool({
@@ -29,14 +45,7 @@ export const renderTools: ToolDef[] = [
       qc: z.boolean().default(true).describe('Check the rendered file (black, frozen picture, silent lines, loudness, size) and return the findings as qc.'),
     }),
     run: async ({ scene_id, loudnorm, force, strict, qc }, { studio, signal, progress }) => {
-      const r = await studio.render.renderScene(scene_id, {
-        signal,
-        force,
-        strict,
-        qc,
-        ...(loudnorm !== undefined ? { loudnorm } : {}),
-        onProgress: (p, m) => progress(p, 1, m),
-      });
+      const r = await studio.render.renderScene(scene_id, renderOpts({ loudnorm, force, strict, qc }, signal, progress));
       const m = studio.library.get(r.media_id);
       return { result: { ...r }, links: [mediaLink(m), { uri: `studio://scenes/${scene_id}`, name: `scene ${scene_id}`, mimeType: 'application/json' }] };
     },
@@ -57,14 +66,7 @@ export const renderTools: ToolDef[] = [
       qc: z.boolean().default(true).describe('Check the film file and return the findings as qc (scenes are not checked one by one).'),
     }),
     run: async ({ film_id, loudnorm, force, strict, qc }, { studio, signal, progress }) => {
-      const r = await studio.render.renderFilm(film_id, {
-        signal,
-        force,
-        strict,
-        qc,
-        ...(loudnorm !== undefined ? { loudnorm } : {}),
-        onProgress: (p, m) => progress(p, 1, m),
-      });
+      const r = await studio.render.renderFilm(film_id, renderOpts({ loudnorm, force, strict, qc }, signal, progress));
       const m = studio.library.get(r.media_id);
       return { result: { ...r }, links: [mediaLink(m), { uri: `studio://films/${film_id}`, name: `film ${film_id}`, mimeType: 'application/json' }] };
     },
