@@ -107,7 +107,7 @@ export function inject(cap: Capability, explicit: Record<string, unknown>, ctx: 
 
   const character = ctx.character;
   if (!character) return { values, warnings, injected };
-  const who = `character '${character.name}'`;
+  const who = `character ${character.name}`;
 
   if (argFields(cap).has('character_name') && !isGiven(values['character_name'])) {
     values['character_name'] = character.name;

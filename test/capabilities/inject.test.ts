@@ -16,7 +16,7 @@ describe('inject: character reference images', () => {
     const r = inject(veoLike, { prompt: 'walks', reference_images: ['med_x', 'med_y'] }, { character: mara });
     expect(r.values['reference_images']).toEqual(['med_x', 'med_y', 'med_ref1']);
     expect(r.injected).toContain('reference_images');
-    expect(r.warnings.join('\n')).toMatch(/at most 3 reference images; used 1 of character 'Mara''s 2/);
+    expect(r.warnings.join('\n')).toMatch(/at most 3 reference images; used 1 of character Mara's 2/);
   });
 
   it('are skipped with a warning when the model also gets a start frame (Veo: refs exclude frames)', () => {
@@ -24,7 +24,7 @@ describe('inject: character reference images', () => {
     expect(r.values['reference_images']).toBeUndefined();
     expect(r.values['start_frame']).toBe('med_start');
     expect(r.warnings.join('\n')).toMatch(
-      /adding character 'Mara''s reference images skipped: vertex\/test-veo: reference_images cannot be combined with start_frame/,
+      /adding character Mara's reference images skipped: vertex\/test-veo: reference_images cannot be combined with start_frame/,
     );
     expect(checkRules(veoLike, r.values).errors).toEqual([]);
   });
@@ -57,7 +57,7 @@ describe('inject: character reference images', () => {
     const r = inject(framesOnly, { prompt: 'walks' }, { character: mara });
     expect(r.values['start_frame']).toBeUndefined();
     expect(r.values['end_frame']).toBeUndefined();
-    expect(r.warnings.join('\n')).toMatch(/takes no reference images, so character 'Mara''s reference images were not used/);
+    expect(r.warnings.join('\n')).toMatch(/takes no reference images, so character Mara's reference images were not used/);
   });
 
   it('lip-sync from an image: the character reference image is the face when no image is given', () => {

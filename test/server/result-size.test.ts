@@ -195,7 +195,7 @@ describe('results that cost little', () => {
     });
     const s = r.structuredContent as Json;
     const warnings = s.warnings as string[];
-    expect(warnings).toContain("character 'Wren''s reference images were not added: local/animatic takes at most 3 and the call already gives 3");
+    expect(warnings).toContain("character Wren's reference images were not added: local/animatic takes at most 3 and the call already gives 3");
     const text = (r.content[0] as { text: string }).text;
     const [line, second, ...more] = text.split('\n');
     expect(line).toContain(`video ${String(s.media_id)}`);
