@@ -16,6 +16,8 @@ export interface LineSpan {
 
 /** Overlaps and overruns shorter than this are inaudible (a frame or two of silence trimmed by encoders). */
 const SLACK = 0.02;
+/** A line starting this close to (or after) the end of its shot is not heard at all (the render leaves it out). */
+export const INAUDIBLE_TAIL = 0.05;
 
 const sec = (n: number): string => `${(Math.round(n * 100) / 100).toFixed(2)}`;
 
@@ -54,7 +56,7 @@ export function dialogueWarnings(store: Store, shot: Shot): string[] {
   const length = shotLength(store, shot);
   if (length === undefined) return out;
   for (const l of spans) {
-    if (l.start >= length - SLACK) {
+    if (l.start >= length - INAUDIBLE_TAIL) {
       out.push(
         `line '${l.audio_id}' starts at ${sec(l.start)} s, after ${name} ends (${sec(length)} s): it would not be heard; ` +
           `shot_update_dialogue(audio_id: "${l.audio_id}", offset_seconds: ${sec(Math.max(0, length - (l.end - l.start)))}) or lengthen the shot (fit: ` +

@@ -9,7 +9,7 @@ import type { MediaRecord } from '../store/media.js';
 import type { RenderRecord } from '../store/renders.js';
 import type { Shot } from '../store/shots.js';
 import type { StaleCut } from './cuts.js';
-import { dialogueWarnings, lineSpans } from './dialogue-fit.js';
+import { dialogueWarnings, INAUDIBLE_TAIL, lineSpans } from './dialogue-fit.js';
 import { bedsForRender, bedsPastEnd, duckSpansOf } from './beds.js';
 import { syncedLinesOf } from './lipsync-line.js';
 import { renderTakeOf, type RenderTake } from './takes.js';
@@ -230,7 +230,10 @@ export class RenderService {
     for (const [i, u] of used.entries()) {
       const lipsyncAudio = u.lipsync ? syncedLinesOf(this.studio, u.media) : [];
       // A lip-synced take already carries its line (both, for two speakers): mixing them again would double the voice.
-      const lines = store.shots.audio(u.shot.shot_id).filter((a) => !lipsyncAudio.includes(a.media_id));
+      // A line that starts after its shot ends cannot be heard: it is left out of the mix (the scene's warnings name
+      // it with its fix, and strict renders refuse it) instead of failing the whole render.
+      const playable = (offset: number): boolean => u.media.duration === null || offset < u.media.duration - INAUDIBLE_TAIL;
+      const lines = store.shots.audio(u.shot.shot_id).filter((a) => !lipsyncAudio.includes(a.media_id) && playable(a.offset_seconds));
       const audio = lines.map((a) => {
         const m = store.media.get(a.media_id);
         // A line that cannot be mixed is named with the call that takes it out (the rest of the edit is fine).

@@ -1,6 +1,6 @@
 import type { MediaRecord } from '../store/media.js';
 import type { Shot, Take } from '../store/shots.js';
-import type { LineSpan } from './dialogue-fit.js';
+import { INAUDIBLE_TAIL, type LineSpan } from './dialogue-fit.js';
 
 /** One line as it plays in the render, in seconds from the start of the scene (or film). */
 export interface TimelineLine {
@@ -46,12 +46,15 @@ export function sceneTimeline(shots: TimelineInput[], offset = 0): TimelineShot[
     const t = u.shot.transition;
     const start = i > 0 && t.type === 'crossfade' ? prevEnd - t.duration : prevEnd;
     const end = start + d;
-    const lines = u.lines.map((l): TimelineLine => {
-      const s = start + l.start;
-      const e = start + l.end;
-      const cut = e - end;
-      return { audio_id: l.audio_id, start: r2(s), end: r2(Math.min(e, end)), ...(cut > 0.02 ? { cut: r2(Math.min(cut, e - s)) } : {}) };
-    });
+    // A line that starts after its shot ends is not in the render (the scene's warnings say so).
+    const lines = u.lines
+      .filter((l) => l.start < d - INAUDIBLE_TAIL)
+      .map((l): TimelineLine => {
+        const s = start + l.start;
+        const e = start + l.end;
+        const cut = e - end;
+        return { audio_id: l.audio_id, start: r2(s), end: r2(Math.min(e, end)), ...(cut > 0.02 ? { cut: r2(Math.min(cut, e - s)) } : {}) };
+      });
     out.push({
       shot: u.shot.position + 1,
       shot_id: u.shot.shot_id,

@@ -154,6 +154,24 @@ describe('the edit tells the truth', () => {
     expect(((await h.call('scene_get', { scene_id: sceneId })) as { shots: unknown[] }).shots).toHaveLength(2);
   });
 
+  it('a line placed after its shot ends is named at voice_tts and by the render, which leaves it out instead of failing', async () => {
+    const s1 = await shot('a', mara, 2);
+    await h.call('video_generate', { shot_id: s1 });
+    const late = (await h.call('voice_tts', { shot_id: s1, character_id: mara, text: 'Too late.', offset_seconds: 30 })) as {
+      audio_id: string;
+      warnings: string[];
+    };
+    expect(late.warnings).toHaveLength(1);
+    expect(late.warnings[0]).toContain(`line '${late.audio_id}' starts at 30.00 s, after shot 1`);
+    expect(late.warnings[0]).toContain(`shot_update_dialogue(audio_id: "${late.audio_id}"`);
+    const r = (await h.call('render_scene', { scene_id: sceneId })) as { warnings: string[]; duration: number; timeline: { lines?: unknown[] }[] };
+    expect(r.warnings.join(' ')).toContain(late.audio_id);
+    expect(r.timeline[0]?.lines).toBeUndefined();
+    expect(Math.abs(r.duration - 2)).toBeLessThanOrEqual(0.05);
+    const strict = await h.callError('render_scene', { scene_id: sceneId, strict: true, force: true });
+    expect(strict.message).toContain(late.audio_id);
+  });
+
   it('a render error about a line names its audio_id and the call that takes it out', async () => {
     const s1 = await shot('a', mara, 2);
     await h.call('video_generate', { shot_id: s1 });
