@@ -59,7 +59,8 @@ export class LipsyncLines {
 
     const offset = line?.offset_seconds ?? 0;
     const total = Math.max(this.baseLength(task, args, shot.shot_id) ?? 0, offset + audio.duration);
-    if (offset < FRAME && Math.abs(total - audio.duration) < FRAME) return { args, warnings };
+    // No padding needed: still name the chosen line, so the planner does not choose (and warn about) it again.
+    if (offset < FRAME && Math.abs(total - audio.duration) < FRAME) return { args: { ...args, audio: audio.media_id }, warnings };
     const padded = await this.padded(
       audio,
       { media_id: audio.media_id, audio_id: line?.audio_id ?? null, offset_seconds: offset, total_seconds: total },
