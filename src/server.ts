@@ -84,6 +84,7 @@ export function createMcpServer(studio: Studio): { server: Server; session: Sess
       title: t.title,
       description: t.description,
       inputSchema: t.inputSchema(studio, session),
+      ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
       annotations: t.annotations,
       ...(t.longRunning ? { execution: { taskSupport: 'optional' as const } } : {}),
     })),

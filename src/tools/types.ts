@@ -58,5 +58,7 @@ export interface ToolDef {
    * model fields are checked against the model it resolves to (parseArgs).
    */
   callSchema?(studio: Studio, session: Session): JsonObjectSchema;
+  /** JSON Schema (2020-12) of the structuredContent of a successful result. */
+  outputSchema?: JsonObjectSchema;
   run(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutput>;
 }

@@ -41,6 +41,8 @@ export function zodTool<S extends z.ZodObject>(def: {
   annotations: ToolAnnotations;
   longRunning?: boolean;
   schema: S;
+  /** Shape of the result's structuredContent; published as the tool's outputSchema. */
+  output?: z.ZodObject;
   run: (args: z.infer<S>, ctx: ToolContext) => Promise<ToolOutput>;
 }): ToolDef {
   const strict = def.schema.strict();
@@ -53,8 +55,16 @@ export function zodTool<S extends z.ZodObject>(def: {
     annotations: { title: def.title, ...def.annotations },
     ...(def.longRunning ? { longRunning: true } : {}),
     inputSchema: () => json,
+    ...(def.output ? { outputSchema: outputJsonSchema(def.output) } : {}),
     run: (args, ctx) => def.run(parseToolArgs(def.name, strict, args) as z.infer<S>, ctx),
   };
+}
+
+/** A result shape as the JSON Schema published in tools/list (no $schema: the spec's default dialect is 2020-12). */
+export function outputJsonSchema(shape: z.ZodObject): JsonObjectSchema {
+  const json = z.toJSONSchema(shape, { io: 'output', unrepresentable: 'any' }) as JsonObjectSchema;
+  delete json['$schema'];
+  return json;
 }
 
 /** Common argument shapes, described once so every tool words them the same way. */
