@@ -36,6 +36,11 @@ export interface StudioConfig {
   /** Per-provider concurrency overrides: STUDIO_CONCURRENCY_<PROVIDER>=n */
   concurrency: Record<string, number>;
   budgetUsd?: number;
+  /**
+   * STUDIO_MODELS: model ids or provider prefixes (`vertex`, `replicate/bytedance/`) that narrow the models the
+   * studio offers; unset = every model whose provider is configured, plus local/*.
+   */
+  studioModels?: string[];
 }
 
 function num(v: string | undefined): number | undefined {
@@ -46,6 +51,15 @@ function num(v: string | undefined): number | undefined {
 
 function nonEmpty(v: string | undefined): string | undefined {
   return v && v.trim() !== '' ? v.trim() : undefined;
+}
+
+/** A comma-separated list of model ids or prefixes; empty or unset = no narrowing. */
+function modelList(v: string | undefined): string[] | undefined {
+  const items = (v ?? '')
+    .split(',')
+    .map((m) => m.trim())
+    .filter((m) => m !== '');
+  return items.length ? items : undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): StudioConfig {
@@ -89,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     },
     concurrency,
     budgetUsd: num(env.STUDIO_BUDGET_USD),
+    studioModels: modelList(env.STUDIO_MODELS),
   };
 }
 

@@ -30,12 +30,12 @@ export const SERVER_VERSION = '0.1.0';
 const INSTRUCTIONS =
   `studio-mcp makes films. Typical flow: media_import reference images → character_create → film_create → scene_create → shot_create ` +
   `(prompt, model, character) → video_generate(shot_id) for each shot (use_last_frame=true to continue from the previous shot) → voice_tts(shot_id, text, ` +
-  `character_id) → lipsync_video(shot_id) → render_scene → render_film. Generation tools take model '<provider>/<model>'; video_get_capabilities shows and ` +
-  `selects a model. Media arguments are media ids. Long jobs return a job_id: follow with job_wait.`;
+  `character_id) → lipsync_video(shot_id) → render_scene → render_film. Generation tools take \`model\` from their enum (the models offered here); ` +
+  `*_get_capabilities shows a model's exact fields, rules and price. Media arguments are media ids. Long jobs return a job_id: follow with job_wait.`;
 
 /**
  * One MCP server for one client connection (stdio: the process; HTTP: one per session). The studio is shared;
- * model selections, subscriptions and notifications belong to this connection only.
+ * subscriptions and notifications belong to this connection only (the tool list is the same for all).
  */
 export function createMcpServer(studio: Studio): { server: Server; session: Session; close: () => void } {
   const tools = new Map<string, ToolDef>(allTools().map((t) => [t.name, t]));
@@ -60,13 +60,12 @@ export function createMcpServer(studio: Studio): { server: Server; session: Sess
   server.oninitialized = () => {
     connected = true;
   };
-  const session: Session = {
-    id: randomUUID(),
-    selected: new Map(),
-    toolsChanged: () => {
-      if (connected) void server.sendToolListChanged().catch(() => undefined);
-    },
+  const session: Session = { id: randomUUID() };
+  // One tool list for every connection: it changes only with the studio's offered models, and then everyone is told.
+  const onToolsChanged = (): void => {
+    if (connected) void server.sendToolListChanged().catch(() => undefined);
   };
+  studio.events.on('toolsChanged', onToolsChanged);
 
   const subscriptions = new Set<string>();
   const onUpdated = (uri: string): void => {
@@ -83,7 +82,7 @@ export function createMcpServer(studio: Studio): { server: Server; session: Sess
       name: t.name,
       title: t.title,
       description: t.description,
-      inputSchema: t.inputSchema(studio, session),
+      inputSchema: t.inputSchema(studio),
       ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
       annotations: t.annotations,
       ...(t.longRunning ? { execution: { taskSupport: 'optional' as const } } : {}),
@@ -93,7 +92,7 @@ export function createMcpServer(studio: Studio): { server: Server; session: Sess
   /** Run one tool call to a CallToolResult; every failure becomes a safe tool error. */
   const execute = async (tool: ToolDef, args: Record<string, unknown>, ctx: Omit<ToolContext, 'studio' | 'session'>): Promise<CallToolResult> => {
     try {
-      const out = await tool.run(checkArgs(tool.name, args, tool.callSchema ? tool.callSchema(studio, session) : tool.inputSchema(studio, session)), {
+      const out = await tool.run(checkArgs(tool.name, args, tool.callSchema ? tool.callSchema(studio) : tool.inputSchema(studio)), {
         studio,
         session,
         ...ctx,
@@ -185,6 +184,7 @@ export function createMcpServer(studio: Studio): { server: Server; session: Sess
     taskStore.cleanup();
     studio.events.off('updated', onUpdated);
     studio.events.off('listChanged', onListChanged);
+    studio.events.off('toolsChanged', onToolsChanged);
   };
   server.onclose = close;
   return { server, session, close };

@@ -23,11 +23,8 @@ const MEDIA_PLURAL: Record<MediaKind, string> = { image: 'images', video: 'video
 
 /** The description text for a media field in tool schemas (media args are library ids, never paths or URLs). */
 export function mediaDescription(kind: MediaKind, array: boolean, maxItems?: number): string {
-  if (array) {
-    const limit = maxItems !== undefined ? ` (at most ${maxItems})` : '';
-    return `media ids of ${MEDIA_PLURAL[kind]} from the library${limit} (import files with media_import)`;
-  }
-  return `media id of ${MEDIA_WORD[kind]} from the library (import files with media_import)`;
+  if (array) return `Library media ids (${MEDIA_PLURAL[kind]}${maxItems !== undefined ? `, at most ${maxItems}` : ''})`;
+  return `Library media id (${kind})`;
 }
 
 /** What a value for `schema` may be, e.g. "one of 4, 6, 8" or "an integer from 0 to 4294967295". */

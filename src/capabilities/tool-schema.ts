@@ -7,9 +7,9 @@ import { unsupportedArgError, type ModelLister } from './rules.js';
 import type { Capability, CapabilityField, JsonSchemaFragment, Task } from './types.js';
 
 /**
- * The bridge between capability files and MCP tools: the JSON Schema a client sees in tools/list for the selected
- * model, validation of a call's model fields against that model (always the model the call names, so a client that
- * never re-lists still gets exact errors), and the rename from agent-facing names to provider field names.
+ * The bridge between capability files and MCP tools: the JSON Schema of a generation tool for one model (the whole
+ * tool when it is the only model offered; a lookup's answer otherwise), validation of a call's model fields against
+ * the model it names, and the rename from agent-facing names to provider field names.
  */
 
 /** A JSON Schema object for a tool's input. */
@@ -44,7 +44,8 @@ const FROM_SHOT: Record<string, string> = {
   audio: 'a shot that has a dialogue line (voice_tts with shot_id adds one)',
 };
 
-function fillersOf(task: Task, arg: string, studioArgs: Record<string, unknown>): string[] {
+/** The studio arguments that fill a field when given (character_id fills voice_id, shot_id a lip-sync's audio). */
+export function fillersOf(task: Task, arg: string, studioArgs: Record<string, unknown>): string[] {
   const out = Object.entries(FILLED_BY)
     .filter(([studioArg, roles]) => studioArg in studioArgs && roles.includes(arg))
     .map(([studioArg]) => studioArg);
@@ -87,11 +88,11 @@ function fieldProperty(field: CapabilityField, fillers: string[]): JsonSchemaFra
 }
 
 /**
- * The input schema of a generation tool for the selected model.
- * @param cap the selected model; undefined when none is selected (then any field is let through to per-call checks).
+ * The input schema of a generation tool for one model: exactly that model's fields.
+ * @param cap the model; undefined when none is offered (then any field is let through to per-call checks).
  * @param studioArgs studio-only arguments of this tool (character_id, shot_id, use_last_frame, …) as JSON Schemas;
  *   `use_last_frame` is kept only when the model has a start frame.
- * @param modelIds the ids the `model` argument may take, listed in its description.
+ * @param modelIds the ids the `model` argument may take (its enum).
  */
 export function toolInputSchema(
   task: Task,
@@ -100,14 +101,11 @@ export function toolInputSchema(
   modelIds: readonly string[] = [],
 ): ToolInputSchema {
   const properties: Record<string, JsonSchemaFragment> = {};
-  const selected = cap ? ` Selected: ${cap.id}.` : '';
   properties['model'] = {
     type: 'string',
-    description:
-      `Model id '<provider>/<model>' for ${task}.${selected}` +
-      (modelIds.length ? ` Available: ${modelIds.join(', ')}.` : '') +
-      " The other fields of this schema are those of the selected model; ask for another model's capabilities to see its fields.",
+    ...(modelIds.length ? { enum: [...modelIds] } : {}),
     ...(cap ? { default: cap.id } : {}),
+    description: `Model for ${task}.`,
   };
   const hasStart = cap ? argFields(cap).has('start_frame') : true;
   for (const [name, schema] of Object.entries(studioArgs)) {

@@ -4,7 +4,6 @@ import { invalidInput } from '../errors.js';
 import { contactSheet, extractEvery, extractFrameAt, storyboardSheet } from '../media/frames.js';
 import type { MediaRecord } from '../store/media.js';
 import type { Shot } from '../store/shots.js';
-import { DEFAULT_MODELS } from '../capabilities/defaults.js';
 import { BridgeShots } from './bridges.js';
 import type { Studio } from './studio.js';
 
@@ -50,8 +49,9 @@ export class Continuity {
     this.bridges.sweep();
   }
 
-  private shotModel(shot: Shot, selected?: string): Capability {
-    return this.studio.registry.require(shot.model ?? selected ?? DEFAULT_MODELS.video_generate, 'model', 'video_generate');
+  /** The model a shot is generated with: its own, else the studio's default offered video model. */
+  private shotModel(shot: Shot): Capability {
+    return this.studio.registry.require(shot.model ?? this.studio.offered.defaultModel('video_generate'), 'model', 'video_generate');
   }
 
   /** Video models that take a start frame (for error messages that say what would work). */
@@ -63,10 +63,10 @@ export class Continuity {
   }
 
   /** Set a shot's start frame to the previous shot's last frame. */
-  useLastFrame(shotId: string, selectedModel?: string): { shot: Shot; start_frame: string; from_shot_id: string; model: string } {
+  useLastFrame(shotId: string): { shot: Shot; start_frame: string; from_shot_id: string; model: string } {
     const { project, planner, store } = this.studio;
     const shot = project.shot(shotId);
-    const cap = this.shotModel(shot, selectedModel);
+    const cap = this.shotModel(shot);
     if (!hasRole(cap, 'start_frame')) {
       throw invalidInput(
         `${cap.id} takes no start frame, so the shot cannot continue from the previous shot's last frame; video models with a start frame: ` +
@@ -212,7 +212,7 @@ export class Continuity {
   }
 
   /** Pick the model for a bridge between two shots: one that takes a start and an end frame. */
-  bridgeModel(from: Shot, requested: string | undefined, selected?: string): { cap?: Capability; reason?: string } {
+  bridgeModel(from: Shot, requested: string | undefined): { cap?: Capability; reason?: string } {
     const both = this.modelsWith('start_frame', 'end_frame');
     if (requested) {
       const cap = this.studio.registry.require(requested, 'model', 'video_generate');
@@ -223,6 +223,7 @@ export class Continuity {
           accepts: both.join(', '),
         });
       }
+      this.studio.offered.require(cap);
       const a = this.studio.models.availability(cap);
       return a.available ? { cap } : { reason: `${cap.id} is not available here (${a.reason})` };
     }
@@ -230,9 +231,9 @@ export class Continuity {
     const takeModel = from.current_take_id
       ? this.studio.store.media.get(this.studio.store.shots.getTake(from.current_take_id)?.media_id ?? '')?.model
       : undefined;
-    const fromCap = (takeModel ? this.studio.registry.get(takeModel) : undefined) ?? this.shotModel(from, selected);
+    const fromCap = (takeModel ? this.studio.registry.get(takeModel) : undefined) ?? this.shotModel(from);
     const candidates = [fromCap, ...this.studio.registry.list({ task: 'video_generate', provider: fromCap.provider })].filter(
-      (c) => hasRole(c, 'start_frame') && hasRole(c, 'end_frame') && this.studio.models.availability(c).available,
+      (c) => hasRole(c, 'start_frame') && hasRole(c, 'end_frame') && this.studio.offered.offers(c) && this.studio.models.availability(c).available,
     );
     if (candidates[0]) return { cap: candidates[0] };
     return { reason: `no available ${fromCap.provider} model takes both a start and an end frame (models that do: ${both.join(', ')})` };

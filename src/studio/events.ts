@@ -9,6 +9,8 @@ export interface StudioEventMap {
   updated: [uri: string];
   /** The list of resources changed (something was created or deleted). */
   listChanged: [];
+  /** The tool list changed (the offered models or their fields): every connection is told with tools/list_changed. */
+  toolsChanged: [];
   jobProgress: [jobId: string, progress: number, message: string | undefined];
   jobFinished: [jobId: string];
 }

@@ -19,8 +19,8 @@ export interface GenerateCall {
   tool: string;
   task: Task;
   args: Record<string, unknown>;
-  /** The model this session selected for the task (video_get_capabilities), if any. */
-  selectedModel?: string;
+  /** The model used when neither the call nor (for video) its shot names one: the studio's default offered model. */
+  defaultModel?: string;
 }
 
 export interface PreparedCall {
@@ -55,7 +55,7 @@ export class GenerationPlanner {
     const shotId = str(args.shot_id, 'shot_id');
     const shot = shotId ? this.requireShot(shotId) : undefined;
     const modelId =
-      str(args.model, 'model') ?? (task === 'video_generate' ? (shot?.model ?? undefined) : undefined) ?? call.selectedModel ?? DEFAULT_MODELS[task];
+      str(args.model, 'model') ?? (task === 'video_generate' ? (shot?.model ?? undefined) : undefined) ?? call.defaultModel ?? DEFAULT_MODELS[task];
     const cap = this.registry.require(modelId, 'model', task);
 
     const characterId = str(args.character_id, 'character_id') ?? shot?.character_id ?? undefined;

@@ -29,20 +29,20 @@ export class LipsyncLines {
   /**
    * The call's arguments with `audio` replaced by the line on the shot's timeline, where that is needed; for a
    * two-speaker model (InfiniteTalk multi), `left_audio` and `right_audio` both placed on it.
-   * @param selectedModel the session's model for the task (used when the call names none).
+   * @param defaultModel the model used when the call names none (the studio's default offered model).
    */
   async prepare(
     task: Task,
     args: Record<string, unknown>,
     signal?: AbortSignal,
-    selectedModel?: string,
+    defaultModel?: string,
   ): Promise<{ args: Record<string, unknown>; warnings: string[] }> {
     const { store } = this.studio;
     const unchanged = { args, warnings: [] };
     if ((task !== 'lipsync_video' && task !== 'lipsync_image') || typeof args.shot_id !== 'string') return unchanged;
     const shot = store.shots.get(args.shot_id);
     if (!shot) return unchanged; // the planner names the unknown shot
-    const cap = this.studio.registry.get(typeof args.model === 'string' ? args.model : (selectedModel ?? DEFAULT_MODELS[task]));
+    const cap = this.studio.registry.get(typeof args.model === 'string' ? args.model : (defaultModel ?? DEFAULT_MODELS[task]));
     if (isTwoSpeaker(cap)) return this.prepareTwo(task, args, shot.shot_id, signal);
     const lines = store.shots.audio(shot.shot_id);
     const given = typeof args.audio === 'string' ? args.audio : undefined;

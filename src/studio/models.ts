@@ -94,7 +94,10 @@ export class ModelCatalog {
       // Checked before the registry and the cache change: a lookup for the wrong task leaves no trace.
       if (task && live.task !== task)
         throw new StudioError('invalid_input', `'${modelId}' is a ${live.task} model, not a ${task} model`, { field: 'model', model: modelId });
+      // A model that becomes offered (or an offered one whose fields changed) changes every client's tool list.
+      const toolsBefore = this.studio.offered.signature();
       registry.add(live);
+      const toolsChanged = this.studio.offered.signature() !== toolsBefore;
       this.studio.store.db
         .prepare(
           `INSERT INTO model_cache (id, version, capability, fetched_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET version = excluded.version, ` +
@@ -102,6 +105,7 @@ export class ModelCatalog {
         )
         .run(live.id, live.version ?? null, JSON.stringify(live), nowIso());
       this.studio.events.changed(`studio://models/${live.id}`);
+      if (toolsChanged) this.studio.events.emit('toolsChanged');
       return { cap: live, warnings };
     }
     if (provider === 'replicate' && !registry.get(modelId)) {

@@ -12,6 +12,7 @@ import { GenerationPlanner } from './generation-planner.js';
 import { ingestJobOutputs } from './ingest.js';
 import { MediaLibrary } from './library.js';
 import { ModelCatalog } from './models.js';
+import { OfferedModels } from './offered-models.js';
 import { Project } from './project.js';
 import { Continuity } from './continuity.js';
 import { RenderService } from './render-service.js';
@@ -32,7 +33,7 @@ export interface StudioOptions {
 
 /**
  * Everything one studio folder needs, built once per process and shared by every MCP session: the store, the
- * models, the adapters, the job queue and the change feed. Sessions only hold their own selections.
+ * models, the adapters, the job queue and the change feed. Sessions hold only their subscriptions.
  */
 export class Studio {
   readonly config: StudioConfig;
@@ -45,6 +46,8 @@ export class Studio {
   readonly planner: GenerationPlanner;
   readonly paths: PathPolicy;
   readonly models: ModelCatalog;
+  /** The models every generation tool offers (its `model` enum). */
+  readonly offered: OfferedModels;
   readonly project: Project;
   readonly continuity: Continuity;
   readonly render: RenderService;
@@ -71,6 +74,7 @@ export class Studio {
     this.paths = createPathPolicy(this.config.home, this.config.allowedDirs);
     this.library = new MediaLibrary(this.store, this.events);
     this.models = new ModelCatalog(this);
+    this.offered = new OfferedModels(this);
     this.project = new Project(this);
     this.continuity = new Continuity(this);
     this.render = new RenderService(this);

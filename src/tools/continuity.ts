@@ -1,9 +1,39 @@
 import { z } from 'zod';
 import { invalidInput } from '../errors.js';
-import { runGeneration } from './generation.js';
+import { hasRole } from '../capabilities/arg-fields.js';
+import { generationOutput, runGeneration } from './generation.js';
 import { mediaLink } from './media.js';
 import type { ToolDef } from './types.js';
 import { idArg, zodTool } from './zod-tool.js';
+
+/** What video_smooth_transition answers: the bridge's generation result, or the crossfade it fell back to. */
+const smoothOutput = generationOutput.extend({
+  bridged: z.boolean().optional(),
+  bridge_shot_id: z.string().optional(),
+  fallback: z.literal('crossfade').optional(),
+  crossfade_seconds: z.number().optional(),
+  to_shot_id: z.string().optional(),
+});
+
+/**
+ * The bridge tool with `model` as an enum of the offered video models that take a start and an end frame. Its calls
+ * are checked with `model` as any string, so a model that cannot bridge or is not offered gets its specific error.
+ */
+function withBridgeModels(tool: ToolDef): ToolDef {
+  return {
+    ...tool,
+    inputSchema: (studio) => {
+      const schema = structuredClone(tool.inputSchema(studio));
+      const ids = studio.offered
+        .forTask('video_generate')
+        .filter((c) => hasRole(c, 'start_frame') && hasRole(c, 'end_frame'))
+        .map((c) => c.id);
+      if (ids.length) Object.assign(schema.properties['model'] as object, { enum: ids });
+      return schema;
+    },
+    callSchema: tool.inputSchema,
+  };
+}
 
 export const continuityTools: ToolDef[] = [
   zodTool({
@@ -51,94 +81,99 @@ export const continuityTools: ToolDef[] = [
       "video_generate on the shot then starts from it. Refused when the shot's model takes no start frame (the error lists the models that do).",
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     schema: z.object({ shot_id: idArg('shot to continue') }),
-    run: async ({ shot_id }, { studio, session }) => {
-      const r = studio.continuity.useLastFrame(shot_id, session.selected.get('video_generate'));
+    run: async ({ shot_id }, { studio }) => {
+      const r = studio.continuity.useLastFrame(shot_id);
       return {
         result: { shot_id, start_frame: r.start_frame, from_shot_id: r.from_shot_id, model: r.model },
         links: [{ uri: `studio://media/${r.start_frame}`, name: 'start frame', mimeType: 'application/json' }],
       };
     },
   }),
-  zodTool({
-    name: 'video_smooth_transition',
-    longRunning: true,
-    title: 'Bridge two shots with a generated transition',
-    description:
-      "Generate a bridge clip from one shot's last frame to the next shot's first frame with a model that takes a start and an end frame (Veo 3.1, Seedance, " +
-      "Kling, local/animatic…), inserted as a new shot between them. Declined (with the reason) when the next shot already starts on the first shot's last " +
-      'frame. When no such model is available, the cut is set to a crossfade at render time instead, and the result says so.',
-    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-    schema: z.object({
-      from_shot_id: idArg('shot before the transition'),
-      to_shot_id: z.string().min(1).optional().describe('Shot after the transition (default: the next shot in the scene).'),
-      model: z
-        .string()
-        .min(1)
-        .optional()
-        .describe("Model for the bridge (default: the first shot's model if it takes both frames, else another of the same provider)."),
-      prompt: z.string().min(1).max(2000).optional(),
-      duration: z.number().positive().max(20).optional(),
-      crossfade_seconds: z.number().min(0.1).max(5).default(0.75).describe('Crossfade used when no bridge model is available.'),
-    }),
-    run: async (a, ctx) => {
-      const { studio } = ctx;
-      const from = studio.project.shot(a.from_shot_id, 'from_shot_id');
-      const shots = studio.store.shots.listByScene(from.scene_id);
-      const to = a.to_shot_id ? studio.project.shot(a.to_shot_id, 'to_shot_id') : shots.find((s) => s.position === from.position + 1);
-      if (!to) throw invalidInput(`shot '${from.shot_id}' is the last of its scene; give to_shot_id`, { field: 'to_shot_id' });
-      if (to.scene_id !== from.scene_id || to.position !== from.position + 1)
-        throw invalidInput('to_shot_id must be the shot right after from_shot_id in the same scene', { field: 'to_shot_id' });
-      const fromMedia = studio.render.takeForRender(from).media;
-      const toMedia = studio.render.takeForRender(to).media;
-      if (to.continues) {
-        // A bridge between shots that already join would insert seconds of one still picture.
-        const stale = studio.cuts.staleCut(to);
-        throw invalidInput(
-          stale
-            ? `no bridge made: shot '${to.shot_id}' continues from '${from.shot_id}' (it is meant to start on its last frame) but the cut is stale; refresh ` +
-                `it instead: ${stale.fix.join(' then ')}. To bridge instead, first shot_update(shot_id: "${to.shot_id}", continues: false)`
-            : `no bridge made: shot '${to.shot_id}' already starts on the last frame of '${from.shot_id}', so the two shots join without a visible cut; a ` +
-                `bridge would only insert a still picture. To bridge anyway, first shot_update(shot_id: "${to.shot_id}", continues: false)`,
-          { field: 'to_shot_id' },
-        );
-      }
-      const pick = studio.continuity.bridgeModel(from, a.model, ctx.session.selected.get('video_generate'));
-      if (!pick.cap) {
-        studio.project.updateShot(to.shot_id, { transition: { type: 'crossfade', duration: a.crossfade_seconds } });
-        return {
-          result: {
-            bridged: false,
-            fallback: 'crossfade',
-            crossfade_seconds: a.crossfade_seconds,
-            to_shot_id: to.shot_id,
-            warnings: [`${pick.reason}; the cut into '${to.shot_id}' will be a ${a.crossfade_seconds} s crossfade at render time instead`],
-          },
+  withBridgeModels(
+    zodTool({
+      name: 'video_smooth_transition',
+      longRunning: true,
+      title: 'Bridge two shots with a generated transition',
+      description:
+        "Generate a bridge clip from one shot's last frame to the next shot's first frame with a model that takes a start and an end frame (Veo 3.1, " +
+        'Seedance, ' +
+        "Kling, local/animatic…), inserted as a new shot between them. Declined (with the reason) when the next shot already starts on the first shot's last " +
+        'frame. When no such model is available, the cut is set to a crossfade at render time instead, and the result says so.',
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+      schema: z.object({
+        from_shot_id: idArg('shot before the transition'),
+        to_shot_id: z.string().min(1).optional().describe('Shot after the transition (default: the next shot in the scene).'),
+        model: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("Model for the bridge (default: the first shot's model if it takes both frames, else another of the same provider)."),
+        prompt: z.string().min(1).max(2000).optional(),
+        duration: z.number().positive().max(20).optional(),
+        crossfade_seconds: z.number().min(0.1).max(5).default(0.75).describe('Crossfade used when no bridge model is available.'),
+      }),
+      run: async (a, ctx) => {
+        const { studio } = ctx;
+        const from = studio.project.shot(a.from_shot_id, 'from_shot_id');
+        const shots = studio.store.shots.listByScene(from.scene_id);
+        const to = a.to_shot_id ? studio.project.shot(a.to_shot_id, 'to_shot_id') : shots.find((s) => s.position === from.position + 1);
+        if (!to) throw invalidInput(`shot '${from.shot_id}' is the last of its scene; give to_shot_id`, { field: 'to_shot_id' });
+        if (to.scene_id !== from.scene_id || to.position !== from.position + 1)
+          throw invalidInput('to_shot_id must be the shot right after from_shot_id in the same scene', { field: 'to_shot_id' });
+        const fromMedia = studio.render.takeForRender(from).media;
+        const toMedia = studio.render.takeForRender(to).media;
+        if (to.continues) {
+          // A bridge between shots that already join would insert seconds of one still picture.
+          const stale = studio.cuts.staleCut(to);
+          throw invalidInput(
+            stale
+              ? `no bridge made: shot '${to.shot_id}' continues from '${from.shot_id}' (it is meant to start on its last frame) but the cut is stale; ` +
+                  `refresh ` +
+                  `it instead: ${stale.fix.join(' then ')}. To bridge instead, first shot_update(shot_id: "${to.shot_id}", continues: false)`
+              : `no bridge made: shot '${to.shot_id}' already starts on the last frame of '${from.shot_id}', so the two shots join without a visible cut; a ` +
+                  `bridge would only insert a still picture. To bridge anyway, first shot_update(shot_id: "${to.shot_id}", continues: false)`,
+            { field: 'to_shot_id' },
+          );
+        }
+        const pick = studio.continuity.bridgeModel(from, a.model);
+        if (!pick.cap) {
+          studio.project.updateShot(to.shot_id, { transition: { type: 'crossfade', duration: a.crossfade_seconds } });
+          return {
+            result: {
+              bridged: false,
+              fallback: 'crossfade',
+              crossfade_seconds: a.crossfade_seconds,
+              to_shot_id: to.shot_id,
+              warnings: [`${pick.reason}; the cut into '${to.shot_id}' will be a ${a.crossfade_seconds} s crossfade at render time instead`],
+            },
+          };
+        }
+        const prompt = a.prompt ?? `Smooth continuous transition: ${from.prompt ?? 'previous shot'} → ${to.prompt ?? 'next shot'}`;
+        const bridge = studio.project.createShot(from.scene_id, {
+          position: to.position,
+          title: 'bridge',
+          prompt,
+          model: pick.cap.id,
+          character_id: from.character_id,
+          continues: true,
+        });
+        const args: Record<string, unknown> = {
+          model: pick.cap.id,
+          shot_id: bridge.shot_id,
+          prompt,
+          start_frame: fromMedia.last_frame_id,
+          end_frame: toMedia.first_frame_id,
         };
-      }
-      const prompt = a.prompt ?? `Smooth continuous transition: ${from.prompt ?? 'previous shot'} → ${to.prompt ?? 'next shot'}`;
-      const bridge = studio.project.createShot(from.scene_id, {
-        position: to.position,
-        title: 'bridge',
-        prompt,
-        model: pick.cap.id,
-        character_id: from.character_id,
-        continues: true,
-      });
-      const args: Record<string, unknown> = {
-        model: pick.cap.id,
-        shot_id: bridge.shot_id,
-        prompt,
-        start_frame: fromMedia.last_frame_id,
-        end_frame: toMedia.first_frame_id,
-      };
-      if (a.duration !== undefined) args.duration = a.duration;
-      try {
-        const out = await runGeneration(studio, 'video_smooth_transition', 'video_generate', args, ctx);
-        return { result: { bridged: true, bridge_shot_id: bridge.shot_id, ...out.result }, ...(out.links ? { links: out.links } : {}) };
-      } catch (err) {
-        studio.project.deleteShot(bridge.shot_id);
-        throw err;
-      }
-    },
-  }),
+        if (a.duration !== undefined) args.duration = a.duration;
+        try {
+          const out = await runGeneration(studio, 'video_smooth_transition', 'video_generate', args, ctx);
+          return { result: { bridged: true, bridge_shot_id: bridge.shot_id, ...out.result }, ...(out.links ? { links: out.links } : {}) };
+        } catch (err) {
+          studio.project.deleteShot(bridge.shot_id);
+          throw err;
+        }
+      },
+      output: smoothOutput,
+    }),
+  ),
 ];

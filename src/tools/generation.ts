@@ -1,67 +1,68 @@
-import { DEFAULT_MODELS, STUDIO_ARGS_BY_TASK } from '../capabilities/defaults.js';
+import { z } from 'zod';
+import { STUDIO_ARGS_BY_TASK } from '../capabilities/defaults.js';
 import { toolInputSchema } from '../capabilities/tool-schema.js';
-import type { JsonSchemaFragment, Task } from '../capabilities/types.js';
+import type { Capability, JsonSchemaFragment, Task } from '../capabilities/types.js';
+import { unionInputSchema } from '../capabilities/union-schema.js';
 import { StudioError, type ErrorCode } from '../errors.js';
 import type { Studio } from '../studio/studio.js';
 import { resolveTurnVoices } from '../studio/dialogue-voices.js';
 import { jobLinks } from './jobs.js';
 import { withoutNulls } from './page.js';
-import type { JsonObjectSchema, Session, ToolDef, ToolOutput } from './types.js';
+import type { JsonObjectSchema, ToolDef, ToolOutput } from './types.js';
+import { outputJsonSchema } from './zod-tool.js';
 
 const STUDIO_ARG_SCHEMAS: Record<string, JsonSchemaFragment> = {
-  character_id: {
-    type: 'string',
-    minLength: 1,
-    description:
-      'Character to inject: its reference images (where the model takes reference images, or as the face for lip-sync), its voice and its style tokens.',
-  },
-  shot_id: {
-    type: 'string',
-    minLength: 1,
-    description:
-      'Shot this is for: the result becomes a new take of the shot (voice: a dialogue line of the shot). The shot supplies defaults (prompt, model, duration).',
-  },
-  use_last_frame: { type: 'boolean', description: "Start from the previous shot's last frame (needs shot_id; only on models with a start frame)." },
+  character_id: { type: 'string', minLength: 1, description: 'Character to inject: reference images (or face), voice, style tokens.' },
+  shot_id: { type: 'string', minLength: 1, description: 'Result becomes a take of this shot (voice: a dialogue line); the shot supplies defaults.' },
+  use_last_frame: { type: 'boolean', description: "Start from the previous shot's last frame (needs shot_id)." },
   // The same limits as shot_add_dialogue, which records the line.
-  offset_seconds: { type: 'number', minimum: 0, maximum: 600, description: 'With shot_id: where the line starts within the shot, in seconds (default 0).' },
-  gain_db: { type: 'number', minimum: -60, maximum: 20, description: 'With shot_id: loudness of the line in the scene mix, in dB (default 0).' },
-  fit: {
-    type: 'string',
-    enum: ['none', 'extend'],
-    default: 'none',
-    description:
-      "With shot_id: 'extend' lengthens the shot's planned duration to hold all its lines (regenerate the video after); 'none' keeps it and warns when a " +
-      'line runs past the shot.',
-  },
-  wait: {
-    type: 'boolean',
-    default: true,
-    description: 'Wait for the result (up to about 45 s, then the job id is returned; follow it with job_wait). false returns the job id at once.',
-  },
+  offset_seconds: { type: 'number', minimum: 0, maximum: 600, description: 'With shot_id: line start in the shot (s).' },
+  gain_db: { type: 'number', minimum: -60, maximum: 20, description: 'With shot_id: line loudness in the mix (dB).' },
+  fit: { type: 'string', enum: ['none', 'extend'], default: 'none', description: "With shot_id: 'extend' lengthens the shot to hold its lines." },
+  wait: { type: 'boolean', default: true, description: 'false: return the job id at once (else waits ~45 s; follow with job_wait).' },
 };
 
 function studioArgs(task: Task): Record<string, JsonSchemaFragment> {
   return Object.fromEntries(STUDIO_ARGS_BY_TASK[task].map((a) => [a, STUDIO_ARG_SCHEMAS[a] as JsonSchemaFragment]));
 }
 
-/** The schema of a generation tool for the model this session has selected for its task. */
-export function generationSchema(studio: Studio, session: Session, task: Task): JsonObjectSchema {
-  const selected = session.selected.get(task) ?? DEFAULT_MODELS[task];
-  const cap = studio.registry.get(selected);
-  const ids = studio.registry.list({ task }).map((c) => c.id);
-  const schema = toolInputSchema(task, cap, studioArgs(task), ids);
-  // `model` may be omitted (the selected model is used), so nothing about it is required.
-  return schema as unknown as JsonObjectSchema;
+/** The schema of a generation tool: `model` is an enum of the offered models and the fields are the union of theirs. */
+export function generationSchema(studio: Studio, task: Task): JsonObjectSchema {
+  return unionInputSchema(task, studio.offered.forTask(task), studioArgs(task), studio.offered.defaultModel(task)) as unknown as JsonObjectSchema;
+}
+
+/** One model's own tool schema: what the tool would be if that model were the only one offered (the lookups show it). */
+export function modelSchema(cap: Capability): JsonObjectSchema {
+  return toolInputSchema(cap.task, cap, studioArgs(cap.task), [cap.id]) as unknown as JsonObjectSchema;
 }
 
 /**
  * What the server checks of a generation call before it runs: `model` and the studio arguments, with the limits
- * tools/list shows. The model fields are left to parseArgs, against the model the call resolves to (which may be
- * the shot's or the call's, not the selected one).
+ * tools/list shows. `model` is any string here and the model fields are left to parseArgs, against the model the
+ * call resolves to, so an unknown, wrong-task or not-offered model gets its own specific error.
  */
 export function generationCallSchema(task: Task): JsonObjectSchema {
   return { type: 'object', properties: { model: { type: 'string', minLength: 1 }, ...studioArgs(task) }, required: [], additionalProperties: true };
 }
+
+const id = z.string();
+
+/**
+ * The structuredContent of a generation call, its main fields: a finished job's media (`status` succeeded), or a
+ * job still running after the wait (follow `job_id` with job_wait). Terse, as every generation tool publishes it.
+ * Nothing is required and other keys are allowed: an error result's structuredContent is `{error}`, and 2025-era
+ * SDK clients check it against this schema too.
+ */
+export const generationOutput = z.looseObject({
+  status: z.string().optional(),
+  job_id: id.optional(),
+  model: id.optional(),
+  media_id: id.optional(),
+  shot_id: id.optional(),
+  warnings: z.array(z.string()).optional(),
+});
+
+const GENERATION_OUTPUT = outputJsonSchema(generationOutput);
 
 /** Run a prepared generation and wait (bounded) for it; shared by every generation tool. */
 export async function runGeneration(
@@ -69,15 +70,19 @@ export async function runGeneration(
   tool: string,
   task: Task,
   args: Record<string, unknown>,
-  ctx: { session: Session; signal: AbortSignal; progress: (p: number, t: number | undefined, m?: string) => void; waitMs?: number },
+  ctx: { signal: AbortSignal; progress: (p: number, t: number | undefined, m?: string) => void; waitMs?: number },
 ): Promise<ToolOutput> {
+  // Without `model` (and, for video, without a shot that names one) the studio's default offered model is used.
+  const fallback = studio.offered.defaultModel(task);
   // Lip-sync on a shot gets its line placed on the shot's timeline, so the synced take keeps the cut.
-  const line = await studio.lipsyncLines.prepare(task, args, ctx.signal, ctx.session.selected.get(task));
+  const line = await studio.lipsyncLines.prepare(task, args, ctx.signal, fallback);
   // Turns of a multi-speaker line may name characters: each is spoken in its character's voice.
-  const model = typeof args.model === 'string' ? args.model : (ctx.session.selected.get(task) ?? DEFAULT_MODELS[task]);
+  const model = typeof args.model === 'string' ? args.model : fallback;
   const voiced = resolveTurnVoices(studio.store, studio.registry.get(model), line.args);
-  const prepared = studio.planner.prepare({ tool, task, args: voiced, selectedModel: ctx.session.selected.get(task) });
+  const prepared = studio.planner.prepare({ tool, task, args: voiced, defaultModel: fallback });
   prepared.warnings.push(...line.warnings);
+  // Checked after validation, like availability below: a call to a model not offered here still learns whether it was valid.
+  studio.offered.require(prepared.cap);
   // Checked after validation so an agent without keys still learns whether its call would have been valid.
   const availability = studio.models.availability(prepared.cap);
   if (!availability.available) {
@@ -159,15 +164,14 @@ function generationTool(name: string, task: Task, title: string, description: st
     description,
     annotations: { title, readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     longRunning: true,
-    inputSchema: (studio, session) => generationSchema(studio, session, task),
+    inputSchema: (studio) => generationSchema(studio, task),
     callSchema: () => generationCallSchema(task),
+    outputSchema: GENERATION_OUTPUT,
     run: (args, ctx) => runGeneration(ctx.studio, name, task, args, ctx),
   };
 }
 
-const MODEL_NOTE =
-  ' The fields shown are those of the selected model; call video_get_capabilities with another model id to switch (the call is always checked against the ' +
-  'model it names).';
+const MODEL_NOTE = " Pick `model` from its enum (the models offered here); *_get_capabilities shows a model's exact fields.";
 
 export const generationTools: ToolDef[] = [
   generationTool(

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import type { Capability, Task } from '../capabilities/types.js';
 import type { ModelSummary } from '../studio/models.js';
 import type { Studio } from '../studio/studio.js';
-import { generationSchema } from './generation.js';
+import { modelSchema } from './generation.js';
 import { decodeCursor, pageArgs, pageOf, withoutNulls } from './page.js';
-import type { Session, ToolDef, ToolOutput } from './types.js';
+import type { ToolDef, ToolOutput } from './types.js';
 import { zodTool } from './zod-tool.js';
 
 const TOOL_FOR_TASK: Record<Task, string> = {
@@ -20,31 +20,54 @@ const TOOL_FOR_TASK: Record<Task, string> = {
 
 const modelLink = (id: string) => ({ uri: `studio://models/${id}`, name: `model ${id}`, mimeType: 'application/json' });
 
-/** Select a model for its tool in this session and describe it, including the tool's new input schema. */
-async function selectModel(
-  studio: Studio,
-  session: Session,
-  modelId: string,
-  mediaType: Capability['media_type'] | undefined,
-  signal: AbortSignal,
-): Promise<ToolOutput> {
+const loose = z.record(z.string(), z.unknown());
+
+/** What a lookup answers: one model in full, or (without `model`) the models of its kind (loose: errors are `{error}`). */
+const lookupOutput = z.looseObject({
+  model: z.string().optional(),
+  title: z.string().optional(),
+  task: z.string().optional(),
+  tool: z.string().optional(),
+  media_type: z.string().optional(),
+  status: z.string().optional(),
+  available: z.boolean().optional(),
+  offered: z.boolean().optional(),
+  unavailable_reason: z.string().optional(),
+  env: z.array(z.string()).optional(),
+  pricing: loose.optional(),
+  description: z.string().optional(),
+  docs: z.array(z.string()).optional(),
+  rules: z.array(loose).optional(),
+  limits: loose.optional(),
+  output: loose.optional(),
+  version: z.string().nullable().optional(),
+  input_schema: loose.optional(),
+  warnings: z.array(z.string()).optional(),
+  models: z.array(loose).optional(),
+});
+
+/**
+ * Describe one model: its own tool schema (exactly what its generation tool takes for it), rules, limits and price.
+ * A lookup changes nothing a client sees: no selection, no tool list change. (An unseen Replicate model is read
+ * live and joins the catalogue, which changes every client's tool list alike.)
+ */
+async function describeModel(studio: Studio, modelId: string, mediaType: Capability['media_type'] | undefined, signal: AbortSignal): Promise<ToolOutput> {
   const { cap, warnings } = await studio.models.describe(modelId, undefined, signal);
-  if (mediaType && cap.media_type !== mediaType) warnings.push(`${cap.id} is a ${cap.media_type} model; it was selected for ${TOOL_FOR_TASK[cap.task]}`);
-  const changed = session.selected.get(cap.task) !== cap.id;
-  session.selected.set(cap.task, cap.id);
-  if (changed) session.toolsChanged();
-  const summary = studio.models.summary(cap);
+  if (mediaType && cap.media_type !== mediaType) warnings.push(`${cap.id} is a ${cap.media_type} model; its tool is ${TOOL_FOR_TASK[cap.task]}`);
+  const offered = studio.offered.offers(cap);
+  if (!offered) warnings.push(studio.offered.notOffered(cap).message);
   return {
     result: {
-      ...summary,
-      selected_for: TOOL_FOR_TASK[cap.task],
+      ...studio.models.summary(cap),
+      tool: TOOL_FOR_TASK[cap.task],
+      offered,
       description: cap.description,
       docs: cap.docs,
       rules: cap.rules,
       limits: cap.limits,
       output: cap.output,
       version: cap.version ?? null,
-      input_schema: generationSchema(studio, session, cap.task),
+      input_schema: modelSchema(cap),
       warnings,
     },
     links: [modelLink(cap.id)],
@@ -56,31 +79,29 @@ function capabilitiesTool(name: string, mediaType: Capability['media_type'] | un
     name,
     title,
     description:
-      `Show what a ${what} model accepts (fields, enums, ranges, defaults, rules such as start/end frame versus reference images, price, ` +
-      `availability) and select it: the matching generation tool's schema then shows exactly this model's fields (clients are told with tools/list_changed). ` +
-      `Any replicate/<owner>/<name> model is read from Replicate's live schema and becomes callable at once. Without model: lists the ${what} models and ` +
-      `which is selected.`,
+      `What a ${what} model accepts: its exact input schema (the fields, enums, ranges and defaults its generation tool takes for it), rules (e.g. ` +
+      `start/end frame versus reference images), limits, price and whether it is offered here. Changes nothing. An unseen replicate/<owner>/<name> model ` +
+      `is read from Replicate's live schema and joins the offered models. Without model: lists the ${what} models.`,
     annotations: { readOnlyHint: true, openWorldHint: true },
     schema: z.object({
-      model: z
-        .string()
-        .min(1)
-        .optional()
-        .describe("Model id '<provider>/<model>', e.g. vertex/veo-3.1-generate-001, replicate/bytedance/seedance-1-pro, local/animatic."),
+      model: z.string().min(1).optional().describe("Model id '<provider>/<model>', e.g. vertex/veo-3.1-generate-001, local/animatic."),
     }),
-    run: async ({ model }, { studio, session, signal }) => {
-      if (model) return selectModel(studio, session, model, mediaType, signal);
-      const models = studio.models.list(mediaType ? { mediaType } : {});
-      const selected = Object.fromEntries([...session.selected.entries()]);
-      return { result: { models, selected } };
+    output: lookupOutput,
+    run: async ({ model }, { studio, signal }) => {
+      if (model) return describeModel(studio, model, mediaType, signal);
+      const models = studio.models.list(mediaType ? { mediaType } : {}).map((m) => {
+        const cap = studio.registry.get(m.model);
+        return { ...m, offered: cap ? studio.offered.offers(cap) : false };
+      });
+      return { result: { models } };
     },
   });
 }
 
 export const modelTools: ToolDef[] = [
-  capabilitiesTool('video_get_capabilities', 'video', 'Show and select a video model', 'video'),
-  capabilitiesTool('image_get_capabilities', 'image', 'Show and select an image model', 'image'),
-  capabilitiesTool('model_get_capabilities', undefined, 'Show and select any model', 'video, image, voice or lip-sync'),
+  capabilitiesTool('video_get_capabilities', 'video', 'Show a video model', 'video'),
+  capabilitiesTool('image_get_capabilities', 'image', 'Show an image model', 'image'),
+  capabilitiesTool('model_get_capabilities', undefined, 'Show any model', 'video, image, voice or lip-sync'),
   zodTool({
     name: 'models_list',
     title: 'List models',

@@ -16,7 +16,7 @@ const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' 
 const isId = (k: string, v: unknown): v is string => typeof v === 'string' && (k.endsWith('_id') || k === 'deleted' || k === 'removed');
 
 /** Scalars worth a word in the line besides ids (everything else stays in structuredContent only). */
-const WORDS = ['model', 'selected_for', 'bridged', 'fallback', 'reused', 'available'] as const;
+const WORDS = ['model', 'tool', 'offered', 'bridged', 'fallback', 'reused', 'available'] as const;
 /** Keys folded into another part of the line or left to structuredContent. */
 const FOLDED = new Set([
   'status',

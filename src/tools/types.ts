@@ -1,4 +1,3 @@
-import type { Task } from '../capabilities/types.js';
 import type { Studio } from '../studio/studio.js';
 
 /** MCP tool annotations (hints for clients about what a tool does to the world). */
@@ -12,12 +11,9 @@ export interface ToolAnnotations {
 
 export type JsonObjectSchema = { type: 'object'; properties: Record<string, unknown>; required?: string[]; [k: string]: unknown };
 
-/** Per-connection state: which model each generation tool currently shows. */
+/** One client connection. It holds no tool state: every connection sees the same tools (MCP 2026-07-28). */
 export interface Session {
   readonly id: string;
-  readonly selected: Map<Task, string>;
-  /** Tell this session's client that tool schemas changed. */
-  toolsChanged(): void;
 }
 
 export interface ToolContext {
@@ -50,14 +46,14 @@ export interface ToolDef {
   annotations: ToolAnnotations;
   /** Long-running: offered as an MCP task where the client supports tasks. */
   longRunning?: boolean;
-  /** The schema this session sees now (generation tools follow the selected model). */
-  inputSchema(studio: Studio, session: Session): JsonObjectSchema;
+  /** The published schema: the same for every connection (generation tools derive it from the offered models). */
+  inputSchema(studio: Studio): JsonObjectSchema;
   /**
    * The schema the server checks a call against before run, when it is not the whole inputSchema: a generation
-   * call may name another model than the selected one, so only its studio arguments are checked here and its
-   * model fields are checked against the model it resolves to (parseArgs).
+   * call's model fields are checked against the model it names (parseArgs), so only `model` and the studio
+   * arguments are checked here.
    */
-  callSchema?(studio: Studio, session: Session): JsonObjectSchema;
+  callSchema?(studio: Studio): JsonObjectSchema;
   /** JSON Schema (2020-12) of the structuredContent of a successful result. */
   outputSchema?: JsonObjectSchema;
   run(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutput>;

@@ -51,8 +51,12 @@ describe('music_generate and sfx_generate (local)', () => {
     const e = await h.callError('music_generate', { model: 'vertex/lyria-002', prompt: 'harp', seed: 3, sample_count: 2 });
     expect(e.code).toBe('invalid_input');
     expect(e.message).toMatch(/seed or sample_count/);
-    // Valid but without Vertex credentials here: the call is refused as unavailable, not as invalid.
+    // Valid but without Vertex credentials here: Lyria is not offered, which the refusal says after the call was checked.
     const ok = await h.callError('music_generate', { model: 'vertex/lyria-002', prompt: 'harp', seed: 3 });
-    expect(ok.code).toBe('provider_unavailable');
+    expect([ok.code, ok.field, ok.model]).toEqual(['invalid_input', 'model', 'vertex/lyria-002']);
+    expect(ok.message).toBe(
+      'vertex/lyria-002 is not offered here: its provider vertex is not configured (set GOOGLE_CLOUD_PROJECT or GOOGLE_APPLICATION_CREDENTIALS or ' +
+        'GOOGLE_API_KEY); offered music_generate models: local/music',
+    );
   });
 });

@@ -111,22 +111,15 @@ describe('continuity tools through an MCP client', () => {
     expect(await frameDiff(h.studio.library.absPath(bridge), path(shots[1]), { aFrame: 'last', bFrame: 'first' })).toBeLessThan(3);
   });
 
-  it('falls back to a crossfade when the bridge model cannot run here, and says so', async () => {
+  it('refuses a bridge model the studio does not offer, naming the field, the model and the offered ones; nothing changes', async () => {
     const { scene, shots } = await twoShots();
-    const r = (await h.call('video_smooth_transition', { from_shot_id: shots[0], model: 'vertex/veo-3.1-generate-001', crossfade_seconds: 0.5 })) as {
-      bridged: boolean;
-      fallback: string;
-      to_shot_id: string;
-      warnings: string[];
-    };
-    expect(r.bridged).toBe(false);
-    expect(r.fallback).toBe('crossfade');
-    expect(r.to_shot_id).toBe(shots[1]);
-    expect(r.warnings).toHaveLength(1);
-    expect(r.warnings[0]).toMatch(
-      /^vertex\/veo-3\.1-generate-001 is not available here \(.*\); the cut into 'sht_[0-9a-f]+' will be a 0\.5 s crossfade at render time instead$/,
-    );
-    expect(h.studio.store.shots.get(shots[1])?.transition).toEqual({ type: 'crossfade', duration: 0.5 });
+    const err = await h.callError('video_smooth_transition', { from_shot_id: shots[0], model: 'vertex/veo-3.1-generate-001', crossfade_seconds: 0.5 });
+    expect(err.code).toBe('invalid_input');
+    expect(err.field).toBe('model');
+    expect(err.model).toBe('vertex/veo-3.1-generate-001');
+    expect(err.message).toMatch(/^vertex\/veo-3\.1-generate-001 is not offered here: its provider vertex is not configured \(set GOOGLE_CLOUD_PROJECT/);
+    expect(err.message).toMatch(/offered video_generate models: local\/animatic, /);
+    expect(h.studio.store.shots.get(shots[1])?.transition).toEqual({ type: 'cut', duration: 0 });
     expect(((await h.call('scene_get', { scene_id: scene })) as { shots: unknown[] }).shots).toHaveLength(2);
   });
 

@@ -45,7 +45,7 @@ const NEW_MODEL = {
   },
 };
 
-describe('tool schemas follow the selected model', () => {
+describe('one tool list from the offered models; lookups show a model and change nothing', () => {
   let h: Harness;
   let fake: ReplicateFake;
   const changes: number[] = [];
@@ -71,35 +71,43 @@ describe('tool schemas follow the selected model', () => {
   };
   const settle = () => new Promise((r) => setTimeout(r, 50));
 
-  it("after selecting Veo 3.1, video_generate shows Veo's frames, references, durations and aspect ratios", async () => {
+  it("video_get_capabilities shows Veo 3.1's own schema (frames, references, durations, aspect ratios) and changes no tool", async () => {
     const before = changes.length;
+    const listBefore = JSON.stringify(await h.client.listTools());
     const caps = await h.call('video_get_capabilities', { model: 'vertex/veo-3.1-generate-001' });
-    expect(caps.selected_for).toBe('video_generate');
-    expect(caps.available).toBe(false);
-    await settle();
-    expect(changes.length).toBe(before + 1);
-    const s = await toolSchema('video_generate');
+    expect([caps.tool, caps.available, caps.offered]).toEqual(['video_generate', false, false]);
+    expect(caps.warnings).toEqual([expect.stringMatching(/^vertex\/veo-3\.1-generate-001 is not offered here: its provider vertex is not configured/)]);
+    const own = caps.input_schema as Schema;
     for (const f of ['start_frame', 'end_frame', 'reference_images', 'prompt', 'duration', 'aspect_ratio', 'resolution', 'generateAudio'])
-      expect(s.properties).toHaveProperty(f);
-    expect(s.properties.duration?.enum).toEqual([4, 6, 8]);
-    expect(s.properties.aspect_ratio?.enum).toEqual(['16:9', '9:16']);
-    expect((caps.input_schema as Schema).properties).toHaveProperty('end_frame');
+      expect(own.properties).toHaveProperty(f);
+    expect(own.properties.duration?.enum).toEqual([4, 6, 8]);
+    expect(own.properties.aspect_ratio?.enum).toEqual(['16:9', '9:16']);
+    expect(own.properties.model?.enum).toEqual(['vertex/veo-3.1-generate-001']);
+    await settle();
+    expect(changes.length).toBe(before);
+    expect(JSON.stringify(await h.client.listTools())).toBe(listBefore);
+    // Vertex is not configured here, so the published tool offers local and Replicate models only.
+    const s = await toolSchema('video_generate');
+    expect(s.properties.model?.enum).toContain('local/animatic');
+    expect(s.properties.model?.enum).toContain('replicate/google/veo-3.1');
+    expect(s.properties.model?.enum).not.toContain('vertex/veo-3.1-generate-001');
+    expect(s.properties).not.toHaveProperty('generateAudio');
   });
 
-  it('after selecting Seedream 4, image_generate has reference images and no start frame', async () => {
+  it('image_get_capabilities shows Seedream 4 with reference images and no start frame', async () => {
     const before = changes.length;
-    await h.call('image_get_capabilities', { model: 'replicate/bytedance/seedream-4' });
+    const caps = await h.call('image_get_capabilities', { model: 'replicate/bytedance/seedream-4' });
     await settle();
-    expect(changes.length).toBe(before + 1);
-    const s = await toolSchema('image_generate');
+    expect(changes.length).toBe(before);
+    const s = caps.input_schema as Schema;
     expect(s.properties).toHaveProperty('reference_images');
     expect(s.properties).not.toHaveProperty('start_frame');
     expect(s.properties).not.toHaveProperty('end_frame');
+    expect(caps.offered).toBe(true);
   });
 
-  it('every call is validated against the model it names, whatever is selected', async () => {
+  it('every call is validated against the model it names; a valid call to a model not offered is refused after the checks', async () => {
     const img = (await h.call('image_generate', { model: 'local/still', prompt: 'a frame' })) as { media_id: string };
-    // Selected is Veo; the call names Veo and breaks its exclusivity rule.
     const err = await h.callError('video_generate', {
       model: 'vertex/veo-3.1-generate-001',
       prompt: 'x',
@@ -108,11 +116,12 @@ describe('tool schemas follow the selected model', () => {
     });
     expect(err.code).toBe('invalid_input');
     expect(err.message).toMatch(/veo-3\.1-generate-001: reference_images cannot be combined with start_frame/);
-    // A valid Veo call without credentials is refused with the variable to set, never sent.
+    // A valid Veo call without credentials is refused naming the field, the model, the offered ids and what to set, never sent.
     const noKey = await h.callError('video_generate', { model: 'vertex/veo-3.1-generate-001', prompt: 'x', start_frame: img.media_id });
-    expect(noKey.code).toBe('provider_unavailable');
-    expect(noKey.message).toMatch(/GOOGLE_CLOUD_PROJECT/);
-    // The same tool with the local model ignores Veo's fields: naming a Veo-only field is an error for local.
+    expect([noKey.code, noKey.field, noKey.model]).toEqual(['invalid_input', 'model', 'vertex/veo-3.1-generate-001']);
+    expect(noKey.message).toMatch(/^vertex\/veo-3\.1-generate-001 is not offered here: its provider vertex is not configured \(set GOOGLE_CLOUD_PROJECT/);
+    expect(noKey.message).toMatch(/; offered video_generate models: local\/animatic, replicate\/bytedance\/seedance-1-lite, /);
+    // The same tool with the local model: naming a Veo-only field is an error for local.
     const wrong = await h.callError('video_generate', { model: 'local/animatic', prompt: 'x', generateAudio: true });
     expect(wrong.message).toMatch(/local\/animatic does not take generateAudio/);
   });
@@ -123,11 +132,18 @@ describe('tool schemas follow the selected model', () => {
     expect(caps.model).toBe('replicate/acme/dreamclip');
     expect(caps.version).toBe('a'.repeat(64));
     await settle();
+    // It joined the offered models: every client is told once, and the tool lists it with its own fields.
     expect(changes.length).toBe(before + 1);
     const s = await toolSchema('video_generate');
+    expect(s.properties.model?.enum).toContain('replicate/acme/dreamclip');
     expect(s.properties.motion?.enum).toEqual(['calm', 'wild']);
-    expect(s.properties.duration?.enum).toEqual([5, 10]);
+    expect((s.properties.motion as { description?: string }).description).toMatch(/Only dreamclip/);
+    expect((s.properties.duration as { description?: string }).description).toMatch(/dreamclip: 5\|10 =5/);
     expect(s.properties).toHaveProperty('start_frame');
+    // Looking it up again reads the same schema: nothing changes, nobody is told.
+    await h.call('video_get_capabilities', { model: 'replicate/acme/dreamclip' });
+    await settle();
+    expect(changes.length).toBe(before + 1);
     const frame = (await h.call('image_generate', { model: 'local/still', prompt: 'first frame' })) as { media_id: string };
     const r = await h.call('video_generate', {
       model: 'replicate/acme/dreamclip',

@@ -66,7 +66,10 @@ describe('results that cost little', () => {
     expect(job.content[0]).toEqual({ type: 'text', text: `job ${String(gen.job_id)} succeeded → media ${String(gen.media_id)}` });
     const cap = await h.raw('video_get_capabilities', { model: 'local/animatic' });
     const rules = ((cap.structuredContent as Json).rules as unknown[]).length;
-    expect(cap.content[0]).toEqual({ type: 'text', text: `${rules} rules; model local/animatic; selected_for video_generate; available true; status local` });
+    expect(cap.content[0]).toEqual({
+      type: 'text',
+      text: `${rules} rules; model local/animatic; tool video_generate; offered true; available true; status local`,
+    });
     const media = await h.raw('media_get', { media_id: gen.media_id });
     expect(media.content[0]).toEqual({ type: 'text', text: `video ${String(gen.media_id)} (2 s, 854x480)` });
   });
