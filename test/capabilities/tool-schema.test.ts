@@ -35,16 +35,20 @@ describe('toolInputSchema', () => {
     expect(schema.properties['sampleCount']).toBeUndefined(); // hidden
   });
 
-  it('model defaults to the selected model and lists the ids', () => {
-    expect(schema.properties['model']).toMatchObject({ type: 'string', default: 'vertex/test-veo' });
-    expect(String(schema.properties['model']?.['description'])).toMatch(/Available: local\/animatic, vertex\/test-veo/);
+  it('model is an enum of the ids given and defaults to the model', () => {
+    expect(schema.properties['model']).toEqual({
+      type: 'string',
+      enum: ['local/animatic', 'vertex/test-veo'],
+      default: 'vertex/test-veo',
+      description: 'Model for video_generate.',
+    });
   });
 
   it('carries enums, ranges, defaults and media descriptions', () => {
     expect(schema.properties['duration']).toMatchObject({ enum: [4, 6, 8], default: 8 });
     expect(schema.properties['seed']).toMatchObject({ minimum: 0, maximum: 4294967295 });
-    expect(schema.properties['start_frame']?.['description']).toMatch(/^media id of an image from the library \(import files with media_import\)/);
-    expect(schema.properties['reference_images']?.['description']).toMatch(/media ids of images from the library \(at most 3\)/);
+    expect(schema.properties['start_frame']?.['description']).toBe('Library media id (image)');
+    expect(schema.properties['reference_images']?.['description']).toBe('Library media ids (images, at most 3)');
   });
 
   it('drops use_last_frame when the model has no start frame', () => {

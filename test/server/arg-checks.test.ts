@@ -141,7 +141,7 @@ describe('one coercion rule for every tool', () => {
     expect(nested).toMatchObject({ field: 'settings.width', message: `scene_update: 'settings.width' must be an integer (got the string "wide")` });
   });
 
-  it('reads model fields of a model other than the selected one by the same rule', async () => {
+  it('reads model fields of the model a call names by the same rule, whatever was looked up before', async () => {
     await h.call('video_get_capabilities', { model: 'vertex/veo-3.1-generate-001' });
     const r = await h.call('video_generate', { model: 'local/animatic', prompt: 'a lamp', duration: '1', seed: '3' });
     expect(r.status).toBe('succeeded');
