@@ -23,8 +23,8 @@ const MEDIA_PLURAL: Record<MediaKind, string> = { image: 'images', video: 'video
 
 /** The description text for a media field in tool schemas (media args are library ids, never paths or URLs). */
 export function mediaDescription(kind: MediaKind, array: boolean, maxItems?: number): string {
-  if (array) return `Library media ids (${MEDIA_PLURAL[kind]}${maxItems !== undefined ? `, at most ${maxItems}` : ''})`;
-  return `Library media id (${kind})`;
+  if (array) return `Media ids (${MEDIA_PLURAL[kind]}${maxItems !== undefined ? `, at most ${maxItems}` : ''})`;
+  return `Media id (${kind})`;
 }
 
 /** What a value for `schema` may be, e.g. "one of 4, 6, 8" or "an integer from 0 to 4294967295". */

@@ -145,7 +145,7 @@ function whoTakes(takers: string[], all: string[], name: (id: string) => string)
 const shorter = (a: string, b: string): string => (a.length <= b.length ? a : b);
 
 /**
- * A field's description in brief: its first clause, without asides in parentheses, at most about 80 characters.
+ * A field's description in brief: its first clause, without asides in parentheses, at most about 64 characters.
  * The whole text stays in the model's own schema (its lookup).
  */
 export function brief(text: string): string {
@@ -155,7 +155,7 @@ export function brief(text: string): string {
     const c = text[i];
     if (c === '(') depth++;
     else if (c === ')') depth = Math.max(0, depth - 1);
-    else if (depth === 0 && (c === ';' || (c === '.' && /^\s+[A-Z'"]/.test(text.slice(i + 1, i + 3))))) {
+    else if (depth === 0 && (c === ';' || (c === '.' && /^\s+[A-Z'"]/.test(text.slice(i + 1, i + 3)) && !/(e\.g|i\.e|etc)$/.test(text.slice(0, i))))) {
       end = i;
       break;
     }
@@ -165,7 +165,7 @@ export function brief(text: string): string {
     .replace(/\s*\([^()]*\)/g, '')
     .replace(/\.$/, '')
     .trim();
-  return out.length <= 80 ? out : `${out.slice(0, out.lastIndexOf(' ', 79))}…`;
+  return out.length <= 64 ? out : `${out.slice(0, out.lastIndexOf(' ', 63))}…`;
 }
 
 /** Whether the models' limits on a field differ (then the description carries each one's). */
@@ -173,8 +173,12 @@ function limitsDiffer(fields: ArgField[]): boolean {
   return new Set(fields.map((f) => limitText(f.field.schema))).size > 1;
 }
 
-/** The most common description among the models (the shorter on a tie): models of one family share their wording. */
-function commonDescription(fields: ArgField[]): string | undefined {
+/**
+ * The description a union field carries: the default model's (what a call without `model` uses), else the most
+ * common among the models (the shorter on a tie), as models of one family share their wording.
+ */
+function commonDescription(fields: ArgField[], preferred: ArgField | undefined): string | undefined {
+  if (preferred?.field.description) return preferred.field.description;
   const counts = new Map<string, number>();
   for (const f of fields) if (f.field.description) counts.set(f.field.description, (counts.get(f.field.description) ?? 0) + 1);
   return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].length - b[0].length)[0]?.[0];
@@ -199,12 +203,8 @@ export function unionInputSchema(
   const names = shortNames(ids);
   const name = (id: string): string => names.get(id) ?? id;
   const properties: Record<string, JsonSchemaFragment> = {
-    model: {
-      type: 'string',
-      enum: ids,
-      default: defaultModel,
-      description: 'Fields name the models that take them (Only/Not) and per-model limits (=default).',
-    },
+    // Field descriptions say which models take a field ("Only a, b" / "Not c") and each one's limits ("=x" its default).
+    model: { type: 'string', enum: ids, default: defaultModel },
   };
   const fieldsOf = caps.map((c) => new Map(visibleArgFields(c).map((f) => [f.arg, f])));
   const anyStart = fieldsOf.some((f) => f.has('start_frame'));
@@ -236,7 +236,7 @@ export function unionInputSchema(
           fields.every((f) => f.field.schema['type'] === 'array'),
         ),
       );
-    const text = commonDescription(fields);
+    const text = commonDescription(fields, takers.find((t) => t.id === defaultModel)?.f);
     if (text) notes.push(brief(text));
     const who = whoTakes(
       takers.map((t) => t.id),
@@ -257,10 +257,12 @@ export function unionInputSchema(
       limits.set(l, [...(limits.get(l) ?? []), t.id]);
     }
     if (limits.size > 1) {
-      const told = [...limits.entries()].filter(([l]) => !BARE.has(l));
+      // A model whose limits are the union's own (same range, same default) needs no words.
+      const own = limitText(prop);
+      const told = [...limits.entries()].filter(([l]) => !BARE.has(l) && l !== own);
       notes.push(told.map(([l, who]) => `${nameSet(who, ids, name)}: ${l}`).join('; '));
     }
-    if (notes.length) prop['description'] = `${notes.join('. ')}.`;
+    if (notes.length) prop['description'] = `${notes.join('. ')}.`.replace(/…\./g, '…');
     properties[arg] = prop;
   }
   return { type: 'object', properties, required, additionalProperties: false };

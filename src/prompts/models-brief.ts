@@ -44,7 +44,13 @@ export function videoInputs(cap: Capability): string {
 
 function line(studio: Studio, cap: Capability): string {
   const a = studio.models.availability(cap);
-  const status = a.available ? 'available' : `not available here: ${a.reason}${a.env?.length ? ` (variables: ${a.env.join(', ')})` : ''}`;
+  // Configured but left out by STUDIO_MODELS: calls naming it are refused, so a prompt must not recommend it.
+  const status =
+    a.available && !studio.offered.offers(cap)
+      ? 'not offered here (STUDIO_MODELS)'
+      : a.available
+        ? 'available'
+        : `not available here: ${a.reason}${a.env?.length ? ` (variables: ${a.env.join(', ')})` : ''}`;
   const bits = [cap.title];
   if (cap.task === 'video_generate') {
     bits.push(`takes ${videoInputs(cap)}`);

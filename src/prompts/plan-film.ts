@@ -24,7 +24,7 @@ Target length: ${length}.
 ## Models in this studio
 ${modelsBrief(studio)}
 
-Prefer available models. A model that is not available fails when called; name it only if the user will set its key.
+Prefer available models. A model that is not available is refused when called; name it only if the user will set its key.
 
 ## Frames versus reference images (do not blur them)
 - Reference images are identity guidance: what a character looks like. A character's reference images are injected
@@ -45,7 +45,7 @@ Prefer available models. A model that is not available fails when called; name i
 3. \`character_create(name: "<name>", reference_images: ["<media_id>"], voice_id: "<voice>", style_tokens: "<style>")\`.
 4. \`film_create(title: "<title>")\`, then for each scene \`scene_create(film_id: "<film_id>", title: "<scene title>")\`.
 5. For each shot in order \`shot_create(scene_id: "<scene_id>", prompt: "<what we see>", model: "<model id>", character_id: "<character_id>", duration: 4)\`.
-   Use \`video_get_capabilities(model: "<model id>")\` when you need a model's exact fields, ranges and rules.
+   Pick the model from video_generate's \`model\` enum; \`video_get_capabilities(model: "<model id>")\` shows its exact fields, ranges and rules.
 6. Finish with a table: scene, shot id, model, continues from previous (yes/no), dialogue. Then the user can shoot
    each scene (prompt \`shoot_scene\` with the scene_id).
 

@@ -40,10 +40,9 @@ export const continuityTools: ToolDef[] = [
     name: 'extract_frames',
     title: 'Extract frames',
     description:
-      'Frames of a video as image media: the first and/or last frame (exact, stored at generation), frames at given times, or one every N seconds; ' +
-      "optionally tiled into one labelled contact-sheet image. With scene_id: a storyboard of the scene, one row per cut (shot N's last frame | red bar | " +
-      "shot N+1's first frame, rows in scene order, grey bars between rows), each frame labelled with its shot and first/last; `rows` lists which shots " +
-      'and frame media each row shows — look at it to check continuity at the cuts.',
+      'Frames of a video as image media: first and/or last (exact, stored at generation), at given times, or every N seconds; optionally tiled into a ' +
+      "labelled contact sheet. With scene_id: a storyboard, one row per cut (shot N's last frame | shot N+1's first), each frame labelled; `rows` lists " +
+      'the shots and frames of each row. Look at it to check continuity at the cuts.',
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     schema: z.object({
       media_id: z.string().min(1).optional().describe('A video in the library.'),
@@ -77,8 +76,8 @@ export const continuityTools: ToolDef[] = [
     name: 'use_last_frame',
     title: "Continue a shot from the previous shot's last frame",
     description:
-      "Set a shot's start frame to the exact last frame of the previous shot's current take (stored as an image media item linked to both shots). The next " +
-      "video_generate on the shot then starts from it. Refused when the shot's model takes no start frame (the error lists the models that do).",
+      "Set a shot's start frame to the exact last frame of the previous shot's current take; the next video_generate on the shot starts from it. " +
+      "Refused when the shot's model takes no start frame (the error lists those that do).",
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     schema: z.object({ shot_id: idArg('shot to continue') }),
     run: async ({ shot_id }, { studio }) => {
@@ -95,22 +94,17 @@ export const continuityTools: ToolDef[] = [
       longRunning: true,
       title: 'Bridge two shots with a generated transition',
       description:
-        "Generate a bridge clip from one shot's last frame to the next shot's first frame with a model that takes a start and an end frame (Veo 3.1, " +
-        'Seedance, ' +
-        "Kling, local/animatic…), inserted as a new shot between them. Declined (with the reason) when the next shot already starts on the first shot's last " +
-        'frame. When no such model is available, the cut is set to a crossfade at render time instead, and the result says so.',
+        "A bridge clip from one shot's last frame to the next shot's first frame, by a model taking both frames, inserted as a new shot between " +
+        'them. Declined when the next shot already starts on that last frame. When no offered model can bridge, the cut becomes a crossfade (the ' +
+        'result says so).',
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
       schema: z.object({
         from_shot_id: idArg('shot before the transition'),
         to_shot_id: z.string().min(1).optional().describe('Shot after the transition (default: the next shot in the scene).'),
-        model: z
-          .string()
-          .min(1)
-          .optional()
-          .describe("Model for the bridge (default: the first shot's model if it takes both frames, else another of the same provider)."),
+        model: z.string().min(1).optional().describe("Default: the first shot's model if it takes both frames, else one of its provider."),
         prompt: z.string().min(1).max(2000).optional(),
         duration: z.number().positive().max(20).optional(),
-        crossfade_seconds: z.number().min(0.1).max(5).default(0.75).describe('Crossfade used when no bridge model is available.'),
+        crossfade_seconds: z.number().min(0.1).max(5).default(0.75).describe('Crossfade used when no model can bridge.'),
       }),
       run: async (a, ctx) => {
         const { studio } = ctx;

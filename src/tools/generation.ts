@@ -12,14 +12,14 @@ import type { JsonObjectSchema, ToolDef, ToolOutput } from './types.js';
 import { outputJsonSchema } from './zod-tool.js';
 
 const STUDIO_ARG_SCHEMAS: Record<string, JsonSchemaFragment> = {
-  character_id: { type: 'string', minLength: 1, description: 'Character to inject: reference images (or face), voice, style tokens.' },
-  shot_id: { type: 'string', minLength: 1, description: 'Result becomes a take of this shot (voice: a dialogue line); the shot supplies defaults.' },
-  use_last_frame: { type: 'boolean', description: "Start from the previous shot's last frame (needs shot_id)." },
+  character_id: { type: 'string', minLength: 1, description: 'Character to inject (reference images or face, voice, style).' },
+  shot_id: { type: 'string', minLength: 1, description: 'The result becomes a take (voice: a line) of this shot, which supplies defaults.' },
+  use_last_frame: { type: 'boolean', description: "Start on the previous shot's last frame (needs shot_id)." },
   // The same limits as shot_add_dialogue, which records the line.
-  offset_seconds: { type: 'number', minimum: 0, maximum: 600, description: 'With shot_id: line start in the shot (s).' },
-  gain_db: { type: 'number', minimum: -60, maximum: 20, description: 'With shot_id: line loudness in the mix (dB).' },
-  fit: { type: 'string', enum: ['none', 'extend'], default: 'none', description: "With shot_id: 'extend' lengthens the shot to hold its lines." },
-  wait: { type: 'boolean', default: true, description: 'false: return the job id at once (else waits ~45 s; follow with job_wait).' },
+  offset_seconds: { type: 'number', minimum: 0, maximum: 600, description: 'Line start in the shot (s).' },
+  gain_db: { type: 'number', minimum: -60, maximum: 20, description: 'Line level in the mix (dB).' },
+  fit: { type: 'string', enum: ['none', 'extend'], default: 'none', description: "'extend' lengthens the shot to hold its lines." },
+  wait: { type: 'boolean', default: true, description: 'false: answer the job id at once (else waits ~45 s).' },
 };
 
 function studioArgs(task: Task): Record<string, JsonSchemaFragment> {
@@ -171,72 +171,68 @@ function generationTool(name: string, task: Task, title: string, description: st
   };
 }
 
-const MODEL_NOTE = " Pick `model` from its enum (the models offered here); *_get_capabilities shows a model's exact fields.";
+const MODEL_NOTE = " Pick `model` from the enum; *_get_capabilities shows a model's exact fields.";
 
 export const generationTools: ToolDef[] = [
   generationTool(
     'video_generate',
     'video_generate',
     'Generate a video clip',
-    'Generate a video clip from a prompt, optionally with a start frame, an end frame or reference images (as the model allows). With shot_id it becomes a ' +
-      'new take of the shot; use_last_frame continues from the previous shot; character_id injects the character. Stores the mp4, its first and last frames ' +
-      'and full metadata.' +
+    'Generate a video clip from a prompt, with a start frame, end frame or reference images as the model allows. With shot_id it becomes a new take of ' +
+      'the shot; use_last_frame continues from the previous shot; character_id injects the character. Stores the mp4 with its first and last frames.' +
       MODEL_NOTE,
   ),
   generationTool(
     'image_generate',
     'image_generate',
     'Generate an image',
-    "Generate an image (e.g. a character sheet, a start frame, a location). character_id adds the character's reference images as identity references where " +
-      'the model takes them.' +
+    "Generate an image (a character sheet, a start frame, a location). character_id adds the character's reference images where the model takes them." +
       MODEL_NOTE,
   ),
   generationTool(
     'voice_tts',
     'voice_tts',
     'Speak a line (text to speech)',
-    "Turn text into speech with the character's voice (character_id) or a voice_id. With shot_id the line is attached to the shot at offset_seconds and " +
-      'mixed in by render_scene.' +
+    "Text to speech in the character's voice (character_id) or a voice_id. With shot_id the line is attached to the shot at offset_seconds and mixed by " +
+      'render_scene.' +
       MODEL_NOTE,
   ),
   generationTool(
     'voice_v2v',
     'voice_v2v',
     'Change the voice of a recording',
-    "Re-voice an audio recording with another voice (voice-to-voice): the character's voice or voice_id. With shot_id the result is attached to the shot as " +
-      'dialogue.' +
-      MODEL_NOTE,
+    "Re-voice a recording with the character's voice or a voice_id. With shot_id the result is attached to the shot as dialogue." + MODEL_NOTE,
   ),
   generationTool(
     'lipsync_image',
     'lipsync_image',
     'Animate a face to speech (image + audio)',
-    "Make a talking video from a face image and an audio clip. character_id uses the character's reference image as the face; with shot_id the result is a " +
-      "new take of the shot and, without audio, the shot's latest dialogue line is used." +
+    "A talking video from a face image and audio. character_id uses the character's reference image as the face; with shot_id the result is a new take " +
+      "and, without audio, the shot's latest line is used." +
       MODEL_NOTE,
   ),
   generationTool(
     'lipsync_video',
     'lipsync_video',
     'Lip-sync a video to speech',
-    "Re-sync the lips of a video to an audio clip. With shot_id and no video, the shot's current take is used (and the shot's latest dialogue line when no " +
-      "audio is given); the result becomes the shot's new current take (render_scene prefers it)." +
+    "Re-sync a video's lips to audio. With shot_id and no video, the shot's current take is used (and its latest line when no audio is given); the result " +
+      "becomes the shot's current take." +
       MODEL_NOTE,
   ),
   generationTool(
     'music_generate',
     'music_generate',
     'Generate music',
-    'Generate a music track from a prompt (local/music makes an offline chord bed of the length asked). The result is audio in the library (type voice, ' +
-      "extra.audio_role 'music'); lay it under a scene or a whole film with scene_add_audio / film_add_audio." +
+    "Generate a music track (local/music: an offline chord bed). The result is library audio (extra.audio_role 'music'); lay it under a scene or film " +
+      'with scene_add_audio / film_add_audio.' +
       MODEL_NOTE,
   ),
   generationTool(
     'sfx_generate',
     'sfx_generate',
     'Generate a sound effect',
-    'Generate a sound effect from a description (local/sfx makes an offline synthetic effect of the length asked). The result is audio in the library ' +
-      "(type voice, extra.audio_role 'sfx'); place it in a scene with scene_add_audio (role sfx, offset)." +
+    "Generate a sound effect (local/sfx: an offline synthetic one). The result is library audio (extra.audio_role 'sfx'); place it with scene_add_audio " +
+      '(role sfx).' +
       MODEL_NOTE,
   ),
 ];

@@ -22,27 +22,19 @@ const modelLink = (id: string) => ({ uri: `studio://models/${id}`, name: `model 
 
 const loose = z.record(z.string(), z.unknown());
 
-/** What a lookup answers: one model in full, or (without `model`) the models of its kind (loose: errors are `{error}`). */
+/**
+ * What a lookup answers, its main fields: one model in full (its own input_schema, rules, limits, pricing), or
+ * without `model` the models of its kind. Loose and nothing required: an error result's structuredContent is `{error}`.
+ */
 const lookupOutput = z.looseObject({
   model: z.string().optional(),
-  title: z.string().optional(),
-  task: z.string().optional(),
   tool: z.string().optional(),
-  media_type: z.string().optional(),
-  status: z.string().optional(),
-  available: z.boolean().optional(),
   offered: z.boolean().optional(),
-  unavailable_reason: z.string().optional(),
-  env: z.array(z.string()).optional(),
-  pricing: loose.optional(),
-  description: z.string().optional(),
-  docs: z.array(z.string()).optional(),
+  available: z.boolean().optional(),
+  input_schema: loose.optional(),
   rules: z.array(loose).optional(),
   limits: loose.optional(),
-  output: loose.optional(),
-  version: z.string().nullable().optional(),
-  input_schema: loose.optional(),
-  warnings: z.array(z.string()).optional(),
+  pricing: loose.optional(),
   models: z.array(loose).optional(),
 });
 
@@ -79,12 +71,12 @@ function capabilitiesTool(name: string, mediaType: Capability['media_type'] | un
     name,
     title,
     description:
-      `What a ${what} model accepts: its exact input schema (the fields, enums, ranges and defaults its generation tool takes for it), rules (e.g. ` +
-      `start/end frame versus reference images), limits, price and whether it is offered here. Changes nothing. An unseen replicate/<owner>/<name> model ` +
-      `is read from Replicate's live schema and joins the offered models. Without model: lists the ${what} models.`,
+      `A ${what} model's exact input schema (fields, enums, ranges, defaults), rules (e.g. start frame vs reference images), limits, price and ` +
+      `whether it is offered here. Changes nothing; an unseen replicate/<owner>/<name> model is read live and joins the offered models. Without model: ` +
+      `lists the ${what} models.`,
     annotations: { readOnlyHint: true, openWorldHint: true },
     schema: z.object({
-      model: z.string().min(1).optional().describe("Model id '<provider>/<model>', e.g. vertex/veo-3.1-generate-001, local/animatic."),
+      model: z.string().min(1).optional().describe("Model id '<provider>/<model>', e.g. local/animatic."),
     }),
     output: lookupOutput,
     run: async ({ model }, { studio, signal }) => {

@@ -47,8 +47,8 @@ describe('toolInputSchema', () => {
   it('carries enums, ranges, defaults and media descriptions', () => {
     expect(schema.properties['duration']).toMatchObject({ enum: [4, 6, 8], default: 8 });
     expect(schema.properties['seed']).toMatchObject({ minimum: 0, maximum: 4294967295 });
-    expect(schema.properties['start_frame']?.['description']).toBe('Library media id (image)');
-    expect(schema.properties['reference_images']?.['description']).toBe('Library media ids (images, at most 3)');
+    expect(schema.properties['start_frame']?.['description']).toBe('Media id (image)');
+    expect(schema.properties['reference_images']?.['description']).toBe('Media ids (images, at most 3)');
   });
 
   it('drops use_last_frame when the model has no start frame', () => {

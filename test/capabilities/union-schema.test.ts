@@ -64,7 +64,7 @@ describe('union of several models into one flat tool schema', () => {
       type: 'number',
       minimum: 1,
       maximum: 20,
-      description: 'Seconds of video. animatic: 1..20 =4; veo-3.1-generate-001: 4|6|8 =8.',
+      description: 'Clip length in seconds. animatic: 1..20 =4; veo-3.1-generate-001: 4|6|8 =8.',
     });
     expect(s.properties['generateAudio']?.['description']).toBe('Generate a soundtrack with the video. Not animatic.');
     expect(s.properties['prompt']?.['description']).toMatch(/Required by animatic unless shot_id supplies it/);
