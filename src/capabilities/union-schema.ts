@@ -121,7 +121,10 @@ export function nameSet(set: readonly string[], all: readonly string[], name: (i
   for (const p of prefixes) {
     const members = all.filter((id) => id.startsWith(`${p}/`));
     if (members.length > 1 && members.every((id) => left.has(id))) {
-      out.push(`${p}/*`);
+      // An owner is named without its provider when no other id has that owner: `bytedance/*`.
+      const owner = p.split('/').slice(1).join('/');
+      const unique = owner && all.every((id) => id.startsWith(`${p}/`) || !id.split('/').includes(owner));
+      out.push(`${unique ? owner : p}/*`);
       for (const id of members) left.delete(id);
     }
   }
@@ -145,10 +148,10 @@ function whoTakes(takers: string[], all: string[], name: (id: string) => string)
 const shorter = (a: string, b: string): string => (a.length <= b.length ? a : b);
 
 /**
- * A field's description in brief: its first clause, without asides in parentheses, at most about 64 characters.
+ * A field's description in brief: its first clause, without asides in parentheses, at most about `max` characters.
  * The whole text stays in the model's own schema (its lookup).
  */
-export function brief(text: string): string {
+export function brief(text: string, max = 64): string {
   let depth = 0;
   let end = text.length;
   for (let i = 0; i < text.length; i++) {
@@ -165,7 +168,7 @@ export function brief(text: string): string {
     .replace(/\s*\([^()]*\)/g, '')
     .replace(/\.$/, '')
     .trim();
-  return out.length <= 64 ? out : `${out.slice(0, out.lastIndexOf(' ', 63))}…`;
+  return out.length <= max ? out : `${out.slice(0, out.lastIndexOf(' ', max - 1))}…`;
 }
 
 /** Whether the models' limits on a field differ (then the description carries each one's). */
@@ -228,16 +231,20 @@ export function unionInputSchema(
     if (defaults[0] !== undefined && defaults.every((d) => same(d, defaults[0]))) prop['default'] = structuredClone(defaults[0]);
 
     const notes: string[] = [];
+    // A media field without a role says what it takes; a role's name already does (start_frame, audio…).
     const media = fields[0]?.field.media;
-    if (media)
+    if (media && !fields[0]?.field.role)
       notes.push(
         mediaDescription(
           media,
           fields.every((f) => f.field.schema['type'] === 'array'),
         ),
       );
-    const text = commonDescription(fields, takers.find((t) => t.id === defaultModel)?.f);
-    if (text) notes.push(brief(text));
+    // A field with a studio role (prompt, duration, start_frame…) means the same on every model that shares it;
+    // its wording is left to the models' own schemas. One model's field keeps its words (Veo's `video` extends a clip).
+    const text = fields[0]?.field.role && takers.length > 1 ? undefined : commonDescription(fields, takers.find((t) => t.id === defaultModel)?.f);
+    // A field only one model takes is that model's own idea (a dialogue's turns): its first clause is kept whole.
+    if (text) notes.push(brief(text, takers.length > 1 ? 64 : 200));
     const who = whoTakes(
       takers.map((t) => t.id),
       ids,

@@ -18,19 +18,17 @@ const bedFields = {
   fade_in: z.number().min(0).max(60).default(0).describe('Fade-in seconds at the start of the clip.'),
   fade_out: z.number().min(0).max(60).default(0).describe('Fade-out seconds at the end of the clip (or of the scene/film when looping).'),
   loop: z.boolean().default(false).describe('Repeat the clip until the end.'),
-  duck: z.boolean().optional().describe('Lower the clip under every dialogue line (about 15 dB). Default: on for music and ambience, off for sfx.'),
+  duck: z.boolean().optional().describe('Lower it ~15 dB under dialogue (default: on for music and ambience, off for sfx).'),
 };
 const BedArgs = z.object(bedFields);
 
 function describeAdd(kind: BedTarget): { title: string; description: string } {
-  const whole = kind === 'scene' ? 'the scene' : 'the film (across its scene cuts)';
+  const whole = kind === 'scene' ? 'a scene' : 'the whole film, across scene cuts';
   return {
     title: `Lay music, ambience or an effect under a ${kind}`,
     description:
-      `Attach an audio media item (music_generate, sfx_generate or an imported file) under ${whole}: render_${kind} mixes it under the dialogue at ` +
-      `offset_seconds with gain_db, fades, optional loop to the end, and - with duck (default on for music and ambience) - lowers it about 15 dB under every ` +
-      `dialogue line ` +
-      `(side-chain ducking). Returns the bed_id (${kind}_remove_audio detaches it).`,
+      `Lay an audio item (music, ambience, sfx) under ${whole}: render_${kind} mixes it at offset_seconds with gain_db, fades, optional loop, and ` +
+      `duck lowers it under dialogue. Returns the bed_id (${kind}_remove_audio detaches it).`,
   };
 }
 

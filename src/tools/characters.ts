@@ -9,15 +9,8 @@ const fields = {
   reference_images: z
     .array(mediaIdArg('an image'))
     .max(14)
-    .describe(
-      'Identity reference images (media ids; import files first with media_import). Injected as reference images on models that take them; never used as ' +
-        'start/end frames.',
-    ),
-  voice_id: z
-    .string()
-    .min(1)
-    .nullable()
-    .describe('Voice used for voice_tts and as the voice_v2v target (e.g. an ElevenLabs voice id; any string for local/voice).'),
+    .describe('Identity reference images (media ids), injected where models take them; never start/end frames.'),
+  voice_id: z.string().min(1).nullable().describe('Voice for voice_tts and voice_v2v (an ElevenLabs voice id; any string for local/voice).'),
   style_tokens: z.string().max(1000).nullable().describe('Words appended to every video/image prompt for this character, e.g. "red scarf, 35mm film".'),
 };
 
@@ -26,8 +19,8 @@ export const characterTools: ToolDef[] = [
     name: 'character_create',
     title: 'Create a character',
     description:
-      'Create a character: a name, identity reference images, a voice and style tokens. Pass its character_id to generation tools and the studio injects ' +
-      'these automatically where the chosen model supports them.',
+      'Create a character: name, identity reference images, voice, style tokens. Generation tools given its character_id inject these where the model takes ' +
+      'them.',
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     schema: z.object({
       name: fields.name,
@@ -43,7 +36,7 @@ export const characterTools: ToolDef[] = [
   zodTool({
     name: 'character_update',
     title: 'Update a character',
-    description: 'Change a character. Only the fields given change; reference_images replaces the whole list. Use null to clear voice_id or style_tokens.',
+    description: 'Change a character: only the fields given; reference_images replaces the list; null clears voice_id or style_tokens.',
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     schema: z.object({
       character_id: idArg('character'),
@@ -61,8 +54,7 @@ export const characterTools: ToolDef[] = [
     name: 'character_delete',
     title: 'Delete a character',
     description:
-      'Delete a character. Refused while shots use it (the error lists them); force: true detaches it from those shots (they keep their takes) and the ' +
-      'result lists them. Media made with it is kept.',
+      'Delete a character. Refused while shots use it (the error lists them); force: true detaches it from them (they keep their takes). Its media is kept.',
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     schema: z.object({ character_id: idArg('character'), force: z.boolean().optional().describe('Delete even though shots use it; they lose the link.') }),
     run: async ({ character_id, force }, { studio }) => {

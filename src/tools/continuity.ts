@@ -40,9 +40,8 @@ export const continuityTools: ToolDef[] = [
     name: 'extract_frames',
     title: 'Extract frames',
     description:
-      'Frames of a video as image media: first and/or last (exact, stored at generation), at given times, or every N seconds; optionally tiled into a ' +
-      "labelled contact sheet. With scene_id: a storyboard, one row per cut (shot N's last frame | shot N+1's first), each frame labelled; `rows` lists " +
-      'the shots and frames of each row. Look at it to check continuity at the cuts.',
+      'Frames of a video as image media: first/last (exact), at given times, or every N seconds; optionally a labelled contact sheet. With scene_id: a ' +
+      "storyboard to check continuity, one row per cut (shot N's last frame | N+1's first); `rows` lists each row's shots and frames.",
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     schema: z.object({
       media_id: z.string().min(1).optional().describe('A video in the library.'),
@@ -76,8 +75,8 @@ export const continuityTools: ToolDef[] = [
     name: 'use_last_frame',
     title: "Continue a shot from the previous shot's last frame",
     description:
-      "Set a shot's start frame to the exact last frame of the previous shot's current take; the next video_generate on the shot starts from it. " +
-      "Refused when the shot's model takes no start frame (the error lists those that do).",
+      "Set a shot's start frame to the previous shot's exact last frame; its next video_generate starts from it. Refused when the shot's model takes no " +
+      'start frame.',
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     schema: z.object({ shot_id: idArg('shot to continue') }),
     run: async ({ shot_id }, { studio }) => {
@@ -94,9 +93,8 @@ export const continuityTools: ToolDef[] = [
       longRunning: true,
       title: 'Bridge two shots with a generated transition',
       description:
-        "A bridge clip from one shot's last frame to the next shot's first frame, by a model taking both frames, inserted as a new shot between " +
-        'them. Declined when the next shot already starts on that last frame. When no offered model can bridge, the cut becomes a crossfade (the ' +
-        'result says so).',
+        "A bridge clip from a shot's last frame to the next shot's first, inserted as a new shot between them. Declined when the next shot already starts on " +
+        'that frame; when no offered model can bridge, the cut becomes a crossfade (the result says so).',
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
       schema: z.object({
         from_shot_id: idArg('shot before the transition'),

@@ -12,8 +12,8 @@ import type { JsonObjectSchema, ToolDef, ToolOutput } from './types.js';
 import { outputJsonSchema } from './zod-tool.js';
 
 const STUDIO_ARG_SCHEMAS: Record<string, JsonSchemaFragment> = {
-  character_id: { type: 'string', minLength: 1, description: 'Character to inject (reference images or face, voice, style).' },
-  shot_id: { type: 'string', minLength: 1, description: 'The result becomes a take (voice: a line) of this shot, which supplies defaults.' },
+  character_id: { type: 'string', minLength: 1, description: 'Character to inject (references or face, voice, style).' },
+  shot_id: { type: 'string', minLength: 1, description: 'Result becomes a take (voice: a line) of this shot; it supplies defaults.' },
   use_last_frame: { type: 'boolean', description: "Start on the previous shot's last frame (needs shot_id)." },
   // The same limits as shot_add_dialogue, which records the line.
   offset_seconds: { type: 'number', minimum: 0, maximum: 600, description: 'Line start in the shot (s).' },
@@ -171,15 +171,15 @@ function generationTool(name: string, task: Task, title: string, description: st
   };
 }
 
-const MODEL_NOTE = " Pick `model` from the enum; *_get_capabilities shows a model's exact fields.";
+const MODEL_NOTE = " Pick model from the enum; *_get_capabilities shows a model's exact fields.";
 
 export const generationTools: ToolDef[] = [
   generationTool(
     'video_generate',
     'video_generate',
     'Generate a video clip',
-    'Generate a video clip from a prompt, with a start frame, end frame or reference images as the model allows. With shot_id it becomes a new take of ' +
-      'the shot; use_last_frame continues from the previous shot; character_id injects the character. Stores the mp4 with its first and last frames.' +
+    'A video clip from a prompt, with start/end frame or reference images as the model allows. With shot_id it is a new take of the shot; use_last_frame ' +
+      'continues the previous shot; character_id injects the character.' +
       MODEL_NOTE,
   ),
   generationTool(

@@ -38,8 +38,8 @@ export const jobTools: ToolDef[] = [
     name: 'job_wait',
     title: 'Wait for a job',
     description:
-      'Wait until a job finishes, up to timeout_seconds (default 45, below common client timeouts); returns the job as it stands. Call again if it is still ' +
-      'running. Sends progress notifications when the client asks for them.',
+      'Wait for a job to finish, up to timeout_seconds (default 45); returns the job as it stands (call again while it runs), with progress notifications ' +
+      'when asked.',
     annotations: { readOnlyHint: true, openWorldHint: false },
     schema: z.object({ job_id: idArg('job'), timeout_seconds: z.number().min(0).max(600).default(45) }),
     run: async ({ job_id, timeout_seconds }, { studio, signal, progress }) => {
@@ -50,7 +50,7 @@ export const jobTools: ToolDef[] = [
   zodTool({
     name: 'job_cancel',
     title: 'Cancel a job',
-    description: 'Cancel a queued or running job; it is also canceled at the provider where the provider allows it. Finished jobs are left as they are.',
+    description: 'Cancel a queued or running job, at the provider too where it allows; finished jobs are left as they are.',
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     schema: z.object({ job_id: idArg('job') }),
     run: async ({ job_id }, { studio }) => jobOutput(studio, await studio.queue.cancel(job_id)),
@@ -59,8 +59,8 @@ export const jobTools: ToolDef[] = [
     name: 'job_list',
     title: 'List jobs',
     description:
-      'Recent jobs, newest first, a page at a time (next_cursor continues), optionally only those with one status. Compact items by default (id, tool, ' +
-      "model, status, progress while running, media id, error, warnings); detail: 'full' gives each job as job_get does.",
+      "Recent jobs, newest first, a page at a time (next_cursor continues), optionally of one status. Compact items; detail: 'full' gives each job as " +
+      'job_get does.',
     annotations: { readOnlyHint: true, openWorldHint: false },
     schema: z.object({
       status: z.enum(['queued', 'submitting', 'running', 'downloading', 'succeeded', 'failed', 'canceled']).optional(),

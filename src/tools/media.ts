@@ -14,9 +14,8 @@ export const mediaTools: ToolDef[] = [
     name: 'media_import',
     title: 'Import a file into the library',
     description:
-      'Copy a local image, video or audio file into the studio library and return its media_id (with probed duration and size; videos also get their first ' +
-      'and last frames as image media). The path must be inside the studio folder or a folder listed in STUDIO_ALLOWED_DIRS. Use media ids as ' +
-      'reference_images, start_frame, audio, video… in other tools.',
+      'Copy a local image, video or audio file into the library and return its media_id (videos also get their first and last frames). The path must be in ' +
+      'the studio folder or STUDIO_ALLOWED_DIRS. Media ids are what reference_images, start_frame, audio, video… take.',
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     schema: z.object({
       path: z.string().min(1).describe('Local file path (absolute, or relative to the studio folder).'),
@@ -37,8 +36,7 @@ export const mediaTools: ToolDef[] = [
     name: 'media_get',
     title: 'Show a media item',
     description:
-      'The metadata record of a media item: type, provider, model, input parameters, character, frames used, file path, duration, size, hash, job (same as ' +
-      'studio://media/{id}).',
+      "A media item's record: type, provider, model, input parameters, character, frames used, file, duration, size, hash, job (as studio://media/{id}).",
     annotations: { readOnlyHint: true, openWorldHint: false },
     schema: z.object({ media_id: mediaIdArg('the item') }),
     run: async ({ media_id }, { studio }) => {
@@ -50,9 +48,8 @@ export const mediaTools: ToolDef[] = [
     name: 'media_list',
     title: 'List media',
     description:
-      'List library items, newest first, a page at a time (next_cursor continues), optionally only one media_type or one shot. Compact items by default (id, ' +
-      "type, origin, model, duration, size, shot and take, timestamp); detail: 'full' gives whole records (as media_get). The first/last frames of videos " +
-      'and other extracted frames are left out unless include_frames is true.',
+      "Library items, newest first, a page at a time (next_cursor continues), optionally of one media_type or shot. Compact items; detail: 'full' gives " +
+      'whole records (as media_get). Extracted frames are left out unless include_frames.',
     annotations: { readOnlyHint: true, openWorldHint: false },
     schema: z.object({
       media_type: z.enum(['video', 'image', 'voice']).optional().describe('Only items of this media type.'),

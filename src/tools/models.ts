@@ -67,13 +67,13 @@ async function describeModel(studio: Studio, modelId: string, mediaType: Capabil
 }
 
 function capabilitiesTool(name: string, mediaType: Capability['media_type'] | undefined, title: string, what: string): ToolDef {
+  const article = `${/^[aeiou]/.test(what) ? 'An' : 'A'} ${what}`;
   return zodTool({
     name,
     title,
     description:
-      `A ${what} model's exact input schema (fields, enums, ranges, defaults), rules (e.g. start frame vs reference images), limits, price and ` +
-      `whether it is offered here. Changes nothing; an unseen replicate/<owner>/<name> model is read live and joins the offered models. Without model: ` +
-      `lists the ${what} models.`,
+      `${article} model's exact input schema, rules, limits, price and whether it is offered here; changes nothing. An unseen ` +
+      `replicate/<owner>/<name> model is read live (and joins the offered models). Without model: lists the ${what} models.`,
     annotations: { readOnlyHint: true, openWorldHint: true },
     schema: z.object({
       model: z.string().min(1).optional().describe("Model id '<provider>/<model>', e.g. local/animatic."),
@@ -98,8 +98,8 @@ export const modelTools: ToolDef[] = [
     name: 'models_list',
     title: 'List models',
     description:
-      'Every model the studio knows, by id, a page at a time (next_cursor continues), optionally only one media_type: whether it can run here (and which ' +
-      "environment variable to set when not) and its price. detail: 'full' adds title, status, the reason a model cannot run and the whole pricing.",
+      'Every model the studio knows, a page at a time (next_cursor continues), optionally of one media_type: whether it can run here (else the variable to ' +
+      "set) and its price. detail: 'full' adds title, status, reason and whole pricing.",
     annotations: { readOnlyHint: true, openWorldHint: false },
     schema: z.object({ media_type: z.enum(['video', 'image', 'voice']).optional().describe('Only models of this media type.'), ...pageArgs }),
     run: async (a, { studio }) => {

@@ -37,23 +37,12 @@ const shotFields = {
   duration: z.number().positive().max(600).nullable().optional().describe('Default clip length in seconds.'),
   params: z.record(z.string(), z.unknown()).optional().describe('Default model-specific arguments for video_generate on this shot.'),
   transition: transition.optional(),
-  continues: z
-    .boolean()
-    .optional()
-    .describe(
-      "The shot starts on the previous shot's last frame (video_generate then continues from it; later takes upstream report this cut as stale until it is " +
-        "refreshed). Not on a scene's first shot.",
-    ),
+  continues: z.boolean().optional().describe("Starts on the previous shot's last frame (a newer take upstream makes the cut stale). Not on a first shot."),
 };
 
 const offsetSeconds = z.number().min(0).max(600).describe('Seconds from the start of the shot where the line starts.');
 const gainDb = z.number().min(-60).max(20).describe('Level of the line in the scene mix, in dB.');
-const fit = z
-  .enum(['none', 'extend'])
-  .describe(
-    "'extend' lengthens the shot's planned duration to hold all its lines (then regenerate the video); 'none' (default) keeps it and warns when a line runs " +
-      'past the shot.',
-  );
+const fit = z.enum(['none', 'extend']).describe("'extend' lengthens the shot to hold its lines (regenerate its video); 'none' warns.");
 
 /** A new current take's consequences elsewhere in the edit, in a result (nothing when there are none). */
 function takeReportOut(r: { warnings: string[]; stale_shots: unknown[] }): Record<string, unknown> {
@@ -123,7 +112,7 @@ export const projectTools: ToolDef[] = [
   zodTool({
     name: 'scene_create',
     title: 'Create a scene',
-    description: 'Create a scene, optionally inside a film at a position (0-based; default: appended). Then add shots with shot_create.',
+    description: 'Create a scene, optionally in a film at a 0-based position (default: appended); add shots with shot_create.',
     annotations: WRITE,
     schema: z.object({
       title: z.string().min(1).max(200),
@@ -174,8 +163,7 @@ export const projectTools: ToolDef[] = [
   zodTool({
     name: 'scene_get',
     title: 'Show a scene',
-    description:
-      "A scene with its shots in order, each shot's current take (media, first/last frame), all takes and dialogue lines (same as studio://scenes/{id}).",
+    description: 'A scene: its shots in order with current take, frames, takes and dialogue lines (as studio://scenes/{id}).',
     annotations: READ,
     schema: z.object({ scene_id: idArg('scene') }),
     run: async ({ scene_id }, { studio }) => ({ result: studio.project.sceneView(scene_id), links: [sceneLink(scene_id)] }),
@@ -184,8 +172,8 @@ export const projectTools: ToolDef[] = [
     name: 'shot_create',
     title: 'Create a shot',
     description:
-      'Add a shot to a scene (appended, or at a 0-based position). A shot holds defaults for video_generate (prompt, model, character, duration, params) and ' +
-      'the transition into it; generating with shot_id makes a new take of it.',
+      'Add a shot to a scene (appended, or at a 0-based position). It holds video_generate defaults (prompt, model, character, duration, params) and its ' +
+      'transition in; video_generate(shot_id) makes a take.',
     annotations: WRITE,
     schema: z.object({ scene_id: idArg('scene'), position: z.number().int().min(0).optional(), ...shotFields }),
     run: async ({ scene_id, ...input }, { studio }) => {
@@ -248,9 +236,7 @@ export const projectTools: ToolDef[] = [
   zodTool({
     name: 'shot_add_dialogue',
     title: 'Attach a line of dialogue to a shot',
-    description:
-      'Attach an existing voice media item to a shot at an offset (seconds from the start of the shot); render_scene mixes it in. voice_tts/voice_v2v with ' +
-      'shot_id do this for you.',
+    description: 'Attach a voice media item to a shot at offset_seconds; render_scene mixes it in (voice_tts/voice_v2v with shot_id do this themselves).',
     annotations: WRITE,
     schema: z.object({
       shot_id: idArg('shot'),
@@ -272,8 +258,8 @@ export const projectTools: ToolDef[] = [
     name: 'shot_update_dialogue',
     title: 'Move or re-level a line of dialogue',
     description:
-      "Change where a dialogue line starts in its shot (offset_seconds) or its level in the mix (gain_db). The answer says whether the shot's lines now fit " +
-      '(no overlap, nothing past the end of the shot). A lip-sync made with the old offset is redone with lipsync_video(shot_id).',
+      "Move a dialogue line in its shot (offset_seconds) or change its level (gain_db); the answer says whether the shot's lines now fit. Redo a lip-sync " +
+      'made with the old offset with lipsync_video(shot_id).',
     annotations: UPDATE,
     schema: z.object({
       audio_id: idArg('dialogue line (audio_id)'),
@@ -296,9 +282,7 @@ export const projectTools: ToolDef[] = [
   zodTool({
     name: 'shot_remove_dialogue',
     title: 'Remove a line of dialogue from a shot',
-    description:
-      'Detach a dialogue line (audio_id from voice_tts, shot_add_dialogue or scene_get) from a shot; render_scene no longer mixes it in. The voice media ' +
-      'stays in the library.',
+    description: 'Detach a dialogue line (audio_id) from its shot; render_scene no longer mixes it in. The voice media stays in the library.',
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     schema: z.object({ shot_id: idArg('shot'), audio_id: idArg('dialogue line (audio_id)') }),
     run: async ({ shot_id, audio_id }, { studio }) => {

@@ -26,23 +26,16 @@ export const renderTools: ToolDef[] = [
     longRunning: true,
     title: 'Render a scene',
     description:
-      'Render a scene to one mp4: its shots in order, each its current take (a lip-synced take wins over its source), dialogue mixed at its offsets, ' +
-      "normalised to one size/frame rate/audio rate, with each shot's transition (cut, crossfade, fade_black). Returns a timeline (each shot's start/end, " +
-      'take and lines) and warnings for stale cuts and lines that overlap or are cut. Joins by stream copy when nothing needs re-encoding. An unchanged ' +
-      'scene returns its previous render (reused=true) unless force is set. The result is a new render version with its metadata.',
+      "Render a scene to one mp4: its shots' current takes in order (a lip-synced take wins), dialogue mixed at its offsets, each shot's transition. Returns " +
+      "a timeline (each shot's start/end, take, lines) and warnings (stale cuts, lines overlapping or cut). An unchanged scene returns its previous render " +
+      '(reused=true) unless force.',
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     schema: z.object({
       scene_id: idArg('scene'),
       loudnorm: z.boolean().optional().describe('Normalise loudness (EBU R128); default from the scene settings.'),
       force: z.boolean().default(false).describe('Render again even when nothing changed.'),
-      strict: z
-        .boolean()
-        .default(false)
-        .describe(
-          'Refuse to render when a cut is stale or a line overlaps another or runs past its shot (the error lists each with its fix); otherwise they come ' +
-            'back as warnings.',
-        ),
-      qc: z.boolean().default(true).describe('Check the rendered file (black, frozen picture, silent lines, loudness, size) and return the findings as qc.'),
+      strict: z.boolean().default(false).describe('Refuse to render on a stale cut or a line that overlaps or runs past its shot (else they are warnings).'),
+      qc: z.boolean().default(true).describe('Check the file (black, frozen, silent lines, loudness, size); findings come back as qc.'),
     }),
     run: async ({ scene_id, loudnorm, force, strict, qc }, { studio, signal, progress }) => {
       const r = await studio.render.renderScene(scene_id, renderOpts({ loudnorm, force, strict, qc }, signal, progress));
@@ -55,14 +48,14 @@ export const renderTools: ToolDef[] = [
     longRunning: true,
     title: 'Render the film',
     description:
-      'Render a film: its scenes in order, joined by stream copy. Incremental: a scene whose takes, dialogue, transitions and settings have not changed ' +
-      'since its last render is reused; only changed scenes render. The result lists which scenes were reused and the path of the film.',
+      'Render a film: its scenes in order, joined by stream copy. Only scenes changed since their last render are rendered again; the result lists which ' +
+      'were reused.',
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     schema: z.object({
       film_id: idArg('film'),
       loudnorm: z.boolean().optional(),
       force: z.boolean().default(false).describe('Render every scene again.'),
-      strict: z.boolean().default(false).describe('Refuse to render when any scene has a stale cut or a line that overlaps or runs past its shot.'),
+      strict: z.boolean().default(false).describe('Refuse on a stale cut or a line that overlaps or runs past its shot.'),
       qc: z.boolean().default(true).describe('Check the film file and return the findings as qc (scenes are not checked one by one).'),
     }),
     run: async ({ film_id, loudnorm, force, strict, qc }, { studio, signal, progress }) => {
@@ -75,9 +68,8 @@ export const renderTools: ToolDef[] = [
     name: 'render_check',
     title: 'Check a render',
     description:
-      "Check the latest render of a scene or film (render_scene/render_film already do this and return it as qc): its length against the shots', black or " +
-      'frozen picture, lines that are silent, loudness against the target when normalised, true peak, stale cuts and size. Each finding has a severity, ' +
-      'the time range, the shot and the call that would fix it.',
+      'Check the latest render of a scene or film (renders return this as qc): length, black or frozen picture, silent lines, loudness, true peak, stale ' +
+      'cuts, size. Each finding has a severity, time range, shot and the call that fixes it.',
     annotations: { readOnlyHint: true, openWorldHint: false },
     schema: z.object(sceneOrFilmArgs),
     run: async (a, { studio, signal }) => {

@@ -8,8 +8,8 @@ export const subtitleTools: ToolDef[] = [
     name: 'subtitles_export',
     title: 'Export subtitles',
     description:
-      "Write SRT and/or WebVTT subtitles for a scene or a film from the dialogue lines' words and exact timing on the render's timeline (no transcription). " +
-      "Lines without text (recordings) are skipped. Files go to the studio folder's subtitles/ and are rewritten on every export.",
+      "Write SRT and/or WebVTT subtitles for a scene or film from its dialogue lines' text and exact timing on the render's timeline (no transcription; " +
+      "lines without text are skipped), into the studio's subtitles/ folder.",
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     schema: z.object({
       ...sceneOrFilmArgs,

@@ -46,7 +46,7 @@ export function zodTool<S extends z.ZodObject>(def: {
   run: (args: z.infer<S>, ctx: ToolContext) => Promise<ToolOutput>;
 }): ToolDef {
   const strict = def.schema.strict();
-  const json = withoutNoOps(z.toJSONSchema(strict, { io: 'input', unrepresentable: 'any' })) as JsonObjectSchema;
+  const json = z.toJSONSchema(strict, { io: 'input', unrepresentable: 'any' }) as JsonObjectSchema;
   delete json['$schema'];
   return {
     name: def.name,
@@ -62,28 +62,9 @@ export function zodTool<S extends z.ZodObject>(def: {
 
 /** A result shape as the JSON Schema published in tools/list (no $schema: the spec's default dialect is 2020-12). */
 export function outputJsonSchema(shape: z.ZodObject): JsonObjectSchema {
-  const json = withoutNoOps(z.toJSONSchema(shape, { io: 'output', unrepresentable: 'any' })) as JsonObjectSchema;
+  const json = z.toJSONSchema(shape, { io: 'output', unrepresentable: 'any' }) as JsonObjectSchema;
   delete json['$schema'];
   return json;
-}
-
-/**
- * zod's JSON Schema without keywords that constrain nothing: a record's `propertyNames: {type: string}` and
- * `additionalProperties: {}` (JSON keys are strings, anything is allowed anyway) and an integer's
- * ±MAX_SAFE_INTEGER bounds. Every client carries tools/list in its context, so no-ops cost real tokens.
- */
-function withoutNoOps(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(withoutNoOps);
-  if (node === null || typeof node !== 'object') return node;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(node)) {
-    if (k === 'propertyNames' && JSON.stringify(v) === '{"type":"string"}') continue;
-    if (k === 'additionalProperties' && JSON.stringify(v) === '{}') continue;
-    if ((k === 'maximum' && v === Number.MAX_SAFE_INTEGER) || (k === 'minimum' && v === Number.MIN_SAFE_INTEGER)) continue;
-    // Inside `properties` the keys are argument names, not keywords: only their values are cleaned.
-    out[k] = k === 'properties' && v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([p, s]) => [p, withoutNoOps(s)])) : withoutNoOps(v);
-  }
-  return out;
 }
 
 /** Common argument shapes, described once so every tool words them the same way. */

@@ -14,9 +14,9 @@ describe('studio-mcp tools, models, doctor, call (spawned)', () => {
     const r = await cli(['tools'], { STUDIO_HOME: home });
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines.find((l) => l.startsWith('video_generate '))).toMatch(/Generate a video clip/);
+    expect(lines.find((l) => l.startsWith('video_generate '))).toMatch(/A video clip from a prompt/);
     expect(lines.some((l) => l.startsWith('shot_remove_dialogue '))).toBe(true);
-    expect(lines.find((l) => l.startsWith('image_generate '))).toContain('(e.g. a character sheet');
+    expect(lines.find((l) => l.startsWith('image_generate '))).toContain('(a character sheet');
   });
 
   it('models says what can run here and why not, per type', async () => {

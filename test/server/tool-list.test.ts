@@ -5,6 +5,7 @@ import { toolInputSchema } from '../../src/capabilities/tool-schema.js';
 import { loadConfig } from '../../src/config.js';
 import { createMcpServer } from '../../src/server.js';
 import { matchesModelList } from '../../src/studio/offered-models.js';
+import { ALL_PROVIDERS_ENV, measureToolList } from '../../bench/tool-list-sizes.js';
 import { startReplicateFake, type ReplicateFake } from '../fakes/replicate.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
@@ -14,18 +15,8 @@ import { startHarness, type Harness } from '../helpers/harness.js';
  * models change.
  */
 
-/** Fake keys for all four providers; base URLs on a closed local port, so nothing can reach the internet. */
-const ALL_PROVIDERS: Record<string, string> = {
-  GOOGLE_CLOUD_PROJECT: 'test-project',
-  GOOGLE_API_KEY: 'AIza-test-key-0000',
-  VERTEX_BASE_URL: 'http://127.0.0.1:9',
-  REPLICATE_API_TOKEN: 'r8_test_token_0000',
-  REPLICATE_BASE_URL: 'http://127.0.0.1:9',
-  ELEVENLABS_API_KEY: 'el-test-key-0000',
-  ELEVENLABS_BASE_URL: 'http://127.0.0.1:9',
-  WAVESPEED_API_KEY: 'ws-test-key-0000',
-  WAVESPEED_BASE_URL: 'http://127.0.0.1:9',
-};
+/** Fake keys for all four providers (base URLs on a closed local port): nothing can reach the internet. */
+const ALL_PROVIDERS = ALL_PROVIDERS_ENV;
 
 const COMPOSITION = ['oneOf', 'anyOf', 'allOf', 'if', 'then', 'else', 'not', '$ref'];
 
@@ -238,5 +229,16 @@ describe('a Replicate model described live joins the offered models', () => {
     const { tools } = (await second.listTools()) as { tools: Listed[] };
     expect(tool(tools, 'video_generate').inputSchema.properties?.model?.enum).toContain('replicate/acme/newclip');
     await second.close();
+  });
+});
+
+describe('what the tool list costs every agent', () => {
+  it('stays within 53,000 bytes with all four providers configured (studio-mcp tools --json, compact), and below the old list by default', async () => {
+    const all = await measureToolList(ALL_PROVIDERS_ENV);
+    const plain = await measureToolList();
+    // The bound: no larger than the 53 KB of the per-session list of 2026-12-04 (51,852 bytes, default configuration).
+    expect(all.bytes).toBeLessThanOrEqual(53_000);
+    expect(plain.bytes).toBeLessThan(51_852);
+    expect(all.tools).toBe(plain.tools);
   });
 });
