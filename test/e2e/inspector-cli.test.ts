@@ -51,33 +51,29 @@ describe('MCP Inspector CLI against the built server', () => {
   // The inspector hands its whole environment to a stdio server: only PATH and a fresh studio.
   const stdioEnv = { STUDIO_HOME: tempDir('studio-inspector-stdio-') };
   const stdio = [process.execPath, CLI];
-  let overStdio: ToolsList | undefined;
+  const http = () => [server?.url ?? ''];
 
   beforeAll(async () => {
     server = await spawnHttpServer({ STUDIO_HOME: tempDir('studio-inspector-http-') });
   });
   afterAll(async () => server?.stop());
 
-  it('lists the tools over stdio', async () => {
-    overStdio = await inspector<ToolsList>(stdio, LIST, stdioEnv);
+  it('lists the tools over stdio and over --http, the same list on both', async () => {
+    // Both at once: each run is a process start and an MCP session, independent of the other.
+    const [overStdio, overHttp] = await Promise.all([inspector<ToolsList>(stdio, LIST, stdioEnv), inspector<ToolsList>(http(), LIST, {})]);
     const names = overStdio.tools.map((t) => t.name);
     expect(names).toEqual(expect.arrayContaining(['scene_create', 'models_list', 'video_generate', 'render_film', 'job_wait']));
     expect(new Set(names).size).toBe(names.length);
     for (const t of overStdio.tools) expect(t.inputSchema.type).toBe('object');
-  });
-
-  it('calls scene_create with an argument over stdio', async () => {
-    expectSceneCreated(await inspector<CallResult>(stdio, CREATE('Opening'), stdioEnv), 'Opening');
-  });
-
-  it('lists the same tools over --http as over stdio', async () => {
-    const url = server?.url ?? '';
-    const overHttp = await inspector<ToolsList>([url], LIST, {});
-    expect(overStdio?.tools.length).toBeGreaterThan(0);
     expect(overHttp).toEqual(overStdio);
   });
 
-  it('calls scene_create with an argument over --http', async () => {
-    expectSceneCreated(await inspector<CallResult>([server?.url ?? ''], CREATE('Night shore'), {}), 'Night shore');
+  it('calls scene_create with an argument over stdio and over --http', async () => {
+    const [overStdio, overHttp] = await Promise.all([
+      inspector<CallResult>(stdio, CREATE('Opening'), stdioEnv),
+      inspector<CallResult>(http(), CREATE('Night shore'), {}),
+    ]);
+    expectSceneCreated(overStdio, 'Opening');
+    expectSceneCreated(overHttp, 'Night shore');
   });
 });
