@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type CallToolResult, ProtocolError, ResourceNotFoundError, Server, type Tool } from '@modelcontextprotocol/server';
+import { complete } from './completions.js';
 import { redact } from './config.js';
 import { StudioError, toSafeError } from './errors.js';
 import { getPrompt, listPrompts } from './prompts/index.js';
@@ -48,6 +49,7 @@ export function createMcpServer(studio: Studio, opts: McpServerOptions = {}): { 
         resources: { subscribe: true, listChanged: true },
         prompts: { listChanged: false },
         logging: {},
+        completions: {},
       },
       instructions: INSTRUCTIONS,
       // The tool list is the same for every client (no per-connection state) and the templates never change.
@@ -165,6 +167,7 @@ export function createMcpServer(studio: Studio, opts: McpServerOptions = {}): { 
     subscriptions.delete(req.params.uri);
     return {};
   });
+  server.setRequestHandler('completion/complete', async (req) => complete(studio, req.params));
   server.setRequestHandler('prompts/list', async () => ({ prompts: listPrompts() }));
   server.setRequestHandler('prompts/get', async (req) => getPrompt(studio, req.params.name, req.params.arguments ?? {}));
 
