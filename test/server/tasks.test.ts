@@ -1,59 +1,206 @@
-import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CreateTaskResultV2Schema, GetTaskResultV2Schema } from '@modelcontextprotocol/ext-tasks/core/v2';
+import { createMcpHandler, Server } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { loadConfig } from '../../src/config.js';
+import { serveTasks } from '../../src/mcp/task-methods.js';
+import { declaresTasks, TaskRegistry } from '../../src/mcp/tasks.js';
+import { runFfmpeg } from '../../src/media/ffmpeg.js';
+import { Studio } from '../../src/studio/studio.js';
+import { allTools } from '../../src/tools/index.js';
+import type { Session, ToolContext } from '../../src/tools/types.js';
+import { byRoute } from '../fakes/base.js';
+import { FAKE_KEYS } from '../fakes/index.js';
+import { startVertexFake, type VertexFake } from '../fakes/vertex.js';
+import { tempDir } from '../helpers/harness.js';
+import { rawClient, type RpcAnswer } from '../helpers/raw-2026.js';
 
-describe('experimental MCP tasks', () => {
-  let h: Harness;
+// Stand-in for src/server.ts until it serves 2026-07-28: the same tools, tasks served by src/mcp.
+function buildServer(studio: Studio): Server {
+  const session: Session = { id: 's', selected: new Map(), toolsChanged: () => undefined };
+  const tools = new Map(allTools().map((t) => [t.name, t]));
+  const server = new Server({ name: 'studio-mcp', version: '0' }, { capabilities: { tools: {} } });
+  serveTasks(server, studio);
+  server.setRequestHandler('tools/call', async (req, ctx) => {
+    const tool = tools.get(req.params.name);
+    if (!tool) throw new Error('unknown tool');
+    const args = (req.params.arguments ?? {}) as Record<string, unknown>;
+    const execute = async (c: Omit<ToolContext, 'studio' | 'session'>) => {
+      try {
+        const out = await tool.run(args, { studio, session, ...c });
+        return { content: [{ type: 'text' as const, text: 'ok' }], structuredContent: out.result };
+      } catch (err) {
+        return { isError: true, content: [{ type: 'text' as const, text: String(err) }] };
+      }
+    };
+    if (tool.longRunning && declaresTasks(ctx.mcpReq.envelope)) return TaskRegistry.for(studio).start(tool.name, execute) as never;
+    return execute({ signal: ctx.mcpReq.signal, progress: () => undefined });
+  });
+  return server;
+}
+
+const VEO = 'vertex/veo-3.1-generate-001';
+
+describe('MCP tasks (io.modelcontextprotocol/tasks, SEP-2663) over 2026-07-28', () => {
+  let fake: VertexFake;
+  let clip: Buffer;
+  let home: string;
+  let studio: Studio;
+  let rpc: ReturnType<typeof rawClient>;
+  const open = (): Studio =>
+    new Studio({
+      config: loadConfig({
+        STUDIO_HOME: home,
+        STUDIO_WAIT_SECONDS: '0',
+        VERTEX_BASE_URL: fake.url,
+        GCS_BASE_URL: fake.url,
+        GOOGLE_CLOUD_PROJECT: 'fake-project',
+        GOOGLE_CLOUD_LOCATION: 'us-central1',
+        GOOGLE_API_KEY: FAKE_KEYS.GOOGLE_API_KEY,
+        STUDIO_POLL_INTERVAL_MS: '20',
+      }),
+      log: () => undefined,
+    });
+  /** Hold every Veo operation at "running, 50 %" until released. */
+  const hold = (): void => fake.setScenario({ videoBytes: clip, pollsBeforeDone: 1_000_000 });
+  const release = (): void => fake.setScenario({ videoBytes: clip, pollsBeforeDone: 0 });
+  const result = (a: RpcAnswer): Record<string, unknown> => {
+    if (!a.result) throw new Error(`error answer: ${JSON.stringify(a)}`);
+    return a.result;
+  };
+  /** Poll tasks/get (as the spec's client does) until `until` holds; returns that answer. */
+  const poll = async (taskId: string, until: (t: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> => {
+    for (let i = 0; i < 1000; i++) {
+      const t = result(await rpc('tasks/get', { taskId }));
+      if (until(t)) return t;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`task ${taskId} never reached the expected state`);
+  };
+  const generate = async (prompt: string): Promise<Record<string, unknown>> =>
+    result(await rpc('tools/call', { name: 'video_generate', arguments: { model: VEO, prompt, duration: 4 } }));
+
   beforeAll(async () => {
-    // A wait bound of 0 s: a plain call would answer with the job id; a task must carry the result itself.
-    h = await startHarness({ env: { STUDIO_WAIT_SECONDS: '0' } });
+    const dir = tempDir('tasks-media-');
+    const file = path.join(dir, 'clip.mp4');
+    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=24:duration=1', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', file]);
+    clip = fs.readFileSync(file);
+    fake = await startVertexFake();
+    home = tempDir('tasks-home-');
+    studio = open();
+    rpc = rawClient(createMcpHandler(() => buildServer(studio)));
+  }, 60_000);
+  afterAll(async () => {
+    await studio.close();
+    await fake.close();
   });
-  afterAll(async () => h.close());
 
-  it('generation and render tools say they support tasks', async () => {
-    const { tools } = await h.client.listTools();
-    const bySupport = (n: string) => (tools.find((t) => t.name === n) as { execution?: { taskSupport?: string } } | undefined)?.execution?.taskSupport;
-    expect(bySupport('video_generate')).toBe('optional');
-    expect(bySupport('render_film')).toBe('optional');
-    expect(bySupport('character_list')).toBeUndefined();
-    expect(h.client.getServerCapabilities()?.tasks).toEqual({ list: {}, cancel: {}, requests: { tools: { call: {} } } });
+  it('server/discover declares the extension', async () => {
+    const r = result(await rpc('server/discover', {}));
+    expect((r.capabilities as { extensions?: unknown }).extensions).toEqual({ 'io.modelcontextprotocol/tasks': {} });
   });
 
-  it('a video_generate task finishes with the media, while a plain call returns the job id', async () => {
-    const plain = await h.call('video_generate', { prompt: 'fog', duration: 1 });
-    expect(plain.status).not.toBe('succeeded');
-    expect(plain.job_id).toMatch(/^job_/);
+  it('a Veo job as a task: the handle comes at once, tasks/get shows progress, the result arrives after the call returned', async () => {
+    hold();
+    const created = await generate('harbour at dawn');
+    // The operation cannot end while held, so the handle was answered before the work finished.
+    expect(CreateTaskResultV2Schema.safeParse(created).success).toBe(true);
+    expect(created).toMatchObject({ resultType: 'task', status: 'working', ttlMs: 86_400_000, pollIntervalMs: 20 });
+    const taskId = String(created.taskId);
+    expect(taskId).toMatch(/^task_[A-Za-z0-9_-]{22}$/);
 
-    const created = await h.client.request(
-      { method: 'tools/call', params: { name: 'video_generate', arguments: { prompt: 'fog rolling in', duration: 1 }, task: { ttl: 60_000 } } },
-      CreateTaskResultSchema,
-    );
-    const taskId = created.task.taskId;
-    let status = created.task.status;
-    for (let i = 0; i < 200 && status === 'working'; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      status = (await h.client.experimental.tasks.getTask(taskId)).status;
+    const working = await poll(taskId, (t) => String(t.statusMessage).startsWith('50%'));
+    expect(GetTaskResultV2Schema.safeParse(working).success).toBe(true);
+    expect(working).toMatchObject({ resultType: 'complete', status: 'working', statusMessage: '50%: generating at Vertex AI' });
+    expect(working.result).toBeUndefined();
+    const op = [...fake.operations.values()].at(-1);
+    expect(op?.polls).toBeGreaterThan(0);
+
+    release();
+    const done = await poll(taskId, (t) => t.status !== 'working');
+    expect(GetTaskResultV2Schema.safeParse(done).success).toBe(true);
+    expect(done).toMatchObject({ status: 'completed', statusMessage: 'video_generate finished' });
+    const out = (done.result as { structuredContent: { status: string; media_id: string; model: string; job_id: string } }).structuredContent;
+    expect(out).toMatchObject({ status: 'succeeded', model: VEO });
+    expect(studio.library.get(out.media_id)).toMatchObject({ type: 'video', model: VEO, provider: 'vertex' });
+    expect(studio.store.jobs.get(out.job_id)?.status).toBe('succeeded');
+    // The result stays retrievable: asking again gives the same answer.
+    expect(result(await rpc('tasks/get', { taskId })).result).toEqual(done.result);
+  });
+
+  it('tasks/cancel on a second one cancels it: its job is canceled and the fake is polled no more', async () => {
+    hold();
+    const created = await generate('storm over the pier');
+    const taskId = String(created.taskId);
+    await poll(taskId, (t) => String(t.statusMessage).startsWith('50%'));
+    const opName = [...fake.operations.keys()].at(-1) as string;
+    expect(result(await rpc('tasks/cancel', { taskId }))).toMatchObject({ resultType: 'complete' });
+
+    const after = await poll(taskId, (t) => t.status !== 'working');
+    expect(GetTaskResultV2Schema.safeParse(after).success).toBe(true);
+    expect(after.status).toBe('cancelled');
+    const jobId = /job (job_[0-9a-f]+) is canceled/.exec(String(after.statusMessage))?.[1] as string;
+    expect(studio.store.jobs.get(jobId)).toMatchObject({ status: 'canceled', cancel_requested: true });
+    // Vertex documents no cancel for Veo operations: cancelling there means we stop polling and drop the result.
+    const polls = fake.operations.get(opName)?.polls;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(fake.operations.get(opName)?.polls).toBe(polls);
+    expect(byRoute(fake.requests, 'veo-poll').filter((r) => (r.json as { operationName?: string }).operationName === opName)).toHaveLength(polls as number);
+    // Cancelling a task that has ended changes nothing.
+    expect(result(await rpc('tasks/cancel', { taskId }))).toMatchObject({ resultType: 'complete' });
+    expect(result(await rpc('tasks/get', { taskId })).status).toBe('cancelled');
+    release();
+  });
+
+  it('a client that does not declare the extension gets a plain result, and tasks/* refuse it (-32021)', async () => {
+    release();
+    const plain = result(await rpc('tools/call', { name: 'video_generate', arguments: { model: VEO, prompt: 'gulls', duration: 4 } }, { tasks: false }));
+    expect(plain.resultType).toBe('complete');
+    expect(plain.taskId).toBeUndefined();
+    expect((plain.structuredContent as { job_id: string }).job_id).toMatch(/^job_/);
+    const refused = await rpc('tasks/get', { taskId: 'task_x' }, { tasks: false });
+    expect(refused.error).toMatchObject({ code: -32021, data: { requiredCapabilities: { extensions: { 'io.modelcontextprotocol/tasks': {} } } } });
+  });
+
+  it('an unknown task id is invalid params (-32602) for tasks/get, tasks/update and tasks/cancel', async () => {
+    for (const method of ['tasks/get', 'tasks/cancel']) {
+      expect((await rpc(method, { taskId: 'task_nope' })).error).toEqual({ code: -32602, message: 'Failed to retrieve task: Task not found or expired' });
     }
-    expect(status).toBe('completed');
-    const result = await h.client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema);
-    const out = result.structuredContent as { status: string; media_id: string };
-    expect(out.status).toBe('succeeded');
-    expect(h.studio.library.get(out.media_id).type).toBe('video');
+    expect((await rpc('tasks/update', { taskId: 'task_nope', inputResponses: {} })).error?.code).toBe(-32602);
   });
 
-  it('a task for a bad call fails with the tool error', async () => {
-    const created = await h.client.request(
-      { method: 'tools/call', params: { name: 'video_generate', arguments: { prompt: 'x', duration: 'long' }, task: {} } },
-      CreateTaskResultSchema,
-    );
-    let status = created.task.status;
-    for (let i = 0; i < 50 && status === 'working'; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      status = (await h.client.experimental.tasks.getTask(created.task.taskId)).status;
-    }
-    expect(status).toBe('failed');
-    const result = await h.client.experimental.tasks.getTaskResult(created.task.taskId, CallToolResultSchema);
-    expect(result.isError).toBe(true);
-    expect(JSON.stringify(result.structuredContent)).toMatch(/duration/);
+  it('a bad call still becomes a task, which completes with the tool error (isError), not a failed task', async () => {
+    const created = result(await rpc('tools/call', { name: 'video_generate', arguments: { model: VEO, prompt: 'x', duration: 5 } }));
+    const done = await poll(String(created.taskId), (t) => t.status !== 'working');
+    expect(done).toMatchObject({ status: 'completed', statusMessage: 'video_generate ended with an error', result: { isError: true } });
+    expect(JSON.stringify(done.result)).toMatch(/duration/);
   });
+
+  it('results outlive the process: after a restart the finished task answers as before, a task cut off is failed naming its job', async () => {
+    release();
+    const finished = String((await generate('lighthouse')).taskId);
+    const before = await poll(finished, (t) => t.status !== 'working');
+    expect(before.status).toBe('completed');
+    hold();
+    const cut = String((await generate('night ferry')).taskId);
+    await poll(cut, (t) => String(t.statusMessage).startsWith('50%'));
+    const jobId = TaskRegistryRow(cut);
+    await studio.close();
+
+    studio = open();
+    rpc = rawClient(createMcpHandler(() => buildServer(studio)));
+    expect(result(await rpc('tasks/get', { taskId: finished }))).toEqual(before);
+    const failed = result(await rpc('tasks/get', { taskId: cut }));
+    expect(GetTaskResultV2Schema.safeParse(failed).success).toBe(true);
+    const message = `the server stopped while this task ran; its job ${jobId} is running: follow it with job_wait(job_id: "${jobId}")`;
+    expect(failed).toMatchObject({ status: 'failed', statusMessage: message, error: { code: -32603, message } });
+    release();
+  });
+
+  /** The job a task follows, read from the studio database as a second process would. */
+  function TaskRegistryRow(taskId: string): string {
+    const row = studio.store.db.prepare('SELECT job_id FROM tasks WHERE id = ?').get(taskId) as { job_id: string };
+    return row.job_id;
+  }
 });
