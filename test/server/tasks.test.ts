@@ -177,6 +177,32 @@ describe('MCP tasks (io.modelcontextprotocol/tasks, SEP-2663) over 2026-07-28', 
     expect(JSON.stringify(done.result)).toMatch(/duration/);
   });
 
+  it('render and smooth-transition calls run as tasks too', async () => {
+    const call = async (name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> =>
+      result(await rpc('tools/call', { name, arguments: args }, { tasks: false })).structuredContent as Record<string, unknown>;
+    /** Run a long tool as a task and return its result's structuredContent once it has completed. */
+    const asTask = async (name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> => {
+      const created = result(await rpc('tools/call', { name, arguments: args }));
+      expect(created.resultType).toBe('task');
+      const done = await poll(String(created.taskId), (t) => t.status !== 'working');
+      expect(done).toMatchObject({ status: 'completed', statusMessage: `${name} finished` });
+      return (done.result as { structuredContent: Record<string, unknown> }).structuredContent;
+    };
+    const scene = (await call('scene_create', { title: 'quay', settings: { width: 320, height: 180, fps: 24 } })) as { scene: { scene_id: string } };
+    const shots: string[] = [];
+    for (const prompt of ['quay', 'boat']) {
+      const shot = (await call('shot_create', { scene_id: scene.scene.scene_id, prompt, model: 'local/animatic', duration: 1 })) as {
+        shot: { shot_id: string };
+      };
+      shots.push(shot.shot.shot_id);
+      expect(await asTask('video_generate', { shot_id: shot.shot.shot_id })).toMatchObject({ status: 'succeeded', model: 'local/animatic' });
+    }
+    const bridge = await asTask('video_smooth_transition', { from_shot_id: shots[0], duration: 1 });
+    expect(bridge).toMatchObject({ bridged: true, status: 'succeeded' });
+    const render = await asTask('render_scene', { scene_id: scene.scene.scene_id, qc: false });
+    expect(studio.library.get(String(render.media_id)).type).toBe('video');
+  });
+
   it('results outlive the process: after a restart the finished task answers as before, a task cut off is failed naming its job', async () => {
     release();
     const finished = String((await generate('lighthouse')).taskId);
