@@ -64,8 +64,8 @@ const ACK: Ack = { resultType: 'complete' };
 
 /** Studio → its registry: one per studio, shared by every server instance (2026 HTTP builds one per request). */
 const registries = new WeakMap<Studio, TaskRegistry>();
-/** Owner id → database of registries alive in this process (a studio closed and opened again gets a new owner). */
-const liveOwners = new Map<string, Db>();
+/** Owner id → database of registries made in this process (a studio closed and opened again gets a new owner). */
+const liveOwners = new Map<string, WeakRef<Db>>();
 
 /**
  * The tasks of one studio. A task is a row in the studio database (created before the handle is returned, so a
@@ -90,7 +90,7 @@ export class TaskRegistry {
   private constructor(private readonly studio: Studio) {
     this.repo = new TaskRepo(studio.store.db);
     this.owner = studio.queue.owner;
-    liveOwners.set(this.owner, studio.store.db);
+    liveOwners.set(this.owner, new WeakRef(studio.store.db));
   }
 
   /** Create the task (durably), start the run in the background and return the handle (`resultType: 'task'`). */
@@ -161,10 +161,18 @@ export class TaskRegistry {
       let end: Parameters<TaskRepo['finish']>[1];
       try {
         const result = await run({ signal: controller.signal, waitMs: TASK_TTL_MS, progress, onJob: (jobId) => this.repo.linkJob(id, jobId) });
-        end =
-          controller.signal.aborted || this.repo.get(id)?.cancel_requested
-            ? { status: 'cancelled', message: this.cancelledMessage(id) }
-            : { status: 'completed', message: result.isError ? `${tool} ended with an error` : `${tool} finished`, result: result as Record<string, unknown> };
+        if (controller.signal.aborted || this.repo.get(id)?.cancel_requested) {
+          // The run may have submitted its job after the cancel came (it was preparing inputs): cancel that too.
+          const jobId = this.repo.get(id)?.job_id;
+          if (jobId) await this.studio.queue.cancel(jobId).catch(() => undefined);
+          end = { status: 'cancelled', message: this.cancelledMessage(id) };
+        } else {
+          end = {
+            status: 'completed',
+            message: result.isError ? `${tool} ended with an error` : `${tool} finished`,
+            result: result as Record<string, unknown>,
+          };
+        }
       } catch (err) {
         // The tool layer turns failures into tool errors; reaching here is a fault of the server itself.
         const message = redact(toSafeError(err).message, this.studio.config);
@@ -214,8 +222,7 @@ export class TaskRegistry {
 function ownerGone(owner: string): boolean {
   if (ownerIsDead(owner)) return true;
   if (Number(owner.split(':')[1]) !== process.pid) return false;
-  const db = liveOwners.get(owner);
-  return !db?.open;
+  return !liveOwners.get(owner)?.deref()?.open;
 }
 
 function taskFields(rec: TaskRecord): Omit<CreateTaskResultV2, 'resultType' | '_meta'> {
