@@ -1,44 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CreateTaskResultV2Schema, GetTaskResultV2Schema } from '@modelcontextprotocol/ext-tasks/core/v2';
-import { createMcpHandler, Server } from '@modelcontextprotocol/server';
+import { createMcpHandler } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { serveTasks } from '../../src/mcp/task-methods.js';
-import { declaresTasks, TaskRegistry } from '../../src/mcp/tasks.js';
 import { runFfmpeg } from '../../src/media/ffmpeg.js';
+import { createMcpServer } from '../../src/server.js';
 import { Studio } from '../../src/studio/studio.js';
-import { allTools } from '../../src/tools/index.js';
-import type { Session, ToolContext } from '../../src/tools/types.js';
 import { byRoute } from '../fakes/base.js';
 import { FAKE_KEYS } from '../fakes/index.js';
 import { startVertexFake, type VertexFake } from '../fakes/vertex.js';
 import { tempDir } from '../helpers/harness.js';
 import { rawClient, type RpcAnswer } from '../helpers/raw-2026.js';
 
-// Stand-in for src/server.ts until it serves 2026-07-28: the same tools, tasks served by src/mcp.
-function buildServer(studio: Studio): Server {
-  const session: Session = { id: 's', selected: new Map(), toolsChanged: () => undefined };
-  const tools = new Map(allTools().map((t) => [t.name, t]));
-  const server = new Server({ name: 'studio-mcp', version: '0' }, { capabilities: { tools: {} } });
-  serveTasks(server, studio);
-  server.setRequestHandler('tools/call', async (req, ctx) => {
-    const tool = tools.get(req.params.name);
-    if (!tool) throw new Error('unknown tool');
-    const args = (req.params.arguments ?? {}) as Record<string, unknown>;
-    const execute = async (c: Omit<ToolContext, 'studio' | 'session'>) => {
-      try {
-        const out = await tool.run(args, { studio, session, ...c });
-        return { content: [{ type: 'text' as const, text: 'ok' }], structuredContent: out.result };
-      } catch (err) {
-        return { isError: true, content: [{ type: 'text' as const, text: String(err) }] };
-      }
-    };
-    if (tool.longRunning && declaresTasks(ctx.mcpReq.envelope)) return TaskRegistry.for(studio).start(tool.name, execute) as never;
-    return execute({ signal: ctx.mcpReq.signal, progress: () => undefined });
-  });
-  return server;
-}
+/** The server as the HTTP transport builds it for each 2026-07-28 request. */
+const buildServer = (studio: Studio) => createMcpServer(studio).server;
 
 const VEO = 'vertex/veo-3.1-generate-001';
 
