@@ -167,11 +167,9 @@ export class TaskRegistry {
           if (jobId) await this.studio.queue.cancel(jobId).catch(() => undefined);
           end = { status: 'cancelled', message: this.cancelledMessage(id) };
         } else {
-          end = {
-            status: 'completed',
-            message: result.isError ? `${tool} ended with an error` : `${tool} finished`,
-            result: result as Record<string, unknown>,
-          };
+          // Stored as the call would have answered on the 2026-07-28 wire, where every result names its resultType.
+          const stored: Record<string, unknown> = { ...result, resultType: 'complete' };
+          end = { status: 'completed', message: result.isError ? `${tool} ended with an error` : `${tool} finished`, result: stored };
         }
       } catch (err) {
         // The tool layer turns failures into tool errors; reaching here is a fault of the server itself.

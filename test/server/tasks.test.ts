@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CreateTaskResultV2Schema, GetTaskResultV2Schema } from '@modelcontextprotocol/ext-tasks/core/v2';
-import { createMcpHandler } from '@modelcontextprotocol/server';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { JsonValue } from '@modelcontextprotocol/ext-tasks/core';
+import { createTaskSessionFromClient, resultFromTaskOutcome } from '@modelcontextprotocol/ext-tasks/client';
+import { createMcpHandler, type McpHttpHandler } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { runFfmpeg } from '../../src/media/ffmpeg.js';
@@ -11,7 +14,7 @@ import { byRoute } from '../fakes/base.js';
 import { FAKE_KEYS } from '../fakes/index.js';
 import { startVertexFake, type VertexFake } from '../fakes/vertex.js';
 import { tempDir } from '../helpers/harness.js';
-import { rawClient, type RpcAnswer } from '../helpers/raw-2026.js';
+import { post, rawClient, type RpcAnswer } from '../helpers/raw-2026.js';
 
 /** The server as the HTTP transport builds it for each 2026-07-28 request. */
 const buildServer = (studio: Studio) => createMcpServer(studio).server;
@@ -21,13 +24,16 @@ const VEO = 'vertex/veo-3.1-generate-001';
 describe('MCP tasks (io.modelcontextprotocol/tasks, SEP-2663) over 2026-07-28', () => {
   let fake: VertexFake;
   let clip: Buffer;
+  let clipPath: string;
   let home: string;
   let studio: Studio;
+  let handler: McpHttpHandler;
   let rpc: ReturnType<typeof rawClient>;
   const open = (): Studio =>
     new Studio({
       config: loadConfig({
         STUDIO_HOME: home,
+        STUDIO_ALLOWED_DIRS: path.dirname(clipPath),
         STUDIO_WAIT_SECONDS: '0',
         VERTEX_BASE_URL: fake.url,
         GCS_BASE_URL: fake.url,
@@ -62,10 +68,12 @@ describe('MCP tasks (io.modelcontextprotocol/tasks, SEP-2663) over 2026-07-28', 
     const file = path.join(dir, 'clip.mp4');
     await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=24:duration=1', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', file]);
     clip = fs.readFileSync(file);
+    clipPath = file;
     fake = await startVertexFake();
     home = tempDir('tasks-home-');
     studio = open();
-    rpc = rawClient(createMcpHandler(() => buildServer(studio)));
+    handler = createMcpHandler(() => buildServer(studio));
+    rpc = rawClient(handler);
   }, 60_000);
   afterAll(async () => {
     await studio.close();
@@ -129,6 +137,41 @@ describe('MCP tasks (io.modelcontextprotocol/tasks, SEP-2663) over 2026-07-28', 
     release();
   });
 
+  it('the ext-tasks client (a second requester, not written here) runs a Veo task to its result and cancels another', async () => {
+    const capabilities = { extensions: { 'io.modelcontextprotocol/tasks': {} } };
+    const client = new Client({ name: 'ext-tasks', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } }, capabilities });
+    await client.connect(new StreamableHTTPClientTransport(new URL('http://127.0.0.1/mcp'), { fetch: (url, init) => handler.fetch(new Request(url, init)) }));
+    let id = 0;
+    // The package frames each request's envelope itself and leaves the JSON-RPC id and the transport to its host.
+    const session = createTaskSessionFromClient(client, {
+      endpointId: 'studio',
+      rawDispatch: async (request) => {
+        const a = await post(handler, { jsonrpc: '2.0', id: ++id, ...(request as { method: string; params?: Record<string, unknown> }) });
+        return a.error ? { kind: 'error', error: a.error as { code: number; message: string } } : { kind: 'result', result: a.result as JsonValue };
+      },
+      v2RequestFraming: { protocolVersion: '2026-07-28', clientInfo: { name: 'ext-tasks', version: '1.0.0' }, clientCapabilities: capabilities },
+    });
+    try {
+      release();
+      const first = await session.callTool('video_generate', { model: VEO, prompt: 'low tide', duration: 4 });
+      expect(first.kind).toBe('task');
+      expect(resultFromTaskOutcome((await first.settle()).outcome)).toMatchObject({ structuredContent: { status: 'succeeded', model: VEO } });
+
+      hold();
+      const before = fake.operations.size;
+      const second = await session.callTool('video_generate', { model: VEO, prompt: 'high tide', duration: 4 });
+      while (fake.operations.size === before || ([...fake.operations.values()].at(-1)?.polls ?? 0) === 0) await new Promise((r) => setTimeout(r, 20));
+      await second.cancel();
+      const settled = await second.settle();
+      expect(settled.outcome.status).toBe('cancelled');
+      expect(result(await rpc('tasks/get', { taskId: String(second.handle?.taskId) })).status).toBe('cancelled');
+    } finally {
+      await session.close();
+      await client.close();
+      release();
+    }
+  });
+
   it('a client that does not declare the extension gets a plain result, and tasks/* refuse it (-32021)', async () => {
     release();
     const plain = result(await rpc('tools/call', { name: 'video_generate', arguments: { model: VEO, prompt: 'gulls', duration: 4 } }, { tasks: false }));
@@ -165,13 +208,15 @@ describe('MCP tasks (io.modelcontextprotocol/tasks, SEP-2663) over 2026-07-28', 
       return (done.result as { structuredContent: Record<string, unknown> }).structuredContent;
     };
     const scene = (await call('scene_create', { title: 'quay', settings: { width: 320, height: 180, fps: 24 } })) as { scene: { scene_id: string } };
+    // The shots' takes are the test clip (generation is covered above); the bridge and the render run as tasks.
+    const media = (await call('media_import', { path: clipPath })) as { media_id: string };
     const shots: string[] = [];
     for (const prompt of ['quay', 'boat']) {
       const shot = (await call('shot_create', { scene_id: scene.scene.scene_id, prompt, model: 'local/animatic', duration: 1 })) as {
         shot: { shot_id: string };
       };
+      await call('shot_add_take', { shot_id: shot.shot.shot_id, media_id: media.media_id });
       shots.push(shot.shot.shot_id);
-      expect(await asTask('video_generate', { shot_id: shot.shot.shot_id })).toMatchObject({ status: 'succeeded', model: 'local/animatic' });
     }
     const bridge = await asTask('video_smooth_transition', { from_shot_id: shots[0], duration: 1 });
     expect(bridge).toMatchObject({ bridged: true, status: 'succeeded' });
@@ -191,7 +236,8 @@ describe('MCP tasks (io.modelcontextprotocol/tasks, SEP-2663) over 2026-07-28', 
     await studio.close();
 
     studio = open();
-    rpc = rawClient(createMcpHandler(() => buildServer(studio)));
+    handler = createMcpHandler(() => buildServer(studio));
+    rpc = rawClient(handler);
     expect(result(await rpc('tasks/get', { taskId: finished }))).toEqual(before);
     const failed = result(await rpc('tasks/get', { taskId: cut }));
     expect(GetTaskResultV2Schema.safeParse(failed).success).toBe(true);
