@@ -91,6 +91,8 @@ export class TaskRegistry {
     this.repo = new TaskRepo(studio.store.db);
     this.owner = studio.queue.owner;
     liveOwners.set(this.owner, new WeakRef(studio.store.db));
+    // Tasks cut off by a process that died end now, so they age out with their time to live like any other.
+    for (const rec of this.repo.working()) if (ownerGone(rec.owner)) this.orphaned(rec);
   }
 
   /** Create the task (durably), start the run in the background and return the handle (`resultType: 'task'`). */

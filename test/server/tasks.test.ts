@@ -182,11 +182,17 @@ describe('MCP tasks (io.modelcontextprotocol/tasks, SEP-2663) over 2026-07-28', 
     expect(refused.error).toMatchObject({ code: -32021, data: { requiredCapabilities: { extensions: { 'io.modelcontextprotocol/tasks': {} } } } });
   });
 
-  it('an unknown task id is invalid params (-32602) for tasks/get, tasks/update and tasks/cancel', async () => {
+  it('an unknown or expired task id is invalid params (-32602) for tasks/get, tasks/update and tasks/cancel', async () => {
     for (const method of ['tasks/get', 'tasks/cancel']) {
       expect((await rpc(method, { taskId: 'task_nope' })).error).toEqual({ code: -32602, message: 'Failed to retrieve task: Task not found or expired' });
     }
     expect((await rpc('tasks/update', { taskId: 'task_nope', inputResponses: {} })).error?.code).toBe(-32602);
+    // A finished task is forgotten once its time to live has run out.
+    const created = result(await rpc('tools/call', { name: 'video_generate', arguments: { model: VEO, prompt: 'x', duration: 5 } }));
+    const taskId = String(created.taskId);
+    await poll(taskId, (t) => t.status !== 'working');
+    studio.store.db.prepare('UPDATE tasks SET expires_at = 1 WHERE id = ?').run(taskId);
+    expect((await rpc('tasks/get', { taskId })).error?.code).toBe(-32602);
   });
 
   it('a bad call still becomes a task, which completes with the tool error (isError), not a failed task', async () => {
