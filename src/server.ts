@@ -3,6 +3,8 @@ import { type CallToolResult, ProtocolError, ResourceNotFoundError, Server, type
 import { complete } from './completions.js';
 import { redact } from './config.js';
 import { StudioError, toSafeError } from './errors.js';
+import { serveTasks } from './mcp/task-methods.js';
+import { declaresTasks, TaskRegistry } from './mcp/tasks.js';
 import { getPrompt, listPrompts } from './prompts/index.js';
 import { RESOURCE_TEMPLATES, listResources, readResource } from './resources/studio-resources.js';
 import type { Studio } from './studio/studio.js';
@@ -87,6 +89,8 @@ export function createMcpServer(studio: Studio, opts: McpServerOptions = {}): { 
     studio.events.on('updated', onUpdated);
     studio.events.on('listChanged', onListChanged);
   }
+  // The io.modelcontextprotocol/tasks extension: tasks/get, tasks/update, tasks/cancel over the studio's task table.
+  serveTasks(server, studio);
 
   server.setRequestHandler('tools/list', async () => ({
     tools: [...tools.values()].map((t) => ({
@@ -128,6 +132,11 @@ export function createMcpServer(studio: Studio, opts: McpServerOptions = {}): { 
     const args = jsonArgs(req.params.arguments);
     if (!tool) {
       return errorResult(new StudioError('invalid_input', `unknown tool '${req.params.name}'; see tools/list`, { field: 'name' }));
+    }
+    // A 2026-07-28 client that declared the tasks extension gets a long call as a task: the handle now, the result
+    // through tasks/get. The SDK types tools/call results as CallToolResult only; resultType 'task' passes through.
+    if (tool.longRunning && declaresTasks(ctx.mcpReq.envelope)) {
+      return TaskRegistry.for(studio).start(tool.name, (c) => execute(tool, args, c)) as unknown as CallToolResult;
     }
     const token = req.params._meta?.progressToken;
     let last = -1;
