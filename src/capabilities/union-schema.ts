@@ -93,7 +93,7 @@ export function limitText(s: JsonSchemaFragment): string {
   const en = s['enum'];
   if (Array.isArray(en)) {
     const shown = en.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
-    parts.push(shown.length > LONG_ENUM ? `${shown.slice(0, 3).join('|')}|… (${shown.length} values)` : shown.join('|'));
+    parts.push(shown.length > LONG_ENUM ? `${shown.length} values` : shown.join('|'));
   } else if (s['type'] === 'array') {
     const lo = s['minItems'];
     const hi = s['maxItems'];
@@ -103,7 +103,7 @@ export function limitText(s: JsonSchemaFragment): string {
     parts.push(lo !== undefined && hi !== undefined ? `${lo}..${hi}` : lo !== undefined ? `≥${lo}` : hi !== undefined ? `≤${hi}` : String(s['type']));
   } else if (s['type'] === 'string') {
     parts.push(typeof s['maxLength'] === 'number' ? `≤${s['maxLength']} chars` : 'string');
-  } else parts.push(String(s['type']));
+  } else if (s['type'] !== 'boolean' || s['default'] === undefined) parts.push(String(s['type']));
   if (s['default'] !== undefined) parts.push(`=${typeof s['default'] === 'string' ? s['default'] : JSON.stringify(s['default'])}`);
   return parts.join(' ');
 }

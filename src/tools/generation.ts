@@ -8,12 +8,12 @@ import type { Studio } from '../studio/studio.js';
 import { resolveTurnVoices } from '../studio/dialogue-voices.js';
 import { jobLinks } from './jobs.js';
 import { withoutNulls } from './page.js';
-import type { JsonObjectSchema, ToolDef, ToolOutput } from './types.js';
+import type { JsonObjectSchema, ToolContext, ToolDef, ToolOutput } from './types.js';
 import { outputJsonSchema } from './zod-tool.js';
 
 const STUDIO_ARG_SCHEMAS: Record<string, JsonSchemaFragment> = {
   character_id: { type: 'string', minLength: 1, description: 'Character to inject (references or face, voice, style).' },
-  shot_id: { type: 'string', minLength: 1, description: 'Result becomes a take (voice: a line) of this shot; it supplies defaults.' },
+  shot_id: { type: 'string', minLength: 1, description: 'The take (voice: line) is for this shot, which supplies defaults.' },
   use_last_frame: { type: 'boolean', description: "Start on the previous shot's last frame (needs shot_id)." },
   // The same limits as shot_add_dialogue, which records the line.
   offset_seconds: { type: 'number', minimum: 0, maximum: 600, description: 'Line start in the shot (s).' },
@@ -70,7 +70,7 @@ export async function runGeneration(
   tool: string,
   task: Task,
   args: Record<string, unknown>,
-  ctx: { signal: AbortSignal; progress: (p: number, t: number | undefined, m?: string) => void; waitMs?: number },
+  ctx: Pick<ToolContext, 'signal' | 'progress' | 'waitMs' | 'onJob'>,
 ): Promise<ToolOutput> {
   // Without `model` (and, for video, without a shot that names one) the studio's default offered model is used.
   const fallback = studio.offered.defaultModel(task);
@@ -97,6 +97,7 @@ export async function runGeneration(
     studio.project.setContinues(args.shot_id, args.use_last_frame);
   }
   const submitted = studio.queue.submit(tool, prepared.cap, prepared.request);
+  ctx.onJob?.(submitted.job_id);
   const waitMs = args.wait === false ? 0 : (ctx.waitMs ?? studio.config.waitMs);
   const onAbort = (): void => void studio.queue.cancel(submitted.job_id).catch(() => undefined);
   ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -178,9 +179,7 @@ export const generationTools: ToolDef[] = [
     'video_generate',
     'video_generate',
     'Generate a video clip',
-    'A video clip from a prompt, with start/end frame or reference images as the model allows. With shot_id it is a new take of the shot; use_last_frame ' +
-      'continues the previous shot; character_id injects the character.' +
-      MODEL_NOTE,
+    'A video clip from a prompt, with start/end frame or reference images as the model allows; with shot_id, a new take of the shot.' + MODEL_NOTE,
   ),
   generationTool(
     'image_generate',

@@ -20,7 +20,7 @@ const TOOL_FOR_TASK: Record<Task, string> = {
 
 const modelLink = (id: string) => ({ uri: `studio://models/${id}`, name: `model ${id}`, mimeType: 'application/json' });
 
-const loose = z.record(z.string(), z.unknown());
+const anyObject = z.looseObject({});
 
 /**
  * What a lookup answers, its main fields: one model in full (its own input_schema, rules, limits, pricing), or
@@ -30,12 +30,11 @@ const lookupOutput = z.looseObject({
   model: z.string().optional(),
   tool: z.string().optional(),
   offered: z.boolean().optional(),
-  available: z.boolean().optional(),
-  input_schema: loose.optional(),
-  rules: z.array(loose).optional(),
-  limits: loose.optional(),
-  pricing: loose.optional(),
-  models: z.array(loose).optional(),
+  input_schema: anyObject.optional(),
+  rules: z.array(z.unknown()).optional(),
+  limits: anyObject.optional(),
+  pricing: anyObject.optional(),
+  models: z.array(z.unknown()).optional(),
 });
 
 /**
@@ -72,8 +71,8 @@ function capabilitiesTool(name: string, mediaType: Capability['media_type'] | un
     name,
     title,
     description:
-      `${article} model's exact input schema, rules, limits, price and whether it is offered here; changes nothing. An unseen ` +
-      `replicate/<owner>/<name> model is read live (and joins the offered models). Without model: lists the ${what} models.`,
+      `${article} model's exact input schema, rules, limits, price and whether it is offered here; changes nothing. Unseen ` +
+      `replicate/<owner>/<name> models are read live. Without model: lists the ${what} models.`,
     annotations: { readOnlyHint: true, openWorldHint: true },
     schema: z.object({
       model: z.string().min(1).optional().describe("Model id '<provider>/<model>', e.g. local/animatic."),

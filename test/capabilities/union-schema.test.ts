@@ -43,6 +43,9 @@ describe('union of several models into one flat tool schema', () => {
     expect(limitText({ type: 'integer', minimum: 2, maximum: 12 })).toBe('2..12');
     expect(limitText({ type: 'array', items: { type: 'string' }, maxItems: 7 })).toBe('≤7 items');
     expect(limitText({ type: 'string', maxLength: 4000 })).toBe('≤4000 chars');
+    expect(limitText({ type: 'boolean', default: true })).toBe('=true');
+    const formats = Array.from({ length: 28 }, (_, i) => `f${i}`);
+    expect(limitText({ type: 'string', enum: formats, default: 'f3' })).toBe('28 values =f3');
     expect(brief('Whether people may appear. Only adults.')).toBe('Whether people may appear');
     expect(brief('Language code (ISO 639-1, e.g. en). Enforces it.')).toBe('Language code');
     expect(brief('Output size; 4K is in preview.')).toBe('Output size');

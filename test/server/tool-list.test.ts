@@ -1,5 +1,5 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toolInputSchema } from '../../src/capabilities/tool-schema.js';
 import { loadConfig } from '../../src/config.js';
@@ -25,7 +25,7 @@ type Listed = { name: string; inputSchema: { properties?: Props; required?: stri
 
 /** A second connection to the same studio (another client of the same server process). */
 async function connect(h: Harness): Promise<Client> {
-  const { server } = createMcpServer(h.studio);
+  const { server } = createMcpServer(h.studio, { forwardEvents: true });
   const [a, b] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'second-client', version: '1.0.0' });
   await server.connect(a);
@@ -216,14 +216,18 @@ describe('a Replicate model described live joins the offered models', () => {
     await fake.close();
   });
 
-  it('emits toolsChanged once, and both connections see the new enum', async () => {
+  it('emits toolsChanged once, every connection is told, and both see the new enum', async () => {
     const second = await connect(h);
+    const told: number[] = [];
+    second.setNotificationHandler('notifications/tools/list_changed', () => void told.push(1));
     let events = 0;
     h.studio.events.on('toolsChanged', () => void events++);
     await h.call('model_get_capabilities', { model: 'replicate/acme/newclip' });
     expect(events).toBe(1);
     await h.call('model_get_capabilities', { model: 'replicate/acme/newclip' });
     expect(events).toBe(1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(told).toEqual([1]);
     const a = JSON.stringify(await h.client.listTools());
     expect(JSON.stringify(await second.listTools())).toBe(a);
     const { tools } = (await second.listTools()) as { tools: Listed[] };
