@@ -33,9 +33,12 @@ export class OfferedModels {
     return this.providerConfigured(cap.provider) && (!list || matchesModelList(cap.id, list));
   }
 
-  /** The offered models of a task, sorted by id. */
+  /** The offered models of a task, sorted by id code unit by code unit (the same order under every locale). */
   forTask(task: Task): Capability[] {
-    return this.studio.registry.list({ task }).filter((c) => this.offers(c));
+    return this.studio.registry
+      .list({ task })
+      .filter((c) => this.offers(c))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   ids(task: Task): string[] {

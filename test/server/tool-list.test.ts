@@ -127,6 +127,13 @@ describe('the offered models', () => {
       expect(ids).toEqual([...ids].sort());
       const { tools } = await all.client.listTools();
       expect(tool(tools as Listed[], 'video_generate').inputSchema.properties?.model?.enum).toEqual(ids);
+      // video_smooth_transition offers the video models that take a start and an end frame.
+      const bridges = tool(tools as Listed[], 'video_smooth_transition').inputSchema.properties?.model?.enum ?? [];
+      expect(bridges).toContain('vertex/veo-3.1-generate-001');
+      expect(bridges).not.toContain('replicate/minimax/video-01');
+      expect(bridges.every((id) => ids.includes(id))).toBe(true);
+      const plainTools = (await plain.client.listTools()).tools as Listed[];
+      expect(tool(plainTools, 'video_smooth_transition').inputSchema.properties?.model?.enum).toEqual(['local/animatic']);
     } finally {
       await plain.close();
       await all.close();
