@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { sceneOrFilm, sceneOrFilmArgs } from './target.js';
-import { mediaLink } from './media.js';
+import { mediaLink } from './media-links.js';
 import type { ToolContext, ToolDef } from './types.js';
 import { idArg, zodTool } from './zod-tool.js';
+import { filmRender, renderCheck, sceneRender } from './output-shapes.js';
 
 /** The render service's options from a render tool's flags (one mapping for scenes and films). */
 function renderOpts(
@@ -44,6 +45,7 @@ export const renderTools: ToolDef[] = [
         ),
       qc: z.boolean().default(true).describe('Check the rendered file (black, frozen picture, silent lines, loudness, size) and return the findings as qc.'),
     }),
+    output: sceneRender,
     run: async ({ scene_id, loudnorm, force, strict, qc }, { studio, signal, progress }) => {
       const r = await studio.render.renderScene(scene_id, renderOpts({ loudnorm, force, strict, qc }, signal, progress));
       const m = studio.library.get(r.media_id);
@@ -65,6 +67,7 @@ export const renderTools: ToolDef[] = [
       strict: z.boolean().default(false).describe('Refuse to render when any scene has a stale cut or a line that overlaps or runs past its shot.'),
       qc: z.boolean().default(true).describe('Check the film file and return the findings as qc (scenes are not checked one by one).'),
     }),
+    output: filmRender,
     run: async ({ film_id, loudnorm, force, strict, qc }, { studio, signal, progress }) => {
       const r = await studio.render.renderFilm(film_id, renderOpts({ loudnorm, force, strict, qc }, signal, progress));
       const m = studio.library.get(r.media_id);
@@ -80,6 +83,7 @@ export const renderTools: ToolDef[] = [
       'the time range, the shot and the call that would fix it.',
     annotations: { readOnlyHint: true, openWorldHint: false },
     schema: z.object(sceneOrFilmArgs),
+    output: renderCheck,
     run: async (a, { studio, signal }) => {
       const target = sceneOrFilm(a);
       const r = await studio.render.checkLatest(target.kind, target.id, signal);
