@@ -50,7 +50,7 @@ export const continuityTools: ToolDef[] = [
       "video_generate on the shot then starts from it. Refused when the shot's model takes no start frame (the error lists the models that do).",
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     schema: z.object({ shot_id: idArg('shot to continue') }),
-    output: result({ shot_id: z.string(), start_frame: z.string(), from_shot_id: z.string(), model: z.string() }),
+    output: result({ shot_id: z.string(), start_frame: z.string(), from_shot_id: z.string() }),
     run: async ({ shot_id }, { studio, session }) => {
       const r = studio.continuity.useLastFrame(shot_id, session.selected.get('video_generate'));
       return {

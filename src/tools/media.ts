@@ -5,7 +5,7 @@ import { decodeCursor, pageArgs, pageOf, withoutNulls } from './page.js';
 import { mediaLink } from './media-links.js';
 import type { ToolDef } from './types.js';
 import { mediaIdArg, zodTool } from './zod-tool.js';
-import { media, mediaItem, nextCursor, result } from './output-shapes.js';
+import { media, mediaItem, mediaOf, nextCursor, result } from './output-shapes.js';
 
 export const mediaTools: ToolDef[] = [
   zodTool({
@@ -20,7 +20,7 @@ export const mediaTools: ToolDef[] = [
       path: z.string().min(1).describe('Local file path (absolute, or relative to the studio folder).'),
       character_id: z.string().min(1).optional().describe('Character this file depicts (for metadata).'),
     }),
-    output: result({ media_id: z.string(), media }),
+    output: result({ media_id: z.string(), media: mediaOf }),
     run: async ({ path, character_id }, { studio }) => {
       const abs = resolveAllowedPath(studio.paths, path, 'path');
       if (character_id) studio.project.character(character_id);

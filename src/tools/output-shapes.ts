@@ -13,7 +13,6 @@ const open = <T extends z.ZodRawShape>(shape: T) => z.looseObject(shape);
 export const result = open;
 const str = z.string();
 const nstr = z.string().nullable();
-const num = z.number();
 const bool = z.boolean();
 export const ids = z.array(str);
 
@@ -42,14 +41,16 @@ export const dialogueLine = rec({ audio_id: str, media_id: str });
 export const bed = rec({ bed_id: str, media_id: str });
 
 const mediaType = z.enum(['video', 'image', 'voice']);
-/** A whole media record (media_get, media_import). */
+/** A whole media record (media_get). */
 export const media = rec({ media_id: str, type: mediaType });
-/** A media item in a list: compact or whole, both start with these. */
-export const mediaItem = rec({ media_id: str, type: mediaType });
+/** media_import's record beside its media_id. */
+export const mediaOf = rec({ type: mediaType });
+/** A media item in a list, compact or whole (the types are listed once, in media_list's media_type argument). */
+export const mediaItem = rec({ media_id: str, type: str });
 
 // The statuses are listed once, in job_list's status argument; a result only types them.
 const jobStatus = str;
-/** A job as job_get shows it (src/jobs/view.ts): result and error are null until there is one. */
+/** A job as job_get shows it (src/jobs/view.ts): result is null until it succeeds. */
 export const job = open({
   job_id: str,
   status: jobStatus,
@@ -61,8 +62,8 @@ export const jobItem = rec({ job_id: str, status: jobStatus });
 
 /** What a render check found (src/studio/render-check.ts). */
 const qcFields = { ok: bool, findings: z.array(rec({ severity: str, message: str })) };
-const qc = rec({ ok: bool });
-const renderFields = { media_id: str, warnings, stale_cuts: staleShots.optional(), qc: qc.optional() };
+// A render's qc is render_check's answer: its shape is published there.
+const renderFields = { media_id: str, warnings, stale_cuts: staleShots.optional() };
 
 export const sceneRender = open({ scene_id: str, ...renderFields });
 export const filmRender = open({ film_id: str, ...renderFields, scenes: z.array(scene) });
@@ -70,9 +71,9 @@ export const filmRender = open({ film_id: str, ...renderFields, scenes: z.array(
 export const renderCheck = open({ scene_id: str.optional(), film_id: str.optional(), media_id: str, ...qcFields });
 
 const latestRender = rec({ media_id: str }).nullable();
-/** film_get: the film, its scenes in order, its beds and its latest render (ProjectService.filmView). */
+/** film_get: the film, its scenes in order and its latest render (ProjectService.filmView). */
 export const filmView = open({ film_id: str, scenes: z.array(scene), latest_render: latestRender });
-/** scene_get: each shot with its current take, takes and dialogue (ProjectService.sceneView). */
+/** scene_get: its shots in order, each with its current take and dialogue lines (ProjectService.sceneView). */
 export const sceneView = open({
   scene_id: str,
   shots: z.array(rec({ shot_id: str, current_take: rec({ media_id: str }).nullable(), dialogue: z.array(rec({ audio_id: str })) })),
@@ -87,7 +88,7 @@ export const framesResult = open({
   contact_sheet_id: nstr,
 });
 
-export const subtitlesResult = open({ cues: num, files: z.array(rec({ format: z.enum(['srt', 'vtt']), path: str })) });
+export const subtitlesResult = open({ files: z.array(rec({ format: z.enum(['srt', 'vtt']), path: str })) });
 
 /** A result that only says which record was removed. */
 export const deleted = open({ deleted: str });

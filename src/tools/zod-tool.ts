@@ -62,7 +62,7 @@ export function zodTool<S extends z.ZodObject>(def: {
     annotations: { title: def.title, ...def.annotations },
     ...(def.longRunning ? { longRunning: true } : {}),
     inputSchema: () => json,
-    ...(def.output ? { outputSchema: outputJsonSchema(def.output) } : {}),
+    ...(def.output ? { outputSchema: outputJsonSchema(def.output), outputShape: def.output } : {}),
     run: async (args, ctx) => {
       const out = await def.run(parseToolArgs(def.name, strict, args) as z.infer<S>, ctx);
       return def.linkMedia === false ? out : withMediaLinks(ctx.studio, out);
@@ -95,7 +95,19 @@ function mediaIdsIn(v: unknown, into: string[] = []): string[] {
 export function outputJsonSchema(shape: z.ZodObject): JsonObjectSchema {
   const json = z.toJSONSchema(shape, { io: 'output', unrepresentable: 'any' }) as JsonObjectSchema;
   delete json['$schema'];
-  return lean(json) as JsonObjectSchema;
+  return admitErrors(lean(json) as JsonObjectSchema);
+}
+
+/**
+ * The schema as published: it also admits a tool error's structuredContent (`{error: {code, message, …}}`). The
+ * spec binds only successful results to outputSchema, but SDK 1.x clients (the 2025-era clients we serve, up to
+ * 1.32) validate an isError result too once tools/list was read (modelcontextprotocol/typescript-sdk#1943), and
+ * then throw "Structured content does not match the tool's output schema" instead of showing the error. So the
+ * root names `error` and lists no required members; inside the records, ids and types stay as strict as written.
+ */
+function admitErrors(json: JsonObjectSchema): JsonObjectSchema {
+  const { required: _successOnly, properties, ...rest } = json;
+  return { ...rest, properties: { ...properties, error: { type: 'object' } } };
 }
 
 /**

@@ -4,6 +4,9 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 // The named export: under NodeNext the default import of this CommonJS module is the module object, not the class.
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { allTools } from '../../src/tools/index.js';
+import { outputJsonSchema } from '../../src/tools/zod-tool.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 type Json = Record<string, unknown>;
@@ -169,7 +172,8 @@ describe('every tool publishes an outputSchema that its successful results match
     expect(toolNames.filter((n) => !results.has(n))).toEqual([]);
   });
 
-  it("every successful result matches its tool's outputSchema", () => {
+  it("every successful result matches its tool's outputSchema, and has every member its shape requires", () => {
+    const shapes = new Map(allTools().map((t) => [t.name, t.outputShape]));
     const failures: string[] = [];
     let checked = 0;
     for (const [name, rs] of results) {
@@ -178,6 +182,9 @@ describe('every tool publishes an outputSchema that its successful results match
       for (const r of rs) {
         checked++;
         if (!validate(r.structuredContent)) failures.push(`${name}: ${JSON.stringify(validate.errors)}`);
+        // The published root lists no required members (it admits error results too); the shape does.
+        const strict = shapes.get(name)?.safeParse(r.structuredContent);
+        if (!strict?.success) failures.push(`${name} (shape): ${strict?.error.message ?? 'no shape'}`);
       }
     }
     expect(failures).toEqual([]);
@@ -237,5 +244,44 @@ describe('every tool publishes an outputSchema that its successful results match
     expect(names).toEqual(['frame first', 'frame last', 'contact sheet']);
     const start = results.get('use_last_frame')?.[0] as CallToolResult;
     expect(start.content.filter((c) => c.type === 'resource_link').map((c) => (c as { uri: string; name: string }).name)).toEqual(['start frame']);
+  });
+
+  it('a published schema leaves out only what allows everything anyway', () => {
+    const shape = z.looseObject({
+      id: z.string(),
+      n: z.number().int(),
+      take: z.looseObject({ media_id: z.string() }).nullable(),
+      params: z.record(z.string(), z.unknown()),
+      // Field names are not keywords: a member called `minimum` or `additionalProperties` stays.
+      properties: z.looseObject({ minimum: z.number(), additionalProperties: z.looseObject({}) }),
+    });
+    expect(outputJsonSchema(shape)).toEqual({
+      type: 'object',
+      properties: {
+        id: { type: 'string' },
+        n: { type: 'integer' },
+        take: { type: ['object', 'null'], properties: { media_id: { type: 'string' } }, required: ['media_id'] },
+        params: { type: 'object' },
+        properties: {
+          type: 'object',
+          properties: { minimum: { type: 'number' }, additionalProperties: { type: 'object' } },
+          required: ['minimum', 'additionalProperties'],
+        },
+        error: { type: 'object' },
+      },
+    });
+    const validate = new Ajv2020({ strict: true }).compile(outputJsonSchema(shape));
+    const ok = { id: 'a', n: 1, take: null, params: { x: 1 }, properties: { minimum: 0, additionalProperties: {} }, extra: true };
+    expect(validate(ok)).toBe(true);
+    expect(validate({ ...ok, take: { media_id: 3 } })).toBe(false);
+    expect(validate({ ...ok, n: 1.5 })).toBe(false);
+  });
+
+  it('a tool error still reaches an SDK 1.x client that read tools/list (it validates error results too)', async () => {
+    // h.client listed the tools first, so it holds a validator per tool (modelcontextprotocol/typescript-sdk#1943).
+    const r = (await h.client.callTool({ name: 'shot_create', arguments: { scene_id: 'scn_nope', prompt: 'x' } })) as CallToolResult;
+    expect(r.isError).toBe(true);
+    expect((r.structuredContent as { error: Json }).error).toMatchObject({ code: 'not_found', field: 'scene_id' });
+    expect(validators.get('shot_create')?.(r.structuredContent)).toBe(true);
   });
 });
