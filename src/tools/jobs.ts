@@ -5,7 +5,7 @@ import { TERMINAL, type Job } from '../store/jobs.js';
 import type { Studio } from '../studio/studio.js';
 import type { ResourceLinkOut, ToolDef, ToolOutput } from './types.js';
 import { idArg, zodTool } from './zod-tool.js';
-import { job, jobItem, nextCursor, result } from './output-shapes.js';
+import { jobItem, jobRecord, nextCursor, result } from './output-shapes.js';
 import { mediaLinks } from './media-links.js';
 import { decodeCursor, pageArgs, pageOf, withoutNulls } from './page.js';
 
@@ -24,7 +24,7 @@ export const jobTools: ToolDef[] = [
     description: 'Status, progress, result (media ids) or error of a generation or render job (same as studio://jobs/{id}).',
     annotations: { readOnlyHint: true, openWorldHint: false },
     schema: z.object({ job_id: idArg('job') }),
-    output: result({ job }),
+    output: result({ job: jobRecord }),
     run: async ({ job_id }, { studio }) => {
       const job = studio.store.jobs.get(job_id);
       if (!job) throw notFound('job', job_id, 'job_id');
@@ -39,7 +39,7 @@ export const jobTools: ToolDef[] = [
       'running. Sends progress notifications when the client asks for them.',
     annotations: { readOnlyHint: true, openWorldHint: false },
     schema: z.object({ job_id: idArg('job'), timeout_seconds: z.number().min(0).max(600).default(45) }),
-    output: result({ job }),
+    output: result({ job: jobRecord }),
     run: async ({ job_id, timeout_seconds }, { studio, signal, progress }) => {
       const job = await studio.queue.wait(job_id, { timeoutMs: timeout_seconds * 1000, signal, onProgress: (p, m) => progress(p, 1, m) });
       return jobOutput(studio, job);
@@ -51,7 +51,7 @@ export const jobTools: ToolDef[] = [
     description: 'Cancel a queued or running job; it is also canceled at the provider where the provider allows it. Finished jobs are left as they are.',
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     schema: z.object({ job_id: idArg('job') }),
-    output: result({ job }),
+    output: result({ job: jobRecord }),
     run: async ({ job_id }, { studio }) => jobOutput(studio, await studio.queue.cancel(job_id)),
   }),
   zodTool({

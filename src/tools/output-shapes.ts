@@ -51,7 +51,7 @@ export const mediaItem = rec({ media_id: str, type: str });
 // The statuses are listed once, in job_list's status argument; a result only types them.
 const jobStatus = str;
 /** A job as job_get shows it (src/jobs/view.ts): result is null until it succeeds. */
-export const job = open({
+export const jobRecord = open({
   job_id: str,
   status: jobStatus,
   result: rec({ media_ids: ids }).nullable().optional(),
