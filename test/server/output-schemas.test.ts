@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 // The named export: under NodeNext the default import of this CommonJS module is the module object, not the class.
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -277,11 +278,23 @@ describe('every tool publishes an outputSchema that its successful results match
     expect(validate({ ...ok, n: 1.5 })).toBe(false);
   });
 
-  it('a tool error still reaches an SDK 1.x client that read tools/list (it validates error results too)', async () => {
-    // h.client listed the tools first, so it holds a validator per tool (modelcontextprotocol/typescript-sdk#1943).
-    const r = (await h.client.callTool({ name: 'shot_create', arguments: { scene_id: 'scn_nope', prompt: 'x' } })) as CallToolResult;
-    expect(r.isError).toBe(true);
-    expect((r.structuredContent as { error: Json }).error).toMatchObject({ code: 'not_found', field: 'scene_id' });
-    expect(validators.get('shot_create')?.(r.structuredContent)).toBe(true);
+  it('an SDK 1.x client accepts every result, errors included (it validates isError results too)', async () => {
+    // What a 1.x Client does once it has read tools/list: check structuredContent against the tool's outputSchema
+    // with this validator, whether or not the result is an error (modelcontextprotocol/typescript-sdk#1943).
+    const legacy = new AjvJsonSchemaValidator();
+    const { tools } = await h.client.listTools();
+    const rejected: string[] = [];
+    const error = (await h.raw('shot_create', { scene_id: 'scn_nope', prompt: 'x' })) as CallToolResult;
+    expect(error.isError).toBe(true);
+    expect((error.structuredContent as { error: Json }).error).toMatchObject({ code: 'not_found', field: 'scene_id' });
+    for (const t of tools) {
+      if (!t.outputSchema) continue;
+      const validate = legacy.getValidator(t.outputSchema);
+      for (const r of [...(results.get(t.name) ?? []), error]) {
+        const v = validate(r.structuredContent);
+        if (!v.valid) rejected.push(`${t.name}: ${v.errorMessage ?? ''}`);
+      }
+    }
+    expect(rejected).toEqual([]);
   });
 });
