@@ -2,9 +2,10 @@ import { z } from 'zod';
 
 /**
  * The shapes of tool results (structuredContent), written once and published as each tool's outputSchema. Every
- * tools/list answer carries them, so they are kept lean: they name and type what a client relies on (ids, status,
- * warnings, cursors, stale shots…) and leave the other members of a record open (a record may gain a field without
- * breaking a client that validates). Descriptions only where a field's meaning is not obvious from its name.
+ * tools/list answer carries them (all 40 together add about 9 KB), so they are kept lean: they name and type what a
+ * client relies on (ids, status, warnings, cursors, stale shots…) and leave the other members of a record open (a
+ * record may gain a field without breaking a client that validates). No descriptions: each tool's description
+ * already says what its result holds.
  */
 
 // Open objects: named members are typed, others are allowed (outputJsonSchema drops the empty additionalProperties).
@@ -17,8 +18,9 @@ const bool = z.boolean();
 export const ids = z.array(str);
 
 /**
- * A record inside a result: its id and the members a client reaches for, named and typed. The result's own members
- * are listed as required; a record's are not (every `required` list is carried by every client in tools/list).
+ * A record inside a result: its id and the members a client reaches for, named and typed, none listed as required
+ * (every `required` list is carried by every client in tools/list). A result's own members are required in its
+ * shape, which tests hold every result to; the published root admits error results too (see outputJsonSchema).
  */
 function rec(shape: Record<string, z.ZodType>): z.ZodObject {
   return z.looseObject(Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, v.optional()])));
