@@ -11,11 +11,12 @@ import type { Studio } from '../studio/studio.js';
 
 export type CompletionRef = { type: 'ref/prompt'; name: string } | { type: 'ref/resource'; uri: string };
 
-export interface CompletionValues {
+/** A type, not an interface, so it is assignable to the SDK's open result object. */
+export type CompletionValues = {
   values: string[];
   total: number;
   hasMore: boolean;
-}
+};
 
 export interface CompletionContext {
   /** Arguments the client already filled in (for a template: its other variables). */
