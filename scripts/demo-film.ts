@@ -1,5 +1,13 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+/** What the demo needs of an MCP client: SDK 2.x and 1.x clients (either protocol era) both fit. */
+export interface ToolCallingClient {
+  callTool(params: { name: string; arguments: Record<string, unknown> }): Promise<unknown>;
+}
+
+interface CallToolResult {
+  isError?: boolean;
+  structuredContent?: Record<string, unknown>;
+  content?: unknown;
+}
 
 /**
  * The offline demo film, written as an MCP client would drive the studio. Used by `npm run demo` (over stdio, against
@@ -20,7 +28,7 @@ export interface DemoFilm {
 
 type Json = Record<string, unknown>;
 
-export async function makeDemoFilm(client: Client, log: (line: string) => void = () => undefined): Promise<DemoFilm> {
+export async function makeDemoFilm(client: ToolCallingClient, log: (line: string) => void = () => undefined): Promise<DemoFilm> {
   let step = 0;
   const call = async (name: string, args: Json): Promise<Json> => {
     const r = (await client.callTool({ name, arguments: args })) as CallToolResult;

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { makeDemoFilm } from './demo-film.js';
 
 /**
@@ -18,12 +18,13 @@ async function main(): Promise<void> {
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   env.STUDIO_HOME = home;
   const transport = new StdioClientTransport({ command: process.execPath, args: [cli], env, stderr: 'inherit' });
-  const client = new Client({ name: 'studio-mcp-demo', version: '1.0.0' });
+  // Speaks today's revision (2026-07-28: no initialize, no session); 2025-era clients are served too.
+  const client = new Client({ name: 'studio-mcp-demo', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
   await client.connect(transport);
   const started = Date.now();
   console.log(`studio-mcp demo — data folder: ${home}`);
   const tools = await client.listTools();
-  console.log(`connected over stdio: ${tools.tools.length} tools`);
+  console.log(`connected over stdio (MCP ${client.getNegotiatedProtocolVersion() ?? '?'}): ${tools.tools.length} tools`);
   const film = await makeDemoFilm(client, (line) => console.log(line));
   await client.close();
   console.log(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -1,19 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import {
-  CallToolRequestSchema,
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListToolsRequestSchema,
-  ReadResourceRequestSchema,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
-  type CallToolResult,
-} from '@modelcontextprotocol/sdk/types.js';
-import { InMemoryTaskStore } from '@modelcontextprotocol/sdk/experimental/tasks/stores/in-memory.js';
-import type { RequestTaskStore } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { type CallToolResult, ProtocolError, ResourceNotFoundError, Server, type Tool } from '@modelcontextprotocol/server';
 import { redact } from './config.js';
 import { StudioError, toSafeError } from './errors.js';
 import { getPrompt, listPrompts } from './prompts/index.js';
@@ -26,6 +12,8 @@ import type { Session, ToolContext, ToolDef } from './tools/types.js';
 
 export const SERVER_NAME = 'studio-mcp';
 export const SERVER_VERSION = '0.1.0';
+/** The protocol revision without sessions or initialize (served beside the 2025 era). */
+export const MODERN_REVISION = '2026-07-28';
 
 const INSTRUCTIONS =
   `studio-mcp makes films. Typical flow: media_import reference images → character_create → film_create → scene_create → shot_create ` +
@@ -33,15 +21,25 @@ const INSTRUCTIONS =
   `character_id) → lipsync_video(shot_id) → render_scene → render_film. Generation tools take model '<provider>/<model>'; video_get_capabilities shows and ` +
   `selects a model. Media arguments are media ids. Long jobs return a job_id: follow with job_wait.`;
 
+/** How long a client may cache a list (2026-07-28 `ttlMs`); every change is also announced to subscribers. */
+const LIST_TTL_MS = 5 * 60_000;
+
+export interface McpServerOptions {
+  /**
+   * Forward studio events (list changes, resource updates) to this instance's client. On for instances that live as
+   * long as a connection (stdio, 2025-era HTTP sessions, in-process clients); off for the per-request instances of
+   * 2026-07-28 HTTP, whose subscribers are reached through the handler's `notify` instead.
+   */
+  forwardEvents?: boolean;
+}
+
 /**
- * One MCP server for one client connection (stdio: the process; HTTP: one per session). The studio is shared;
- * model selections, subscriptions and notifications belong to this connection only.
+ * One MCP server instance: for a connection (stdio, a 2025-era HTTP session, an in-process client) or for one
+ * 2026-07-28 HTTP request. The studio is shared and holds all state; an instance only holds the 2025-era resource
+ * subscriptions of its connection.
  */
-export function createMcpServer(studio: Studio): { server: Server; session: Session; close: () => void } {
+export function createMcpServer(studio: Studio, opts: McpServerOptions = {}): { server: Server; session: Session; close: () => void } {
   const tools = new Map<string, ToolDef>(allTools().map((t) => [t.name, t]));
-  // Experimental MCP tasks: a client that supports them can run long tools as tasks and poll tasks/get. The
-  // durable record stays the studio job; the task store only maps a task to its tool result for this connection.
-  const taskStore = new InMemoryTaskStore();
   const server = new Server(
     { name: SERVER_NAME, version: SERVER_VERSION },
     {
@@ -50,43 +48,53 @@ export function createMcpServer(studio: Studio): { server: Server; session: Sess
         resources: { subscribe: true, listChanged: true },
         prompts: { listChanged: false },
         logging: {},
-        tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
       },
       instructions: INSTRUCTIONS,
-      taskStore,
+      // The tool list is the same for every client (no per-connection state) and the templates never change.
+      cacheHints: {
+        'tools/list': { ttlMs: LIST_TTL_MS, cacheScope: 'public' },
+        'prompts/list': { ttlMs: LIST_TTL_MS, cacheScope: 'public' },
+        'resources/templates/list': { ttlMs: LIST_TTL_MS, cacheScope: 'public' },
+        'server/discover': { ttlMs: LIST_TTL_MS, cacheScope: 'public' },
+        // Project resources change with every edit; their list and contents are private to the studio's users.
+        'resources/list': { ttlMs: 0, cacheScope: 'private' },
+        'resources/read': { ttlMs: 0, cacheScope: 'private' },
+      },
     },
   );
-  let connected = false;
-  server.oninitialized = () => {
-    connected = true;
-  };
   const session: Session = {
     id: randomUUID(),
     selected: new Map(),
     toolsChanged: () => {
-      if (connected) void server.sendToolListChanged().catch(() => undefined);
+      if (opts.forwardEvents) void server.sendToolListChanged().catch(() => undefined);
     },
   };
 
+  // 2025-era resources/subscribe: the URIs this connection asked for. 2026-07-28 clients subscribe through
+  // subscriptions/listen, which the SDK's serving entries filter themselves.
   const subscriptions = new Set<string>();
   const onUpdated = (uri: string): void => {
-    if (connected && subscriptions.has(uri)) void server.sendResourceUpdated({ uri }).catch(() => undefined);
+    if (subscriptions.has(uri) || server.getNegotiatedProtocolVersion() === MODERN_REVISION) {
+      void server.sendResourceUpdated({ uri }).catch(() => undefined);
+    }
   };
   const onListChanged = (): void => {
-    if (connected) void server.sendResourceListChanged().catch(() => undefined);
+    void server.sendResourceListChanged().catch(() => undefined);
   };
-  studio.events.on('updated', onUpdated);
-  studio.events.on('listChanged', onListChanged);
+  if (opts.forwardEvents) {
+    studio.events.on('updated', onUpdated);
+    studio.events.on('listChanged', onListChanged);
+  }
 
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({
+  server.setRequestHandler('tools/list', async () => ({
     tools: [...tools.values()].map((t) => ({
       name: t.name,
       title: t.title,
       description: t.description,
-      inputSchema: t.inputSchema(studio, session),
-      ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
+      // Our schemas are JSON values built from JSON (capability files, zod's JSON Schema output).
+      inputSchema: t.inputSchema(studio, session) as Tool['inputSchema'],
+      ...(t.outputSchema ? { outputSchema: t.outputSchema as Tool['outputSchema'] } : {}),
       annotations: t.annotations,
-      ...(t.longRunning ? { execution: { taskSupport: 'optional' as const } } : {}),
     })),
   }));
 
@@ -113,12 +121,9 @@ export function createMcpServer(studio: Studio): { server: Server; session: Sess
     }
   };
 
-  server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
+  server.setRequestHandler('tools/call', async (req, ctx) => {
     const tool = tools.get(req.params.name);
     const args = jsonArgs(req.params.arguments);
-    if (req.params.task && extra.taskStore) {
-      return startTask(extra.taskStore, req.params.task.ttl, tool, args);
-    }
     if (!tool) {
       return errorResult(new StudioError('invalid_input', `unknown tool '${req.params.name}'; see tools/list`, { field: 'name' }));
     }
@@ -129,60 +134,41 @@ export function createMcpServer(studio: Studio): { server: Server; session: Sess
       const value = Math.round(p * 1000) / 10; // percent with one decimal, strictly increasing only
       if (value <= last) return;
       last = value;
-      void extra
-        .sendNotification({
+      void ctx.mcpReq
+        .notify({
           method: 'notifications/progress',
-          params: { progressToken: token, progress: value, total: total === undefined ? undefined : 100, ...(message ? { message } : {}) },
+          params: { progressToken: token, progress: value, ...(total === undefined ? {} : { total: 100 }), ...(message ? { message } : {}) },
         })
         .catch(() => undefined);
     };
-    return execute(tool, args, { signal: extra.signal, progress });
+    return server.projectCallToolResult(await execute(tool, args, { signal: ctx.mcpReq.signal, progress }), tool.outputSchema);
   });
 
-  /** A tool call as an MCP task: answered at once with the task, finished in the background without a wait bound. */
-  const startTask = async (store: RequestTaskStore, ttl: number | null | undefined, tool: ToolDef | undefined, args: Record<string, unknown>) => {
-    const task = await store.createTask({ ttl: ttl ?? 24 * 3600_000, pollInterval: 1000 });
-    const controller = new AbortController();
-    const watch = setInterval(() => {
-      void store.getTask(task.taskId).then((t) => {
-        if (t?.status === 'cancelled') controller.abort();
-      });
-    }, 1000);
-    void (async () => {
-      const result = tool
-        ? await execute(tool, args, { signal: controller.signal, progress: () => undefined, waitMs: 24 * 3600_000 })
-        : errorResult(new StudioError('invalid_input', 'unknown tool; see tools/list', { field: 'name' }));
-      clearInterval(watch);
-      if (!controller.signal.aborted) await store.storeTaskResult(task.taskId, result.isError ? 'failed' : 'completed', result).catch(() => undefined);
-    })();
-    return { task };
-  };
-
-  server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: listResources(studio) }));
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: RESOURCE_TEMPLATES }));
-  server.setRequestHandler(ReadResourceRequestSchema, async (req) => {
+  server.setRequestHandler('resources/list', async () => ({ resources: listResources(studio) }));
+  server.setRequestHandler('resources/templates/list', async () => ({ resourceTemplates: RESOURCE_TEMPLATES }));
+  server.setRequestHandler('resources/read', async (req) => {
     try {
       const body = readResource(studio, req.params.uri);
       return { contents: [{ uri: req.params.uri, mimeType: 'application/json', text: redact(JSON.stringify(body, null, 2), studio.config) }] };
     } catch (err) {
       const safe = toSafeError(err);
       // Resource errors are protocol errors; the message is the safe one.
-      throw Object.assign(new Error(safe.message), { code: safe.code === 'not_found' ? -32002 : -32602 });
+      if (safe.code === 'not_found') throw new ResourceNotFoundError(req.params.uri, safe.message);
+      throw new ProtocolError(-32602, safe.message);
     }
   });
-  server.setRequestHandler(SubscribeRequestSchema, async (req) => {
+  server.setRequestHandler('resources/subscribe', async (req) => {
     subscriptions.add(req.params.uri);
     return {};
   });
-  server.setRequestHandler(UnsubscribeRequestSchema, async (req) => {
+  server.setRequestHandler('resources/unsubscribe', async (req) => {
     subscriptions.delete(req.params.uri);
     return {};
   });
-  server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: listPrompts() }));
-  server.setRequestHandler(GetPromptRequestSchema, async (req) => getPrompt(studio, req.params.name, req.params.arguments ?? {}));
+  server.setRequestHandler('prompts/list', async () => ({ prompts: listPrompts() }));
+  server.setRequestHandler('prompts/get', async (req) => getPrompt(studio, req.params.name, req.params.arguments ?? {}));
 
   const close = (): void => {
-    taskStore.cleanup();
     studio.events.off('updated', onUpdated);
     studio.events.off('listChanged', onListChanged);
   };

@@ -1,6 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { ToolCallError, type ProgressFn, type ToolCaller, type ToolFailure } from '../plans/caller.js';
 import { SERVER_VERSION, createMcpServer } from '../server.js';
 import type { Studio } from '../studio/studio.js';
@@ -13,7 +11,7 @@ const CALL_TIMEOUT_MS = 24 * 3600_000;
  * exactly the path an MCP client takes (schemas, validation, error mapping, redaction), not around it.
  */
 export async function connectInProcess(studio: Studio): Promise<{ client: Client; close: () => Promise<void> }> {
-  const { server } = createMcpServer(studio);
+  const { server } = createMcpServer(studio, { forwardEvents: true });
   const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'studio-mcp-cli', version: SERVER_VERSION });
   await server.connect(serverSide);
@@ -29,11 +27,14 @@ export async function connectInProcess(studio: Studio): Promise<{ client: Client
 
 /** A tool call's raw MCP result, with progress as a fraction. */
 export async function callTool(client: Client, name: string, args: Record<string, unknown>, onProgress?: ProgressFn): Promise<CallToolResult> {
-  return (await client.callTool({ name, arguments: args }, CallToolResultSchema, {
-    timeout: CALL_TIMEOUT_MS,
-    resetTimeoutOnProgress: true,
-    ...(onProgress ? { onprogress: (p) => onProgress(p.total ? p.progress / p.total : p.progress / 100, p.message) } : {}),
-  })) as CallToolResult;
+  return (await client.callTool(
+    { name, arguments: args },
+    {
+      timeout: CALL_TIMEOUT_MS,
+      resetTimeoutOnProgress: true,
+      ...(onProgress ? { onprogress: (p) => onProgress(p.total ? p.progress / p.total : p.progress / 100, p.message) } : {}),
+    },
+  )) as CallToolResult;
 }
 
 /** The error body of a failed call (structuredContent.error), or one made from its text. */

@@ -1,4 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import type { Studio } from '../studio/studio.js';
 import { connectInProcess } from './in-process.js';
 import { openCliStudio } from './studio.js';

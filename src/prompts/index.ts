@@ -1,4 +1,4 @@
-import { ErrorCode, McpError, type GetPromptResult } from '@modelcontextprotocol/sdk/types.js';
+import { type GetPromptResult, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { StudioError, toSafeError } from '../errors.js';
 import type { Studio } from '../studio/studio.js';
 import { addDialogue } from './add-dialogue.js';
@@ -29,19 +29,22 @@ export function listPrompts(): PromptEntry[] {
  */
 export function getPrompt(studio: Studio, name: string, args: Record<string, string>): GetPromptResult {
   const def = PROMPTS.find((p) => p.name === name);
-  if (!def) throw new McpError(ErrorCode.InvalidParams, `unknown prompt '${name}'; prompts: ${PROMPTS.map((p) => p.name).join(', ')}`);
+  if (!def) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown prompt '${name}'; prompts: ${PROMPTS.map((p) => p.name).join(', ')}`);
   const missing = def.arguments.filter((a) => a.required && !(args[a.name] ?? '').trim()).map((a) => a.name);
-  if (missing.length) throw new McpError(ErrorCode.InvalidParams, `prompt '${name}' needs ${missing.map((m) => `'${m}'`).join(', ')}`);
+  if (missing.length) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `prompt '${name}' needs ${missing.map((m) => `'${m}'`).join(', ')}`);
   const known = new Set(def.arguments.map((a) => a.name));
   const unknown = Object.keys(args).filter((k) => !known.has(k));
   if (unknown.length)
-    throw new McpError(ErrorCode.InvalidParams, `prompt '${name}' takes no ${unknown.map((u) => `'${u}'`).join(', ')}; it takes ${[...known].join(', ')}`);
+    throw new ProtocolError(
+      ProtocolErrorCode.InvalidParams,
+      `prompt '${name}' takes no ${unknown.map((u) => `'${u}'`).join(', ')}; it takes ${[...known].join(', ')}`,
+    );
   try {
     const text = def.render(studio, args);
     return { description: def.description, messages: [{ role: 'user', content: { type: 'text', text } }] };
   } catch (err) {
     const safe = toSafeError(err);
     if (!(err instanceof StudioError)) studio.log(`prompt ${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    throw new McpError(safe.code === 'internal' ? ErrorCode.InternalError : ErrorCode.InvalidParams, safe.message);
+    throw new ProtocolError(safe.code === 'internal' ? ProtocolErrorCode.InternalError : ProtocolErrorCode.InvalidParams, safe.message);
   }
 }

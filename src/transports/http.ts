@@ -1,7 +1,8 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { Readable } from 'node:stream';
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
+import { createMcpHandler, isInitializeRequest, isLegacyRequest, type McpHttpHandler } from '@modelcontextprotocol/server';
 import { createMcpServer } from '../server.js';
 import type { Studio } from '../studio/studio.js';
 
@@ -35,7 +36,7 @@ function bearerMatches(header: string | undefined, token: string): boolean {
   return timingSafeEqual(digest(header ?? ''), digest(`Bearer ${token}`));
 }
 
-async function readBody(req: http.IncomingMessage, max: number): Promise<unknown> {
+async function readBody(req: http.IncomingMessage, max: number): Promise<{ json: unknown; text: string } | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -44,20 +45,50 @@ async function readBody(req: http.IncomingMessage, max: number): Promise<unknown
     chunks.push(chunk as Buffer);
   }
   if (!size) return undefined;
+  const text = Buffer.concat(chunks).toString('utf8');
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return { json: JSON.parse(text) as unknown, text };
   } catch {
     throw Object.assign(new Error('request body is not JSON'), { status: 400 });
   }
 }
 
+/** A web Response written to a Node response, streamed (SSE stays open until either side ends it). */
+async function writeResponse(response: Response, res: http.ServerResponse): Promise<void> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, key) => {
+    headers[key] = value;
+  });
+  res.writeHead(response.status, headers);
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  res.on('close', () => body.destroy());
+  body.on('error', () => res.destroy());
+  body.pipe(res);
+}
+
+/** The request as the SDK's web-standard entry reads it: method, URL, headers and the body already read. */
+function webRequest(req: http.IncomingMessage, url: URL, text: string | undefined, signal: AbortSignal): Request {
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (typeof value === 'string') headers.set(key, value);
+    else if (Array.isArray(value)) for (const v of value) headers.append(key, v);
+  }
+  return new Request(url, { method: req.method ?? 'GET', headers, signal, ...(text !== undefined ? { body: text } : {}) });
+}
+
 /**
- * Streamable HTTP on loopback, one MCP server per session (never a shared singleton, so selections and
- * notifications stay per client). Host and Origin are checked against DNS rebinding; STUDIO_HTTP_TOKEN, when set,
- * is required as a bearer token on every request.
+ * Streamable HTTP on loopback for both protocol eras behind one endpoint and one set of guards (Host and Origin
+ * against DNS rebinding; STUDIO_HTTP_TOKEN, when set, as a bearer token on every request; a body limit).
+ * 2026-07-28 requests carry their era in a per-request envelope and are served statelessly by the SDK's handler, a
+ * fresh instance per request (nothing to pin a client to one replica). 2025-era clients keep their sessions (one
+ * instance per session: resource subscriptions, the GET notification stream, server-to-client requests).
  */
-export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http.Server> {
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
+export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http.Server & { mcp: McpHttpHandler }> {
+  const sessions = new Map<string, NodeStreamableHTTPServerTransport>();
   /** Last request time per session, for idle expiry: an abandoned client must not hold a server forever. */
   const lastSeen = new Map<string, number>();
   const token = studio.config.secrets.httpToken;
@@ -80,6 +111,17 @@ export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http
     Math.min(60_000, idleMs),
   );
   sweep.unref();
+  const modern = createMcpHandler(() => createMcpServer(studio).server, {
+    legacy: 'reject',
+    maxRequestBodySize: maxBody,
+    maxSubscriptions: maxSessions,
+    onerror: (err) => studio.log(`http: ${err.message}`),
+  });
+  // 2026-07-28 clients hear about changes on their subscriptions/listen streams.
+  const onUpdated = (uri: string): void => modern.notify.resourceUpdated(uri);
+  const onListChanged = (): void => modern.notify.resourcesChanged();
+  studio.events.on('updated', onUpdated);
+  studio.events.on('listChanged', onListChanged);
   const server = http.createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -90,11 +132,23 @@ export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http
       const origin = req.headers.origin;
       if (origin && !/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(origin)) return send(res, 403, 'forbidden origin');
       if (token && !bearerMatches(req.headers.authorization, token)) return send(res, 401, 'missing or wrong bearer token');
-      let body: unknown;
+      let read: { json: unknown; text: string } | undefined;
       try {
-        body = req.method === 'POST' ? await readBody(req, maxBody) : undefined;
+        read = req.method === 'POST' ? await readBody(req, maxBody) : undefined;
       } catch (err) {
         return send(res, (err as { status?: number }).status ?? 400, (err as Error).message);
+      }
+      const body = read?.json;
+      if (req.method === 'POST') {
+        const aborted = new AbortController();
+        // A client that goes away mid-call cancels it (the 2026-07-28 cancellation signal is closing the stream).
+        res.on('close', () => {
+          if (!res.writableFinished) aborted.abort();
+        });
+        const request = webRequest(req, url, read?.text, aborted.signal);
+        if (!(await isLegacyRequest(request.clone(), body, { maxRequestBodySize: maxBody }))) {
+          return writeResponse(await modern.fetch(request, { parsedBody: body }), res);
+        }
       }
       const sid = req.headers['mcp-session-id'];
       let transport = typeof sid === 'string' ? sessions.get(sid) : undefined;
@@ -103,8 +157,8 @@ export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http
         if (typeof sid === 'string') return send(res, 404, 'unknown session');
         if (req.method !== 'POST' || !isInitializeRequest(body)) return send(res, 400, 'no session: send an initialize request first');
         if (sessions.size >= maxSessions) return send(res, 503, `too many sessions (${maxSessions}); close one or raise STUDIO_HTTP_MAX_SESSIONS`);
-        const { server: mcp } = createMcpServer(studio);
-        const t: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+        const { server: mcp } = createMcpServer(studio, { forwardEvents: true });
+        const t: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
           sessionIdGenerator: () => randomUUID(),
           onsessioninitialized: (id) => {
             sessions.set(id, t);
@@ -127,7 +181,12 @@ export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http
       if (!res.headersSent) send(res, 500, 'internal error');
     });
   });
-  server.on('close', () => clearInterval(sweep));
+  server.on('close', () => {
+    clearInterval(sweep);
+    studio.events.off('updated', onUpdated);
+    studio.events.off('listChanged', onListChanged);
+    void modern.close().catch(() => undefined);
+  });
   await new Promise<void>((resolve) => server.listen(opts.port, opts.host, resolve));
-  return server;
+  return Object.assign(server, { mcp: modern });
 }

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { loadConfig } from '../../src/config.js';
 import { createMcpServer } from '../../src/server.js';
 import { Studio, type StudioOptions } from '../../src/studio/studio.js';
@@ -29,7 +28,7 @@ export async function startHarness(opts: { env?: Record<string, string>; studio?
   const home = opts.home ?? tempDir();
   const config = loadConfig({ STUDIO_HOME: home, STUDIO_WAIT_SECONDS: '60', ...opts.env });
   const studio = new Studio({ config, log: () => undefined, ...opts.studio });
-  const { server } = createMcpServer(studio);
+  const { server } = createMcpServer(studio, { forwardEvents: true });
   const [a, b] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'test-client', version: '1.0.0' });
   await server.connect(a);

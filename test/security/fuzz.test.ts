@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalAdapter } from '../../src/providers/local.js';
@@ -415,12 +415,14 @@ describe('fuzzing every tool', () => {
       // The SDK refuses a non-object `arguments` at the protocol layer, before any tool runs: a JSON-RPC error that
       // names params.arguments and what it expected. That is an answer, not a crash; the tool never sees it.
       const r = await h.client.callTool({ name: 'film_list', arguments: args as Json }).then(
-        (x) => ({ ok: true as const, x }),
-        (e: unknown) => ({ ok: false as const, x: String(e) }),
+        (x) => ({ ok: true as const, x, code: 0 }),
+        (e: unknown) => ({ ok: false as const, x: String(e), code: (e as { code?: number }).code }),
       );
       expect(r.ok).toBe(false);
       const text = r.ok ? JSON.stringify(r.x) : r.x;
-      expect(text).toMatch(/^McpError: MCP error -32603: /);
+      // Invalid params (-32602), as the spec names a malformed request's parameters.
+      expect(r.code).toBe(-32602);
+      expect(text).toMatch(/^ProtocolError: Invalid tools\/call request: /);
       expect(text).toContain(`"message": "Invalid input: expected record, received ${kind}"`);
       expect(text.replace(/\s+/g, '')).toContain('"path":["params","arguments"]');
     }

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { StudioConfig } from '../../src/config.js';
 import { runFfmpeg } from '../../src/media/ffmpeg.js';
 import { createAdapters } from '../../src/providers/index.js';
@@ -85,9 +84,14 @@ export async function makeFixtures(): Promise<Fixtures> {
 }
 
 /** Every notification a client receives, as JSON text (for grepping). */
-export function recordNotifications(client: Client): unknown[] {
+/** Any MCP client (SDK 2.x or 1.x): both deliver unhandled notifications to this hook. */
+interface NotifyingClient {
+  fallbackNotificationHandler?: (n: never) => Promise<void>;
+}
+
+export function recordNotifications(client: NotifyingClient): unknown[] {
   const seen: unknown[] = [];
-  client.fallbackNotificationHandler = async (n) => {
+  client.fallbackNotificationHandler = async (n: unknown) => {
     seen.push(n);
   };
   return seen;

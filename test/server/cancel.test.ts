@@ -44,7 +44,7 @@ describe('cancelling a running job', () => {
     const cancelsBefore = byRoute(fake.requests, 'cancel').length;
     const jobsBefore = new Set(h.studio.store.jobs.list().map((j) => j.job_id));
     const controller = new AbortController();
-    const call = h.client.callTool({ name: 'video_generate', arguments: args }, undefined, { signal: controller.signal });
+    const call = h.client.callTool({ name: 'video_generate', arguments: args }, { signal: controller.signal });
     await until(() => h.studio.store.jobs.list().some((j) => !jobsBefore.has(j.job_id) && j.status === 'running'));
     controller.abort();
     await expect(call).rejects.toThrow();

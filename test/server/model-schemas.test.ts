@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFfmpeg } from '../../src/media/ffmpeg.js';
 import { startReplicateFake, type ReplicateFake } from '../fakes/replicate.js';
@@ -58,7 +57,7 @@ describe('tool schemas follow the selected model', () => {
     clipUrl = fake.addOutput('clip.mp4', fs.readFileSync(clip), 'video/mp4');
     fake.setScenario({ models: { 'acme/dreamclip': NEW_MODEL }, outputUrls: [clipUrl], pollsBeforeDone: 1 });
     h = await startHarness({ env: { REPLICATE_API_TOKEN: 'r8_TESTTOKEN_abc123', REPLICATE_BASE_URL: fake.url, STUDIO_POLL_INTERVAL_MS: '20' } });
-    h.client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changes.push(Date.now()));
+    h.client.setNotificationHandler('notifications/tools/list_changed', () => void changes.push(Date.now()));
   });
   afterAll(async () => {
     await h.close();

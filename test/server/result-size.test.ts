@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offlineFilmCalls, sizeOf, sum, type CallSize } from '../../bench/result-sizes.js';
 import { BEFORE } from '../../bench/results.bench.js';

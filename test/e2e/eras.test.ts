@@ -1,0 +1,166 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport as LegacyStdioTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport as LegacyHttpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeDemoFilm, type ToolCallingClient } from '../../scripts/demo-film.js';
+import { tempDir } from '../helpers/harness.js';
+
+/**
+ * The offline demo film made by a 2026-07-28 client (SDK 2.x pinned to that revision) and by a 2025-era client
+ * (SDK 1.x), each over stdio and over --http, against the built server: both eras from one server.
+ */
+const CLI = path.resolve('dist/src/cli.js');
+const MODERN = '2026-07-28';
+
+function baseEnv(home: string): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', STUDIO_HOME: home };
+}
+
+async function startHttp(home: string): Promise<{ child: ChildProcess; url: URL }> {
+  const child = spawn(process.execPath, [CLI, '--http', '--port', '0'], { env: baseEnv(home), stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no port announced: ${stderr}`)), 15_000);
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString('utf8');
+      const m = /http:\/\/[\d.]+:(\d+)\/mcp/.exec(stderr);
+      if (m) {
+        clearTimeout(t);
+        resolve(Number(m[1]));
+      }
+    });
+  });
+  return { child, url: new URL(`http://127.0.0.1:${port}/mcp`) };
+}
+
+/** A 2026-07-28 request as the revision frames it: the per-request envelope in _meta and the standard headers. */
+function modernRequest(method: string, params: Record<string, unknown>, name?: string): { headers: Record<string, string>; body: string } {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'mcp-protocol-version': MODERN,
+    'mcp-method': method,
+    ...(name ? { 'mcp-name': name } : {}),
+  };
+  const _meta = {
+    'io.modelcontextprotocol/protocolVersion': MODERN,
+    'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1.0.0' },
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
+  return { headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta } }) };
+}
+
+async function postModern(url: URL, method: string, params: Record<string, unknown> = {}, name?: string): Promise<Record<string, unknown>> {
+  const r = modernRequest(method, params, name);
+  const res = await fetch(url, { method: 'POST', headers: r.headers, body: r.body });
+  const text = await res.text();
+  expect(res.status, text).toBe(200);
+  const json = text.startsWith('{') ? text : (/^data: (.*)$/m.exec(text)?.[1] ?? '{}');
+  return JSON.parse(json) as Record<string, unknown>;
+}
+
+async function filmChecks(client: ToolCallingClient): Promise<void> {
+  const film = await makeDemoFilm(client);
+  expect(film.film_duration).toBeGreaterThan(5);
+  expect(fs.statSync(film.film_path).size).toBeGreaterThan(10_000);
+  expect(film.scene_renders.length).toBe(2);
+}
+
+describe('both protocol eras over stdio', () => {
+  it('a 2026-07-28 client (SDK 2.x, pinned) makes the demo film', async () => {
+    const client = new Client({ name: 'modern', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } } });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI], env: baseEnv(tempDir()), stderr: 'pipe' }));
+    try {
+      expect(client.getNegotiatedProtocolVersion()).toBe(MODERN);
+      expect(client.getServerVersion()?.name).toBe('studio-mcp');
+      await filmChecks(client);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a 2025-era client (SDK 1.x) makes the demo film', async () => {
+    const client = new LegacyClient({ name: 'legacy', version: '1.0.0' });
+    await client.connect(new LegacyStdioTransport({ command: process.execPath, args: [CLI], env: baseEnv(tempDir()), stderr: 'pipe' }));
+    try {
+      expect(client.getServerVersion()?.name).toBe('studio-mcp');
+      await filmChecks(client);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('both protocol eras over --http', () => {
+  let server: { child: ChildProcess; url: URL };
+  beforeAll(async () => {
+    server = await startHttp(tempDir());
+  });
+  afterAll(() => {
+    server.child.kill('SIGTERM');
+  });
+
+  it('server/discover names the server, its revisions and capabilities; results carry serverInfo in _meta', async () => {
+    const d = await postModern(server.url, 'server/discover');
+    const result = d.result as {
+      supportedVersions: string[];
+      capabilities: { tools?: { listChanged?: boolean } };
+      _meta: Record<string, unknown>;
+    };
+    expect(result.supportedVersions).toContain(MODERN);
+    // The identity travels in _meta on every 2026-07-28 result, this one included.
+    expect(result._meta['io.modelcontextprotocol/serverInfo']).toEqual({ name: 'studio-mcp', version: '0.1.0' });
+    expect(result.capabilities.tools?.listChanged).toBe(true);
+    const list = (await postModern(server.url, 'tools/list')).result as { tools: unknown[]; ttlMs: number; cacheScope: string; _meta: Record<string, unknown> };
+    expect(list.ttlMs).toBe(300_000);
+    expect(list.cacheScope).toBe('public');
+    expect((list._meta['io.modelcontextprotocol/serverInfo'] as { name: string }).name).toBe('studio-mcp');
+    expect(list.tools.length).toBeGreaterThan(40);
+  });
+
+  it('a 2026-07-28 client (SDK 2.x, pinned) makes the demo film', async () => {
+    const client = new Client({ name: 'modern', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } } });
+    await client.connect(new StreamableHTTPClientTransport(server.url));
+    try {
+      expect(client.getNegotiatedProtocolVersion()).toBe(MODERN);
+      await filmChecks(client);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a 2025-era client (SDK 1.x) makes the demo film', async () => {
+    const client = new LegacyClient({ name: 'legacy', version: '1.0.0' });
+    await client.connect(new LegacyHttpTransport(server.url));
+    try {
+      await filmChecks(client);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a 2026-07-28 client hears resource updates on its subscriptions/listen stream', async () => {
+    const client = new Client({ name: 'modern', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } } });
+    await client.connect(new StreamableHTTPClientTransport(server.url));
+    try {
+      const scene = (await client.callTool({ name: 'scene_create', arguments: { title: 'Listen' } })).structuredContent as { scene: { scene_id: string } };
+      const uri = `studio://scenes/${scene.scene.scene_id}`;
+      const updated: string[] = [];
+      client.setNotificationHandler('notifications/resources/updated', (n) => void updated.push(n.params.uri));
+      const sub = await client.listen({ resourceSubscriptions: [uri] });
+      await client.callTool({ name: 'scene_update', arguments: { scene_id: scene.scene.scene_id, title: 'Listened' } });
+      const deadline = Date.now() + 10_000;
+      while (!updated.includes(uri) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(updated).toContain(uri);
+      await sub.close();
+    } finally {
+      await client.close();
+    }
+  });
+});
