@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { type CallToolResult, ProtocolError, ResourceNotFoundError, Server, type Tool } from '@modelcontextprotocol/server';
+import { type CallToolResult, isInputRequiredResult, ProtocolError, ResourceNotFoundError, Server, type Tool } from '@modelcontextprotocol/server';
 import { redact } from './config.js';
+import { complete } from './mcp/completions.js';
+import { canElicit, gatedCall } from './mcp/confirm-gate.js';
 import { StudioError, toSafeError } from './errors.js';
 import { getPrompt, listPrompts } from './prompts/index.js';
 import { RESOURCE_TEMPLATES, listResources, readResource } from './resources/studio-resources.js';
@@ -48,6 +50,7 @@ export function createMcpServer(studio: Studio, opts: McpServerOptions = {}): { 
         resources: { subscribe: true, listChanged: true },
         prompts: { listChanged: false },
         logging: {},
+        completions: {},
       },
       instructions: INSTRUCTIONS,
       // The tool list is the same for every client (no per-connection state) and the templates never change.
@@ -141,7 +144,19 @@ export function createMcpServer(studio: Studio, opts: McpServerOptions = {}): { 
         })
         .catch(() => undefined);
     };
-    return server.projectCallToolResult(await execute(tool, args, { signal: ctx.mcpReq.signal, progress }), tool.outputSchema);
+    // Paying tools ask before spending (STUDIO_CONFIRM_USD): an elicitation, or a confirm_token for clients without one.
+    const result = await gatedCall({
+      studio,
+      budgetUsd: studio.config.budgetUsd,
+      tool: tool.name,
+      args,
+      canElicit: canElicit(ctx.mcpReq.envelope, server.getClientCapabilities()),
+      inputResponses: ctx.mcpReq.inputResponses,
+      requestState: ctx.mcpReq.requestState(),
+      run: (a) => execute(tool, a, { signal: ctx.mcpReq.signal, progress }),
+      refuse: errorResult,
+    });
+    return isInputRequiredResult(result) ? result : server.projectCallToolResult(result, tool.outputSchema);
   });
 
   server.setRequestHandler('resources/list', async () => ({ resources: listResources(studio) }));
@@ -165,6 +180,9 @@ export function createMcpServer(studio: Studio, opts: McpServerOptions = {}): { 
     subscriptions.delete(req.params.uri);
     return {};
   });
+  server.setRequestHandler('completion/complete', async (req) => ({
+    completion: complete(studio, req.params.ref, req.params.argument.name, req.params.argument.value, req.params.context),
+  }));
   server.setRequestHandler('prompts/list', async () => ({ prompts: listPrompts() }));
   server.setRequestHandler('prompts/get', async (req) => getPrompt(studio, req.params.name, req.params.arguments ?? {}));
 
