@@ -13,9 +13,8 @@ import { StudioError, invalidInput } from '../errors.js';
 /** How long a confirmation stays valid: long enough for a person to read the question, short enough to be about now. */
 export const CONFIRM_TTL_MS = 10 * 60_000;
 
-export const CONFIRM_TOKEN_DESCRIPTION =
-  'Only to run a call that answered status "confirmation_required": the confirm_token it returned. Single-use, valid 10 minutes, ' +
-  'and only for exactly the same arguments.';
+/** Short on purpose: it is repeated in nine tool schemas that every agent carries in its context. */
+export const CONFIRM_TOKEN_DESCRIPTION = 'The token a "confirmation_required" answer gave: runs that same call once (same arguments, within 10 minutes).';
 
 /** Why a call must be confirmed, and for how much. */
 export interface ConfirmationNeed {
