@@ -292,3 +292,33 @@ describe('over --http (2026: a fresh server instance per request; 2025: a sessio
     }
   });
 });
+
+describe('video_smooth_transition', () => {
+  it('a paid bridge asks first and leaves no bridge shot behind; its token makes the bridge call once', async () => {
+    const w = await world({ era: 'modern' });
+    const tool = async (name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> =>
+      body((await w.client.callTool({ name, arguments: args })) as CallToolResult);
+    try {
+      const scene = ((await tool('scene_create', { title: 'c' })).scene as { scene_id: string }).scene_id;
+      const shots: string[] = [];
+      for (const prompt of ['door opens', 'hall light']) {
+        const shot = ((await tool('shot_create', { scene_id: scene, prompt, duration: 1, model: 'local/animatic' })).shot as { shot_id: string }).shot_id;
+        shots.push(shot);
+        expect((await tool('video_generate', { shot_id: shot })).status).toBe('succeeded');
+      }
+      const args = { from_shot_id: shots[0], model: 'replicate/bytedance/seedance-1-lite', duration: 2 };
+      const ask = await tool('video_smooth_transition', args);
+      // 2 s at 720p, $0.036 a second.
+      expect(ask).toMatchObject({ status: 'confirmation_required', model: 'replicate/bytedance/seedance-1-lite', estimate_usd: 0.072 });
+      expect(w.studio.store.shots.listByScene(scene).map((s) => s.shot_id)).toEqual(shots);
+      expect(fake.requests).toHaveLength(0);
+      expect(w.jobs()).toBe(2); // the two local takes
+
+      await w.client.callTool({ name: 'video_smooth_transition', arguments: { ...args, confirm_token: ask.confirm_token } });
+      expect(creates()).toBe(1);
+      expect(w.jobs()).toBe(3);
+    } finally {
+      await w.close();
+    }
+  });
+});
