@@ -147,7 +147,7 @@ export function createMcpServer(studio: Studio, opts: McpServerOptions = {}): { 
     // Paying tools ask before spending (STUDIO_CONFIRM_USD): an elicitation, or a confirm_token for clients without one.
     const result = await gatedCall({
       studio,
-      budgetUsd: studio.config.budgetUsd,
+      config: studio.config,
       tool: tool.name,
       args,
       canElicit: canElicit(ctx.mcpReq.envelope, server.getClientCapabilities()),

@@ -33,10 +33,11 @@ const APPROVE_SCHEMA = {
   required: ['approve'],
 };
 
-export interface GatedCall {
+export interface GatedCall<T> {
   /** The studio (its confirmations are shared by every connection). */
   studio: object;
-  budgetUsd: number | undefined;
+  /** STUDIO_CONFIRM_USD (unset: nothing asks, so a task needs no probe) and STUDIO_BUDGET_USD (named in the question). */
+  config: { confirmUsd?: number | undefined; budgetUsd?: number | undefined };
   tool: string;
   args: Record<string, unknown>;
   /** Whether the client can answer a form elicitation (see `canElicit`). */
@@ -45,19 +46,26 @@ export interface GatedCall {
   inputResponses?: Record<string, unknown> | undefined;
   /** `ctx.mcpReq.requestState()` of a retried call: the token the question carried. */
   requestState?: unknown;
-  /** Run the tool (arguments without `confirm_token`). */
+  /** Run the tool to its end (arguments without `confirm_token`). */
   run: (args: Record<string, unknown>) => Promise<CallToolResult>;
+  /**
+   * For a call answered before its run ends (a task): start the run in the background and return the handle. The
+   * call is first probed — run up to its cost check and stopped there — so the question comes before any handle,
+   * and the started run carries the approval (AsyncLocalStorage follows it into the background).
+   */
+  start?: (args: Record<string, unknown>) => Promise<T>;
   /** The server's tool error result for a studio error. */
   refuse: (err: StudioError) => CallToolResult;
 }
 
 /**
- * Run a tool call, asking first when it would spend more than the user allowed. Returns the tool's result, an
- * `input_required` question, a `confirmation_required` result carrying a token, or a refusal (bad, reused or expired
- * token; declined question). Whatever is not run creates nothing: the planner stops before the job queue.
+ * Run a tool call, asking first when it would spend more than the user allowed. Returns the tool's result (or the
+ * started task's handle), an `input_required` question, a `confirmation_required` result carrying a token, or a
+ * refusal (bad, reused or expired token; declined question). Whatever is not run creates nothing: the planner stops
+ * before the job queue.
  */
-export async function gatedCall(call: GatedCall): Promise<CallToolResult | InputRequiredResult> {
-  if (!CONFIRMABLE_TOOLS.has(call.tool)) return call.run(call.args);
+export async function gatedCall<T = never>(call: GatedCall<T>): Promise<CallToolResult | InputRequiredResult | T> {
+  if (!CONFIRMABLE_TOOLS.has(call.tool)) return call.start ? call.start(call.args) : call.run(call.args);
   const confirmations = confirmationsOf(call.studio);
   const { confirm_token: token, ...args } = call.args;
   const state: CallConfirmation = {};
@@ -79,13 +87,29 @@ export async function gatedCall(call: GatedCall): Promise<CallToolResult | Input
     throw err;
   }
 
+  const start = call.start;
+  if (start) {
+    if (call.config.confirmUsd !== undefined) {
+      const probe: CallConfirmation = { ...state, probe: true };
+      const early = await withConfirmation(probe, () => call.run(args));
+      // Ended (or failed) before any paid step, e.g. a bridge that fell back to a crossfade: that is the answer.
+      if (!probe.reached) return early;
+      if (probe.needed) return ask(call, args, probe.needed);
+    }
+    return withConfirmation(state, () => start(args));
+  }
   const result = await withConfirmation(state, () => call.run(args));
-  const need = state.needed;
-  if (!need) return result;
-  const issued = confirmations.issue(call.tool, args, need.estimateUsd);
+  return state.needed ? ask(call, args, state.needed) : result;
+}
+
+/** The question: an elicitation for a client that can answer one, else the estimate and a token. */
+function ask<T>(call: GatedCall<T>, args: Record<string, unknown>, need: ConfirmationNeed): CallToolResult | InputRequiredResult {
+  const issued = confirmationsOf(call.studio).issue(call.tool, args, need.estimateUsd);
   if (call.canElicit) {
     return inputRequired({
-      inputRequests: { [CONFIRM_INPUT_KEY]: inputRequired.elicit({ message: question(call.tool, need, call.budgetUsd), requestedSchema: APPROVE_SCHEMA }) },
+      inputRequests: {
+        [CONFIRM_INPUT_KEY]: inputRequired.elicit({ message: question(call.tool, need, call.config.budgetUsd), requestedSchema: APPROVE_SCHEMA }),
+      },
       requestState: issued.token,
     });
   }

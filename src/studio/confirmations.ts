@@ -65,6 +65,12 @@ export interface CallConfirmation {
   approved?: { estimateUsd: number | undefined };
   /** Set by the planner when the call needs a confirmation it does not have. */
   needed?: ConfirmationNeed;
+  /**
+   * A probe stops the call at the cost check whatever it decides (nothing past it runs), so a caller that must answer
+   * before the run ends (a task handle) learns first whether to ask. `reached` says the check was reached.
+   */
+  probe?: boolean;
+  reached?: boolean;
 }
 
 const scope = new AsyncLocalStorage<CallConfirmation>();
@@ -81,15 +87,29 @@ export class ConfirmationRequired extends StudioError {
   }
 }
 
+/** How a probe stops a call at the cost check (a StudioError, so no layer logs it as a fault). */
+export class ProbeStop extends StudioError {
+  constructor() {
+    super('canceled', 'stopped at the cost check (a confirmation probe); nothing was created');
+  }
+}
+
 /**
- * Called by the planner when a call needs confirmation. Returns when the call's scope carries an approval covering
- * this estimate (and uses it up); otherwise records the need and throws, before any job exists.
+ * The planner's cost check, called for every generation with the need (undefined: none). Returns when nothing is
+ * needed, or when the call's scope carries an approval covering this estimate (which it uses up); otherwise records
+ * the need and throws, before any job exists. In a probe it records and always stops.
  */
-export function requireConfirmation(need: ConfirmationNeed): void {
+export function requireConfirmation(need: ConfirmationNeed | undefined): void {
   const state = scope.getStore();
   const approved = state?.approved;
-  if (approved && covers(approved.estimateUsd, need.estimateUsd)) {
-    state.approved = undefined;
+  const covered = need === undefined || (approved !== undefined && covers(approved.estimateUsd, need.estimateUsd));
+  if (state?.probe) {
+    state.reached = true;
+    if (!covered) state.needed = need;
+    throw new ProbeStop();
+  }
+  if (covered) {
+    if (need && state) state.approved = undefined;
     return;
   }
   if (state) state.needed = need;

@@ -136,7 +136,7 @@ export class GenerationPlanner {
     }
     // With STUDIO_CONFIRM_USD set, an expensive call (or one crossing the budget) stops here until the user confirms it.
     const need = confirmationNeed(this.config, cap, costUsd, this.spentUsd);
-    if (need) requireConfirmation(need);
+    requireConfirmation(need);
     if (this.config.budgetUsd !== undefined && costUsd !== undefined && costUsd > 0 && !need) {
       const spent = this.spentUsd();
       if (spent + costUsd > this.config.budgetUsd) {

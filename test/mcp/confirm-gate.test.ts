@@ -23,7 +23,7 @@ function world() {
   const created: Record<string, unknown>[] = [];
   const base = {
     studio,
-    budgetUsd: 0.5,
+    config: { budgetUsd: 0.5, confirmUsd: 0.05 },
     tool: 'image_generate',
     canElicit: false,
     run: async (args: Record<string, unknown>): Promise<CallToolResult> => {
@@ -41,8 +41,8 @@ function world() {
       structuredContent: { error: err.toJSON() },
     }),
   };
-  const call = (over: Partial<GatedCall>) => gatedCall({ ...base, args: ARGS, ...over });
-  return { created, call };
+  const call = <T = never>(over: Partial<GatedCall<T>>) => gatedCall<T>({ ...base, args: ARGS, ...over });
+  return { created, call, run: base.run };
 }
 
 const structured = (r: CallToolResult | InputRequiredResult): Record<string, unknown> => (r as CallToolResult).structuredContent as Record<string, unknown>;
@@ -145,6 +145,61 @@ describe('confirm gate', () => {
     });
     expect(r).toEqual({ content: [] });
     expect(seen).toEqual({ scene_id: 'scn_1', confirm_token: 'x' });
+  });
+});
+
+describe('confirm gate for a call answered with a task handle (start)', () => {
+  /** A task: the handle at once, the run in the background (after a tick, so it is truly asynchronous). */
+  function tasks(w: ReturnType<typeof world>) {
+    const runs: Promise<CallToolResult>[] = [];
+    const start = async (args: Record<string, unknown>): Promise<{ task: number }> => {
+      runs.push(new Promise<void>((r) => setImmediate(r)).then(() => w.run(args)));
+      return { task: runs.length };
+    };
+    return { runs, start };
+  }
+
+  it('without approval the question comes instead of a handle; nothing starts, nothing is created', async () => {
+    const w = world();
+    const t = tasks(w);
+    const r = await w.call({ start: t.start });
+    expect(structured(r as CallToolResult).status).toBe('confirmation_required');
+    expect(t.runs).toHaveLength(0);
+    expect(w.created).toHaveLength(0);
+  });
+
+  it('with a token the handle comes back and the background run spends the approval once', async () => {
+    const w = world();
+    const t = tasks(w);
+    const token = structured(await w.call({})).confirm_token;
+    const handle = await w.call({ args: { ...ARGS, confirm_token: token }, start: t.start });
+    expect(handle).toEqual({ task: 1 });
+    expect(structured(await (t.runs[0] as Promise<CallToolResult>))).toEqual({ status: 'succeeded' });
+    expect(w.created).toEqual([ARGS]);
+  });
+
+  it('without STUDIO_CONFIRM_USD the task starts without a probe', async () => {
+    const w = world();
+    const t = tasks(w);
+    let probes = 0;
+    const handle = await w.call({
+      config: {},
+      run: async () => {
+        probes++;
+        return { content: [] };
+      },
+      start: t.start,
+    });
+    expect(handle).toEqual({ task: 1 });
+    expect(probes).toBe(0);
+  });
+
+  it('a call that ends before any paid step answers with its result and starts nothing', async () => {
+    const w = world();
+    const t = tasks(w);
+    const r = await w.call({ run: async () => ({ content: [{ type: 'text', text: 'crossfade instead' }] }), start: t.start });
+    expect(r).toEqual({ content: [{ type: 'text', text: 'crossfade instead' }] });
+    expect(t.runs).toHaveLength(0);
   });
 });
 
