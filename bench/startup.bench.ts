@@ -97,3 +97,8 @@ export async function run(): Promise<BenchResult[]> {
     ...row('--http, 2026-07-28 client', http, `median of ${ROUNDS}; includes waiting for the port announcement`),
   ];
 }
+
+export const notes =
+  "The SDK 2.x client's stdio transport runs its era probe (`server/discover`) on a short-lived sibling process even " +
+  'when pinned to 2026-07-28, so the first stdio row includes a second server start; a host that caches the ' +
+  'discover result (`connect(transport, { prior })`) skips it. The --http row is one process: the probe is an HTTP request.';

@@ -9,6 +9,7 @@ import { probe, type ProbeResult } from './probe.js';
 import { runConcatCopy, writeConcatList } from './render/concat.js';
 import { bedInputOptions } from './render/beds.js';
 import { buildSceneGraph, type PlannedShot } from './render/graph.js';
+import { applyFilter, parseMeasurement } from './render/loudness.js';
 import { sameVideoConfig, checkReadable, copyMismatch, mapLimit, probeShotAudio, probeShotVideo, type CopyTarget } from './render/inspect.js';
 import type { RenderOptions, RenderResult, SceneSpec } from './render/types.js';
 
@@ -187,14 +188,15 @@ async function encodeScene(spec: SceneSpec, infos: ProbeResult[], out: string, s
   const beds = spec.beds ?? [];
   const firstBed = spec.shots.reduce((n, s) => n + 1 + (s.audio ?? []).length, 0);
   for (const b of beds) args.push(...inputFile(b.path, bedInputOptions(b)));
-  const { graph, totalSeconds } = buildSceneGraph(shots, {
+  const format = {
     width: spec.width,
     height: spec.height,
     fps: spec.fps,
     sampleRate,
-    loudnorm: spec.loudnorm ?? false,
     ...(beds.length ? { beds: { beds, firstInput: firstBed, spans: spec.duckSpans ?? [] } } : {}),
-  });
+  };
+  const loudness = spec.loudnorm ? await measuredLoudness(args, buildSceneGraph(shots, { ...format, loudness: 'measure' }).graph, opts) : 'none';
+  const { graph, totalSeconds } = buildSceneGraph(shots, { ...format, loudness });
   await runFfmpeg(
     [
       ...args,
@@ -216,6 +218,20 @@ async function encodeScene(spec: SceneSpec, infos: ProbeResult[], out: string, s
     { signal: opts.signal, onProgress: opts.onProgress, expectedDurationSeconds: totalSeconds, outputs: [out], what: 'scene render' },
   );
   return verify(out, totalSeconds, tolerance(spec.fps, spec.shots.length));
+}
+
+/**
+ * First pass of two-pass loudness normalisation: the scene's audio mix alone, measured (no video is decoded).
+ * A mix that cannot be measured or is silent is left as it is.
+ */
+async function measuredLoudness(inputs: string[], graph: string, opts: RenderOptions): Promise<'none' | { apply: string }> {
+  const r = await runFfmpeg([...inputs, '-loglevel', 'info', '-filter_complex', graph, '-map', '[aout]', '-f', 'null', '-'], {
+    signal: opts.signal,
+    what: 'scene loudness measurement',
+  });
+  const m = parseMeasurement(r.stderr);
+  const apply = m ? applyFilter(m) : undefined;
+  return apply ? { apply } : 'none';
 }
 
 /**

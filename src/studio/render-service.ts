@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import PQueue from 'p-queue';
 import { StudioError, invalidInput } from '../errors.js';
 import { mixBedsUnder } from '../media/bed-mix.js';
+import { LOUDNESS_TARGET } from '../media/render/loudness.js';
 import { concatStreamCopy, renderScene, type SceneSpec as SceneRenderSpec } from '../media/scene-render.js';
 import type { RenderSettings } from '../store/films.js';
 import type { MediaRecord } from '../store/media.js';
@@ -15,13 +16,13 @@ import { syncedLinesOf } from './lipsync-line.js';
 import { renderTakeOf, type RenderTake } from './takes.js';
 import { checkRender, type QcExpect, type QcReport, type QcShot } from './render-check.js';
 import { sceneTimeline, type TimelineShot } from './timeline.js';
-
-/** The loudness render normalisation aims at (EBU R128, LUFS); see src/media/render/graph.ts. */
-const LOUDNORM_TARGET = -16;
 import type { Studio } from './studio.js';
 
-/** Bump when the render pipeline changes output for the same inputs, so old renders are not reused. */
-const RENDER_VERSION = 1;
+/** The loudness render normalisation aims at (EBU R128, LUFS). */
+const LOUDNORM_TARGET = LOUDNESS_TARGET.i;
+
+/** Bump when the render pipeline changes output for the same inputs, so old renders are not reused (2: two-pass loudness). */
+const RENDER_VERSION = 2;
 
 export interface ResolvedSettings {
   width: number;

@@ -5,6 +5,8 @@ import { outputFile, runFfmpeg } from '../../src/media/ffmpeg.js';
 import { probe } from '../../src/media/probe.js';
 import { concatStreamCopy, renderScene } from '../../src/media/scene-render.js';
 import { concatListLine } from '../../src/media/render/concat.js';
+import { LOUDNESS_TARGET } from '../../src/media/render/loudness.js';
+import { scanMedia } from '../../src/media/qc-scan.js';
 import { makeClip, makeTmp, type Tmp } from './fixtures.js';
 
 let tmp: Tmp;
@@ -54,6 +56,32 @@ describe('renderScene', () => {
     expect(Math.abs((info.nbFrames ?? 0) - Math.round(expected * 25))).toBeLessThanOrEqual(1);
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.at(-1)).toBe(1);
+  });
+
+  it('normalises loudness in two passes: a short quiet scene lands on -16 LUFS (±0.5 LU) under the true-peak ceiling', async () => {
+    // 3 s of a sine at about -30 dBFS plus a short louder line: a single loudnorm pass ran about 1 LU hot on this.
+    const quiet = await makeClip(tmp.p('quiet.mp4'), { seconds: 1.5, fps: 25 });
+    await runFfmpeg(['-f', 'lavfi', '-i', 'sine=f=500:d=0.8', '-af', 'volume=-6dB', '-f', 'wav', outputFile(tmp.p('loud-line.wav'))]);
+    const shots = [
+      { id: 'q1', video: quiet, audio: [{ path: tmp.p('loud-line.wav'), offsetSeconds: 0.3, gainDb: 0 }] },
+      { id: 'q2', video: quiet },
+    ];
+    const r = await renderScene({ ...scene, loudnorm: true, shots }, tmp.p('normalised.mp4'));
+    const scan = await scanMedia(tmp.p('normalised.mp4'), r.durationSeconds);
+    expect(Math.abs((scan.integratedLufs ?? 0) - LOUDNESS_TARGET.i)).toBeLessThanOrEqual(0.5);
+    expect(scan.truePeakDb ?? 0).toBeLessThanOrEqual(LOUDNESS_TARGET.tp + 0.5);
+    // Without normalisation the same mix is far from the target, so the pass did the work.
+    const raw = await renderScene({ ...scene, loudnorm: false, shots }, tmp.p('raw-mix.mp4'));
+    const before = await scanMedia(tmp.p('raw-mix.mp4'), raw.durationSeconds);
+    expect(Math.abs((before.integratedLufs ?? 0) - LOUDNESS_TARGET.i)).toBeGreaterThan(3);
+  });
+
+  it('leaves a silent scene silent when asked to normalise it (nothing to measure, no noise raised)', async () => {
+    const mute = await makeClip(tmp.p('mute.mp4'), { seconds: 1, fps: 25, audio: false });
+    const r = await renderScene({ ...scene, loudnorm: true, shots: [{ id: 'm', video: mute }] }, tmp.p('mute-out.mp4'));
+    const scan = await scanMedia(tmp.p('mute-out.mp4'), r.durationSeconds);
+    // ebur128 reports the gate floor (-70 LUFS) for digital silence.
+    expect(scan.integratedLufs ?? 0).toBeLessThanOrEqual(-69);
   });
 
   it('joins matching clips by stream copy', async () => {

@@ -319,6 +319,57 @@ describe('HTTP transport: token, Host/Origin, body limit, sessions', () => {
     });
   });
 
+  describe('2026-07-28 requests (no session, per-request envelope) pass the same guards', () => {
+    const MODERN = '2026-07-28';
+    const modern = (method: string, extra: Record<string, unknown> = {}): { headers: Record<string, string>; body: string } => ({
+      headers: { ...JSON_HEADERS, 'mcp-protocol-version': MODERN, 'mcp-method': method },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 7,
+        method,
+        params: {
+          ...extra,
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': MODERN,
+            'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+            'io.modelcontextprotocol/clientCapabilities': {},
+          },
+        },
+      }),
+    });
+
+    it('answers tools/list with the token, and without a session id', async () => {
+      const m = modern('tools/list');
+      const r = await raw(port, { headers: { ...m.headers, ...host(), ...auth() }, body: m.body });
+      expect(r.status).toBe(200);
+      expect(r.headers['mcp-session-id']).toBeUndefined();
+      const body = JSON.parse(r.body) as { result: { tools: { name: string }[]; ttlMs: number } };
+      expect(body.result.tools.map((t) => t.name)).toContain('video_generate');
+      expect(body.result.ttlMs).toBe(300_000);
+    });
+
+    it('refuses a missing or wrong token with 401, a rebinding Host or a foreign Origin with 403, a big body with 413', async () => {
+      const m = modern('tools/list');
+      expect((await raw(port, { headers: { ...m.headers, ...host() }, body: m.body })).status).toBe(401);
+      expect((await raw(port, { headers: { ...m.headers, ...host(), authorization: 'Bearer nope' }, body: m.body })).status).toBe(401);
+      expect((await raw(port, { headers: { ...m.headers, host: `evil.example:${port}`, ...auth() }, body: m.body })).status).toBe(403);
+      expect((await raw(port, { headers: { ...m.headers, ...host(), ...auth(), origin: 'https://evil.example' }, body: m.body })).status).toBe(403);
+      const big = modern('tools/call', { name: 'film_create', arguments: { title: 'x'.repeat(300 * 1024) } });
+      const r = await raw(port, { headers: { ...big.headers, ...host(), ...auth() }, body: big.body });
+      expect(r.status).toBe(413);
+      expect(r.headers.connection).toBe('close');
+    });
+
+    it('a tool call runs per request: the film it creates is there for the next request', async () => {
+      const create = modern('tools/call', { name: 'film_create', arguments: { title: 'Per request' } });
+      const r = await raw(port, { headers: { ...create.headers, 'mcp-name': 'film_create', ...host(), ...auth() }, body: create.body });
+      expect(r.status).toBe(200);
+      const made = JSON.parse(r.body) as { result: { structuredContent: { film: { film_id: string } } } };
+      const id = made.result.structuredContent.film.film_id;
+      expect(studio.store.films.get(id)?.title).toBe('Per request');
+    });
+  });
+
   describe('sessions are isolated', () => {
     it("one session's model selection changes neither another's tools/list nor its notifications", async () => {
       const notesA: { method: string; params?: unknown }[] = [];

@@ -1,6 +1,7 @@
 import { fpsArg, fpsValue } from '../encode.js';
 import { num } from '../filters.js';
 import { type BedSpec, bedMixChains, type DuckSpan } from './beds.js';
+import { measureFilter } from './loudness.js';
 
 /**
  * The filtergraph of an encoded scene render. Every shot is normalised to the scene's size (scale + pad, aspect
@@ -28,7 +29,11 @@ export interface SceneFormat {
   height: number;
   fps: number;
   sampleRate: number;
-  loudnorm: boolean;
+  /**
+   * How the mix's loudness is treated: none; 'measure' makes the first pass of two-pass normalisation (audio only,
+   * loudnorm prints what it measured); a filter string applies the second pass (src/media/render/loudness.ts).
+   */
+  loudness: 'none' | 'measure' | { apply: string };
   /** Beds under the whole scene (ffmpeg inputs from `firstInput` on), ducked under `spans`. */
   beds?: { beds: readonly BedSpec[]; firstInput: number; spans: readonly DuckSpan[] };
 }
@@ -47,6 +52,7 @@ export function buildSceneGraph(shots: readonly PlannedShot[], f: SceneFormat): 
   const aformat = `aresample=${f.sampleRate},aformat=sample_fmts=fltp:sample_rates=${f.sampleRate}:channel_layouts=stereo`;
   const chains: string[] = [];
 
+  const audioOnly = f.loudness === 'measure';
   shots.forEach((s, i) => {
     const secs = s.frames / fps;
     const v = [
@@ -64,7 +70,7 @@ export function buildSceneGraph(shots: readonly PlannedShot[], f: SceneFormat): 
     ];
     if (s.fadeInSeconds > 0) v.push(`fade=t=in:st=0:d=${num(s.fadeInSeconds)}`);
     if (s.fadeOutSeconds > 0) v.push(`fade=t=out:st=${num(secs - s.fadeOutSeconds)}:d=${num(s.fadeOutSeconds)}`);
-    chains.push(v.join(',') + `[v${i}]`);
+    if (!audioOnly) chains.push(v.join(',') + `[v${i}]`);
 
     const base = s.hasAudio ? `[${s.input}:a:0]asetpts=PTS-STARTPTS,${aformat}` : `anullsrc=r=${f.sampleRate}:cl=stereo,${aformat}`;
     const fit = `apad=whole_dur=${num(secs)},atrim=duration=${num(secs)},asetpts=PTS-STARTPTS`;
@@ -96,9 +102,12 @@ export function buildSceneGraph(shots: readonly PlannedShot[], f: SceneFormat): 
     const na = `ja${i}`;
     if (s.join.kind === 'xfade') {
       const d = s.join.seconds;
-      chains.push(`[${accV}][v${i}]xfade=transition=fade:duration=${num(d)}:offset=${num(total - d)},settb=${tb}[${nv}]`);
+      if (!audioOnly) chains.push(`[${accV}][v${i}]xfade=transition=fade:duration=${num(d)}:offset=${num(total - d)},settb=${tb}[${nv}]`);
       chains.push(`[${accA}][a${i}]acrossfade=d=${num(d)}:c1=tri:c2=tri[${na}]`);
       total += secs - d;
+    } else if (audioOnly) {
+      chains.push(`[${accA}][a${i}]concat=n=2:v=0:a=1[${na}]`);
+      total += secs;
     } else {
       chains.push(`[${accV}][${accA}][v${i}][a${i}]concat=n=2:v=1:a=1[${nv}c][${na}]`);
       chains.push(`[${nv}c]settb=${tb}[${nv}]`);
@@ -107,13 +116,15 @@ export function buildSceneGraph(shots: readonly PlannedShot[], f: SceneFormat): 
     accV = nv;
     accA = na;
   });
-  chains.push(`[${accV}]null[vout]`);
+  if (!audioOnly) chains.push(`[${accV}]null[vout]`);
   if (f.beds?.beds.length) {
     const mixed = bedMixChains(accA, f.beds.beds, f.beds.firstInput, f.beds.spans, { totalSeconds: total, sampleRate: f.sampleRate, aformat });
     chains.push(...mixed.chains);
     accA = mixed.out;
   }
   // loudnorm works at 192 kHz internally; resample back to the scene rate.
-  chains.push(f.loudnorm ? `[${accA}]loudnorm=I=-16:TP=-1.5:LRA=11,${aformat}[aout]` : `[${accA}]anull[aout]`);
+  if (f.loudness === 'measure') chains.push(`[${accA}]${measureFilter()}[aout]`);
+  else if (f.loudness === 'none') chains.push(`[${accA}]anull[aout]`);
+  else chains.push(`[${accA}]${f.loudness.apply},${aformat}[aout]`);
   return { graph: chains.join(';'), totalSeconds: total };
 }
