@@ -63,3 +63,20 @@ describe.each(['modern', 'legacy'] as const)('completion/complete (%s era)', (er
     }
   });
 });
+
+describe('media and job ids', () => {
+  it('complete the clip a generation made (not its frame images) and its job', async () => {
+    const { client, close } = await connect('modern');
+    try {
+      const made = (await client.callTool({ name: 'video_generate', arguments: { model: 'local/animatic', prompt: 'a door', duration: 1 } }))
+        .structuredContent as { media_id: string; job_id: string; first_frame_id: string; last_frame_id: string };
+      expect(made.first_frame_id).toMatch(/^med_/); // frames exist, and are left out below
+      const media = await client.complete({ ref: { type: 'ref/resource', uri: 'studio://media/{media_id}' }, argument: { name: 'media_id', value: 'med_' } });
+      expect(media.completion).toEqual({ values: [made.media_id], total: 1, hasMore: false });
+      const job = await client.complete({ ref: { type: 'ref/resource', uri: 'studio://jobs/{job_id}' }, argument: { name: 'job_id', value: '' } });
+      expect(job.completion).toEqual({ values: [made.job_id], total: 1, hasMore: false });
+    } finally {
+      await close();
+    }
+  });
+});
