@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { type CallToolResult, isInputRequiredResult, ProtocolError, ResourceNotFoundError, Server, type Tool } from '@modelcontextprotocol/server';
+import { complete } from './completions.js';
 import { redact } from './config.js';
-import { complete } from './mcp/completions.js';
 import { canElicit, gatedCall } from './mcp/confirm-gate.js';
 import { StudioError, toSafeError } from './errors.js';
+import { serveTasks } from './mcp/task-methods.js';
+import { declaresTasks, TaskRegistry } from './mcp/tasks.js';
 import { getPrompt, listPrompts } from './prompts/index.js';
 import { RESOURCE_TEMPLATES, listResources, readResource } from './resources/studio-resources.js';
 import type { Studio } from './studio/studio.js';
@@ -88,6 +90,8 @@ export function createMcpServer(studio: Studio, opts: McpServerOptions = {}): { 
     studio.events.on('updated', onUpdated);
     studio.events.on('listChanged', onListChanged);
   }
+  // The io.modelcontextprotocol/tasks extension: tasks/get, tasks/update, tasks/cancel over the studio's task table.
+  serveTasks(server, studio);
 
   server.setRequestHandler('tools/list', async () => ({
     tools: [...tools.values()].map((t) => ({
@@ -130,6 +134,29 @@ export function createMcpServer(studio: Studio, opts: McpServerOptions = {}): { 
     if (!tool) {
       return errorResult(new StudioError('invalid_input', `unknown tool '${req.params.name}'; see tools/list`, { field: 'name' }));
     }
+    // Paying tools ask before spending (STUDIO_CONFIRM_USD): an elicitation, or a confirm_token for clients without one.
+    const gate = {
+      studio,
+      config: studio.config,
+      tool: tool.name,
+      args,
+      canElicit: canElicit(ctx.mcpReq.envelope, server.getClientCapabilities()),
+      inputResponses: ctx.mcpReq.inputResponses,
+      requestState: ctx.mcpReq.requestState(),
+      refuse: errorResult,
+    };
+    // A 2026-07-28 client that declared the tasks extension gets a long call as a task: the handle now, the result
+    // through tasks/get. The SDK types tools/call results as CallToolResult only; resultType 'task' passes through.
+    if (tool.longRunning && declaresTasks(ctx.mcpReq.envelope)) {
+      const answer = await gatedCall({
+        ...gate,
+        // The probe before a handle: the call runs up to its cost check only.
+        run: (a) => execute(tool, a, { signal: ctx.mcpReq.signal, progress: () => undefined }),
+        start: async (a) => TaskRegistry.for(studio).start(tool.name, (c) => execute(tool, a, c)),
+      });
+      if (isInputRequiredResult(answer) || 'task' === (answer as { resultType?: unknown }).resultType) return answer as unknown as CallToolResult;
+      return server.projectCallToolResult(answer as CallToolResult, tool.outputSchema);
+    }
     const token = req.params._meta?.progressToken;
     let last = -1;
     const progress = (p: number, total: number | undefined, message?: string): void => {
@@ -144,18 +171,7 @@ export function createMcpServer(studio: Studio, opts: McpServerOptions = {}): { 
         })
         .catch(() => undefined);
     };
-    // Paying tools ask before spending (STUDIO_CONFIRM_USD): an elicitation, or a confirm_token for clients without one.
-    const result = await gatedCall({
-      studio,
-      config: studio.config,
-      tool: tool.name,
-      args,
-      canElicit: canElicit(ctx.mcpReq.envelope, server.getClientCapabilities()),
-      inputResponses: ctx.mcpReq.inputResponses,
-      requestState: ctx.mcpReq.requestState(),
-      run: (a) => execute(tool, a, { signal: ctx.mcpReq.signal, progress }),
-      refuse: errorResult,
-    });
+    const result = await gatedCall({ ...gate, run: (a) => execute(tool, a, { signal: ctx.mcpReq.signal, progress }) });
     return isInputRequiredResult(result) ? result : server.projectCallToolResult(result, tool.outputSchema);
   });
 
@@ -180,9 +196,7 @@ export function createMcpServer(studio: Studio, opts: McpServerOptions = {}): { 
     subscriptions.delete(req.params.uri);
     return {};
   });
-  server.setRequestHandler('completion/complete', async (req) => ({
-    completion: complete(studio, req.params.ref, req.params.argument.name, req.params.argument.value, req.params.context),
-  }));
+  server.setRequestHandler('completion/complete', async (req) => complete(studio, req.params));
   server.setRequestHandler('prompts/list', async () => ({ prompts: listPrompts() }));
   server.setRequestHandler('prompts/get', async (req) => getPrompt(studio, req.params.name, req.params.arguments ?? {}));
 

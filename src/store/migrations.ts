@@ -170,4 +170,27 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX audio_beds_target ON audio_beds(target_kind, target_id);
   `,
+  // MCP tasks (the io.modelcontextprotocol/tasks extension): a tool call answered with a task handle and finished in
+  // the background. Kept here, not in memory, because 2026-07-28 serving builds a server per request and a task's
+  // result must outlive the call, the process and a restart.
+  `
+  CREATE TABLE tasks (
+    id TEXT PRIMARY KEY,
+    tool TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('working','completed','failed','cancelled')),
+    status_message TEXT,
+    progress REAL,
+    job_id TEXT,
+    owner TEXT NOT NULL,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    result TEXT,
+    error TEXT,
+    ttl_ms INTEGER,
+    poll_ms INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    expires_at INTEGER
+  );
+  CREATE INDEX tasks_expiry ON tasks(expires_at);
+  `,
 ];

@@ -5,6 +5,8 @@ import { StudioError, invalidInput } from '../errors.js';
 import { mixBedsUnder } from '../media/bed-mix.js';
 import { LOUDNESS_TARGET } from '../media/render/loudness.js';
 import { concatStreamCopy, renderScene, type SceneSpec as SceneRenderSpec } from '../media/scene-render.js';
+import { toSrt } from '../media/subtitle-format.js';
+import { addSubtitles, type SubtitleMode } from '../media/subtitle-track.js';
 import type { RenderSettings } from '../store/films.js';
 import type { MediaRecord } from '../store/media.js';
 import type { RenderRecord } from '../store/renders.js';
@@ -78,6 +80,8 @@ interface Opts {
   strict?: boolean;
   /** Check the render after it is made (default true): black, frozen picture, silent lines, loudness, size. */
   qc?: boolean;
+  /** The lines' words as subtitles drawn into the picture or as a soft track (default none). */
+  subtitles?: SubtitleMode;
 }
 
 /**
@@ -270,7 +274,15 @@ export class RenderService {
     }
     const beds = bedsForRender(this.studio, 'scene', sceneId);
     // Beds join the hash only when there are any, so renders made before beds existed are still reused.
-    const inputHash = hashOf({ v: RENDER_VERSION, kind: 'scene', shots: hashInputs, settings, ...(beds.hash.length ? { beds: beds.hash } : {}) });
+    const subs = this.subtitlesFor({ scene_id: sceneId }, opts.subtitles);
+    const inputHash = hashOf({
+      v: RENDER_VERSION,
+      kind: 'scene',
+      shots: hashInputs,
+      settings,
+      ...(beds.hash.length ? { beds: beds.hash } : {}),
+      ...(subs.hash ? { subtitles: subs.hash } : {}),
+    });
     const shotsOut = used.map((u) => ({
       shot_id: u.shot.shot_id,
       take_number: u.take.take_number,
@@ -280,7 +292,7 @@ export class RenderService {
     }));
 
     const sceneEnd = timeline.reduce((m, t) => Math.max(m, t.end), 0);
-    const warnings = [...problems.warnings, ...bedsPastEnd(this.studio, 'scene', sceneId, sceneEnd)];
+    const warnings = [...problems.warnings, ...bedsPastEnd(this.studio, 'scene', sceneId, sceneEnd), ...subs.warnings];
     const report = { timeline, warnings, ...(problems.stale_cuts.length ? { stale_cuts: problems.stale_cuts } : {}) };
     const reuse = opts.force ? undefined : this.reusable('scene', sceneId, inputHash);
     const qcShots = (): QcShot[] => timeline.map((t, i) => this.qcShot(t, used[i]?.media, used[i]?.shot));
@@ -309,13 +321,14 @@ export class RenderService {
         }),
       );
       if (!out) throw new StudioError('internal', 'render did not run');
+      await this.applySubtitles(tmp, subs, opts);
       const media = await library.addFile(
         tmp,
         'video/mp4',
         {
           origin: 'render',
           input_params: { scene_id: sceneId, settings, shots: shotsOut },
-          extra: { render: 'scene', scene_id: sceneId, mode: out.mode, input_hash: inputHash },
+          extra: { render: 'scene', scene_id: sceneId, mode: out.mode, input_hash: inputHash, ...(subs.mode ? { subtitles: subs.mode } : {}) },
         },
         { frames: false },
       );
@@ -333,6 +346,31 @@ export class RenderService {
       return { ...this.sceneResult(sceneId, render, media, false, settings), shots: shotsOut, ...report, ...(qc ? { qc } : {}) };
     } finally {
       await store.blobs.remove(tmp);
+    }
+  }
+
+  /** The SRT a render carries (from the stored lines, exactly as subtitles_export writes it) and its hash. */
+  private subtitlesFor(
+    target: { scene_id: string } | { film_id: string },
+    mode: SubtitleMode | undefined,
+  ): { mode?: Exclude<SubtitleMode, 'none'>; srt?: string; hash?: string; warnings: string[] } {
+    if (!mode || mode === 'none') return { warnings: [] };
+    const srt = toSrt(this.studio.subtitles.cues(target, false).cues);
+    if (srt.trim() === '') return { warnings: [`subtitles: '${mode}' asked for, but no line has words (voice_tts lines do); rendered without subtitles`] };
+    return { mode, srt, hash: hashOf({ mode, srt }), warnings: [] };
+  }
+
+  /** Add the subtitles to a finished render in place (a temp file of the studio). */
+  private async applySubtitles(file: string, subs: { mode?: Exclude<SubtitleMode, 'none'>; srt?: string }, opts: Opts): Promise<void> {
+    if (!subs.mode || subs.srt === undefined) return;
+    const { store } = this.studio;
+    const srtFile = store.blobs.tempPath('.srt');
+    try {
+      await fs.promises.writeFile(srtFile, subs.srt, 'utf8');
+      const mode = subs.mode;
+      await this.ffmpegQueue.add(() => addSubtitles(file, srtFile, mode, file, opts.signal ? { signal: opts.signal } : {}));
+    } finally {
+      await store.blobs.remove(srtFile);
     }
   }
 
@@ -380,14 +418,19 @@ export class RenderService {
     const results: SceneRenderResult[] = [];
     for (const [i, scene] of scenes.entries()) {
       const report = (p: number, m?: string): void => opts.onProgress?.((i + p) / (scenes.length + 0.2), `scene ${i + 1}/${scenes.length}: ${m ?? ''}`);
-      results.push(await this.renderScene(scene.scene_id, { ...opts, qc: false, settings: outer, loudnorm: filmSettings.loudnorm, onProgress: report }));
+      // Subtitles belong to the film's timeline: its scenes are rendered without them, so they join and are reused.
+      results.push(
+        await this.renderScene(scene.scene_id, { ...opts, qc: false, settings: outer, loudnorm: filmSettings.loudnorm, onProgress: report, subtitles: 'none' }),
+      );
     }
     const filmBeds = bedsForRender(this.studio, 'film', filmId);
+    const subs = this.subtitlesFor({ film_id: filmId }, opts.subtitles);
     const inputHash = hashOf({
       v: RENDER_VERSION,
       kind: 'film',
       scenes: results.map((r) => r.media_id),
       ...(filmBeds.hash.length ? { beds: filmBeds.hash, sample_rate: filmSettings.sample_rate } : {}),
+      ...(subs.hash ? { subtitles: subs.hash } : {}),
     });
     const scenesOut = results.map((r) => ({ scene_id: r.scene_id, media_id: r.media_id, reused: r.reused }));
     // Scenes are joined end to end, so each scene's timeline shifts by the length of the scenes before it.
@@ -407,6 +450,7 @@ export class RenderService {
     const warnings = [
       ...results.flatMap((r, i) => r.warnings.map((w) => `scene ${i + 1} ('${r.scene_id}'): ${w}`)),
       ...bedsPastEnd(this.studio, 'film', filmId, at),
+      ...subs.warnings,
     ];
     const staleCuts = results.flatMap((r) => r.stale_cuts ?? []);
     const report = { timeline, warnings, ...(staleCuts.length ? { stale_cuts: staleCuts } : {}) };
@@ -481,6 +525,10 @@ export class RenderService {
         }
         mode = `${mode}+beds`;
       }
+      if (subs.mode) {
+        await this.applySubtitles(tmp, subs, opts);
+        mode = `${mode}+subtitles`;
+      }
       opts.onProgress?.(1, 'film joined');
       const media = await library.addFile(
         tmp,
@@ -488,7 +536,7 @@ export class RenderService {
         {
           origin: 'render',
           input_params: { film_id: filmId, scenes: scenesOut },
-          extra: { render: 'film', film_id: filmId, mode, input_hash: inputHash },
+          extra: { render: 'film', film_id: filmId, mode, input_hash: inputHash, ...(subs.mode ? { subtitles: subs.mode } : {}) },
         },
         { frames: false },
       );

@@ -7,7 +7,7 @@ import type { Studio } from '../studio/studio.js';
 import { resolveTurnVoices } from '../studio/dialogue-voices.js';
 import { jobLinks } from './jobs.js';
 import { withoutNulls } from './page.js';
-import type { JsonObjectSchema, Session, ToolDef, ToolOutput } from './types.js';
+import type { JsonObjectSchema, Session, ToolContext, ToolDef, ToolOutput } from './types.js';
 
 const STUDIO_ARG_SCHEMAS: Record<string, JsonSchemaFragment> = {
   character_id: {
@@ -71,7 +71,7 @@ export async function runGeneration(
   tool: string,
   task: Task,
   args: Record<string, unknown>,
-  ctx: { session: Session; signal: AbortSignal; progress: (p: number, t: number | undefined, m?: string) => void; waitMs?: number },
+  ctx: Pick<ToolContext, 'session' | 'signal' | 'progress' | 'waitMs' | 'onJob'>,
 ): Promise<ToolOutput> {
   // Lip-sync on a shot gets its line placed on the shot's timeline, so the synced take keeps the cut.
   const line = await studio.lipsyncLines.prepare(task, args, ctx.signal, ctx.session.selected.get(task));
@@ -94,6 +94,7 @@ export async function runGeneration(
     studio.project.setContinues(args.shot_id, args.use_last_frame);
   }
   const submitted = studio.queue.submit(tool, prepared.cap, prepared.request);
+  ctx.onJob?.(submitted.job_id);
   const waitMs = args.wait === false ? 0 : (ctx.waitMs ?? studio.config.waitMs);
   const onAbort = (): void => void studio.queue.cancel(submitted.job_id).catch(() => undefined);
   ctx.signal.addEventListener('abort', onAbort, { once: true });

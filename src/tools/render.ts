@@ -4,17 +4,31 @@ import { mediaLink } from './media.js';
 import type { ToolContext, ToolDef } from './types.js';
 import { idArg, zodTool } from './zod-tool.js';
 
+const subtitlesArg = z
+  .enum(['none', 'burn', 'soft'])
+  .default('none')
+  .describe("The lines' words as subtitles: 'burn' draws them into the picture, 'soft' adds a track players can switch (mov_text).");
+
 /** The render service's options from a render tool's flags (one mapping for scenes and films). */
 function renderOpts(
-  a: { loudnorm?: boolean | undefined; force: boolean; strict: boolean; qc: boolean },
+  a: { loudnorm?: boolean | undefined; force: boolean; strict: boolean; qc: boolean; subtitles: 'none' | 'burn' | 'soft' },
   signal: AbortSignal,
   progress: ToolContext['progress'],
-): { signal: AbortSignal; force: boolean; strict: boolean; qc: boolean; loudnorm?: boolean; onProgress: (p: number, m?: string) => void } {
+): {
+  signal: AbortSignal;
+  force: boolean;
+  strict: boolean;
+  qc: boolean;
+  subtitles: 'none' | 'burn' | 'soft';
+  loudnorm?: boolean;
+  onProgress: (p: number, m?: string) => void;
+} {
   return {
     signal,
     force: a.force,
     strict: a.strict,
     qc: a.qc,
+    subtitles: a.subtitles,
     ...(a.loudnorm !== undefined ? { loudnorm: a.loudnorm } : {}),
     onProgress: (p, m) => progress(p, 1, m),
   };
@@ -43,9 +57,10 @@ export const renderTools: ToolDef[] = [
             'back as warnings.',
         ),
       qc: z.boolean().default(true).describe('Check the rendered file (black, frozen picture, silent lines, loudness, size) and return the findings as qc.'),
+      subtitles: subtitlesArg,
     }),
-    run: async ({ scene_id, loudnorm, force, strict, qc }, { studio, signal, progress }) => {
-      const r = await studio.render.renderScene(scene_id, renderOpts({ loudnorm, force, strict, qc }, signal, progress));
+    run: async ({ scene_id, loudnorm, force, strict, qc, subtitles }, { studio, signal, progress }) => {
+      const r = await studio.render.renderScene(scene_id, renderOpts({ loudnorm, force, strict, qc, subtitles }, signal, progress));
       const m = studio.library.get(r.media_id);
       return { result: { ...r }, links: [mediaLink(m), { uri: `studio://scenes/${scene_id}`, name: `scene ${scene_id}`, mimeType: 'application/json' }] };
     },
@@ -64,9 +79,10 @@ export const renderTools: ToolDef[] = [
       force: z.boolean().default(false).describe('Render every scene again.'),
       strict: z.boolean().default(false).describe('Refuse to render when any scene has a stale cut or a line that overlaps or runs past its shot.'),
       qc: z.boolean().default(true).describe('Check the film file and return the findings as qc (scenes are not checked one by one).'),
+      subtitles: subtitlesArg,
     }),
-    run: async ({ film_id, loudnorm, force, strict, qc }, { studio, signal, progress }) => {
-      const r = await studio.render.renderFilm(film_id, renderOpts({ loudnorm, force, strict, qc }, signal, progress));
+    run: async ({ film_id, loudnorm, force, strict, qc, subtitles }, { studio, signal, progress }) => {
+      const r = await studio.render.renderFilm(film_id, renderOpts({ loudnorm, force, strict, qc, subtitles }, signal, progress));
       const m = studio.library.get(r.media_id);
       return { result: { ...r }, links: [mediaLink(m), { uri: `studio://films/${film_id}`, name: `film ${film_id}`, mimeType: 'application/json' }] };
     },

@@ -28,6 +28,8 @@ export interface ToolContext {
   progress: (progress: number, total: number | undefined, message?: string) => void;
   /** How long a generation may wait for its job before answering with the job id (default STUDIO_WAIT_SECONDS). */
   waitMs?: number;
+  /** Told the id of each job the call submits (an MCP task follows its job: cancel, restart). */
+  onJob?: (jobId: string) => void;
 }
 
 export interface ResourceLinkOut {

@@ -11,11 +11,27 @@ export interface CliResult {
 
 /** Run the built CLI as a user would: its own process, only PATH and what the test gives in the environment. */
 export function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return runNode(process.execPath, CLI, args, env);
+}
+
+/** Run a Node script with `node` (this or another Node binary), only PATH and `env` in its environment; killed after timeoutMs. */
+export function runNode(
+  node: string,
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  opts: { cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      node,
+      [script, ...args],
+      { env: { PATH: process.env.PATH ?? '', ...env }, cwd: opts.cwd, timeout: opts.timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 

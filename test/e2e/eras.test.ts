@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
@@ -10,6 +9,7 @@ import { StreamableHTTPClientTransport as LegacyHttpTransport } from '@modelcont
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDemoFilm, type ToolCallingClient } from '../../scripts/demo-film.js';
 import { tempDir } from '../helpers/harness.js';
+import { type SpawnedHttpServer, spawnHttpServer } from '../helpers/http-server.js';
 
 /**
  * The offline demo film made by a 2026-07-28 client (SDK 2.x pinned to that revision) and by a 2025-era client
@@ -20,23 +20,6 @@ const MODERN = '2026-07-28';
 
 function baseEnv(home: string): Record<string, string> {
   return { PATH: process.env.PATH ?? '', STUDIO_HOME: home };
-}
-
-async function startHttp(home: string): Promise<{ child: ChildProcess; url: URL }> {
-  const child = spawn(process.execPath, [CLI, '--http', '--port', '0'], { env: baseEnv(home), stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no port announced: ${stderr}`)), 15_000);
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString('utf8');
-      const m = /http:\/\/[\d.]+:(\d+)\/mcp/.exec(stderr);
-      if (m) {
-        clearTimeout(t);
-        resolve(Number(m[1]));
-      }
-    });
-  });
-  return { child, url: new URL(`http://127.0.0.1:${port}/mcp`) };
 }
 
 /** A 2026-07-28 request as the revision frames it: the per-request envelope in _meta and the standard headers. */
@@ -98,16 +81,15 @@ describe('both protocol eras over stdio', () => {
 });
 
 describe('both protocol eras over --http', () => {
-  let server: { child: ChildProcess; url: URL };
+  let server: SpawnedHttpServer & { endpoint: URL };
   beforeAll(async () => {
-    server = await startHttp(tempDir());
+    const s = await spawnHttpServer({ STUDIO_HOME: tempDir() });
+    server = { ...s, endpoint: new URL(s.url) };
   });
-  afterAll(() => {
-    server.child.kill('SIGTERM');
-  });
+  afterAll(async () => server.stop());
 
   it('server/discover names the server, its revisions and capabilities; results carry serverInfo in _meta', async () => {
-    const d = await postModern(server.url, 'server/discover');
+    const d = await postModern(server.endpoint, 'server/discover');
     const result = d.result as {
       supportedVersions: string[];
       capabilities: { tools?: { listChanged?: boolean } };
@@ -117,7 +99,12 @@ describe('both protocol eras over --http', () => {
     // The identity travels in _meta on every 2026-07-28 result, this one included.
     expect(result._meta['io.modelcontextprotocol/serverInfo']).toEqual({ name: 'studio-mcp', version: '0.1.0' });
     expect(result.capabilities.tools?.listChanged).toBe(true);
-    const list = (await postModern(server.url, 'tools/list')).result as { tools: unknown[]; ttlMs: number; cacheScope: string; _meta: Record<string, unknown> };
+    const list = (await postModern(server.endpoint, 'tools/list')).result as {
+      tools: unknown[];
+      ttlMs: number;
+      cacheScope: string;
+      _meta: Record<string, unknown>;
+    };
     expect(list.ttlMs).toBe(300_000);
     expect(list.cacheScope).toBe('public');
     expect((list._meta['io.modelcontextprotocol/serverInfo'] as { name: string }).name).toBe('studio-mcp');
@@ -126,7 +113,7 @@ describe('both protocol eras over --http', () => {
 
   it('a 2026-07-28 client (SDK 2.x, pinned) makes the demo film', async () => {
     const client = new Client({ name: 'modern', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } } });
-    await client.connect(new StreamableHTTPClientTransport(server.url));
+    await client.connect(new StreamableHTTPClientTransport(server.endpoint));
     try {
       expect(client.getNegotiatedProtocolVersion()).toBe(MODERN);
       await filmChecks(client);
@@ -137,7 +124,7 @@ describe('both protocol eras over --http', () => {
 
   it('a 2025-era client (SDK 1.x) makes the demo film', async () => {
     const client = new LegacyClient({ name: 'legacy', version: '1.0.0' });
-    await client.connect(new LegacyHttpTransport(server.url));
+    await client.connect(new LegacyHttpTransport(server.endpoint));
     try {
       await filmChecks(client);
     } finally {
@@ -147,7 +134,7 @@ describe('both protocol eras over --http', () => {
 
   it('a 2026-07-28 client hears resource updates on its subscriptions/listen stream', async () => {
     const client = new Client({ name: 'modern', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } } });
-    await client.connect(new StreamableHTTPClientTransport(server.url));
+    await client.connect(new StreamableHTTPClientTransport(server.endpoint));
     try {
       const scene = (await client.callTool({ name: 'scene_create', arguments: { title: 'Listen' } })).structuredContent as { scene: { scene_id: string } };
       const uri = `studio://scenes/${scene.scene.scene_id}`;

@@ -27,6 +27,7 @@ const METHODS = [
   'completion/complete',
   'subscriptions/listen',
   'tasks/get',
+  'tasks/update',
   'tasks/result',
   'tasks/cancel',
   'tasks/list',

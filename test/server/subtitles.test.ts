@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import { runFfmpeg } from '../../src/media/ffmpeg.js';
+import { probe } from '../../src/media/probe.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
@@ -81,4 +83,49 @@ describe('subtitles_export', () => {
     const e = await h.callError('subtitles_export', { scene_id: scenes[0], film_id: filmId });
     expect(e.code).toBe('invalid_input');
   });
+
+  it('render_film with soft subtitles carries a mov_text track with the same cues as the export', async () => {
+    const r = (await h.call('render_film', { film_id: filmId, subtitles: 'soft', qc: false })) as { file_path: string; mode: string; reused: boolean };
+    expect(r.mode).toContain('+subtitles');
+    const info = await probe(r.file_path, { cache: false });
+    expect(info.audioStreams).toBe(1);
+    const track = await runFfmpeg(['-i', r.file_path, '-map', '0:s:0', '-f', 'srt', 'pipe:1'], { captureStdout: true });
+    const cues = parseSrt(track.stdout.toString('utf8'));
+    expect(cues.map((c) => c[2])).toEqual(expected.map((e) => e[2]));
+    cues.forEach((c, i) => expect(Math.abs(c[0] - (expected[i]?.[0] ?? 0))).toBeLessThanOrEqual(FRAME));
+    // The same call again is the same render; without subtitles it is another one.
+    expect(((await h.call('render_film', { film_id: filmId, subtitles: 'soft', qc: false })) as { reused: boolean }).reused).toBe(true);
+    const plain = (await h.call('render_film', { film_id: filmId, qc: false })) as { file_path: string; mode: string };
+    expect(plain.mode).not.toContain('subtitles');
+    const plainTrack = await runFfmpeg(['-i', plain.file_path, '-map', '0:s?', '-f', 'srt', 'pipe:1'], { captureStdout: true }).then(
+      (x) => x.stdout.toString('utf8'),
+      () => '',
+    );
+    expect(plainTrack).toBe('');
+  }, 120_000);
+
+  it('render_scene with burned-in subtitles draws the words at the bottom; a hostile {\\an8} does not move them to the top', async () => {
+    const scene = scenes[1] as string;
+    const plain = (await h.call('render_scene', { scene_id: scene, qc: false })) as { file_path: string };
+    const burnt = (await h.call('render_scene', { scene_id: scene, qc: false, subtitles: 'burn' })) as { file_path: string; reused: boolean };
+    expect(burnt.reused).toBe(false);
+    // The second line (the one with the override attempt) is on screen here: the scene's cue 2 starts at expected[3][0] - scene start.
+    const sceneStart = expected[2]?.[0] === undefined ? 0 : (expected[2][0] as number) - 0.5;
+    const t = ((expected[3]?.[0] ?? 0) + (expected[3]?.[1] ?? 0)) / 2 - sceneStart;
+    const gray = async (file: string): Promise<Buffer> =>
+      (await runFfmpeg(['-ss', t.toFixed(3), '-i', file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'gray', 'pipe:1'], { captureStdout: true })).stdout;
+    const [a, b] = [await gray(plain.file_path), await gray(burnt.file_path)];
+    const { width: w, height: hgt } = await probe(plain.file_path, { cache: false });
+    const W = w ?? 0;
+    const H = hgt ?? 0;
+    expect(a.length).toBe(W * H);
+    const diff = (y0: number, y1: number): number => {
+      let sum = 0;
+      for (let y = y0; y < y1; y++) for (let x = 0; x < W; x++) sum += Math.abs((a[y * W + x] ?? 0) - (b[y * W + x] ?? 0));
+      return sum / ((y1 - y0) * W);
+    };
+    // Re-encoding alone moves pixels by about 1 level; drawn text by far more.
+    expect(diff(0, Math.round(H / 3))).toBeLessThan(2);
+    expect(diff(Math.round((H * 2) / 3), H)).toBeGreaterThan(3);
+  }, 120_000);
 });
