@@ -13,6 +13,8 @@ import { StreamableHTTPClientTransport as LegacyHttp } from '@modelcontextprotoc
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { CONFIRMABLE_TOOLS } from '../../src/mcp/confirm-gate.js';
 import { serveHttp } from '../../src/transports/http.js';
+import { createMcpHandler } from '@modelcontextprotocol/server';
+import { post, type RpcAnswer } from '../helpers/raw-2026.js';
 import { byRoute } from '../fakes/base.js';
 import { type ReplicateFake, startReplicateFake } from '../fakes/replicate.js';
 import { tempDir } from '../helpers/harness.js';
@@ -319,6 +321,72 @@ describe('video_smooth_transition', () => {
       expect(w.jobs()).toBe(3);
     } finally {
       await w.close();
+    }
+  });
+});
+
+describe('as a task (2026-07-28 with the tasks extension)', () => {
+  it('the question comes before any handle; the confirmed call becomes a task that creates one prediction; an elicited yes too', async () => {
+    const home = tempDir('studio-confirm-task-');
+    const config = loadConfig({ STUDIO_HOME: home, REPLICATE_API_TOKEN: TOKEN, REPLICATE_BASE_URL: fake.url, STUDIO_CONFIRM_USD: '0.05' });
+    const studio = new Studio({ config, log: () => undefined, adapters: fastAdapters(config) });
+    const handler = createMcpHandler(() => createMcpServer(studio).server);
+    let id = 0;
+    /** One spec-framed request; `elicit` declares form elicitation beside the tasks extension. */
+    const rpc = (method: string, params: Record<string, unknown>, elicit = false): Promise<RpcAnswer> =>
+      post(handler, {
+        jsonrpc: '2.0',
+        id: ++id,
+        method,
+        params: {
+          ...params,
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': MODERN,
+            'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+            'io.modelcontextprotocol/clientCapabilities': {
+              extensions: { 'io.modelcontextprotocol/tasks': {} },
+              ...(elicit ? { elicitation: { form: {} } } : {}),
+            },
+          },
+        },
+      });
+    const answer = (a: RpcAnswer): Record<string, unknown> => {
+      if (!a.result) throw new Error(JSON.stringify(a));
+      return a.result;
+    };
+    const settle = async (taskId: string): Promise<Record<string, unknown>> => {
+      for (let i = 0; i < 500; i++) {
+        const t = answer(await rpc('tasks/get', { taskId }));
+        if (t.status !== 'working') return t;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error('task never ended');
+    };
+    try {
+      const ask = answer(await rpc('tools/call', { name: 'image_generate', arguments: EXPENSIVE }));
+      const token = (ask.structuredContent as { status: string; confirm_token: string }).confirm_token;
+      expect((ask.structuredContent as { status: string }).status).toBe('confirmation_required');
+      expect(ask.taskId).toBeUndefined();
+      expect(fake.requests).toHaveLength(0);
+
+      const task = answer(await rpc('tools/call', { name: 'image_generate', arguments: { ...EXPENSIVE, confirm_token: token } }));
+      expect(task).toMatchObject({ resultType: 'task', status: 'working' });
+      expect(await settle(String(task.taskId))).toMatchObject({ status: 'completed' });
+      expect(creates()).toBe(1);
+
+      // With elicitation: input_required first, then the retry with the answer and the echoed state starts the task.
+      const question = answer(await rpc('tools/call', { name: 'image_generate', arguments: EXPENSIVE }, true));
+      expect(question.resultType).toBe('input_required');
+      expect(creates()).toBe(1);
+      const yes = { confirm_spend: { action: 'accept', content: { approve: true } } };
+      const retry = answer(
+        await rpc('tools/call', { name: 'image_generate', arguments: EXPENSIVE, inputResponses: yes, requestState: question.requestState }, true),
+      );
+      expect(retry).toMatchObject({ resultType: 'task' });
+      expect(await settle(String(retry.taskId))).toMatchObject({ status: 'completed' });
+      expect(creates()).toBe(2);
+    } finally {
+      await studio.close();
     }
   });
 });
