@@ -159,6 +159,8 @@ describe('confirmation by token (a client without elicitation)', () => {
   it('the first call returns the estimate and a token and creates nothing; the token runs the same call exactly once', async () => {
     const w = await world({ era: 'modern' });
     try {
+      // The client then knows each tool's outputSchema and checks every result against it, this answer included.
+      await w.client.listTools();
       const first = await call(w, EXPENSIVE);
       expect(first.isError).toBeFalsy();
       const b = body(first);
