@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { invalidInput } from '../errors.js';
 import { CONFIRM_TOKEN_DESCRIPTION } from '../studio/confirmations.js';
 import { runGeneration } from './generation.js';
-import { mediaLink } from './media.js';
+import { mediaLink } from './media-links.js';
 import type { ToolDef } from './types.js';
 import { idArg, zodTool } from './zod-tool.js';
+import { framesResult, result } from './output-shapes.js';
 
 export const continuityTools: ToolDef[] = [
   zodTool({
@@ -25,6 +26,7 @@ export const continuityTools: ToolDef[] = [
       every_seconds: z.number().positive().optional(),
       contact_sheet: z.boolean().default(false).describe('Also tile the frames into one labelled image.'),
     }),
+    output: framesResult,
     run: async (a, { studio, signal }) => {
       if (!a.media_id && !a.shot_id && !a.scene_id) throw invalidInput('extract_frames needs one of media_id, shot_id or scene_id', { field: 'media_id' });
       const out = await studio.continuity.frames(a, signal);
@@ -37,10 +39,7 @@ export const continuityTools: ToolDef[] = [
           contact_sheet_id: sheet?.media_id ?? null,
           contact_sheet_path: sheet ? studio.library.absPath(sheet) : null,
         },
-        links: [
-          ...out.frames.map((f) => ({ uri: `studio://media/${f.media_id}`, name: `frame ${f.label}`, mimeType: 'application/json' })),
-          ...(sheet ? [mediaLink(sheet)] : []),
-        ],
+        links: [...out.frames.map((f) => mediaLink(studio.library.get(f.media_id), `frame ${f.label}`)), ...(sheet ? [mediaLink(sheet, 'contact sheet')] : [])],
       };
     },
   }),
@@ -52,11 +51,12 @@ export const continuityTools: ToolDef[] = [
       "video_generate on the shot then starts from it. Refused when the shot's model takes no start frame (the error lists the models that do).",
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     schema: z.object({ shot_id: idArg('shot to continue') }),
+    output: result({ shot_id: z.string(), start_frame: z.string(), from_shot_id: z.string() }),
     run: async ({ shot_id }, { studio, session }) => {
       const r = studio.continuity.useLastFrame(shot_id, session.selected.get('video_generate'));
       return {
         result: { shot_id, start_frame: r.start_frame, from_shot_id: r.from_shot_id, model: r.model },
-        links: [{ uri: `studio://media/${r.start_frame}`, name: 'start frame', mimeType: 'application/json' }],
+        links: [mediaLink(studio.library.get(r.start_frame), 'start frame')],
       };
     },
   }),

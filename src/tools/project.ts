@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ToolDef } from './types.js';
 import { idArg, mediaIdArg, zodTool } from './zod-tool.js';
+import { deleted, dialogueLine, film, filmView, result, scene, sceneView, shot, takeReport, takeShot, warnings } from './output-shapes.js';
 
 const settings = z
   .object({
@@ -75,6 +76,7 @@ export const projectTools: ToolDef[] = [
     description: 'Create a film: an ordered list of scenes that render_film joins. Add scenes with scene_create(film_id=…).',
     annotations: WRITE,
     schema: z.object({ title: z.string().min(1).max(200), description: z.string().max(4000).nullable().optional(), settings: settings.optional() }),
+    output: result({ film }),
     run: async (a, { studio }) => {
       const f = studio.project.createFilm(a);
       return { result: { film: f }, links: [filmLink(f.film_id)] };
@@ -91,6 +93,7 @@ export const projectTools: ToolDef[] = [
       description: z.string().max(4000).nullable().optional(),
       settings: settings.optional(),
     }),
+    output: result({ film }),
     run: async ({ film_id, ...patch }, { studio }) => ({ result: { film: studio.project.updateFilm(film_id, patch) }, links: [filmLink(film_id)] }),
   }),
   zodTool({
@@ -99,6 +102,7 @@ export const projectTools: ToolDef[] = [
     description: 'Delete a film. Its scenes are kept (detached) and can be added to another film.',
     annotations: DELETE,
     schema: z.object({ film_id: idArg('film') }),
+    output: deleted,
     run: async ({ film_id }, { studio }) => {
       studio.project.deleteFilm(film_id);
       return { result: { deleted: film_id } };
@@ -110,6 +114,7 @@ export const projectTools: ToolDef[] = [
     description: 'A film with its scenes in order and its latest render (same as reading studio://films/{id}).',
     annotations: READ,
     schema: z.object({ film_id: idArg('film') }),
+    output: filmView,
     run: async ({ film_id }, { studio }) => ({ result: studio.project.filmView(film_id), links: [filmLink(film_id)] }),
   }),
   zodTool({
@@ -118,6 +123,7 @@ export const projectTools: ToolDef[] = [
     description: 'List every film with its id, title, description and render settings.',
     annotations: READ,
     schema: z.object({}),
+    output: result({ films: z.array(film) }),
     run: async (_a, { studio }) => ({ result: { films: studio.store.films.list() } }),
   }),
   zodTool({
@@ -132,6 +138,7 @@ export const projectTools: ToolDef[] = [
       position: z.number().int().min(0).optional(),
       settings: settings.optional(),
     }),
+    output: result({ scene }),
     run: async (a, { studio }) => {
       const s = studio.project.createScene(a);
       return { result: { scene: s }, links: [sceneLink(s.scene_id)] };
@@ -150,6 +157,7 @@ export const projectTools: ToolDef[] = [
       position: z.number().int().min(0).optional(),
       settings: settings.optional(),
     }),
+    output: result({ scene }),
     run: async ({ scene_id, ...patch }, { studio }) => ({ result: { scene: studio.project.updateScene(scene_id, patch) }, links: [sceneLink(scene_id)] }),
   }),
   zodTool({
@@ -158,6 +166,7 @@ export const projectTools: ToolDef[] = [
     description: 'Delete a scene and its shots. Media (takes, renders) is kept in the library.',
     annotations: DELETE,
     schema: z.object({ scene_id: idArg('scene') }),
+    output: deleted,
     run: async ({ scene_id }, { studio }) => {
       studio.project.deleteScene(scene_id);
       return { result: { deleted: scene_id } };
@@ -169,6 +178,7 @@ export const projectTools: ToolDef[] = [
     description: "Set the order of a film's scenes: scene_ids must list every scene of the film exactly once.",
     annotations: UPDATE,
     schema: z.object({ film_id: idArg('film'), scene_ids: z.array(z.string().min(1)).min(1) }),
+    output: result({ scenes: z.array(scene) }),
     run: async ({ film_id, scene_ids }, { studio }) => ({ result: { scenes: studio.project.reorderScenes(film_id, scene_ids) }, links: [filmLink(film_id)] }),
   }),
   zodTool({
@@ -178,6 +188,7 @@ export const projectTools: ToolDef[] = [
       "A scene with its shots in order, each shot's current take (media, first/last frame), all takes and dialogue lines (same as studio://scenes/{id}).",
     annotations: READ,
     schema: z.object({ scene_id: idArg('scene') }),
+    output: sceneView,
     run: async ({ scene_id }, { studio }) => ({ result: studio.project.sceneView(scene_id), links: [sceneLink(scene_id)] }),
   }),
   zodTool({
@@ -188,6 +199,7 @@ export const projectTools: ToolDef[] = [
       'the transition into it; generating with shot_id makes a new take of it.',
     annotations: WRITE,
     schema: z.object({ scene_id: idArg('scene'), position: z.number().int().min(0).optional(), ...shotFields }),
+    output: result({ shot }),
     run: async ({ scene_id, ...input }, { studio }) => {
       const s = studio.project.createShot(scene_id, input);
       return { result: { shot: s }, links: [sceneLink(scene_id)] };
@@ -199,6 +211,7 @@ export const projectTools: ToolDef[] = [
     description: "Change a shot's defaults or its transition. Existing takes are kept; generate again for a new take.",
     annotations: UPDATE,
     schema: z.object({ shot_id: idArg('shot'), ...shotFields }),
+    output: result({ shot }),
     run: async ({ shot_id, ...patch }, { studio }) => {
       const s = studio.project.updateShot(shot_id, patch);
       return { result: { shot: s }, links: [sceneLink(s.scene_id)] };
@@ -210,6 +223,7 @@ export const projectTools: ToolDef[] = [
     description: 'Remove a shot from its scene. Its takes stay in the media library.',
     annotations: DELETE,
     schema: z.object({ shot_id: idArg('shot') }),
+    output: deleted,
     run: async ({ shot_id }, { studio }) => {
       studio.project.deleteShot(shot_id);
       return { result: { deleted: shot_id } };
@@ -221,6 +235,7 @@ export const projectTools: ToolDef[] = [
     description: "Set the order of a scene's shots: shot_ids must list every shot of the scene exactly once.",
     annotations: UPDATE,
     schema: z.object({ scene_id: idArg('scene'), shot_ids: z.array(z.string().min(1)).min(1) }),
+    output: result({ shots: z.array(shot) }),
     run: async ({ scene_id, shot_ids }, { studio }) => ({ result: { shots: studio.project.reorderShots(scene_id, shot_ids) }, links: [sceneLink(scene_id)] }),
   }),
   zodTool({
@@ -229,6 +244,7 @@ export const projectTools: ToolDef[] = [
     description: 'Make an earlier take (by take_number) the current one; renders and use_last_frame use the current take.',
     annotations: UPDATE,
     schema: z.object({ shot_id: idArg('shot'), take_number: z.number().int().min(1) }),
+    output: result({ shot: takeShot, ...takeReport }),
     run: async ({ shot_id, take_number }, { studio }) => {
       const r = studio.project.selectTake(shot_id, take_number);
       return { result: { shot: r.shot, ...takeReportOut(r.report) }, links: [sceneLink(r.shot.scene_id)] };
@@ -240,6 +256,7 @@ export const projectTools: ToolDef[] = [
     description: 'Make an existing video from the library (e.g. imported footage) a new take of a shot; it becomes the current take.',
     annotations: WRITE,
     schema: z.object({ shot_id: idArg('shot'), media_id: mediaIdArg('the video') }),
+    output: result({ shot: takeShot, take_number: z.number(), ...takeReport }),
     run: async ({ shot_id, media_id }, { studio }) => {
       const r = studio.project.addTake(shot_id, media_id);
       return { result: { shot: r.shot, take_number: r.take_number, ...takeReportOut(r.report) }, links: [sceneLink(r.shot.scene_id)] };
@@ -260,6 +277,7 @@ export const projectTools: ToolDef[] = [
       text: z.string().max(5000).nullable().optional(),
       fit: fit.optional(),
     }),
+    output: result({ dialogue: dialogueLine, warnings: warnings.optional() }),
     run: async ({ shot_id, audio, offset_seconds, gain_db, text, fit: f }, { studio }) => {
       const r = studio.project.addDialogue(shot_id, audio, offset_seconds, gain_db, text ?? null, f === 'extend');
       return {
@@ -281,6 +299,7 @@ export const projectTools: ToolDef[] = [
       gain_db: gainDb.optional(),
       fit: fit.optional(),
     }),
+    output: result({ dialogue: dialogueLine, warnings: warnings.optional() }),
     run: async ({ audio_id, offset_seconds, gain_db, fit: f }, { studio }) => {
       const r = studio.project.updateDialogue(
         audio_id,
@@ -301,6 +320,7 @@ export const projectTools: ToolDef[] = [
       'stays in the library.',
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     schema: z.object({ shot_id: idArg('shot'), audio_id: idArg('dialogue line (audio_id)') }),
+    output: result({ removed: z.string(), shot_id: z.string() }),
     run: async ({ shot_id, audio_id }, { studio }) => {
       studio.project.removeDialogue(shot_id, audio_id);
       return { result: { removed: audio_id, shot_id }, links: [sceneLink(studio.project.shot(shot_id).scene_id)] };

@@ -1,3 +1,4 @@
+import type { ZodObject } from 'zod';
 import type { Task } from '../capabilities/types.js';
 import type { Studio } from '../studio/studio.js';
 
@@ -62,5 +63,7 @@ export interface ToolDef {
   callSchema?(studio: Studio, session: Session): JsonObjectSchema;
   /** JSON Schema (2020-12) of the structuredContent of a successful result. */
   outputSchema?: JsonObjectSchema;
+  /** The shape outputSchema was made from, with the members every successful result has (for tests). */
+  outputShape?: ZodObject;
   run(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutput>;
 }
