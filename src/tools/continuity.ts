@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { invalidInput } from '../errors.js';
+import { CONFIRM_TOKEN_DESCRIPTION } from '../studio/confirmations.js';
 import { runGeneration } from './generation.js';
 import { mediaLink } from './media-links.js';
 import type { ToolDef } from './types.js';
@@ -79,6 +80,7 @@ export const continuityTools: ToolDef[] = [
       prompt: z.string().min(1).max(2000).optional(),
       duration: z.number().positive().max(20).optional(),
       crossfade_seconds: z.number().min(0.1).max(5).default(0.75).describe('Crossfade used when no bridge model is available.'),
+      confirm_token: z.string().min(1).optional().describe(CONFIRM_TOKEN_DESCRIPTION),
     }),
     run: async (a, ctx) => {
       const { studio } = ctx;

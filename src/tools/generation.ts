@@ -2,6 +2,7 @@ import { DEFAULT_MODELS, STUDIO_ARGS_BY_TASK } from '../capabilities/defaults.js
 import { toolInputSchema } from '../capabilities/tool-schema.js';
 import type { JsonSchemaFragment, Task } from '../capabilities/types.js';
 import { StudioError, type ErrorCode } from '../errors.js';
+import { CONFIRM_TOKEN_DESCRIPTION } from '../studio/confirmations.js';
 import type { Studio } from '../studio/studio.js';
 import { resolveTurnVoices } from '../studio/dialogue-voices.js';
 import { jobLinks } from './jobs.js';
@@ -38,6 +39,7 @@ const STUDIO_ARG_SCHEMAS: Record<string, JsonSchemaFragment> = {
     default: true,
     description: 'Wait for the result (up to about 45 s, then the job id is returned; follow it with job_wait). false returns the job id at once.',
   },
+  confirm_token: { type: 'string', minLength: 1, description: CONFIRM_TOKEN_DESCRIPTION },
 };
 
 function studioArgs(task: Task): Record<string, JsonSchemaFragment> {
