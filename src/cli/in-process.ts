@@ -60,7 +60,9 @@ export function clientCaller(client: Client, opts: { confirmPaid?: boolean } = {
           const usd = typeof body.estimate_usd === 'number' ? `$${body.estimate_usd.toFixed(2)}` : 'an unknown price';
           throw new ToolCallError(tool, {
             code: 'confirmation_required',
-            message: `needs confirmation (${usd}: ${String(body.reason ?? 'a paid call')}); run the plan again with --yes to confirm paid calls, or unset STUDIO_CONFIRM_USD`,
+            message:
+              `needs confirmation (${usd}: ${String(body.reason ?? 'a paid call')}); run the plan again with --yes to confirm paid calls, or unset ` +
+              `STUDIO_CONFIRM_USD`,
           });
         }
         r = await callTool(client, tool, { ...args, confirm_token: body.confirm_token }, onProgress);
