@@ -1,4 +1,4 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -35,13 +35,13 @@ async function main(): Promise<void> {
     process.stderr.write(`bench ${name} done in ${Math.round((Date.now() - t0) / 1000)} s\n`);
     for (const r of results)
       process.stderr.write(`  ${r.name}: ${r.value} ${r.unit}${r.pass === false ? '  (target ' + (r.target ?? '') + ' NOT met)' : ''}\n`);
-    sections.push(`## ${name}\n\n${table(results)}\n${mod.notes ? `\n${mod.notes}\n` : ''}`);
+    sections.push(`## ${name}\n\nmeasured ${new Date().toISOString()}\n\n${table(results)}\n${mod.notes ? `\n${mod.notes}\n` : ''}`);
   }
   const cpus = os.cpus();
   const header = [
     '# Benchmarks',
     '',
-    `- date: ${new Date().toISOString()}`,
+    `- date: ${new Date().toISOString()}${only.length ? ` (re-measured: ${only.join(', ')}; each section says when it was measured)` : ''}`,
     `- machine: ${cpus.length} x ${cpus[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.type()} ${os.release()} ${os.arch()}`,
     `- node: ${process.version}`,
     `- ffmpeg: ${await ffmpegVersionLine()}`,
@@ -50,8 +50,29 @@ async function main(): Promise<void> {
     '(default: the OS temp folder) on the first run. Wall-clock times; other processes on the machine add noise.',
     '',
   ].join('\n');
-  await writeFile(path.join(process.cwd(), 'BENCHMARKS.md'), header + sections.join('\n'));
+  const file = path.join(process.cwd(), 'BENCHMARKS.md');
+  // Running some benchmarks by name re-measures only their sections; the others keep their earlier figures.
+  const kept = only.length
+    ? keptSections(
+        await readFile(file, 'utf8').catch(() => ''),
+        benches.filter((b) => !only.includes(b)),
+      )
+    : [];
+  const all = [...kept, ...sections].sort((a, b) => (sectionName(a) < sectionName(b) ? -1 : 1));
+  await writeFile(file, header + all.join('\n'));
   process.stderr.write('wrote BENCHMARKS.md\n');
+}
+
+function sectionName(section: string): string {
+  return /^## (\S+)/.exec(section)?.[1] ?? '';
+}
+
+/** The sections of an earlier BENCHMARKS.md for these benchmarks, as they were. */
+function keptSections(text: string, names: string[]): string[] {
+  return text
+    .split(/^(?=## )/m)
+    .filter((s) => s.startsWith('## ') && names.includes(sectionName(s)))
+    .map((s) => `${s.trimEnd()}\n`);
 }
 
 main().catch((e: unknown) => {

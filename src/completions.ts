@@ -22,11 +22,16 @@ type Source = (studio: Studio, context: Record<string, string>) => Candidate[];
 const SOURCES: Record<string, Source> = {
   character_id: (s) => s.store.characters.list().map((c) => ({ value: c.character_id, label: c.name })),
   film_id: (s) => s.store.films.list().map((f) => ({ value: f.film_id, label: f.title })),
-  scene_id: (s) => s.store.scenes.list().map((c) => ({ value: c.scene_id, label: c.title })),
-  shot_id: (s) =>
-    s.store.scenes.list().flatMap((scene) => s.store.shots.listByScene(scene.scene_id).map((shot) => ({ value: shot.shot_id, label: shot.title }))),
-  media_id: (s) => s.store.media.list({ limit: 200 }).map((m) => ({ value: m.media_id })),
-  job_id: (s) => s.store.jobs.list({ limit: 100 }).map((j) => ({ value: j.job_id })),
+  // With a film (or, for shots, a scene) already chosen, only its scenes (shots).
+  scene_id: (s, ctx) => s.store.scenes.list(ctx.film_id || undefined).map((c) => ({ value: c.scene_id, label: c.title })),
+  shot_id: (s, ctx) =>
+    (ctx.scene_id ? [ctx.scene_id] : s.store.scenes.list().map((scene) => scene.scene_id)).flatMap((id) =>
+      s.store.shots.listByScene(id).map((shot) => ({ value: shot.shot_id, label: shot.title })),
+    ),
+  // Every item, not the newest page: an older id must still complete, and total/hasMore must count them all. Frame
+  // images (a clip's first/last frames, extracted frames) are left out: they would bury what was made.
+  media_id: (s) => s.store.media.list({ frames: false, limit: Number.MAX_SAFE_INTEGER }).map((m) => ({ value: m.media_id })),
+  job_id: (s) => s.store.jobs.list({ limit: Number.MAX_SAFE_INTEGER }).map((j) => ({ value: j.job_id })),
   // studio://models/{provider}/{model}: providers, then the models of the provider already chosen.
   provider: (s) => [...new Set(s.registry.list().map((c) => c.id.split('/')[0] ?? ''))].map((p) => ({ value: p })),
   model: (s, ctx) => {

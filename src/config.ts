@@ -41,6 +41,11 @@ export interface StudioConfig {
    * studio offers; unset = every model whose provider is configured, plus local/*.
    */
   studioModels?: string[];
+  /**
+   * STUDIO_CONFIRM_USD: a paid call estimated above this (or of unknown price), or one that would cross
+   * STUDIO_BUDGET_USD, asks the user first (src/studio/confirmations.ts). Unset: nothing asks.
+   */
+  confirmUsd?: number;
 }
 
 function num(v: string | undefined): number | undefined {
@@ -104,6 +109,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     concurrency,
     budgetUsd: num(env.STUDIO_BUDGET_USD),
     studioModels: modelList(env.STUDIO_MODELS),
+    // A negative threshold means nothing sensible; treat it as unset rather than "confirm everything".
+    confirmUsd: (num(env.STUDIO_CONFIRM_USD) ?? -1) >= 0 ? num(env.STUDIO_CONFIRM_USD) : undefined,
   };
 }
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { type CallToolResult, ProtocolError, ResourceNotFoundError, Server, type Tool } from '@modelcontextprotocol/server';
+import { type CallToolResult, isInputRequiredResult, ProtocolError, ResourceNotFoundError, Server, type Tool } from '@modelcontextprotocol/server';
 import { complete } from './completions.js';
 import { redact } from './config.js';
+import { canElicit, gatedCall } from './mcp/confirm-gate.js';
 import { StudioError, toSafeError } from './errors.js';
 import { serveTasks } from './mcp/task-methods.js';
 import { declaresTasks, TaskRegistry } from './mcp/tasks.js';
@@ -132,10 +133,28 @@ export function createMcpServer(studio: Studio, opts: McpServerOptions = {}): { 
     if (!tool) {
       return errorResult(new StudioError('invalid_input', `unknown tool '${req.params.name}'; see tools/list`, { field: 'name' }));
     }
+    // Paying tools ask before spending (STUDIO_CONFIRM_USD): an elicitation, or a confirm_token for clients without one.
+    const gate = {
+      studio,
+      config: studio.config,
+      tool: tool.name,
+      args,
+      canElicit: canElicit(ctx.mcpReq.envelope, server.getClientCapabilities()),
+      inputResponses: ctx.mcpReq.inputResponses,
+      requestState: ctx.mcpReq.requestState(),
+      refuse: errorResult,
+    };
     // A 2026-07-28 client that declared the tasks extension gets a long call as a task: the handle now, the result
     // through tasks/get. The SDK types tools/call results as CallToolResult only; resultType 'task' passes through.
     if (tool.longRunning && declaresTasks(ctx.mcpReq.envelope)) {
-      return TaskRegistry.for(studio).start(tool.name, (c) => execute(tool, args, c)) as unknown as CallToolResult;
+      const answer = await gatedCall({
+        ...gate,
+        // The probe before a handle: the call runs up to its cost check only.
+        run: (a) => execute(tool, a, { signal: ctx.mcpReq.signal, progress: () => undefined }),
+        start: async (a) => TaskRegistry.for(studio).start(tool.name, (c) => execute(tool, a, c)),
+      });
+      if (isInputRequiredResult(answer) || 'task' === (answer as { resultType?: unknown }).resultType) return answer as unknown as CallToolResult;
+      return server.projectCallToolResult(answer as CallToolResult, tool.outputSchema);
     }
     const token = req.params._meta?.progressToken;
     let last = -1;
@@ -151,7 +170,8 @@ export function createMcpServer(studio: Studio, opts: McpServerOptions = {}): { 
         })
         .catch(() => undefined);
     };
-    return server.projectCallToolResult(await execute(tool, args, { signal: ctx.mcpReq.signal, progress }), tool.outputSchema);
+    const result = await gatedCall({ ...gate, run: (a) => execute(tool, a, { signal: ctx.mcpReq.signal, progress }) });
+    return isInputRequiredResult(result) ? result : server.projectCallToolResult(result, tool.outputSchema);
   });
 
   server.setRequestHandler('resources/list', async () => ({ resources: listResources(studio) }));

@@ -29,6 +29,15 @@ export function argFields(cap: Capability): Map<string, ArgField> {
   return out;
 }
 
+/**
+ * The agent's name of a provider field (a provider refusal names `duration_seconds`; the agent set `duration`).
+ * A name that is no field of the model (a studio argument, a nested path) is returned as it is.
+ */
+export function agentFieldName(cap: Capability | undefined, providerField: string): string {
+  const field = cap?.fields[providerField];
+  return field ? argName(providerField, field) : providerField;
+}
+
 /** The fields an agent may set (hidden ones are filled by the studio or left to the provider). */
 export function visibleArgFields(cap: Capability): ArgField[] {
   return [...argFields(cap).values()].filter((f) => !f.field.hidden);

@@ -12,16 +12,19 @@ export const DEFAULT_MODELS: Record<Task, string> = {
   sfx_generate: 'local/sfx',
 };
 
-/** The studio's own arguments each generation tool takes besides `model` and the model's fields. */
+/**
+ * The studio's own arguments each generation tool takes besides `model` and the model's fields. `confirm_token`
+ * repeats a call that asked for confirmation before spending (src/studio/confirmations.ts).
+ */
 export const STUDIO_ARGS_BY_TASK: Record<Task, readonly string[]> = {
-  video_generate: ['shot_id', 'character_id', 'use_last_frame', 'wait'],
-  image_generate: ['character_id', 'wait'],
-  voice_tts: ['character_id', 'shot_id', 'offset_seconds', 'gain_db', 'fit', 'wait'],
-  voice_v2v: ['character_id', 'shot_id', 'offset_seconds', 'gain_db', 'fit', 'wait'],
-  lipsync_image: ['character_id', 'shot_id', 'wait'],
-  lipsync_video: ['shot_id', 'character_id', 'wait'],
-  music_generate: ['wait'],
-  sfx_generate: ['wait'],
+  video_generate: ['shot_id', 'character_id', 'use_last_frame', 'wait', 'confirm_token'],
+  image_generate: ['character_id', 'wait', 'confirm_token'],
+  voice_tts: ['character_id', 'shot_id', 'offset_seconds', 'gain_db', 'fit', 'wait', 'confirm_token'],
+  voice_v2v: ['character_id', 'shot_id', 'offset_seconds', 'gain_db', 'fit', 'wait', 'confirm_token'],
+  lipsync_image: ['character_id', 'shot_id', 'wait', 'confirm_token'],
+  lipsync_video: ['shot_id', 'character_id', 'wait', 'confirm_token'],
+  music_generate: ['wait', 'confirm_token'],
+  sfx_generate: ['wait', 'confirm_token'],
 };
 
 /** Arguments that belong to the studio, not to any model: they are never passed to `parseArgs`. */

@@ -45,13 +45,31 @@ export function failureOf(result: CallToolResult): ToolFailure {
   return { code: 'internal', message: text && text.type === 'text' ? text.text : 'the tool failed' };
 }
 
-/** The plan runner's view of the client: structured results, tool errors as exceptions. */
-export function clientCaller(client: Client): ToolCaller {
+/**
+ * The plan runner's view of the client: structured results, tool errors as exceptions. A paid call that asks for
+ * confirmation (STUDIO_CONFIRM_USD) is confirmed with its single-use token when the person running the plan said so
+ * (`--yes`); otherwise it stops with what to do, and nothing is created.
+ */
+export function clientCaller(client: Client, opts: { confirmPaid?: boolean } = {}): ToolCaller {
   return {
     async call(tool, args, onProgress) {
-      const r = await callTool(client, tool, args, onProgress);
+      let r = await callTool(client, tool, args, onProgress);
+      let body = (r.structuredContent ?? {}) as Record<string, unknown>;
+      if (!r.isError && body.status === 'confirmation_required' && typeof body.confirm_token === 'string') {
+        if (!opts.confirmPaid) {
+          const usd = typeof body.estimate_usd === 'number' ? `$${body.estimate_usd.toFixed(2)}` : 'an unknown price';
+          throw new ToolCallError(tool, {
+            code: 'confirmation_required',
+            message:
+              `needs confirmation (${usd}: ${String(body.reason ?? 'a paid call')}); run the plan again with --yes to confirm paid calls, or unset ` +
+              `STUDIO_CONFIRM_USD`,
+          });
+        }
+        r = await callTool(client, tool, { ...args, confirm_token: body.confirm_token }, onProgress);
+        body = (r.structuredContent ?? {}) as Record<string, unknown>;
+      }
       if (r.isError) throw new ToolCallError(tool, failureOf(r));
-      return (r.structuredContent ?? {}) as Record<string, unknown>;
+      return body;
     },
   };
 }

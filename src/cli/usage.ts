@@ -11,9 +11,10 @@ export const USAGE = `studio-mcp — an MCP server that makes films
                                     prints the result JSON (exit 1 and {"error": …} on a tool error)
   studio-mcp doctor [--json]        check ffmpeg/ffprobe, the data folder, provider keys and base URLs
   studio-mcp doctor --live [--yes]  also make one cheap paid call per configured provider (asks first) and check the replies
-  studio-mcp run <plan.json|plan.yaml> [--check] [--json] [--concurrency N]
+  studio-mcp run <plan.json|plan.yaml> [--check] [--json] [--concurrency N] [--yes]
                                     make a film from a plan; re-runs reuse finished work
-                                    (--check: validate and estimate only)
+                                    (--check: validate and estimate only; --yes: confirm paid
+                                    calls that STUDIO_CONFIRM_USD asks about)
 
 Environment: STUDIO_HOME (data folder, default ./studio-data), STUDIO_ALLOWED_DIRS, provider keys (see README).
 Exit codes: 0 ok, 1 failed (tool error, refused plan, failed shot, doctor problem), 2 wrong usage.`;

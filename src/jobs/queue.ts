@@ -1,4 +1,5 @@
 import PQueue from 'p-queue';
+import { agentFieldName } from '../capabilities/arg-fields.js';
 import type { CapabilityRegistry } from '../capabilities/registry.js';
 import type { Capability } from '../capabilities/types.js';
 import type { StudioConfig } from '../config.js';
@@ -204,7 +205,8 @@ export class JobQueue {
         {
           code: canceled ? 'canceled' : safe.code,
           message: redact(canceled ? 'canceled' : safe.message, this.deps.config),
-          ...(safe.details.field ? { field: safe.details.field } : {}),
+          // The agent's name for the field (e.g. duration, not the provider's duration_seconds).
+          ...(safe.details.field ? { field: agentFieldName(this.deps.registry.get(job.model), safe.details.field) } : {}),
           model: job.model,
         },
         canceled ? 'canceled' : 'failed',

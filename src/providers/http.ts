@@ -254,7 +254,7 @@ export class ProviderHttp {
   transportError(failure: TransportFailure, what: string, timeoutMs: number): StudioError {
     if (failure.kind === 'canceled') return canceledError();
     if (failure.kind === 'timeout') {
-      return new StudioError('timeout', `${this.provider} did not answer ${what} within ${Math.round(timeoutMs / 1000)} s`, {
+      return new StudioError('timeout', `${this.provider} did not answer ${what} within ${secondsText(timeoutMs)}`, {
         retryable: true,
       });
     }
@@ -299,4 +299,10 @@ export class ProviderHttp {
     }
     return new StudioError('provider_error', `${p} answered ${what} with HTTP ${status}${said}`, { status });
   }
+}
+
+/** A timeout as people read it: whole seconds from 10 s, one decimal below (a 300 ms limit is "0.3 s", not "0 s"). */
+function secondsText(ms: number): string {
+  const s = ms / 1000;
+  return `${s >= 10 ? Math.round(s) : Math.round(s * 10) / 10} s`;
 }

@@ -13,6 +13,7 @@ import type { JobRequest } from '../store/jobs.js';
 import type { Store } from '../store/index.js';
 import type { Shot } from '../store/shots.js';
 import type { MediaLibrary } from './library.js';
+import { confirmationNeed, requireConfirmation } from './confirmations.js';
 import { renderTakeOf, sourceMediaOf } from './takes.js';
 
 export interface GenerateCall {
@@ -133,7 +134,10 @@ export class GenerationPlanner {
         { model: cap.id },
       );
     }
-    if (this.config.budgetUsd !== undefined && costUsd !== undefined && costUsd > 0) {
+    // With STUDIO_CONFIRM_USD set, an expensive call (or one crossing the budget) stops here until the user confirms it.
+    const need = confirmationNeed(this.config, cap, costUsd, this.spentUsd);
+    requireConfirmation(need);
+    if (this.config.budgetUsd !== undefined && costUsd !== undefined && costUsd > 0 && !need) {
       const spent = this.spentUsd();
       if (spent + costUsd > this.config.budgetUsd) {
         throw new StudioError(

@@ -3,6 +3,7 @@ import type { BedTarget } from '../store/beds.js';
 import { addBed, removeBed } from '../studio/beds.js';
 import type { ToolDef } from './types.js';
 import { idArg, mediaIdArg, zodTool } from './zod-tool.js';
+import { bed, result, warnings } from './output-shapes.js';
 
 const link = (kind: BedTarget, id: string) => ({
   uri: `studio://${kind === 'scene' ? 'scenes' : 'films'}/${id}`,
@@ -39,6 +40,7 @@ async function runAdd(kind: BedTarget, targetId: string, a: z.infer<typeof BedAr
 }
 
 const ADD = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false } as const;
+const added = result({ bed, warnings: warnings.optional() });
 
 function removeTool(kind: BedTarget): ToolDef {
   return zodTool({
@@ -47,6 +49,7 @@ function removeTool(kind: BedTarget): ToolDef {
     description: `Detach a bed (bed_id from ${kind}_add_audio or ${kind}_get's beds) from its ${kind}; the audio stays in the library.`,
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     schema: z.object({ bed_id: idArg('audio bed (bed_id)') }),
+    output: result({ removed: z.string(), [`${kind}_id`]: z.string() }),
     run: async ({ bed_id }, { studio }) => {
       const bed = removeBed(studio, kind, bed_id);
       return { result: { removed: bed_id, [`${kind}_id`]: bed.target_id }, links: [link(kind, bed.target_id)] };
@@ -59,6 +62,7 @@ export const bedTools: ToolDef[] = [
     name: 'scene_add_audio',
     ...describeAdd('scene'),
     annotations: ADD,
+    output: added,
     schema: z.object({ scene_id: idArg('scene'), ...bedFields }),
     run: async ({ scene_id, ...a }, { studio }) => runAdd('scene', scene_id, a, studio),
   }),
@@ -66,6 +70,7 @@ export const bedTools: ToolDef[] = [
     name: 'film_add_audio',
     ...describeAdd('film'),
     annotations: ADD,
+    output: added,
     schema: z.object({ film_id: idArg('film'), ...bedFields }),
     run: async ({ film_id, ...a }, { studio }) => runAdd('film', film_id, a, studio),
   }),

@@ -1,8 +1,16 @@
 import { z } from 'zod';
-import type { ToolDef } from './types.js';
+import type { Character } from '../store/characters.js';
+import type { Studio } from '../studio/studio.js';
+import { mediaLinks } from './media-links.js';
+import type { ResourceLinkOut, ToolDef } from './types.js';
 import { idArg, mediaIdArg, zodTool } from './zod-tool.js';
+import { character, ids, result } from './output-shapes.js';
 
-const link = (id: string, name: string) => ({ uri: `studio://characters/${id}`, name, mimeType: 'application/json' });
+/** The character's resource, then its reference images'. */
+const links = (studio: Studio, c: Character): ResourceLinkOut[] => [
+  { uri: `studio://characters/${c.character_id}`, name: c.name, mimeType: 'application/json' },
+  ...mediaLinks(studio, c.reference_images),
+];
 
 const fields = {
   name: z.string().min(1).max(200).describe('Display name, e.g. "Mara".'),
@@ -28,9 +36,10 @@ export const characterTools: ToolDef[] = [
       voice_id: fields.voice_id.optional(),
       style_tokens: fields.style_tokens.optional(),
     }),
+    output: result({ character }),
     run: async (a, { studio }) => {
       const c = studio.project.createCharacter(a);
-      return { result: { character: c }, links: [link(c.character_id, c.name)] };
+      return { result: { character: c }, links: links(studio, c) };
     },
   }),
   zodTool({
@@ -45,9 +54,10 @@ export const characterTools: ToolDef[] = [
       voice_id: fields.voice_id.optional(),
       style_tokens: fields.style_tokens.optional(),
     }),
+    output: result({ character }),
     run: async ({ character_id, ...patch }, { studio }) => {
       const c = studio.project.updateCharacter(character_id, patch);
-      return { result: { character: c }, links: [link(c.character_id, c.name)] };
+      return { result: { character: c }, links: links(studio, c) };
     },
   }),
   zodTool({
@@ -57,6 +67,7 @@ export const characterTools: ToolDef[] = [
       'Delete a character. Refused while shots use it (the error lists them); force: true detaches it from them (they keep their takes). Its media is kept.',
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     schema: z.object({ character_id: idArg('character'), force: z.boolean().optional().describe('Delete even though shots use it; they lose the link.') }),
+    output: result({ deleted: z.string(), detached_shots: ids.optional() }),
     run: async ({ character_id, force }, { studio }) => {
       const r = studio.project.deleteCharacter(character_id, force === true);
       return { result: { deleted: character_id, ...(r.detached_shots.length ? { detached_shots: r.detached_shots } : {}) } };
@@ -68,6 +79,7 @@ export const characterTools: ToolDef[] = [
     description: 'List every character with its reference images, voice and style tokens.',
     annotations: { readOnlyHint: true, openWorldHint: false },
     schema: z.object({}),
+    output: result({ characters: z.array(character) }),
     run: async (_a, { studio }) => ({ result: { characters: studio.store.characters.list() } }),
   }),
 ];

@@ -1,14 +1,18 @@
 import { z } from 'zod';
 import { invalidInput } from '../errors.js';
 import { hasRole } from '../capabilities/arg-fields.js';
+import { CONFIRM_TOKEN_DESCRIPTION } from '../studio/confirmations.js';
 import { generationOutput, runGeneration } from './generation.js';
-import { mediaLink } from './media.js';
+import { mediaLink } from './media-links.js';
 import type { ToolDef } from './types.js';
 import { idArg, zodTool } from './zod-tool.js';
+import { framesResult, result } from './output-shapes.js';
 
 /** What video_smooth_transition answers: the bridge's generation result, or the crossfade it fell back to. */
-const smoothOutput = generationOutput.extend({
-  bridged: z.boolean().optional(),
+const smoothOutput = result({
+  ...generationOutput.partial().shape,
+  bridged: z.boolean(),
+  warnings: z.array(z.string()),
   bridge_shot_id: z.string().optional(),
   fallback: z.literal('crossfade').optional(),
   crossfade_seconds: z.number().optional(),
@@ -52,6 +56,7 @@ export const continuityTools: ToolDef[] = [
       every_seconds: z.number().positive().optional(),
       contact_sheet: z.boolean().default(false).describe('Also tile the frames into one labelled image.'),
     }),
+    output: framesResult,
     run: async (a, { studio, signal }) => {
       if (!a.media_id && !a.shot_id && !a.scene_id) throw invalidInput('extract_frames needs one of media_id, shot_id or scene_id', { field: 'media_id' });
       const out = await studio.continuity.frames(a, signal);
@@ -64,10 +69,7 @@ export const continuityTools: ToolDef[] = [
           contact_sheet_id: sheet?.media_id ?? null,
           contact_sheet_path: sheet ? studio.library.absPath(sheet) : null,
         },
-        links: [
-          ...out.frames.map((f) => ({ uri: `studio://media/${f.media_id}`, name: `frame ${f.label}`, mimeType: 'application/json' })),
-          ...(sheet ? [mediaLink(sheet)] : []),
-        ],
+        links: [...out.frames.map((f) => mediaLink(studio.library.get(f.media_id), `frame ${f.label}`)), ...(sheet ? [mediaLink(sheet, 'contact sheet')] : [])],
       };
     },
   }),
@@ -79,11 +81,12 @@ export const continuityTools: ToolDef[] = [
       'start frame.',
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     schema: z.object({ shot_id: idArg('shot to continue') }),
+    output: result({ shot_id: z.string(), start_frame: z.string(), from_shot_id: z.string() }),
     run: async ({ shot_id }, { studio }) => {
       const r = studio.continuity.useLastFrame(shot_id);
       return {
         result: { shot_id, start_frame: r.start_frame, from_shot_id: r.from_shot_id, model: r.model },
-        links: [{ uri: `studio://media/${r.start_frame}`, name: 'start frame', mimeType: 'application/json' }],
+        links: [mediaLink(studio.library.get(r.start_frame), 'start frame')],
       };
     },
   }),
@@ -103,6 +106,7 @@ export const continuityTools: ToolDef[] = [
         prompt: z.string().min(1).max(2000).optional(),
         duration: z.number().positive().max(20).optional(),
         crossfade_seconds: z.number().min(0.1).max(5).default(0.75).describe('Crossfade used when no model can bridge.'),
+        confirm_token: z.string().min(1).optional().describe(CONFIRM_TOKEN_DESCRIPTION),
       }),
       run: async (a, ctx) => {
         const { studio } = ctx;

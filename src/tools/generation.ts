@@ -4,11 +4,13 @@ import { toolInputSchema } from '../capabilities/tool-schema.js';
 import type { Capability, JsonSchemaFragment, Task } from '../capabilities/types.js';
 import { unionInputSchema } from '../capabilities/union-schema.js';
 import { StudioError, type ErrorCode } from '../errors.js';
+import { CONFIRM_TOKEN_DESCRIPTION } from '../studio/confirmations.js';
 import type { Studio } from '../studio/studio.js';
 import { resolveTurnVoices } from '../studio/dialogue-voices.js';
 import { jobLinks } from './jobs.js';
 import { withoutNulls } from './page.js';
 import type { JsonObjectSchema, ToolContext, ToolDef, ToolOutput } from './types.js';
+import { result } from './output-shapes.js';
 import { outputJsonSchema } from './zod-tool.js';
 
 const STUDIO_ARG_SCHEMAS: Record<string, JsonSchemaFragment> = {
@@ -20,6 +22,7 @@ const STUDIO_ARG_SCHEMAS: Record<string, JsonSchemaFragment> = {
   gain_db: { type: 'number', minimum: -60, maximum: 20, description: 'Line level in the mix (dB).' },
   fit: { type: 'string', enum: ['none', 'extend'], default: 'none', description: "'extend' lengthens the shot to hold its lines." },
   wait: { type: 'boolean', default: true, description: 'false: answer the job id at once (else waits ~45 s).' },
+  confirm_token: { type: 'string', minLength: 1, description: CONFIRM_TOKEN_DESCRIPTION },
 };
 
 function studioArgs(task: Task): Record<string, JsonSchemaFragment> {
@@ -45,21 +48,17 @@ export function generationCallSchema(task: Task): JsonObjectSchema {
   return { type: 'object', properties: { model: { type: 'string', minLength: 1 }, ...studioArgs(task) }, required: [], additionalProperties: true };
 }
 
-const id = z.string();
-
 /**
- * The structuredContent of a generation call, its main fields: a finished job's media (`status` succeeded), or a
- * job still running after the wait (follow `job_id` with job_wait). Terse, as every generation tool publishes it.
- * Nothing is required and other keys are allowed: an error result's structuredContent is `{error}`, and 2025-era
- * SDK clients check it against this schema too.
+ * The structuredContent of a generation call, its main members: a finished job's media (`status` succeeded), or a
+ * job still running after the wait (follow `job_id` with job_wait). The published schema admits error results too.
  */
-export const generationOutput = z.looseObject({
-  status: z.string().optional(),
-  job_id: id.optional(),
-  model: id.optional(),
-  media_id: id.optional(),
-  shot_id: id.optional(),
-  warnings: z.array(z.string()).optional(),
+export const generationOutput = result({
+  status: z.string(),
+  job_id: z.string(),
+  model: z.string(),
+  warnings: z.array(z.string()),
+  media_id: z.string().optional(),
+  shot_id: z.string().optional(),
 });
 
 const GENERATION_OUTPUT = outputJsonSchema(generationOutput);
@@ -168,6 +167,7 @@ function generationTool(name: string, task: Task, title: string, description: st
     inputSchema: (studio) => generationSchema(studio, task),
     callSchema: () => generationCallSchema(task),
     outputSchema: GENERATION_OUTPUT,
+    outputShape: generationOutput,
     run: (args, ctx) => runGeneration(ctx.studio, name, task, args, ctx),
   };
 }

@@ -5,16 +5,12 @@ import { TERMINAL, type Job } from '../store/jobs.js';
 import type { Studio } from '../studio/studio.js';
 import type { ResourceLinkOut, ToolDef, ToolOutput } from './types.js';
 import { idArg, zodTool } from './zod-tool.js';
-import { mediaLink } from './media.js';
+import { jobItem, jobRecord, nextCursor, result } from './output-shapes.js';
+import { mediaLinks } from './media-links.js';
 import { decodeCursor, pageArgs, pageOf, withoutNulls } from './page.js';
 
 export function jobLinks(studio: Studio, job: Job): ResourceLinkOut[] {
-  const links: ResourceLinkOut[] = [{ uri: `studio://jobs/${job.job_id}`, name: `job ${job.job_id}`, mimeType: 'application/json' }];
-  for (const id of job.result?.media_ids ?? []) {
-    const m = studio.store.media.get(id);
-    if (m) links.push(mediaLink(m));
-  }
-  return links;
+  return [{ uri: `studio://jobs/${job.job_id}`, name: `job ${job.job_id}`, mimeType: 'application/json' }, ...mediaLinks(studio, job.result?.media_ids ?? [])];
 }
 
 export function jobOutput(studio: Studio, job: Job): ToolOutput {
@@ -28,6 +24,7 @@ export const jobTools: ToolDef[] = [
     description: 'Status, progress, result (media ids) or error of a generation or render job (same as studio://jobs/{id}).',
     annotations: { readOnlyHint: true, openWorldHint: false },
     schema: z.object({ job_id: idArg('job') }),
+    output: result({ job: jobRecord }),
     run: async ({ job_id }, { studio }) => {
       const job = studio.store.jobs.get(job_id);
       if (!job) throw notFound('job', job_id, 'job_id');
@@ -42,6 +39,7 @@ export const jobTools: ToolDef[] = [
       'when asked.',
     annotations: { readOnlyHint: true, openWorldHint: false },
     schema: z.object({ job_id: idArg('job'), timeout_seconds: z.number().min(0).max(600).default(45) }),
+    output: result({ job: jobRecord }),
     run: async ({ job_id, timeout_seconds }, { studio, signal, progress }) => {
       const job = await studio.queue.wait(job_id, { timeoutMs: timeout_seconds * 1000, signal, onProgress: (p, m) => progress(p, 1, m) });
       return jobOutput(studio, job);
@@ -53,6 +51,7 @@ export const jobTools: ToolDef[] = [
     description: 'Cancel a queued or running job, at the provider too where it allows; finished jobs are left as they are.',
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     schema: z.object({ job_id: idArg('job') }),
+    output: result({ job: jobRecord }),
     run: async ({ job_id }, { studio }) => jobOutput(studio, await studio.queue.cancel(job_id)),
   }),
   zodTool({
@@ -66,6 +65,8 @@ export const jobTools: ToolDef[] = [
       status: z.enum(['queued', 'submitting', 'running', 'downloading', 'succeeded', 'failed', 'canceled']).optional(),
       ...pageArgs,
     }),
+    linkMedia: false,
+    output: result({ jobs: z.array(jobItem), next_cursor: nextCursor }),
     run: async (a, { studio }) => {
       const after = decodeCursor('job_list', a.cursor);
       const rows = studio.store.jobs.list({

@@ -2,12 +2,10 @@ import { z } from 'zod';
 import { resolveAllowedPath } from '../paths.js';
 import type { MediaRecord } from '../store/media.js';
 import { decodeCursor, pageArgs, pageOf, withoutNulls } from './page.js';
-import type { ResourceLinkOut, ToolDef } from './types.js';
+import { mediaLink } from './media-links.js';
+import type { ToolDef } from './types.js';
 import { mediaIdArg, zodTool } from './zod-tool.js';
-
-export function mediaLink(m: Pick<MediaRecord, 'media_id' | 'type' | 'mime'>): ResourceLinkOut {
-  return { uri: `studio://media/${m.media_id}`, name: `${m.type} ${m.media_id}`, mimeType: 'application/json', description: `metadata of a ${m.mime} file` };
-}
+import { media, mediaItem, mediaOf, nextCursor, result } from './output-shapes.js';
 
 export const mediaTools: ToolDef[] = [
   zodTool({
@@ -21,6 +19,7 @@ export const mediaTools: ToolDef[] = [
       path: z.string().min(1).describe('Local file path (absolute, or relative to the studio folder).'),
       character_id: z.string().min(1).optional().describe('Character this file depicts (for metadata).'),
     }),
+    output: result({ media_id: z.string(), media: mediaOf }),
     run: async ({ path, character_id }, { studio }) => {
       const abs = resolveAllowedPath(studio.paths, path, 'path');
       if (character_id) studio.project.character(character_id);
@@ -39,6 +38,7 @@ export const mediaTools: ToolDef[] = [
       "A media item's record: type, provider, model, input parameters, character, frames used, file, duration, size, hash, job (as studio://media/{id}).",
     annotations: { readOnlyHint: true, openWorldHint: false },
     schema: z.object({ media_id: mediaIdArg('the item') }),
+    output: result({ media }),
     run: async ({ media_id }, { studio }) => {
       const m = studio.library.get(media_id);
       return { result: { media: m, absolute_path: studio.library.absPath(m) }, links: [mediaLink(m)] };
@@ -57,6 +57,8 @@ export const mediaTools: ToolDef[] = [
       include_frames: z.boolean().default(false).describe('Also list frame images (first/last frames of videos, extracted frames, contact sheets).'),
       ...pageArgs,
     }),
+    output: result({ media: z.array(mediaItem), next_cursor: nextCursor }),
+    linkMedia: false,
     run: async (a, { studio }) => {
       const after = decodeCursor('media_list', a.cursor);
       const rows = studio.store.media.list({

@@ -5,6 +5,7 @@ import type { Studio } from '../studio/studio.js';
 import { modelSchema } from './generation.js';
 import { decodeCursor, pageArgs, pageOf, withoutNulls } from './page.js';
 import type { ToolDef, ToolOutput } from './types.js';
+import { nextCursor, result } from './output-shapes.js';
 import { zodTool } from './zod-tool.js';
 
 const TOOL_FOR_TASK: Record<Task, string> = {
@@ -23,10 +24,10 @@ const modelLink = (id: string) => ({ uri: `studio://models/${id}`, name: `model 
 const anyObject = z.looseObject({});
 
 /**
- * What a lookup answers, its main fields: one model in full (its own input_schema, rules, limits, pricing), or
- * without `model` the models of its kind. Loose and nothing required: an error result's structuredContent is `{error}`.
+ * What a lookup answers: one model in full (its own input_schema, rules, limits, pricing), or without `model` the
+ * models of its kind. Which of the two depends on the call, so no member is required.
  */
-const lookupOutput = z.looseObject({
+const lookupOutput = result({
   model: z.string().optional(),
   tool: z.string().optional(),
   offered: z.boolean().optional(),
@@ -101,6 +102,7 @@ export const modelTools: ToolDef[] = [
       "set) and its price. detail: 'full' adds title, status, reason and whole pricing.",
     annotations: { readOnlyHint: true, openWorldHint: false },
     schema: z.object({ media_type: z.enum(['video', 'image', 'voice']).optional().describe('Only models of this media type.'), ...pageArgs }),
+    output: result({ models: z.array(z.looseObject({ model: z.string() })), next_cursor: nextCursor }),
     run: async (a, { studio }) => {
       const after = decodeCursor('models_list', a.cursor);
       const all = studio.models

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ToolDef } from './types.js';
 import { idArg, mediaIdArg, zodTool } from './zod-tool.js';
+import { deleted, dialogueLine, film, filmView, result, scene, sceneView, shot, takeReport, takeShot, warnings } from './output-shapes.js';
 
 const settings = z
   .object({
@@ -64,6 +65,7 @@ export const projectTools: ToolDef[] = [
     description: 'Create a film: an ordered list of scenes that render_film joins. Add scenes with scene_create(film_id=…).',
     annotations: WRITE,
     schema: z.object({ title: z.string().min(1).max(200), description: z.string().max(4000).nullable().optional(), settings: settings.optional() }),
+    output: result({ film }),
     run: async (a, { studio }) => {
       const f = studio.project.createFilm(a);
       return { result: { film: f }, links: [filmLink(f.film_id)] };
@@ -80,6 +82,7 @@ export const projectTools: ToolDef[] = [
       description: z.string().max(4000).nullable().optional(),
       settings: settings.optional(),
     }),
+    output: result({ film }),
     run: async ({ film_id, ...patch }, { studio }) => ({ result: { film: studio.project.updateFilm(film_id, patch) }, links: [filmLink(film_id)] }),
   }),
   zodTool({
@@ -88,6 +91,7 @@ export const projectTools: ToolDef[] = [
     description: 'Delete a film. Its scenes are kept (detached) and can be added to another film.',
     annotations: DELETE,
     schema: z.object({ film_id: idArg('film') }),
+    output: deleted,
     run: async ({ film_id }, { studio }) => {
       studio.project.deleteFilm(film_id);
       return { result: { deleted: film_id } };
@@ -99,6 +103,7 @@ export const projectTools: ToolDef[] = [
     description: 'A film with its scenes in order and its latest render (same as reading studio://films/{id}).',
     annotations: READ,
     schema: z.object({ film_id: idArg('film') }),
+    output: filmView,
     run: async ({ film_id }, { studio }) => ({ result: studio.project.filmView(film_id), links: [filmLink(film_id)] }),
   }),
   zodTool({
@@ -107,6 +112,7 @@ export const projectTools: ToolDef[] = [
     description: 'List every film with its id, title, description and render settings.',
     annotations: READ,
     schema: z.object({}),
+    output: result({ films: z.array(film) }),
     run: async (_a, { studio }) => ({ result: { films: studio.store.films.list() } }),
   }),
   zodTool({
@@ -121,6 +127,7 @@ export const projectTools: ToolDef[] = [
       position: z.number().int().min(0).optional(),
       settings: settings.optional(),
     }),
+    output: result({ scene }),
     run: async (a, { studio }) => {
       const s = studio.project.createScene(a);
       return { result: { scene: s }, links: [sceneLink(s.scene_id)] };
@@ -139,6 +146,7 @@ export const projectTools: ToolDef[] = [
       position: z.number().int().min(0).optional(),
       settings: settings.optional(),
     }),
+    output: result({ scene }),
     run: async ({ scene_id, ...patch }, { studio }) => ({ result: { scene: studio.project.updateScene(scene_id, patch) }, links: [sceneLink(scene_id)] }),
   }),
   zodTool({
@@ -147,6 +155,7 @@ export const projectTools: ToolDef[] = [
     description: 'Delete a scene and its shots. Media (takes, renders) is kept in the library.',
     annotations: DELETE,
     schema: z.object({ scene_id: idArg('scene') }),
+    output: deleted,
     run: async ({ scene_id }, { studio }) => {
       studio.project.deleteScene(scene_id);
       return { result: { deleted: scene_id } };
@@ -158,6 +167,7 @@ export const projectTools: ToolDef[] = [
     description: "Set the order of a film's scenes: scene_ids must list every scene of the film exactly once.",
     annotations: UPDATE,
     schema: z.object({ film_id: idArg('film'), scene_ids: z.array(z.string().min(1)).min(1) }),
+    output: result({ scenes: z.array(scene) }),
     run: async ({ film_id, scene_ids }, { studio }) => ({ result: { scenes: studio.project.reorderScenes(film_id, scene_ids) }, links: [filmLink(film_id)] }),
   }),
   zodTool({
@@ -166,6 +176,7 @@ export const projectTools: ToolDef[] = [
     description: 'A scene: its shots in order with current take, frames, takes and dialogue lines (as studio://scenes/{id}).',
     annotations: READ,
     schema: z.object({ scene_id: idArg('scene') }),
+    output: sceneView,
     run: async ({ scene_id }, { studio }) => ({ result: studio.project.sceneView(scene_id), links: [sceneLink(scene_id)] }),
   }),
   zodTool({
@@ -176,6 +187,7 @@ export const projectTools: ToolDef[] = [
       'transition in; video_generate(shot_id) makes a take.',
     annotations: WRITE,
     schema: z.object({ scene_id: idArg('scene'), position: z.number().int().min(0).optional(), ...shotFields }),
+    output: result({ shot }),
     run: async ({ scene_id, ...input }, { studio }) => {
       const s = studio.project.createShot(scene_id, input);
       return { result: { shot: s }, links: [sceneLink(scene_id)] };
@@ -187,6 +199,7 @@ export const projectTools: ToolDef[] = [
     description: "Change a shot's defaults or its transition. Existing takes are kept; generate again for a new take.",
     annotations: UPDATE,
     schema: z.object({ shot_id: idArg('shot'), ...shotFields }),
+    output: result({ shot }),
     run: async ({ shot_id, ...patch }, { studio }) => {
       const s = studio.project.updateShot(shot_id, patch);
       return { result: { shot: s }, links: [sceneLink(s.scene_id)] };
@@ -198,6 +211,7 @@ export const projectTools: ToolDef[] = [
     description: 'Remove a shot from its scene. Its takes stay in the media library.',
     annotations: DELETE,
     schema: z.object({ shot_id: idArg('shot') }),
+    output: deleted,
     run: async ({ shot_id }, { studio }) => {
       studio.project.deleteShot(shot_id);
       return { result: { deleted: shot_id } };
@@ -209,6 +223,7 @@ export const projectTools: ToolDef[] = [
     description: "Set the order of a scene's shots: shot_ids must list every shot of the scene exactly once.",
     annotations: UPDATE,
     schema: z.object({ scene_id: idArg('scene'), shot_ids: z.array(z.string().min(1)).min(1) }),
+    output: result({ shots: z.array(shot) }),
     run: async ({ scene_id, shot_ids }, { studio }) => ({ result: { shots: studio.project.reorderShots(scene_id, shot_ids) }, links: [sceneLink(scene_id)] }),
   }),
   zodTool({
@@ -217,6 +232,7 @@ export const projectTools: ToolDef[] = [
     description: 'Make an earlier take (by take_number) the current one; renders and use_last_frame use the current take.',
     annotations: UPDATE,
     schema: z.object({ shot_id: idArg('shot'), take_number: z.number().int().min(1) }),
+    output: result({ shot: takeShot, ...takeReport }),
     run: async ({ shot_id, take_number }, { studio }) => {
       const r = studio.project.selectTake(shot_id, take_number);
       return { result: { shot: r.shot, ...takeReportOut(r.report) }, links: [sceneLink(r.shot.scene_id)] };
@@ -228,6 +244,7 @@ export const projectTools: ToolDef[] = [
     description: 'Make an existing video from the library (e.g. imported footage) a new take of a shot; it becomes the current take.',
     annotations: WRITE,
     schema: z.object({ shot_id: idArg('shot'), media_id: mediaIdArg('the video') }),
+    output: result({ shot: takeShot, take_number: z.number(), ...takeReport }),
     run: async ({ shot_id, media_id }, { studio }) => {
       const r = studio.project.addTake(shot_id, media_id);
       return { result: { shot: r.shot, take_number: r.take_number, ...takeReportOut(r.report) }, links: [sceneLink(r.shot.scene_id)] };
@@ -246,6 +263,7 @@ export const projectTools: ToolDef[] = [
       text: z.string().max(5000).nullable().optional(),
       fit: fit.optional(),
     }),
+    output: result({ dialogue: dialogueLine, warnings: warnings.optional() }),
     run: async ({ shot_id, audio, offset_seconds, gain_db, text, fit: f }, { studio }) => {
       const r = studio.project.addDialogue(shot_id, audio, offset_seconds, gain_db, text ?? null, f === 'extend');
       return {
@@ -267,6 +285,7 @@ export const projectTools: ToolDef[] = [
       gain_db: gainDb.optional(),
       fit: fit.optional(),
     }),
+    output: result({ dialogue: dialogueLine, warnings: warnings.optional() }),
     run: async ({ audio_id, offset_seconds, gain_db, fit: f }, { studio }) => {
       const r = studio.project.updateDialogue(
         audio_id,
@@ -285,6 +304,7 @@ export const projectTools: ToolDef[] = [
     description: 'Detach a dialogue line (audio_id) from its shot; render_scene no longer mixes it in. The voice media stays in the library.',
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     schema: z.object({ shot_id: idArg('shot'), audio_id: idArg('dialogue line (audio_id)') }),
+    output: result({ removed: z.string(), shot_id: z.string() }),
     run: async ({ shot_id, audio_id }, { studio }) => {
       studio.project.removeDialogue(shot_id, audio_id);
       return { result: { removed: audio_id, shot_id }, links: [sceneLink(studio.project.shot(shot_id).scene_id)] };

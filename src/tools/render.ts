@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { sceneOrFilm, sceneOrFilmArgs } from './target.js';
-import { mediaLink } from './media.js';
+import { mediaLink } from './media-links.js';
 import type { ToolContext, ToolDef } from './types.js';
 import { idArg, zodTool } from './zod-tool.js';
+import { filmRender, renderCheck, sceneRender } from './output-shapes.js';
 
 const subtitlesArg = z
   .enum(['none', 'burn', 'soft'])
@@ -52,6 +53,7 @@ export const renderTools: ToolDef[] = [
       qc: z.boolean().default(true).describe('Check the file (black, frozen, silent lines, loudness, size); findings come back as qc.'),
       subtitles: subtitlesArg,
     }),
+    output: sceneRender,
     run: async ({ scene_id, loudnorm, force, strict, qc, subtitles }, { studio, signal, progress }) => {
       const r = await studio.render.renderScene(scene_id, renderOpts({ loudnorm, force, strict, qc, subtitles }, signal, progress));
       const m = studio.library.get(r.media_id);
@@ -74,6 +76,7 @@ export const renderTools: ToolDef[] = [
       qc: z.boolean().default(true).describe('Check the film file and return the findings as qc (scenes are not checked one by one).'),
       subtitles: subtitlesArg,
     }),
+    output: filmRender,
     run: async ({ film_id, loudnorm, force, strict, qc, subtitles }, { studio, signal, progress }) => {
       const r = await studio.render.renderFilm(film_id, renderOpts({ loudnorm, force, strict, qc, subtitles }, signal, progress));
       const m = studio.library.get(r.media_id);
@@ -88,6 +91,7 @@ export const renderTools: ToolDef[] = [
       'cuts, size. Each finding has a severity, time range, shot and the call that fixes it.',
     annotations: { readOnlyHint: true, openWorldHint: false },
     schema: z.object(sceneOrFilmArgs),
+    output: renderCheck,
     run: async (a, { studio, signal }) => {
       const target = sceneOrFilm(a);
       const r = await studio.render.checkLatest(target.kind, target.id, signal);

@@ -1,3 +1,4 @@
+import type { ZodObject } from 'zod';
 import type { Studio } from '../studio/studio.js';
 
 /** MCP tool annotations (hints for clients about what a tool does to the world). */
@@ -58,5 +59,7 @@ export interface ToolDef {
   callSchema?(studio: Studio): JsonObjectSchema;
   /** JSON Schema (2020-12) of the structuredContent of a successful result. */
   outputSchema?: JsonObjectSchema;
+  /** The shape outputSchema was made from, with the members every successful result has (for tests). */
+  outputShape?: ZodObject;
   run(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutput>;
 }

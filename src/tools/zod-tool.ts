@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { invalidInput } from '../errors.js';
 import { gotText } from './check-args.js';
+import type { Studio } from '../studio/studio.js';
+import { mediaLinks } from './media-links.js';
 import type { JsonObjectSchema, ToolAnnotations, ToolContext, ToolDef, ToolOutput } from './types.js';
 
 function describeIssue(issue: z.core.$ZodIssue): { field: string; text: string } {
@@ -43,6 +45,11 @@ export function zodTool<S extends z.ZodObject>(def: {
   schema: S;
   /** Shape of the result's structuredContent; published as the tool's outputSchema. */
   output?: z.ZodObject;
+  /**
+   * Link every media item the result names (its `media_id`/`media_ids` members, at any depth) as a studio://media
+   * resource (default). Lists turn it off: their items are an index to pick from, reachable through the template.
+   */
+  linkMedia?: boolean;
   run: (args: z.infer<S>, ctx: ToolContext) => Promise<ToolOutput>;
 }): ToolDef {
   const strict = def.schema.strict();
@@ -55,17 +62,93 @@ export function zodTool<S extends z.ZodObject>(def: {
     annotations: { title: def.title, ...def.annotations },
     ...(def.longRunning ? { longRunning: true } : {}),
     inputSchema: () => json,
-    ...(def.output ? { outputSchema: outputJsonSchema(def.output) } : {}),
-    run: (args, ctx) => def.run(parseToolArgs(def.name, strict, args) as z.infer<S>, ctx),
+    ...(def.output ? { outputSchema: outputJsonSchema(def.output), outputShape: def.output } : {}),
+    run: async (args, ctx) => {
+      const out = await def.run(parseToolArgs(def.name, strict, args) as z.infer<S>, ctx);
+      return def.linkMedia === false ? out : withMediaLinks(ctx.studio, out);
+    },
   };
+}
+
+/** A result with a link to each media item it names, after the links the tool gave (each uri once). */
+function withMediaLinks(studio: Studio, out: ToolOutput): ToolOutput {
+  const links = [...(out.links ?? [])];
+  const have = new Set(links.map((l) => l.uri));
+  for (const l of mediaLinks(studio, mediaIdsIn(out.result))) if (!have.has(l.uri)) links.push(l);
+  return links.length ? { ...out, links } : out;
+}
+
+/** The values of every `media_id` and `media_ids` member of a JSON value, in document order. */
+function mediaIdsIn(v: unknown, into: string[] = []): string[] {
+  if (Array.isArray(v)) for (const x of v) mediaIdsIn(x, into);
+  else if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'media_id' && typeof x === 'string') into.push(x);
+      else if (k === 'media_ids' && Array.isArray(x)) into.push(...x.filter((i): i is string => typeof i === 'string'));
+      else mediaIdsIn(x, into);
+    }
+  }
+  return into;
 }
 
 /** A result shape as the JSON Schema published in tools/list (no $schema: the spec's default dialect is 2020-12). */
 export function outputJsonSchema(shape: z.ZodObject): JsonObjectSchema {
   const json = z.toJSONSchema(shape, { io: 'output', unrepresentable: 'any' }) as JsonObjectSchema;
   delete json['$schema'];
-  return json;
+  return admitErrors(lean(json) as JsonObjectSchema);
 }
+
+/**
+ * The schema as published: it also admits a tool error's structuredContent (`{error: {code, message, …}}`). The
+ * spec binds only successful results to outputSchema, but SDK 1.x clients (the 2025-era clients we serve, up to
+ * 1.32) validate an isError result too once tools/list was read (modelcontextprotocol/typescript-sdk#1943), and
+ * then throw "Structured content does not match the tool's output schema" instead of showing the error. So the
+ * root names `error` and lists no required members; inside the records, ids and types stay as strict as written.
+ */
+function admitErrors(json: JsonObjectSchema): JsonObjectSchema {
+  const { required: _successOnly, properties, ...rest } = json;
+  return { ...rest, properties: { ...properties, error: { type: 'object' } } };
+}
+
+/**
+ * A schema without the keywords that allow everything anyway: every client carries tools/list in its context, and
+ * zod spells out an open object (`additionalProperties: {}`), a record's string keys (`propertyNames`) and the
+ * bounds of a safe integer. Dropping them changes nothing a validator accepts.
+ */
+function lean(node: unknown, names = false): unknown {
+  if (Array.isArray(node)) return node.map((n) => lean(n));
+  if (node === null || typeof node !== 'object') return node;
+  const nullable = names ? undefined : nullableObject(node);
+  if (nullable) return lean(nullable);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) {
+    // The keys of `properties` are field names, not keywords.
+    if (!names && k === 'additionalProperties' && isEmptyObject(v)) continue;
+    if (!names && k === 'propertyNames' && isStringType(v)) continue;
+    if (!names && k === 'properties' && isEmptyObject(v)) continue;
+    if (!names && ((k === 'minimum' && v === Number.MIN_SAFE_INTEGER) || (k === 'maximum' && v === Number.MAX_SAFE_INTEGER))) continue;
+    out[k] = lean(v, !names && k === 'properties');
+  }
+  return out;
+}
+
+/**
+ * `anyOf: [{type: 'object', properties…}, {type: 'null'}]` as `{type: ['object', 'null'], properties…}`: the same
+ * values pass (properties and required only constrain objects), in fewer bytes.
+ */
+function nullableObject(node: object): Record<string, unknown> | undefined {
+  const anyOf = (node as { anyOf?: unknown }).anyOf;
+  if (Object.keys(node).length !== 1 || !Array.isArray(anyOf) || anyOf.length !== 2) return undefined;
+  const [a, b] = anyOf as unknown[];
+  if (!isObjectWith(b, ['type']) || (b as { type: unknown }).type !== 'null') return undefined;
+  if (a === null || typeof a !== 'object' || (a as { type?: unknown }).type !== 'object') return undefined;
+  return { ...a, type: ['object', 'null'] };
+}
+
+const isEmptyObject = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0;
+const isStringType = (v: unknown): boolean => isObjectWith(v, ['type']) && (v as { type: unknown }).type === 'string';
+const isObjectWith = (v: unknown, keys: string[]): boolean =>
+  v !== null && typeof v === 'object' && Object.keys(v).length === keys.length && keys.every((k) => k in v);
 
 /** Common argument shapes, described once so every tool words them the same way. */
 export const idArg = (what: string): z.ZodString => z.string().min(1).describe(`Id of the ${what}.`);

@@ -10,13 +10,13 @@ describe('music_generate and sfx_generate (local)', () => {
   });
   afterAll(async () => h.close());
 
-  it('tools/list derives both schemas from the selected capability files', async () => {
+  it("tools/list derives both schemas from the offered models' capability files", async () => {
     const { tools } = await h.client.listTools();
     const music = tools.find((t) => t.name === 'music_generate');
     const sfx = tools.find((t) => t.name === 'sfx_generate');
     const props = (t: typeof music): Record<string, { maximum?: number; default?: unknown }> =>
       (t?.inputSchema.properties ?? {}) as Record<string, { maximum?: number; default?: unknown }>;
-    expect(Object.keys(props(music)).sort()).toEqual(['duration', 'model', 'output_format', 'prompt', 'seed', 'wait']);
+    expect(Object.keys(props(music)).sort()).toEqual(['confirm_token', 'duration', 'model', 'output_format', 'prompt', 'seed', 'wait']);
     expect(props(music).duration?.maximum).toBe(300);
     expect(props(sfx).duration?.maximum).toBe(30);
     expect(props(sfx).duration?.default).toBe(2);

@@ -21,12 +21,16 @@ function describe(plan: ValidatedPlan): string[] {
 }
 
 /**
- * `studio-mcp run <plan.json|plan.yaml> [--check] [--json] [--concurrency N]`: validate the whole plan, then make
+ * `studio-mcp run <plan.json|plan.yaml> [--check] [--json] [--concurrency N] [--yes]`: validate the whole plan, then make
  * it through the studio's tools. Progress and log lines go to stderr; the summary (text, or JSON with --json) to
  * stdout. Exit code 0 when the film was rendered, 1 when the plan was refused or a shot failed.
  */
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseOptions(argv, { check: { type: 'boolean' }, json: { type: 'boolean' }, concurrency: { type: 'string' } }, 1);
+  const { values, positionals } = parseOptions(
+    argv,
+    { check: { type: 'boolean' }, json: { type: 'boolean' }, concurrency: { type: 'string' }, yes: { type: 'boolean' } },
+    1,
+  );
   const file = positionals[0];
   if (!file) throw new UsageError('run needs a plan file (JSON or YAML)');
   const concurrency = positiveInt(values.concurrency, '--concurrency', 4);
@@ -60,7 +64,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     const state = new PlanStateFile(studio.config.home, plan.id).load();
     let summary;
     try {
-      summary = await runPlan(plan, clientCaller(client), state, {
+      summary = await runPlan(plan, clientCaller(client, { confirmPaid: values.yes === true }), state, {
         concurrency,
         events: { log: (line) => progress.line(line), progress: (f, m) => progress.update(f, m) },
       });
