@@ -14,7 +14,7 @@ import { StudioError, invalidInput } from '../errors.js';
 export const CONFIRM_TTL_MS = 10 * 60_000;
 
 /** Short on purpose: it is repeated in nine tool schemas that every agent carries in its context. */
-export const CONFIRM_TOKEN_DESCRIPTION = 'The token a "confirmation_required" answer gave: runs that same call once (same arguments, within 10 minutes).';
+export const CONFIRM_TOKEN_DESCRIPTION = 'From a confirmation_required answer: runs that exact call once (10 min).';
 
 /** Why a call must be confirmed, and for how much. */
 export interface ConfirmationNeed {

@@ -44,8 +44,8 @@ export const continuityTools: ToolDef[] = [
     name: 'extract_frames',
     title: 'Extract frames',
     description:
-      'Frames of a video as image media: first/last (exact), at given times, or every N seconds; optionally a labelled contact sheet. With scene_id: a ' +
-      "storyboard to check continuity, one row per cut (shot N's last frame | N+1's first); `rows` lists each row's shots and frames.",
+      'Frames of a video as image media: first/last (exact), at times, or every N s; optionally a labelled contact sheet. With scene_id: a continuity ' +
+      "storyboard, one row per cut (shot N's last frame | N+1's first).",
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     schema: z.object({
       media_id: z.string().min(1).optional().describe('A video in the library.'),

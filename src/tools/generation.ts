@@ -172,7 +172,7 @@ function generationTool(name: string, task: Task, title: string, description: st
   };
 }
 
-const MODEL_NOTE = " Pick model from the enum; *_get_capabilities shows a model's exact fields.";
+const MODEL_NOTE = " model: one of the enum; *_get_capabilities gives a model's exact fields.";
 
 export const generationTools: ToolDef[] = [
   generationTool(
@@ -206,8 +206,8 @@ export const generationTools: ToolDef[] = [
     'lipsync_image',
     'lipsync_image',
     'Animate a face to speech (image + audio)',
-    "A talking video from a face image and audio. character_id uses the character's reference image as the face; with shot_id the result is a new take " +
-      "and, without audio, the shot's latest line is used." +
+    "A talking video from a face image and audio (character_id: its reference image). With shot_id: a new take, and the shot's latest line when no " +
+      'audio is given.' +
       MODEL_NOTE,
   ),
   generationTool(

@@ -12,8 +12,8 @@ export const mediaTools: ToolDef[] = [
     name: 'media_import',
     title: 'Import a file into the library',
     description:
-      'Copy a local image, video or audio file into the library and return its media_id (videos also get their first and last frames). The path must be in ' +
-      'the studio folder or STUDIO_ALLOWED_DIRS. Media ids are what reference_images, start_frame, audio, video… take.',
+      'Copy a local image, video or audio file into the library; returns its media_id (what reference_images, start_frame, audio, video take). Videos ' +
+      'also get first and last frames. The path must be in the studio folder or STUDIO_ALLOWED_DIRS.',
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     schema: z.object({
       path: z.string().min(1).describe('Local file path (absolute, or relative to the studio folder).'),

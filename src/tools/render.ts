@@ -5,10 +5,7 @@ import type { ToolContext, ToolDef } from './types.js';
 import { idArg, zodTool } from './zod-tool.js';
 import { filmRender, renderCheck, sceneRender } from './output-shapes.js';
 
-const subtitlesArg = z
-  .enum(['none', 'burn', 'soft'])
-  .default('none')
-  .describe("The lines' words as subtitles: 'burn' draws them into the picture, 'soft' adds a track players can switch (mov_text).");
+const subtitlesArg = z.enum(['none', 'burn', 'soft']).default('none').describe("Lines as subtitles: 'burn' into the picture, or 'soft' (a switchable track).");
 
 /** The render service's options from a render tool's flags (one mapping for scenes and films). */
 function renderOpts(
@@ -41,9 +38,8 @@ export const renderTools: ToolDef[] = [
     longRunning: true,
     title: 'Render a scene',
     description:
-      "Render a scene to one mp4: its shots' current takes in order (a lip-synced take wins), dialogue mixed at its offsets, each shot's transition. Returns " +
-      "a timeline (each shot's start/end, take, lines) and warnings (stale cuts, lines overlapping or cut). An unchanged scene returns its previous render " +
-      '(reused=true) unless force.',
+      "Render a scene to one mp4: current takes in order (lip-sync wins), lines mixed at their offsets, transitions. Returns a timeline (each shot's " +
+      'start/end, take, lines) and warnings (stale cuts, lines overlapping or cut). Unchanged: the previous render (reused=true) unless force.',
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     schema: z.object({
       scene_id: idArg('scene'),

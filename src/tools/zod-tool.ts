@@ -53,8 +53,11 @@ export function zodTool<S extends z.ZodObject>(def: {
   run: (args: z.infer<S>, ctx: ToolContext) => Promise<ToolOutput>;
 }): ToolDef {
   const strict = def.schema.strict();
-  const json = z.toJSONSchema(strict, { io: 'input', unrepresentable: 'any' }) as JsonObjectSchema;
-  delete json['$schema'];
+  const raw = z.toJSONSchema(strict, { io: 'input', unrepresentable: 'any' }) as JsonObjectSchema;
+  delete raw['$schema'];
+  // The root keeps `properties` even when empty: a flat root is type, properties, required (hosts expect it).
+  const leaned = lean(raw) as Partial<JsonObjectSchema>;
+  const json: JsonObjectSchema = { ...leaned, type: 'object', properties: leaned.properties ?? {} };
   return {
     name: def.name,
     title: def.title,
@@ -151,5 +154,7 @@ const isObjectWith = (v: unknown, keys: string[]): boolean =>
   v !== null && typeof v === 'object' && Object.keys(v).length === keys.length && keys.every((k) => k in v);
 
 /** Common argument shapes, described once so every tool words them the same way. */
-export const idArg = (what: string): z.ZodString => z.string().min(1).describe(`Id of the ${what}.`);
+/** Entities whose `<entity>_id` argument says all there is to say (a description would only repeat the name). */
+const PLAIN_IDS = new Set(['scene', 'shot', 'film', 'job', 'character']);
+export const idArg = (what: string): z.ZodString => (PLAIN_IDS.has(what) ? z.string().min(1) : z.string().min(1).describe(`Id of the ${what}.`));
 export const mediaIdArg = (what: string): z.ZodString => z.string().min(1).describe(`Media id (from the library) of ${what}.`);

@@ -245,12 +245,12 @@ describe('a Replicate model described live joins the offered models', () => {
 });
 
 describe('what the tool list costs every agent', () => {
-  it('stays within 55,000 bytes with all four providers configured (studio-mcp tools --json, compact), and below the old list by default', async () => {
+  it('stays within 53,000 bytes with all four providers configured (studio-mcp tools --json, compact), and below the old list by default', async () => {
     const all = await measureToolList(ALL_PROVIDERS_ENV);
     const plain = await measureToolList();
-    // A regression guard, not the goal: the issue asks for at most 53 KB. One list for all 44 models measured
-    // 52,949 bytes before confirm_token (nine tools) and the render tools' subtitles joined; see BENCHMARKS.md.
-    expect(all.bytes).toBeLessThanOrEqual(55_000);
+    // The issue's bound: no larger than the 53 KB the per-session list cost. Output schemas are measured beside it
+    // (with_output_bytes, in BENCHMARKS.md): hosts use them to check results, they are not what an agent reads.
+    expect(all.bytes).toBeLessThanOrEqual(53_000);
     // The per-session list of 2026-12-04 measured 51,852 bytes in the default configuration.
     expect(plain.bytes).toBeLessThan(51_852);
     expect(all.tools).toBe(plain.tools);
