@@ -28,7 +28,9 @@ export async function run(): Promise<BenchResult[]> {
       name: 'with output schemas, all four providers configured',
       value: all.with_output_bytes,
       unit: 'bytes',
-      note: `${tokens(all.with_output_bytes)} tokens; default configuration: ${plain.with_output_bytes} bytes; hosts check results with these, agents do not read them`,
+      note:
+        `${tokens(all.with_output_bytes)} tokens; default configuration: ${plain.with_output_bytes} bytes; hosts check results with these, agents do not ` +
+        `read them`,
     },
   ];
 }
