@@ -18,6 +18,8 @@ import { LEASE_MS, newOwnerId, ownerIsDead } from './lease.js';
 export interface DownloadedOutput {
   tmpPath: string;
   mime: string;
+  /** What the adapter said about this output (ProviderOutput `meta`), kept in the media record's `extra`. */
+  meta?: Record<string, unknown>;
 }
 
 export interface JobQueueDeps {
@@ -182,7 +184,7 @@ export class JobQueue {
         for (const out of outputs) {
           const tmpPath = store.blobs.tempPath(extensionFor(out, cap));
           const { mime } = await adapter.download(out, tmpPath, ctx);
-          downloaded.push({ tmpPath, mime });
+          downloaded.push({ tmpPath, mime, ...(out.kind === 'bytes' && out.meta ? { meta: out.meta } : {}) });
         }
         const fresh = store.jobs.get(jobId) as Job;
         const result = await this.deps.ingest(fresh, cap, downloaded, operationId);

@@ -1,10 +1,11 @@
+import { z } from 'zod';
 import type { StudioConfig } from '../config.js';
 import { StudioError } from '../errors.js';
 import { type AdapterDeps, guardFor, httpFor, ioOf, keyAvailability, mediaBlob, missingCredentials, trimBase, uploadName } from './common.js';
 import { DEFAULT_MAX_DOWNLOAD_BYTES, writeBytes } from './download.js';
 import { buildBody, isMediaInput, takeQuery } from './request-body.js';
 import type { ErrorReply } from './http.js';
-import type { ProviderRequest, StartResult } from './types.js';
+import type { ProviderOutput, ProviderRequest, StartResult } from './types.js';
 import type { ProviderAdapter } from './types.js';
 import { isWav, type WavEncoding, wrapWav } from './wav.js';
 
@@ -15,6 +16,7 @@ import { isWav, type WavEncoding, wrapWav } from './wav.js';
  * field added in a capability file (snake_case, as on the wire) would be silently dropped — adding a model would
  * need code. Its own retries would also stack on ours.
  *
+ * Text to speech calls `…/with-timestamps` and carries the character alignment out as the output's `meta`.
  * Both calls are synchronous: `start` returns the audio. Field paths: `url.voice_id` (URL path segment),
  * `query.output_format` (URL query), `voice_settings.*` (nested object; a JSON *string* part for STS),
  * `form.audio` (a multipart file part for STS); other fields are top-level JSON keys / form parts.
@@ -127,6 +129,50 @@ const VOICELESS: Record<string, { endpoint: string; what: string }> = {
   'elevenlabs-dialogue': { endpoint: 'text-to-dialogue', what: 'voice the dialogue' },
 };
 
+/** The audio as the studio stores it: raw samples (`pcm_*`, `ulaw_*`, `alaw_*`) get a WAV header, as the format says. */
+function audioOutput(data: Buffer, format: string | undefined): Extract<ProviderOutput, { kind: 'bytes' }> {
+  const info = outputFormatInfo(format);
+  return { kind: 'bytes', data: info.wrap && !isWav(data) ? wrapWav(data, info.wrap.rate, info.wrap.encoding) : data, mime: info.mime };
+}
+
+const Alignment = z
+  .object({
+    characters: z.array(z.string()),
+    character_start_times_seconds: z.array(z.number().nonnegative()),
+    character_end_times_seconds: z.array(z.number().nonnegative()),
+  })
+  .refine((a) => a.characters.length === a.character_start_times_seconds.length && a.characters.length === a.character_end_times_seconds.length, {
+    message: 'characters and their start and end times differ in length',
+  });
+
+/** `POST /v1/text-to-speech/{voice_id}/with-timestamps` (AudioWithTimestampsResponse); both alignments may be absent. */
+const WithTimestamps = z.object({
+  audio_base64: z
+    .string()
+    .min(1, 'no audio')
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'audio_base64 is not base64'),
+  alignment: Alignment.nullish(),
+  normalized_alignment: Alignment.nullish(),
+});
+
+const ms = (n: number): number => Math.round(n * 1000) / 1000;
+
+/**
+ * What the studio keeps of a reply's timings (media `extra`): every character's start and end, and `speech`, the
+ * span from the first to the last character that is not a space (where the words really start and end).
+ */
+export function alignmentMeta(a: z.output<typeof Alignment>): Record<string, unknown> {
+  const spoken = a.characters.flatMap((c, i) => (c.trim() === '' ? [] : [i]));
+  const first = spoken[0];
+  const last = spoken.at(-1);
+  return {
+    alignment: { characters: a.characters, start_seconds: a.character_start_times_seconds, end_seconds: a.character_end_times_seconds },
+    ...(first !== undefined && last !== undefined
+      ? { speech: { start: ms(a.character_start_times_seconds[first] ?? 0), end: ms(a.character_end_times_seconds[last] ?? 0) } }
+      : {}),
+  };
+}
+
 export function createElevenLabsAdapter(config: StudioConfig, deps: AdapterDeps = {}): ProviderAdapter {
   const base = trimBase(config.baseUrls.elevenlabs);
   const http = httpFor('ElevenLabs', AUTH_ENV, config, deps, classifyElevenLabsError);
@@ -204,20 +250,46 @@ export function createElevenLabsAdapter(config: StudioConfig, deps: AdapterDeps 
       makeBody = () => json;
     }
 
-    const res = await http.send(
-      {
-        method: 'POST',
-        url,
-        headers,
-        body: makeBody,
-        kind: 'create',
-        what,
-        timeoutMs: deps.timeoutMs ?? SYNC_TIMEOUT_MS,
-      },
-      ioOf(ctx, deps),
-    );
+    const send = (to: string): Promise<Response> =>
+      http.send({ method: 'POST', url: to, headers, body: makeBody, kind: 'create', what, timeoutMs: deps.timeoutMs ?? SYNC_TIMEOUT_MS }, ioOf(ctx, deps));
+    const format = query.get('output_format') ?? undefined;
+    const requestIdOf = (res: Response): { operationId?: string } => {
+      const id = res.headers.get('request-id');
+      return id ? { operationId: id } : {};
+    };
+    if (!sts && !voiceless) {
+      // Text to speech asks for the character timings too (same body and query, a JSON reply): the studio uses them to
+      // know where a line's words end, not just its audio.
+      const timed = `${base}/v1/text-to-speech/${encodeURIComponent(voiceId)}/with-timestamps${qs ? `?${qs}` : ''}`;
+      let res: Response | undefined;
+      try {
+        res = await send(timed);
+      } catch (err) {
+        // An account or proxy without the timestamps endpoint (a bare 404/405, not a refusal ElevenLabs explains,
+        // such as an unknown voice): fall back once to the plain endpoint below, which answers audio without timings.
+        if (!(err instanceof StudioError) || !(err.details.status === 404 || err.details.status === 405) || err.details.field !== undefined) throw err;
+      }
+      if (res) {
+        const reply = http.parse(WithTimestamps, parseJsonBody(await readBody(res, ctx, Math.ceil(maxBytes * 1.4) + 65_536), what), what);
+        const data = Buffer.from(reply.audio_base64, 'base64');
+        if (data.length > maxBytes) throw new StudioError('provider_error', 'the ElevenLabs audio is larger than the download limit');
+        const alignment = reply.alignment ?? reply.normalized_alignment ?? undefined;
+        const meta = alignment ? alignmentMeta(alignment) : undefined;
+        return { kind: 'done', outputs: [{ ...audioOutput(data, format), ...(meta ? { meta } : {}) }], ...requestIdOf(res) };
+      }
+    }
+
+    const res = await send(url);
+    const data = await readBody(res, ctx, maxBytes);
+    const contentType = res.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
+    if (contentType.includes('json')) throw http.malformed(what, 'expected audio bytes, got JSON');
+    return { kind: 'done', outputs: [audioOutput(data, format)], ...requestIdOf(res) };
+  }
+
+  /** The whole reply body, within `limit` bytes; a reply that breaks off is a retryable error. */
+  async function readBody(res: Response, ctx: Parameters<ProviderAdapter['start']>[1], limit: number): Promise<Buffer> {
     const declared = Number(res.headers.get('content-length') ?? NaN);
-    if (Number.isFinite(declared) && declared > maxBytes) throw new StudioError('provider_error', 'the ElevenLabs audio is larger than the download limit');
+    if (Number.isFinite(declared) && declared > limit) throw new StudioError('provider_error', 'the ElevenLabs audio is larger than the download limit');
     let data: Buffer;
     try {
       data = Buffer.from(await res.arrayBuffer());
@@ -226,12 +298,15 @@ export function createElevenLabsAdapter(config: StudioConfig, deps: AdapterDeps 
       throw new StudioError('provider_unavailable', 'the ElevenLabs audio broke off before it was complete', { retryable: true });
     }
     if (data.length === 0) throw new StudioError('provider_error', 'ElevenLabs returned empty audio');
-    const contentType = res.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
-    if (contentType.includes('json')) throw http.malformed(what, 'expected audio bytes, got JSON');
-    const info = outputFormatInfo(query.get('output_format') ?? undefined);
-    const audio = info.wrap && !isWav(data) ? wrapWav(data, info.wrap.rate, info.wrap.encoding) : data;
-    const requestId = res.headers.get('request-id') ?? undefined;
-    return { kind: 'done', outputs: [{ kind: 'bytes', data: audio, mime: info.mime }], ...(requestId ? { operationId: requestId } : {}) };
+    return data;
+  }
+
+  function parseJsonBody(data: Buffer, what: string): unknown {
+    try {
+      return JSON.parse(data.toString('utf8')) as unknown;
+    } catch {
+      throw http.malformed(what, 'the reply is not JSON');
+    }
   }
 
   return {

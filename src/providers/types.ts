@@ -34,7 +34,11 @@ export interface ProviderRequest {
 
 export type ProviderOutput =
   | { kind: 'url'; url: string; mime?: string }
-  | { kind: 'bytes'; data: Buffer; mime: string }
+  /**
+   * `meta`: facts the reply carried about the output (e.g. ElevenLabs' character timings), stored as they are in the
+   * media record's `extra`.
+   */
+  | { kind: 'bytes'; data: Buffer; mime: string; meta?: Record<string, unknown> }
   /** A file the adapter already wrote into `ctx.workDir` (local provider). */
   | { kind: 'file'; path: string; mime: string }
   | { kind: 'gcs'; uri: string; mime?: string };

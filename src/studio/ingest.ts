@@ -76,6 +76,8 @@ export async function ingestJobOutputs(
         provider_request_id: providerRequestId,
         parent_media_id: req.parent_media_id,
         extra: {
+          // The adapter's facts about the output first, so they can never overwrite the studio's own keys below.
+          ...(out.meta ?? {}),
           output_index: i,
           lipsync: cap.task.startsWith('lipsync'),
           warnings: req.warnings,

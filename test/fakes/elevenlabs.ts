@@ -3,7 +3,8 @@ import { type FakeServer, fakeBytes, type StartOptions, startFake } from './base
 
 /**
  * A fake of the ElevenLabs TTS and STS endpoints as documented in docs/providers.md §2:
- * `POST /v1/text-to-speech/{voice_id}?output_format=…` (JSON body) and `POST /v1/speech-to-speech/{voice_id}`
+ * `POST /v1/text-to-speech/{voice_id}?output_format=…` (JSON body), its `/with-timestamps` twin (same body and query,
+ * a JSON reply `{audio_base64, alignment, normalized_alignment}` timing every character of the text) and `POST /v1/speech-to-speech/{voice_id}`
  * (multipart: `audio` file, `model_id`, `voice_settings` as a JSON string, …), answering raw audio bytes whose
  * format follows `output_format` (`pcm_*` raw samples without a header, `wav_*` with one, mp3 otherwise), header
  * `xi-api-key`, error bodies `{detail:{status,message}}` and 422 `{detail:[{loc,msg,type}]}`.
@@ -18,6 +19,9 @@ export interface ElevenLabsScenario {
   error?: 'quota_exceeded' | 'too_many_concurrent_requests' | 'system_busy';
   /** Real audio to return instead of opaque bytes (for tests that ingest the output through the studio). */
   audioBytes?: Buffer;
+  /** Seconds each character of the text takes in the fake's alignment (the first starts at `leadSeconds`). */
+  charSeconds?: number;
+  leadSeconds?: number;
 }
 
 export interface ElevenLabsFake extends FakeServer {
@@ -27,7 +31,22 @@ export interface ElevenLabsFake extends FakeServer {
   setScenario(s: Partial<ElevenLabsScenario>): void;
 }
 
-const DEFAULTS: ElevenLabsScenario = { voices: ['21m00Tcm4TlvDq8ikWAM', 'voice-narrator'] };
+const DEFAULTS: ElevenLabsScenario = { voices: ['21m00Tcm4TlvDq8ikWAM', 'voice-narrator'], charSeconds: 0.05, leadSeconds: 0.1 };
+
+/** The fake's timing of a text: character i runs from lead + i·step to lead + (i+1)·step seconds. */
+export function fakeAlignment(
+  text: string,
+  step = 0.05,
+  lead = 0.1,
+): { characters: string[]; character_start_times_seconds: number[]; character_end_times_seconds: number[] } {
+  const characters = [...text];
+  const at = (i: number): number => Math.round((lead + i * step) * 1000) / 1000;
+  return {
+    characters,
+    character_start_times_seconds: characters.map((_, i) => at(i)),
+    character_end_times_seconds: characters.map((_, i) => at(i + 1)),
+  };
+}
 
 /** The audio bytes the fake returns for an output format (deterministic per format). */
 export function fakeAudio(format: string): Buffer {
@@ -149,31 +168,56 @@ export async function startElevenLabsFake(opts: StartOptions = {}): Promise<Elev
     body: scenario.audioBytes ?? fakeAudio(format),
   });
 
+  /** What both TTS endpoints refuse, as documented; undefined when the call is fine. */
+  const ttsRefusal = (
+    headers: Record<string, string | string[] | undefined>,
+    voiceId: string,
+    json: unknown,
+  ): { status: number; json: unknown; headers?: Record<string, string> } | undefined => {
+    const err = common(headers, voiceId);
+    if (err) return err;
+    const body = json as Record<string, unknown> | undefined;
+    if (!body || typeof body.text !== 'string' || body.text === '') {
+      return { status: 422, json: { detail: [{ loc: ['body', 'text'], msg: 'field required', type: 'value_error.missing' }] } };
+    }
+    const refused = documentedTtsRefusal(body);
+    if (refused) return refused;
+    const vs = body.voice_settings as Record<string, unknown> | undefined;
+    if (vs && typeof vs.stability === 'number' && (vs.stability < 0 || vs.stability > 1)) {
+      return {
+        status: 422,
+        json: { detail: [{ loc: ['body', 'voice_settings', 'stability'], msg: 'ensure this value is less than or equal to 1', type: 'value_error' }] },
+      };
+    }
+    return undefined;
+  };
+
   const fake = (await startFake(
     () => [
       {
+        // The with-timestamps endpoint is the one the adapter calls: it keeps the route name 'tts'.
         name: 'tts',
         method: 'POST',
-        pattern: /^\/v1\/text-to-speech\/([^/]+)$/,
+        pattern: /^\/v1\/text-to-speech\/([^/]+)\/with-timestamps$/,
         handle: ({ rec, match }) => {
-          const voiceId = decodeURIComponent(match[1] ?? '');
-          const err = common(rec.headers, voiceId);
-          if (err) return err;
-          const body = rec.json as Record<string, unknown> | undefined;
-          if (!body || typeof body.text !== 'string' || body.text === '') {
-            return { status: 422, json: { detail: [{ loc: ['body', 'text'], msg: 'field required', type: 'value_error.missing' }] } };
-          }
-          const refused = documentedTtsRefusal(body);
+          const refused = ttsRefusal(rec.headers, decodeURIComponent(match[1] ?? ''), rec.json);
           if (refused) return refused;
-          const vs = body.voice_settings as Record<string, unknown> | undefined;
-          if (vs && typeof vs.stability === 'number' && (vs.stability < 0 || vs.stability > 1)) {
-            return {
-              status: 422,
-              json: { detail: [{ loc: ['body', 'voice_settings', 'stability'], msg: 'ensure this value is less than or equal to 1', type: 'value_error' }] },
-            };
-          }
-          return audioReply(rec.query.output_format ?? 'mp3_44100_128');
+          const body = rec.json as { text: string };
+          const audio = audioReply(rec.query.output_format ?? 'mp3_44100_128');
+          const alignment = fakeAlignment(body.text, scenario.charSeconds, scenario.leadSeconds);
+          return {
+            status: 200,
+            headers: { 'request-id': audio.headers['request-id'], 'character-cost': '42' },
+            json: { audio_base64: audio.body.toString('base64'), alignment, normalized_alignment: alignment },
+          };
         },
+      },
+      {
+        name: 'tts-plain',
+        method: 'POST',
+        pattern: /^\/v1\/text-to-speech\/([^/]+)$/,
+        handle: ({ rec, match }) =>
+          ttsRefusal(rec.headers, decodeURIComponent(match[1] ?? ''), rec.json) ?? audioReply(rec.query.output_format ?? 'mp3_44100_128'),
       },
       {
         // Text to Dialogue (api-reference/text-to-dialogue/convert): inputs [{text, voice_id}], model_id eleven_v3.

@@ -6,7 +6,7 @@ import { Capability } from '../../src/capabilities/types.js';
 import { createElevenLabsAdapter, outputFormatInfo } from '../../src/providers/elevenlabs.js';
 import type { ProviderAdapter, ProviderOutput } from '../../src/providers/types.js';
 import { byRoute } from '../fakes/base.js';
-import { type ElevenLabsFake, fakeAudio, startElevenLabsFake } from '../fakes/elevenlabs.js';
+import { type ElevenLabsFake, fakeAlignment, fakeAudio, startElevenLabsFake } from '../fakes/elevenlabs.js';
 import { capability, configFor, FAST, failure, leaks, makeCtx, makeMedia, recordingSleep, request, SECRETS, type TestDir, tempDir } from './helpers.js';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -47,7 +47,7 @@ describe('elevenlabs adapter', () => {
     return out;
   }
 
-  it('TTS: voice_id in the path, output_format in the query, JSON body with nested voice_settings and model_id', async () => {
+  it('TTS: the with-timestamps endpoint, voice_id in the path, output_format in the query, JSON body with nested voice_settings and model_id', async () => {
     const out = await onlyOutput(
       adapter.start(
         request(v3, {
@@ -65,7 +65,7 @@ describe('elevenlabs adapter', () => {
     );
     const [r] = byRoute(fake.requests, 'tts');
     expect(r?.method).toBe('POST');
-    expect(r?.path).toBe(`/v1/text-to-speech/${VOICE}`);
+    expect(r?.path).toBe(`/v1/text-to-speech/${VOICE}/with-timestamps`);
     expect(r?.query).toEqual({ output_format: 'mp3_44100_128' });
     expect(r?.headers['xi-api-key']).toBe(SECRETS.elevenlabs);
     expect(r?.headers.authorization).toBeUndefined();
@@ -79,6 +79,7 @@ describe('elevenlabs adapter', () => {
     });
     expect(out.mime).toBe('audio/mpeg');
     expect(out.data.equals(fakeAudio('mp3_44100_128'))).toBe(true);
+    expect(byRoute(fake.requests, 'tts-plain')).toHaveLength(0);
     const dest = path.join(tmp.dir, 'voice.mp3');
     expect(await adapter.download(out, dest, makeCtx(tmp.dir))).toEqual({ mime: 'audio/mpeg' });
     expect((await readFile(dest)).equals(out.data)).toBe(true);
@@ -144,6 +145,68 @@ describe('elevenlabs adapter', () => {
     expect(out.mime).toBe('audio/mpeg');
   });
 
+  it('TTS carries the character alignment out as meta: every character and the span of the words', async () => {
+    const out = await onlyOutput(adapter.start(request(tts, { text: ' Hi, you. ', voice_id: VOICE }), makeCtx(tmp.dir)));
+    const a = fakeAlignment(' Hi, you. ');
+    // Characters 0 and 9 are spaces: the words run from character 1 (0.15 s) to the end of character 8 (0.55 s).
+    expect(out.meta).toEqual({
+      alignment: { characters: a.characters, start_seconds: a.character_start_times_seconds, end_seconds: a.character_end_times_seconds },
+      speech: { start: 0.15, end: 0.55 },
+    });
+    expect(out.data.equals(fakeAudio('mp3_44100_128'))).toBe(true);
+  });
+
+  it('TTS pcm through with-timestamps: the decoded samples get the same WAV header as the audio-bytes path', async () => {
+    const out = await onlyOutput(adapter.start(request(tts, { text: 'Hi', voice_id: VOICE, output_format: 'pcm_16000' }), makeCtx(tmp.dir)));
+    expect(out.mime).toBe('audio/wav');
+    expect(out.data.toString('ascii', 0, 4)).toBe('RIFF');
+    expect(out.data.readUInt32LE(24)).toBe(16000);
+    expect(out.data.subarray(44).equals(fakeAudio('pcm_16000'))).toBe(true);
+  });
+
+  it.each([404, 405])('with-timestamps answering %i: falls back once to the plain endpoint (audio, no alignment)', async (status) => {
+    fake.fail('tts', { kind: 'status', status, body: { detail: 'Not Found' } });
+    const out = await onlyOutput(adapter.start(request(tts, { text: 'Hi', voice_id: VOICE, output_format: 'pcm_24000' }), makeCtx(tmp.dir)));
+    expect(byRoute(fake.requests, 'tts')).toHaveLength(1);
+    const plain = byRoute(fake.requests, 'tts-plain');
+    expect(plain).toHaveLength(1);
+    expect(plain[0]?.path).toBe(`/v1/text-to-speech/${VOICE}`);
+    expect(plain[0]?.query).toEqual({ output_format: 'pcm_24000' });
+    expect(plain[0]?.json).toEqual({ text: 'Hi', model_id: 'eleven_multilingual_v2' });
+    expect(out.meta).toBeUndefined();
+    expect(out.mime).toBe('audio/wav');
+    expect(out.data.subarray(44).equals(fakeAudio('pcm_24000'))).toBe(true);
+  });
+
+  it('a reply without alignments is audio without meta', async () => {
+    fake.fail('tts', { kind: 'status', status: 200, body: { audio_base64: fakeAudio('mp3_44100_128').toString('base64'), alignment: null } });
+    const out = await onlyOutput(adapter.start(request(tts, { text: 'Hi', voice_id: VOICE }), makeCtx(tmp.dir)));
+    expect(out.meta).toBeUndefined();
+    expect(out.data.equals(fakeAudio('mp3_44100_128'))).toBe(true);
+  });
+
+  it.each([
+    ['not JSON', { kind: 'malformed' as const }, /the reply is not JSON/],
+    ['no audio_base64', { kind: 'status' as const, status: 200, body: { detail: 'what' } }, /audio_base64/],
+    ['audio that is not base64', { kind: 'status' as const, status: 200, body: { audio_base64: '<html>' } }, /not base64/],
+    [
+      'timings that do not match the characters',
+      {
+        kind: 'status' as const,
+        status: 200,
+        body: { audio_base64: 'AAAA', alignment: { characters: ['a', 'b'], character_start_times_seconds: [0], character_end_times_seconds: [0.1, 0.2] } },
+      },
+      /differ in length/,
+    ],
+  ])('a malformed with-timestamps reply (%s) is a clear error, not retried on the plain endpoint', async (_name, fault, message) => {
+    fake.fail('tts', fault);
+    const err = await failure(() => adapter.start(request(tts, { text: 'x', voice_id: VOICE }), makeCtx(tmp.dir)));
+    expect(err.code).toBe('provider_error');
+    expect(err.message).toMatch(/ElevenLabs sent a reply to synthesize the speech that studio-mcp cannot read/);
+    expect(err.message).toMatch(message);
+    expect(byRoute(fake.requests, 'tts-plain')).toHaveLength(0);
+  });
+
   it('422 detail list → invalid_input naming the field from loc', async () => {
     const err = await failure(() => adapter.start(request(tts, { text: 'x', voice_id: VOICE, stability: 3 }), makeCtx(tmp.dir)));
     expect(err.code).toBe('invalid_input');
@@ -201,8 +264,9 @@ describe('elevenlabs adapter', () => {
     expect(err.message).toMatch(/broke off/);
   });
 
-  it('a JSON reply where audio was expected is a clear error', async () => {
-    fake.fail('tts', { kind: 'status', status: 200, body: { detail: 'what' } });
+  it('a JSON reply where audio was expected (plain endpoint, after a 404) is a clear error', async () => {
+    fake.fail('tts', { kind: 'status', status: 404 });
+    fake.fail('tts-plain', { kind: 'status', status: 200, body: { detail: 'what' } });
     const err = await failure(() => adapter.start(request(tts, { text: 'x', voice_id: VOICE }), makeCtx(tmp.dir)));
     expect(err.code).toBe('provider_error');
     expect(err.message).toMatch(/expected audio bytes/);
@@ -228,7 +292,7 @@ describe('elevenlabs adapter', () => {
     });
     await onlyOutput(adapter.start(request(cap, { text: 'x', voice: VOICE }), makeCtx(tmp.dir)));
     const [r] = byRoute(fake.requests, 'tts');
-    expect(r?.path).toBe(`/v1/text-to-speech/${VOICE}`);
+    expect(r?.path).toBe(`/v1/text-to-speech/${VOICE}/with-timestamps`);
     expect(r?.json).toEqual({ text: 'x', model_id: 'eleven_flash_v2_5' });
   });
 
