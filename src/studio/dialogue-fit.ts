@@ -3,6 +3,7 @@ import type { CapabilityRegistry } from '../capabilities/registry.js';
 import { DEFAULT_MODELS } from '../capabilities/defaults.js';
 import type { Store } from '../store/index.js';
 import type { Shot } from '../store/shots.js';
+import { spokenSpan } from './spoken-span.js';
 import { renderTakeOf } from './takes.js';
 
 /** A line of dialogue on its shot's timeline, in seconds from the start of the shot. */
@@ -26,10 +27,11 @@ export function shotLength(store: Store, shot: Shot): number | undefined {
   return renderTakeOf(store, shot)?.media.duration ?? shot.duration ?? undefined;
 }
 
+/** Each line from its offset until its words end (the audio's trailing silence does not count: see spokenSpan). */
 export function lineSpans(store: Store, shot: Shot): LineSpan[] {
   return store.shots.audio(shot.shot_id).map((a) => {
-    const d = store.media.get(a.media_id)?.duration ?? 0;
-    return { audio_id: a.audio_id, media_id: a.media_id, start: a.offset_seconds, end: a.offset_seconds + d, text: a.text };
+    const spoken = spokenSpan(store.media.get(a.media_id));
+    return { audio_id: a.audio_id, media_id: a.media_id, start: a.offset_seconds, end: a.offset_seconds + spoken.end, text: a.text };
   });
 }
 

@@ -13,8 +13,10 @@ export interface SubtitleExport {
 }
 
 /**
- * Subtitles from what the studio knows exactly: every line's words, where it starts in its shot and how long its
- * voice runs, laid out on the same timeline the renderer uses. No transcription, no guessing.
+ * Subtitles from what the studio knows exactly: every line's words, where it starts in its shot and where its words
+ * end (the timeline's lines come from lineSpans, which ends a line at spokenSpan: the voice's own timings when it has
+ * them, so a cue does not linger through trailing silence), laid out on the same timeline the renderer uses. No
+ * transcription, no guessing.
  */
 export class Subtitles {
   constructor(private readonly studio: Studio) {}

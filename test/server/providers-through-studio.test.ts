@@ -188,12 +188,33 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
     expect(r.audio_id).toMatch(/^aud_/);
     const tts = byRoute(fakes.elevenlabs.requests, 'tts');
     const last = tts[tts.length - 1];
-    expect(last?.path).toBe('/v1/text-to-speech/voice-mara');
+    expect(last?.path).toBe('/v1/text-to-speech/voice-mara/with-timestamps');
     expect(last?.headers['xi-api-key']).toBe(FAKE_KEYS.ELEVENLABS_API_KEY);
     expect((last!.json as { text: string; model_id: string }).model_id).toBe('eleven_multilingual_v2');
     const m = h.studio.library.get(String(r.media_id));
     expect(m.type).toBe('voice');
     expect(m.duration).toBeGreaterThan(1);
+  });
+
+  it('ElevenLabs timings: the line keeps where its words end, and its subtitle ends there, not at the end of its silence', async () => {
+    const scene = ((await h.call('scene_create', { title: 'Quay' })) as { scene: { scene_id: string } }).scene.scene_id;
+    const shot = (
+      (await h.call('shot_create', { scene_id: scene, prompt: 'quay', model: 'vertex/veo-3.1-fast-generate-001' })) as { shot: { shot_id: string } }
+    ).shot.shot_id;
+    await shoot(shot); // the fake's clip: 2 s
+    const media = await speak(shot); // 'The boats are late.' at 0.5 s; the fake's mp3 runs 1.5 s
+    const m = h.studio.library.get(media);
+    // The fake times character i from 0.1 + 0.05·i s: 19 characters, the words run 0.1–1.05 s of a 1.5 s file.
+    expect(m.extra['speech']).toEqual({ start: 0.1, end: 1.05 });
+    const alignment = m.extra['alignment'] as { characters: string[]; start_seconds: number[]; end_seconds: number[] };
+    expect(alignment.characters.join('')).toBe('The boats are late.');
+    expect(alignment.start_seconds[0]).toBe(0.1);
+    expect(alignment.end_seconds.at(-1)).toBe(1.05);
+    expect(m.duration).toBeGreaterThan(1.5);
+    const r = (await h.call('subtitles_export', { scene_id: scene, format: 'srt' })) as { files: { path: string }[]; cues: number };
+    expect(r.cues).toBe(1);
+    // By the audio's length the cue would run to the end of the shot (0.5 + 1.5 s, cut at 2 s); by the words it ends at 1.55 s.
+    expect(fs.readFileSync(r.files[0]!.path, 'utf8')).toContain('00:00:00,500 --> 00:00:01,550');
   });
 
   it("ElevenLabs speech-to-speech re-voices a recording with the character's voice (multipart)", async () => {
