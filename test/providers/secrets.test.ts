@@ -73,7 +73,8 @@ describe('no secret ever reaches an error', () => {
     elevenlabs: { text: 'x', voice_id: '21m00Tcm4TlvDq8ikWAM' },
     wavespeed: { prompt: 'x' },
   };
-  const routes = { vertex: 'veo-start', replicate: 'create', elevenlabs: 'tts', wavespeed: 'create' } as const;
+  // ElevenLabs: a 404 from /with-timestamps falls back to the plain endpoint, which must echo (and be redacted) too.
+  const routes = { vertex: ['veo-start'], replicate: ['create'], elevenlabs: ['tts', 'tts-plain'], wavespeed: ['create'] } as const;
 
   function assertClean(err: { message: string; details?: unknown; code?: string }): void {
     expect(leaks(err.message)).toEqual([]);
@@ -84,11 +85,13 @@ describe('no secret ever reaches an error', () => {
   for (const provider of ['vertex', 'replicate', 'elevenlabs', 'wavespeed'] as const) {
     it.each([400, 401, 403, 404, 422, 429, 500])(`${provider}: HTTP %i with every key echoed in the body`, async (status) => {
       const fake = fakes[provider];
-      fake.fail(
-        routes[provider],
-        { kind: 'status', status, body: { error: { message: `bad: ${allSecrets}` }, detail: `bad: ${allSecrets}`, message: `bad: ${allSecrets}` } },
-        10,
-      );
+      for (const route of routes[provider]) {
+        fake.fail(
+          route,
+          { kind: 'status', status, body: { error: { message: `bad: ${allSecrets}` }, detail: `bad: ${allSecrets}`, message: `bad: ${allSecrets}` } },
+          10,
+        );
+      }
       const err = await failure(() => adapters[provider].start(request(caps[provider], fields[provider]), makeCtx(tmp.dir)));
       fake.reset();
       assertClean(err);

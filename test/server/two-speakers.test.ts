@@ -58,7 +58,7 @@ describe('two speakers in one shot, voiced and lip-synced in one take (fakes)', 
       byRoute(fakes.elevenlabs.requests, 'tts')
         .slice(-2)
         .map((r) => r.path),
-    ).toEqual(['/v1/text-to-speech/voice-mara', '/v1/text-to-speech/voice-ivo']);
+    ).toEqual(['/v1/text-to-speech/voice-mara/with-timestamps', '/v1/text-to-speech/voice-ivo/with-timestamps']);
 
     const jobsBefore = byRoute(fakes.wavespeed.requests, 'create').length;
     const r = await h.call('lipsync_image', { model: 'wavespeed/wavespeed-ai/infinitetalk/multi', shot_id: shot, image: ids.still });
