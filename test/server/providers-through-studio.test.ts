@@ -215,6 +215,18 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
     expect(r.cues).toBe(1);
     // By the audio's length the cue would run to the end of the shot (0.5 + 1.5 s, cut at 2 s); by the words it ends at 1.55 s.
     expect(fs.readFileSync(r.files[0]!.path, 'utf8')).toContain('00:00:00,500 --> 00:00:01,550');
+    // A second line at 1.6 s: inside the first one's audio (its silence) but after its words, so no overlap is reported;
+    // its own words ('They always are.', 0.1–0.9 s) run past the 2 s shot by 0.5 s, and that is said.
+    const next = await h.call('voice_tts', {
+      model: 'elevenlabs/eleven_multilingual_v2',
+      shot_id: shot,
+      character_id: ids.mara,
+      text: 'They always are.',
+      offset_seconds: 1.6,
+    });
+    const warnings = (next.warnings ?? []) as string[];
+    expect(warnings.filter((w) => w.includes('overlap'))).toEqual([]);
+    expect(warnings.some((w) => w.startsWith(`line '${String(next.audio_id)}' (1.60–2.50 s) runs 0.50 s past the end`))).toBe(true);
   });
 
   it("ElevenLabs speech-to-speech re-voices a recording with the character's voice (multipart)", async () => {
