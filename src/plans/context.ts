@@ -6,6 +6,8 @@ import type { ValidatedPlan } from './validate.js';
 export interface ShotView {
   shot_id: string;
   current_take_number: number | null;
+  /** The shot's planned duration in the studio (for a fit_to_dialogue shot, the length its lines set). */
+  duration: number | null;
   takes: { take_number: number; media_id: string; kind: string }[];
   dialogue: { audio_id: string; media_id: string }[];
 }

@@ -61,6 +61,8 @@ export const Shot = z
     use_last_frame: z.boolean().default(false).describe("Start on the previous shot's exact last frame."),
     transition: Transition.optional().describe('Transition from the previous shot into this one.'),
     dialogue: z.array(DialogueLine).max(20).default([]),
+    fit_to_dialogue: z.boolean().default(false).describe('The duration follows the lines: the lines are voiced first, then the video made that long.'),
+    dialogue_padding_seconds: z.number().min(0).max(5).optional().describe('With fit_to_dialogue: seconds after the last line (default 0.5).'),
     lipsync: z
       .union([z.boolean(), z.object({ model: z.string().min(1).optional() }).strict()])
       .default(false)

@@ -3,6 +3,7 @@ import { addCost, type RunContext, type ShotView } from './context.js';
 import { fingerprint } from './fingerprint.js';
 import { generate, type Generated } from './call-generation.js';
 import { ensureImage } from './images.js';
+import { sceneShots } from './structure.js';
 import type { ShotOutcome, ShotStep } from './summary.js';
 import type { ResolvedShot } from './validate.js';
 
@@ -43,70 +44,92 @@ export async function runShot(
     const end = shot.endFrame ? await image(shot.endFrame) : undefined;
     const character = shot.characterKey ? ctx.characters.get(shot.characterKey) : undefined;
 
-    // ---- video ----
-    const videoFp = fingerprint({
-      model: shot.model,
-      prompt: shot.prompt ?? null,
-      duration: shot.duration ?? null,
-      params: shot.params,
-      character: character?.visual_fp ?? null,
-      refs,
-      start: start ?? null,
-      end: end ?? null,
-      continues_from: predecessor?.media_id ?? null,
-    });
-    if (!(st.video && st.video.fp === videoFp && hasTake(st.video.media_id))) {
-      delete st.video;
-      delete st.lipsync;
-      state.save();
-      ctx.events.log(`${label}: generating video (${shot.model})`);
-      const args: Record<string, unknown> = { shot_id: shotId };
-      if (predecessor) args.use_last_frame = true;
-      if (refs.length) args.reference_images = refs;
-      if (start) args.start_frame = start;
-      if (end) args.end_frame = end;
-      const g = await generate(caller, 'video_generate', args);
-      noteWarnings(g);
-      st.video = { fp: videoFp, media_id: g.media_id, take_number: recordTake(g, 'generated') };
-      steps.push('video');
-      state.save();
-    }
-    const video = st.video;
-
+    // A fitted shot is voiced first: its lines set the length its video is made at.
     // ---- dialogue ----
-    const lines = shot.dialogue.map((l) => ({
-      text: l.text,
-      character: l.characterKey ?? null,
-      voice: l.characterKey ? (ctx.characters.get(l.characterKey)?.voice_id ?? null) : null,
-      offset: l.offset,
-      gain_db: l.gain_db ?? null,
-    }));
-    const dialogueFp = fingerprint({ model: shot.voiceModel, lines });
-    const present = new Set(view.dialogue.map((d) => d.audio_id));
-    if (!(st.dialogue && st.dialogue.fp === dialogueFp && st.dialogue.audio_ids.every((a) => present.has(a)))) {
-      for (const a of st.dialogue?.audio_ids ?? []) if (present.has(a)) await caller.call('shot_remove_dialogue', { shot_id: shotId, audio_id: a });
-      view.dialogue = view.dialogue.filter((d) => !(st.dialogue?.audio_ids ?? []).includes(d.audio_id));
-      // Lines are recorded one by one, so a failure halfway leaves nothing untracked behind.
-      st.dialogue = { fp: 'incomplete', audio_ids: [], media_ids: [] };
-      delete st.lipsync;
-      state.save();
-      for (const [i, l] of shot.dialogue.entries()) {
-        const args: Record<string, unknown> = { model: shot.voiceModel, shot_id: shotId, text: l.text, offset_seconds: l.offset };
-        const speaker = l.characterKey ? ctx.characters.get(l.characterKey) : undefined;
-        if (speaker) args.character_id = speaker.character_id;
-        if (l.gain_db !== undefined) args.gain_db = l.gain_db;
-        ctx.events.log(`${label}: voicing line ${i + 1}`);
-        const g = await generate(caller, 'voice_tts', args);
+    const voiceLines = async (): Promise<void> => {
+      const lines = shot.dialogue.map((l) => ({
+        text: l.text,
+        character: l.characterKey ?? null,
+        voice: l.characterKey ? (ctx.characters.get(l.characterKey)?.voice_id ?? null) : null,
+        offset: l.offset,
+        gain_db: l.gain_db ?? null,
+      }));
+      const dialogueFp = fingerprint({ model: shot.voiceModel, lines });
+      const present = new Set(view.dialogue.map((d) => d.audio_id));
+      if (!(st.dialogue && st.dialogue.fp === dialogueFp && st.dialogue.audio_ids.every((a) => present.has(a)))) {
+        for (const a of st.dialogue?.audio_ids ?? []) if (present.has(a)) await caller.call('shot_remove_dialogue', { shot_id: shotId, audio_id: a });
+        view.dialogue = view.dialogue.filter((d) => !(st.dialogue?.audio_ids ?? []).includes(d.audio_id));
+        // Lines are recorded one by one, so a failure halfway leaves nothing untracked behind.
+        st.dialogue = { fp: 'incomplete', audio_ids: [], media_ids: [] };
+        delete st.lipsync;
+        state.save();
+        for (const [i, l] of shot.dialogue.entries()) {
+          const args: Record<string, unknown> = { model: shot.voiceModel, shot_id: shotId, text: l.text, offset_seconds: l.offset };
+          const speaker = l.characterKey ? ctx.characters.get(l.characterKey) : undefined;
+          if (speaker) args.character_id = speaker.character_id;
+          if (l.gain_db !== undefined) args.gain_db = l.gain_db;
+          ctx.events.log(`${label}: voicing line ${i + 1}`);
+          const g = await generate(caller, 'voice_tts', args);
+          // A fitted shot's video is made after its lines, so "regenerate at the new length" is this run's next step.
+          noteWarnings(shot.fitToDialogue ? { ...g, warnings: g.warnings.filter((w) => !w.startsWith('fit:')) } : g);
+          st.dialogue.audio_ids.push(g.audio_id ?? '');
+          st.dialogue.media_ids.push(g.media_id);
+          view.dialogue.push({ audio_id: g.audio_id ?? '', media_id: g.media_id });
+          state.save();
+        }
+        st.dialogue.fp = dialogueFp;
+        if (shot.dialogue.length) steps.push('voice');
+        state.save();
+        if (shot.fitToDialogue) {
+          // New lines refitted the shot in the studio: read the length they set (the video's fingerprint holds it).
+          const sceneId = ctx.sceneIds.get(shot.sceneKey);
+          const now = sceneId ? (await sceneShots(ctx, sceneId)).find((v) => v.shot_id === shotId) : undefined;
+          view.duration = now?.duration ?? view.duration;
+        }
+      }
+    };
+
+    // ---- video ----
+    const makeVideo = async (): Promise<void> => {
+      const videoFp = fingerprint({
+        model: shot.model,
+        prompt: shot.prompt ?? null,
+        // A fitted shot is as long as its lines made it: a new length is a new video.
+        duration: (shot.fitToDialogue ? view.duration : shot.duration) ?? null,
+        params: shot.params,
+        character: character?.visual_fp ?? null,
+        refs,
+        start: start ?? null,
+        end: end ?? null,
+        continues_from: predecessor?.media_id ?? null,
+      });
+      if (!(st.video && st.video.fp === videoFp && hasTake(st.video.media_id))) {
+        delete st.video;
+        delete st.lipsync;
+        state.save();
+        ctx.events.log(`${label}: generating video (${shot.model})`);
+        const args: Record<string, unknown> = { shot_id: shotId };
+        if (predecessor) args.use_last_frame = true;
+        if (refs.length) args.reference_images = refs;
+        if (start) args.start_frame = start;
+        if (end) args.end_frame = end;
+        const g = await generate(caller, 'video_generate', args);
         noteWarnings(g);
-        st.dialogue.audio_ids.push(g.audio_id ?? '');
-        st.dialogue.media_ids.push(g.media_id);
-        view.dialogue.push({ audio_id: g.audio_id ?? '', media_id: g.media_id });
+        st.video = { fp: videoFp, media_id: g.media_id, take_number: recordTake(g, 'generated') };
+        steps.push('video');
         state.save();
       }
-      st.dialogue.fp = dialogueFp;
-      if (shot.dialogue.length) steps.push('voice');
-      state.save();
+    };
+
+    if (shot.fitToDialogue) {
+      await voiceLines();
+      await makeVideo();
+    } else {
+      await makeVideo();
+      await voiceLines();
     }
+    const video = st.video;
+    if (!video || !st.dialogue) throw new Error(`shot ${shot.key}: video or dialogue missing after its steps`);
 
     // ---- lip-sync, and the take the film uses ----
     let wantTake = video.take_number;

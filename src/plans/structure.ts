@@ -141,14 +141,22 @@ function shotFields(ctx: RunContext, shot: ResolvedShot): Record<string, unknown
     transition: shot.transition,
     // Recorded on the shot so a new take upstream reports this cut as stale (and the render lists it).
     continues: shot.predecessor !== undefined,
+    fit_to_dialogue: shot.fitToDialogue,
+    ...(shot.fitToDialogue ? { dialogue_padding_seconds: shot.padding ?? 0.5 } : {}),
   };
 }
 
 interface SceneView {
-  shots: { shot_id: string; current_take: { take_number: number } | null; takes: ShotView['takes']; dialogue: { audio_id: string; media_id: string }[] }[];
+  shots: {
+    shot_id: string;
+    duration: number | null;
+    current_take: { take_number: number } | null;
+    takes: ShotView['takes'];
+    dialogue: { audio_id: string; media_id: string }[];
+  }[];
 }
 
-async function sceneShots(ctx: RunContext, sceneId: string): Promise<SceneView['shots']> {
+export async function sceneShots(ctx: RunContext, sceneId: string): Promise<SceneView['shots']> {
   return ((await ctx.caller.call('scene_get', { scene_id: sceneId })) as unknown as SceneView).shots;
 }
 
@@ -169,7 +177,8 @@ export async function syncShots(ctx: RunContext): Promise<void> {
     const present = new Set((await sceneShots(ctx, sceneId)).map((s) => s.shot_id));
     for (const shot of scene.shots) {
       const fields = shotFields(ctx, shot);
-      const fp = fingerprint(fields);
+      // Off is left out of the fingerprint, so the records of plans written before fit_to_dialogue stay reused.
+      const fp = fingerprint({ ...fields, fit_to_dialogue: shot.fitToDialogue || undefined });
       const stored = state.state.shots[shot.key];
       if (stored && !present.has(stored.shot_id)) {
         // Deleted by someone else (or moved away by hand): make it again here.
@@ -205,6 +214,7 @@ export async function syncShots(ctx: RunContext): Promise<void> {
       ctx.views.set(v.shot_id, {
         shot_id: v.shot_id,
         current_take_number: v.current_take?.take_number ?? null,
+        duration: v.duration,
         takes: v.takes,
         dialogue: v.dialogue.map((d) => ({ audio_id: d.audio_id, media_id: d.media_id })),
       });

@@ -6,6 +6,8 @@ import type { CapabilityRegistry } from '../capabilities/registry.js';
 import type { Capability, Task } from '../capabilities/types.js';
 import type { Availability } from '../providers/types.js';
 import { DEFAULT_MODELS } from '../capabilities/defaults.js';
+import { speechSeconds } from '../media/placeholder/voice.js';
+import { modelLength } from '../studio/dialogue-fit.js';
 import { checkCall } from './capability-check.js';
 import { PlanRefused } from './errors.js';
 import { fingerprint } from './fingerprint.js';
@@ -68,6 +70,11 @@ export interface ResolvedShot {
   predecessor: string | undefined;
   transition: ResolvedTransition;
   dialogue: ResolvedLine[];
+  /** The shot's duration follows its lines (voiced before the video); the padding after the last one, if given. */
+  fitToDialogue: boolean;
+  padding: number | undefined;
+  /** The length the check priced the video at: for a fitted shot, the estimate from its lines. */
+  checkedDuration: number | undefined;
   voiceModel: string;
   lipsyncModel: string | undefined;
 }
@@ -251,10 +258,21 @@ export function validatePlan(loaded: LoadedPlan, ctx: PlanContext): ValidatedPla
 
       const videoModel = shot.model ?? defaults.video_model ?? DEFAULT_MODELS.video_generate;
       const cap = model(videoModel, 'video_generate', who);
+      if (shot.fit_to_dialogue && !shot.dialogue.length) warnings.push(`${who}: fit_to_dialogue without dialogue makes the model's shortest clip`);
+      // The length the check prices: for a shot fitted to its lines, their estimated end (speech at 2.5 words a
+      // second, the local voice's rate and about a normal speaking pace) plus padding, as a length the model makes.
+      const duration =
+        shot.fit_to_dialogue && cap
+          ? modelLength(
+              ctx.registry,
+              cap.id,
+              Math.max(0, ...shot.dialogue.map((l) => l.offset + speechSeconds(l.text))) + (shot.dialogue_padding_seconds ?? 0.5),
+            ).duration
+          : shot.duration;
       if (cap) {
         const given: Record<string, unknown> = { ...(shot.params ?? {}) };
         if (shot.prompt !== undefined) given.prompt = shot.prompt;
-        if (shot.duration !== undefined) given.duration = shot.duration;
+        if (duration !== undefined) given.duration = duration;
         if (refs.length) given.reference_images = refs.map((_, i) => `plan:${shot.id}:ref${i + 1}`);
         if (shot.start_frame) given.start_frame = `plan:${shot.id}:start`;
         if (shot.end_frame) given.end_frame = `plan:${shot.id}:end`;
@@ -276,7 +294,7 @@ export function validatePlan(loaded: LoadedPlan, ctx: PlanContext): ValidatedPla
         const lineWho = `${who} line ${i + 1}`;
         if (line.character && !byKey.has(line.character) && !skipped.has(line.character))
           problems.push(`${lineWho}: character '${line.character}' is not in the plan's characters`);
-        if (shot.duration !== undefined && line.offset >= shot.duration)
+        if (shot.duration !== undefined && !shot.fit_to_dialogue && line.offset >= shot.duration)
           warnings.push(`${lineWho} starts at ${line.offset} s, after the shot's ${shot.duration} s`);
         const voiceCap = model(voiceModel, 'voice_tts', lineWho);
         if (voiceCap) {
@@ -298,7 +316,7 @@ export function validatePlan(loaded: LoadedPlan, ctx: PlanContext): ValidatedPla
           const check = checkCall(ctx.registry, {
             cap: lipCap,
             given: { video: `plan:${shot.id}:take`, audio: `plan:${shot.id}:line` },
-            ...(shot.duration !== undefined ? { seconds: shot.duration } : {}),
+            ...(duration !== undefined ? { seconds: duration } : {}),
           });
           problems.push(...check.problems.map((p) => `${who} lipsync: ${p}`));
           addCost(check.costUsd);
@@ -320,6 +338,9 @@ export function validatePlan(loaded: LoadedPlan, ctx: PlanContext): ValidatedPla
         predecessor: shot.use_last_frame && index > 0 ? scene.shots[index - 1]?.id : undefined,
         transition: transitionOf(shot.transition),
         dialogue,
+        fitToDialogue: shot.fit_to_dialogue,
+        checkedDuration: duration,
+        padding: shot.dialogue_padding_seconds,
         voiceModel,
         lipsyncModel,
       };

@@ -193,4 +193,9 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX tasks_expiry ON tasks(expires_at);
   `,
+  // fit_to_dialogue: a shot whose planned duration follows its lines (end of the last one plus the padding).
+  `
+  ALTER TABLE shots ADD COLUMN fit_to_dialogue INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE shots ADD COLUMN dialogue_padding_seconds REAL NOT NULL DEFAULT 0.5;
+  `,
 ];

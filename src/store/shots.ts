@@ -22,6 +22,9 @@ export interface Shot {
   transition: Transition;
   /** The shot starts on the previous shot's last frame (set by use_last_frame, shot_create or shot_update). */
   continues: boolean;
+  /** The planned duration follows the lines: end of the last one plus dialogue_padding_seconds (dialogue-fit.ts). */
+  fit_to_dialogue: boolean;
+  dialogue_padding_seconds: number;
   start_frame_media_id: string | null;
   end_frame_media_id: string | null;
   current_take_id: string | null;
@@ -64,6 +67,8 @@ interface ShotRow {
   params: string;
   transition: string;
   continues: number;
+  fit_to_dialogue: number;
+  dialogue_padding_seconds: number;
   start_frame_media_id: string | null;
   end_frame_media_id: string | null;
   current_take_id: string | null;
@@ -83,6 +88,8 @@ const shotFromRow = (r: ShotRow): Shot => ({
   params: parseJson<Record<string, unknown>>(r.params, {}),
   transition: parseJson<Transition>(r.transition, { type: 'cut', duration: 0 }),
   continues: r.continues === 1,
+  fit_to_dialogue: r.fit_to_dialogue === 1,
+  dialogue_padding_seconds: r.dialogue_padding_seconds,
   start_frame_media_id: r.start_frame_media_id,
   end_frame_media_id: r.end_frame_media_id,
   current_take_id: r.current_take_id,
@@ -99,6 +106,8 @@ export interface ShotInput {
   params?: Record<string, unknown>;
   transition?: Transition;
   continues?: boolean;
+  fit_to_dialogue?: boolean;
+  dialogue_padding_seconds?: number;
 }
 
 export class ShotRepo {
@@ -115,8 +124,9 @@ export class ShotRepo {
     }
     this.db
       .prepare(
-        `INSERT INTO shots (id, scene_id, position, title, prompt, model, character_id, duration, params, transition, continues, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO shots (id, scene_id, position, title, prompt, model, character_id, duration, params, transition, continues, fit_to_dialogue,
+         dialogue_padding_seconds, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         id,
@@ -130,6 +140,8 @@ export class ShotRepo {
         JSON.stringify(input.params ?? {}),
         JSON.stringify(input.transition ?? { type: 'cut', duration: 0 }),
         input.continues ? 1 : 0,
+        input.fit_to_dialogue ? 1 : 0,
+        input.dialogue_padding_seconds ?? 0.5,
         now,
         now,
       );
@@ -159,10 +171,23 @@ export class ShotRepo {
     const n = { ...cur, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as Shot;
     this.db
       .prepare(
-        `UPDATE shots SET title = ?, prompt = ?, model = ?, character_id = ?, duration = ?, params = ?, transition = ?, continues = ?, updated_at = ? WHERE ` +
-          `id = ?`,
+        `UPDATE shots SET title = ?, prompt = ?, model = ?, character_id = ?, duration = ?, params = ?, transition = ?, continues = ?, fit_to_dialogue = ?, ` +
+          `dialogue_padding_seconds = ?, updated_at = ? WHERE id = ?`,
       )
-      .run(n.title, n.prompt, n.model, n.character_id, n.duration, JSON.stringify(n.params), JSON.stringify(n.transition), n.continues ? 1 : 0, nowIso(), id);
+      .run(
+        n.title,
+        n.prompt,
+        n.model,
+        n.character_id,
+        n.duration,
+        JSON.stringify(n.params),
+        JSON.stringify(n.transition),
+        n.continues ? 1 : 0,
+        n.fit_to_dialogue ? 1 : 0,
+        n.dialogue_padding_seconds,
+        nowIso(),
+        id,
+      );
     return this.get(id);
   }
 

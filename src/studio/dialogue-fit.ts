@@ -84,6 +84,41 @@ export function linesEnd(store: Store, shot: Shot): number {
 }
 
 /**
+ * The length a video model can make that is closest to `need` from above: the smallest allowed duration that holds
+ * it, else the longest the model makes; never below the model's shortest. `short` is set when the model cannot
+ * make `need`. One piece of arithmetic for `fit: "extend"`, fit_to_dialogue and the plan check.
+ */
+export function modelLength(registry: CapabilityRegistry, modelId: string, need: number): { duration: number; short: boolean } {
+  const cap = registry.get(modelId);
+  const schema = cap ? fieldForRole(cap, 'duration')?.field.schema : undefined;
+  let duration = Math.ceil(need * 10 - 1e-6) / 10;
+  const allowed = Array.isArray(schema?.enum) ? schema.enum.filter((v): v is number => typeof v === 'number').sort((a, b) => a - b) : undefined;
+  const max = typeof schema?.maximum === 'number' ? schema.maximum : undefined;
+  const min = typeof schema?.minimum === 'number' ? schema.minimum : undefined;
+  if (allowed?.length) {
+    duration = allowed.find((v) => v >= need - SLACK) ?? (allowed[allowed.length - 1] as number);
+  } else if (schema?.type === 'integer') duration = Math.ceil(need - SLACK);
+  if (max !== undefined && duration > max) duration = max;
+  if (min !== undefined && duration < min) duration = min;
+  return { duration, short: duration < need - SLACK };
+}
+
+const modelOf = (store: Store, shot: Shot): string => shot.model ?? renderTakeOf(store, shot)?.media.model ?? DEFAULT_MODELS.video_generate;
+
+/** Set a shot's planned length for its lines and say so, with the regenerate call when its take is another length. */
+function applyLength(store: Store, shot: Shot, duration: number, length: number): string {
+  store.shots.update(shot.shot_id, { duration });
+  const name = `shot ${shot.position + 1} ('${shot.shot_id}')`;
+  if (renderTakeOf(store, shot) && Math.abs(length - duration) > SLACK) {
+    return (
+      `fit: ${name} is now ${sec(duration)} s long for its lines; its current take is ${sec(length)} s: ` +
+      `video_generate(shot_id: "${shot.shot_id}"${shot.continues ? ', use_last_frame: true' : ''}) makes it at the new length`
+    );
+  }
+  return `fit: ${name} is now ${sec(duration)} s long for its lines`;
+}
+
+/**
  * `fit: "extend"`: lengthen the shot's planned duration to its lines, to a length its model can make (the smallest
  * allowed duration that holds them, or the longest the model makes). Returns what changed and what to do next.
  */
@@ -93,31 +128,38 @@ export function extendShotToLines(store: Store, registry: CapabilityRegistry, sh
   const need = Math.ceil(linesEnd(store, shot) * 10) / 10;
   const length = shotLength(store, shot) ?? 0;
   if (need <= length + SLACK && (shot.duration ?? 0) + SLACK >= need) return { duration: shot.duration, warnings: [] };
-  const modelId = shot.model ?? renderTakeOf(store, shot)?.media.model ?? DEFAULT_MODELS.video_generate;
-  const cap = registry.get(modelId);
-  const schema = cap ? fieldForRole(cap, 'duration')?.field.schema : undefined;
-  let duration = need;
+  const modelId = modelOf(store, shot);
+  const { duration, short } = modelLength(registry, modelId, need);
   const warnings: string[] = [];
-  const allowed = Array.isArray(schema?.enum) ? schema.enum.filter((v): v is number => typeof v === 'number').sort((a, b) => a - b) : undefined;
-  const max = typeof schema?.maximum === 'number' ? schema.maximum : undefined;
-  if (allowed?.length) {
-    duration = allowed.find((v) => v >= need - SLACK) ?? (allowed[allowed.length - 1] as number);
-  } else if (schema?.type === 'integer') duration = Math.ceil(need - SLACK);
-  if (max !== undefined && duration > max) duration = max;
-  if (duration < need - SLACK)
-    warnings.push(
-      `shot ${shot.position + 1} ('${shot.shot_id}') needs ${sec(need)} s for its lines but ${modelId} makes at most ${sec(duration)} s; shorten a line or ` +
-        `split the shot`,
-    );
+  if (short) warnings.push(tooLong(shot, need, modelId, duration));
   if (duration <= (shot.duration ?? 0) && length + SLACK >= need) return { duration: shot.duration, warnings };
-  store.shots.update(shotId, { duration });
-  if (renderTakeOf(store, shot)) {
-    warnings.push(
-      `fit: shot ${shot.position + 1} ('${shot.shot_id}') is now ${sec(duration)} s long for its lines; its current take is ${sec(length)} s: ` +
-        `video_generate(shot_id: "${shot.shot_id}"${shot.continues ? ', use_last_frame: true' : ''}) makes it at the new length`,
-    );
-  } else {
-    warnings.push(`fit: shot ${shot.position + 1} ('${shot.shot_id}') is now ${sec(duration)} s long for its lines`);
-  }
+  warnings.push(applyLength(store, shot, duration, length));
   return { duration, warnings };
+}
+
+const tooLong = (shot: Shot, need: number, modelId: string, duration: number): string =>
+  `shot ${shot.position + 1} ('${shot.shot_id}') needs ${sec(need)} s for its lines but ${modelId} makes at most ${sec(duration)} s; shorten a line or ` +
+  `split the shot`;
+
+/**
+ * fit_to_dialogue: the shot's planned duration follows its lines — the end of the last one plus the padding, as a
+ * length its model makes. Unlike `fit: "extend"` it also shortens (to the model's shortest when no line is left).
+ */
+export function fitShotToDialogue(store: Store, registry: CapabilityRegistry, shotId: string): { duration: number | null; warnings: string[] } {
+  const shot = store.shots.get(shotId);
+  if (!shot) return { duration: null, warnings: [] };
+  const need = linesEnd(store, shot) + shot.dialogue_padding_seconds;
+  const modelId = modelOf(store, shot);
+  const { duration, short } = modelLength(registry, modelId, need);
+  const warnings = short ? [tooLong(shot, need, modelId, duration)] : [];
+  if (shot.duration !== null && Math.abs(shot.duration - duration) < 1e-9) return { duration, warnings };
+  warnings.push(applyLength(store, shot, duration, shotLength(store, shot) ?? 0));
+  return { duration, warnings };
+}
+
+/** After a shot's lines changed: fit it when it follows its lines, else extend it when the call asked. */
+export function refitShot(store: Store, registry: CapabilityRegistry, shotId: string, extend: boolean): string[] {
+  const shot = store.shots.get(shotId);
+  if (shot?.fit_to_dialogue) return fitShotToDialogue(store, registry, shotId).warnings;
+  return extend ? extendShotToLines(store, registry, shotId).warnings : [];
 }

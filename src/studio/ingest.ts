@@ -5,7 +5,7 @@ import type { Job, JobResult } from '../store/jobs.js';
 import type { Store } from '../store/index.js';
 import type { StudioEvents } from './events.js';
 import type { CapabilityRegistry } from '../capabilities/registry.js';
-import { dialogueWarnings, extendShotToLines } from './dialogue-fit.js';
+import { dialogueWarnings, refitShot } from './dialogue-fit.js';
 import type { MediaLibrary } from './library.js';
 import { reportNewTake } from './take-report.js';
 
@@ -115,7 +115,7 @@ export async function ingestJobOutputs(
     audioId =
       store.shots.audio(a.shot_id).find((l) => l.media_id === first)?.audio_id ??
       store.shots.addAudio(a.shot_id, first, a.offset_seconds, a.gain_db, a.text).audio_id;
-    if (a.fit === 'extend') outputWarnings.push(...extendShotToLines(store, registry, a.shot_id).warnings);
+    outputWarnings.push(...refitShot(store, registry, a.shot_id, a.fit === 'extend'));
     const shot = store.shots.get(a.shot_id);
     if (shot) {
       outputWarnings.push(...dialogueWarnings(store, shot));

@@ -2,7 +2,7 @@ import { invalidInput, notFound } from '../errors.js';
 import type { Character } from '../store/characters.js';
 import type { Film, RenderSettings, Scene } from '../store/films.js';
 import type { Shot, ShotAudio, ShotInput } from '../store/shots.js';
-import { dialogueWarnings, extendShotToLines } from './dialogue-fit.js';
+import { dialogueWarnings, fitShotToDialogue, refitShot } from './dialogue-fit.js';
 import { syncedLinesOf } from './lipsync-line.js';
 import { reportNewTake, type TakeReport } from './take-report.js';
 import { renderTakeOf } from './takes.js';
@@ -180,7 +180,12 @@ export class Project {
     this.checkModel(patch.model);
     // '' must be refused here: stored, it breaks the foreign key and surfaces as an internal error.
     if (patch.character_id !== undefined && patch.character_id !== null) this.character(patch.character_id);
-    const s = this.store.shots.update(id, patch) as Shot;
+    let s = this.store.shots.update(id, patch) as Shot;
+    // A shot that follows its lines keeps doing so whatever else changed (its model, the padding, a duration given).
+    if (s.fit_to_dialogue && this.store.shots.audio(id).length) {
+      fitShotToDialogue(this.store, this.studio.registry, id);
+      s = this.shot(id);
+    }
     this.studio.events.changed(`studio://scenes/${cur.scene_id}`);
     return s;
   }
@@ -273,18 +278,20 @@ export class Project {
 
   /** After a line changed: lengthen the shot when asked, then say what still does not fit. */
   private fitLines(shotId: string, extend: boolean): string[] {
-    const warnings = extend ? extendShotToLines(this.store, this.studio.registry, shotId).warnings : [];
+    const warnings = refitShot(this.store, this.studio.registry, shotId, extend);
     return [...warnings, ...dialogueWarnings(this.store, this.shot(shotId))];
   }
 
   /** Detach a line of dialogue from a shot (the voice media stays in the library). */
-  removeDialogue(shotId: string, audioId: string): void {
+  removeDialogue(shotId: string, audioId: string): string[] {
     const shot = this.shot(shotId);
     if (!this.store.shots.audio(shotId).some((a) => a.audio_id === audioId)) {
       throw invalidInput(`shot '${shotId}' has no dialogue line '${audioId}'`, { field: 'audio_id' });
     }
     this.store.shots.removeAudio(audioId);
+    const warnings = this.fitLines(shotId, false);
     this.studio.events.changed(`studio://scenes/${shot.scene_id}`);
+    return warnings;
   }
 
   /** A scene as JSON: its shots in order, each with its current take, takes and dialogue. */

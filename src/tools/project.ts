@@ -33,17 +33,19 @@ const shotFields = {
     .nullable()
     .optional()
     .describe('Default prompt for video_generate on this shot.'),
-  model: z.string().nullable().optional().describe('Default video model for this shot, e.g. local/animatic or vertex/veo-3.1-generate-001.'),
-  character_id: z.string().nullable().optional().describe('Character in this shot (injected into generation).'),
+  model: z.string().nullable().optional().describe('Default video model, e.g. local/animatic.'),
+  character_id: z.string().nullable().optional().describe('Character (injected into generation).'),
   duration: z.number().positive().max(600).nullable().optional().describe('Default clip length in seconds.'),
   params: z.record(z.string(), z.unknown()).optional().describe('Default model-specific arguments for video_generate on this shot.'),
   transition: transition.optional(),
-  continues: z.boolean().optional().describe("Starts on the previous shot's last frame (a newer take upstream makes the cut stale). Not on a first shot."),
+  continues: z.boolean().optional().describe("Starts on the previous shot's last frame (not on a first shot)."),
+  fit_to_dialogue: z.boolean().optional().describe('Duration follows the lines.'),
+  dialogue_padding_seconds: z.number().min(0).max(5).optional().describe('After the last line (0.5).'),
 };
 
 const offsetSeconds = z.number().min(0).max(600).describe('Seconds from the start of the shot where the line starts.');
 const gainDb = z.number().min(-60).max(20).describe('Level of the line in the scene mix, in dB.');
-const fit = z.enum(['none', 'extend']).describe("'extend' lengthens the shot to hold its lines (regenerate its video); 'none' warns.");
+const fit = z.enum(['none', 'extend']).describe("'extend' lengthens the shot to hold its lines.");
 
 /** A new current take's consequences elsewhere in the edit, in a result (nothing when there are none). */
 function takeReportOut(r: { warnings: string[]; stale_shots: unknown[] }): Record<string, unknown> {
@@ -183,8 +185,8 @@ export const projectTools: ToolDef[] = [
     name: 'shot_create',
     title: 'Create a shot',
     description:
-      'Add a shot to a scene (appended, or at a 0-based position). It holds video_generate defaults (prompt, model, character, duration, params) and its ' +
-      'transition in; video_generate(shot_id) makes a take.',
+      'Add a shot to a scene (appended, or at a 0-based position) holding video_generate defaults and its transition in; video_generate(shot_id) ' +
+      'makes a take.',
     annotations: WRITE,
     schema: z.object({ scene_id: idArg('scene'), position: z.number().int().min(0).optional(), ...shotFields }),
     output: result({ shot }),
@@ -304,10 +306,10 @@ export const projectTools: ToolDef[] = [
     description: 'Detach a dialogue line (audio_id) from its shot; render_scene no longer mixes it in. The voice media stays in the library.',
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     schema: z.object({ shot_id: idArg('shot'), audio_id: idArg('dialogue line (audio_id)') }),
-    output: result({ removed: z.string(), shot_id: z.string() }),
+    output: result({ removed: z.string(), shot_id: z.string(), warnings: warnings.optional() }),
     run: async ({ shot_id, audio_id }, { studio }) => {
-      studio.project.removeDialogue(shot_id, audio_id);
-      return { result: { removed: audio_id, shot_id }, links: [sceneLink(studio.project.shot(shot_id).scene_id)] };
+      const w = studio.project.removeDialogue(shot_id, audio_id);
+      return { result: { removed: audio_id, shot_id, ...(w.length ? { warnings: w } : {}) }, links: [sceneLink(studio.project.shot(shot_id).scene_id)] };
     },
   }),
 ];

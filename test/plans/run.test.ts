@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientCaller } from '../../src/cli/in-process.js';
+import { probe } from '../../src/media/probe.js';
 import { ToolCallError, type ToolCaller } from '../../src/plans/caller.js';
 import { parsePlan } from '../../src/plans/load.js';
 import { runPlan } from '../../src/plans/runner.js';
@@ -60,6 +62,46 @@ describe('running a plan in process (through the MCP tools)', () => {
     const c = (await shotsOf('line'))[2];
     expect(c?.dialogue.map((d) => d.text)).toEqual(['Goodnight sea']);
     expect(c?.current_take?.kind).toBe('lipsync');
+  });
+
+  it('voices a fit_to_dialogue shot first and makes its video as long as its line plus padding; a second run reuses everything', async () => {
+    const fast = { resolution: '360p', fps: 12 };
+    // Five words at the local voice's 2.5 words a second: a 2 s line at 0.3 s, then 0.7 s of padding.
+    const shots = [
+      {
+        id: 'talk',
+        prompt: 'Mara speaks',
+        duration: 1,
+        params: fast,
+        fit_to_dialogue: true,
+        dialogue_padding_seconds: 0.7,
+        dialogue: [{ text: 'one two three four five', character: 'mara', offset: 0.3 }],
+      },
+    ];
+    const plan = validatePlan(parsePlan(smallPlan({ id: 'fit', shots }), '/plans/test.json'), {
+      registry: h.studio.registry,
+      availability: (c) => h.studio.models.availability(c),
+    });
+    // The check prices the length the lines will need (estimated at 2.5 words a second), not the plan's 1 s.
+    expect(plan.scenes[0]?.shots[0]).toMatchObject({ fitToDialogue: true, padding: 0.7, checkedDuration: 3 });
+    const first = await run(smallPlan({ id: 'fit', shots }));
+    expect(first.ok).toBe(true);
+    expect(status(first)).toEqual({ talk: 'made:voice+video' });
+    const [talk] = await shotsOf('fit');
+    const line = (await h.call('media_get', { media_id: (talk?.dialogue[0] as { media_id?: string } | undefined)?.media_id })) as {
+      media: { duration: number };
+    };
+    const take = (await h.call('media_get', { media_id: talk?.current_take?.media_id })) as { media: { file_path: string } };
+    const want = Math.ceil((0.3 + line.media.duration + 0.7) * 10 - 1e-6) / 10;
+    // The mp3 line runs a few hundredths over 2 s, so the need (3.0x s) rounds up to 3.1 s.
+    expect([3, 3.1]).toContain(want);
+    const probed = await probe(path.join(h.home, take.media.file_path), { cache: false });
+    expect(Math.abs(probed.durationSeconds - want)).toBeLessThanOrEqual(1 / 12 + 0.02);
+    expect(first.warnings.filter((w) => w.includes('fit:') || w.includes('past the end'))).toEqual([]);
+
+    const second = await run(smallPlan({ id: 'fit', shots }));
+    expect(status(second)).toEqual({ talk: 'reused' });
+    expect((await shotsOf('fit'))[0]?.current_take?.media_id).toBe(talk?.current_take?.media_id);
   });
 
   it('follows the plan when lip-sync is turned off and a shot is dropped', async () => {
