@@ -76,6 +76,14 @@ describe('renderScene', () => {
     expect(Math.abs((before.integratedLufs ?? 0) - LOUDNESS_TARGET.i)).toBeGreaterThan(3);
   });
 
+  it('two-pass loudness also lands on -16 LUFS (±0.5 LU) for a 60 s scene', async () => {
+    const long = await makeClip(tmp.p('long.mp4'), { seconds: 60, fps: 25 });
+    const r = await renderScene({ ...scene, loudnorm: true, shots: [{ id: 'long', video: long }] }, tmp.p('long-out.mp4'));
+    expect(Math.abs(r.durationSeconds - 60)).toBeLessThan(0.1);
+    const scan = await scanMedia(tmp.p('long-out.mp4'), r.durationSeconds);
+    expect(Math.abs((scan.integratedLufs ?? 0) - LOUDNESS_TARGET.i)).toBeLessThanOrEqual(0.5);
+  }, 120_000);
+
   it('leaves a silent scene silent when asked to normalise it (nothing to measure, no noise raised)', async () => {
     const mute = await makeClip(tmp.p('mute.mp4'), { seconds: 1, fps: 25, audio: false });
     const r = await renderScene({ ...scene, loudnorm: true, shots: [{ id: 'm', video: mute }] }, tmp.p('mute-out.mp4'));
