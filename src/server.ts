@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import { type CallToolResult, isInputRequiredResult, ProtocolError, ResourceNotFoundError, Server, type Tool } from '@modelcontextprotocol/server';
 import { complete } from './completions.js';
 import { redact } from './config.js';
@@ -178,6 +179,12 @@ export function createMcpServer(studio: Studio, opts: McpServerOptions = {}): { 
   server.setRequestHandler('resources/templates/list', async () => ({ resourceTemplates: RESOURCE_TEMPLATES }));
   server.setRequestHandler('resources/read', async (req) => {
     try {
+      const preview = /^studio:\/\/media\/([^/]+)\/preview$/.exec(req.params.uri);
+      if (preview) {
+        const p = await studio.previews.get(decodeURIComponent(preview[1] ?? ''));
+        const blob = (await fs.promises.readFile(p.path)).toString('base64');
+        return { contents: [{ uri: req.params.uri, mimeType: p.mimeType, blob }] };
+      }
       const body = readResource(studio, req.params.uri);
       return { contents: [{ uri: req.params.uri, mimeType: 'application/json', text: redact(JSON.stringify(body, null, 2), studio.config) }] };
     } catch (err) {

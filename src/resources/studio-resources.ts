@@ -49,6 +49,13 @@ export const RESOURCE_TEMPLATES: ResourceTemplateEntry[] = [
     mimeType: 'application/json',
   },
   {
+    uriTemplate: 'studio://media/{media_id}/preview',
+    name: 'media preview',
+    title: 'Media preview',
+    description: 'A small playable copy: video as 360p H.264+AAC mp4 (at most 4 MiB), image as JPEG, audio as AAC. Made once.',
+    mimeType: 'video/mp4',
+  },
+  {
     uriTemplate: 'studio://models/{provider}/{model}',
     name: 'model',
     title: 'Model capability',

@@ -18,6 +18,7 @@ import { Continuity } from './continuity.js';
 import { RenderService } from './render-service.js';
 import { CutChecker } from './cuts.js';
 import { LipsyncLines } from './lipsync-line.js';
+import { Previews } from './previews.js';
 import { Subtitles } from './subtitles.js';
 
 export interface StudioOptions {
@@ -54,6 +55,7 @@ export class Studio {
   readonly cuts: CutChecker;
   readonly lipsyncLines: LipsyncLines;
   readonly subtitles: Subtitles;
+  readonly previews: Previews;
   readonly log: (message: string) => void;
 
   constructor(opts: StudioOptions = {}) {
@@ -81,6 +83,7 @@ export class Studio {
     this.cuts = new CutChecker(this.store);
     this.lipsyncLines = new LipsyncLines(this);
     this.subtitles = new Subtitles(this);
+    this.previews = new Previews(this);
     this.planner = new GenerationPlanner(this.config, this.store, this.registry, this.library, () => this.spentUsd());
     this.queue = new JobQueue({
       config: this.config,

@@ -74,6 +74,7 @@ describe('the offline film workflow through an MCP client', () => {
         'studio://films/{film_id}',
         'studio://jobs/{job_id}',
         'studio://media/{media_id}',
+        'studio://media/{media_id}/preview',
         'studio://models/{provider}/{model}',
         'studio://scenes/{scene_id}',
       ].sort(),
