@@ -10,38 +10,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDemoFilm, type ToolCallingClient } from '../../scripts/demo-film.js';
 import { tempDir } from '../helpers/harness.js';
 import { type SpawnedHttpServer, spawnHttpServer } from '../helpers/http-server.js';
+import { MODERN, modernEnvelope, modernHeaders } from '../helpers/raw-2026.js';
 
 /**
  * The offline demo film made by a 2026-07-28 client (SDK 2.x pinned to that revision) and by a 2025-era client
  * (SDK 1.x), each over stdio and over --http, against the built server: both eras from one server.
  */
 const CLI = path.resolve('dist/src/cli.js');
-const MODERN = '2026-07-28';
 
 function baseEnv(home: string): Record<string, string> {
   return { PATH: process.env.PATH ?? '', STUDIO_HOME: home };
 }
 
-/** A 2026-07-28 request as the revision frames it: the per-request envelope in _meta and the standard headers. */
-function modernRequest(method: string, params: Record<string, unknown>, name?: string): { headers: Record<string, string>; body: string } {
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    'mcp-protocol-version': MODERN,
-    'mcp-method': method,
-    ...(name ? { 'mcp-name': name } : {}),
-  };
-  const _meta = {
-    'io.modelcontextprotocol/protocolVersion': MODERN,
-    'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1.0.0' },
-    'io.modelcontextprotocol/clientCapabilities': {},
-  };
-  return { headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta } }) };
-}
-
+/** One 2026-07-28 request as the revision frames it (envelope in _meta, standard headers) over real HTTP. */
 async function postModern(url: URL, method: string, params: Record<string, unknown> = {}, name?: string): Promise<Record<string, unknown>> {
-  const r = modernRequest(method, params, name);
-  const res = await fetch(url, { method: 'POST', headers: r.headers, body: r.body });
+  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: modernEnvelope() } });
+  const res = await fetch(url, { method: 'POST', headers: modernHeaders(method, name), body });
   const text = await res.text();
   expect(res.status, text).toBe(200);
   const json = text.startsWith('{') ? text : (/^data: (.*)$/m.exec(text)?.[1] ?? '{}');

@@ -1,5 +1,27 @@
 import type { McpHttpHandler } from '@modelcontextprotocol/server';
 
+export const MODERN = '2026-07-28';
+
+/** The per-request `_meta` envelope of a 2026-07-28 request: protocol version, client info, client capabilities. */
+export function modernEnvelope(capabilities: Record<string, unknown> = {}, client = 'raw-spec-client'): Record<string, unknown> {
+  return {
+    'io.modelcontextprotocol/protocolVersion': MODERN,
+    'io.modelcontextprotocol/clientInfo': { name: client, version: '1.0.0' },
+    'io.modelcontextprotocol/clientCapabilities': capabilities,
+  };
+}
+
+/** The 2026-07-28 standard headers of one request POST (Mcp-Name for the methods that mirror a name). */
+export function modernHeaders(method: string, name?: string): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'mcp-protocol-version': MODERN,
+    'mcp-method': method,
+    ...(name ? { 'mcp-name': name } : {}),
+  };
+}
+
 /** A JSON-RPC answer as it came over the wire. */
 export type RpcAnswer = { result?: Record<string, unknown>; error?: { code: number; message: string; data?: unknown } };
 
@@ -17,14 +39,7 @@ export function rawClient(handler: McpHttpHandler): (method: string, params: Rec
       jsonrpc: '2.0' as const,
       id: ++id,
       method,
-      params: {
-        ...params,
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-          'io.modelcontextprotocol/clientInfo': { name: 'raw-spec-client', version: '1.0.0' },
-          'io.modelcontextprotocol/clientCapabilities': capabilities,
-        },
-      },
+      params: { ...params, _meta: modernEnvelope(capabilities) },
     };
     return post(handler, body);
   };
@@ -37,13 +52,7 @@ export async function post(
 ): Promise<RpcAnswer> {
   const { method, params = {} } = message;
   const name = method === 'tools/call' ? params.name : method.startsWith('tasks/') ? params.taskId : undefined;
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    'mcp-protocol-version': '2026-07-28',
-    'mcp-method': method,
-    ...(typeof name === 'string' ? { 'mcp-name': name } : {}),
-  };
+  const headers = modernHeaders(method, typeof name === 'string' ? name : undefined);
   const res = await handler.fetch(new Request('http://127.0.0.1/mcp', { method: 'POST', headers, body: JSON.stringify(message) }));
   const text = await res.text();
   // An answer may come as one JSON body or as the last event of an SSE stream (after notifications).

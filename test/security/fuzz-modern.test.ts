@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { Studio } from '../../src/studio/studio.js';
 import { serveHttp } from '../../src/transports/http.js';
 import { tempDir } from '../helpers/harness.js';
+import { MODERN, modernEnvelope, modernHeaders } from '../helpers/raw-2026.js';
 
 /**
  * The 2026-07-28 methods fuzzed over --http (in process): server/discover, subscriptions/listen, completion/complete,
@@ -14,7 +15,6 @@ import { tempDir } from '../helpers/harness.js';
  * and the server must still answer afterwards.
  */
 const SEED = 20261204;
-const MODERN = '2026-07-28';
 const METHODS = [
   'server/discover',
   'tools/list',
@@ -63,13 +63,7 @@ describe('fuzzing the 2026-07-28 surface over HTTP', () => {
       const res = await fetch(url, {
         method: 'POST',
         signal: aborter.signal,
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          'mcp-protocol-version': MODERN,
-          'mcp-method': method,
-          ...(name ? { 'mcp-name': name } : {}),
-        },
+        headers: modernHeaders(method, name),
         body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: p }),
       });
       let text = '';
@@ -88,11 +82,7 @@ describe('fuzzing the 2026-07-28 surface over HTTP', () => {
   }
 
   it('random params and envelopes on every method: a JSON-RPC answer, never a 5xx or a leak', async () => {
-    const validEnvelope = {
-      'io.modelcontextprotocol/protocolVersion': MODERN,
-      'io.modelcontextprotocol/clientInfo': { name: 'fuzz', version: '1' },
-      'io.modelcontextprotocol/clientCapabilities': {},
-    };
+    const validEnvelope = modernEnvelope({}, 'fuzz');
     const envelope = fc.oneof(
       { arbitrary: fc.constant(validEnvelope), weight: 4 },
       fc.record({ 'io.modelcontextprotocol/protocolVersion': fc.oneof(fc.constant(MODERN), fc.string()), x: fc.anything() }),
@@ -138,15 +128,7 @@ describe('fuzzing the 2026-07-28 surface over HTTP', () => {
   });
 
   it('the server still answers and the database is intact', async () => {
-    const r = await post(
-      'tools/list',
-      {},
-      {
-        'io.modelcontextprotocol/protocolVersion': MODERN,
-        'io.modelcontextprotocol/clientInfo': { name: 'fuzz', version: '1' },
-        'io.modelcontextprotocol/clientCapabilities': {},
-      },
-    );
+    const r = await post('tools/list', {}, modernEnvelope({}, 'fuzz'));
     expect(r.status).toBe(200);
     expect((JSON.parse(r.text) as { result: { tools: unknown[] } }).result.tools.length).toBeGreaterThan(40);
     expect(studio.store.db.pragma('integrity_check', { simple: true })).toBe('ok');

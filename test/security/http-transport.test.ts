@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config.js';
 import { Studio } from '../../src/studio/studio.js';
 import { serveHttp } from '../../src/transports/http.js';
 import { tempDir } from '../helpers/harness.js';
+import { modernEnvelope, modernHeaders } from '../helpers/raw-2026.js';
 
 /**
  * Issue 6 item 5: the Streamable HTTP transport. Real clients use the SDK's StreamableHTTPClientTransport; hostile
@@ -320,22 +321,9 @@ describe('HTTP transport: token, Host/Origin, body limit, sessions', () => {
   });
 
   describe('2026-07-28 requests (no session, per-request envelope) pass the same guards', () => {
-    const MODERN = '2026-07-28';
     const modern = (method: string, extra: Record<string, unknown> = {}): { headers: Record<string, string>; body: string } => ({
-      headers: { ...JSON_HEADERS, 'mcp-protocol-version': MODERN, 'mcp-method': method },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 7,
-        method,
-        params: {
-          ...extra,
-          _meta: {
-            'io.modelcontextprotocol/protocolVersion': MODERN,
-            'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
-            'io.modelcontextprotocol/clientCapabilities': {},
-          },
-        },
-      }),
+      headers: modernHeaders(method),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method, params: { ...extra, _meta: modernEnvelope() } }),
     });
 
     it('answers tools/list with the token, and without a session id', async () => {

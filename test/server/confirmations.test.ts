@@ -14,7 +14,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { CONFIRMABLE_TOOLS } from '../../src/mcp/confirm-gate.js';
 import { serveHttp } from '../../src/transports/http.js';
 import { createMcpHandler } from '@modelcontextprotocol/server';
-import { post, type RpcAnswer } from '../helpers/raw-2026.js';
+import { modernEnvelope, post, type RpcAnswer } from '../helpers/raw-2026.js';
 import { byRoute } from '../fakes/base.js';
 import { type ReplicateFake, startReplicateFake } from '../fakes/replicate.js';
 import { tempDir } from '../helpers/harness.js';
@@ -342,14 +342,7 @@ describe('as a task (2026-07-28 with the tasks extension)', () => {
         method,
         params: {
           ...params,
-          _meta: {
-            'io.modelcontextprotocol/protocolVersion': MODERN,
-            'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
-            'io.modelcontextprotocol/clientCapabilities': {
-              extensions: { 'io.modelcontextprotocol/tasks': {} },
-              ...(elicit ? { elicitation: { form: {} } } : {}),
-            },
-          },
+          _meta: modernEnvelope({ extensions: { 'io.modelcontextprotocol/tasks': {} }, ...(elicit ? { elicitation: { form: {} } } : {}) }),
         },
       });
     const answer = (a: RpcAnswer): Record<string, unknown> => {
