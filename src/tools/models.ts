@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Capability, Task } from '../capabilities/types.js';
+import type { Capability } from '../capabilities/types.js';
 import type { ModelSummary } from '../studio/models.js';
 import type { Studio } from '../studio/studio.js';
 import { modelSchema } from './generation.js';
@@ -7,17 +7,6 @@ import { decodeCursor, pageArgs, pageOf, withoutNulls } from './page.js';
 import type { ToolDef, ToolOutput } from './types.js';
 import { nextCursor, result } from './output-shapes.js';
 import { zodTool } from './zod-tool.js';
-
-const TOOL_FOR_TASK: Record<Task, string> = {
-  video_generate: 'video_generate',
-  image_generate: 'image_generate',
-  voice_tts: 'voice_tts',
-  voice_v2v: 'voice_v2v',
-  lipsync_image: 'lipsync_image',
-  lipsync_video: 'lipsync_video',
-  music_generate: 'music_generate',
-  sfx_generate: 'sfx_generate',
-};
 
 const modelLink = (id: string) => ({ uri: `studio://models/${id}`, name: `model ${id}`, mimeType: 'application/json' });
 
@@ -45,13 +34,14 @@ const lookupOutput = result({
  */
 async function describeModel(studio: Studio, modelId: string, mediaType: Capability['media_type'] | undefined, signal: AbortSignal): Promise<ToolOutput> {
   const { cap, warnings } = await studio.models.describe(modelId, undefined, signal);
-  if (mediaType && cap.media_type !== mediaType) warnings.push(`${cap.id} is a ${cap.media_type} model; its tool is ${TOOL_FOR_TASK[cap.task]}`);
+  // Every task is served by the generation tool of the same name (video_generate, voice_tts, …).
+  if (mediaType && cap.media_type !== mediaType) warnings.push(`${cap.id} is a ${cap.media_type} model; its tool is ${cap.task}`);
   const offered = studio.offered.offers(cap);
   if (!offered) warnings.push(studio.offered.notOffered(cap).message);
   return {
     result: {
       ...studio.models.summary(cap),
-      tool: TOOL_FOR_TASK[cap.task],
+      tool: cap.task,
       offered,
       description: cap.description,
       docs: cap.docs,
