@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { invalidInput, notFound } from '../errors.js';
 import type { BedSpec, DuckSpan } from '../media/render/beds.js';
-import type { AudioBed, BedRole, BedTarget } from '../store/beds.js';
+import type { AudioBed, BedTarget, NewBed } from '../store/beds.js';
 import type { Studio } from './studio.js';
 
 /**
@@ -9,16 +9,8 @@ import type { Studio } from './studio.js';
  * turning them into what the renderer takes, with the part of a render's identity they contribute.
  */
 
-export interface BedInput {
-  media_id: string;
-  role: BedRole;
-  offset_seconds: number;
-  gain_db: number;
-  fade_in: number;
-  fade_out: number;
-  loop: boolean;
-  duck: boolean;
-}
+/** A bed as a caller gives it: the stored record less what the store and the target supply. */
+export type BedInput = Omit<NewBed, 'target_kind' | 'target_id'>;
 
 export function addBed(studio: Studio, kind: BedTarget, targetId: string, b: BedInput): { bed: AudioBed; warnings: string[] } {
   if (kind === 'scene') studio.project.scene(targetId);
