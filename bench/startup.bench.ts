@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { spawnHttpServer } from '../test/helpers/http-server.js';
 import { round, type BenchResult } from './lib.js';
 
 /**
@@ -47,25 +48,13 @@ async function stdioFirstList(era: 'modern' | 'legacy'): Promise<number> {
 
 async function httpFirstList(): Promise<number> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [CLI, '--http', '--port', '0'], { env: env(freshHome()), stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no port announced: ${stderr}`)), 30_000);
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString('utf8');
-      const m = /http:\/\/[\d.]+:(\d+)\/mcp/.exec(stderr);
-      if (m) {
-        clearTimeout(t);
-        resolve(Number(m[1]));
-      }
-    });
-  });
+  const server = await spawnHttpServer({ STUDIO_HOME: freshHome() });
   const client = new Client({ name: 'bench', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+  await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
   await client.listTools();
   const ms = performance.now() - t0;
   await client.close();
-  child.kill('SIGTERM');
+  await server.stop();
   return ms;
 }
 
