@@ -148,7 +148,8 @@ export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http
           if (!res.writableFinished) aborted.abort();
         });
         const request = webRequest(req, url, read?.text, aborted.signal);
-        if (!(await isLegacyRequest(request.clone(), body, { maxRequestBodySize: maxBody }))) {
+        // The body was read above, so the predicate classifies from it (it clones the request itself only when it must read).
+        if (!(await isLegacyRequest(request, body, { maxRequestBodySize: maxBody }))) {
           return writeResponse(await modern.fetch(request, { parsedBody: body }), res);
         }
       }
