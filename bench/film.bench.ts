@@ -13,8 +13,8 @@ import { round, type BenchResult } from './lib.js';
  */
 
 async function generate(studio: Studio, shotId: string): Promise<void> {
-  const prepared = studio.planner.prepare({ tool: 'video_generate', task: 'video_generate', args: { shot_id: shotId } });
-  const job = studio.queue.submit('video_generate', prepared.cap, prepared.request);
+  const prepared = await studio.planner.prepare({ tool: 'video_generate', task: 'video_generate', args: { shot_id: shotId } });
+  const job = await studio.queue.submit('video_generate', prepared.cap, prepared.request);
   const done = await studio.queue.wait(job.job_id, { timeoutMs: 120_000 });
   if (done.status !== 'succeeded') throw new Error(`generation failed: ${JSON.stringify(done.error)}`);
 }
@@ -23,13 +23,13 @@ export async function run(): Promise<BenchResult[]> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-film-'));
   const studio = new Studio({ config: loadConfig({ STUDIO_HOME: home }), log: () => undefined });
   try {
-    const film = studio.project.createFilm({ title: 'bench', settings: { width: 854, height: 480, fps: 24 } });
+    const film = await studio.project.createFilm({ title: 'bench', settings: { width: 854, height: 480, fps: 24 } });
     const shots: string[][] = [];
     for (let s = 0; s < 4; s++) {
-      const scene = studio.project.createScene({ title: `scene ${s + 1}`, film_id: film.film_id });
+      const scene = await studio.project.createScene({ title: `scene ${s + 1}`, film_id: film.film_id });
       const ids: string[] = [];
       for (let k = 0; k < 3; k++) {
-        const shot = studio.project.createShot(scene.scene_id, {
+        const shot = await studio.project.createShot(scene.scene_id, {
           prompt: `scene ${s + 1} shot ${k + 1}`,
           model: 'local/animatic',
           duration: 2,
@@ -47,7 +47,7 @@ export async function run(): Promise<BenchResult[]> {
     let reusedScenes = 0;
     for (let r = 0; r < 3; r++) {
       const shot = shots[r % 4]?.[1] as string;
-      studio.project.updateShot(shot, { prompt: `changed in round ${r + 1}` });
+      await studio.project.updateShot(shot, { prompt: `changed in round ${r + 1}` });
       await generate(studio, shot);
       let t0 = performance.now();
       const inc = await studio.render.renderFilm(film.film_id);

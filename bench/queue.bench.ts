@@ -7,7 +7,7 @@ import { CapabilityRegistry } from '../src/capabilities/registry.js';
 import { loadConfig } from '../src/config.js';
 import { runFfmpeg } from '../src/media/ffmpeg.js';
 import { createReplicateAdapter } from '../src/providers/replicate.js';
-import type { JobRequest } from '../src/store/jobs.js';
+import type { Job, JobRequest } from '../src/store/jobs.js';
 import { Studio } from '../src/studio/studio.js';
 import { byRoute } from '../test/fakes/base.js';
 import { type ReplicateFake, startReplicateFake } from '../test/fakes/replicate.js';
@@ -70,7 +70,8 @@ async function withStudio<T>(fake: ReplicateFake, fn: (studio: Studio) => Promis
 async function runJobs(studio: Studio, n: number): Promise<{ wallMs: number; latencies: number[]; succeeded: number }> {
   const cap = studio.registry.require(MODEL);
   const t0 = performance.now();
-  const started = Array.from({ length: n }, (_, i) => ({ job: studio.queue.submit('video_generate', cap, jobRequest(i)), at: performance.now() }));
+  const started: { job: Job; at: number }[] = [];
+  for (let i = 0; i < n; i++) started.push({ job: await studio.queue.submit('video_generate', cap, jobRequest(i)), at: performance.now() });
   const latencies: number[] = [];
   let succeeded = 0;
   await Promise.all(

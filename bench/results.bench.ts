@@ -8,6 +8,7 @@ import { createMcpServer } from '../src/server.js';
 import { Studio } from '../src/studio/studio.js';
 import { round, type BenchResult } from './lib.js';
 import { offlineFilmCalls, sizeOf, sum, type CallSize } from './result-sizes.js';
+import { withStudioDb } from '../test/helpers/studio-db.js';
 
 /**
  * What tool results cost an agent's context, in bytes (counts, not times: the figures are the same on every
@@ -50,12 +51,12 @@ export async function run(): Promise<BenchResult[]> {
 
     // Fill the library to 50 items (videos bring their two frames along) with still images.
     let n = 0;
-    while (studio.store.media.all().length < 50) {
+    while ((await studio.store.media.all()).length < 50) {
       const r = (await client.callTool({ name: 'image_generate', arguments: { model: 'local/still', prompt: `location study ${++n}` } })) as CallToolResult;
       if (r.isError) throw new Error(`image_generate failed: ${JSON.stringify(r.structuredContent)}`);
     }
-    const items = studio.store.media.all().length;
-    const jobs = (studio.store.db.prepare('SELECT COUNT(*) AS n FROM jobs').get() as { n: number }).n;
+    const items = (await studio.store.media.all()).length;
+    const jobs = withStudioDb(studio.config.home, (db) => (db.prepare('SELECT COUNT(*) AS n FROM jobs').get() as { n: number }).n);
     const mediaList = sizeOf('media_list', (await client.callTool({ name: 'media_list', arguments: {} })) as CallToolResult);
     const jobList = sizeOf('job_list', (await client.callTool({ name: 'job_list', arguments: {} })) as CallToolResult);
 

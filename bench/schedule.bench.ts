@@ -96,7 +96,7 @@ async function runJobs(specs: StubSpec[]): Promise<number> {
   const pending = specs.map((s) => ({ s, left: s.jobs }));
   while (pending.some((p) => p.left > 0)) {
     for (const p of pending) {
-      if (p.left-- > 0) ids.push(queue.submit('bench', registry.require(`${p.s.provider}/stub`), request(`${p.s.provider}/stub`)).job_id);
+      if (p.left-- > 0) ids.push((await queue.submit('bench', registry.require(`${p.s.provider}/stub`), request(`${p.s.provider}/stub`))).job_id);
     }
   }
   for (const id of ids) {
@@ -105,7 +105,7 @@ async function runJobs(specs: StubSpec[]): Promise<number> {
   }
   const elapsed = performance.now() - t0;
   await queue.close();
-  store.close();
+  await store.close();
   fs.rmSync(home, { recursive: true, force: true });
   return elapsed;
 }

@@ -12,7 +12,7 @@ interface Candidate {
   label?: string | null;
 }
 
-type Source = (studio: Studio, context: Record<string, string>) => Candidate[];
+type Source = (studio: Studio, context: Record<string, string>) => Candidate[] | Promise<Candidate[]>;
 
 /**
  * Where the values of each argument come from. Prompt arguments and resource template variables use the same names
@@ -20,18 +20,20 @@ type Source = (studio: Studio, context: Record<string, string>) => Candidate[];
  * and jobs offer the newest ones: an id typed by hand is almost always a recent one.
  */
 const SOURCES: Record<string, Source> = {
-  character_id: (s) => s.store.characters.list().map((c) => ({ value: c.character_id, label: c.name })),
-  film_id: (s) => s.store.films.list().map((f) => ({ value: f.film_id, label: f.title })),
+  character_id: async (s) => (await s.store.characters.list()).map((c) => ({ value: c.character_id, label: c.name })),
+  film_id: async (s) => (await s.store.films.list()).map((f) => ({ value: f.film_id, label: f.title })),
   // With a film (or, for shots, a scene) already chosen, only its scenes (shots).
-  scene_id: (s, ctx) => s.store.scenes.list(ctx.film_id || undefined).map((c) => ({ value: c.scene_id, label: c.title })),
-  shot_id: (s, ctx) =>
-    (ctx.scene_id ? [ctx.scene_id] : s.store.scenes.list().map((scene) => scene.scene_id)).flatMap((id) =>
-      s.store.shots.listByScene(id).map((shot) => ({ value: shot.shot_id, label: shot.title })),
-    ),
+  scene_id: async (s, ctx) => (await s.store.scenes.list(ctx.film_id || undefined)).map((c) => ({ value: c.scene_id, label: c.title })),
+  shot_id: async (s, ctx) => {
+    const scenes = ctx.scene_id ? [ctx.scene_id] : (await s.store.scenes.list()).map((scene) => scene.scene_id);
+    const out: Candidate[] = [];
+    for (const id of scenes) for (const shot of await s.store.shots.listByScene(id)) out.push({ value: shot.shot_id, label: shot.title });
+    return out;
+  },
   // Every item, not the newest page: an older id must still complete, and total/hasMore must count them all. Frame
   // images (a clip's first/last frames, extracted frames) are left out: they would bury what was made.
-  media_id: (s) => s.store.media.list({ frames: false, limit: Number.MAX_SAFE_INTEGER }).map((m) => ({ value: m.media_id })),
-  job_id: (s) => s.store.jobs.list({ limit: Number.MAX_SAFE_INTEGER }).map((j) => ({ value: j.job_id })),
+  media_id: async (s) => (await s.store.media.list({ frames: false, limit: Number.MAX_SAFE_INTEGER })).map((m) => ({ value: m.media_id })),
+  job_id: async (s) => (await s.store.jobs.list({ limit: Number.MAX_SAFE_INTEGER })).map((j) => ({ value: j.job_id })),
   // studio://models/{provider}/{model}: providers, then the models of the provider already chosen.
   provider: (s) => [...new Set(s.registry.list().map((c) => c.id.split('/')[0] ?? ''))].map((p) => ({ value: p })),
   model: (s, ctx) => {
@@ -56,12 +58,12 @@ function argumentsOf(ref: CompleteRequestParams['ref']): string[] {
  * values rather than an error: completion is a hint while typing, and the request that follows is where a wrong name
  * is refused with a message naming it. Free-text arguments (a logline, a style, a line of dialogue) get none either.
  */
-export function complete(studio: Studio, params: CompleteRequestParams): CompleteResult {
+export async function complete(studio: Studio, params: CompleteRequestParams): Promise<CompleteResult> {
   const { name, value } = params.argument;
   const source = argumentsOf(params.ref).includes(name) ? SOURCES[name] : undefined;
   if (!source) return { completion: { values: [], total: 0, hasMore: false } };
   const typed = value.toLowerCase();
-  const matches = source(studio, params.context?.arguments ?? {})
+  const matches = (await source(studio, params.context?.arguments ?? {}))
     .filter((c) => c.value.toLowerCase().startsWith(typed) || (typed !== '' && (c.label ?? '').toLowerCase().includes(typed)))
     .map((c) => c.value);
   const values = [...new Set(matches)];

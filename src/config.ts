@@ -32,6 +32,10 @@ export interface StudioConfig {
     elevenlabsKey?: string;
     wavespeedKey?: string;
     httpToken?: string;
+    /** STUDIO_DATABASE_URL (postgres://…): the records in Postgres instead of the studio folder's SQLite file. */
+    databaseUrl?: string;
+    /** The password inside databaseUrl, scrubbed on its own too (a driver error may quote it without the URL). */
+    databasePassword?: string;
   };
   /** Per-provider concurrency overrides: STUDIO_CONCURRENCY_<PROVIDER>=n */
   concurrency: Record<string, number>;
@@ -105,6 +109,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       elevenlabsKey: nonEmpty(env.ELEVENLABS_API_KEY),
       wavespeedKey: nonEmpty(env.WAVESPEED_API_KEY),
       httpToken: nonEmpty(env.STUDIO_HTTP_TOKEN),
+      databaseUrl: nonEmpty(env.STUDIO_DATABASE_URL),
+      databasePassword: urlPassword(env.STUDIO_DATABASE_URL),
     },
     concurrency,
     budgetUsd: num(env.STUDIO_BUDGET_USD),
@@ -115,6 +121,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
 }
 
 /** Replace every configured secret in `text` with a marker. Used on everything that is logged or returned. */
+function urlPassword(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return nonEmpty(decodeURIComponent(new URL(url).password));
+  } catch {
+    return undefined;
+  }
+}
+
 export function redact(text: string, config: StudioConfig): string {
   let out = text;
   for (const secret of Object.values(config.secrets)) {

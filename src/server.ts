@@ -175,7 +175,7 @@ export function createMcpServer(studio: Studio, opts: McpServerOptions = {}): { 
     return isInputRequiredResult(result) ? result : server.projectCallToolResult(result, tool.outputSchema);
   });
 
-  server.setRequestHandler('resources/list', async () => ({ resources: listResources(studio) }));
+  server.setRequestHandler('resources/list', async () => ({ resources: await listResources(studio) }));
   server.setRequestHandler('resources/templates/list', async () => ({ resourceTemplates: RESOURCE_TEMPLATES }));
   server.setRequestHandler('resources/read', async (req) => {
     try {
@@ -185,7 +185,7 @@ export function createMcpServer(studio: Studio, opts: McpServerOptions = {}): { 
         const blob = (await fs.promises.readFile(p.path)).toString('base64');
         return { contents: [{ uri: req.params.uri, mimeType: p.mimeType, blob }] };
       }
-      const body = readResource(studio, req.params.uri);
+      const body = await readResource(studio, req.params.uri);
       return { contents: [{ uri: req.params.uri, mimeType: 'application/json', text: redact(JSON.stringify(body, null, 2), studio.config) }] };
     } catch (err) {
       const safe = toSafeError(err);

@@ -29,7 +29,7 @@ export interface JobQueueDeps {
   adapters: Map<string, ProviderAdapter>;
   events: JobEvents;
   /** Library media id → file, checked for kind. */
-  resolveMedia: (mediaId: string, field: string) => MediaInput;
+  resolveMedia: (mediaId: string, field: string) => Promise<MediaInput>;
   /** Turns downloaded files into media rows (and takes); must be idempotent per job. */
   ingest: (job: Job, cap: Capability, outputs: DownloadedOutput[], providerRequestId: string | null) => Promise<JobResult>;
   log: (message: string) => void;
@@ -55,11 +55,18 @@ export class JobQueue {
 
   constructor(private readonly deps: JobQueueDeps) {
     // Renew leases of everything we run, and pick up jobs orphaned by other processes.
-    this.leaseTimer = setInterval(() => {
-      for (const id of this.controllers.keys()) this.deps.store.jobs.renewLease(id, this.owner, LEASE_MS);
-      this.resumeOrphans();
-    }, LEASE_MS / 3);
+    this.leaseTimer = setInterval(() => void this.tick(), LEASE_MS / 3);
     this.leaseTimer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      for (const id of [...this.controllers.keys()]) await this.deps.store.jobs.renewLease(id, this.owner, LEASE_MS);
+      await this.resumeOrphans();
+    } catch (err) {
+      // The store closed under a timer that fired at shutdown, or the database is briefly away: try again next tick.
+      if (!this.closed) this.deps.log(`lease renewal failed: ${String(err)}`);
+    }
   }
 
   /** Concurrency per provider: STUDIO_CONCURRENCY_<PROVIDER>, else the largest default among its capability files. */
@@ -79,9 +86,20 @@ export class JobQueue {
     return q;
   }
 
-  /** Persist a new job and schedule it. Returns at once; use `wait` to follow it. */
-  submit(tool: string, cap: Capability, request: JobRequest): Job {
-    const job = this.deps.store.jobs.create({ tool, provider: cap.provider, model: cap.id, request, owner: this.owner, leaseMs: LEASE_MS });
+  /**
+   * Persist a new job and schedule it. Returns once the row is committed; use `wait` to follow it. With `budgetUsd`,
+   * the row is written only if the job's estimate fits what is left of the budget, checked in the same transaction
+   * (concurrent calls from any process can never pass it together).
+   */
+  async submit(tool: string, cap: Capability, request: JobRequest, opts: { budgetUsd?: number } = {}): Promise<Job> {
+    const input = { tool, provider: cap.provider, model: cap.id, request, owner: this.owner, leaseMs: LEASE_MS };
+    let job: Job;
+    if (opts.budgetUsd === undefined) job = await this.deps.store.jobs.create(input);
+    else {
+      const made = await this.deps.store.jobs.createWithinBudget(input, opts.budgetUsd);
+      if ('refused' in made) throw overBudget(cap.id, request.cost_usd ?? 0, made.refused.spentUsd, opts.budgetUsd);
+      job = made.job;
+    }
     this.deps.events.created(`studio://jobs/${job.job_id}`);
     this.schedule(job.job_id, cap.provider);
     return job;
@@ -101,17 +119,18 @@ export class JobQueue {
   }
 
   /** Take over jobs left unfinished by a process that died (including an earlier run of this one). */
-  resumeOrphans(): number {
+  async resumeOrphans(): Promise<number> {
     if (this.closed) return 0;
     const now = Date.now();
     let resumed = 0;
-    for (const job of this.deps.store.jobs.orphaned(now, this.owner)) {
+    for (const job of await this.deps.store.jobs.orphaned(now, this.owner)) {
       if (this.controllers.has(job.job_id)) continue;
       const expired = job.lease_until === null || job.lease_until < now || ownerIsDead(job.owner);
       if (!expired) continue;
       // Force-expire a dead owner's lease so the atomic claim below succeeds.
-      if (ownerIsDead(job.owner)) this.deps.store.db.prepare(`UPDATE jobs SET lease_until = 0 WHERE id = ? AND owner IS ?`).run(job.job_id, job.owner);
-      if (!this.deps.store.jobs.claim(job.job_id, this.owner, LEASE_MS, now)) continue;
+      if (ownerIsDead(job.owner)) await this.deps.store.jobs.expireLease(job.job_id, job.owner);
+      if (this.closed || this.controllers.has(job.job_id)) continue;
+      if (!(await this.deps.store.jobs.claim(job.job_id, this.owner, LEASE_MS, now))) continue;
       this.deps.log(`resuming job ${job.job_id} (${job.model}, ${job.status})`);
       this.schedule(job.job_id, job.provider);
       resumed++;
@@ -119,22 +138,25 @@ export class JobQueue {
     return resumed;
   }
 
-  private buildRequest(job: Job, cap: Capability): ProviderRequest {
+  private async buildRequest(job: Job, cap: Capability): Promise<ProviderRequest> {
     const fields: Record<string, unknown> = { ...job.request.fields };
     for (const name of job.request.media_fields) {
       const v = fields[name];
-      if (Array.isArray(v)) fields[name] = v.map((id) => this.deps.resolveMedia(String(id), name));
-      else if (typeof v === 'string') fields[name] = this.deps.resolveMedia(v, name);
+      if (Array.isArray(v)) {
+        const inputs: MediaInput[] = [];
+        for (const id of v) inputs.push(await this.deps.resolveMedia(String(id), name));
+        fields[name] = inputs;
+      } else if (typeof v === 'string') fields[name] = await this.deps.resolveMedia(v, name);
     }
     return { jobId: job.job_id, capability: cap, fields };
   }
 
   private async execute(jobId: string, signal: AbortSignal): Promise<void> {
     const { store, registry, adapters } = this.deps;
-    const job = store.jobs.get(jobId);
+    const job = await store.jobs.get(jobId);
     if (!job || TERMINAL.has(job.status)) return;
     if (job.cancel_requested) {
-      store.jobs.fail(jobId, { code: 'canceled', message: 'canceled before it started' }, 'canceled');
+      await store.jobs.fail(jobId, { code: 'canceled', message: 'canceled before it started' }, 'canceled');
       return;
     }
     let workDir: string | undefined;
@@ -144,7 +166,7 @@ export class JobQueue {
       if (!adapter) throw new StudioError('provider_unavailable', `no adapter for provider '${cap.provider}'`, { model: cap.id });
       workDir = await store.blobs.tempDir(jobId);
       // Inputs the provider does not take as stored (a WebP frame for Veo) are converted, or refused, before upload.
-      const req = job.operation_id ? this.buildRequest(job, cap) : await conformInputs(this.buildRequest(job, cap), workDir, signal);
+      const req = job.operation_id ? await this.buildRequest(job, cap) : await conformInputs(await this.buildRequest(job, cap), workDir, signal);
       const ctx: AdapterContext = {
         signal,
         fetch: this.deps.fetch ?? globalThis.fetch,
@@ -164,20 +186,20 @@ export class JobQueue {
             { model: cap.id },
           );
         }
-        store.jobs.setStatus(jobId, 'submitting', { message: 'submitting to the provider' });
+        await store.jobs.setStatus(jobId, 'submitting', { message: 'submitting to the provider' });
         const started = await adapter.start(req, ctx);
         if (started.kind === 'operation') {
           operationId = started.operationId;
-          store.jobs.setStatus(jobId, 'running', { operation_id: operationId, message: 'running at the provider' });
+          await store.jobs.setStatus(jobId, 'running', { operation_id: operationId, message: 'running at the provider' });
         } else {
           outputs = started.outputs;
           if (started.operationId) operationId = started.operationId;
-          store.jobs.setStatus(jobId, 'downloading', { ...(operationId ? { operation_id: operationId } : {}), message: 'saving the result' });
+          await store.jobs.setStatus(jobId, 'downloading', { ...(operationId ? { operation_id: operationId } : {}), message: 'saving the result' });
         }
       }
       if (!outputs) {
         outputs = await this.pollUntilDone(jobId, adapter, operationId as string, req, ctx);
-        store.jobs.setStatus(jobId, 'downloading', { message: 'saving the result' });
+        await store.jobs.setStatus(jobId, 'downloading', { message: 'saving the result' });
       }
       const downloaded: DownloadedOutput[] = [];
       try {
@@ -186,9 +208,9 @@ export class JobQueue {
           const { mime } = await adapter.download(out, tmpPath, ctx);
           downloaded.push({ tmpPath, mime, ...(out.kind === 'bytes' && out.meta ? { meta: out.meta } : {}) });
         }
-        const fresh = store.jobs.get(jobId) as Job;
+        const fresh = (await store.jobs.get(jobId)) as Job;
         const result = await this.deps.ingest(fresh, cap, downloaded, operationId);
-        store.jobs.succeed(jobId, result);
+        await store.jobs.succeed(jobId, result);
       } finally {
         for (const d of downloaded) await store.blobs.remove(d.tmpPath);
       }
@@ -202,7 +224,7 @@ export class JobQueue {
       if (!(err instanceof StudioError))
         this.deps.log(redact(`job ${jobId} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, this.deps.config));
       const canceled = signal.aborted || safe.code === 'canceled';
-      store.jobs.fail(
+      await store.jobs.fail(
         jobId,
         {
           code: canceled ? 'canceled' : safe.code,
@@ -231,7 +253,7 @@ export class JobQueue {
     let failures = 0;
     for (;;) {
       if (ctx.signal.aborted) throw new StudioError('canceled', 'canceled');
-      if (this.deps.store.jobs.get(jobId)?.cancel_requested) {
+      if ((await this.deps.store.jobs.get(jobId))?.cancel_requested) {
         await adapter.cancel(operationId, req, ctx).catch(() => undefined);
         throw new StudioError('canceled', 'canceled');
       }
@@ -264,7 +286,8 @@ export class JobQueue {
 
   private progress(jobId: string, progress: number, message?: string): void {
     const p = Math.max(0, Math.min(1, progress));
-    this.deps.store.jobs.setProgress(jobId, p, message);
+    // Progress is advisory: written in the background, and a write that fails (store closing) loses nothing.
+    void this.deps.store.jobs.setProgress(jobId, p, message).catch(() => undefined);
     this.deps.events.emit('jobProgress', jobId, p, message);
   }
 
@@ -280,7 +303,7 @@ export class JobQueue {
     this.deps.events.on('jobProgress', onProgress);
     try {
       for (;;) {
-        const job = this.deps.store.jobs.get(jobId);
+        const job = await this.deps.store.jobs.get(jobId);
         if (!job) throw new StudioError('not_found', `job '${jobId}' does not exist`, { field: 'job_id' });
         if (TERMINAL.has(job.status) || Date.now() >= deadline || opts.signal?.aborted) return job;
         await new Promise<void>((resolve) => {
@@ -304,10 +327,10 @@ export class JobQueue {
 
   /** Cancel a job: locally at once, at the provider where it can; a job of another process is flagged for its owner. */
   async cancel(jobId: string): Promise<Job> {
-    const job = this.deps.store.jobs.get(jobId);
+    const job = await this.deps.store.jobs.get(jobId);
     if (!job) throw new StudioError('not_found', `job '${jobId}' does not exist`, { field: 'job_id' });
     if (TERMINAL.has(job.status)) return job;
-    this.deps.store.jobs.requestCancel(jobId);
+    await this.deps.store.jobs.requestCancel(jobId);
     const controller = this.controllers.get(jobId);
     if (controller) {
       if (job.operation_id) {
@@ -320,18 +343,18 @@ export class JobQueue {
             workDir: this.deps.store.blobs.home,
             log: this.deps.log,
           };
-          await adapter.cancel(job.operation_id, this.buildRequest(job, cap), ctx).catch(() => undefined);
+          await adapter.cancel(job.operation_id, await this.buildRequest(job, cap), ctx).catch(() => undefined);
         }
       }
       controller.abort();
       await this.wait(jobId, { timeoutMs: 10_000 });
     } else if (job.status === 'queued') {
-      this.deps.store.jobs.fail(jobId, { code: 'canceled', message: 'canceled before it started' }, 'canceled');
+      await this.deps.store.jobs.fail(jobId, { code: 'canceled', message: 'canceled before it started' }, 'canceled');
       // Ended here rather than in `execute`: tell whoever follows job ends (waiters, bridge shots) all the same.
       this.deps.events.emit('jobFinished', jobId);
     }
     this.deps.events.changed(`studio://jobs/${jobId}`);
-    return this.deps.store.jobs.get(jobId) as Job;
+    return (await this.deps.store.jobs.get(jobId)) as Job;
   }
 
   /** Stop taking work; jobs in flight keep their rows and are resumed by the next process. */
@@ -341,6 +364,16 @@ export class JobQueue {
     for (const c of this.controllers.values()) c.abort();
     await Promise.all([...this.queues.values()].map((q) => q.onIdle()));
   }
+}
+
+/** The refusal of a call whose estimate does not fit what is left of STUDIO_BUDGET_USD. */
+export function overBudget(model: string, costUsd: number, spentUsd: number, budgetUsd: number): StudioError {
+  return new StudioError(
+    'budget_exceeded',
+    `${model}: this call is estimated at $${costUsd.toFixed(2)}; with $${spentUsd.toFixed(2)} already spent it would exceed ` +
+      `STUDIO_BUDGET_USD=$${budgetUsd.toFixed(2)}`,
+    { model },
+  );
 }
 
 function extensionFor(out: ProviderOutput, cap: Capability): string {

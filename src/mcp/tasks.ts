@@ -4,9 +4,9 @@ import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { redact } from '../config.js';
 import { toSafeError } from '../errors.js';
 import { ownerIsDead } from '../jobs/lease.js';
-import type { Db } from '../store/db.js';
+import type { Store } from '../store/index.js';
 import { TERMINAL } from '../store/jobs.js';
-import { type TaskRecord, TaskRepo } from '../store/tasks.js';
+import type { TaskRecord, TaskRepo } from '../store/tasks.js';
 import type { Studio } from '../studio/studio.js';
 
 /** The extension's identifier (SEP-2663), as clients and servers name it in `capabilities.extensions`. */
@@ -64,8 +64,8 @@ const ACK: Ack = { resultType: 'complete' };
 
 /** Studio → its registry: one per studio, shared by every server instance (2026 HTTP builds one per request). */
 const registries = new WeakMap<Studio, TaskRegistry>();
-/** Owner id → database of registries made in this process (a studio closed and opened again gets a new owner). */
-const liveOwners = new Map<string, WeakRef<Db>>();
+/** Owner id → store of registries made in this process (a studio closed and opened again gets a new owner). */
+const liveOwners = new Map<string, WeakRef<Store>>();
 
 /**
  * The tasks of one studio. A task is a row in the studio database (created before the handle is returned, so a
@@ -77,6 +77,8 @@ export class TaskRegistry {
   private readonly repo: TaskRepo;
   private readonly owner: string;
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  /** The start-up pass over tasks cut off by a dead process; every request waits for it. */
+  private readonly swept: Promise<void>;
 
   static for(studio: Studio): TaskRegistry {
     let r = registries.get(studio);
@@ -88,17 +90,21 @@ export class TaskRegistry {
   }
 
   private constructor(private readonly studio: Studio) {
-    this.repo = new TaskRepo(studio.store.db);
+    const repo = studio.store.tasks;
+    this.repo = repo;
     this.owner = studio.queue.owner;
-    liveOwners.set(this.owner, new WeakRef(studio.store.db));
+    liveOwners.set(this.owner, new WeakRef(studio.store));
     // Tasks cut off by a process that died end now, so they age out with their time to live like any other.
-    for (const rec of this.repo.working()) if (ownerGone(rec.owner)) this.orphaned(rec);
+    this.swept = (async () => {
+      for (const rec of await repo.working()) if (ownerGone(rec.owner)) await this.orphaned(rec);
+    })().catch((err: unknown) => studio.log(`could not check tasks left by stopped processes: ${String(err)}`));
   }
 
   /** Create the task (durably), start the run in the background and return the handle (`resultType: 'task'`). */
-  start(tool: string, run: TaskRun): CreateTaskResultV2 {
-    this.repo.purgeExpired(Date.now());
-    const rec = this.repo.create({
+  async start(tool: string, run: TaskRun): Promise<CreateTaskResultV2> {
+    await this.swept;
+    await this.repo.purgeExpired(Date.now());
+    const rec = await this.repo.create({
       // 128 random bits: the id is the only thing that names a task, so it must not be guessable.
       task_id: `task_${randomBytes(16).toString('base64url')}`,
       tool,
@@ -114,8 +120,8 @@ export class TaskRegistry {
   }
 
   /** tasks/get: the task as it stands, with its result or error inlined once it has ended. */
-  get(taskId: string): GetTaskResultV2 {
-    return { resultType: 'complete', ...detailed(this.load(taskId)) } as GetTaskResultV2;
+  async get(taskId: string): Promise<GetTaskResultV2> {
+    return { resultType: 'complete', ...detailed(await this.load(taskId)) } as GetTaskResultV2;
   }
 
   /**
@@ -123,9 +129,9 @@ export class TaskRegistry {
    * is flagged (its runner sees the flag) and its job cancelled through the queue, which flags it for its owner.
    */
   async cancel(taskId: string): Promise<Ack> {
-    const rec = this.load(taskId);
+    const rec = await this.load(taskId);
     if (rec.status !== 'working') return ACK;
-    this.repo.requestCancel(taskId);
+    await this.repo.requestCancel(taskId);
     if (rec.job_id) await this.studio.queue.cancel(rec.job_id).catch(() => undefined);
     const mine = this.running.get(taskId);
     if (mine) {
@@ -138,8 +144,8 @@ export class TaskRegistry {
   }
 
   /** tasks/update: no studio tool asks for input while it runs, so there is never an outstanding request to answer. */
-  update(taskId: string): Ack {
-    this.load(taskId);
+  async update(taskId: string): Promise<Ack> {
+    await this.load(taskId);
     return ACK;
   }
 
@@ -151,23 +157,29 @@ export class TaskRegistry {
       const text = `${Math.round(fraction * 100)}%${message ? `: ${message}` : ''}`;
       if (text === last) return;
       last = text;
-      try {
-        this.repo.setProgress(id, fraction, redact(text, this.studio.config));
-        // A cancel through another process only reaches the row: look at it whenever there is news anyway.
-        if (this.repo.get(id)?.cancel_requested) controller.abort();
-      } catch {
-        // The studio closed under the run; the row stays working and a later process reports it.
-      }
+      // Written in the background (progress is advisory). A cancel through another process only reaches the row: look
+      // at it whenever there is news anyway. A studio closed under the run leaves the row working for a later process.
+      void (async () => {
+        await this.repo.setProgress(id, fraction, redact(text, this.studio.config));
+        if ((await this.repo.get(id))?.cancel_requested) controller.abort();
+      })().catch(() => undefined);
     };
     try {
       let end: Parameters<TaskRepo['finish']>[1];
       try {
-        const result = await run({ signal: controller.signal, waitMs: TASK_TTL_MS, progress, onJob: (jobId) => this.repo.linkJob(id, jobId) });
-        if (controller.signal.aborted || this.repo.get(id)?.cancel_requested) {
+        const linked: Promise<void>[] = [];
+        const result = await run({
+          signal: controller.signal,
+          waitMs: TASK_TTL_MS,
+          progress,
+          onJob: (jobId) => void linked.push(this.repo.linkJob(id, jobId).catch(() => undefined)),
+        });
+        await Promise.all(linked);
+        if (controller.signal.aborted || (await this.repo.get(id))?.cancel_requested) {
           // The run may have submitted its job after the cancel came (it was preparing inputs): cancel that too.
-          const jobId = this.repo.get(id)?.job_id;
+          const jobId = (await this.repo.get(id))?.job_id;
           if (jobId) await this.studio.queue.cancel(jobId).catch(() => undefined);
-          end = { status: 'cancelled', message: this.cancelledMessage(id) };
+          end = { status: 'cancelled', message: await this.cancelledMessage(id) };
         } else {
           // Stored as the call would have answered on the 2026-07-28 wire, where every result names its resultType.
           const stored: Record<string, unknown> = { ...result, resultType: 'complete' };
@@ -178,38 +190,39 @@ export class TaskRegistry {
         const message = redact(toSafeError(err).message, this.studio.config);
         end = { status: 'failed', message, error: { code: ProtocolErrorCode.InternalError, message } };
       }
-      this.repo.finish(id, end);
+      await this.repo.finish(id, end);
     } catch (err) {
       this.studio.log(`task ${id} (${tool}) could not record its end: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
-  private cancelledMessage(id: string): string {
-    const jobId = this.repo.get(id)?.job_id;
-    const job = jobId ? this.studio.store.jobs.get(jobId) : undefined;
+  private async cancelledMessage(id: string): Promise<string> {
+    const jobId = (await this.repo.get(id))?.job_id;
+    const job = jobId ? await this.studio.store.jobs.get(jobId) : undefined;
     if (!job) return 'cancelled';
     if (job.status === 'succeeded') return `cancelled; its job ${job.job_id} had already finished (job_get shows its media)`;
     return `cancelled; job ${job.job_id} is ${job.status}`;
   }
 
   /** The task, or the spec's -32602 when it does not exist (never created, or forgotten after its time to live). */
-  private load(taskId: string): TaskRecord {
-    this.repo.purgeExpired(Date.now());
-    const rec = this.repo.get(taskId);
+  private async load(taskId: string): Promise<TaskRecord> {
+    await this.swept;
+    await this.repo.purgeExpired(Date.now());
+    const rec = await this.repo.get(taskId);
     if (!rec) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Failed to retrieve task: Task not found or expired');
     if (rec.status === 'working' && rec.owner !== this.owner && ownerGone(rec.owner)) return this.orphaned(rec);
     return rec;
   }
 
   /** A task whose process ended while it worked: it can never finish, so it fails, naming its job to follow instead. */
-  private orphaned(rec: TaskRecord): TaskRecord {
-    const job = rec.job_id ? this.studio.store.jobs.get(rec.job_id) : undefined;
+  private async orphaned(rec: TaskRecord): Promise<TaskRecord> {
+    const job = rec.job_id ? await this.studio.store.jobs.get(rec.job_id) : undefined;
     const message = job
       ? `the server stopped while this task ran; its job ${job.job_id} is ${job.status}: ${TERMINAL.has(job.status) ? 'see' : 'follow'} it with ` +
         `${TERMINAL.has(job.status) ? 'job_get' : 'job_wait'}(job_id: "${job.job_id}")`
       : 'the server stopped while this task ran; run the call again';
-    this.repo.finish(rec.task_id, { status: 'failed', message, error: { code: ProtocolErrorCode.InternalError, message } });
-    return this.repo.get(rec.task_id) as TaskRecord;
+    await this.repo.finish(rec.task_id, { status: 'failed', message, error: { code: ProtocolErrorCode.InternalError, message } });
+    return (await this.repo.get(rec.task_id)) as TaskRecord;
   }
 
   /** Suggested polling: the provider cadence when one is configured for everything, else every 2 s. */
@@ -222,7 +235,8 @@ export class TaskRegistry {
 function ownerGone(owner: string): boolean {
   if (ownerIsDead(owner)) return true;
   if (Number(owner.split(':')[1]) !== process.pid) return false;
-  return !liveOwners.get(owner)?.deref()?.open;
+  const store = liveOwners.get(owner)?.deref();
+  return !store || store.closed;
 }
 
 function taskFields(rec: TaskRecord): Omit<CreateTaskResultV2, 'resultType' | '_meta'> {

@@ -11,9 +11,9 @@ export const addDialogue: PromptDef = {
     { name: 'character_id', description: 'Who speaks (their voice_id is used).', required: true },
     { name: 'text', description: 'The words to speak.', required: true },
   ],
-  render(studio, args) {
-    const shot = studio.project.shot(args.shot_id ?? '');
-    const character = studio.project.character(args.character_id ?? '');
+  async render(studio, args) {
+    const shot = await studio.project.shot(args.shot_id ?? '');
+    const character = await studio.project.character(args.character_id ?? '');
     const text = (args.text ?? '').replace(/"/g, "'");
     const hasTake = shot.current_take_id !== null;
     const voice = character.voice_id

@@ -6,25 +6,25 @@ import type { PromptDef } from './types.js';
  * What the studio already knows about each cut, and the exact calls that fix what is broken. The fixes never drop
  * a lip-sync: a shot regenerated for continuity gets its lip-sync redone in the same list.
  */
-function cutReport(studio: Studio, sceneId: string): { lines: string[]; todo: string[] } {
+async function cutReport(studio: Studio, sceneId: string): Promise<{ lines: string[]; todo: string[] }> {
   const { store, cuts } = studio;
-  const shots = store.shots.listByScene(sceneId);
+  const shots = await store.shots.listByScene(sceneId);
   const lines: string[] = [];
   const todo: string[] = [];
-  shots.forEach((shot, i) => {
-    const taken = renderTakeOf(store, shot);
+  for (const [i, shot] of shots.entries()) {
+    const taken = await renderTakeOf(store, shot);
     if (!taken) {
       lines.push(`- Shot ${i + 1} (${shot.shot_id}) has no take yet.`);
       todo.push(`\`video_generate(shot_id: "${shot.shot_id}"${i > 0 && shot.continues ? ', use_last_frame: true' : ''})\``);
-      return;
+      continue;
     }
-    const orphan = orphanedLipsyncs(store, shot);
-    if (orphan.length && store.shots.audio(shot.shot_id).length) {
+    const orphan = await orphanedLipsyncs(store, shot);
+    if (orphan.length && (await store.shots.audio(shot.shot_id)).length) {
       lines.push(`- Shot ${i + 1} (${shot.shot_id}): its lip-sync was made from an earlier take; the current take renders unsynced.`);
       todo.push(`\`lipsync_video(shot_id: "${shot.shot_id}")\``);
     }
-    if (i === 0) return;
-    const stale = cuts.staleCut(shot);
+    if (i === 0) continue;
+    const stale = await cuts.staleCut(shot);
     if (!shot.continues) {
       lines.push(`- Cut ${i}→${i + 1}: a cut by design (shot ${i + 1} does not continue from shot ${i}).`);
     } else if (stale) {
@@ -33,7 +33,7 @@ function cutReport(studio: Studio, sceneId: string): { lines: string[]; todo: st
     } else {
       lines.push(`- Cut ${i}→${i + 1}: shot ${i + 1} starts on shot ${i}'s exact last frame (continuous).`);
     }
-  });
+  }
   return { lines, todo };
 }
 
@@ -44,9 +44,9 @@ export const checkContinuity: PromptDef = {
   description:
     "What the studio knows about a scene's cuts (continuous, stale, by design) with the exact calls that fix them, then a storyboard of the cuts to look at.",
   arguments: [{ name: 'scene_id', description: 'The scene to check.', required: true }],
-  render(studio, args) {
-    const scene = studio.project.scene(args.scene_id ?? '');
-    const report = cutReport(studio, scene.scene_id);
+  async render(studio, args) {
+    const scene = await studio.project.scene(args.scene_id ?? '');
+    const report = await cutReport(studio, scene.scene_id);
     const todo = report.todo.length
       ? `Do these first, in this order (each is exact; they keep every lip-sync):\n${report.todo.map((t, i) => `${i + 1}. ${t}`).join('\n')}`
       : 'Nothing is stale: every continuing shot starts on the last frame its previous shot renders with.';

@@ -27,7 +27,7 @@ export function listPrompts(): PromptEntry[] {
  * A prompt with its arguments filled in from live studio state. Problems (unknown prompt, missing argument, an id
  * that does not exist) are protocol errors with the studio's safe message, like resource errors.
  */
-export function getPrompt(studio: Studio, name: string, args: Record<string, string>): GetPromptResult {
+export async function getPrompt(studio: Studio, name: string, args: Record<string, string>): Promise<GetPromptResult> {
   const def = PROMPTS.find((p) => p.name === name);
   if (!def) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown prompt '${name}'; prompts: ${PROMPTS.map((p) => p.name).join(', ')}`);
   const missing = def.arguments.filter((a) => a.required && !(args[a.name] ?? '').trim()).map((a) => a.name);
@@ -40,7 +40,7 @@ export function getPrompt(studio: Studio, name: string, args: Record<string, str
       `prompt '${name}' takes no ${unknown.map((u) => `'${u}'`).join(', ')}; it takes ${[...known].join(', ')}`,
     );
   try {
-    const text = def.render(studio, args);
+    const text = await def.render(studio, args);
     return { description: def.description, messages: [{ role: 'user', content: { type: 'text', text } }] };
   } catch (err) {
     const safe = toSafeError(err);

@@ -1,3 +1,4 @@
+import { mapAsync } from '../async-map.js';
 import { hasRole } from '../capabilities/arg-fields.js';
 import type { Capability } from '../capabilities/types.js';
 import { DEFAULT_MODELS } from '../capabilities/defaults.js';
@@ -26,15 +27,15 @@ function capOf(studio: Studio, shot: ShotView): Capability | undefined {
  * then its lip-sync, before the next shot — the next shot continues from the frame this shot finally ends on (a
  * lip-sync changes that frame), so doing all pictures first would leave every continuing cut stale.
  */
-function shotSteps(studio: Studio, shots: ShotView[]): string {
-  return shots
-    .map((s, i) => {
+async function shotSteps(studio: Studio, shots: ShotView[]): Promise<string> {
+  return (
+    await mapAsync(shots, async (s, i) => {
       const cap = capOf(studio, s);
       const model = cap?.id ?? s.model ?? DEFAULT_MODELS.video_generate;
       const canContinue = cap !== undefined && hasRole(cap, 'start_frame');
       const continues = i > 0 && s.continues && canContinue;
       const call = continues ? `\`video_generate(shot_id: "${s.shot_id}", use_last_frame: true)\`` : `\`video_generate(shot_id: "${s.shot_id}")\``;
-      const character = s.character_id ? studio.store.characters.get(s.character_id) : undefined;
+      const character = s.character_id ? await studio.store.characters.get(s.character_id) : undefined;
       const notes: string[] = [];
       if (s.current_take) notes.push(`already has take ${s.current_take.take_number}: generate again only if it is wrong (then redo its lip-sync)`);
       if (i > 0 && s.continues && !canContinue)
@@ -63,7 +64,7 @@ function shotSteps(studio: Studio, shots: ShotView[]): string {
         ...notes.map((n) => `   Note: ${n}.`),
       ].join('\n');
     })
-    .join('\n');
+  ).join('\n');
 }
 
 /** Shoot a scene shot by shot (picture, voices, lip-sync), continuing only where a shot continues; render it. */
@@ -74,12 +75,12 @@ export const shootScene: PromptDef = {
     "Shoot a scene shot by shot — picture, voices, lip-sync — continuing from the previous shot's last frame only where a shot continues, then render it " +
     'with no stale cut.',
   arguments: [{ name: 'scene_id', description: 'The scene to shoot (scene_create returned it; see studio://films/{id}).', required: true }],
-  render(studio, args) {
+  async render(studio, args) {
     const sceneId = args.scene_id ?? '';
-    const view = studio.project.sceneView(sceneId) as { title: string; shots: ShotView[] };
+    const view = (await studio.project.sceneView(sceneId)) as { title: string; shots: ShotView[] };
     const shots = view.shots;
     const body = shots.length
-      ? shotSteps(studio, shots)
+      ? await shotSteps(studio, shots)
       : `The scene has no shots yet. Add them first: \`shot_create(scene_id: "${sceneId}", prompt: "<what we see>", model: ` +
         `"${DEFAULT_MODELS.video_generate}", duration: 4)\` (add continues: true to a shot that must start on the previous shot's last frame).`;
     return `Shoot the scene "${view.title}" (${sceneId}) in the studio (studio-mcp).

@@ -17,5 +17,5 @@ export interface PromptDef {
   description: string;
   arguments: PromptArgument[];
   /** The user message's text. Arguments are already checked: every required one is present and non-empty. */
-  render(studio: Studio, args: Readonly<Record<string, string>>): string;
+  render(studio: Studio, args: Readonly<Record<string, string>>): string | Promise<string>;
 }

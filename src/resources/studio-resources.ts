@@ -74,33 +74,33 @@ export const RESOURCE_TEMPLATES: ResourceTemplateEntry[] = [
 const json = 'application/json';
 
 /** Concrete resources worth listing (everything else is reachable through the templates). */
-export function listResources(studio: Studio): ResourceEntry[] {
+export async function listResources(studio: Studio): Promise<ResourceEntry[]> {
   const out: ResourceEntry[] = [{ uri: 'studio://characters', name: 'characters', title: 'All characters', mimeType: json }];
-  for (const c of studio.store.characters.list()) out.push({ uri: `studio://characters/${c.character_id}`, name: `character ${c.name}`, mimeType: json });
-  for (const f of studio.store.films.list()) out.push({ uri: `studio://films/${f.film_id}`, name: `film ${f.title}`, mimeType: json });
-  for (const s of studio.store.scenes.list()) out.push({ uri: `studio://scenes/${s.scene_id}`, name: `scene ${s.title}`, mimeType: json });
+  for (const c of await studio.store.characters.list()) out.push({ uri: `studio://characters/${c.character_id}`, name: `character ${c.name}`, mimeType: json });
+  for (const f of await studio.store.films.list()) out.push({ uri: `studio://films/${f.film_id}`, name: `film ${f.title}`, mimeType: json });
+  for (const s of await studio.store.scenes.list()) out.push({ uri: `studio://scenes/${s.scene_id}`, name: `scene ${s.title}`, mimeType: json });
   for (const c of studio.registry.list()) out.push({ uri: `studio://models/${c.id}`, name: `model ${c.id}`, description: c.title, mimeType: json });
   return out;
 }
 
 /** Read a `studio://` resource as JSON. */
-export function readResource(studio: Studio, uri: string): unknown {
+export async function readResource(studio: Studio, uri: string): Promise<unknown> {
   const m = /^studio:\/\/([a-z]+)(?:\/(.+))?$/.exec(uri);
   if (!m) throw notFound('resource', uri, 'uri');
   const [, kind, rest] = m;
   const id = rest ? decodeURIComponent(rest) : undefined;
   switch (kind) {
     case 'characters':
-      return id ? studio.project.character(id, 'uri') : { characters: studio.store.characters.list() };
+      return id ? await studio.project.character(id, 'uri') : { characters: await studio.store.characters.list() };
     case 'films':
-      if (!id) return { films: studio.store.films.list() };
-      return studio.project.filmView(id);
+      if (!id) return { films: await studio.store.films.list() };
+      return await studio.project.filmView(id);
     case 'scenes':
-      if (!id) return { scenes: studio.store.scenes.list() };
-      return studio.project.sceneView(id);
+      if (!id) return { scenes: await studio.store.scenes.list() };
+      return await studio.project.sceneView(id);
     case 'media': {
       if (!id) throw notFound('resource', uri, 'uri');
-      return studio.library.get(id, 'uri');
+      return await studio.library.get(id, 'uri');
     }
     case 'models': {
       if (!id) return { models: studio.models.list() };
@@ -109,8 +109,8 @@ export function readResource(studio: Studio, uri: string): unknown {
       return { ...cap, availability: studio.models.availability(cap) };
     }
     case 'jobs': {
-      if (!id) return { jobs: studio.store.jobs.list({ limit: 50 }).map(jobView) };
-      const job = studio.store.jobs.get(id);
+      if (!id) return { jobs: (await studio.store.jobs.list({ limit: 50 })).map(jobView) };
+      const job = await studio.store.jobs.get(id);
       if (!job) throw notFound('job', id, 'uri');
       return jobView(job);
     }

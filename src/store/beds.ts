@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type { Sql } from './sql.js';
 import { newId, nowIso } from './ids.js';
 
 export type BedRole = 'music' | 'ambience' | 'sfx';
@@ -27,6 +27,7 @@ export type NewBed = Omit<AudioBed, 'bed_id' | 'created_at'>;
 
 interface Row extends Omit<AudioBed, 'bed_id' | 'loop' | 'duck'> {
   id: string;
+  seq: number;
   loop: number;
   duck: number;
 }
@@ -47,32 +48,33 @@ const fromRow = (r: Row): AudioBed => ({
 });
 
 export class BedRepo {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly sql: Sql) {}
 
-  add(b: NewBed): AudioBed {
+  async add(b: NewBed): Promise<AudioBed> {
     const id = newId('bed');
-    this.db
-      .prepare(
-        `INSERT INTO audio_beds (id, target_kind, target_id, media_id, role, offset_seconds, gain_db, fade_in, fade_out, loop, duck, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(id, b.target_kind, b.target_id, b.media_id, b.role, b.offset_seconds, b.gain_db, b.fade_in, b.fade_out, b.loop ? 1 : 0, b.duck ? 1 : 0, nowIso());
-    return this.get(id) as AudioBed;
+    // seq orders beds added within the same millisecond (the mix order); two processes adding at the same instant
+    // may draw the same number, and then the id decides.
+    await this.sql.run(
+      `INSERT INTO audio_beds (id, target_kind, target_id, media_id, role, offset_seconds, gain_db, fade_in, fade_out, loop, duck, created_at, seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM audio_beds))`,
+      [id, b.target_kind, b.target_id, b.media_id, b.role, b.offset_seconds, b.gain_db, b.fade_in, b.fade_out, b.loop ? 1 : 0, b.duck ? 1 : 0, nowIso()],
+    );
+    return (await this.get(id)) as AudioBed;
   }
 
-  get(id: string): AudioBed | undefined {
-    const r = this.db.prepare(`SELECT * FROM audio_beds WHERE id = ?`).get(id) as Row | undefined;
+  async get(id: string): Promise<AudioBed | undefined> {
+    const r = await this.sql.get<Row>(`SELECT * FROM audio_beds WHERE id = ?`, [id]);
     return r ? fromRow(r) : undefined;
   }
 
   /** The beds of a scene or film, in the order they were added (the mix order). */
-  list(kind: BedTarget, targetId: string): AudioBed[] {
-    return (this.db.prepare(`SELECT * FROM audio_beds WHERE target_kind = ? AND target_id = ? ORDER BY created_at, rowid`).all(kind, targetId) as Row[]).map(
+  async list(kind: BedTarget, targetId: string): Promise<AudioBed[]> {
+    return (await this.sql.all<Row>(`SELECT * FROM audio_beds WHERE target_kind = ? AND target_id = ? ORDER BY created_at, seq, id`, [kind, targetId])).map(
       fromRow,
     );
   }
 
-  remove(id: string): boolean {
-    return this.db.prepare(`DELETE FROM audio_beds WHERE id = ?`).run(id).changes > 0;
+  async remove(id: string): Promise<boolean> {
+    return (await this.sql.run(`DELETE FROM audio_beds WHERE id = ?`, [id])) > 0;
   }
 }

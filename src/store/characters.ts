@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type { Sql } from './sql.js';
 import { newId, nowIso, parseJson } from './ids.js';
 
 export interface Character {
@@ -35,40 +35,49 @@ function fromRow(r: Row): Character {
 }
 
 export class CharacterRepo {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly sql: Sql) {}
 
-  create(input: { name: string; reference_images?: string[]; voice_id?: string | null; style_tokens?: string | null }): Character {
+  async create(input: { name: string; reference_images?: string[]; voice_id?: string | null; style_tokens?: string | null }): Promise<Character> {
     const id = newId('chr');
     const now = nowIso();
-    this.db
-      .prepare(
-        `INSERT INTO characters (id, name, reference_images, voice_id, style_tokens, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(id, input.name, JSON.stringify(input.reference_images ?? []), input.voice_id ?? null, input.style_tokens ?? null, now, now);
-    return this.get(id) as Character;
+    await this.sql.run(
+      `INSERT INTO characters (id, name, reference_images, voice_id, style_tokens, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      [id, input.name, JSON.stringify(input.reference_images ?? []), input.voice_id ?? null, input.style_tokens ?? null, now, now],
+    );
+    return (await this.get(id)) as Character;
   }
 
-  get(id: string): Character | undefined {
-    const r = this.db.prepare(`SELECT * FROM characters WHERE id = ?`).get(id) as Row | undefined;
+  async get(id: string): Promise<Character | undefined> {
+    const r = await this.sql.get<Row>(`SELECT * FROM characters WHERE id = ?`, [id]);
     return r ? fromRow(r) : undefined;
   }
 
-  list(): Character[] {
-    return (this.db.prepare(`SELECT * FROM characters ORDER BY created_at, id`).all() as Row[]).map(fromRow);
+  async list(): Promise<Character[]> {
+    return (await this.sql.all<Row>(`SELECT * FROM characters ORDER BY created_at, id`)).map(fromRow);
   }
 
-  update(id: string, patch: { name?: string; reference_images?: string[]; voice_id?: string | null; style_tokens?: string | null }): Character | undefined {
-    const cur = this.get(id);
-    if (!cur) return undefined;
-    const next = { ...cur, ...patch };
-    this.db
-      .prepare(`UPDATE characters SET name = ?, reference_images = ?, voice_id = ?, style_tokens = ?, updated_at = ? WHERE id = ?`)
-      .run(next.name, JSON.stringify(next.reference_images), next.voice_id, next.style_tokens, nowIso(), id);
-    return this.get(id);
+  async update(
+    id: string,
+    patch: { name?: string; reference_images?: string[]; voice_id?: string | null; style_tokens?: string | null },
+  ): Promise<Character | undefined> {
+    return this.sql.tx(async () => {
+      const cur = await this.get(id);
+      if (!cur) return undefined;
+      const next = { ...cur, ...patch };
+      await this.sql.run(`UPDATE characters SET name = ?, reference_images = ?, voice_id = ?, style_tokens = ?, updated_at = ? WHERE id = ?`, [
+        next.name,
+        JSON.stringify(next.reference_images),
+        next.voice_id,
+        next.style_tokens,
+        nowIso(),
+        id,
+      ]);
+      return this.get(id);
+    });
   }
 
-  delete(id: string): boolean {
-    return this.db.prepare(`DELETE FROM characters WHERE id = ?`).run(id).changes > 0;
+  async delete(id: string): Promise<boolean> {
+    return (await this.sql.run(`DELETE FROM characters WHERE id = ?`, [id])) > 0;
   }
 }

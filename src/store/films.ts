@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type { Sql } from './sql.js';
 import { newId, nowIso, parseJson } from './ids.js';
 
 /** How a scene (and so the film) is rendered. Missing values are taken from the film, then from defaults. */
@@ -64,115 +64,152 @@ const sceneFromRow = (r: SceneRow): Scene => ({
 });
 
 export class FilmRepo {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly sql: Sql) {}
 
-  create(input: { title: string; description?: string | null; settings?: RenderSettings }): Film {
+  async create(input: { title: string; description?: string | null; settings?: RenderSettings }): Promise<Film> {
     const id = newId('flm');
     const now = nowIso();
-    this.db
-      .prepare(`INSERT INTO films (id, title, description, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`)
-      .run(id, input.title, input.description ?? null, JSON.stringify(input.settings ?? {}), now, now);
-    return this.get(id) as Film;
+    await this.sql.run(`INSERT INTO films (id, title, description, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`, [
+      id,
+      input.title,
+      input.description ?? null,
+      JSON.stringify(input.settings ?? {}),
+      now,
+      now,
+    ]);
+    return (await this.get(id)) as Film;
   }
 
-  get(id: string): Film | undefined {
-    const r = this.db.prepare(`SELECT * FROM films WHERE id = ?`).get(id) as FilmRow | undefined;
+  async get(id: string): Promise<Film | undefined> {
+    const r = await this.sql.get<FilmRow>(`SELECT * FROM films WHERE id = ?`, [id]);
     return r ? filmFromRow(r) : undefined;
   }
 
-  list(): Film[] {
-    return (this.db.prepare(`SELECT * FROM films ORDER BY created_at, id`).all() as FilmRow[]).map(filmFromRow);
+  async list(): Promise<Film[]> {
+    return (await this.sql.all<FilmRow>(`SELECT * FROM films ORDER BY created_at, id`)).map(filmFromRow);
   }
 
-  update(id: string, patch: { title?: string; description?: string | null; settings?: RenderSettings }): Film | undefined {
-    const cur = this.get(id);
-    if (!cur) return undefined;
-    const next = { ...cur, ...patch, settings: { ...cur.settings, ...(patch.settings ?? {}) } };
-    this.db
-      .prepare(`UPDATE films SET title = ?, description = ?, settings = ?, updated_at = ? WHERE id = ?`)
-      .run(next.title, next.description, JSON.stringify(next.settings), nowIso(), id);
-    return this.get(id);
+  async update(id: string, patch: { title?: string; description?: string | null; settings?: RenderSettings }): Promise<Film | undefined> {
+    return this.sql.tx(async () => {
+      const cur = await this.get(id);
+      if (!cur) return undefined;
+      const next = { ...cur, ...patch, settings: { ...cur.settings, ...(patch.settings ?? {}) } };
+      await this.sql.run(`UPDATE films SET title = ?, description = ?, settings = ?, updated_at = ? WHERE id = ?`, [
+        next.title,
+        next.description,
+        JSON.stringify(next.settings),
+        nowIso(),
+        id,
+      ]);
+      return this.get(id);
+    });
   }
 
-  delete(id: string): boolean {
-    return this.db.prepare(`DELETE FROM films WHERE id = ?`).run(id).changes > 0;
+  async delete(id: string): Promise<boolean> {
+    return (await this.sql.run(`DELETE FROM films WHERE id = ?`, [id])) > 0;
   }
 }
 
-export class SceneRepo {
-  constructor(private readonly db: Db) {}
+/** A film's scene positions are one sequence: every change to it locks the film, so concurrent writers queue. */
+const filmLock = (filmId: string): string => `film:${filmId}`;
 
-  create(input: { title: string; description?: string | null; film_id?: string | null; position?: number; settings?: RenderSettings }): Scene {
+export class SceneRepo {
+  constructor(private readonly sql: Sql) {}
+
+  async create(input: { title: string; description?: string | null; film_id?: string | null; position?: number; settings?: RenderSettings }): Promise<Scene> {
     const id = newId('scn');
     const now = nowIso();
     const filmId = input.film_id ?? null;
-    const position = this.insertPosition(filmId, input.position);
-    this.db
-      .prepare(`INSERT INTO scenes (id, film_id, position, title, description, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(id, filmId, position, input.title, input.description ?? null, JSON.stringify(input.settings ?? {}), now, now);
-    if (filmId) this.renumber(filmId);
-    return this.get(id) as Scene;
+    return this.sql.tx(async () => {
+      if (filmId) await this.sql.lock(filmLock(filmId));
+      const position = await this.insertPosition(filmId, input.position);
+      await this.sql.run(`INSERT INTO scenes (id, film_id, position, title, description, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [
+        id,
+        filmId,
+        position,
+        input.title,
+        input.description ?? null,
+        JSON.stringify(input.settings ?? {}),
+        now,
+        now,
+      ]);
+      if (filmId) await this.renumber(filmId);
+      return (await this.get(id)) as Scene;
+    });
   }
 
-  /** Make room at `position` (0-based) within a film, or append. */
-  private insertPosition(filmId: string | null, position: number | undefined): number {
+  /** Make room at `position` (0-based) within a film, or append (inside the caller's transaction, film locked). */
+  private async insertPosition(filmId: string | null, position: number | undefined): Promise<number> {
     if (!filmId) return 0;
-    const count = (this.db.prepare(`SELECT COUNT(*) AS n FROM scenes WHERE film_id = ?`).get(filmId) as { n: number }).n;
+    const count = Number((await this.sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM scenes WHERE film_id = ?`, [filmId]))?.n ?? 0);
     if (position === undefined || position >= count) return count;
     const at = Math.max(0, position);
-    this.db.prepare(`UPDATE scenes SET position = position + 1 WHERE film_id = ? AND position >= ?`).run(filmId, at);
+    await this.sql.run(`UPDATE scenes SET position = position + 1 WHERE film_id = ? AND position >= ?`, [filmId, at]);
     return at;
   }
 
   /** Positions are kept dense (0..n-1) so they read as the order an agent sees. */
-  private renumber(filmId: string): void {
-    const ids = this.db.prepare(`SELECT id FROM scenes WHERE film_id = ? ORDER BY position, created_at`).all(filmId) as { id: string }[];
-    const upd = this.db.prepare(`UPDATE scenes SET position = ? WHERE id = ?`);
-    ids.forEach((r, i) => upd.run(i, r.id));
+  private async renumber(filmId: string): Promise<void> {
+    const ids = await this.sql.all<{ id: string }>(`SELECT id FROM scenes WHERE film_id = ? ORDER BY position, created_at`, [filmId]);
+    for (const [i, r] of ids.entries()) await this.sql.run(`UPDATE scenes SET position = ? WHERE id = ? AND position <> ?`, [i, r.id, i]);
   }
 
-  get(id: string): Scene | undefined {
-    const r = this.db.prepare(`SELECT * FROM scenes WHERE id = ?`).get(id) as SceneRow | undefined;
+  async get(id: string): Promise<Scene | undefined> {
+    const r = await this.sql.get<SceneRow>(`SELECT * FROM scenes WHERE id = ?`, [id]);
     return r ? sceneFromRow(r) : undefined;
   }
 
-  list(filmId?: string): Scene[] {
+  async list(filmId?: string): Promise<Scene[]> {
     const rows = filmId
-      ? (this.db.prepare(`SELECT * FROM scenes WHERE film_id = ? ORDER BY position`).all(filmId) as SceneRow[])
-      : (this.db.prepare(`SELECT * FROM scenes ORDER BY film_id, position, created_at`).all() as SceneRow[]);
+      ? await this.sql.all<SceneRow>(`SELECT * FROM scenes WHERE film_id = ? ORDER BY position`, [filmId])
+      : await this.sql.all<SceneRow>(`SELECT * FROM scenes ORDER BY film_id, position, created_at`);
     return rows.map(sceneFromRow);
   }
 
-  update(
+  async update(
     id: string,
     patch: { title?: string; description?: string | null; settings?: RenderSettings; film_id?: string | null; position?: number },
-  ): Scene | undefined {
-    const cur = this.get(id);
-    if (!cur) return undefined;
-    const settings = { ...cur.settings, ...(patch.settings ?? {}) };
-    this.db
-      .prepare(`UPDATE scenes SET title = ?, description = ?, settings = ?, updated_at = ? WHERE id = ?`)
-      .run(patch.title ?? cur.title, patch.description === undefined ? cur.description : patch.description, JSON.stringify(settings), nowIso(), id);
-    if (patch.film_id !== undefined && patch.film_id !== cur.film_id) {
-      const position = this.insertPosition(patch.film_id, patch.position);
-      this.db.prepare(`UPDATE scenes SET film_id = ?, position = ? WHERE id = ?`).run(patch.film_id, position, id);
-      if (cur.film_id) this.renumber(cur.film_id);
-      if (patch.film_id) this.renumber(patch.film_id);
-    }
-    return this.get(id);
+  ): Promise<Scene | undefined> {
+    return this.sql.tx(async () => {
+      const cur = await this.get(id);
+      if (!cur) return undefined;
+      const settings = { ...cur.settings, ...(patch.settings ?? {}) };
+      await this.sql.run(`UPDATE scenes SET title = ?, description = ?, settings = ?, updated_at = ? WHERE id = ?`, [
+        patch.title ?? cur.title,
+        patch.description === undefined ? cur.description : patch.description,
+        JSON.stringify(settings),
+        nowIso(),
+        id,
+      ]);
+      if (patch.film_id !== undefined && patch.film_id !== cur.film_id) {
+        // Both films' sequences change; locked in a fixed order so two moves in opposite directions cannot deadlock.
+        for (const f of [cur.film_id, patch.film_id].filter((x): x is string => !!x).sort()) await this.sql.lock(filmLock(f));
+        const position = await this.insertPosition(patch.film_id, patch.position);
+        await this.sql.run(`UPDATE scenes SET film_id = ?, position = ? WHERE id = ?`, [patch.film_id, position, id]);
+        if (cur.film_id) await this.renumber(cur.film_id);
+        if (patch.film_id) await this.renumber(patch.film_id);
+      }
+      return this.get(id);
+    });
   }
 
   /** Set the order of a film's scenes; `ids` must be exactly the film's scenes. */
-  reorder(filmId: string, ids: string[]): void {
-    const upd = this.db.prepare(`UPDATE scenes SET position = ?, updated_at = ? WHERE id = ? AND film_id = ?`);
-    const now = nowIso();
-    ids.forEach((id, i) => upd.run(i, now, id, filmId));
+  async reorder(filmId: string, ids: string[]): Promise<void> {
+    await this.sql.tx(async () => {
+      await this.sql.lock(filmLock(filmId));
+      const now = nowIso();
+      for (const [i, id] of ids.entries())
+        await this.sql.run(`UPDATE scenes SET position = ?, updated_at = ? WHERE id = ? AND film_id = ?`, [i, now, id, filmId]);
+    });
   }
 
-  delete(id: string): boolean {
-    const cur = this.get(id);
-    const ok = this.db.prepare(`DELETE FROM scenes WHERE id = ?`).run(id).changes > 0;
-    if (ok && cur?.film_id) this.renumber(cur.film_id);
-    return ok;
+  async delete(id: string): Promise<boolean> {
+    return this.sql.tx(async () => {
+      const cur = await this.get(id);
+      if (cur?.film_id) await this.sql.lock(filmLock(cur.film_id));
+      const ok = (await this.sql.run(`DELETE FROM scenes WHERE id = ?`, [id])) > 0;
+      if (ok && cur?.film_id) await this.renumber(cur.film_id);
+      return ok;
+    });
   }
 }

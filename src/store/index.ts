@@ -1,16 +1,22 @@
+import path from 'node:path';
 import { BedRepo } from './beds.js';
 import { BlobStore } from './blobs.js';
 import { CharacterRepo } from './characters.js';
-import { openDatabase, type Db } from './db.js';
 import { FilmRepo, SceneRepo } from './films.js';
 import { JobRepo } from './jobs.js';
 import { MediaRepo } from './media.js';
+import { ModelCacheRepo } from './model-cache.js';
+import { PostgresSql } from './postgres.js';
 import { RenderRepo } from './renders.js';
 import { ShotRepo } from './shots.js';
+import type { Dialect, Sql } from './sql.js';
+import { SqliteSql } from './sqlite.js';
+import { TaskRepo } from './tasks.js';
 
-/** The studio's records and files. Services use this; tools never touch SQL. */
+/** The studio's records and files. Services use this; tools never touch SQL, and nothing outside src/store does. */
 export interface Store {
-  db: Db;
+  /** Which engine holds the records (for messages and diagnostics only: the repos behave the same on both). */
+  readonly engine: Dialect;
   blobs: BlobStore;
   characters: CharacterRepo;
   films: FilmRepo;
@@ -21,25 +27,62 @@ export interface Store {
   renders: RenderRepo;
   /** Music, ambience and effect beds under scenes and films. */
   beds: BedRepo;
-  /** Run `fn` in one transaction (BEGIN IMMEDIATE, so concurrent processes serialise instead of failing). */
-  tx<T>(fn: () => T): T;
-  close(): void;
+  /** MCP tasks (src/mcp/tasks.ts). */
+  tasks: TaskRepo;
+  /** Live model schemas read from providers. */
+  modelCache: ModelCacheRepo;
+  /**
+   * Run `fn` in one transaction: every store call it makes (however deep) joins it, and concurrent writers, in this
+   * process or another, wait until it ends.
+   */
+  tx<T>(fn: () => Promise<T>): Promise<T>;
+  /** Resolves once the schema is current (every store call waits for it anyway); rejects with what stopped it. */
+  ready(): Promise<void>;
+  readonly closed: boolean;
+  close(): Promise<void>;
 }
 
-export function openStore(home: string): Store {
-  const db = openDatabase(home);
+export interface StoreOptions {
+  /** `postgres://…` (STUDIO_DATABASE_URL): Postgres holds the records. Unset: SQLite in `<home>/studio.db`. */
+  databaseUrl?: string | undefined;
+}
+
+/** Open the store of a studio folder; files always live under `home`, records where `opts` says. */
+export function openStore(home: string, opts: StoreOptions = {}): Store {
+  const { sql, ready } = opts.databaseUrl ? openPostgres(opts.databaseUrl) : openSqlite(path.join(home, 'studio.db'));
+  return storeOver(sql, new BlobStore(home), ready);
+}
+
+/** The repos over one engine (the contract tests build stores this way too). */
+export function storeOver(sql: Sql, blobs: BlobStore, ready: Promise<void>): Store {
   return {
-    db,
-    blobs: new BlobStore(home),
-    characters: new CharacterRepo(db),
-    films: new FilmRepo(db),
-    scenes: new SceneRepo(db),
-    shots: new ShotRepo(db),
-    media: new MediaRepo(db),
-    jobs: new JobRepo(db),
-    renders: new RenderRepo(db),
-    beds: new BedRepo(db),
-    tx: <T>(fn: () => T): T => db.transaction(fn).immediate(),
-    close: () => db.close(),
+    engine: sql.dialect,
+    blobs,
+    characters: new CharacterRepo(sql),
+    films: new FilmRepo(sql),
+    scenes: new SceneRepo(sql),
+    shots: new ShotRepo(sql),
+    media: new MediaRepo(sql),
+    jobs: new JobRepo(sql),
+    renders: new RenderRepo(sql),
+    beds: new BedRepo(sql),
+    tasks: new TaskRepo(sql),
+    modelCache: new ModelCacheRepo(sql),
+    tx: (fn) => sql.tx(fn),
+    ready: () => ready,
+    get closed() {
+      return sql.closed;
+    },
+    close: () => sql.close(),
   };
+}
+
+function openSqlite(file: string): { sql: Sql; ready: Promise<void> } {
+  const sql = new SqliteSql(file);
+  return { sql, ready: sql.whenReady() };
+}
+
+function openPostgres(url: string): { sql: Sql; ready: Promise<void> } {
+  const sql = new PostgresSql(url);
+  return { sql, ready: sql.whenReady() };
 }

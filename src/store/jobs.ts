@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type { Sql, SqlValue } from './sql.js';
 import { newId, nowIso, parseJson } from './ids.js';
 import type { TakeKind } from './shots.js';
 
@@ -96,6 +96,8 @@ interface Row {
   owner: string | null;
   lease_until: number | null;
   cancel_requested: number;
+  shot_id: string | null;
+  cost_usd: number | null;
   created_at: string;
   updated_at: string;
   finished_at: string | null;
@@ -124,33 +126,79 @@ const fromRow = (r: Row): Job => ({
 
 /** The orphan query (exported so a test can check its plan uses the `jobs_unfinished` index). */
 export const ORPHANED_SQL =
-  `SELECT * FROM jobs WHERE status NOT IN ('succeeded','failed','canceled') AND (lease_until IS NULL OR lease_until < ? OR owner ` +
-  `IS NOT ?) ORDER BY created_at`;
+  `SELECT * FROM jobs WHERE status NOT IN ('succeeded','failed','canceled') AND (lease_until IS NULL OR lease_until < ? OR owner IS NULL ` +
+  `OR owner <> ?) ORDER BY created_at`;
+
+/** Estimated spend: the cost estimates of jobs that ran or may have reached a provider. */
+const SPENT_SQL = `SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM jobs WHERE status NOT IN ('failed','canceled') OR operation_id IS NOT NULL`;
+
+/** Every budget check-then-create serialises on this key, across processes on Postgres. */
+const BUDGET_LOCK = 'budget';
+
+export interface NewJob {
+  tool: string;
+  provider: string;
+  model: string;
+  request: JobRequest;
+  owner: string;
+  leaseMs: number;
+}
 
 export class JobRepo {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly sql: Sql) {}
 
-  create(input: { tool: string; provider: string; model: string; request: JobRequest; owner: string; leaseMs: number }): Job {
+  async create(input: NewJob): Promise<Job> {
     const id = newId('job');
     const now = nowIso();
-    this.db
-      .prepare(
-        `INSERT INTO jobs (id, tool, provider, model, status, request, owner, lease_until, created_at, updated_at)
-         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
-      )
-      .run(id, input.tool, input.provider, input.model, JSON.stringify(input.request), input.owner, Date.now() + input.leaseMs, now, now);
-    return this.get(id) as Job;
+    await this.sql.run(
+      `INSERT INTO jobs (id, tool, provider, model, status, request, owner, lease_until, shot_id, cost_usd, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        id,
+        input.tool,
+        input.provider,
+        input.model,
+        JSON.stringify(input.request),
+        input.owner,
+        Date.now() + input.leaseMs,
+        input.request.shot_id ?? null,
+        input.request.cost_usd ?? null,
+        now,
+        now,
+      ],
+    );
+    return (await this.get(id)) as Job;
   }
 
-  get(id: string): Job | undefined {
-    const r = this.db.prepare(`SELECT * FROM jobs WHERE id = ?`).get(id) as Row | undefined;
+  /**
+   * Create the job only if its estimated cost fits in what is left of `budgetUsd`: the spend is read and the row
+   * written in one transaction that holds the budget lock, so concurrent calls (from any process) can never
+   * together pass the budget. Answers the job, or the spend that refused it.
+   */
+  async createWithinBudget(input: NewJob, budgetUsd: number): Promise<{ job: Job } | { refused: { spentUsd: number } }> {
+    return this.sql.tx(async () => {
+      await this.sql.lock(BUDGET_LOCK);
+      const spentUsd = await this.spentUsd();
+      const cost = input.request.cost_usd ?? 0;
+      if (cost > 0 && spentUsd + cost > budgetUsd) return { refused: { spentUsd } };
+      return { job: await this.create(input) };
+    });
+  }
+
+  /** Estimated spend so far: the cost estimates of jobs that ran or may have reached a provider. */
+  async spentUsd(): Promise<number> {
+    return Number((await this.sql.get<{ usd: number }>(SPENT_SQL))?.usd ?? 0);
+  }
+
+  async get(id: string): Promise<Job | undefined> {
+    const r = await this.sql.get<Row>(`SELECT * FROM jobs WHERE id = ?`, [id]);
     return r ? fromRow(r) : undefined;
   }
 
   /** Newest first (ties by id); `after` continues from a job's (created_at, id), as MediaRepo.list does. */
-  list(filter: { status?: JobStatus; limit?: number; after?: { created_at: string; id: string } } = {}): Job[] {
+  async list(filter: { status?: JobStatus; limit?: number; after?: { created_at: string; id: string } } = {}): Promise<Job[]> {
     const where: string[] = [];
-    const args: unknown[] = [];
+    const args: SqlValue[] = [];
     if (filter.status) {
       where.push('status = ?');
       args.push(filter.status);
@@ -160,7 +208,7 @@ export class JobRepo {
       args.push(filter.after.created_at, filter.after.created_at, filter.after.id);
     }
     const sql = `SELECT * FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC, id LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, filter.limit ?? 100) as Row[]).map(fromRow);
+    return (await this.sql.all<Row>(sql, [...args, filter.limit ?? 100])).map(fromRow);
   }
 
   /**
@@ -169,46 +217,57 @@ export class JobRepo {
    * not run out yet). Every such job, with no row limit, read through the `jobs_unfinished` partial index so the
    * finished history is never scanned.
    */
-  orphaned(now: number, self: string): Job[] {
-    return (this.db.prepare(ORPHANED_SQL).all(now, self) as Row[]).map(fromRow);
+  async orphaned(now: number, self: string): Promise<Job[]> {
+    return (await this.sql.all<Row>(ORPHANED_SQL, [now, self])).map(fromRow);
   }
 
-  /** Unfinished jobs that will make a take of `shotId` (through the `jobs_unfinished` index). */
-  unfinishedForShot(shotId: string): Job[] {
+  /** Unfinished jobs that will make a take of `shotId` (through the `jobs_unfinished_shot` index). */
+  async unfinishedForShot(shotId: string): Promise<Job[]> {
     return (
-      this.db
-        .prepare(`SELECT * FROM jobs WHERE status NOT IN ('succeeded','failed','canceled') AND json_extract(request, '$.shot_id') = ? ORDER BY created_at`)
-        .all(shotId) as Row[]
+      await this.sql.all<Row>(`SELECT * FROM jobs WHERE status NOT IN ('succeeded','failed','canceled') AND shot_id = ? ORDER BY created_at`, [shotId])
     ).map(fromRow);
   }
 
+  /** Jobs of `tool` that ended failed or canceled while their shot still has no take (bridge shots to remove). */
+  async endedWithEmptyShot(tool: string): Promise<string[]> {
+    const rows = await this.sql.all<{ id: string }>(
+      `SELECT j.id FROM jobs j JOIN shots s ON s.id = j.shot_id WHERE j.status IN ('failed','canceled') AND j.tool = ? AND s.current_take_id IS NULL`,
+      [tool],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** Replace the job's status message (what happened around it after it ended, e.g. a removed bridge shot). */
-  note(id: string, message: string): void {
-    this.db.prepare(`UPDATE jobs SET message = ?, updated_at = ? WHERE id = ?`).run(message, nowIso(), id);
+  async note(id: string, message: string): Promise<void> {
+    await this.sql.run(`UPDATE jobs SET message = ?, updated_at = ? WHERE id = ?`, [message, nowIso(), id]);
   }
 
   /** Take over an orphaned job atomically; false when another process got it first. */
-  claim(id: string, owner: string, leaseMs: number, now: number): boolean {
+  async claim(id: string, owner: string, leaseMs: number, now: number): Promise<boolean> {
     return (
-      this.db
-        .prepare(
-          `UPDATE jobs SET owner = ?, lease_until = ?, updated_at = ? WHERE id = ? AND (lease_until IS NULL OR lease_until < ?) AND status NOT IN ` +
-            `('succeeded','failed','canceled')`,
-        )
-        .run(owner, now + leaseMs, nowIso(), id, now).changes === 1
+      (await this.sql.run(
+        `UPDATE jobs SET owner = ?, lease_until = ?, updated_at = ? WHERE id = ? AND (lease_until IS NULL OR lease_until < ?) AND status NOT IN ` +
+          `('succeeded','failed','canceled')`,
+        [owner, now + leaseMs, nowIso(), id, now],
+      )) === 1
     );
   }
 
-  renewLease(id: string, owner: string, leaseMs: number): void {
-    this.db.prepare(`UPDATE jobs SET lease_until = ? WHERE id = ? AND owner = ?`).run(Date.now() + leaseMs, id, owner);
+  /** End the lease of a job whose owner is known dead, if that owner still holds it, so claim() can take it. */
+  async expireLease(id: string, deadOwner: string | null): Promise<void> {
+    if (deadOwner === null) await this.sql.run(`UPDATE jobs SET lease_until = 0 WHERE id = ? AND owner IS NULL`, [id]);
+    else await this.sql.run(`UPDATE jobs SET lease_until = 0 WHERE id = ? AND owner = ?`, [id, deadOwner]);
   }
 
-  setStatus(id: string, status: JobStatus, extra: { operation_id?: string; message?: string | null; progress?: number } = {}): void {
-    const cur = this.get(id);
-    if (!cur) return;
-    this.db
-      .prepare(`UPDATE jobs SET status = ?, operation_id = ?, message = ?, progress = ?, attempts = attempts + ?, updated_at = ? WHERE id = ?`)
-      .run(
+  async renewLease(id: string, owner: string, leaseMs: number): Promise<void> {
+    await this.sql.run(`UPDATE jobs SET lease_until = ? WHERE id = ? AND owner = ?`, [Date.now() + leaseMs, id, owner]);
+  }
+
+  async setStatus(id: string, status: JobStatus, extra: { operation_id?: string; message?: string | null; progress?: number } = {}): Promise<void> {
+    await this.sql.tx(async () => {
+      const cur = await this.get(id);
+      if (!cur) return;
+      await this.sql.run(`UPDATE jobs SET status = ?, operation_id = ?, message = ?, progress = ?, attempts = attempts + ?, updated_at = ? WHERE id = ?`, [
         status,
         extra.operation_id ?? cur.operation_id,
         extra.message === undefined ? cur.message : extra.message,
@@ -216,28 +275,36 @@ export class JobRepo {
         status === 'submitting' ? 1 : 0,
         nowIso(),
         id,
-      );
+      ]);
+    });
   }
 
-  setProgress(id: string, progress: number, message?: string): void {
-    this.db.prepare(`UPDATE jobs SET progress = ?, message = COALESCE(?, message), updated_at = ? WHERE id = ?`).run(progress, message ?? null, nowIso(), id);
+  async setProgress(id: string, progress: number, message?: string): Promise<void> {
+    await this.sql.run(`UPDATE jobs SET progress = ?, message = COALESCE(?, message), updated_at = ? WHERE id = ?`, [progress, message ?? null, nowIso(), id]);
   }
 
-  succeed(id: string, result: JobResult): void {
+  async succeed(id: string, result: JobResult): Promise<void> {
     const now = nowIso();
-    this.db
-      .prepare(`UPDATE jobs SET status = 'succeeded', result = ?, progress = 1, lease_until = NULL, updated_at = ?, finished_at = ? WHERE id = ?`)
-      .run(JSON.stringify(result), now, now, id);
+    await this.sql.run(`UPDATE jobs SET status = 'succeeded', result = ?, progress = 1, lease_until = NULL, updated_at = ?, finished_at = ? WHERE id = ?`, [
+      JSON.stringify(result),
+      now,
+      now,
+      id,
+    ]);
   }
 
-  fail(id: string, error: JobError, status: 'failed' | 'canceled' = 'failed'): void {
+  async fail(id: string, error: JobError, status: 'failed' | 'canceled' = 'failed'): Promise<void> {
     const now = nowIso();
-    this.db
-      .prepare(`UPDATE jobs SET status = ?, error = ?, lease_until = NULL, updated_at = ?, finished_at = ? WHERE id = ?`)
-      .run(status, JSON.stringify(error), now, now, id);
+    await this.sql.run(`UPDATE jobs SET status = ?, error = ?, lease_until = NULL, updated_at = ?, finished_at = ? WHERE id = ?`, [
+      status,
+      JSON.stringify(error),
+      now,
+      now,
+      id,
+    ]);
   }
 
-  requestCancel(id: string): void {
-    this.db.prepare(`UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ?`).run(nowIso(), id);
+  async requestCancel(id: string): Promise<void> {
+    await this.sql.run(`UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ?`, [nowIso(), id]);
   }
 }

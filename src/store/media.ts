@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type { Sql, SqlValue } from './sql.js';
 import { parseJson } from './ids.js';
 
 export type MediaType = 'video' | 'image' | 'voice';
@@ -96,10 +96,10 @@ const COLUMNS = [
 ] as const;
 
 export class MediaRepo {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly sql: Sql) {}
 
-  insert(m: MediaRecord): void {
-    const row: Record<string, unknown> = {
+  async insert(m: MediaRecord): Promise<void> {
+    const row: Record<string, SqlValue | undefined> = {
       ...m,
       id: m.media_id,
       input_params: JSON.stringify(m.input_params),
@@ -107,13 +107,14 @@ export class MediaRepo {
       has_audio: m.has_audio === null ? null : m.has_audio ? 1 : 0,
       extra: JSON.stringify(m.extra),
     };
-    this.db
-      .prepare(`INSERT INTO media (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => '@' + c).join(', ')})`)
-      .run(Object.fromEntries(COLUMNS.map((c) => [c, row[c] ?? null])));
+    await this.sql.run(
+      `INSERT INTO media (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+      COLUMNS.map((c) => row[c] ?? null),
+    );
   }
 
-  get(id: string): MediaRecord | undefined {
-    const r = this.db.prepare(`SELECT * FROM media WHERE id = ?`).get(id) as Row | undefined;
+  async get(id: string): Promise<MediaRecord | undefined> {
+    const r = await this.sql.get<Row>(`SELECT * FROM media WHERE id = ?`, [id]);
     return r ? fromRow(r) : undefined;
   }
 
@@ -122,9 +123,11 @@ export class MediaRepo {
    * between never shift later pages. `frames: false` leaves out frame images (the first/last frames of videos,
    * extracted frames, contact sheets).
    */
-  list(filter: { type?: MediaType; shot_id?: string; limit?: number; frames?: boolean; after?: { timestamp: string; id: string } } = {}): MediaRecord[] {
+  async list(
+    filter: { type?: MediaType; shot_id?: string; limit?: number; frames?: boolean; after?: { timestamp: string; id: string } } = {},
+  ): Promise<MediaRecord[]> {
     const where: string[] = [];
-    const args: unknown[] = [];
+    const args: SqlValue[] = [];
     if (filter.type) {
       where.push('type = ?');
       args.push(filter.type);
@@ -139,19 +142,29 @@ export class MediaRepo {
       args.push(filter.after.timestamp, filter.after.timestamp, filter.after.id);
     }
     const sql = `SELECT * FROM media ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY timestamp DESC, id LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, filter.limit ?? 200) as Row[]).map(fromRow);
+    return (await this.sql.all<Row>(sql, [...args, filter.limit ?? 200])).map(fromRow);
   }
 
   /** Items made from this one (frames, lip-synced versions, padded lines), oldest first; uses the parent index. */
-  children(parentId: string): MediaRecord[] {
-    return (this.db.prepare(`SELECT * FROM media WHERE parent_media_id = ? ORDER BY timestamp, id`).all(parentId) as Row[]).map(fromRow);
+  async children(parentId: string): Promise<MediaRecord[]> {
+    return (await this.sql.all<Row>(`SELECT * FROM media WHERE parent_media_id = ? ORDER BY timestamp, id`, [parentId])).map(fromRow);
   }
 
-  setFrames(id: string, firstFrameId: string, lastFrameId: string): void {
-    this.db.prepare(`UPDATE media SET first_frame_id = ?, last_frame_id = ? WHERE id = ?`).run(firstFrameId, lastFrameId, id);
+  /** What a job already ingested (a resumed ingest skips those), oldest first. */
+  async generatedByJob(jobId: string): Promise<MediaRecord[]> {
+    return (await this.sql.all<Row>(`SELECT * FROM media WHERE job_id = ? AND origin = 'generated' ORDER BY timestamp`, [jobId])).map(fromRow);
   }
 
-  all(): MediaRecord[] {
-    return (this.db.prepare(`SELECT * FROM media`).all() as Row[]).map(fromRow);
+  async setFrames(id: string, firstFrameId: string, lastFrameId: string): Promise<void> {
+    await this.sql.run(`UPDATE media SET first_frame_id = ?, last_frame_id = ? WHERE id = ?`, [firstFrameId, lastFrameId, id]);
+  }
+
+  async all(): Promise<MediaRecord[]> {
+    return (await this.sql.all<Row>(`SELECT * FROM media`)).map(fromRow);
+  }
+
+  /** Every item's id and file (the sidecar repair walks these without reading whole records). */
+  async files(): Promise<{ id: string; file_path: string }[]> {
+    return this.sql.all<{ id: string; file_path: string }>(`SELECT id, file_path FROM media`);
   }
 }

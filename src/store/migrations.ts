@@ -1,8 +1,15 @@
 /**
- * Schema migrations, applied in order inside one transaction each; `PRAGMA user_version` records the last one.
- * Never edit a shipped migration: add a new one.
+ * A migration: SQL both engines run (Postgres reads SQLite's INTEGER as BIGINT and REAL as DOUBLE PRECISION, which
+ * is what they are in SQLite: see postgres.ts), or that plus a backfill only an existing SQLite studio needs (a
+ * Postgres studio starts from an empty schema, or from `studio-mcp migrate`, which copies the new columns).
  */
-export const MIGRATIONS: string[] = [
+export type Migration = string | { sql: string; sqliteBackfill: string };
+
+/**
+ * Schema migrations, applied in order inside one transaction each; the `schema_migrations` table records which
+ * ran (migrate.ts). Never edit a shipped migration: add a new one.
+ */
+export const MIGRATIONS: Migration[] = [
   `
   CREATE TABLE characters (
     id TEXT PRIMARY KEY,
@@ -198,4 +205,21 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE shots ADD COLUMN fit_to_dialogue INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE shots ADD COLUMN dialogue_padding_seconds REAL NOT NULL DEFAULT 0.5;
   `,
+  // The store seam (issue 12): what shared SQL read through SQLite-only syntax becomes plain columns. The job's shot
+  // and estimated cost (were json_extract on the request), and an insertion sequence for beds and renders (was rowid)
+  // to order rows made within the same millisecond.
+  {
+    sql: `
+  ALTER TABLE jobs ADD COLUMN shot_id TEXT;
+  ALTER TABLE jobs ADD COLUMN cost_usd REAL;
+  CREATE INDEX jobs_unfinished_shot ON jobs(shot_id) WHERE status NOT IN ('succeeded','failed','canceled');
+  ALTER TABLE audio_beds ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE renders ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+  `,
+    sqliteBackfill: `
+  UPDATE jobs SET shot_id = json_extract(request, '$.shot_id'), cost_usd = json_extract(request, '$.cost_usd');
+  UPDATE audio_beds SET seq = rowid;
+  UPDATE renders SET seq = rowid;
+  `,
+  },
 ];

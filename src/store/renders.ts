@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type { Sql } from './sql.js';
 import { newId, nowIso, parseJson } from './ids.js';
 
 export interface RenderRecord {
@@ -16,40 +16,49 @@ export interface RenderRecord {
 
 interface Row extends Omit<RenderRecord, 'render_id' | 'inputs' | 'settings'> {
   id: string;
+  seq: number;
   inputs: string;
   settings: string;
 }
 
-const fromRow = (r: Row): RenderRecord => ({ ...r, render_id: r.id, inputs: parseJson(r.inputs, null), settings: parseJson(r.settings, null) });
+const fromRow = ({ seq: _seq, ...r }: Row): RenderRecord => ({
+  ...r,
+  render_id: r.id,
+  inputs: parseJson(r.inputs, null),
+  settings: parseJson(r.settings, null),
+});
 
 export class RenderRepo {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly sql: Sql) {}
 
-  insert(r: Omit<RenderRecord, 'render_id' | 'created_at'>): RenderRecord {
+  async insert(r: Omit<RenderRecord, 'render_id' | 'created_at'>): Promise<RenderRecord> {
     const id = newId('rnd');
-    this.db
-      .prepare(`INSERT INTO renders (id, kind, target_id, media_id, input_hash, inputs, settings, mode, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(id, r.kind, r.target_id, r.media_id, r.input_hash, JSON.stringify(r.inputs), JSON.stringify(r.settings), r.mode, nowIso());
-    return this.latest(r.kind, r.target_id) as RenderRecord;
+    // seq orders renders made within the same millisecond (newest wins), as rowid did.
+    await this.sql.run(
+      `INSERT INTO renders (id, kind, target_id, media_id, input_hash, inputs, settings, mode, created_at, seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM renders))`,
+      [id, r.kind, r.target_id, r.media_id, r.input_hash, JSON.stringify(r.inputs), JSON.stringify(r.settings), r.mode, nowIso()],
+    );
+    return (await this.sql.get<Row>(`SELECT * FROM renders WHERE id = ?`, [id]).then((row) => (row ? fromRow(row) : undefined))) as RenderRecord;
   }
 
   /** The newest render of a target with exactly these inputs, if any (for incremental film renders). */
-  findByHash(kind: 'scene' | 'film', targetId: string, hash: string): RenderRecord | undefined {
-    const r = this.db
-      .prepare(`SELECT * FROM renders WHERE kind = ? AND target_id = ? AND input_hash = ? ORDER BY created_at DESC, rowid DESC LIMIT 1`)
-      .get(kind, targetId, hash) as Row | undefined;
+  async findByHash(kind: 'scene' | 'film', targetId: string, hash: string): Promise<RenderRecord | undefined> {
+    const r = await this.sql.get<Row>(`SELECT * FROM renders WHERE kind = ? AND target_id = ? AND input_hash = ? ORDER BY created_at DESC, seq DESC LIMIT 1`, [
+      kind,
+      targetId,
+      hash,
+    ]);
     return r ? fromRow(r) : undefined;
   }
 
-  latest(kind: 'scene' | 'film', targetId: string): RenderRecord | undefined {
-    const r = this.db.prepare(`SELECT * FROM renders WHERE kind = ? AND target_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1`).get(kind, targetId) as
-      | Row
-      | undefined;
+  async latest(kind: 'scene' | 'film', targetId: string): Promise<RenderRecord | undefined> {
+    const r = await this.sql.get<Row>(`SELECT * FROM renders WHERE kind = ? AND target_id = ? ORDER BY created_at DESC, seq DESC LIMIT 1`, [kind, targetId]);
     return r ? fromRow(r) : undefined;
   }
 
-  list(kind: 'scene' | 'film', targetId: string): RenderRecord[] {
-    return (this.db.prepare(`SELECT * FROM renders WHERE kind = ? AND target_id = ? ORDER BY created_at DESC, rowid DESC`).all(kind, targetId) as Row[]).map(
+  async list(kind: 'scene' | 'film', targetId: string): Promise<RenderRecord[]> {
+    return (await this.sql.all<Row>(`SELECT * FROM renders WHERE kind = ? AND target_id = ? ORDER BY created_at DESC, seq DESC`, [kind, targetId])).map(
       fromRow,
     );
   }

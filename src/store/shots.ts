@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type { Sql } from './sql.js';
 import { newId, nowIso, parseJson } from './ids.js';
 
 export type TransitionType = 'cut' | 'crossfade' | 'fade_black';
@@ -110,173 +110,230 @@ export interface ShotInput {
   dialogue_padding_seconds?: number;
 }
 
-export class ShotRepo {
-  constructor(private readonly db: Db) {}
+/** A scene's shot positions are one sequence: every change to it locks the scene, so concurrent writers queue. */
+const sceneLock = (sceneId: string): string => `scene:${sceneId}`;
+/** A shot's take numbers are one sequence (UNIQUE (shot_id, take_number) is the backstop). */
+const takeLock = (shotId: string): string => `takes:${shotId}`;
 
-  create(sceneId: string, input: ShotInput & { position?: number }): Shot {
+type TakeRow = Omit<Take, 'take_id'> & { id: string };
+type AudioRow = Omit<ShotAudio, 'audio_id'> & { id: string };
+
+export class ShotRepo {
+  constructor(private readonly sql: Sql) {}
+
+  async create(sceneId: string, input: ShotInput & { position?: number }): Promise<Shot> {
     const id = newId('sht');
     const now = nowIso();
-    const count = (this.db.prepare(`SELECT COUNT(*) AS n FROM shots WHERE scene_id = ?`).get(sceneId) as { n: number }).n;
-    let position = count;
-    if (input.position !== undefined && input.position < count) {
-      position = Math.max(0, input.position);
-      this.db.prepare(`UPDATE shots SET position = position + 1 WHERE scene_id = ? AND position >= ?`).run(sceneId, position);
-    }
-    this.db
-      .prepare(
+    return this.sql.tx(async () => {
+      await this.sql.lock(sceneLock(sceneId));
+      const count = Number((await this.sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM shots WHERE scene_id = ?`, [sceneId]))?.n ?? 0);
+      let position = count;
+      if (input.position !== undefined && input.position < count) {
+        position = Math.max(0, input.position);
+        await this.sql.run(`UPDATE shots SET position = position + 1 WHERE scene_id = ? AND position >= ?`, [sceneId, position]);
+      }
+      await this.sql.run(
         `INSERT INTO shots (id, scene_id, position, title, prompt, model, character_id, duration, params, transition, continues, fit_to_dialogue,
          dialogue_padding_seconds, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        id,
-        sceneId,
-        position,
-        input.title ?? null,
-        input.prompt ?? null,
-        input.model ?? null,
-        input.character_id ?? null,
-        input.duration ?? null,
-        JSON.stringify(input.params ?? {}),
-        JSON.stringify(input.transition ?? { type: 'cut', duration: 0 }),
-        input.continues ? 1 : 0,
-        input.fit_to_dialogue ? 1 : 0,
-        input.dialogue_padding_seconds ?? 0.5,
-        now,
-        now,
+        [
+          id,
+          sceneId,
+          position,
+          input.title ?? null,
+          input.prompt ?? null,
+          input.model ?? null,
+          input.character_id ?? null,
+          input.duration ?? null,
+          JSON.stringify(input.params ?? {}),
+          JSON.stringify(input.transition ?? { type: 'cut', duration: 0 }),
+          input.continues ? 1 : 0,
+          input.fit_to_dialogue ? 1 : 0,
+          input.dialogue_padding_seconds ?? 0.5,
+          now,
+          now,
+        ],
       );
-    return this.get(id) as Shot;
+      return (await this.get(id)) as Shot;
+    });
   }
 
-  get(id: string): Shot | undefined {
-    const r = this.db.prepare(`SELECT * FROM shots WHERE id = ?`).get(id) as ShotRow | undefined;
+  async get(id: string): Promise<Shot | undefined> {
+    const r = await this.sql.get<ShotRow>(`SELECT * FROM shots WHERE id = ?`, [id]);
     return r ? shotFromRow(r) : undefined;
   }
 
-  listByScene(sceneId: string): Shot[] {
-    return (this.db.prepare(`SELECT * FROM shots WHERE scene_id = ? ORDER BY position`).all(sceneId) as ShotRow[]).map(shotFromRow);
+  async listByScene(sceneId: string): Promise<Shot[]> {
+    return (await this.sql.all<ShotRow>(`SELECT * FROM shots WHERE scene_id = ? ORDER BY position`, [sceneId])).map(shotFromRow);
+  }
+
+  /** Shots that use a character, in scene and position order. */
+  async listByCharacter(characterId: string): Promise<Shot[]> {
+    return (await this.sql.all<ShotRow>(`SELECT * FROM shots WHERE character_id = ? ORDER BY scene_id, position`, [characterId])).map(shotFromRow);
   }
 
   /** The shot just before this one in its scene, if any. */
-  previous(shot: Shot): Shot | undefined {
-    const r = this.db.prepare(`SELECT * FROM shots WHERE scene_id = ? AND position < ? ORDER BY position DESC LIMIT 1`).get(shot.scene_id, shot.position) as
-      | ShotRow
-      | undefined;
+  async previous(shot: Shot): Promise<Shot | undefined> {
+    const r = await this.sql.get<ShotRow>(`SELECT * FROM shots WHERE scene_id = ? AND position < ? ORDER BY position DESC LIMIT 1`, [
+      shot.scene_id,
+      shot.position,
+    ]);
     return r ? shotFromRow(r) : undefined;
   }
 
-  update(id: string, patch: ShotInput): Shot | undefined {
-    const cur = this.get(id);
-    if (!cur) return undefined;
-    const n = { ...cur, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as Shot;
-    this.db
-      .prepare(
+  async update(id: string, patch: ShotInput): Promise<Shot | undefined> {
+    return this.sql.tx(async () => {
+      const cur = await this.get(id);
+      if (!cur) return undefined;
+      const n = { ...cur, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as Shot;
+      await this.sql.run(
         `UPDATE shots SET title = ?, prompt = ?, model = ?, character_id = ?, duration = ?, params = ?, transition = ?, continues = ?, fit_to_dialogue = ?, ` +
           `dialogue_padding_seconds = ?, updated_at = ? WHERE id = ?`,
-      )
-      .run(
-        n.title,
-        n.prompt,
-        n.model,
-        n.character_id,
-        n.duration,
-        JSON.stringify(n.params),
-        JSON.stringify(n.transition),
-        n.continues ? 1 : 0,
-        n.fit_to_dialogue ? 1 : 0,
-        n.dialogue_padding_seconds,
+        [
+          n.title,
+          n.prompt,
+          n.model,
+          n.character_id,
+          n.duration,
+          JSON.stringify(n.params),
+          JSON.stringify(n.transition),
+          n.continues ? 1 : 0,
+          n.fit_to_dialogue ? 1 : 0,
+          n.dialogue_padding_seconds,
+          nowIso(),
+          id,
+        ],
+      );
+      return this.get(id);
+    });
+  }
+
+  async setFrames(id: string, frames: { start?: string | null; end?: string | null }): Promise<void> {
+    await this.sql.tx(async () => {
+      const cur = await this.get(id);
+      if (!cur) return;
+      await this.sql.run(`UPDATE shots SET start_frame_media_id = ?, end_frame_media_id = ?, updated_at = ? WHERE id = ?`, [
+        frames.start === undefined ? cur.start_frame_media_id : frames.start,
+        frames.end === undefined ? cur.end_frame_media_id : frames.end,
         nowIso(),
         id,
-      );
-    return this.get(id);
+      ]);
+    });
   }
 
-  setFrames(id: string, frames: { start?: string | null; end?: string | null }): void {
-    const cur = this.get(id);
-    if (!cur) return;
-    this.db
-      .prepare(`UPDATE shots SET start_frame_media_id = ?, end_frame_media_id = ?, updated_at = ? WHERE id = ?`)
-      .run(frames.start === undefined ? cur.start_frame_media_id : frames.start, frames.end === undefined ? cur.end_frame_media_id : frames.end, nowIso(), id);
+  async reorder(sceneId: string, ids: string[]): Promise<void> {
+    await this.sql.tx(async () => {
+      await this.sql.lock(sceneLock(sceneId));
+      const now = nowIso();
+      for (const [i, id] of ids.entries())
+        await this.sql.run(`UPDATE shots SET position = ?, updated_at = ? WHERE id = ? AND scene_id = ?`, [i, now, id, sceneId]);
+    });
   }
 
-  reorder(sceneId: string, ids: string[]): void {
-    const upd = this.db.prepare(`UPDATE shots SET position = ?, updated_at = ? WHERE id = ? AND scene_id = ?`);
-    const now = nowIso();
-    ids.forEach((id, i) => upd.run(i, now, id, sceneId));
-  }
-
-  delete(id: string): boolean {
-    const cur = this.get(id);
-    if (!cur) return false;
-    this.db.prepare(`DELETE FROM shots WHERE id = ?`).run(id);
-    this.db.prepare(`UPDATE shots SET position = position - 1 WHERE scene_id = ? AND position > ?`).run(cur.scene_id, cur.position);
-    return true;
+  async delete(id: string): Promise<boolean> {
+    return this.sql.tx(async () => {
+      const first = await this.get(id);
+      if (!first) return false;
+      await this.sql.lock(sceneLock(first.scene_id));
+      // Read again under the lock: a concurrent insert or delete may have moved it.
+      const cur = await this.get(id);
+      if (!cur) return false;
+      await this.sql.run(`DELETE FROM shots WHERE id = ?`, [id]);
+      await this.sql.run(`UPDATE shots SET position = position - 1 WHERE scene_id = ? AND position > ?`, [cur.scene_id, cur.position]);
+      return true;
+    });
   }
 
   // ---- takes ----
 
-  addTake(shotId: string, mediaId: string, kind: TakeKind, parentTakeId: string | null = null): Take {
+  /** Add a take with the next number and make it current, atomically (concurrent adds get distinct numbers). */
+  async addTake(shotId: string, mediaId: string, kind: TakeKind, parentTakeId: string | null = null): Promise<Take> {
     const id = newId('tk');
-    const next = (this.db.prepare(`SELECT COALESCE(MAX(take_number), 0) + 1 AS n FROM takes WHERE shot_id = ?`).get(shotId) as { n: number }).n;
-    this.db
-      .prepare(`INSERT INTO takes (id, shot_id, take_number, media_id, kind, parent_take_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-      .run(id, shotId, next, mediaId, kind, parentTakeId, nowIso());
-    this.db.prepare(`UPDATE shots SET current_take_id = ?, updated_at = ? WHERE id = ?`).run(id, nowIso(), shotId);
-    return this.getTake(id) as Take;
+    return this.sql.tx(async () => {
+      await this.sql.lock(takeLock(shotId));
+      const next = await this.nextTakeNumber(shotId);
+      await this.sql.run(`INSERT INTO takes (id, shot_id, take_number, media_id, kind, parent_take_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, [
+        id,
+        shotId,
+        next,
+        mediaId,
+        kind,
+        parentTakeId,
+        nowIso(),
+      ]);
+      await this.sql.run(`UPDATE shots SET current_take_id = ?, updated_at = ? WHERE id = ?`, [id, nowIso(), shotId]);
+      return (await this.getTake(id)) as Take;
+    });
   }
 
-  nextTakeNumber(shotId: string): number {
-    return (this.db.prepare(`SELECT COALESCE(MAX(take_number), 0) + 1 AS n FROM takes WHERE shot_id = ?`).get(shotId) as { n: number }).n;
+  /**
+   * The number the next take of this shot will get. Exact inside a transaction that called lockTakes() and goes on
+   * to add the take (as addTake does); elsewhere a forecast.
+   */
+  async nextTakeNumber(shotId: string): Promise<number> {
+    return Number((await this.sql.get<{ n: number }>(`SELECT COALESCE(MAX(take_number), 0) + 1 AS n FROM takes WHERE shot_id = ?`, [shotId]))?.n ?? 1);
   }
 
-  getTake(id: string): Take | undefined {
-    const r = this.db.prepare(`SELECT * FROM takes WHERE id = ?`).get(id) as (Omit<Take, 'take_id'> & { id: string }) | undefined;
+  /** Lock the shot's take sequence for the rest of the caller's transaction (so the number read is the one added). */
+  async lockTakes(shotId: string): Promise<void> {
+    await this.sql.lock(takeLock(shotId));
+  }
+
+  async getTake(id: string): Promise<Take | undefined> {
+    const r = await this.sql.get<TakeRow>(`SELECT * FROM takes WHERE id = ?`, [id]);
     return r ? { ...r, take_id: r.id } : undefined;
   }
 
-  takes(shotId: string): Take[] {
-    return (this.db.prepare(`SELECT * FROM takes WHERE shot_id = ? ORDER BY take_number`).all(shotId) as (Omit<Take, 'take_id'> & { id: string })[]).map(
-      (r) => ({ ...r, take_id: r.id }),
-    );
+  async takes(shotId: string): Promise<Take[]> {
+    return (await this.sql.all<TakeRow>(`SELECT * FROM takes WHERE shot_id = ? ORDER BY take_number`, [shotId])).map((r) => ({ ...r, take_id: r.id }));
   }
 
-  setCurrentTake(shotId: string, takeId: string): void {
-    this.db.prepare(`UPDATE shots SET current_take_id = ?, updated_at = ? WHERE id = ?`).run(takeId, nowIso(), shotId);
+  async setCurrentTake(shotId: string, takeId: string): Promise<void> {
+    await this.sql.run(`UPDATE shots SET current_take_id = ?, updated_at = ? WHERE id = ?`, [takeId, nowIso(), shotId]);
   }
 
   // ---- dialogue audio ----
 
-  addAudio(shotId: string, mediaId: string, offsetSeconds: number, gainDb: number, text: string | null): ShotAudio {
+  async addAudio(shotId: string, mediaId: string, offsetSeconds: number, gainDb: number, text: string | null): Promise<ShotAudio> {
     const id = newId('aud');
-    this.db
-      .prepare(`INSERT INTO shot_audio (id, shot_id, media_id, offset_seconds, gain_db, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-      .run(id, shotId, mediaId, offsetSeconds, gainDb, text, nowIso());
-    return this.audio(shotId).find((a) => a.audio_id === id) as ShotAudio;
+    await this.sql.run(`INSERT INTO shot_audio (id, shot_id, media_id, offset_seconds, gain_db, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, [
+      id,
+      shotId,
+      mediaId,
+      offsetSeconds,
+      gainDb,
+      text,
+      nowIso(),
+    ]);
+    return (await this.getAudio(id)) as ShotAudio;
   }
 
-  audio(shotId: string): ShotAudio[] {
-    return (
-      this.db.prepare(`SELECT * FROM shot_audio WHERE shot_id = ? ORDER BY offset_seconds, created_at`).all(shotId) as (Omit<ShotAudio, 'audio_id'> & {
-        id: string;
-      })[]
-    ).map((r) => ({ ...r, audio_id: r.id }));
+  async audio(shotId: string): Promise<ShotAudio[]> {
+    return (await this.sql.all<AudioRow>(`SELECT * FROM shot_audio WHERE shot_id = ? ORDER BY offset_seconds, created_at`, [shotId])).map((r) => ({
+      ...r,
+      audio_id: r.id,
+    }));
   }
 
-  getAudio(audioId: string): ShotAudio | undefined {
-    const r = this.db.prepare(`SELECT * FROM shot_audio WHERE id = ?`).get(audioId) as (Omit<ShotAudio, 'audio_id'> & { id: string }) | undefined;
+  async getAudio(audioId: string): Promise<ShotAudio | undefined> {
+    const r = await this.sql.get<AudioRow>(`SELECT * FROM shot_audio WHERE id = ?`, [audioId]);
     return r ? { ...r, audio_id: r.id } : undefined;
   }
 
-  updateAudio(audioId: string, patch: { offset_seconds?: number; gain_db?: number }): ShotAudio | undefined {
-    const cur = this.getAudio(audioId);
-    if (!cur) return undefined;
-    this.db
-      .prepare(`UPDATE shot_audio SET offset_seconds = ?, gain_db = ? WHERE id = ?`)
-      .run(patch.offset_seconds ?? cur.offset_seconds, patch.gain_db ?? cur.gain_db, audioId);
-    return this.getAudio(audioId);
+  async updateAudio(audioId: string, patch: { offset_seconds?: number; gain_db?: number }): Promise<ShotAudio | undefined> {
+    return this.sql.tx(async () => {
+      const cur = await this.getAudio(audioId);
+      if (!cur) return undefined;
+      await this.sql.run(`UPDATE shot_audio SET offset_seconds = ?, gain_db = ? WHERE id = ?`, [
+        patch.offset_seconds ?? cur.offset_seconds,
+        patch.gain_db ?? cur.gain_db,
+        audioId,
+      ]);
+      return this.getAudio(audioId);
+    });
   }
 
-  removeAudio(audioId: string): boolean {
-    return this.db.prepare(`DELETE FROM shot_audio WHERE id = ?`).run(audioId).changes > 0;
+  async removeAudio(audioId: string): Promise<boolean> {
+    return (await this.sql.run(`DELETE FROM shot_audio WHERE id = ?`, [audioId])) > 0;
   }
 }

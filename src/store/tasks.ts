@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type { Sql } from './sql.js';
 import { nowIso, parseJson } from './ids.js';
 
 /** The task states this server reaches (`input_required` never: no studio tool asks for input while it runs). */
@@ -68,55 +68,61 @@ function fromRow(r: Row): TaskRecord {
 }
 
 export class TaskRepo {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly sql: Sql) {}
 
-  create(t: { task_id: string; tool: string; owner: string; ttl_ms: number | null; poll_ms: number; status_message: string }): TaskRecord {
+  async create(t: { task_id: string; tool: string; owner: string; ttl_ms: number | null; poll_ms: number; status_message: string }): Promise<TaskRecord> {
     const now = nowIso();
     const expires = t.ttl_ms === null ? null : Date.parse(now) + t.ttl_ms;
-    this.db
-      .prepare(
-        `INSERT INTO tasks (id, tool, status, status_message, owner, ttl_ms, poll_ms, created_at, updated_at, expires_at)
-         VALUES (?, ?, 'working', ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(t.task_id, t.tool, t.status_message, t.owner, t.ttl_ms, t.poll_ms, now, now, expires);
-    return this.get(t.task_id) as TaskRecord;
+    await this.sql.run(
+      `INSERT INTO tasks (id, tool, status, status_message, owner, ttl_ms, poll_ms, created_at, updated_at, expires_at)
+       VALUES (?, ?, 'working', ?, ?, ?, ?, ?, ?, ?)`,
+      [t.task_id, t.tool, t.status_message, t.owner, t.ttl_ms, t.poll_ms, now, now, expires],
+    );
+    return (await this.get(t.task_id)) as TaskRecord;
   }
 
-  get(id: string): TaskRecord | undefined {
-    const r = this.db.prepare(`SELECT * FROM tasks WHERE id = ?`).get(id) as Row | undefined;
+  async get(id: string): Promise<TaskRecord | undefined> {
+    const r = await this.sql.get<Row>(`SELECT * FROM tasks WHERE id = ?`, [id]);
     return r ? fromRow(r) : undefined;
   }
 
   /** Progress of a working task; a finished one is left as it is. */
-  setProgress(id: string, progress: number | null, message: string): void {
-    this.db
-      .prepare(`UPDATE tasks SET progress = ?, status_message = ?, updated_at = ? WHERE id = ? AND status = 'working'`)
-      .run(progress, message, nowIso(), id);
+  async setProgress(id: string, progress: number | null, message: string): Promise<void> {
+    await this.sql.run(`UPDATE tasks SET progress = ?, status_message = ?, updated_at = ? WHERE id = ? AND status = 'working'`, [
+      progress,
+      message,
+      nowIso(),
+      id,
+    ]);
   }
 
-  linkJob(id: string, jobId: string): void {
-    this.db.prepare(`UPDATE tasks SET job_id = ?, updated_at = ? WHERE id = ? AND job_id IS NULL`).run(jobId, nowIso(), id);
+  async linkJob(id: string, jobId: string): Promise<void> {
+    await this.sql.run(`UPDATE tasks SET job_id = ?, updated_at = ? WHERE id = ? AND job_id IS NULL`, [jobId, nowIso(), id]);
   }
 
-  requestCancel(id: string): void {
-    this.db.prepare(`UPDATE tasks SET cancel_requested = 1, updated_at = ? WHERE id = ? AND status = 'working'`).run(nowIso(), id);
+  async requestCancel(id: string): Promise<void> {
+    await this.sql.run(`UPDATE tasks SET cancel_requested = 1, updated_at = ? WHERE id = ? AND status = 'working'`, [nowIso(), id]);
   }
 
   /** End a working task once: a task that already ended keeps its first outcome. Returns whether it ended now. */
-  finish(id: string, end: { status: Exclude<TaskState, 'working'>; message: string; result?: Record<string, unknown>; error?: TaskRpcError }): boolean {
-    const r = this.db
-      .prepare(`UPDATE tasks SET status = ?, status_message = ?, result = ?, error = ?, progress = NULL, updated_at = ? WHERE id = ? AND status = 'working'`)
-      .run(end.status, end.message, end.result ? JSON.stringify(end.result) : null, end.error ? JSON.stringify(end.error) : null, nowIso(), id);
-    return r.changes === 1;
+  async finish(
+    id: string,
+    end: { status: Exclude<TaskState, 'working'>; message: string; result?: Record<string, unknown>; error?: TaskRpcError },
+  ): Promise<boolean> {
+    const changes = await this.sql.run(
+      `UPDATE tasks SET status = ?, status_message = ?, result = ?, error = ?, progress = NULL, updated_at = ? WHERE id = ? AND status = 'working'`,
+      [end.status, end.message, end.result ? JSON.stringify(end.result) : null, end.error ? JSON.stringify(end.error) : null, nowIso(), id],
+    );
+    return changes === 1;
   }
 
   /** Forget finished tasks whose time to live has run out; a task still working is never dropped. */
-  purgeExpired(now: number): number {
-    return this.db.prepare(`DELETE FROM tasks WHERE expires_at IS NOT NULL AND expires_at < ? AND status != 'working'`).run(now).changes;
+  async purgeExpired(now: number): Promise<number> {
+    return this.sql.run(`DELETE FROM tasks WHERE expires_at IS NOT NULL AND expires_at < ? AND status <> 'working'`, [now]);
   }
 
   /** Tasks still marked working, with their owners (to find those whose process is gone). */
-  working(): TaskRecord[] {
-    return (this.db.prepare(`SELECT * FROM tasks WHERE status = 'working'`).all() as Row[]).map(fromRow);
+  async working(): Promise<TaskRecord[]> {
+    return (await this.sql.all<Row>(`SELECT * FROM tasks WHERE status = 'working'`)).map(fromRow);
   }
 }

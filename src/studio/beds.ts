@@ -12,10 +12,10 @@ import type { Studio } from './studio.js';
 /** A bed as a caller gives it: the stored record less what the store and the target supply. */
 export type BedInput = Omit<NewBed, 'target_kind' | 'target_id'>;
 
-export function addBed(studio: Studio, kind: BedTarget, targetId: string, b: BedInput): { bed: AudioBed; warnings: string[] } {
-  if (kind === 'scene') studio.project.scene(targetId);
-  else studio.project.film(targetId);
-  const media = studio.library.get(b.media_id, 'media_id');
+export async function addBed(studio: Studio, kind: BedTarget, targetId: string, b: BedInput): Promise<{ bed: AudioBed; warnings: string[] }> {
+  if (kind === 'scene') await studio.project.scene(targetId);
+  else await studio.project.film(targetId);
+  const media = await studio.library.get(b.media_id, 'media_id');
   if (media.type !== 'voice') {
     throw invalidInput(
       `media '${b.media_id}' is ${media.type === 'image' ? 'an image' : 'a video'}; a bed takes audio (from music_generate, sfx_generate, voice_tts or an ` +
@@ -28,15 +28,15 @@ export function addBed(studio: Studio, kind: BedTarget, targetId: string, b: Bed
   }
   const warnings: string[] = [];
   if (b.role === 'sfx' && b.loop) warnings.push(`the sfx bed loops until the end of the ${kind}; pass loop: false to play it once`);
-  const bed = studio.store.beds.add({ target_kind: kind, target_id: targetId, ...b });
+  const bed = await studio.store.beds.add({ target_kind: kind, target_id: targetId, ...b });
   studio.events.changed(kind === 'scene' ? `studio://scenes/${targetId}` : `studio://films/${targetId}`);
   return { bed, warnings };
 }
 
-export function removeBed(studio: Studio, kind: BedTarget, bedId: string): AudioBed {
-  const bed = studio.store.beds.get(bedId);
+export async function removeBed(studio: Studio, kind: BedTarget, bedId: string): Promise<AudioBed> {
+  const bed = await studio.store.beds.get(bedId);
   if (!bed || bed.target_kind !== kind) throw notFound(`${kind} audio bed`, bedId, 'bed_id');
-  studio.store.beds.remove(bedId);
+  await studio.store.beds.remove(bedId);
   studio.events.changed(kind === 'scene' ? `studio://scenes/${bed.target_id}` : `studio://films/${bed.target_id}`);
   return bed;
 }
@@ -46,11 +46,11 @@ export function removeBed(studio: Studio, kind: BedTarget, bedId: string): Audio
  * setting), so changing a bed re-renders and an unchanged one is reused. A bed whose file went missing is named with
  * the call that detaches it.
  */
-export function bedsForRender(studio: Studio, kind: BedTarget, targetId: string): { specs: BedSpec[]; hash: unknown[] } {
+export async function bedsForRender(studio: Studio, kind: BedTarget, targetId: string): Promise<{ specs: BedSpec[]; hash: unknown[] }> {
   const specs: BedSpec[] = [];
   const hash: unknown[] = [];
-  for (const b of studio.store.beds.list(kind, targetId)) {
-    const m = studio.store.media.get(b.media_id);
+  for (const b of await studio.store.beds.list(kind, targetId)) {
+    const m = await studio.store.media.get(b.media_id);
     if (!m || !fs.existsSync(studio.library.absPath(m))) {
       throw invalidInput(
         `audio bed '${b.bed_id}' of ${kind} '${targetId}': its media '${b.media_id}' has no file in the studio folder; detach it with ` +
@@ -74,9 +74,8 @@ export function bedsForRender(studio: Studio, kind: BedTarget, targetId: string)
 }
 
 /** Beds that a render of `totalSeconds` cannot play (they start at or after its end): said, not silently dropped. */
-export function bedsPastEnd(studio: Studio, kind: BedTarget, targetId: string, totalSeconds: number): string[] {
-  return studio.store.beds
-    .list(kind, targetId)
+export async function bedsPastEnd(studio: Studio, kind: BedTarget, targetId: string, totalSeconds: number): Promise<string[]> {
+  return (await studio.store.beds.list(kind, targetId))
     .filter((b) => b.offset_seconds >= totalSeconds)
     .map(
       (b) =>

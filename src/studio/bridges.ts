@@ -22,14 +22,19 @@ export class BridgeShots {
    * Remove bridge shots whose job ended failed or canceled while no process was there to remove them (a crash
    * between the two). Run once at start-up; returns how many shots were removed.
    */
-  sweep(): number {
-    const rows = this.studio.store.db
-      .prepare(
-        `SELECT j.id FROM jobs j JOIN shots s ON s.id = json_extract(j.request, '$.shot_id')
-         WHERE j.status IN ('failed','canceled') AND j.tool = ? AND s.current_take_id IS NULL`,
-      )
-      .all(BRIDGE_TOOL) as { id: string }[];
-    return rows.filter((r) => this.release(r.id)).length;
+  async sweep(): Promise<number> {
+    let removed = 0;
+    for (const id of await this.studio.store.jobs.endedWithEmptyShot(BRIDGE_TOOL)) if (await this.release(id)) removed++;
+    return removed;
+  }
+
+  /** The start-up sweep, run in the background and followed by idle() like any other removal. */
+  startSweep(): void {
+    const done: Promise<void> = this.sweep()
+      .then(() => undefined)
+      .catch((err: unknown) => this.studio.log(`could not check bridge shots: ${String(err)}`))
+      .finally(() => this.pending.delete(done));
+    this.pending.add(done);
   }
 
   /** Resolves once the removals scheduled so far have run. */
@@ -45,31 +50,36 @@ export class BridgeShots {
   private afterWaiters(jobId: string): void {
     const done = new Promise<void>((resolve) =>
       setImmediate(() => {
-        try {
-          // A studio closed in between: the start-up sweep of the next process does it.
-          if (this.studio.store.db.open) this.release(jobId);
-        } catch (err) {
-          this.studio.log(`could not remove the bridge shot of job ${jobId}: ${String(err)}`);
-        } finally {
-          this.pending.delete(done);
-          resolve();
-        }
+        // A studio closed in between: the start-up sweep of the next process does it.
+        const run = this.studio.store.closed ? Promise.resolve(false) : this.release(jobId);
+        void run
+          .catch((err: unknown) => this.studio.log(`could not remove the bridge shot of job ${jobId}: ${String(err)}`))
+          .finally(() => {
+            this.pending.delete(done);
+            resolve();
+          });
       }),
     );
     this.pending.add(done);
   }
 
   /** Remove the empty bridge shot of a failed or canceled bridge job; true when one was removed. */
-  release(jobId: string): boolean {
+  async release(jobId: string): Promise<boolean> {
     const { store, events } = this.studio;
-    const job = store.jobs.get(jobId);
+    const job = await store.jobs.get(jobId);
     if (!job || job.tool !== BRIDGE_TOOL || !TERMINAL.has(job.status) || job.status === 'succeeded') return false;
     const shotId = job.request.shot_id;
-    const shot = shotId ? store.shots.get(shotId) : undefined;
-    if (!shotId || !shot || store.shots.takes(shotId).length) return false;
-    if (store.jobs.unfinishedForShot(shotId).length) return false;
-    store.tx(() => store.shots.delete(shotId));
-    store.jobs.note(jobId, `its empty bridge shot '${shotId}' was removed; the scene keeps its plain cut`);
+    if (!shotId) return false;
+    // Checked and removed in one transaction: a take or a job for the shot arriving in between keeps it.
+    const shot = await store.tx(async () => {
+      const s = await store.shots.get(shotId);
+      if (!s || (await store.shots.takes(shotId)).length) return undefined;
+      if ((await store.jobs.unfinishedForShot(shotId)).length) return undefined;
+      await store.shots.delete(shotId);
+      await store.jobs.note(jobId, `its empty bridge shot '${shotId}' was removed; the scene keeps its plain cut`);
+      return s;
+    });
+    if (!shot) return false;
     this.studio.log(`removed the empty bridge shot ${shotId} of ${job.status} job ${jobId}`);
     events.changed(`studio://scenes/${shot.scene_id}`, `studio://jobs/${jobId}`);
     return true;

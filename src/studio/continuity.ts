@@ -6,6 +6,7 @@ import type { MediaRecord } from '../store/media.js';
 import type { Shot } from '../store/shots.js';
 import { BridgeShots } from './bridges.js';
 import type { Studio } from './studio.js';
+import { mapAsync } from '../async-map.js';
 
 /** One cell of a storyboard row. */
 export interface StoryboardCell {
@@ -46,7 +47,7 @@ export class Continuity {
 
   constructor(private readonly studio: Studio) {
     this.bridges = new BridgeShots(studio);
-    this.bridges.sweep();
+    this.bridges.startSweep();
   }
 
   /** The model a shot is generated with: its own, else the studio's default offered video model. */
@@ -63,9 +64,9 @@ export class Continuity {
   }
 
   /** Set a shot's start frame to the previous shot's last frame. */
-  useLastFrame(shotId: string): { shot: Shot; start_frame: string; from_shot_id: string; model: string } {
+  async useLastFrame(shotId: string): Promise<{ shot: Shot; start_frame: string; from_shot_id: string; model: string }> {
     const { project, planner, store } = this.studio;
-    const shot = project.shot(shotId);
+    const shot = await project.shot(shotId);
     const cap = this.shotModel(shot);
     if (!hasRole(cap, 'start_frame')) {
       throw invalidInput(
@@ -78,14 +79,14 @@ export class Continuity {
         },
       );
     }
-    const lastFrame = planner.previousLastFrame(shot);
-    const prev = store.shots.previous(shot) as Shot;
-    store.tx(() => {
-      store.shots.setFrames(shotId, { start: lastFrame });
-      store.shots.update(shotId, { continues: true });
+    const lastFrame = await planner.previousLastFrame(shot);
+    const prev = (await store.shots.previous(shot)) as Shot;
+    await store.tx(async () => {
+      await store.shots.setFrames(shotId, { start: lastFrame });
+      await store.shots.update(shotId, { continues: true });
     });
     this.studio.events.changed(`studio://scenes/${shot.scene_id}`);
-    return { shot: project.shot(shotId), start_frame: lastFrame, from_shot_id: prev.shot_id, model: cap.id };
+    return { shot: await project.shot(shotId), start_frame: lastFrame, from_shot_id: prev.shot_id, model: cap.id };
   }
 
   /** Frames of a video (or a shot's current take) as image media, or a scene storyboard. */
@@ -94,12 +95,12 @@ export class Continuity {
     const labelled: { media_id: string; label: string }[] = [];
     if (req.scene_id) return this.storyboard(req.scene_id, signal);
     let video: MediaRecord;
-    if (req.media_id) video = library.get(req.media_id);
+    if (req.media_id) video = await library.get(req.media_id);
     else if (req.shot_id) {
-      const shot = project.shot(req.shot_id);
-      const take = shot.current_take_id ? store.shots.getTake(shot.current_take_id) : undefined;
+      const shot = await project.shot(req.shot_id);
+      const take = shot.current_take_id ? await store.shots.getTake(shot.current_take_id) : undefined;
       if (!take) throw invalidInput(`shot '${req.shot_id}' has no take yet`, { field: 'shot_id' });
-      video = library.get(take.media_id);
+      video = await library.get(take.media_id);
     } else throw invalidInput('give media_id, shot_id or scene_id', { field: 'media_id' });
     if (video.type !== 'video') throw invalidInput(`'${video.media_id}' is ${video.type}, not a video`, { field: 'media_id' });
     video = await library.ensureFrames(video, signal);
@@ -151,14 +152,14 @@ export class Continuity {
    */
   private async storyboard(sceneId: string, signal?: AbortSignal): Promise<FramesResult> {
     const { library, store, project } = this.studio;
-    const scene = project.scene(sceneId);
-    const shots = store.shots.listByScene(scene.scene_id);
+    const scene = await project.scene(sceneId);
+    const shots = await store.shots.listByScene(scene.scene_id);
     if (!shots.length) throw invalidInput(`scene '${sceneId}' has no shots`, { field: 'scene_id' });
     const ends: { shot: Shot; number: number; first: string; last: string }[] = [];
     for (const [i, shot] of shots.entries()) {
-      const take = shot.current_take_id ? store.shots.getTake(shot.current_take_id) : undefined;
+      const take = shot.current_take_id ? await store.shots.getTake(shot.current_take_id) : undefined;
       if (!take) throw invalidInput(`shot ${i + 1} ('${shot.shot_id}') has no take yet; generate it before making the storyboard`, { field: 'scene_id' });
-      const video = await library.ensureFrames(library.get(take.media_id), signal);
+      const video = await library.ensureFrames(await library.get(take.media_id), signal);
       if (!video.first_frame_id || !video.last_frame_id)
         throw invalidInput(`shot ${i + 1} ('${shot.shot_id}'): its take has no frames to show`, { field: 'scene_id' });
       ends.push({ shot, number: i + 1, first: video.first_frame_id, last: video.last_frame_id });
@@ -178,9 +179,9 @@ export class Continuity {
     const caption = (c: StoryboardCell) => `shot ${c.shot_number} ${c.frame}${c.title ? ` · ${c.title}` : ''}`;
     const tmp = store.blobs.tempPath('.png');
     await storyboardSheet(
-      pairs.map(([l, r]) => ({
-        left: { path: library.absPath(library.get(l.media_id)), label: caption(l) },
-        right: { path: library.absPath(library.get(r.media_id)), label: caption(r) },
+      await mapAsync(pairs, async ([l, r]) => ({
+        left: { path: library.absPath(await library.get(l.media_id)), label: caption(l) },
+        right: { path: library.absPath(await library.get(r.media_id)), label: caption(r) },
       })),
       tmp,
       signal ? { signal } : {},
@@ -203,16 +204,15 @@ export class Continuity {
     if (!items.length) return null;
     const { library, store } = this.studio;
     const tmp = store.blobs.tempPath('.png');
-    await contactSheet(
-      items.map((i) => ({ path: library.absPath(library.get(i.media_id)), label: i.label })),
-      tmp,
-      { columns: Math.min(items.length, 6), ...(signal ? { signal } : {}) },
-    );
+    await contactSheet(await mapAsync(items, async (i) => ({ path: library.absPath(await library.get(i.media_id)), label: i.label })), tmp, {
+      columns: Math.min(items.length, 6),
+      ...(signal ? { signal } : {}),
+    });
     return library.addFile(tmp, 'image/png', { origin: 'frame', extra: { contact_sheet: true, ...about, labels: items.map((i) => i.label) } });
   }
 
   /** Pick the model for a bridge between two shots: one that takes a start and an end frame. */
-  bridgeModel(from: Shot, requested: string | undefined): { cap?: Capability; reason?: string } {
+  async bridgeModel(from: Shot, requested: string | undefined): Promise<{ cap?: Capability; reason?: string }> {
     const both = this.modelsWith('start_frame', 'end_frame');
     if (requested) {
       const cap = this.studio.registry.require(requested, 'model', 'video_generate');
@@ -228,9 +228,8 @@ export class Continuity {
       return a.available ? { cap } : { reason: `${cap.id} is not available here (${a.reason})` };
     }
     // The model that made the shot's current take says which provider the film is being shot on.
-    const takeModel = from.current_take_id
-      ? this.studio.store.media.get(this.studio.store.shots.getTake(from.current_take_id)?.media_id ?? '')?.model
-      : undefined;
+    const take = from.current_take_id ? await this.studio.store.shots.getTake(from.current_take_id) : undefined;
+    const takeModel = take ? (await this.studio.store.media.get(take.media_id))?.model : undefined;
     const fromCap = (takeModel ? this.studio.registry.get(takeModel) : undefined) ?? this.shotModel(from);
     const candidates = [fromCap, ...this.studio.registry.list({ task: 'video_generate', provider: fromCap.provider })].filter(
       (c) => hasRole(c, 'start_frame') && hasRole(c, 'end_frame') && this.studio.offered.offers(c) && this.studio.models.availability(c).available,

@@ -1,6 +1,7 @@
 import { fieldForRole } from '../capabilities/arg-fields.js';
 import type { CapabilityRegistry } from '../capabilities/registry.js';
 import { DEFAULT_MODELS } from '../capabilities/defaults.js';
+import { mapAsync } from '../async-map.js';
 import type { Store } from '../store/index.js';
 import type { Shot } from '../store/shots.js';
 import { spokenSpan } from './spoken-span.js';
@@ -23,14 +24,14 @@ export const INAUDIBLE_TAIL = 0.05;
 const sec = (n: number): string => `${(Math.round(n * 100) / 100).toFixed(2)}`;
 
 /** How long the shot plays: the take the render uses, else the length it was planned at. */
-export function shotLength(store: Store, shot: Shot): number | undefined {
-  return renderTakeOf(store, shot)?.media.duration ?? shot.duration ?? undefined;
+export async function shotLength(store: Store, shot: Shot): Promise<number | undefined> {
+  return (await renderTakeOf(store, shot))?.media.duration ?? shot.duration ?? undefined;
 }
 
 /** Each line from its offset until its words end (the audio's trailing silence does not count: see spokenSpan). */
-export function lineSpans(store: Store, shot: Shot): LineSpan[] {
-  return store.shots.audio(shot.shot_id).map((a) => {
-    const spoken = spokenSpan(store.media.get(a.media_id));
+export async function lineSpans(store: Store, shot: Shot): Promise<LineSpan[]> {
+  return mapAsync(await store.shots.audio(shot.shot_id), async (a) => {
+    const spoken = spokenSpan(await store.media.get(a.media_id));
     return { audio_id: a.audio_id, media_id: a.media_id, start: a.offset_seconds, end: a.offset_seconds + spoken.end, text: a.text };
   });
 }
@@ -39,9 +40,9 @@ export function lineSpans(store: Store, shot: Shot): LineSpan[] {
  * What is wrong with a shot's lines, each with the call that fixes it: lines that overlap (the mix would talk over
  * itself), and lines that start or end after the shot (the render cuts them). Empty when every line fits.
  */
-export function dialogueWarnings(store: Store, shot: Shot): string[] {
+export async function dialogueWarnings(store: Store, shot: Shot): Promise<string[]> {
   const out: string[] = [];
-  const spans = lineSpans(store, shot).sort((a, b) => a.start - b.start);
+  const spans = (await lineSpans(store, shot)).sort((a, b) => a.start - b.start);
   const name = `shot ${shot.position + 1} ('${shot.shot_id}')`;
   for (const [i, a] of spans.entries()) {
     for (const b of spans.slice(i + 1)) {
@@ -55,7 +56,7 @@ export function dialogueWarnings(store: Store, shot: Shot): string[] {
       }
     }
   }
-  const length = shotLength(store, shot);
+  const length = await shotLength(store, shot);
   if (length === undefined) return out;
   for (const l of spans) {
     if (l.start >= length - INAUDIBLE_TAIL) {
@@ -79,8 +80,8 @@ export function dialogueWarnings(store: Store, shot: Shot): string[] {
 }
 
 /** The end of the shot's last line, i.e. the length the shot needs for every line to be heard whole. */
-export function linesEnd(store: Store, shot: Shot): number {
-  return Math.max(0, ...lineSpans(store, shot).map((l) => l.end));
+export async function linesEnd(store: Store, shot: Shot): Promise<number> {
+  return Math.max(0, ...(await lineSpans(store, shot)).map((l) => l.end));
 }
 
 /**
@@ -103,13 +104,14 @@ export function modelLength(registry: CapabilityRegistry, modelId: string, need:
   return { duration, short: duration < need - SLACK };
 }
 
-const modelOf = (store: Store, shot: Shot): string => shot.model ?? renderTakeOf(store, shot)?.media.model ?? DEFAULT_MODELS.video_generate;
+const modelOf = async (store: Store, shot: Shot): Promise<string> =>
+  shot.model ?? (await renderTakeOf(store, shot))?.media.model ?? DEFAULT_MODELS.video_generate;
 
 /** Set a shot's planned length for its lines and say so, with the regenerate call when its take is another length. */
-function applyLength(store: Store, shot: Shot, duration: number, length: number): string {
-  store.shots.update(shot.shot_id, { duration });
+async function applyLength(store: Store, shot: Shot, duration: number, length: number): Promise<string> {
+  await store.shots.update(shot.shot_id, { duration });
   const name = `shot ${shot.position + 1} ('${shot.shot_id}')`;
-  if (renderTakeOf(store, shot) && Math.abs(length - duration) > SLACK) {
+  if ((await renderTakeOf(store, shot)) && Math.abs(length - duration) > SLACK) {
     return (
       `fit: ${name} is now ${sec(duration)} s long for its lines; its current take is ${sec(length)} s: ` +
       `video_generate(shot_id: "${shot.shot_id}"${shot.continues ? ', use_last_frame: true' : ''}) makes it at the new length`
@@ -122,18 +124,18 @@ function applyLength(store: Store, shot: Shot, duration: number, length: number)
  * `fit: "extend"`: lengthen the shot's planned duration to its lines, to a length its model can make (the smallest
  * allowed duration that holds them, or the longest the model makes). Returns what changed and what to do next.
  */
-export function extendShotToLines(store: Store, registry: CapabilityRegistry, shotId: string): { duration: number | null; warnings: string[] } {
-  const shot = store.shots.get(shotId);
+export async function extendShotToLines(store: Store, registry: CapabilityRegistry, shotId: string): Promise<{ duration: number | null; warnings: string[] }> {
+  const shot = await store.shots.get(shotId);
   if (!shot) return { duration: null, warnings: [] };
-  const need = Math.ceil(linesEnd(store, shot) * 10) / 10;
-  const length = shotLength(store, shot) ?? 0;
+  const need = Math.ceil((await linesEnd(store, shot)) * 10) / 10;
+  const length = (await shotLength(store, shot)) ?? 0;
   if (need <= length + SLACK && (shot.duration ?? 0) + SLACK >= need) return { duration: shot.duration, warnings: [] };
-  const modelId = modelOf(store, shot);
+  const modelId = await modelOf(store, shot);
   const { duration, short } = modelLength(registry, modelId, need);
   const warnings: string[] = [];
   if (short) warnings.push(tooLong(shot, need, modelId, duration));
   if (duration <= (shot.duration ?? 0) && length + SLACK >= need) return { duration: shot.duration, warnings };
-  warnings.push(applyLength(store, shot, duration, length));
+  warnings.push(await applyLength(store, shot, duration, length));
   return { duration, warnings };
 }
 
@@ -145,21 +147,21 @@ const tooLong = (shot: Shot, need: number, modelId: string, duration: number): s
  * fit_to_dialogue: the shot's planned duration follows its lines — the end of the last one plus the padding, as a
  * length its model makes. Unlike `fit: "extend"` it also shortens (to the model's shortest when no line is left).
  */
-export function fitShotToDialogue(store: Store, registry: CapabilityRegistry, shotId: string): { duration: number | null; warnings: string[] } {
-  const shot = store.shots.get(shotId);
+export async function fitShotToDialogue(store: Store, registry: CapabilityRegistry, shotId: string): Promise<{ duration: number | null; warnings: string[] }> {
+  const shot = await store.shots.get(shotId);
   if (!shot) return { duration: null, warnings: [] };
-  const need = linesEnd(store, shot) + shot.dialogue_padding_seconds;
-  const modelId = modelOf(store, shot);
+  const need = (await linesEnd(store, shot)) + shot.dialogue_padding_seconds;
+  const modelId = await modelOf(store, shot);
   const { duration, short } = modelLength(registry, modelId, need);
   const warnings = short ? [tooLong(shot, need, modelId, duration)] : [];
   if (shot.duration !== null && Math.abs(shot.duration - duration) < 1e-9) return { duration, warnings };
-  warnings.push(applyLength(store, shot, duration, shotLength(store, shot) ?? 0));
+  warnings.push(await applyLength(store, shot, duration, (await shotLength(store, shot)) ?? 0));
   return { duration, warnings };
 }
 
 /** After a shot's lines changed: fit it when it follows its lines, else extend it when the call asked. */
-export function refitShot(store: Store, registry: CapabilityRegistry, shotId: string, extend: boolean): string[] {
-  const shot = store.shots.get(shotId);
-  if (shot?.fit_to_dialogue) return fitShotToDialogue(store, registry, shotId).warnings;
-  return extend ? extendShotToLines(store, registry, shotId).warnings : [];
+export async function refitShot(store: Store, registry: CapabilityRegistry, shotId: string, extend: boolean): Promise<string[]> {
+  const shot = await store.shots.get(shotId);
+  if (shot?.fit_to_dialogue) return (await fitShotToDialogue(store, registry, shotId)).warnings;
+  return extend ? (await extendShotToLines(store, registry, shotId)).warnings : [];
 }

@@ -14,6 +14,7 @@ import type { Store } from '../store/index.js';
 import type { Shot } from '../store/shots.js';
 import type { MediaLibrary } from './library.js';
 import { confirmationNeed, requireConfirmation } from './confirmations.js';
+import { overBudget } from '../jobs/queue.js';
 import { renderTakeOf, sourceMediaOf } from './takes.js';
 
 export interface GenerateCall {
@@ -29,6 +30,11 @@ export interface PreparedCall {
   request: JobRequest;
   warnings: string[];
   costUsd: number | undefined;
+  /**
+   * STUDIO_BUDGET_USD when this call is held to it: the job row is written only if the estimate still fits when it
+   * is created (checked again atomically there, since another call may have spent in between).
+   */
+  budgetUsd?: number;
 }
 
 function str(v: unknown, field: string): string | undefined {
@@ -47,20 +53,18 @@ export class GenerationPlanner {
     private readonly store: Store,
     private readonly registry: CapabilityRegistry,
     private readonly library: MediaLibrary,
-    /** Sum of estimated cost of jobs already run (for STUDIO_BUDGET_USD). */
-    private readonly spentUsd: () => number,
   ) {}
 
-  prepare(call: GenerateCall): PreparedCall {
+  async prepare(call: GenerateCall): Promise<PreparedCall> {
     const { args, task } = call;
     const shotId = str(args.shot_id, 'shot_id');
-    const shot = shotId ? this.requireShot(shotId) : undefined;
+    const shot = shotId ? await this.requireShot(shotId) : undefined;
     const modelId =
       str(args.model, 'model') ?? (task === 'video_generate' ? (shot?.model ?? undefined) : undefined) ?? call.defaultModel ?? DEFAULT_MODELS[task];
     const cap = this.registry.require(modelId, 'model', task);
 
     const characterId = str(args.character_id, 'character_id') ?? shot?.character_id ?? undefined;
-    const character = characterId ? this.store.characters.get(characterId) : undefined;
+    const character = characterId ? await this.store.characters.get(characterId) : undefined;
     if (characterId && !character) throw notFound('character', characterId, 'character_id');
 
     // Model arguments: what the caller gave, over the shot's stored defaults.
@@ -80,11 +84,11 @@ export class GenerationPlanner {
     if (useLastFrame) {
       if (!shot)
         throw invalidInput(`'use_last_frame' needs 'shot_id': the previous shot is found from the shot's place in its scene`, { field: 'use_last_frame' });
-      lastFrame = this.previousLastFrame(shot);
+      lastFrame = await this.previousLastFrame(shot);
     } else if (task === 'video_generate' && shot?.continues && args.use_last_frame === undefined && !isGiven(explicit.start_frame)) {
       // The shot continues from its predecessor: always from the frame that shot ends on *now*, never a frame
       // stored when it was linked (the predecessor may have a new take since).
-      if (hasRole(cap, 'start_frame')) lastFrame = this.previousLastFrame(shot);
+      if (hasRole(cap, 'start_frame')) lastFrame = await this.previousLastFrame(shot);
       else warnings.push(`the shot continues from the previous shot, but ${cap.id} takes no start frame, so this take will not start on its last frame`);
     }
 
@@ -95,7 +99,7 @@ export class GenerationPlanner {
     warnings.push(...injected.warnings);
 
     // Lip-sync on a shot: the shot's current take is the video, its latest dialogue line the audio.
-    if (shot && (task === 'lipsync_video' || task === 'lipsync_image')) this.fillFromShot(cap, shot, injected.values, warnings);
+    if (shot && (task === 'lipsync_video' || task === 'lipsync_image')) await this.fillFromShot(cap, shot, injected.values, warnings);
 
     // A field the shot could have supplied gets the error that says so, instead of the model's bare "required".
     const unsupplied = missingFromShot(call.tool, task, cap, injected.values, shot?.shot_id);
@@ -113,17 +117,17 @@ export class GenerationPlanner {
       if (!f?.field.media || !isGiven(v)) continue;
       mediaFields.push(f.name);
       const ids = Array.isArray(v) ? v : [v];
-      ids.forEach((id, i) => {
+      for (const [i, id] of ids.entries()) {
         const label = Array.isArray(v) ? `${arg}[${i}]` : arg;
         // Refused here, before a job exists, when the provider cannot take the file (converted later if it can).
-        const verdict = mediaVerdict(cap, f.name, this.library.resolveInput(String(id), label, f.field.media, cap.id), label);
+        const verdict = mediaVerdict(cap, f.name, await this.library.resolveInput(String(id), label, f.field.media, cap.id), label);
         if (verdict.action === 'refuse') throw verdict.error;
-      });
+      }
     }
 
     // Lip-sync is billed by output length, which is the audio's length.
     const audioId = typeof values.audio === 'string' ? values.audio : undefined;
-    const audioSeconds = audioId ? (this.store.media.get(audioId)?.duration ?? undefined) : undefined;
+    const audioSeconds = audioId ? ((await this.store.media.get(audioId))?.duration ?? undefined) : undefined;
     const costUsd = estimateCost(cap, values, audioSeconds !== undefined ? { seconds: audioSeconds } : {})?.usd;
     if (this.config.budgetUsd !== undefined && costUsd === undefined && cap.provider !== 'local') {
       // A budget that lets calls of unknown price through is no budget: refuse rather than guess.
@@ -135,18 +139,14 @@ export class GenerationPlanner {
       );
     }
     // With STUDIO_CONFIRM_USD set, an expensive call (or one crossing the budget) stops here until the user confirms it.
-    const need = confirmationNeed(this.config, cap, costUsd, this.spentUsd);
+    // The spend is read once, and only when something compares against it.
+    const spent = this.config.budgetUsd !== undefined || this.config.confirmUsd !== undefined ? await this.store.jobs.spentUsd() : 0;
+    const need = confirmationNeed(this.config, cap, costUsd, () => spent);
     requireConfirmation(need);
-    if (this.config.budgetUsd !== undefined && costUsd !== undefined && costUsd > 0 && !need) {
-      const spent = this.spentUsd();
-      if (spent + costUsd > this.config.budgetUsd) {
-        throw new StudioError(
-          'budget_exceeded',
-          `${cap.id}: this call is estimated at $${costUsd.toFixed(2)}; with $${spent.toFixed(2)} already spent it would exceed ` +
-            `STUDIO_BUDGET_USD=$${this.config.budgetUsd.toFixed(2)}`,
-          { model: cap.id },
-        );
-      }
+    // Held to the budget: refused now when it is already over, and checked again atomically when the job row is made.
+    const heldToBudget = this.config.budgetUsd !== undefined && costUsd !== undefined && costUsd > 0 && !need;
+    if (heldToBudget && this.config.budgetUsd !== undefined && spent + (costUsd ?? 0) > this.config.budgetUsd) {
+      throw overBudget(cap.id, costUsd ?? 0, spent, this.config.budgetUsd);
     }
 
     const startArg = values.start_frame;
@@ -178,11 +178,11 @@ export class GenerationPlanner {
       warnings,
       ...(costUsd !== undefined ? { cost_usd: costUsd } : {}),
     };
-    return { cap, request, warnings, costUsd };
+    return { cap, request, warnings, costUsd, ...(heldToBudget && this.config.budgetUsd !== undefined ? { budgetUsd: this.config.budgetUsd } : {}) };
   }
 
-  private requireShot(id: string): Shot {
-    const shot = this.store.shots.get(id);
+  private async requireShot(id: string): Promise<Shot> {
+    const shot = await this.store.shots.get(id);
     if (!shot) throw notFound('shot', id, 'shot_id');
     return shot;
   }
@@ -198,29 +198,29 @@ export class GenerationPlanner {
   }
 
   /** The last frame of the previous shot as the film shows it (its current take, or that take's lip-sync). */
-  previousLastFrame(shot: Shot): string {
-    const prev = this.store.shots.previous(shot);
+  async previousLastFrame(shot: Shot): Promise<string> {
+    const prev = await this.store.shots.previous(shot);
     if (!prev)
       throw invalidInput(`shot '${shot.shot_id}' is the first shot of its scene, so it has no previous shot to continue from`, { field: 'use_last_frame' });
-    const taken = renderTakeOf(this.store, prev);
+    const taken = await renderTakeOf(this.store, prev);
     if (!taken) throw invalidInput(`the previous shot '${prev.shot_id}' has no take yet; generate it first`, { field: 'use_last_frame' });
     const m = taken.media;
     if (!m.last_frame_id) throw invalidInput(`the previous shot's take '${m.media_id}' has no last frame`, { field: 'use_last_frame' });
     return m.last_frame_id;
   }
 
-  currentTakeMedia(shot: Shot): string | undefined {
+  async currentTakeMedia(shot: Shot): Promise<string | undefined> {
     if (!shot.current_take_id) return undefined;
-    return this.store.shots.getTake(shot.current_take_id)?.media_id;
+    return (await this.store.shots.getTake(shot.current_take_id))?.media_id;
   }
 
-  private fillFromShot(cap: Capability, shot: Shot, values: Record<string, unknown>, warnings: string[]): void {
+  private async fillFromShot(cap: Capability, shot: Shot, values: Record<string, unknown>, warnings: string[]): Promise<void> {
     if (hasRole(cap, 'video') && !isGiven(values.video)) {
-      const media = this.currentTakeMedia(shot);
-      if (media) values.video = this.sourceVideoOf(media);
+      const media = await this.currentTakeMedia(shot);
+      if (media) values.video = await this.sourceVideoOf(media);
     }
     if (hasRole(cap, 'audio') && !isGiven(values.audio)) {
-      const lines = this.store.shots.audio(shot.shot_id);
+      const lines = await this.store.shots.audio(shot.shot_id);
       const last = lines[lines.length - 1];
       if (last) {
         values.audio = last.media_id;
@@ -230,8 +230,8 @@ export class GenerationPlanner {
   }
 
   /** Lip-sync a take's source video, not an earlier lip-synced version of it (that would stack audio). */
-  private sourceVideoOf(mediaId: string): string {
-    return sourceMediaOf(this.store, this.library.get(mediaId)).media_id;
+  private async sourceVideoOf(mediaId: string): Promise<string> {
+    return (await sourceMediaOf(this.store, await this.library.get(mediaId))).media_id;
   }
 }
 

@@ -26,19 +26,11 @@ export async function ingestJobOutputs(
   // What an earlier run of this job already ingested before the process died, by output index: it is reused, and
   // only what is missing is done now (the next output, the dialogue line), so nothing is repeated or dropped.
   const done = new Map<number, string>();
-  const existing = store.db.prepare(`SELECT id, extra FROM media WHERE job_id = ? AND origin = 'generated' ORDER BY timestamp`).all(job.job_id) as {
-    id: string;
-    extra: string;
-  }[];
+  const existing = await store.media.generatedByJob(job.job_id);
   existing.forEach((r, n) => {
-    let index = n;
-    try {
-      const extra = JSON.parse(r.extra) as { output_index?: unknown };
-      if (typeof extra.output_index === 'number') index = extra.output_index;
-    } catch {
-      // keep the position
-    }
-    if (!done.has(index)) done.set(index, r.id);
+    // The position stands in for an index an older record does not carry.
+    const index = typeof r.extra['output_index'] === 'number' ? r.extra['output_index'] : n;
+    if (!done.has(index)) done.set(index, r.media_id);
   });
   if (!outputs.length && !done.size) throw new StudioError('provider_error', `${cap.id} finished without any output`, { model: cap.id });
 
@@ -48,7 +40,7 @@ export async function ingestJobOutputs(
   let takeNumber: number | null = null;
   const firstDone = done.get(0);
   if (firstDone && req.shot_id && req.take_kind) {
-    const take = store.shots.takes(req.shot_id).find((t) => t.media_id === firstDone);
+    const take = (await store.shots.takes(req.shot_id)).find((t) => t.media_id === firstDone);
     takeId = take?.take_id ?? null;
     takeNumber = take?.take_number ?? null;
   }
@@ -101,7 +93,7 @@ export async function ingestJobOutputs(
       );
     }
     if (wantTake && req.shot_id) {
-      const shot = store.shots.get(req.shot_id);
+      const shot = await store.shots.get(req.shot_id);
       takeId = shot?.current_take_id ?? null;
       takeNumber = rec.take_number ?? null;
       events.changed(`studio://scenes/${shot?.scene_id ?? ''}`);
@@ -113,17 +105,17 @@ export async function ingestJobOutputs(
     const first = mediaIds[0];
     // The line is added after the media row commits: after a crash in between, the resumed job adds it now.
     audioId =
-      store.shots.audio(a.shot_id).find((l) => l.media_id === first)?.audio_id ??
-      store.shots.addAudio(a.shot_id, first, a.offset_seconds, a.gain_db, a.text).audio_id;
-    outputWarnings.push(...refitShot(store, registry, a.shot_id, a.fit === 'extend'));
-    const shot = store.shots.get(a.shot_id);
+      (await store.shots.audio(a.shot_id)).find((l) => l.media_id === first)?.audio_id ??
+      (await store.shots.addAudio(a.shot_id, first, a.offset_seconds, a.gain_db, a.text)).audio_id;
+    outputWarnings.push(...(await refitShot(store, registry, a.shot_id, a.fit === 'extend')));
+    const shot = await store.shots.get(a.shot_id);
     if (shot) {
-      outputWarnings.push(...dialogueWarnings(store, shot));
+      outputWarnings.push(...(await dialogueWarnings(store, shot)));
       events.changed(`studio://scenes/${shot.scene_id}`);
     }
   }
   // A new take changes what the shots after it start on, and may leave the shot's lip-sync behind.
-  const report = takeId && req.shot_id ? reportNewTake(store, req.shot_id) : undefined;
+  const report = takeId && req.shot_id ? await reportNewTake(store, req.shot_id) : undefined;
   if (report) outputWarnings.push(...report.warnings);
   return {
     media_ids: mediaIds,

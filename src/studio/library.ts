@@ -68,8 +68,8 @@ export class MediaLibrary {
     private readonly events: StudioEvents,
   ) {}
 
-  get(id: string, field = 'media_id'): MediaRecord {
-    const m = this.store.media.get(id);
+  async get(id: string, field = 'media_id'): Promise<MediaRecord> {
+    const m = await this.store.media.get(id);
     if (!m) throw notFound('media', id, field);
     return m;
   }
@@ -87,9 +87,9 @@ export class MediaLibrary {
   }
 
   /** A library item as an adapter input, checking that it is the kind of media the field takes. */
-  resolveInput(id: string, field: string, expected?: MediaKind, model?: string): MediaInput {
+  async resolveInput(id: string, field: string, expected?: MediaKind, model?: string): Promise<MediaInput> {
     if (typeof id !== 'string' || id === '') throw invalidInput(`'${field}' must be a media id`, { field });
-    const m = this.get(id, field);
+    const m = await this.get(id, field);
     const kind = kindOf(m.type);
     if (expected && kind !== expected) {
       throw invalidInput(`'${field}' must be ${expected === 'audio' ? 'an audio' : `an ${expected}`} media item, but '${id}' is ${kind}`, {
@@ -136,16 +136,20 @@ export class MediaLibrary {
       staged.type === 'video' && opts.frames !== false && !staged.unreadable ? await this.stageFrames(staged, opts.signal) : undefined;
     const all = [staged, ...(frames ? [frames.first, frames.last] : [])];
     for (const s of all) await this.store.blobs.commitFile(s.tmp, s.record.file_path);
-    const record = this.store.tx(() => {
+    const record = await this.store.tx(async () => {
       if (frames) {
-        this.store.media.insert(frames.first.record);
-        this.store.media.insert(frames.last.record);
+        await this.store.media.insert(frames.first.record);
+        await this.store.media.insert(frames.last.record);
         staged.record.first_frame_id = frames.first.record.media_id;
         staged.record.last_frame_id = frames.last.record.media_id;
       }
-      if (opts.takeFor) staged.record.take_number = this.store.shots.nextTakeNumber(opts.takeFor.shotId);
-      this.store.media.insert(staged.record);
-      if (opts.takeFor) this.store.shots.addTake(opts.takeFor.shotId, staged.record.media_id, opts.takeFor.kind);
+      if (opts.takeFor) {
+        // The number on the media row is the one addTake gives: the shot's take sequence stays locked until commit.
+        await this.store.shots.lockTakes(opts.takeFor.shotId);
+        staged.record.take_number = await this.store.shots.nextTakeNumber(opts.takeFor.shotId);
+      }
+      await this.store.media.insert(staged.record);
+      if (opts.takeFor) await this.store.shots.addTake(opts.takeFor.shotId, staged.record.media_id, opts.takeFor.kind);
       return staged.record;
     });
     for (const s of all) await this.writeSidecar(s.record);
@@ -176,10 +180,10 @@ export class MediaLibrary {
    * missing. The row is the truth and sidecars are derived from it; returns how many were written.
    */
   async repairSidecars(): Promise<number> {
-    const rows = this.store.db.prepare(`SELECT id, file_path FROM media`).all() as { id: string; file_path: string }[];
+    const rows = await this.store.media.files();
     const missing = rows.filter((r) => !fs.existsSync(this.store.blobs.abs(sidecarPath(r.file_path))));
     for (const r of missing) {
-      const m = this.store.media.get(r.id);
+      const m = await this.store.media.get(r.id);
       if (m) await this.writeSidecar(m);
     }
     return missing.length;
@@ -245,12 +249,12 @@ export class MediaLibrary {
     const staged: StagedFile = { tmp: this.absPath(m), record: m, type: 'video' };
     const frames = await this.stageFrames(staged, signal);
     for (const f of [frames.first, frames.last]) await this.store.blobs.commitFile(f.tmp, f.record.file_path);
-    this.store.tx(() => {
-      this.store.media.insert(frames.first.record);
-      this.store.media.insert(frames.last.record);
-      this.store.media.setFrames(m.media_id, frames.first.record.media_id, frames.last.record.media_id);
+    await this.store.tx(async () => {
+      await this.store.media.insert(frames.first.record);
+      await this.store.media.insert(frames.last.record);
+      await this.store.media.setFrames(m.media_id, frames.first.record.media_id, frames.last.record.media_id);
     });
-    const updated = this.get(m.media_id);
+    const updated = await this.get(m.media_id);
     for (const r of [frames.first.record, frames.last.record, updated]) await this.writeSidecar(r);
     return updated;
   }

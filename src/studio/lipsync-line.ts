@@ -3,6 +3,7 @@ import type { Task } from '../capabilities/types.js';
 import { padAudioToTimeline } from '../media/pad-audio.js';
 import type { MediaRecord } from '../store/media.js';
 import type { Studio } from './studio.js';
+import { mapAsync } from '../async-map.js';
 import { renderTakeOf, sourceMediaOf } from './takes.js';
 import { isTwoSpeaker, type LineRef, pickTwoLines } from './two-speakers.js';
 
@@ -40,15 +41,15 @@ export class LipsyncLines {
     const { store } = this.studio;
     const unchanged = { args, warnings: [] };
     if ((task !== 'lipsync_video' && task !== 'lipsync_image') || typeof args.shot_id !== 'string') return unchanged;
-    const shot = store.shots.get(args.shot_id);
+    const shot = await store.shots.get(args.shot_id);
     if (!shot) return unchanged; // the planner names the unknown shot
     const cap = this.studio.registry.get(typeof args.model === 'string' ? args.model : (defaultModel ?? DEFAULT_MODELS[task]));
     if (isTwoSpeaker(cap)) return this.prepareTwo(task, args, shot.shot_id, signal);
-    const lines = store.shots.audio(shot.shot_id);
+    const lines = await store.shots.audio(shot.shot_id);
     const given = typeof args.audio === 'string' ? args.audio : undefined;
     const line = given ? lines.find((l) => l.media_id === given) : lines[lines.length - 1];
     const audioId = given ?? line?.media_id;
-    const audio = audioId ? store.media.get(audioId) : undefined;
+    const audio = audioId ? await store.media.get(audioId) : undefined;
     if (audio?.type !== 'voice' || !audio.duration) return unchanged; // the planner reports what is wrong
     const warnings: string[] = [];
     if (!given && lines.length > 1) {
@@ -58,7 +59,7 @@ export class LipsyncLines {
     }
 
     const offset = line?.offset_seconds ?? 0;
-    const total = Math.max(this.baseLength(task, args, shot.shot_id) ?? 0, offset + audio.duration);
+    const total = Math.max((await this.baseLength(task, args, shot.shot_id)) ?? 0, offset + audio.duration);
     // No padding needed: still name the chosen line, so the planner does not choose (and warn about) it again.
     if (offset < FRAME && Math.abs(total - audio.duration) < FRAME) return { args: { ...args, audio: audio.media_id }, warnings };
     const padded = await this.padded(
@@ -81,12 +82,23 @@ export class LipsyncLines {
     signal?: AbortSignal,
   ): Promise<{ args: Record<string, unknown>; warnings: string[] }> {
     const { store } = this.studio;
-    const lines = store.shots.audio(shotId).filter((l) => store.media.get(l.media_id)?.type === 'voice');
+    const all = await store.shots.audio(shotId);
+    const media = new Map<string, MediaRecord>();
+    for (const l of all) {
+      const m = await store.media.get(l.media_id);
+      if (m) media.set(m.media_id, m);
+    }
+    const lines = all.filter((l) => media.get(l.media_id)?.type === 'voice');
     const given = {
       ...(typeof args.left_audio === 'string' ? { left: args.left_audio } : {}),
       ...(typeof args.right_audio === 'string' ? { right: args.right_audio } : {}),
     };
-    const pair = pickTwoLines(lines, (id) => store.media.get(id)?.character_id ?? null, given);
+    // Given media that are not lines of the shot are looked up too (pickTwoLines asks for their speakers).
+    for (const id of Object.values(given)) {
+      const m = media.has(id) ? undefined : await store.media.get(id);
+      if (m) media.set(id, m);
+    }
+    const pair = pickTwoLines(lines, (id) => media.get(id)?.character_id ?? null, given);
     if (!pair) {
       return {
         args,
@@ -100,10 +112,10 @@ export class LipsyncLines {
         warnings: [`order '${String(args.order)}' plays the lines one after the other: the take does not keep their places on the shot's timeline`],
       };
     }
-    const audios = [pair.left, pair.right].map((r) => store.media.get(r.media_id));
+    const audios = await mapAsync([pair.left, pair.right], (r) => store.media.get(r.media_id));
     if (audios.some((a) => a?.type !== 'voice' || !a.duration)) return { args, warnings: [] }; // the planner reports what is wrong
     const ends = [pair.left, pair.right].map((r, i) => (r.line?.offset_seconds ?? 0) + (audios[i]?.duration ?? 0));
-    const total = Math.max(this.baseLength(task, args, shotId) ?? 0, ...ends);
+    const total = Math.max((await this.baseLength(task, args, shotId)) ?? 0, ...ends);
     const place = async (r: LineRef, audio: MediaRecord): Promise<string> =>
       (
         await this.padded(
@@ -115,24 +127,24 @@ export class LipsyncLines {
       ).media_id;
     const left = await place(pair.left, audios[0] as MediaRecord);
     const right = await place(pair.right, audios[1] as MediaRecord);
-    const who = (r: LineRef): string => {
-      const name = r.character_id ? store.characters.get(r.character_id)?.name : undefined;
+    const who = async (r: LineRef): Promise<string> => {
+      const name = r.character_id ? (await store.characters.get(r.character_id))?.name : undefined;
       return `${r.line ? `line '${r.line.audio_id}'` : `'${r.media_id}'`}${name ? ` (${name})` : ''}`;
     };
-    const warnings = [`two speakers: left ${who(pair.left)}, right ${who(pair.right)}; pass left_audio / right_audio to choose the sides`];
+    const warnings = [`two speakers: left ${await who(pair.left)}, right ${await who(pair.right)}; pass left_audio / right_audio to choose the sides`];
     const rest = lines.length - [pair.left, pair.right].filter((r) => r.line).length;
     if (rest > 0) warnings.push(`the shot has ${rest} more line(s); they stay in the mix, not lip-synced`);
     return { args: { ...args, left_audio: left, right_audio: right, order: 'meanwhile' }, warnings };
   }
 
   /** How long the synced take must be: the video being synced, else the shot's take, else its planned length. */
-  private baseLength(task: Task, args: Record<string, unknown>, shotId: string): number | undefined {
+  private async baseLength(task: Task, args: Record<string, unknown>, shotId: string): Promise<number | undefined> {
     const { store } = this.studio;
-    if (task === 'lipsync_video' && typeof args.video === 'string') return store.media.get(args.video)?.duration ?? undefined;
-    const shot = store.shots.get(shotId);
+    if (task === 'lipsync_video' && typeof args.video === 'string') return (await store.media.get(args.video))?.duration ?? undefined;
+    const shot = await store.shots.get(shotId);
     if (!shot) return undefined;
-    const take = renderTakeOf(store, shot);
-    if (take) return sourceMediaOf(store, take.media).duration ?? undefined;
+    const take = await renderTakeOf(store, shot);
+    if (take) return (await sourceMediaOf(store, take.media)).duration ?? undefined;
     return shot.duration ?? undefined;
   }
 
@@ -143,7 +155,7 @@ export class LipsyncLines {
       const q = p as Partial<PaddedLine> | undefined;
       return !!q && Math.abs((q.offset_seconds ?? -1) - pad.offset_seconds) < 1e-6 && Math.abs((q.total_seconds ?? -1) - pad.total_seconds) < 1e-6;
     };
-    const existing = store.media.children(audio.media_id).find((m) => m.origin === 'derived' && same(m.extra['padded_line']));
+    const existing = (await store.media.children(audio.media_id)).find((m) => m.origin === 'derived' && same(m.extra['padded_line']));
     if (existing) return existing;
     const tmp = store.blobs.tempPath('.wav');
     try {
@@ -163,12 +175,12 @@ export class LipsyncLines {
 }
 
 /** The lines a lip-synced video carries: its audio inputs (one, or left and right), or the lines they were padded from. */
-export function syncedLinesOf(studio: Pick<Studio, 'store'>, lipsynced: MediaRecord): string[] {
+export async function syncedLinesOf(studio: Pick<Studio, 'store'>, lipsynced: MediaRecord): Promise<string[]> {
   const out: string[] = [];
   for (const key of ['audio', 'left_audio', 'right_audio']) {
     const audioId = lipsynced.input_params[key];
     if (typeof audioId !== 'string') continue;
-    const padded = studio.store.media.get(audioId)?.extra['padded_line'] as Partial<PaddedLine> | undefined;
+    const padded = (await studio.store.media.get(audioId))?.extra['padded_line'] as Partial<PaddedLine> | undefined;
     out.push(typeof padded?.media_id === 'string' ? padded.media_id : audioId);
   }
   return out;

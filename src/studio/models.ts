@@ -2,7 +2,6 @@ import { mergeShipped } from '../capabilities/replicate-openapi.js';
 import { Capability, type Task } from '../capabilities/types.js';
 import { StudioError } from '../errors.js';
 import type { AdapterContext, Availability } from '../providers/types.js';
-import { nowIso } from '../store/ids.js';
 import type { Studio } from './studio.js';
 
 export interface ModelSummary {
@@ -29,11 +28,10 @@ export class ModelCatalog {
    * Put live schemas fetched by earlier runs back into the registry, each merged with its shipped file (again: a
    * row written by an older version may lack the shipped price and rules).
    */
-  loadCached(): void {
-    const rows = this.studio.store.db.prepare(`SELECT capability FROM model_cache`).all() as { capability: string }[];
-    for (const r of rows) {
+  async loadCached(): Promise<void> {
+    for (const text of await this.studio.store.modelCache.capabilities()) {
       try {
-        const cached = Capability.parse(JSON.parse(r.capability));
+        const cached = Capability.parse(JSON.parse(text));
         const shipped = this.studio.registry.shipped(cached.id);
         this.studio.registry.add(shipped ? mergeShipped(cached, shipped) : cached);
       } catch (err) {
@@ -98,12 +96,7 @@ export class ModelCatalog {
       const toolsBefore = this.studio.offered.signature();
       registry.add(live);
       const toolsChanged = this.studio.offered.signature() !== toolsBefore;
-      this.studio.store.db
-        .prepare(
-          `INSERT INTO model_cache (id, version, capability, fetched_at) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET version = excluded.version, ` +
-            `capability = excluded.capability, fetched_at = excluded.fetched_at`,
-        )
-        .run(live.id, live.version ?? null, JSON.stringify(live), nowIso());
+      await this.studio.store.modelCache.put(live.id, live.version ?? null, JSON.stringify(live));
       this.studio.events.changed(`studio://models/${live.id}`);
       if (toolsChanged) this.studio.events.emit('toolsChanged');
       return { cap: live, warnings };

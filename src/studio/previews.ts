@@ -15,13 +15,13 @@ export class Previews {
 
   constructor(private readonly studio: Studio) {}
 
-  get(mediaId: string): Promise<{ path: string; mimeType: string }> {
-    const media = this.studio.library.get(mediaId, 'uri');
+  async get(mediaId: string): Promise<{ path: string; mimeType: string }> {
+    const media = await this.studio.library.get(mediaId, 'uri');
     const kind = KIND[media.type];
     const rel = `previews/${media.media_id}.${EXT[kind]}`;
     const file = this.studio.store.blobs.abs(rel);
     const done = { path: file, mimeType: PREVIEW_MIME[kind] };
-    if (fs.existsSync(file)) return Promise.resolve(done);
+    if (fs.existsSync(file)) return done;
     const running = this.pending.get(media.media_id);
     if (running) return running;
     const job = (async () => {

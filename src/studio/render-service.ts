@@ -19,6 +19,7 @@ import { renderTakeOf, type RenderTake } from './takes.js';
 import { checkRender, type QcExpect, type QcReport, type QcShot } from './render-check.js';
 import { sceneTimeline, type TimelineShot } from './timeline.js';
 import type { Studio } from './studio.js';
+import { mapAsync } from '../async-map.js';
 
 /** The loudness render normalisation aims at (EBU R128, LUFS). */
 const LOUDNORM_TARGET = LOUDNESS_TARGET.i;
@@ -96,8 +97,8 @@ export class RenderService {
   constructor(private readonly studio: Studio) {}
 
   /** The take a render uses for a shot: the current take, or a lip-synced version of it when one exists. */
-  takeForRender(shot: Shot): RenderTake {
-    const used = renderTakeOf(this.studio.store, shot);
+  async takeForRender(shot: Shot): Promise<RenderTake> {
+    const used = await renderTakeOf(this.studio.store, shot);
     if (!used) {
       if (shot.current_take_id) throw new StudioError('internal', `the current take of shot '${shot.shot_id}' points at missing media`);
       throw invalidInput(
@@ -134,37 +135,37 @@ export class RenderService {
     return { ...t, still: media?.provider === 'local', ...(fade !== undefined ? { fadeIn: fade } : {}) };
   }
 
-  private qcShotById(t: TimelineShot): QcShot {
-    const shot = this.studio.store.shots.get(t.shot_id);
-    return this.qcShot(t, shot ? renderTakeOf(this.studio.store, shot)?.media : undefined, shot);
+  private async qcShotById(t: TimelineShot): Promise<QcShot> {
+    const shot = await this.studio.store.shots.get(t.shot_id);
+    return this.qcShot(t, shot ? (await renderTakeOf(this.studio.store, shot))?.media : undefined, shot);
   }
 
   /** Check the latest render of a scene or film again (e.g. after changing what counts as stale). */
   async checkLatest(kind: 'scene' | 'film', id: string, signal?: AbortSignal): Promise<{ media_id: string; qc: QcReport }> {
-    const render = this.studio.store.renders.latest(kind, id);
+    const render = await this.studio.store.renders.latest(kind, id);
     if (!render) throw invalidInput(`${kind} '${id}' has not been rendered yet; call render_${kind} first`, { field: `${kind}_id` });
-    const media = this.studio.library.get(render.media_id);
+    const media = await this.studio.library.get(render.media_id);
     let shots: QcShot[];
     let stale: StaleCut[];
     if (kind === 'scene') {
-      shots = this.sceneTimelineOf(id).map((t) => this.qcShotById(t));
-      stale = this.studio.cuts.staleInScene(id);
+      shots = await mapAsync(await this.sceneTimelineOf(id), (t) => this.qcShotById(t));
+      stale = await this.studio.cuts.staleInScene(id);
     } else {
       let at = 0;
       shots = [];
       stale = [];
-      for (const sc of this.studio.store.scenes.list(id)) {
-        const tl = this.sceneTimelineOf(sc.scene_id);
+      for (const sc of await this.studio.store.scenes.list(id)) {
+        const tl = await this.sceneTimelineOf(sc.scene_id);
         shots.push(
-          ...tl.map((t) => ({
-            ...this.qcShotById(t),
+          ...(await mapAsync(tl, async (t) => ({
+            ...(await this.qcShotById(t)),
             start: t.start + at,
             end: t.end + at,
             ...(t.lines ? { lines: t.lines.map((l) => ({ ...l, start: l.start + at, end: l.end + at })) } : {}),
             scene_id: sc.scene_id,
-          })),
+          }))),
         );
-        stale.push(...this.studio.cuts.staleInScene(sc.scene_id));
+        stale.push(...(await this.studio.cuts.staleInScene(sc.scene_id)));
         at += tl.length ? (tl[tl.length - 1] as TimelineShot).end : 0;
       }
     }
@@ -178,22 +179,22 @@ export class RenderService {
   }
 
   /** Where each shot and line of a scene plays, from project state (no render needed). */
-  sceneTimelineOf(sceneId: string): TimelineShot[] {
+  async sceneTimelineOf(sceneId: string): Promise<TimelineShot[]> {
     const { store } = this.studio;
-    const shots = store.shots.listByScene(this.studio.project.scene(sceneId).scene_id);
-    return sceneTimeline(shots.map((shot) => ({ shot, ...this.takeForRender(shot), lines: lineSpans(store, shot) })));
+    const shots = await store.shots.listByScene((await this.studio.project.scene(sceneId)).scene_id);
+    return sceneTimeline(await mapAsync(shots, async (shot) => ({ shot, ...(await this.takeForRender(shot)), lines: await lineSpans(store, shot) })));
   }
 
   /**
    * What is wrong with a scene's edit that a render would carry silently: stale cuts, lines that overlap or run
    * past their shot, a transition into the first shot. `strict` renders refuse when there is any.
    */
-  sceneProblems(sceneId: string): { stale_cuts: StaleCut[]; warnings: string[] } {
+  async sceneProblems(sceneId: string): Promise<{ stale_cuts: StaleCut[]; warnings: string[] }> {
     const { store, cuts } = this.studio;
-    const shots = store.shots.listByScene(sceneId);
-    const stale = cuts.staleInScene(sceneId);
+    const shots = await store.shots.listByScene(sceneId);
+    const stale = await cuts.staleInScene(sceneId);
     const warnings = stale.map((c) => `stale cut: ${c.reason}; refresh it: ${c.fix.join(' then ')}`);
-    for (const shot of shots) warnings.push(...dialogueWarnings(store, shot));
+    for (const shot of shots) warnings.push(...(await dialogueWarnings(store, shot)));
     const first = shots[0];
     if (first && first.transition.type !== 'cut')
       warnings.push(`the ${first.transition.type} into the first shot ('${first.shot_id}') is ignored: there is no shot before it`);
@@ -219,28 +220,28 @@ export class RenderService {
 
   async renderScene(sceneId: string, opts: Opts = {}): Promise<SceneRenderResult> {
     const { store, project, library } = this.studio;
-    const scene = project.scene(sceneId);
-    const shots = store.shots.listByScene(sceneId);
+    const scene = await project.scene(sceneId);
+    const shots = await store.shots.listByScene(sceneId);
     if (!shots.length) throw invalidInput(`scene '${sceneId}' has no shots; add shots with shot_create and generate them first`, { field: 'scene_id' });
-    const used = shots.map((shot) => ({ shot, ...this.takeForRender(shot) }));
-    const problems = this.sceneProblems(sceneId);
+    const used = await mapAsync(shots, async (shot) => ({ shot, ...(await this.takeForRender(shot)) }));
+    const problems = await this.sceneProblems(sceneId);
     if (opts.strict && problems.warnings.length) {
       throw invalidInput(`scene '${sceneId}' was not rendered (strict): ${problems.warnings.join('; ')}`, { field: 'strict' });
     }
-    const timeline = sceneTimeline(used.map((u) => ({ ...u, lines: lineSpans(store, u.shot) })));
+    const timeline = sceneTimeline(await mapAsync(used, async (u) => ({ ...u, lines: await lineSpans(store, u.shot) })));
     const settings = this.resolveSettings(scene.settings, opts.settings, used[0]?.media, opts.loudnorm);
 
     const specShots: SceneRenderSpec['shots'] = [];
     const hashInputs: unknown[] = [];
     for (const [i, u] of used.entries()) {
-      const lipsyncAudio = u.lipsync ? syncedLinesOf(this.studio, u.media) : [];
+      const lipsyncAudio = u.lipsync ? await syncedLinesOf(this.studio, u.media) : [];
       // A lip-synced take already carries its line (both, for two speakers): mixing them again would double the voice.
       // A line that starts after its shot ends cannot be heard: it is left out of the mix (the scene's warnings name
       // it with its fix, and strict renders refuse it) instead of failing the whole render.
       const playable = (offset: number): boolean => u.media.duration === null || offset < u.media.duration - INAUDIBLE_TAIL;
-      const lines = store.shots.audio(u.shot.shot_id).filter((a) => !lipsyncAudio.includes(a.media_id) && playable(a.offset_seconds));
-      const audio = lines.map((a) => {
-        const m = store.media.get(a.media_id);
+      const lines = (await store.shots.audio(u.shot.shot_id)).filter((a) => !lipsyncAudio.includes(a.media_id) && playable(a.offset_seconds));
+      const audio = await mapAsync(lines, async (a) => {
+        const m = await store.media.get(a.media_id);
         // A line that cannot be mixed is named with the call that takes it out (the rest of the edit is fine).
         const unusable = !m
           ? 'is missing from the library'
@@ -272,9 +273,9 @@ export class RenderService {
       });
       hashInputs.push({ media: u.media.sha256, transition, audio: audio.map((a) => [a.sha256, a.offsetSeconds, a.gainDb]) });
     }
-    const beds = bedsForRender(this.studio, 'scene', sceneId);
+    const beds = await bedsForRender(this.studio, 'scene', sceneId);
     // Beds join the hash only when there are any, so renders made before beds existed are still reused.
-    const subs = this.subtitlesFor({ scene_id: sceneId }, opts.subtitles);
+    const subs = await this.subtitlesFor({ scene_id: sceneId }, opts.subtitles);
     const inputHash = hashOf({
       v: RENDER_VERSION,
       kind: 'scene',
@@ -283,18 +284,18 @@ export class RenderService {
       ...(beds.hash.length ? { beds: beds.hash } : {}),
       ...(subs.hash ? { subtitles: subs.hash } : {}),
     });
-    const shotsOut = used.map((u) => ({
+    const shotsOut = await mapAsync(used, async (u) => ({
       shot_id: u.shot.shot_id,
       take_number: u.take.take_number,
       media_id: u.media.media_id,
       lipsync: u.lipsync,
-      dialogue_lines: store.shots.audio(u.shot.shot_id).length,
+      dialogue_lines: (await store.shots.audio(u.shot.shot_id)).length,
     }));
 
     const sceneEnd = timeline.reduce((m, t) => Math.max(m, t.end), 0);
-    const warnings = [...problems.warnings, ...bedsPastEnd(this.studio, 'scene', sceneId, sceneEnd), ...subs.warnings];
+    const warnings = [...problems.warnings, ...(await bedsPastEnd(this.studio, 'scene', sceneId, sceneEnd)), ...subs.warnings];
     const report = { timeline, warnings, ...(problems.stale_cuts.length ? { stale_cuts: problems.stale_cuts } : {}) };
-    const reuse = opts.force ? undefined : this.reusable('scene', sceneId, inputHash);
+    const reuse = opts.force ? undefined : await this.reusable('scene', sceneId, inputHash);
     const qcShots = (): QcShot[] => timeline.map((t, i) => this.qcShot(t, used[i]?.media, used[i]?.shot));
     const qcExpect = { width: settings.width, height: settings.height, ...(settings.loudnorm ? { targetLufs: LOUDNORM_TARGET } : {}) };
     if (reuse) {
@@ -332,7 +333,7 @@ export class RenderService {
         },
         { frames: false },
       );
-      const render = store.renders.insert({
+      const render = await store.renders.insert({
         kind: 'scene',
         target_id: sceneId,
         media_id: media.media_id,
@@ -350,12 +351,12 @@ export class RenderService {
   }
 
   /** The SRT a render carries (from the stored lines, exactly as subtitles_export writes it) and its hash. */
-  private subtitlesFor(
+  private async subtitlesFor(
     target: { scene_id: string } | { film_id: string },
     mode: SubtitleMode | undefined,
-  ): { mode?: Exclude<SubtitleMode, 'none'>; srt?: string; hash?: string; warnings: string[] } {
+  ): Promise<{ mode?: Exclude<SubtitleMode, 'none'>; srt?: string; hash?: string; warnings: string[] }> {
     if (!mode || mode === 'none') return { warnings: [] };
-    const srt = toSrt(this.studio.subtitles.cues(target, false).cues);
+    const srt = toSrt((await this.studio.subtitles.cues(target, false)).cues);
     if (srt.trim() === '') return { warnings: [`subtitles: '${mode}' asked for, but no line has words (voice_tts lines do); rendered without subtitles`] };
     return { mode, srt, hash: hashOf({ mode, srt }), warnings: [] };
   }
@@ -374,10 +375,10 @@ export class RenderService {
     }
   }
 
-  private reusable(kind: 'scene' | 'film', targetId: string, hash: string): { render: RenderRecord; media: MediaRecord } | undefined {
-    const render = this.studio.store.renders.findByHash(kind, targetId, hash);
+  private async reusable(kind: 'scene' | 'film', targetId: string, hash: string): Promise<{ render: RenderRecord; media: MediaRecord } | undefined> {
+    const render = await this.studio.store.renders.findByHash(kind, targetId, hash);
     if (!render) return undefined;
-    const media = this.studio.store.media.get(render.media_id);
+    const media = await this.studio.store.media.get(render.media_id);
     if (!media || !fs.existsSync(this.studio.library.absPath(media))) return undefined;
     return { render, media };
   }
@@ -403,16 +404,18 @@ export class RenderService {
 
   async renderFilm(filmId: string, opts: Opts = {}): Promise<FilmRenderResult> {
     const { store, project, library } = this.studio;
-    const film = project.film(filmId);
-    const scenes = store.scenes.list(filmId);
+    const film = await project.film(filmId);
+    const scenes = await store.scenes.list(filmId);
     if (!scenes.length) throw invalidInput(`film '${filmId}' has no scenes; add scenes with scene_create(film_id=…)`, { field: 'film_id' });
     // Every scene of a film is rendered to the same format so the film can be joined by stream copy.
-    const firstShot = store.shots.listByScene(scenes[0]?.scene_id ?? '')[0];
-    const firstMedia = firstShot ? this.takeForRender(firstShot).media : undefined;
+    const firstShot = (await store.shots.listByScene(scenes[0]?.scene_id ?? ''))[0];
+    const firstMedia = firstShot ? (await this.takeForRender(firstShot)).media : undefined;
     const filmSettings = this.resolveSettings({}, { ...(scenes[0]?.settings ?? {}), ...film.settings }, firstMedia, opts.loudnorm ?? film.settings.loudnorm);
     const { loudnorm: _l, ...outer } = filmSettings;
     if (opts.strict) {
-      const problems = scenes.flatMap((sc, i) => this.sceneProblems(sc.scene_id).warnings.map((w) => `scene ${i + 1} ('${sc.scene_id}'): ${w}`));
+      const problems = (
+        await mapAsync(scenes, async (sc, i) => (await this.sceneProblems(sc.scene_id)).warnings.map((w) => `scene ${i + 1} ('${sc.scene_id}'): ${w}`))
+      ).flat();
       if (problems.length) throw invalidInput(`film '${filmId}' was not rendered (strict): ${problems.join('; ')}`, { field: 'strict' });
     }
     const results: SceneRenderResult[] = [];
@@ -423,8 +426,8 @@ export class RenderService {
         await this.renderScene(scene.scene_id, { ...opts, qc: false, settings: outer, loudnorm: filmSettings.loudnorm, onProgress: report, subtitles: 'none' }),
       );
     }
-    const filmBeds = bedsForRender(this.studio, 'film', filmId);
-    const subs = this.subtitlesFor({ film_id: filmId }, opts.subtitles);
+    const filmBeds = await bedsForRender(this.studio, 'film', filmId);
+    const subs = await this.subtitlesFor({ film_id: filmId }, opts.subtitles);
     const inputHash = hashOf({
       v: RENDER_VERSION,
       kind: 'film',
@@ -449,14 +452,15 @@ export class RenderService {
     });
     const warnings = [
       ...results.flatMap((r, i) => r.warnings.map((w) => `scene ${i + 1} ('${r.scene_id}'): ${w}`)),
-      ...bedsPastEnd(this.studio, 'film', filmId, at),
+      ...(await bedsPastEnd(this.studio, 'film', filmId, at)),
       ...subs.warnings,
     ];
     const staleCuts = results.flatMap((r) => r.stale_cuts ?? []);
     const report = { timeline, warnings, ...(staleCuts.length ? { stale_cuts: staleCuts } : {}) };
     const filmQc = async (media: MediaRecord): Promise<{ qc?: QcReport }> => {
       if (opts.qc === false) return {};
-      const shots = timeline.flatMap((sc) => sc.shots.map((t) => ({ ...this.qcShotById(t), scene_id: sc.scene_id })));
+      const shots: QcShot[] = [];
+      for (const sc of timeline) for (const t of sc.shots) shots.push({ ...(await this.qcShotById(t)), scene_id: sc.scene_id });
       return {
         qc: await this.qc(
           media,
@@ -467,7 +471,7 @@ export class RenderService {
         ),
       };
     };
-    const reuse = opts.force ? undefined : this.reusable('film', filmId, inputHash);
+    const reuse = opts.force ? undefined : await this.reusable('film', filmId, inputHash);
     if (reuse)
       return {
         film_id: filmId,
@@ -540,7 +544,7 @@ export class RenderService {
         },
         { frames: false },
       );
-      const render = store.renders.insert({
+      const render = await store.renders.insert({
         kind: 'film',
         target_id: filmId,
         media_id: media.media_id,

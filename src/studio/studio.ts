@@ -57,13 +57,15 @@ export class Studio {
   readonly subtitles: Subtitles;
   readonly previews: Previews;
   readonly log: (message: string) => void;
+  /** The schema current and the cached live models registered (see ready()). */
+  private readonly started: Promise<void>;
 
   constructor(opts: StudioOptions = {}) {
     this.config = opts.config ?? loadConfig();
     const rawLog = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
     // Every log line is scrubbed of configured secrets before it leaves the process.
     this.log = (m) => rawLog(redact(m, this.config));
-    this.store = openStore(this.config.home);
+    this.store = openStore(this.config.home, { databaseUrl: this.config.secrets.databaseUrl });
     this.registry = opts.registry ?? CapabilityRegistry.load();
     this.adapters = new Map<string, ProviderAdapter>([
       ['local', createLocalAdapter()],
@@ -84,7 +86,7 @@ export class Studio {
     this.lipsyncLines = new LipsyncLines(this);
     this.subtitles = new Subtitles(this);
     this.previews = new Previews(this);
-    this.planner = new GenerationPlanner(this.config, this.store, this.registry, this.library, () => this.spentUsd());
+    this.planner = new GenerationPlanner(this.config, this.store, this.registry, this.library);
     this.queue = new JobQueue({
       config: this.config,
       store: this.store,
@@ -99,9 +101,12 @@ export class Studio {
     // Scratch files of processes that died long ago (never younger than twice the longest a job may run).
     const swept = this.store.blobs.sweepTmp(Math.max(24 * 3600_000, 2 * this.config.jobTimeoutMs));
     if (swept) this.log(`removed ${swept} stale temporary file(s) from tmp/`);
-    this.models.loadCached();
+    this.started = this.store
+      .ready()
+      .then(() => this.models.loadCached())
+      .catch((err: unknown) => this.log(`could not read cached model schemas: ${String(err)}`));
     if (opts.resume !== false) {
-      this.queue.resumeOrphans();
+      void this.queue.resumeOrphans().catch((err: unknown) => this.log(`could not resume jobs: ${String(err)}`));
       void this.library
         .repairSidecars()
         .then((n) => (n ? this.log(`wrote ${n} media sidecar(s) an interrupted run left missing`) : undefined))
@@ -109,18 +114,23 @@ export class Studio {
     }
   }
 
+  /**
+   * Resolves once the store's schema is current, the live model schemas cached by earlier runs are registered and
+   * the start-up repairs have run: the CLI waits for it before it serves (every store call waits for the schema).
+   */
+  async ready(): Promise<void> {
+    await this.started;
+    // The start-up sweep of bridge shots left by a process that died (src/studio/bridges.ts).
+    await this.continuity.bridges.idle();
+  }
+
   /** Estimated spend so far: the cost estimates of jobs that ran or may have reached a provider. */
-  spentUsd(): number {
-    const row = this.store.db
-      .prepare(
-        `SELECT COALESCE(SUM(json_extract(request, '$.cost_usd')), 0) AS usd FROM jobs WHERE status NOT IN ('failed','canceled') OR operation_id IS NOT NULL`,
-      )
-      .get() as { usd: number };
-    return row.usd;
+  spentUsd(): Promise<number> {
+    return this.store.jobs.spentUsd();
   }
 
   async close(): Promise<void> {
     await this.queue.close();
-    this.store.close();
+    await this.store.close();
   }
 }

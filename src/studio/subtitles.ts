@@ -22,12 +22,12 @@ export class Subtitles {
   constructor(private readonly studio: Studio) {}
 
   /** The cues of a scene or a film (film: each scene shifted by the length of the scenes before it). */
-  cues(target: { scene_id?: string; film_id?: string }, speakerNames: boolean): { cues: Cue[]; duration: number } {
+  async cues(target: { scene_id?: string; film_id?: string }, speakerNames: boolean): Promise<{ cues: Cue[]; duration: number }> {
     const { store, project, render } = this.studio;
     const scenes = target.film_id
-      ? store.scenes.list(project.film(target.film_id).film_id).map((s) => s.scene_id)
+      ? (await store.scenes.list((await project.film(target.film_id)).film_id)).map((s) => s.scene_id)
       : target.scene_id
-        ? [project.scene(target.scene_id).scene_id]
+        ? [(await project.scene(target.scene_id)).scene_id]
         : [];
     if (!scenes.length)
       throw invalidInput(target.film_id ? `film '${target.film_id}' has no scenes` : 'give scene_id or film_id', {
@@ -36,22 +36,22 @@ export class Subtitles {
     const cues: Cue[] = [];
     let at = 0;
     for (const sceneId of scenes) {
-      const timeline = render.sceneTimelineOf(sceneId);
-      cues.push(...this.sceneCues(timeline, at, speakerNames));
+      const timeline = await render.sceneTimelineOf(sceneId);
+      cues.push(...(await this.sceneCues(timeline, at, speakerNames)));
       at += timeline.length ? (timeline[timeline.length - 1] as TimelineShot).end : 0;
     }
     return { cues: cues.sort((a, b) => a.start - b.start), duration: at };
   }
 
-  private sceneCues(timeline: TimelineShot[], offset: number, speakerNames: boolean): Cue[] {
+  private async sceneCues(timeline: TimelineShot[], offset: number, speakerNames: boolean): Promise<Cue[]> {
     const { store } = this.studio;
     const out: Cue[] = [];
     for (const shot of timeline) {
       for (const l of shot.lines ?? []) {
-        const line = store.shots.getAudio(l.audio_id);
+        const line = await store.shots.getAudio(l.audio_id);
         if (!line?.text) continue; // a recording without words has nothing to show
-        const characterId = store.media.get(line.media_id)?.character_id;
-        const speaker = speakerNames && characterId ? store.characters.get(characterId)?.name : undefined;
+        const characterId = (await store.media.get(line.media_id))?.character_id;
+        const speaker = speakerNames && characterId ? (await store.characters.get(characterId))?.name : undefined;
         out.push({ start: offset + l.start, end: offset + l.end, text: line.text, ...(speaker ? { speaker } : {}) });
       }
     }
@@ -60,7 +60,7 @@ export class Subtitles {
 
   /** Write SRT and/or WebVTT files under `subtitles/` (rewritten on every export: they derive from the edit). */
   async export(target: { scene_id?: string; film_id?: string }, formats: SubtitleFormat[], speakerNames: boolean): Promise<SubtitleExport> {
-    const { cues, duration } = this.cues(target, speakerNames);
+    const { cues, duration } = await this.cues(target, speakerNames);
     const id = target.film_id ?? (target.scene_id as string);
     const files: SubtitleExport['files'] = [];
     for (const format of formats) {

@@ -14,15 +14,15 @@ export interface TakeReport {
  * film: the continuing shots after it that now start on an old frame, a lip-sync made from an earlier take that no
  * longer applies, and lines that no longer fit the new take's length.
  */
-export function reportNewTake(store: Store, shotId: string): TakeReport {
-  const shot = store.shots.get(shotId);
+export async function reportNewTake(store: Store, shotId: string): Promise<TakeReport> {
+  const shot = await store.shots.get(shotId);
   if (!shot) return { warnings: [], stale_shots: [] };
   const warnings: string[] = [];
-  const stale = new CutChecker(store).downstream(shotId);
+  const stale = await new CutChecker(store).downstream(shotId);
   for (const s of stale) warnings.push(`stale cut: ${s.reason}; refresh it: ${s.fix.join(' then ')}`);
-  const orphans = orphanedLipsyncs(store, shot);
-  const current = shot.current_take_id ? store.shots.getTake(shot.current_take_id) : undefined;
-  if (orphans.length && current && store.shots.audio(shotId).length) {
+  const orphans = await orphanedLipsyncs(store, shot);
+  const current = shot.current_take_id ? await store.shots.getTake(shot.current_take_id) : undefined;
+  if (orphans.length && current && (await store.shots.audio(shotId)).length) {
     const o = orphans[orphans.length - 1] as (typeof orphans)[number];
     warnings.push(
       `shot ${shot.position + 1} ('${shotId}') has a lip-sync (take ` +
@@ -30,6 +30,6 @@ export function reportNewTake(store: Store, shotId: string): TakeReport {
         `${current.take_number}, which renders without synced lips: lipsync_video(shot_id: "${shotId}")`,
     );
   }
-  warnings.push(...dialogueWarnings(store, shot));
+  warnings.push(...(await dialogueWarnings(store, shot)));
   return { warnings, stale_shots: stale };
 }

@@ -35,7 +35,7 @@ function describeAdd(kind: BedTarget): { title: string; description: string } {
 
 async function runAdd(kind: BedTarget, targetId: string, a: z.infer<typeof BedArgs>, studio: Parameters<ToolDef['run']>[1]['studio']) {
   // An effect is placed to be heard, even over a line; music and ambience make room for the words.
-  const r = addBed(studio, kind, targetId, { ...a, duck: a.duck ?? a.role !== 'sfx' });
+  const r = await addBed(studio, kind, targetId, { ...a, duck: a.duck ?? a.role !== 'sfx' });
   return { result: { bed: r.bed, ...(r.warnings.length ? { warnings: r.warnings } : {}) }, links: [link(kind, targetId)] };
 }
 
@@ -51,7 +51,7 @@ function removeTool(kind: BedTarget): ToolDef {
     schema: z.object({ bed_id: idArg('audio bed (bed_id)') }),
     output: result({ removed: z.string(), [`${kind}_id`]: z.string() }),
     run: async ({ bed_id }, { studio }) => {
-      const bed = removeBed(studio, kind, bed_id);
+      const bed = await removeBed(studio, kind, bed_id);
       return { result: { removed: bed_id, [`${kind}_id`]: bed.target_id }, links: [link(kind, bed.target_id)] };
     },
   });

@@ -7,9 +7,9 @@ import { idArg, mediaIdArg, zodTool } from './zod-tool.js';
 import { character, ids, result } from './output-shapes.js';
 
 /** The character's resource, then its reference images'. */
-const links = (studio: Studio, c: Character): ResourceLinkOut[] => [
+const links = async (studio: Studio, c: Character): Promise<ResourceLinkOut[]> => [
   { uri: `studio://characters/${c.character_id}`, name: c.name, mimeType: 'application/json' },
-  ...mediaLinks(studio, c.reference_images),
+  ...(await mediaLinks(studio, c.reference_images)),
 ];
 
 const fields = {
@@ -38,8 +38,8 @@ export const characterTools: ToolDef[] = [
     }),
     output: result({ character }),
     run: async (a, { studio }) => {
-      const c = studio.project.createCharacter(a);
-      return { result: { character: c }, links: links(studio, c) };
+      const c = await studio.project.createCharacter(a);
+      return { result: { character: c }, links: await links(studio, c) };
     },
   }),
   zodTool({
@@ -56,8 +56,8 @@ export const characterTools: ToolDef[] = [
     }),
     output: result({ character }),
     run: async ({ character_id, ...patch }, { studio }) => {
-      const c = studio.project.updateCharacter(character_id, patch);
-      return { result: { character: c }, links: links(studio, c) };
+      const c = await studio.project.updateCharacter(character_id, patch);
+      return { result: { character: c }, links: await links(studio, c) };
     },
   }),
   zodTool({
@@ -69,7 +69,7 @@ export const characterTools: ToolDef[] = [
     schema: z.object({ character_id: idArg('character'), force: z.boolean().optional().describe('Delete even though shots use it; they lose the link.') }),
     output: result({ deleted: z.string(), detached_shots: ids.optional() }),
     run: async ({ character_id, force }, { studio }) => {
-      const r = studio.project.deleteCharacter(character_id, force === true);
+      const r = await studio.project.deleteCharacter(character_id, force === true);
       return { result: { deleted: character_id, ...(r.detached_shots.length ? { detached_shots: r.detached_shots } : {}) } };
     },
   }),
@@ -80,6 +80,6 @@ export const characterTools: ToolDef[] = [
     annotations: { readOnlyHint: true, openWorldHint: false },
     schema: z.object({}),
     output: result({ characters: z.array(character) }),
-    run: async (_a, { studio }) => ({ result: { characters: studio.store.characters.list() } }),
+    run: async (_a, { studio }) => ({ result: { characters: await studio.store.characters.list() } }),
   }),
 ];

@@ -1,3 +1,4 @@
+import { mapAsync } from '../async-map.js';
 import { z } from 'zod';
 import { invalidInput } from '../errors.js';
 import { hasRole } from '../capabilities/arg-fields.js';
@@ -69,7 +70,10 @@ export const continuityTools: ToolDef[] = [
           contact_sheet_id: sheet?.media_id ?? null,
           contact_sheet_path: sheet ? studio.library.absPath(sheet) : null,
         },
-        links: [...out.frames.map((f) => mediaLink(studio.library.get(f.media_id), `frame ${f.label}`)), ...(sheet ? [mediaLink(sheet, 'contact sheet')] : [])],
+        links: [
+          ...(await mapAsync(out.frames, async (f) => mediaLink(await studio.library.get(f.media_id), `frame ${f.label}`))),
+          ...(sheet ? [mediaLink(sheet, 'contact sheet')] : []),
+        ],
       };
     },
   }),
@@ -83,10 +87,10 @@ export const continuityTools: ToolDef[] = [
     schema: z.object({ shot_id: idArg('shot to continue') }),
     output: result({ shot_id: z.string(), start_frame: z.string(), from_shot_id: z.string() }),
     run: async ({ shot_id }, { studio }) => {
-      const r = studio.continuity.useLastFrame(shot_id);
+      const r = await studio.continuity.useLastFrame(shot_id);
       return {
         result: { shot_id, start_frame: r.start_frame, from_shot_id: r.from_shot_id, model: r.model },
-        links: [mediaLink(studio.library.get(r.start_frame), 'start frame')],
+        links: [mediaLink(await studio.library.get(r.start_frame), 'start frame')],
       };
     },
   }),
@@ -110,17 +114,17 @@ export const continuityTools: ToolDef[] = [
       }),
       run: async (a, ctx) => {
         const { studio } = ctx;
-        const from = studio.project.shot(a.from_shot_id, 'from_shot_id');
-        const shots = studio.store.shots.listByScene(from.scene_id);
-        const to = a.to_shot_id ? studio.project.shot(a.to_shot_id, 'to_shot_id') : shots.find((s) => s.position === from.position + 1);
+        const from = await studio.project.shot(a.from_shot_id, 'from_shot_id');
+        const shots = await studio.store.shots.listByScene(from.scene_id);
+        const to = a.to_shot_id ? await studio.project.shot(a.to_shot_id, 'to_shot_id') : shots.find((s) => s.position === from.position + 1);
         if (!to) throw invalidInput(`shot '${from.shot_id}' is the last of its scene; give to_shot_id`, { field: 'to_shot_id' });
         if (to.scene_id !== from.scene_id || to.position !== from.position + 1)
           throw invalidInput('to_shot_id must be the shot right after from_shot_id in the same scene', { field: 'to_shot_id' });
-        const fromMedia = studio.render.takeForRender(from).media;
-        const toMedia = studio.render.takeForRender(to).media;
+        const fromMedia = (await studio.render.takeForRender(from)).media;
+        const toMedia = (await studio.render.takeForRender(to)).media;
         if (to.continues) {
           // A bridge between shots that already join would insert seconds of one still picture.
-          const stale = studio.cuts.staleCut(to);
+          const stale = await studio.cuts.staleCut(to);
           throw invalidInput(
             stale
               ? `no bridge made: shot '${to.shot_id}' continues from '${from.shot_id}' (it is meant to start on its last frame) but the cut is stale; ` +
@@ -131,9 +135,9 @@ export const continuityTools: ToolDef[] = [
             { field: 'to_shot_id' },
           );
         }
-        const pick = studio.continuity.bridgeModel(from, a.model);
+        const pick = await studio.continuity.bridgeModel(from, a.model);
         if (!pick.cap) {
-          studio.project.updateShot(to.shot_id, { transition: { type: 'crossfade', duration: a.crossfade_seconds } });
+          await studio.project.updateShot(to.shot_id, { transition: { type: 'crossfade', duration: a.crossfade_seconds } });
           return {
             result: {
               bridged: false,
@@ -145,7 +149,7 @@ export const continuityTools: ToolDef[] = [
           };
         }
         const prompt = a.prompt ?? `Smooth continuous transition: ${from.prompt ?? 'previous shot'} → ${to.prompt ?? 'next shot'}`;
-        const bridge = studio.project.createShot(from.scene_id, {
+        const bridge = await studio.project.createShot(from.scene_id, {
           position: to.position,
           title: 'bridge',
           prompt,
@@ -165,7 +169,7 @@ export const continuityTools: ToolDef[] = [
           const out = await runGeneration(studio, 'video_smooth_transition', 'video_generate', args, ctx);
           return { result: { bridged: true, bridge_shot_id: bridge.shot_id, ...out.result }, ...(out.links ? { links: out.links } : {}) };
         } catch (err) {
-          studio.project.deleteShot(bridge.shot_id);
+          await studio.project.deleteShot(bridge.shot_id);
           throw err;
         }
       },

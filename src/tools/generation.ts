@@ -77,8 +77,8 @@ export async function runGeneration(
   const line = await studio.lipsyncLines.prepare(task, args, ctx.signal, fallback);
   // Turns of a multi-speaker line may name characters: each is spoken in its character's voice.
   const model = typeof args.model === 'string' ? args.model : fallback;
-  const voiced = resolveTurnVoices(studio.store, studio.registry.get(model), line.args);
-  const prepared = studio.planner.prepare({ tool, task, args: voiced, defaultModel: fallback });
+  const voiced = await resolveTurnVoices(studio.store, studio.registry.get(model), line.args);
+  const prepared = await studio.planner.prepare({ tool, task, args: voiced, defaultModel: fallback });
   prepared.warnings.push(...line.warnings);
   // Checked after validation, like availability below: a call to a model not offered here still learns whether it was valid.
   studio.offered.require(prepared.cap);
@@ -93,9 +93,9 @@ export async function runGeneration(
   }
   // The shot remembers whether it continues, so later takes upstream can say when this cut goes stale.
   if (task === 'video_generate' && typeof args.shot_id === 'string' && typeof args.use_last_frame === 'boolean') {
-    studio.project.setContinues(args.shot_id, args.use_last_frame);
+    await studio.project.setContinues(args.shot_id, args.use_last_frame);
   }
-  const submitted = studio.queue.submit(tool, prepared.cap, prepared.request);
+  const submitted = await studio.queue.submit(tool, prepared.cap, prepared.request, prepared.budgetUsd !== undefined ? { budgetUsd: prepared.budgetUsd } : {});
   ctx.onJob?.(submitted.job_id);
   const waitMs = args.wait === false ? 0 : (ctx.waitMs ?? studio.config.waitMs);
   const onAbort = (): void => void studio.queue.cancel(submitted.job_id).catch(() => undefined);
@@ -127,11 +127,11 @@ export async function runGeneration(
         progress: job.progress,
         message: `still running; call job_wait with job_id '${job.job_id}' (or read studio://jobs/${job.job_id}) for the result`,
       },
-      links: jobLinks(studio, job),
+      links: await jobLinks(studio, job),
     };
   }
   const mediaIds = job.result?.media_ids ?? [];
-  const media = mediaIds[0] ? studio.store.media.get(mediaIds[0]) : undefined;
+  const media = mediaIds[0] ? await studio.store.media.get(mediaIds[0]) : undefined;
   // Only what is known (no null fields) and no nested copy of the job: job_get has the job for whoever wants it.
   return {
     result: {
@@ -153,7 +153,7 @@ export async function runGeneration(
         file_path: media ? studio.library.absPath(media) : null,
       }),
     },
-    links: jobLinks(studio, job),
+    links: await jobLinks(studio, job),
   };
 }
 

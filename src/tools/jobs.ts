@@ -9,12 +9,15 @@ import { jobItem, jobRecord, nextCursor, result } from './output-shapes.js';
 import { mediaLinks } from './media-links.js';
 import { decodeCursor, pageArgs, pageOf, withoutNulls } from './page.js';
 
-export function jobLinks(studio: Studio, job: Job): ResourceLinkOut[] {
-  return [{ uri: `studio://jobs/${job.job_id}`, name: `job ${job.job_id}`, mimeType: 'application/json' }, ...mediaLinks(studio, job.result?.media_ids ?? [])];
+export async function jobLinks(studio: Studio, job: Job): Promise<ResourceLinkOut[]> {
+  return [
+    { uri: `studio://jobs/${job.job_id}`, name: `job ${job.job_id}`, mimeType: 'application/json' },
+    ...(await mediaLinks(studio, job.result?.media_ids ?? [])),
+  ];
 }
 
-export function jobOutput(studio: Studio, job: Job): ToolOutput {
-  return { result: { job: jobView(job) }, links: jobLinks(studio, job) };
+export async function jobOutput(studio: Studio, job: Job): Promise<ToolOutput> {
+  return { result: { job: jobView(job) }, links: await jobLinks(studio, job) };
 }
 
 export const jobTools: ToolDef[] = [
@@ -26,9 +29,9 @@ export const jobTools: ToolDef[] = [
     schema: z.object({ job_id: idArg('job') }),
     output: result({ job: jobRecord }),
     run: async ({ job_id }, { studio }) => {
-      const job = studio.store.jobs.get(job_id);
+      const job = await studio.store.jobs.get(job_id);
       if (!job) throw notFound('job', job_id, 'job_id');
-      return jobOutput(studio, job);
+      return await jobOutput(studio, job);
     },
   }),
   zodTool({
@@ -42,7 +45,7 @@ export const jobTools: ToolDef[] = [
     output: result({ job: jobRecord }),
     run: async ({ job_id, timeout_seconds }, { studio, signal, progress }) => {
       const job = await studio.queue.wait(job_id, { timeoutMs: timeout_seconds * 1000, signal, onProgress: (p, m) => progress(p, 1, m) });
-      return jobOutput(studio, job);
+      return await jobOutput(studio, job);
     },
   }),
   zodTool({
@@ -52,7 +55,7 @@ export const jobTools: ToolDef[] = [
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     schema: z.object({ job_id: idArg('job') }),
     output: result({ job: jobRecord }),
-    run: async ({ job_id }, { studio }) => jobOutput(studio, await studio.queue.cancel(job_id)),
+    run: async ({ job_id }, { studio }) => await jobOutput(studio, await studio.queue.cancel(job_id)),
   }),
   zodTool({
     name: 'job_list',
@@ -69,7 +72,7 @@ export const jobTools: ToolDef[] = [
     output: result({ jobs: z.array(jobItem), next_cursor: nextCursor }),
     run: async (a, { studio }) => {
       const after = decodeCursor('job_list', a.cursor);
-      const rows = studio.store.jobs.list({
+      const rows = await studio.store.jobs.list({
         ...(a.status ? { status: a.status } : {}),
         limit: a.limit + 1,
         ...(after ? { after: { created_at: after.key, id: after.id } } : {}),

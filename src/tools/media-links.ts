@@ -12,13 +12,13 @@ export function mediaLink(m: Pick<MediaRecord, 'media_id' | 'type' | 'mime'>, na
 }
 
 /** Links to the media items a result names, each once, in order; ids that name no item are left out. */
-export function mediaLinks(studio: Studio, ids: Iterable<string | null | undefined>): ResourceLinkOut[] {
+export async function mediaLinks(studio: Studio, ids: Iterable<string | null | undefined>): Promise<ResourceLinkOut[]> {
   const seen = new Set<string>();
   const links: ResourceLinkOut[] = [];
   for (const id of ids) {
     if (!id || seen.has(id)) continue;
     seen.add(id);
-    const m = studio.store.media.get(id);
+    const m = await studio.store.media.get(id);
     if (m) links.push(mediaLink(m));
   }
   return links;

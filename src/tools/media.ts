@@ -22,7 +22,7 @@ export const mediaTools: ToolDef[] = [
     output: result({ media_id: z.string(), media: mediaOf }),
     run: async ({ path, character_id }, { studio }) => {
       const abs = resolveAllowedPath(studio.paths, path, 'path');
-      if (character_id) studio.project.character(character_id);
+      if (character_id) await studio.project.character(character_id);
       const m = await studio.library.importFile(abs, {
         origin: 'imported',
         character_id: character_id ?? null,
@@ -40,7 +40,7 @@ export const mediaTools: ToolDef[] = [
     schema: z.object({ media_id: mediaIdArg('the item') }),
     output: result({ media }),
     run: async ({ media_id }, { studio }) => {
-      const m = studio.library.get(media_id);
+      const m = await studio.library.get(media_id);
       return { result: { media: m, absolute_path: studio.library.absPath(m) }, links: [mediaLink(m)] };
     },
   }),
@@ -61,7 +61,7 @@ export const mediaTools: ToolDef[] = [
     linkMedia: false,
     run: async (a, { studio }) => {
       const after = decodeCursor('media_list', a.cursor);
-      const rows = studio.store.media.list({
+      const rows = await studio.store.media.list({
         ...(a.media_type ? { type: a.media_type } : {}),
         ...(a.shot_id ? { shot_id: a.shot_id } : {}),
         frames: a.include_frames,

@@ -69,7 +69,7 @@ export const projectTools: ToolDef[] = [
     schema: z.object({ title: z.string().min(1).max(200), description: z.string().max(4000).nullable().optional(), settings: settings.optional() }),
     output: result({ film }),
     run: async (a, { studio }) => {
-      const f = studio.project.createFilm(a);
+      const f = await studio.project.createFilm(a);
       return { result: { film: f }, links: [filmLink(f.film_id)] };
     },
   }),
@@ -85,7 +85,7 @@ export const projectTools: ToolDef[] = [
       settings: settings.optional(),
     }),
     output: result({ film }),
-    run: async ({ film_id, ...patch }, { studio }) => ({ result: { film: studio.project.updateFilm(film_id, patch) }, links: [filmLink(film_id)] }),
+    run: async ({ film_id, ...patch }, { studio }) => ({ result: { film: await studio.project.updateFilm(film_id, patch) }, links: [filmLink(film_id)] }),
   }),
   zodTool({
     name: 'film_delete',
@@ -95,7 +95,7 @@ export const projectTools: ToolDef[] = [
     schema: z.object({ film_id: idArg('film') }),
     output: deleted,
     run: async ({ film_id }, { studio }) => {
-      studio.project.deleteFilm(film_id);
+      await studio.project.deleteFilm(film_id);
       return { result: { deleted: film_id } };
     },
   }),
@@ -106,7 +106,7 @@ export const projectTools: ToolDef[] = [
     annotations: READ,
     schema: z.object({ film_id: idArg('film') }),
     output: filmView,
-    run: async ({ film_id }, { studio }) => ({ result: studio.project.filmView(film_id), links: [filmLink(film_id)] }),
+    run: async ({ film_id }, { studio }) => ({ result: await studio.project.filmView(film_id), links: [filmLink(film_id)] }),
   }),
   zodTool({
     name: 'film_list',
@@ -115,7 +115,7 @@ export const projectTools: ToolDef[] = [
     annotations: READ,
     schema: z.object({}),
     output: result({ films: z.array(film) }),
-    run: async (_a, { studio }) => ({ result: { films: studio.store.films.list() } }),
+    run: async (_a, { studio }) => ({ result: { films: await studio.store.films.list() } }),
   }),
   zodTool({
     name: 'scene_create',
@@ -131,7 +131,7 @@ export const projectTools: ToolDef[] = [
     }),
     output: result({ scene }),
     run: async (a, { studio }) => {
-      const s = studio.project.createScene(a);
+      const s = await studio.project.createScene(a);
       return { result: { scene: s }, links: [sceneLink(s.scene_id)] };
     },
   }),
@@ -149,7 +149,7 @@ export const projectTools: ToolDef[] = [
       settings: settings.optional(),
     }),
     output: result({ scene }),
-    run: async ({ scene_id, ...patch }, { studio }) => ({ result: { scene: studio.project.updateScene(scene_id, patch) }, links: [sceneLink(scene_id)] }),
+    run: async ({ scene_id, ...patch }, { studio }) => ({ result: { scene: await studio.project.updateScene(scene_id, patch) }, links: [sceneLink(scene_id)] }),
   }),
   zodTool({
     name: 'scene_delete',
@@ -159,7 +159,7 @@ export const projectTools: ToolDef[] = [
     schema: z.object({ scene_id: idArg('scene') }),
     output: deleted,
     run: async ({ scene_id }, { studio }) => {
-      studio.project.deleteScene(scene_id);
+      await studio.project.deleteScene(scene_id);
       return { result: { deleted: scene_id } };
     },
   }),
@@ -170,7 +170,10 @@ export const projectTools: ToolDef[] = [
     annotations: UPDATE,
     schema: z.object({ film_id: idArg('film'), scene_ids: z.array(z.string().min(1)).min(1) }),
     output: result({ scenes: z.array(scene) }),
-    run: async ({ film_id, scene_ids }, { studio }) => ({ result: { scenes: studio.project.reorderScenes(film_id, scene_ids) }, links: [filmLink(film_id)] }),
+    run: async ({ film_id, scene_ids }, { studio }) => ({
+      result: { scenes: await studio.project.reorderScenes(film_id, scene_ids) },
+      links: [filmLink(film_id)],
+    }),
   }),
   zodTool({
     name: 'scene_get',
@@ -179,7 +182,7 @@ export const projectTools: ToolDef[] = [
     annotations: READ,
     schema: z.object({ scene_id: idArg('scene') }),
     output: sceneView,
-    run: async ({ scene_id }, { studio }) => ({ result: studio.project.sceneView(scene_id), links: [sceneLink(scene_id)] }),
+    run: async ({ scene_id }, { studio }) => ({ result: await studio.project.sceneView(scene_id), links: [sceneLink(scene_id)] }),
   }),
   zodTool({
     name: 'shot_create',
@@ -191,7 +194,7 @@ export const projectTools: ToolDef[] = [
     schema: z.object({ scene_id: idArg('scene'), position: z.number().int().min(0).optional(), ...shotFields }),
     output: result({ shot }),
     run: async ({ scene_id, ...input }, { studio }) => {
-      const s = studio.project.createShot(scene_id, input);
+      const s = await studio.project.createShot(scene_id, input);
       return { result: { shot: s }, links: [sceneLink(scene_id)] };
     },
   }),
@@ -203,7 +206,7 @@ export const projectTools: ToolDef[] = [
     schema: z.object({ shot_id: idArg('shot'), ...shotFields }),
     output: result({ shot }),
     run: async ({ shot_id, ...patch }, { studio }) => {
-      const s = studio.project.updateShot(shot_id, patch);
+      const s = await studio.project.updateShot(shot_id, patch);
       return { result: { shot: s }, links: [sceneLink(s.scene_id)] };
     },
   }),
@@ -215,7 +218,7 @@ export const projectTools: ToolDef[] = [
     schema: z.object({ shot_id: idArg('shot') }),
     output: deleted,
     run: async ({ shot_id }, { studio }) => {
-      studio.project.deleteShot(shot_id);
+      await studio.project.deleteShot(shot_id);
       return { result: { deleted: shot_id } };
     },
   }),
@@ -226,7 +229,10 @@ export const projectTools: ToolDef[] = [
     annotations: UPDATE,
     schema: z.object({ scene_id: idArg('scene'), shot_ids: z.array(z.string().min(1)).min(1) }),
     output: result({ shots: z.array(shot) }),
-    run: async ({ scene_id, shot_ids }, { studio }) => ({ result: { shots: studio.project.reorderShots(scene_id, shot_ids) }, links: [sceneLink(scene_id)] }),
+    run: async ({ scene_id, shot_ids }, { studio }) => ({
+      result: { shots: await studio.project.reorderShots(scene_id, shot_ids) },
+      links: [sceneLink(scene_id)],
+    }),
   }),
   zodTool({
     name: 'shot_select_take',
@@ -236,7 +242,7 @@ export const projectTools: ToolDef[] = [
     schema: z.object({ shot_id: idArg('shot'), take_number: z.number().int().min(1) }),
     output: result({ shot: takeShot, ...takeReport }),
     run: async ({ shot_id, take_number }, { studio }) => {
-      const r = studio.project.selectTake(shot_id, take_number);
+      const r = await studio.project.selectTake(shot_id, take_number);
       return { result: { shot: r.shot, ...takeReportOut(r.report) }, links: [sceneLink(r.shot.scene_id)] };
     },
   }),
@@ -248,7 +254,7 @@ export const projectTools: ToolDef[] = [
     schema: z.object({ shot_id: idArg('shot'), media_id: mediaIdArg('the video') }),
     output: result({ shot: takeShot, take_number: z.number(), ...takeReport }),
     run: async ({ shot_id, media_id }, { studio }) => {
-      const r = studio.project.addTake(shot_id, media_id);
+      const r = await studio.project.addTake(shot_id, media_id);
       return { result: { shot: r.shot, take_number: r.take_number, ...takeReportOut(r.report) }, links: [sceneLink(r.shot.scene_id)] };
     },
   }),
@@ -267,10 +273,10 @@ export const projectTools: ToolDef[] = [
     }),
     output: result({ dialogue: dialogueLine, warnings: warnings.optional() }),
     run: async ({ shot_id, audio, offset_seconds, gain_db, text, fit: f }, { studio }) => {
-      const r = studio.project.addDialogue(shot_id, audio, offset_seconds, gain_db, text ?? null, f === 'extend');
+      const r = await studio.project.addDialogue(shot_id, audio, offset_seconds, gain_db, text ?? null, f === 'extend');
       return {
         result: { dialogue: r.line, ...(r.warnings.length ? { warnings: r.warnings } : {}) },
-        links: [sceneLink(studio.project.shot(shot_id).scene_id)],
+        links: [sceneLink((await studio.project.shot(shot_id)).scene_id)],
       };
     },
   }),
@@ -289,14 +295,14 @@ export const projectTools: ToolDef[] = [
     }),
     output: result({ dialogue: dialogueLine, warnings: warnings.optional() }),
     run: async ({ audio_id, offset_seconds, gain_db, fit: f }, { studio }) => {
-      const r = studio.project.updateDialogue(
+      const r = await studio.project.updateDialogue(
         audio_id,
         { ...(offset_seconds !== undefined ? { offset_seconds } : {}), ...(gain_db !== undefined ? { gain_db } : {}) },
         f === 'extend',
       );
       return {
         result: { dialogue: r.line, ...(r.warnings.length ? { warnings: r.warnings } : {}) },
-        links: [sceneLink(studio.project.shot(r.line.shot_id).scene_id)],
+        links: [sceneLink((await studio.project.shot(r.line.shot_id)).scene_id)],
       };
     },
   }),
@@ -308,8 +314,11 @@ export const projectTools: ToolDef[] = [
     schema: z.object({ shot_id: idArg('shot'), audio_id: idArg('dialogue line (audio_id)') }),
     output: result({ removed: z.string(), shot_id: z.string(), warnings: warnings.optional() }),
     run: async ({ shot_id, audio_id }, { studio }) => {
-      const w = studio.project.removeDialogue(shot_id, audio_id);
-      return { result: { removed: audio_id, shot_id, ...(w.length ? { warnings: w } : {}) }, links: [sceneLink(studio.project.shot(shot_id).scene_id)] };
+      const w = await studio.project.removeDialogue(shot_id, audio_id);
+      return {
+        result: { removed: audio_id, shot_id, ...(w.length ? { warnings: w } : {}) },
+        links: [sceneLink((await studio.project.shot(shot_id)).scene_id)],
+      };
     },
   }),
 ];

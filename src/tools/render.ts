@@ -52,7 +52,7 @@ export const renderTools: ToolDef[] = [
     output: sceneRender,
     run: async ({ scene_id, loudnorm, force, strict, qc, subtitles }, { studio, signal, progress }) => {
       const r = await studio.render.renderScene(scene_id, renderOpts({ loudnorm, force, strict, qc, subtitles }, signal, progress));
-      const m = studio.library.get(r.media_id);
+      const m = await studio.library.get(r.media_id);
       return { result: { ...r }, links: [mediaLink(m), { uri: `studio://scenes/${scene_id}`, name: `scene ${scene_id}`, mimeType: 'application/json' }] };
     },
   }),
@@ -75,7 +75,7 @@ export const renderTools: ToolDef[] = [
     output: filmRender,
     run: async ({ film_id, loudnorm, force, strict, qc, subtitles }, { studio, signal, progress }) => {
       const r = await studio.render.renderFilm(film_id, renderOpts({ loudnorm, force, strict, qc, subtitles }, signal, progress));
-      const m = studio.library.get(r.media_id);
+      const m = await studio.library.get(r.media_id);
       return { result: { ...r }, links: [mediaLink(m), { uri: `studio://films/${film_id}`, name: `film ${film_id}`, mimeType: 'application/json' }] };
     },
   }),

@@ -68,16 +68,16 @@ export function zodTool<S extends z.ZodObject>(def: {
     ...(def.output ? { outputSchema: outputJsonSchema(def.output), outputShape: def.output } : {}),
     run: async (args, ctx) => {
       const out = await def.run(parseToolArgs(def.name, strict, args) as z.infer<S>, ctx);
-      return def.linkMedia === false ? out : withMediaLinks(ctx.studio, out);
+      return def.linkMedia === false ? out : await withMediaLinks(ctx.studio, out);
     },
   };
 }
 
 /** A result with a link to each media item it names, after the links the tool gave (each uri once). */
-function withMediaLinks(studio: Studio, out: ToolOutput): ToolOutput {
+async function withMediaLinks(studio: Studio, out: ToolOutput): Promise<ToolOutput> {
   const links = [...(out.links ?? [])];
   const have = new Set(links.map((l) => l.uri));
-  for (const l of mediaLinks(studio, mediaIdsIn(out.result))) if (!have.has(l.uri)) links.push(l);
+  for (const l of await mediaLinks(studio, mediaIdsIn(out.result))) if (!have.has(l.uri)) links.push(l);
   return links.length ? { ...out, links } : out;
 }
 

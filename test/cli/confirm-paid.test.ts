@@ -47,13 +47,13 @@ describe('plan runs and confirmations', () => {
         'STUDIO_CONFIRM_USD',
     );
     expect(creates()).toBe(0);
-    expect(h.studio.store.jobs.list()).toEqual([]);
+    expect(await h.studio.store.jobs.list()).toEqual([]);
   });
 
   it('with --yes the call is confirmed with its token and made exactly once', async () => {
     const r = await clientCaller(h.client, { confirmPaid: true }).call('image_generate', { ...call, wait: true });
     expect(r.status).toBe('succeeded');
     expect(creates()).toBe(1);
-    expect(h.studio.store.jobs.list()).toHaveLength(1);
+    expect(await h.studio.store.jobs.list()).toHaveLength(1);
   });
 });

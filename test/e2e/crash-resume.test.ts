@@ -29,9 +29,9 @@ async function call(client: Client, name: string, args: Record<string, unknown>)
   return r.structuredContent as Record<string, unknown>;
 }
 
-async function until(cond: () => boolean, ms = 20_000): Promise<void> {
+async function until(cond: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -69,8 +69,8 @@ describe('a server killed while a provider job runs resumes it after restart', (
 
     // The row was committed with the prediction id before polling began.
     const store = openStore(home);
-    const row = store.jobs.get(jobId);
-    store.close();
+    const row = await store.jobs.get(jobId);
+    await store.close();
     expect(row?.status).toBe('running');
     expect([...fake.predictions.keys()]).toHaveLength(1);
     expect(row?.operation_id).toBe([...fake.predictions.keys()][0]);

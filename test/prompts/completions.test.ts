@@ -37,45 +37,45 @@ describe('completion/complete for prompt arguments and resource template variabl
   });
   afterAll(async () => h.close());
 
-  const values = (p: CompleteRequestParams) => complete(h.studio, p).completion.values;
+  const values = async (p: CompleteRequestParams) => (await complete(h.studio, p)).completion.values;
 
-  it('offers every scene id for an empty scene_id of shoot_scene, and narrows by id prefix', () => {
-    expect(values(prompt('shoot_scene', 'scene_id', '')).sort()).toEqual([sceneA, sceneB].sort());
-    expect(values(prompt('check_continuity', 'scene_id', sceneA.slice(0, sceneA.length - 2)))).toEqual([sceneA]);
+  it('offers every scene id for an empty scene_id of shoot_scene, and narrows by id prefix', async () => {
+    expect((await values(prompt('shoot_scene', 'scene_id', ''))).sort()).toEqual([sceneA, sceneB].sort());
+    expect(await values(prompt('check_continuity', 'scene_id', sceneA.slice(0, sceneA.length - 2)))).toEqual([sceneA]);
   });
 
-  it('finds ids by their name or title, ignoring case', () => {
-    expect(values(prompt('add_dialogue', 'character_id', 'mar'))).toEqual([mara]);
-    expect(values(prompt('add_dialogue', 'character_id', 'TOM'))).toEqual([tom]);
-    expect(values(prompt('shoot_scene', 'scene_id', 'tide'))).toEqual([sceneB]);
-    expect(values(prompt('add_dialogue', 'shot_id', 'boat'))).toEqual([shots[1]]);
+  it('finds ids by their name or title, ignoring case', async () => {
+    expect(await values(prompt('add_dialogue', 'character_id', 'mar'))).toEqual([mara]);
+    expect(await values(prompt('add_dialogue', 'character_id', 'TOM'))).toEqual([tom]);
+    expect(await values(prompt('shoot_scene', 'scene_id', 'tide'))).toEqual([sceneB]);
+    expect(await values(prompt('add_dialogue', 'shot_id', 'boat'))).toEqual([shots[1]]);
   });
 
-  it('offers the shots of every scene for add_dialogue shot_id', () => {
-    expect(values(prompt('add_dialogue', 'shot_id', 'sht_')).sort()).toEqual([...shots].sort());
+  it('offers the shots of every scene for add_dialogue shot_id', async () => {
+    expect((await values(prompt('add_dialogue', 'shot_id', 'sht_'))).sort()).toEqual([...shots].sort());
   });
 
-  it('completes resource template variables: scene, character, provider, then the models of that provider', () => {
-    expect(values(template('studio://scenes/{scene_id}', 'scene_id', 'night'))).toEqual([sceneA]);
-    expect(values(template('studio://characters/{character_id}', 'character_id', 'ma'))).toEqual([mara]);
-    expect(values(template('studio://models/{provider}/{model}', 'provider', 'loc'))).toEqual(['local']);
-    const local = values(template('studio://models/{provider}/{model}', 'model', '', { provider: 'local' }));
+  it('completes resource template variables: scene, character, provider, then the models of that provider', async () => {
+    expect(await values(template('studio://scenes/{scene_id}', 'scene_id', 'night'))).toEqual([sceneA]);
+    expect(await values(template('studio://characters/{character_id}', 'character_id', 'ma'))).toEqual([mara]);
+    expect(await values(template('studio://models/{provider}/{model}', 'provider', 'loc'))).toEqual(['local']);
+    const local = await values(template('studio://models/{provider}/{model}', 'model', '', { provider: 'local' }));
     expect(local).toEqual(expect.arrayContaining(['animatic', 'still']));
     expect(local.every((m) => !m.startsWith('local/'))).toBe(true);
   });
 
-  it('reports total and hasMore, with at most the spec maximum of 100 values', () => {
-    const r = complete(h.studio, prompt('shoot_scene', 'scene_id', ''));
+  it('reports total and hasMore, with at most the spec maximum of 100 values', async () => {
+    const r = await complete(h.studio, prompt('shoot_scene', 'scene_id', ''));
     expect(r.completion).toEqual({ values: expect.any(Array), total: 2, hasMore: false });
     expect(MAX_COMPLETIONS).toBe(100);
   });
 
-  it('answers no values (not an error) for free text, an unknown prompt, template or argument', () => {
+  it('answers no values (not an error) for free text, an unknown prompt, template or argument', async () => {
     const none = { completion: { values: [], total: 0, hasMore: false } };
-    expect(complete(h.studio, prompt('plan_film', 'logline', 'A'))).toEqual(none);
-    expect(complete(h.studio, prompt('test_prompt_with_arguments', 'arg1', 'test'))).toEqual(none);
-    expect(complete(h.studio, prompt('shoot_scene', 'character_id', ''))).toEqual(none);
-    expect(complete(h.studio, template('studio://nothing/{scene_id}', 'scene_id', ''))).toEqual(none);
-    expect(complete(h.studio, prompt('shoot_scene', 'scene_id', 'zzz'))).toEqual(none);
+    expect(await complete(h.studio, prompt('plan_film', 'logline', 'A'))).toEqual(none);
+    expect(await complete(h.studio, prompt('test_prompt_with_arguments', 'arg1', 'test'))).toEqual(none);
+    expect(await complete(h.studio, prompt('shoot_scene', 'character_id', ''))).toEqual(none);
+    expect(await complete(h.studio, template('studio://nothing/{scene_id}', 'scene_id', ''))).toEqual(none);
+    expect(await complete(h.studio, prompt('shoot_scene', 'scene_id', 'zzz'))).toEqual(none);
   });
 });

@@ -75,17 +75,17 @@ function remember(call: DocCall, seen: Map<string, unknown>): void {
  */
 async function setUp(s: Studio, tool: string, args: Record<string, unknown>): Promise<void> {
   const { store } = s.h.studio;
-  const shot = typeof args.shot_id === 'string' ? store.shots.get(args.shot_id) : undefined;
+  const shot = typeof args.shot_id === 'string' ? await store.shots.get(args.shot_id) : undefined;
   if (!shot) return;
   const ensureTake = async (id: string): Promise<void> => {
-    if (!store.shots.get(id)?.current_take_id) await s.h.call('video_generate', { shot_id: id });
+    if (!(await store.shots.get(id))?.current_take_id) await s.h.call('video_generate', { shot_id: id });
   };
   if (args.use_last_frame === true) {
-    const prev = store.shots.previous(shot);
+    const prev = await store.shots.previous(shot);
     if (prev) await ensureTake(prev.shot_id);
   }
   if (tool === 'lipsync_video' && args.video === undefined) await ensureTake(shot.shot_id);
-  if ((tool === 'lipsync_video' || tool === 'lipsync_image') && args.audio === undefined && store.shots.audio(shot.shot_id).length === 0) {
+  if ((tool === 'lipsync_video' || tool === 'lipsync_image') && args.audio === undefined && (await store.shots.audio(shot.shot_id)).length === 0) {
     await s.h.call('voice_tts', { shot_id: shot.shot_id, text: 'A line to sync.' });
   }
 }

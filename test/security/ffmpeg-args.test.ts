@@ -214,12 +214,12 @@ describe('ffmpeg reads the intended file and nothing else', () => {
       const pl = playlists().find((p) => p.name === name) as { name: string; body: string };
       const p = path.join(dir, pl.name);
       fs.writeFileSync(p, pl.body);
-      const before = h.studio.store.media.all().length;
+      const before = (await h.studio.store.media.all()).length;
       const r = await h.raw('media_import', { path: p });
       expect(r.isError, JSON.stringify(r.structuredContent).slice(0, 300)).toBe(true);
       expect((r.structuredContent as { error: { code: string } }).error.code).toBe('invalid_input');
-      expect(h.studio.store.media.all().length).toBe(before);
-      expect(h.studio.store.media.all().some((m) => TELLTALE(m))).toBe(false);
+      expect((await h.studio.store.media.all()).length).toBe(before);
+      expect((await h.studio.store.media.all()).some((m) => TELLTALE(m))).toBe(false);
     });
 
     it.each(PLAYLIST_NAMES)('%s: the ffmpeg module refuses it in place (probe and frame extraction)', async (name) => {
@@ -242,12 +242,12 @@ describe('ffmpeg reads the intended file and nothing else', () => {
         const r = await h.call('video_generate', { model: 'replicate/bytedance/seedance-1-lite', prompt: 'x', duration: 5, resolution: '480p' });
         // Paid output is kept, but only as the bytes the provider sent, flagged, with no frames and no probed format.
         expect((r.warnings as string[]).join(' ')).toMatch(/not readable video/);
-        const m = h.studio.library.get(String(r.media_id));
+        const m = await h.studio.library.get(String(r.media_id));
         expect(typeof m.extra.unreadable_media).toBe('string');
         expect(m.first_frame_id).toBeNull();
         expect(m.width).toBeNull();
         expect(fs.readFileSync(h.studio.library.absPath(m), 'utf8')).toBe(body);
-        expect(h.studio.store.media.all().some((x) => TELLTALE(x))).toBe(false);
+        expect((await h.studio.store.media.all()).some((x) => TELLTALE(x))).toBe(false);
       },
     );
 

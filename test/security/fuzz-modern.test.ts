@@ -7,6 +7,7 @@ import { Studio } from '../../src/studio/studio.js';
 import { serveHttp } from '../../src/transports/http.js';
 import { tempDir } from '../helpers/harness.js';
 import { MODERN, modernEnvelope, modernHeaders } from '../helpers/raw-2026.js';
+import { withStudioDb } from '../helpers/studio-db.js';
 
 /**
  * The 2026-07-28 methods fuzzed over --http (in process): server/discover, subscriptions/listen, completion/complete,
@@ -131,6 +132,6 @@ describe('fuzzing the 2026-07-28 surface over HTTP', () => {
     const r = await post('tools/list', {}, modernEnvelope({}, 'fuzz'));
     expect(r.status).toBe(200);
     expect((JSON.parse(r.text) as { result: { tools: unknown[] } }).result.tools.length).toBeGreaterThan(40);
-    expect(studio.store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(withStudioDb(studio.config.home, (db) => db.pragma('integrity_check', { simple: true }))).toBe('ok');
   });
 });

@@ -7,6 +7,7 @@ import { createLocalAdapter } from '../../src/providers/local.js';
 import type { ProviderAdapter } from '../../src/providers/types.js';
 import { startHarness, tempDir, type Harness } from '../helpers/harness.js';
 import { DOCUMENTED_CODES, makeFixtures, type Fixtures } from './helpers.js';
+import { withStudioDb } from '../helpers/studio-db.js';
 
 /**
  * Issue 6 item 8: property-based random arguments for every tool in tools/list. Two generators per tool:
@@ -398,7 +399,7 @@ describe('fuzzing every tool', () => {
     const nan = await h.raw('shot_update', { shot_id: shot, duration: Number.NaN });
     // NaN arrives as JSON would carry it (null: "no default duration"), never as a NaN in the database.
     expect(nan.isError ? (nan.structuredContent as { error: { code: string } }).error.code : 'ok').not.toBe('internal');
-    expect(h.studio.store.shots.get(shot)?.duration ?? null).toBeNull();
+    expect((await h.studio.store.shots.get(shot))?.duration ?? null).toBeNull();
   });
 
   it('non-object arguments and unknown tools are refused cleanly', async () => {
@@ -429,7 +430,7 @@ describe('fuzzing every tool', () => {
     // The session still works after the refusals.
     const after = (await h.client.callTool({ name: 'film_list', arguments: {} })) as CallToolResult;
     expect(after.isError).toBeUndefined();
-    expect((after.structuredContent as { films: unknown[] }).films).toEqual(JSON.parse(JSON.stringify(h.studio.store.films.list())));
+    expect((after.structuredContent as { films: unknown[] }).films).toEqual(JSON.parse(JSON.stringify(await h.studio.store.films.list())));
     expect(failures.slice(0, 20)).toEqual([]);
   });
 
@@ -476,7 +477,7 @@ describe('fuzzing every tool', () => {
     expect(unhandled.map(String)).toEqual([]);
     const { tools: again } = await h.client.listTools();
     expect(again.length).toBe(tools.length);
-    expect(h.studio.store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(withStudioDb(h.studio.config.home, (db) => db.pragma('integrity_check', { simple: true }))).toBe('ok');
     const summary = {
       calls: stats.calls,
       ok: stats.ok,

@@ -354,7 +354,7 @@ describe('HTTP transport: token, Host/Origin, body limit, sessions', () => {
       expect(r.status).toBe(200);
       const made = JSON.parse(r.body) as { result: { structuredContent: { film: { film_id: string } } } };
       const id = made.result.structuredContent.film.film_id;
-      expect(studio.store.films.get(id)?.title).toBe('Per request');
+      expect((await studio.store.films.get(id))?.title).toBe('Per request');
     });
   });
 

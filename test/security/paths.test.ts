@@ -100,7 +100,7 @@ describe('paths: one function decides, every hostile path is refused', () => {
   });
 
   it('refuses every payload through media_import, reads and writes nothing outside', async () => {
-    const mediaBefore = h.studio.store.media.all().length;
+    const mediaBefore = (await h.studio.store.media.all()).length;
     const refused: string[] = [];
     for (const p of payloads) {
       const r = await h.raw('media_import', { path: p });
@@ -110,7 +110,7 @@ describe('paths: one function decides, every hostile path is refused', () => {
       refused.push(p);
     }
     expect(refused.length).toBe(payloads.length);
-    expect(h.studio.store.media.all().length).toBe(mediaBefore);
+    expect((await h.studio.store.media.all()).length).toBe(mediaBefore);
     // Nothing from outside landed in the studio folder.
     for (const f of filesUnder(home)) {
       if (f.endsWith('studio.db') || f.includes('-wal') || f.includes('-shm')) continue;

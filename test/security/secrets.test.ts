@@ -472,8 +472,8 @@ async function runCases(h: Harness, list: Case[], media: Media, cap: Capture): P
 async function readAllResources(h: Harness, cap: Capture): Promise<void> {
   const { resources } = await h.client.listResources();
   const uris = new Set(resources.map((r) => r.uri));
-  for (const j of h.studio.store.jobs.list({ limit: 10_000 })) uris.add(`studio://jobs/${j.job_id}`);
-  for (const m of h.studio.store.media.all()) uris.add(`studio://media/${m.media_id}`);
+  for (const j of await h.studio.store.jobs.list({ limit: 10_000 })) uris.add(`studio://jobs/${j.job_id}`);
+  for (const m of await h.studio.store.media.all()) uris.add(`studio://media/${m.media_id}`);
   for (const id of [REP_IMAGE, REP_VIDEO, TTS, TALK, VEO, GEMINI]) uris.add(`studio://models/${id}`);
   for (const uri of uris) cap.resources.push(await h.client.readResource({ uri }).catch((e: unknown) => String(e)));
   cap.results.push(await h.raw('job_list', { limit: 500 }));

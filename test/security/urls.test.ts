@@ -75,14 +75,14 @@ describe('output URLs from a provider, through video_generate', () => {
     const [url, host, reason] = hostile()[i] as [string, string, string];
     fake.reset();
     fake.setScenario({ pollsBeforeDone: 0, outputUrls: [url] });
-    const before = h.studio.store.media.all().length;
+    const before = (await h.studio.store.media.all()).length;
     const err = await h.callError('video_generate', { model: 'replicate/bytedance/seedance-1-lite', prompt: `u${i}`, duration: 5, resolution: '480p' });
     // Every URL reaches the guard (file:, ftp: and gopher: too) and is refused there, for its own reason.
     expect(err.code).toBe('provider_error');
     expect(err.model).toBe('replicate/bytedance/seedance-1-lite');
     expect(err.message).toMatch(/^replicate\/bytedance\/seedance-1-lite: /);
     expect(err.message).toContain(`refused to fetch a provider URL ${host}: ${reason} (job job_`);
-    expect(h.studio.store.media.all().length).toBe(before);
+    expect((await h.studio.store.media.all()).length).toBe(before);
     // The one output download attempted nothing: the fake's output route saw no request.
     expect(fake.requests.filter((q) => q.route === 'output')).toEqual([]);
   });

@@ -89,10 +89,10 @@ describe('studio arguments are held to the limits tools/list shows', () => {
   ];
   for (const c of refusals) {
     it(`refuses ${c.name} at ${c.tool}, naming the field`, async () => {
-      const jobsBefore = h.studio.store.db.prepare('SELECT COUNT(*) AS n FROM jobs').get() as { n: number };
+      const jobsBefore = (await h.studio.store.jobs.list({ limit: 1_000_000 })).length;
       const err = await h.callError(c.tool, c.args());
       expect(err).toMatchObject({ code: 'invalid_input', field: c.field, message: c.message });
-      expect(h.studio.store.db.prepare('SELECT COUNT(*) AS n FROM jobs').get()).toEqual(jobsBefore);
+      expect((await h.studio.store.jobs.list({ limit: 1_000_000 })).length).toBe(jobsBefore);
     });
   }
 
@@ -104,7 +104,7 @@ describe('studio arguments are held to the limits tools/list shows', () => {
 
   it('accepts the limits themselves and attaches the line where it was asked', async () => {
     const r = await h.call('voice_tts', { shot_id: shotId, text: 'Hi', offset_seconds: '0.5', gain_db: -60 });
-    const line = h.studio.store.shots.audio(shotId).find((a) => a.audio_id === r.audio_id);
+    const line = (await h.studio.store.shots.audio(shotId)).find((a) => a.audio_id === r.audio_id);
     expect([line?.offset_seconds, line?.gain_db]).toEqual([0.5, -60]);
   });
 });
@@ -145,7 +145,7 @@ describe('one coercion rule for every tool', () => {
     await h.call('video_get_capabilities', { model: 'vertex/veo-3.1-generate-001' });
     const r = await h.call('video_generate', { model: 'local/animatic', prompt: 'a lamp', duration: '1', seed: '3' });
     expect(r.status).toBe('succeeded');
-    expect(h.studio.store.jobs.get(r.job_id as string)?.request.input_params).toMatchObject({ duration: 1, seed: 3 });
+    expect((await h.studio.store.jobs.get(r.job_id as string))?.request.input_params).toMatchObject({ duration: 1, seed: 3 });
   });
 });
 
@@ -231,7 +231,7 @@ describe('empty prompts are refused where they are typed', () => {
       field: 'prompt',
       message: "shot_update: 'prompt': must not be blank: give the words that describe the shot, or null for none",
     });
-    expect(h.studio.store.shots.get(shotId)?.prompt).toBe('kept');
+    expect((await h.studio.store.shots.get(shotId))?.prompt).toBe('kept');
     const cleared = (await h.call('shot_update', { shot_id: shotId, prompt: null })) as { shot: { prompt: string | null } };
     expect(cleared.shot.prompt).toBeNull();
   });

@@ -26,7 +26,7 @@ describe('music_generate and sfx_generate (local)', () => {
     const r = await h.call('music_generate', { prompt: 'warm strings, slow', duration: 6, output_format: 'wav' });
     expect(r.status).toBe('succeeded');
     expect(r.model).toBe('local/music');
-    const media = h.studio.library.get(r.media_id as string);
+    const media = await h.studio.library.get(r.media_id as string);
     expect(media.type).toBe('voice');
     expect(media.extra.audio_role).toBe('music');
     expect(media.input_params).toMatchObject({ prompt: 'warm strings, slow', duration: 6, output_format: 'wav' });
@@ -38,7 +38,7 @@ describe('music_generate and sfx_generate (local)', () => {
   it('local/sfx makes an effect as long as asked; out-of-range lengths are refused naming the field and model', async () => {
     const r = await h.call('sfx_generate', { prompt: 'door slam', duration: 1.5 });
     expect(r.status).toBe('succeeded');
-    const media = h.studio.library.get(r.media_id as string);
+    const media = await h.studio.library.get(r.media_id as string);
     expect(media.extra.audio_role).toBe('sfx');
     expect(Math.abs((media.duration ?? 0) - 1.5)).toBeLessThan(0.1);
     const bad = await h.callError('sfx_generate', { prompt: 'door slam', duration: 45 });

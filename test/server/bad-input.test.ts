@@ -3,11 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { withStudioDb } from '../helpers/studio-db.js';
 
 /** Every row of every table, so "the database is unchanged" is checked, not assumed. */
 function snapshot(h: Harness): string {
-  const tables = (h.studio.store.db.prepare(`SELECT name FROM sqlite_master WHERE type='table' ORDER BY name`).all() as { name: string }[]).map((t) => t.name);
-  return JSON.stringify(tables.map((t) => [t, h.studio.store.db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()]));
+  return withStudioDb(h.studio.config.home, (db) => {
+    const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type='table' ORDER BY name`).all() as { name: string }[]).map((t) => t.name);
+    return JSON.stringify(tables.map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()]));
+  });
 }
 
 describe('bad input gives a clear tool error and changes nothing', () => {

@@ -3,9 +3,9 @@ import { byRoute } from '../fakes/base.js';
 import { startReplicateFake, type ReplicateFake } from '../fakes/replicate.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+async function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -30,7 +30,7 @@ describe('cancelling a running job', () => {
     const cancelsBefore = byRoute(fake.requests, 'cancel').length;
     const started = await h.call('video_generate', { ...args, wait: false });
     const jobId = String(started.job_id);
-    await until(() => h.studio.store.jobs.get(jobId)?.status === 'running');
+    await until(async () => (await h.studio.store.jobs.get(jobId))?.status === 'running');
     const r = (await h.call('job_cancel', { job_id: jobId })) as { job: { status: string } };
     expect(r.job.status).toBe('canceled');
     expect(byRoute(fake.requests, 'cancel').length).toBe(cancelsBefore + 1);
@@ -42,14 +42,14 @@ describe('cancelling a running job', () => {
 
   it('an MCP request cancellation (notifications/cancelled) cancels the job it started', async () => {
     const cancelsBefore = byRoute(fake.requests, 'cancel').length;
-    const jobsBefore = new Set(h.studio.store.jobs.list().map((j) => j.job_id));
+    const jobsBefore = new Set((await h.studio.store.jobs.list()).map((j) => j.job_id));
     const controller = new AbortController();
     const call = h.client.callTool({ name: 'video_generate', arguments: args }, { signal: controller.signal });
-    await until(() => h.studio.store.jobs.list().some((j) => !jobsBefore.has(j.job_id) && j.status === 'running'));
+    await until(async () => (await h.studio.store.jobs.list()).some((j) => !jobsBefore.has(j.job_id) && j.status === 'running'));
     controller.abort();
     await expect(call).rejects.toThrow();
-    const job = h.studio.store.jobs.list().find((j) => !jobsBefore.has(j.job_id));
-    await until(() => h.studio.store.jobs.get(job?.job_id ?? '')?.status === 'canceled');
+    const job = (await h.studio.store.jobs.list()).find((j) => !jobsBefore.has(j.job_id));
+    await until(async () => (await h.studio.store.jobs.get(job?.job_id ?? ''))?.status === 'canceled');
     expect(byRoute(fake.requests, 'cancel').length).toBe(cancelsBefore + 1);
   });
 });

@@ -13,10 +13,10 @@ let studio: Studio;
 let sceneId: string;
 let characterId: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   studio = new Studio({ config: loadConfig({ STUDIO_HOME: tempDir('studio-complete-mcp-') }), log: () => undefined });
-  characterId = studio.store.characters.create({ name: 'Mara' }).character_id;
-  sceneId = studio.store.scenes.create({ title: 'Dock at dawn' }).scene_id;
+  characterId = (await studio.store.characters.create({ name: 'Mara' })).character_id;
+  sceneId = (await studio.store.scenes.create({ title: 'Dock at dawn' })).scene_id;
 });
 afterAll(async () => {
   await studio.close();
@@ -85,10 +85,10 @@ describe('context narrows', () => {
   it('a shot id to the scene already chosen, a scene id to the film already chosen', async () => {
     const { client, close } = await connect('legacy');
     try {
-      const film = studio.store.films.create({ title: 'Harbour' }).film_id;
-      const inFilm = studio.store.scenes.create({ title: 'Dock', film_id: film }).scene_id;
-      const a = studio.store.shots.create(inFilm, { title: 'wide' }).shot_id;
-      studio.store.shots.create(sceneId, { title: 'wide too' });
+      const film = (await studio.store.films.create({ title: 'Harbour' })).film_id;
+      const inFilm = (await studio.store.scenes.create({ title: 'Dock', film_id: film })).scene_id;
+      const a = (await studio.store.shots.create(inFilm, { title: 'wide' })).shot_id;
+      await studio.store.shots.create(sceneId, { title: 'wide too' });
       const shots = await client.complete({
         ref: { type: 'ref/prompt', name: 'add_dialogue' },
         argument: { name: 'shot_id', value: 'wide' },

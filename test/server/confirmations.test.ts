@@ -42,7 +42,7 @@ interface World {
   client: Client;
   /** Every question the client was asked. */
   asked: string[];
-  jobs: () => number;
+  jobs: () => Promise<number>;
   close: () => Promise<void>;
 }
 
@@ -79,7 +79,7 @@ async function world(opts: { era: 'modern' | 'legacy'; answer?: 'accept' | 'decl
     studio,
     client,
     asked,
-    jobs: () => studio.store.jobs.list().length,
+    jobs: async () => (await studio.store.jobs.list()).length,
     close: async () => {
       await client.close();
       await served.close();
@@ -123,7 +123,7 @@ describe.each(['modern', 'legacy'] as const)('confirmation by elicitation (%s er
       expect(body(r).cost_estimate_usd).toBeCloseTo(0.12);
       expect(w.asked).toEqual([QUESTION]);
       expect(creates()).toBe(1);
-      expect(w.jobs()).toBe(1);
+      expect(await w.jobs()).toBe(1);
     } finally {
       await w.close();
     }
@@ -136,7 +136,7 @@ describe.each(['modern', 'legacy'] as const)('confirmation by elicitation (%s er
       expect(e).toEqual({ code: 'canceled', message: 'confirmation declined; nothing was created (image_generate was not run)', field: 'confirm_token' });
       expect(w.asked).toHaveLength(1);
       expect(fake.requests).toHaveLength(0);
-      expect(w.jobs()).toBe(0);
+      expect(await w.jobs()).toBe(0);
     } finally {
       await w.close();
     }
@@ -168,7 +168,7 @@ describe('confirmation by token (a client without elicitation)', () => {
       expect(typeof b.confirm_token).toBe('string');
       expect(b.call).toEqual({ tool: 'image_generate', arguments: { ...EXPENSIVE, confirm_token: b.confirm_token } });
       expect(fake.requests).toHaveLength(0);
-      expect(w.jobs()).toBe(0);
+      expect(await w.jobs()).toBe(0);
 
       // A changed argument is refused, naming it; nothing is created.
       const changed = error(await call(w, { ...EXPENSIVE, max_images: 3, confirm_token: b.confirm_token }));
@@ -185,7 +185,7 @@ describe('confirmation by token (a client without elicitation)', () => {
       expect(reused.field).toBe('confirm_token');
       expect(reused.message).toContain('already used');
       expect(creates()).toBe(1);
-      expect(w.jobs()).toBe(1);
+      expect(await w.jobs()).toBe(1);
     } finally {
       await w.close();
     }
@@ -314,13 +314,13 @@ describe('video_smooth_transition', () => {
       const ask = await tool('video_smooth_transition', args);
       // 2 s at 720p, $0.036 a second.
       expect(ask).toMatchObject({ status: 'confirmation_required', model: 'replicate/bytedance/seedance-1-lite', estimate_usd: 0.072 });
-      expect(w.studio.store.shots.listByScene(scene).map((s) => s.shot_id)).toEqual(shots);
+      expect((await w.studio.store.shots.listByScene(scene)).map((s) => s.shot_id)).toEqual(shots);
       expect(fake.requests).toHaveLength(0);
-      expect(w.jobs()).toBe(2); // the two local takes
+      expect(await w.jobs()).toBe(2); // the two local takes
 
       await w.client.callTool({ name: 'video_smooth_transition', arguments: { ...args, confirm_token: ask.confirm_token } });
       expect(creates()).toBe(1);
-      expect(w.jobs()).toBe(3);
+      expect(await w.jobs()).toBe(3);
     } finally {
       await w.close();
     }

@@ -36,9 +36,9 @@ const TEXT_ONLY_MODEL = {
 describe('continuity tools through an MCP client', () => {
   let h: Harness;
   let fake: ReplicateFake;
-  const take = (shotId: string) => {
-    const s = h.studio.store.shots.get(shotId);
-    return h.studio.library.get(h.studio.store.shots.getTake(s?.current_take_id ?? '')?.media_id ?? '');
+  const take = async (shotId: string) => {
+    const s = await h.studio.store.shots.get(shotId);
+    return await h.studio.library.get((await h.studio.store.shots.getTake(s?.current_take_id ?? ''))?.media_id ?? '');
   };
   /** Each test shoots its own scene of two shots with one take each: no test depends on another's leftovers. */
   const twoShots = async (): Promise<{ scene: string; shots: [string, string] }> => {
@@ -65,12 +65,12 @@ describe('continuity tools through an MCP client', () => {
   it("use_last_frame links a shot to its predecessor's last frame; the next take starts on it", async () => {
     const { shots } = await twoShots();
     const r = await h.call('use_last_frame', { shot_id: shots[1] });
-    expect(r.start_frame).toBe(take(shots[0]).last_frame_id);
+    expect(r.start_frame).toBe((await take(shots[0])).last_frame_id);
     const g = await h.call('video_generate', { shot_id: shots[1] });
     expect(g.take_number).toBe(2);
-    const m = take(shots[1]);
+    const m = await take(shots[1]);
     expect(m.start_frame_used).toBe(r.start_frame);
-    expect(await frameDiff(h.studio.library.absPath(m), h.studio.library.absPath(take(shots[0])), { aFrame: 'first', bFrame: 'last' })).toBeLessThan(2);
+    expect(await frameDiff(h.studio.library.absPath(m), h.studio.library.absPath(await take(shots[0])), { aFrame: 'first', bFrame: 'last' })).toBeLessThan(2);
   });
 
   it('use_last_frame is refused on a model without a start frame, naming the models that have one', async () => {
@@ -102,13 +102,13 @@ describe('continuity tools through an MCP client', () => {
     expect(r.bridged).toBe(true);
     const view = (await h.call('scene_get', { scene_id: scene })) as { shots: { shot_id: string }[] };
     expect(view.shots.map((s) => s.shot_id)).toEqual([shots[0], r.bridge_shot_id, shots[1]]);
-    const bridge = h.studio.library.get(r.media_id);
-    expect(bridge.start_frame_used).toBe(take(shots[0]).last_frame_id);
-    expect(bridge.end_frame_used).toBe(take(shots[1]).first_frame_id);
-    const path = (id: string) => h.studio.library.absPath(take(id));
-    expect(await frameDiff(h.studio.library.absPath(bridge), path(shots[0]), { aFrame: 'first', bFrame: 'last' })).toBeLessThan(2);
+    const bridge = await h.studio.library.get(r.media_id);
+    expect(bridge.start_frame_used).toBe((await take(shots[0])).last_frame_id);
+    expect(bridge.end_frame_used).toBe((await take(shots[1])).first_frame_id);
+    const path = async (id: string) => h.studio.library.absPath(await take(id));
+    expect(await frameDiff(h.studio.library.absPath(bridge), await path(shots[0]), { aFrame: 'first', bFrame: 'last' })).toBeLessThan(2);
     // The next shot's first frame is itself one encode away from its start image, so this chain has two generations.
-    expect(await frameDiff(h.studio.library.absPath(bridge), path(shots[1]), { aFrame: 'last', bFrame: 'first' })).toBeLessThan(3);
+    expect(await frameDiff(h.studio.library.absPath(bridge), await path(shots[1]), { aFrame: 'last', bFrame: 'first' })).toBeLessThan(3);
   });
 
   it('refuses a bridge model the studio does not offer, naming the field, the model and the offered ones; nothing changes', async () => {
@@ -119,7 +119,7 @@ describe('continuity tools through an MCP client', () => {
     expect(err.model).toBe('vertex/veo-3.1-generate-001');
     expect(err.message).toMatch(/^vertex\/veo-3\.1-generate-001 is not offered here: its provider vertex is not configured \(set GOOGLE_CLOUD_PROJECT/);
     expect(err.message).toMatch(/offered video_generate models: local\/animatic, /);
-    expect(h.studio.store.shots.get(shots[1])?.transition).toEqual({ type: 'cut', duration: 0 });
+    expect((await h.studio.store.shots.get(shots[1]))?.transition).toEqual({ type: 'cut', duration: 0 });
     expect(((await h.call('scene_get', { scene_id: scene })) as { shots: unknown[] }).shots).toHaveLength(2);
   });
 
@@ -138,13 +138,13 @@ describe('continuity tools through an MCP client', () => {
     // One row per cut: shot 1's last frame beside shot 2's first (test/server/storyboard.test.ts checks the pixels).
     expect(sheet.rows).toHaveLength(1);
     expect(sheet.frames).toHaveLength(2);
-    expect(h.studio.library.get(sheet.contact_sheet_id).type).toBe('image');
+    expect((await h.studio.library.get(sheet.contact_sheet_id)).type).toBe('image');
     const at = (await h.call('extract_frames', { shot_id: shots[0], times: [0.5, 1], contact_sheet: true })) as {
       frames: { media_id: string; label: string }[];
       contact_sheet_id: string;
     };
     expect(at.frames.map((f) => f.label)).toEqual(['0.50 s', '1.00 s']);
-    expect(h.studio.library.get(at.contact_sheet_id)).toMatchObject({ type: 'image', origin: 'frame' });
+    expect(await h.studio.library.get(at.contact_sheet_id)).toMatchObject({ type: 'image', origin: 'frame' });
     const err = await h.callError('extract_frames', { shot_id: shots[0], times: [99] });
     expect(err.field).toBe('times');
   });

@@ -176,7 +176,7 @@ describe('the edit tells the truth', () => {
     const s1 = await shot('a', mara, 2);
     await h.call('video_generate', { shot_id: s1 });
     const line = (await h.call('voice_tts', { shot_id: s1, character_id: mara, text: 'Hi.' })) as { audio_id: string; media_id: string };
-    fs.rmSync(h.studio.library.absPath(h.studio.library.get(line.media_id)));
+    fs.rmSync(h.studio.library.absPath(await h.studio.library.get(line.media_id)));
     const e = await h.callError('render_scene', { scene_id: sceneId });
     expect(e.field).toBe('audio_id');
     expect(e.message).toContain(`line '${line.audio_id}'`);

@@ -96,7 +96,7 @@ describe('the same verdict from a 2025-era and a 2026-07-28 client', () => {
     expect(verdicts.refused).toBeGreaterThan(20);
     // Lip-sync and voice-to-voice calls need media, so most of their calls are refused; the others pass often.
     expect(verdicts.passed).toBeGreaterThan(20);
-    expect(h.studio.store.jobs.list()).toEqual([]);
+    expect(await h.studio.store.jobs.list()).toEqual([]);
     const creates = [fakes.vertex, fakes.replicate, fakes.elevenlabs, fakes.wavespeed].flatMap((f) => f.requests.filter((r) => r.method === 'POST'));
     expect(creates).toEqual([]);
   });

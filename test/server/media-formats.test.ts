@@ -42,7 +42,7 @@ describe('inputs the providers accept, through the studio', () => {
   });
 
   it('a WebP start frame reaches Veo as a PNG of the same size; the library keeps the WebP', async () => {
-    expect(h.studio.library.get(ids['frame.webp'] as string).mime).toBe('image/webp');
+    expect((await h.studio.library.get(ids['frame.webp'] as string)).mime).toBe('image/webp');
     const r = await h.call('video_generate', { model: VEO, prompt: 'the door opens', start_frame: ids['frame.webp'] });
     expect(r.status).toBe('succeeded');
     const inst = (byRoute(fakes.vertex.requests, 'veo-start')[0]!.json as { instances: Array<{ image: { mimeType: string; bytesBase64Encoded: string } }> })
@@ -52,8 +52,8 @@ describe('inputs the providers accept, through the studio', () => {
     fs.writeFileSync(sent, Buffer.from(inst?.image.bytesBase64Encoded ?? '', 'base64'));
     const p = await probe(sent);
     expect({ codec: p.videoCodec, width: p.width, height: p.height }).toEqual({ codec: 'png', width: 320, height: 240 });
-    expect(h.studio.library.get(String(r.media_id)).start_frame_used).toBe(ids['frame.webp']);
-    expect(h.studio.library.get(ids['frame.webp'] as string).mime).toBe('image/webp');
+    expect((await h.studio.library.get(String(r.media_id))).start_frame_used).toBe(ids['frame.webp']);
+    expect((await h.studio.library.get(ids['frame.webp'] as string)).mime).toBe('image/webp');
   });
 
   it('three references at 9:16 are refused before any request, naming the rule', async () => {
@@ -84,7 +84,7 @@ describe('inputs the providers accept, through the studio', () => {
     // 3000×3000 of noise does not compress: well over Gemini 2.5's inline limit once the file is made larger still.
     await runFfmpeg(['-f', 'lavfi', '-i', 'nullsrc=s=3000x3000,geq=random(1)*255:128:128', '-frames:v', '1', big]);
     const bigId = String((await h.call('media_import', { path: big })).media_id);
-    const bytes = h.studio.library.get(bigId).bytes;
+    const bytes = (await h.studio.library.get(bigId)).bytes;
     const id = 'vertex/gemini-2.5-flash-image';
     const limit = h.studio.registry.require(id).limits.max_input_bytes ?? 0;
     expect(limit).toBeGreaterThan(0);

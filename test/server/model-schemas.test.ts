@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFfmpeg } from '../../src/media/ffmpeg.js';
 import { startReplicateFake, type ReplicateFake } from '../fakes/replicate.js';
 import { startHarness, tempDir, type Harness } from '../helpers/harness.js';
+import { withStudioDb } from '../helpers/studio-db.js';
 
 type Schema = { properties: Record<string, { enum?: unknown[]; type?: string }>; required?: string[] };
 
@@ -158,14 +159,16 @@ describe('one tool list from the offered models; lookups show a model and change
     expect(body.version).toBe('a'.repeat(64));
     expect(body.input).toMatchObject({ prompt: 'a boat', motion: 'wild', duration: 10 });
     expect(String(body.input.first_frame_image)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1\/files\//);
-    const m = h.studio.library.get(String(r.media_id));
+    const m = await h.studio.library.get(String(r.media_id));
     expect(m).toMatchObject({ provider: 'replicate', model: 'replicate/acme/dreamclip', start_frame_used: frame.media_id });
     // The prediction the fake created for this call (the only one made through POST /v1/predictions).
     const prediction = [...fake.predictions.values()].filter((p) => p.version === 'a'.repeat(64));
     expect(prediction).toHaveLength(1);
     expect(m.provider_request_id).toBe(prediction[0]?.id);
     // The live schema is cached with its version and survives a restart of the studio.
-    const row = h.studio.store.db.prepare(`SELECT version FROM model_cache WHERE id = ?`).get('replicate/acme/dreamclip') as { version: string };
+    const row = withStudioDb(h.studio.config.home, (db) => db.prepare(`SELECT version FROM model_cache WHERE id = ?`).get('replicate/acme/dreamclip')) as {
+      version: string;
+    };
     expect(row.version).toBe('a'.repeat(64));
   });
 });

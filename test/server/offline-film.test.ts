@@ -92,11 +92,11 @@ describe('the offline film workflow through an MCP client', () => {
           current_take: { media_id: string };
         }[];
       };
-      scene.shots.forEach((s, i) => {
+      scene.shots.forEach(async (s, i) => {
         // The render uses the lip-synced take when one exists.
         const lipsync = s.takes.filter((t) => t.kind === 'lipsync').pop();
         const mediaId = lipsync?.media_id ?? s.current_take.media_id;
-        const m = h.studio.store.media.get(mediaId);
+        const m = await h.studio.store.media.get(mediaId);
         expect(m?.duration).toBeGreaterThan(0);
         expected += m?.duration ?? 0;
         if (i > 0 && s.transition.type === 'crossfade') expected -= s.transition.duration;
@@ -110,13 +110,13 @@ describe('the offline film workflow through an MCP client', () => {
   });
 
   it("starts the continued shot on the previous shot's exact last frame (pixel compare)", async () => {
-    const take = (shotId: string) => {
-      const shot = h.studio.store.shots.get(shotId);
-      const t = h.studio.store.shots.getTake(shot?.current_take_id ?? '');
-      return h.studio.library.get(t?.media_id ?? '');
+    const take = async (shotId: string) => {
+      const shot = await h.studio.store.shots.get(shotId);
+      const t = await h.studio.store.shots.getTake(shot?.current_take_id ?? '');
+      return await h.studio.library.get(t?.media_id ?? '');
     };
-    const prev = take(film.continued.from_shot_id);
-    const next = take(film.continued.to_shot_id);
+    const prev = await take(film.continued.from_shot_id);
+    const next = await take(film.continued.to_shot_id);
     expect(next.start_frame_used).toBe(prev.last_frame_id);
     const diff = await frameDiff(h.studio.library.absPath(next), h.studio.library.absPath(prev), { aFrame: 'first', bFrame: 'last' });
     expect(diff).toBeLessThan(2);
@@ -127,21 +127,23 @@ describe('the offline film workflow through an MCP client', () => {
 
   it('stores metadata for every generated asset, as a row and as a JSON sidecar', async () => {
     const fs = await import('node:fs');
-    const m = h.studio.library.get(film.film_media_id);
+    const m = await h.studio.library.get(film.film_media_id);
     expect(m.type).toBe('video');
-    const lipsync = h.studio.store.media.list({ shot_id: film.lipsynced_shot_id }).find((x) => x.model === 'local/lipsync-video' && x.origin === 'generated');
+    const lipsync = (await h.studio.store.media.list({ shot_id: film.lipsynced_shot_id })).find(
+      (x) => x.model === 'local/lipsync-video' && x.origin === 'generated',
+    );
     // Its parent is the take it re-synced: the shot's take that was current before the lip-sync take was added.
-    const takes = h.studio.store.shots.takes(film.lipsynced_shot_id);
+    const takes = await h.studio.store.shots.takes(film.lipsynced_shot_id);
     const lipsyncTake = takes.find((t) => t.media_id === lipsync?.media_id);
     const sourceTake = takes.filter((t) => t.kind !== 'lipsync' && t.take_number < (lipsyncTake?.take_number ?? 0)).pop();
     expect(sourceTake?.media_id).toMatch(/^med_/);
     expect(lipsync?.parent_media_id).toBe(sourceTake?.media_id);
-    const gen = h.studio.store.media.list({ shot_id: film.continued.to_shot_id }).find((x) => x.origin === 'generated');
+    const gen = (await h.studio.store.media.list({ shot_id: film.continued.to_shot_id })).find((x) => x.origin === 'generated');
     expect(gen).toMatchObject({ provider: 'local', model: 'local/animatic', type: 'video' });
     expect(gen?.sha256).toMatch(/^[0-9a-f]{64}$/);
     // Its first and last frames are image media derived from it.
     for (const frameId of [gen?.first_frame_id, gen?.last_frame_id]) {
-      expect(h.studio.store.media.get(frameId ?? '')).toMatchObject({ type: 'image', origin: 'frame', parent_media_id: gen?.media_id });
+      expect(await h.studio.store.media.get(frameId ?? '')).toMatchObject({ type: 'image', origin: 'frame', parent_media_id: gen?.media_id });
     }
     expect(gen?.first_frame_id).not.toBe(gen?.last_frame_id);
     // local/animatic takes reference images together with a start frame, so the character was injected too.

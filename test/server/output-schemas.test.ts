@@ -120,7 +120,7 @@ describe('every tool publishes an outputSchema that its successful results match
     await call('film_remove_audio', { bed_id: filmBed });
 
     const refFile = path.join(h.home, 'import-me.png');
-    fs.copyFileSync(h.studio.library.absPath(h.studio.library.get(String(ref.media_id))), refFile);
+    fs.copyFileSync(h.studio.library.absPath(await h.studio.library.get(String(ref.media_id))), refFile);
     const imported = await call('media_import', { path: refFile, character_id: mara });
     await call('media_get', { media_id: imported.media_id });
     await call('media_list', { include_frames: true, limit: 5 });

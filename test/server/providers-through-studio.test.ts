@@ -104,7 +104,7 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
     );
     expect(inst.image).toBeUndefined();
     expect(body.parameters.durationSeconds).toBe(8);
-    const m = h.studio.library.get(String(r.media_id));
+    const m = await h.studio.library.get(String(r.media_id));
     expect(m).toMatchObject({ provider: 'vertex', model: 'vertex/veo-3.1-fast-generate-001', character_id: ids.mara, shot_id: s1, take_number: 1 });
     expect(m.reference_images_used).toHaveLength(3);
     expect(m.provider_request_id).toMatch(/\/operations\//);
@@ -112,7 +112,7 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
 
   it('Veo continuing from the last frame: image (+ lastFrame), character references skipped with a warning', async () => {
     const { s1, s2 } = await harbour();
-    const prev = h.studio.library.get(await shoot(s1));
+    const prev = await h.studio.library.get(await shoot(s1));
     const end = String((await h.call('image_generate', { model: 'local/still', prompt: 'end' })).media_id);
     const r = await h.call('video_generate', { shot_id: s2, use_last_frame: true, end_frame: end, duration: 6 });
     expect(r.status).toBe('succeeded');
@@ -122,12 +122,12 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
       string,
       { bytesBase64Encoded: string } | undefined
     >;
-    const lastFramePng = fs.readFileSync(h.studio.library.absPath(h.studio.library.get(prev.last_frame_id as string)));
+    const lastFramePng = fs.readFileSync(h.studio.library.absPath(await h.studio.library.get(prev.last_frame_id as string)));
     expect(inst.image?.bytesBase64Encoded).toBe(lastFramePng.toString('base64'));
-    const endPng = fs.readFileSync(h.studio.library.absPath(h.studio.library.get(end)));
+    const endPng = fs.readFileSync(h.studio.library.absPath(await h.studio.library.get(end)));
     expect(inst.lastFrame?.bytesBase64Encoded).toBe(endPng.toString('base64'));
     expect(inst.referenceImages).toBeUndefined();
-    const m = h.studio.library.get(String(r.media_id));
+    const m = await h.studio.library.get(String(r.media_id));
     expect(m.start_frame_used).toBe(prev.last_frame_id);
     expect(m.end_frame_used).toBe(end);
   });
@@ -149,7 +149,7 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
     expect(input.image_input).toHaveLength(3);
     expect(input.image_input.every((u) => /\/v1\/files\//.test(u))).toBe(true);
     expect(fakes.replicate.requests.filter((q) => q.path === '/v1/files').length - filesBefore).toBe(3);
-    expect(h.studio.library.get(String(r.media_id)).type).toBe('image');
+    expect((await h.studio.library.get(String(r.media_id))).type).toBe('image');
   });
 
   it("Gemini image with the character's reference images as inline parts after the prompt", async () => {
@@ -171,7 +171,7 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
     expect(parts.slice(1).filter((p) => (p.inlineData as { mimeType?: string } | undefined)?.mimeType === 'image/png')).toHaveLength(3);
     expect(body.generationConfig.imageConfig.aspectRatio).toBe('16:9');
     expect(body.generationConfig.responseModalities).toContain('IMAGE');
-    expect(h.studio.library.get(String(r.media_id))).toMatchObject({ type: 'image', provider: 'vertex', character_id: ids.mara });
+    expect(await h.studio.library.get(String(r.media_id))).toMatchObject({ type: 'image', provider: 'vertex', character_id: ids.mara });
   });
 
   it("ElevenLabs speaks the line in the character's voice and attaches it to the shot", async () => {
@@ -184,14 +184,14 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
       offset_seconds: 0.5,
     });
     expect(r.status).toBe('succeeded');
-    expect(r.audio_id).toBe(h.studio.store.shots.audio(s2).find((l) => l.media_id === r.media_id)?.audio_id);
+    expect(r.audio_id).toBe((await h.studio.store.shots.audio(s2)).find((l) => l.media_id === r.media_id)?.audio_id);
     expect(r.audio_id).toMatch(/^aud_/);
     const tts = byRoute(fakes.elevenlabs.requests, 'tts');
     const last = tts[tts.length - 1];
     expect(last?.path).toBe('/v1/text-to-speech/voice-mara/with-timestamps');
     expect(last?.headers['xi-api-key']).toBe(FAKE_KEYS.ELEVENLABS_API_KEY);
     expect((last!.json as { text: string; model_id: string }).model_id).toBe('eleven_multilingual_v2');
-    const m = h.studio.library.get(String(r.media_id));
+    const m = await h.studio.library.get(String(r.media_id));
     expect(m.type).toBe('voice');
     expect(m.duration).toBeGreaterThan(1);
   });
@@ -203,7 +203,7 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
     ).shot.shot_id;
     await shoot(shot); // the fake's clip: 2 s
     const media = await speak(shot); // 'The boats are late.' at 0.5 s; the fake's mp3 runs 1.5 s
-    const m = h.studio.library.get(media);
+    const m = await h.studio.library.get(media);
     // The fake times character i from 0.1 + 0.05·i s: 19 characters, the words run 0.1–1.05 s of a 1.5 s file.
     expect(m.extra['speech']).toEqual({ start: 0.1, end: 1.05 });
     const alignment = m.extra['alignment'] as { characters: string[]; start_seconds: number[]; end_seconds: number[] };
@@ -239,7 +239,7 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
     expect(names).toEqual(expect.arrayContaining(['audio', 'model_id']));
     const settings = sts?.parts?.find((p) => p.name === 'voice_settings');
     expect(JSON.parse(settings?.data.toString('utf8') ?? '{}')).toMatchObject({ stability: 0.4 });
-    expect(h.studio.library.get(String(r.media_id)).type).toBe('voice');
+    expect((await h.studio.library.get(String(r.media_id))).type).toBe('voice');
   });
 
   it("InfiniteTalk re-syncs the shot's take to its line: uploads, a new take with its parent", async () => {
@@ -258,7 +258,7 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
     expect(body.resolution).toBe('480p');
     expect(body.video).toMatch(/^http/);
     expect(body.audio).toMatch(/^http/);
-    const m = h.studio.library.get(String(r.media_id));
+    const m = await h.studio.library.get(String(r.media_id));
     expect(m.parent_media_id).toBe(source);
     expect(m.shot_id).toBe(s2);
   });
@@ -272,16 +272,16 @@ describe('a film shot on the real providers (fakes on 127.0.0.1)', () => {
     const body = create?.json as { image: string; audio: string; prompt: string };
     expect(body.image).toMatch(/^http/);
     expect(body.audio).toMatch(/^http/);
-    const m = h.studio.library.get(String(r.media_id));
-    expect(m.input_params.image).toBe(h.studio.store.characters.get(ids.mara as string)?.reference_images[0]);
+    const m = await h.studio.library.get(String(r.media_id));
+    expect(m.input_params.image).toBe((await h.studio.store.characters.get(ids.mara as string))?.reference_images[0]);
   });
 
   it('renders the scene from the provider takes (the lip-synced take wins)', async () => {
     const { scene, s1, s2 } = await harbour();
-    const first = h.studio.library.get(await shoot(s1));
+    const first = await h.studio.library.get(await shoot(s1));
     await shoot(s2);
     await speak(s2);
-    const synced = h.studio.library.get(
+    const synced = await h.studio.library.get(
       String((await h.call('lipsync_video', { model: 'wavespeed/wavespeed-ai/infinitetalk/video-to-video', shot_id: s2, resolution: '480p' })).media_id),
     );
     const r = (await h.call('render_scene', { scene_id: scene })) as { shots: { lipsync: boolean }[]; duration: number };

@@ -75,7 +75,7 @@ describe('render_scene with clips from different models', () => {
     // 2 + 1.5 + 2 − 0.5 (crossfade overlap), within one frame.
     expect(Math.abs(info.durationSeconds - 5)).toBeLessThanOrEqual(1 / 30 + 0.01);
 
-    const lib = (id: string) => h.studio.library.absPath(h.studio.library.get(id));
+    const lib = async (id: string) => h.studio.library.absPath(await h.studio.library.get(id));
     const at = async (t: number) => {
       const png = path.join(dir, `at-${t}.png`);
       await extractFrameAt(r.file_path, t, png);
@@ -83,13 +83,13 @@ describe('render_scene with clips from different models', () => {
     };
     const size = { width: 640, height: 360 };
     // First frame of the scene = first frame of shot a.
-    const a0 = await decodeRgb(lib(media.a), { frame: 'first', size });
+    const a0 = await decodeRgb(await lib(media.a), { frame: 'first', size });
     expect(meanAbsDiff((await at(0)).data, a0.data)).toBeLessThan(4);
     // The plain cut into c at 3.0 s: the frame there is c's first frame (scaled to the scene size).
-    const c0 = await decodeRgb(lib(media.c), { frame: 'first', size });
+    const c0 = await decodeRgb(await lib(media.c), { frame: 'first', size });
     expect(meanAbsDiff((await at(3.0)).data, c0.data)).toBeLessThan(6);
     // And it is not c's last frame (the comparison can tell frames apart).
-    const cLast = await decodeRgb(lib(media.c), { frame: 'last', size });
+    const cLast = await decodeRgb(await lib(media.c), { frame: 'last', size });
     expect(meanAbsDiff((await at(3.0)).data, cLast.data)).toBeGreaterThan(6);
     // The last frame of the scene is c's last frame.
     const last = path.join(dir, 'scene-last.png');
@@ -120,11 +120,11 @@ describe('render_scene with clips from different models', () => {
     expect(err.code).toBe('invalid_input');
     // Corrupt the stored file of a take behind the studio's back: the render must refuse and record nothing.
     const shots = (await h.call('scene_get', { scene_id: sceneId })) as { shots: { shot_id: string; current_take: { media_id: string } }[] };
-    const target = h.studio.library.get(shots.shots[2]?.current_take.media_id as string);
+    const target = await h.studio.library.get(shots.shots[2]?.current_take.media_id as string);
     fs.chmodSync(h.studio.library.absPath(target), 0o644);
     fs.writeFileSync(h.studio.library.absPath(target), Buffer.from('garbage'));
     const e2 = await h.callError('render_scene', { scene_id: sceneId, force: true });
     expect(e2.message).toContain(shots.shots[2]?.shot_id);
-    expect(h.studio.store.renders.list('scene', sceneId)).toEqual([]);
+    expect(await h.studio.store.renders.list('scene', sceneId)).toEqual([]);
   });
 });

@@ -28,7 +28,7 @@ describe('results that cost little', () => {
     film = await offlineFilmCalls(h.client);
     // 50 items in the library, as the media_list target is stated for.
     let n = 0;
-    while (h.studio.store.media.all().length < 50) await h.call('image_generate', { model: 'local/still', prompt: `location study ${++n}` });
+    while ((await h.studio.store.media.all()).length < 50) await h.call('image_generate', { model: 'local/still', prompt: `location study ${++n}` });
   }, 300_000);
   afterAll(async () => h.close());
 
@@ -81,7 +81,7 @@ describe('results that cost little', () => {
     expect(s.media.length).toBe(20);
     expect(typeof s.next_cursor).toBe('string');
     expect(s.media.some((m) => m.origin === 'frame')).toBe(false);
-    const newest = h.studio.store.media.list({ frames: false, limit: 1 })[0];
+    const newest = (await h.studio.store.media.list({ frames: false, limit: 1 }))[0];
     expect(s.media[0]).toEqual({
       media_id: newest?.media_id,
       type: 'image',
@@ -95,7 +95,7 @@ describe('results that cost little', () => {
   });
 
   it('media_list walks the whole library once by cursor, even while items are added', async () => {
-    const expected = h.studio.store.media.list({ frames: false, limit: 10_000 }).map((m) => m.media_id);
+    const expected = (await h.studio.store.media.list({ frames: false, limit: 10_000 })).map((m) => m.media_id);
     const seen: string[] = [];
     let cursor: string | undefined;
     let added = '';
@@ -115,14 +115,14 @@ describe('results that cost little', () => {
   it('media_list shows frames when asked, whole records with detail full, and one media_type filter', async () => {
     const all = await walk(h, 'media_list', 'media', { include_frames: true, limit: 500 });
     expect(all.pages).toBe(1);
-    expect(all.items.map((m) => m.media_id)).toEqual(h.studio.store.media.list({ limit: 10_000 }).map((m) => m.media_id));
+    expect(all.items.map((m) => m.media_id)).toEqual((await h.studio.store.media.list({ limit: 10_000 })).map((m) => m.media_id));
     expect(all.items.filter((m) => m.origin === 'frame').length).toBeGreaterThan(0);
 
     const full = (await h.call('media_list', { detail: 'full', limit: 3 })).media as Json[];
     for (const m of full) expect(m).toEqual((await h.call('media_get', { media_id: m.media_id })).media);
 
     const videos = await walk(h, 'media_list', 'media', { media_type: 'video', limit: 5 });
-    expect(videos.items.length).toBe(h.studio.store.media.list({ type: 'video', limit: 10_000 }).length);
+    expect(videos.items.length).toBe((await h.studio.store.media.list({ type: 'video', limit: 10_000 })).length);
     expect(videos.items.every((m) => m.type === 'video')).toBe(true);
     const old = await h.callError('media_list', { type: 'video' });
     expect(old).toMatchObject({ code: 'invalid_input', field: 'type' });
@@ -149,7 +149,7 @@ describe('results that cost little', () => {
     expect(sizeOf('job_list', r).bytes).toBeLessThanOrEqual(4096);
     const s = r.structuredContent as { jobs: Json[]; next_cursor?: string };
     expect(s.jobs.length).toBe(20);
-    const newest = h.studio.store.jobs.list({ limit: 1 })[0];
+    const newest = (await h.studio.store.jobs.list({ limit: 1 }))[0];
     expect(s.jobs[0]).toEqual({
       job_id: newest?.job_id,
       tool: 'image_generate',
@@ -160,7 +160,7 @@ describe('results that cost little', () => {
     });
 
     const ids = (await walk(h, 'job_list', 'jobs', { limit: 6 })).items.map((j) => j.job_id);
-    expect(ids).toEqual(h.studio.store.jobs.list({ limit: 10_000 }).map((j) => j.job_id));
+    expect(ids).toEqual((await h.studio.store.jobs.list({ limit: 10_000 })).map((j) => j.job_id));
     expect(new Set(ids).size).toBe(ids.length);
 
     const full = (await h.call('job_list', { detail: 'full', limit: 2 })).jobs as Json[];

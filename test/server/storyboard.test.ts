@@ -57,9 +57,9 @@ describe('extract_frames storyboard through an MCP client', () => {
   let scene: string;
   let single: string;
   const shots: string[] = [];
-  const take = (shotId: string) => {
-    const s = h.studio.store.shots.get(shotId);
-    return h.studio.library.get(h.studio.store.shots.getTake(s?.current_take_id ?? '')?.media_id ?? '');
+  const take = async (shotId: string) => {
+    const s = await h.studio.store.shots.get(shotId);
+    return await h.studio.library.get((await h.studio.store.shots.getTake(s?.current_take_id ?? ''))?.media_id ?? '');
   };
 
   /** A 640×360 test pattern with a big box of `color`, imported into the library. */
@@ -109,12 +109,12 @@ describe('extract_frames storyboard through an MCP client', () => {
       [2, 2, 'last', 3, 'first'],
     ]);
     for (const [i, r] of sb.rows.entries()) {
-      expect(r.left).toMatchObject({ shot_id: shots[i], title: `shot ${['red', 'green'][i]}`, media_id: take(shots[i] as string).last_frame_id });
-      expect(r.right).toMatchObject({ shot_id: shots[i + 1], media_id: take(shots[i + 1] as string).first_frame_id });
+      expect(r.left).toMatchObject({ shot_id: shots[i], title: `shot ${['red', 'green'][i]}`, media_id: (await take(shots[i] as string)).last_frame_id });
+      expect(r.right).toMatchObject({ shot_id: shots[i + 1], media_id: (await take(shots[i + 1] as string)).first_frame_id });
     }
     expect(sb.frames.map((f) => f.label)).toEqual(['1 last', '2 first', '2 last', '3 first']);
     expect(sb.note).toBeUndefined();
-    expect(h.studio.library.absPath(h.studio.library.get(sb.contact_sheet_id))).toBe(sb.contact_sheet_path);
+    expect(h.studio.library.absPath(await h.studio.library.get(sb.contact_sheet_id))).toBe(sb.contact_sheet_path);
 
     const sheet = await decodeRgb(sb.contact_sheet_path);
     // Two columns of tiles with a bar between them; two rows with a bar between them.
@@ -131,7 +131,7 @@ describe('extract_frames storyboard through an MCP client', () => {
     const pictures = await Promise.all(
       sb.rows
         .flatMap((r) => [r.left, r.right])
-        .map((c) => decodeRgb(h.studio.library.absPath(h.studio.library.get(c.media_id)), { size: { width: TILE_W, height: 225 } })),
+        .map(async (c) => decodeRgb(h.studio.library.absPath(await h.studio.library.get(c.media_id)), { size: { width: TILE_W, height: 225 } })),
     );
     const cells = sb.rows.flatMap((_, r) => [0, 1].map((col) => crop(sheet, col * (TILE_W + BAR), r * (TILE_H + BAR), TILE_W, 224)));
     const diffs = cells.map((cell) => pictures.map((p) => meanAbsDiff(cell, crop(p, 0, 0, TILE_W, 224))));

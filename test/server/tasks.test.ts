@@ -15,6 +15,7 @@ import { FAKE_KEYS } from '../fakes/index.js';
 import { startVertexFake, type VertexFake } from '../fakes/vertex.js';
 import { tempDir } from '../helpers/harness.js';
 import { post, rawClient, type RpcAnswer } from '../helpers/raw-2026.js';
+import { withStudioDb } from '../helpers/studio-db.js';
 
 /** The server as the HTTP transport builds it for each 2026-07-28 request. */
 const buildServer = (studio: Studio) => createMcpServer(studio).server;
@@ -107,8 +108,8 @@ describe('MCP tasks (io.modelcontextprotocol/tasks, SEP-2663) over 2026-07-28', 
     expect(done).toMatchObject({ status: 'completed', statusMessage: 'video_generate finished' });
     const out = (done.result as { structuredContent: { status: string; media_id: string; model: string; job_id: string } }).structuredContent;
     expect(out).toMatchObject({ status: 'succeeded', model: VEO });
-    expect(studio.library.get(out.media_id)).toMatchObject({ type: 'video', model: VEO, provider: 'vertex' });
-    expect(studio.store.jobs.get(out.job_id)?.status).toBe('succeeded');
+    expect(await studio.library.get(out.media_id)).toMatchObject({ type: 'video', model: VEO, provider: 'vertex' });
+    expect((await studio.store.jobs.get(out.job_id))?.status).toBe('succeeded');
     // The result stays retrievable: asking again gives the same answer.
     expect(result(await rpc('tasks/get', { taskId })).result).toEqual(done.result);
   });
@@ -125,7 +126,7 @@ describe('MCP tasks (io.modelcontextprotocol/tasks, SEP-2663) over 2026-07-28', 
     expect(GetTaskResultV2Schema.safeParse(after).success).toBe(true);
     expect(after.status).toBe('cancelled');
     const jobId = /job (job_[0-9a-f]+) is canceled/.exec(String(after.statusMessage))?.[1] as string;
-    expect(studio.store.jobs.get(jobId)).toMatchObject({ status: 'canceled', cancel_requested: true });
+    expect(await studio.store.jobs.get(jobId)).toMatchObject({ status: 'canceled', cancel_requested: true });
     // Vertex documents no cancel for Veo operations: cancelling there means we stop polling and drop the result.
     const polls = fake.operations.get(opName)?.polls;
     await new Promise((r) => setTimeout(r, 200));
@@ -191,7 +192,7 @@ describe('MCP tasks (io.modelcontextprotocol/tasks, SEP-2663) over 2026-07-28', 
     const created = result(await rpc('tools/call', { name: 'video_generate', arguments: { model: VEO, prompt: 'x', duration: 5 } }));
     const taskId = String(created.taskId);
     await poll(taskId, (t) => t.status !== 'working');
-    studio.store.db.prepare('UPDATE tasks SET expires_at = 1 WHERE id = ?').run(taskId);
+    withStudioDb(studio.config.home, (db) => db.prepare('UPDATE tasks SET expires_at = 1 WHERE id = ?').run(taskId));
     expect((await rpc('tasks/get', { taskId })).error?.code).toBe(-32602);
   });
 
@@ -227,7 +228,7 @@ describe('MCP tasks (io.modelcontextprotocol/tasks, SEP-2663) over 2026-07-28', 
     const bridge = await asTask('video_smooth_transition', { from_shot_id: shots[0], duration: 1 });
     expect(bridge).toMatchObject({ bridged: true, status: 'succeeded' });
     const render = await asTask('render_scene', { scene_id: scene.scene.scene_id, qc: false });
-    expect(studio.library.get(String(render.media_id)).type).toBe('video');
+    expect((await studio.library.get(String(render.media_id))).type).toBe('video');
   });
 
   it('results outlive the process: after a restart the finished task answers as before, a task cut off is failed naming its job', async () => {
@@ -254,7 +255,7 @@ describe('MCP tasks (io.modelcontextprotocol/tasks, SEP-2663) over 2026-07-28', 
 
   /** The job a task follows, read from the studio database as a second process would. */
   function TaskRegistryRow(taskId: string): string {
-    const row = studio.store.db.prepare('SELECT job_id FROM tasks WHERE id = ?').get(taskId) as { job_id: string };
+    const row = withStudioDb(studio.config.home, (db) => db.prepare('SELECT job_id FROM tasks WHERE id = ?').get(taskId)) as { job_id: string };
     return row.job_id;
   }
 });

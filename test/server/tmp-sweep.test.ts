@@ -5,7 +5,7 @@ import { openStore } from '../../src/store/index.js';
 import { tempDir } from '../helpers/harness.js';
 
 describe('stale scratch files', () => {
-  it('are swept when old, kept when fresh', () => {
+  it('are swept when old, kept when fresh', async () => {
     const home = tempDir();
     const store = openStore(home);
     const old = path.join(home, 'tmp', 'old.mp4');
@@ -21,6 +21,6 @@ describe('stale scratch files', () => {
     expect(fs.existsSync(old)).toBe(false);
     expect(fs.existsSync(oldDir)).toBe(false);
     expect(fs.existsSync(fresh)).toBe(true);
-    store.close();
+    await store.close();
   });
 });

@@ -76,16 +76,16 @@ describe('two speakers in one shot, voiced and lip-synced in one take (fakes)', 
     expect(body.order).toBe('meanwhile');
 
     // Each side is its line padded onto the shot's 4 s timeline, at its own offset.
-    const media = h.studio.library.get(String(r.media_id));
-    const left = h.studio.library.get(String(media.input_params['left_audio']));
-    const right = h.studio.library.get(String(media.input_params['right_audio']));
+    const media = await h.studio.library.get(String(r.media_id));
+    const left = await h.studio.library.get(String(media.input_params['left_audio']));
+    const right = await h.studio.library.get(String(media.input_params['right_audio']));
     expect(left.extra['padded_line']).toEqual({ media_id: mara.media_id, audio_id: mara.audio_id, offset_seconds: 0.2, total_seconds: 4 });
     expect(right.extra['padded_line']).toEqual({ media_id: ivo.media_id, audio_id: ivo.audio_id, offset_seconds: 2, total_seconds: 4 });
     for (const side of [left, right]) expect((await probe(h.studio.library.absPath(side))).durationSeconds).toBeCloseTo(4, 1);
     expect(media.shot_id).toBe(shot);
 
     // The render takes the synced take and mixes neither line again (the take carries both).
-    expect(syncedLinesOf(h.studio, media)).toEqual([mara.media_id, ivo.media_id]);
+    expect(await syncedLinesOf(h.studio, media)).toEqual([mara.media_id, ivo.media_id]);
     const render = (await h.call('render_scene', { scene_id: scene })) as { shots: { lipsync: boolean }[] };
     expect(render.shots.map((s) => s.lipsync)).toEqual([true]);
   });
@@ -103,9 +103,9 @@ describe('two speakers in one shot, voiced and lip-synced in one take (fakes)', 
     expect(req?.path).toBe('/v1/text-to-dialogue');
     expect(req?.query).toEqual({});
     expect(req?.json).toEqual({ inputs, model_id: 'eleven_v3', settings: { stability: 0.5 } });
-    const line = h.studio.store.shots.audio(shot).find((l) => l.media_id === r.media_id);
+    const line = (await h.studio.store.shots.audio(shot)).find((l) => l.media_id === r.media_id);
     expect(line?.offset_seconds).toBe(0.3);
-    expect(h.studio.library.get(String(r.media_id)).type).toBe('voice');
+    expect((await h.studio.library.get(String(r.media_id))).type).toBe('voice');
   });
 
   it("Text to Dialogue turns may name characters: each is spoken in its character's voice", async () => {

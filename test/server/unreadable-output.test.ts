@@ -21,7 +21,7 @@ describe('provider outputs that are not readable media', () => {
     const r = await h.call('image_generate', { model: 'replicate/bytedance/seedream-4', prompt: 'x' });
     expect(r.status).toBe('succeeded');
     expect((r.warnings as string[]).join(' ')).toMatch(/not readable image .* kept as med_/);
-    const m = h.studio.library.get(String(r.media_id));
+    const m = await h.studio.library.get(String(r.media_id));
     expect(typeof m.extra.unreadable_media).toBe('string');
     const file = fs.readFileSync(h.studio.library.absPath(m));
     expect(createHash('sha256').update(file).digest('hex')).toBe(m.sha256);
@@ -36,9 +36,9 @@ describe('provider outputs that are not readable media', () => {
     const r = await h.call('video_generate', { shot_id: shot });
     expect(r.status).toBe('succeeded');
     expect(r).not.toHaveProperty('last_frame_id');
-    const renders = h.studio.store.renders.list('scene', scene).length;
+    const renders = (await h.studio.store.renders.list('scene', scene)).length;
     const err = await h.callError('render_scene', { scene_id: scene });
     expect(err.message).toContain(shot);
-    expect(h.studio.store.renders.list('scene', scene).length).toBe(renders);
+    expect((await h.studio.store.renders.list('scene', scene)).length).toBe(renders);
   });
 });

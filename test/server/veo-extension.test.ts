@@ -50,11 +50,13 @@ describe('lengthening a shot with Veo video extension (fakes)', () => {
     };
     expect(body.instances[0]?.video?.mimeType).toBe('video/mp4');
     expect(
-      Buffer.from(body.instances[0]?.video?.bytesBase64Encoded ?? '', 'base64').equals(fs.readFileSync(h.studio.library.absPath(h.studio.library.get(first)))),
+      Buffer.from(body.instances[0]?.video?.bytesBase64Encoded ?? '', 'base64').equals(
+        fs.readFileSync(h.studio.library.absPath(await h.studio.library.get(first))),
+      ),
     ).toBe(true);
     expect(body.instances[0]?.image).toBeUndefined();
     expect(body.parameters['durationSeconds']).toBe(8);
-    const media = h.studio.library.get(String(r.media_id));
+    const media = await h.studio.library.get(String(r.media_id));
     expect(media.shot_id).toBe(shot);
     expect(r.take_number).toBe(2);
   });

@@ -85,13 +85,13 @@ describe('a bridge whose job fails after video_smooth_transition returned', () =
     expect(job.status).toBe('failed');
     expect(job.error?.code).toBe('safety_blocked');
     await f.h.studio.continuity.bridges.idle();
-    expect(f.h.studio.store.shots.get(r.bridge_shot_id)).toBeUndefined();
+    expect(await f.h.studio.store.shots.get(r.bridge_shot_id)).toBeUndefined();
     expect(await sceneShots(f.h, f.scene)).toEqual(f.shots);
-    expect(f.h.studio.store.shots.get(f.shots[1] as string)?.transition).toEqual(CUT);
-    expect(f.h.studio.store.shots.get(f.shots[1] as string)?.position).toBe(1);
-    expect(f.h.studio.store.jobs.get(r.job_id)?.message).toBe(`its empty bridge shot '${r.bridge_shot_id}' was removed; the scene keeps its plain cut`);
+    expect((await f.h.studio.store.shots.get(f.shots[1] as string))?.transition).toEqual(CUT);
+    expect((await f.h.studio.store.shots.get(f.shots[1] as string))?.position).toBe(1);
+    expect((await f.h.studio.store.jobs.get(r.job_id))?.message).toBe(`its empty bridge shot '${r.bridge_shot_id}' was removed; the scene keeps its plain cut`);
     const render = (await f.h.call('render_scene', { scene_id: f.scene })) as { media_id: string };
-    expect(f.h.studio.library.get(render.media_id).type).toBe('video');
+    expect((await f.h.studio.library.get(render.media_id)).type).toBe('video');
   }, 120_000);
 
   it('a canceled bridge job removes its empty shot', async () => {
@@ -101,7 +101,7 @@ describe('a bridge whose job fails after video_smooth_transition returned', () =
     const canceled = (await f.h.call('job_cancel', { job_id: r.job_id })) as { job: { status: string } };
     expect(canceled.job.status).toBe('canceled');
     await f.h.studio.continuity.bridges.idle();
-    expect(f.h.studio.store.shots.get(r.bridge_shot_id)).toBeUndefined();
+    expect(await f.h.studio.store.shots.get(r.bridge_shot_id)).toBeUndefined();
     expect(await sceneShots(f.h, f.scene)).toEqual(f.shots);
   }, 120_000);
 
@@ -111,21 +111,21 @@ describe('a bridge whose job fails after video_smooth_transition returned', () =
     const f = await film(home);
     const r = await bridge(f);
     // Wait until the operation id is stored, then stop: the next process resumes the job by polling it.
-    for (let i = 0; i < 500 && !f.h.studio.store.jobs.get(r.job_id)?.operation_id; i++) await new Promise((res) => setTimeout(res, 10));
-    expect(f.h.studio.store.jobs.get(r.job_id)?.status).toBe('running');
+    for (let i = 0; i < 500 && !(await f.h.studio.store.jobs.get(r.job_id))?.operation_id; i++) await new Promise((res) => setTimeout(res, 10));
+    expect((await f.h.studio.store.jobs.get(r.job_id))?.status).toBe('running');
     await f.h.close();
     open.splice(0);
     // The next process is this same one (same pid), so its owner looks alive: let the lease run out instead.
     const store = openStore(home);
-    store.db.prepare(`UPDATE jobs SET lease_until = 0 WHERE id = ?`).run(r.job_id);
-    store.close();
+    await store.jobs.expireLease(r.job_id, (await store.jobs.get(r.job_id))?.owner ?? null);
+    await store.close();
 
     fake.setScenario({ outcome: 'failed', pollsBeforeDone: 0, error: 'content moderation' });
     const h = await harness(home);
     const job = await finish(h, r.job_id);
     expect(job.status).toBe('failed');
     await h.studio.continuity.bridges.idle();
-    expect(h.studio.store.shots.get(r.bridge_shot_id)).toBeUndefined();
+    expect(await h.studio.store.shots.get(r.bridge_shot_id)).toBeUndefined();
     expect(await sceneShots(h, f.scene)).toEqual(f.shots);
   }, 120_000);
 
@@ -138,12 +138,13 @@ describe('a bridge whose job fails after video_smooth_transition returned', () =
     open.splice(0);
     // What a process that died right after recording the failure leaves behind.
     const store = openStore(home);
-    store.jobs.fail(r.job_id, { code: 'provider_error', message: 'content moderation' });
-    expect(store.shots.get(r.bridge_shot_id)?.current_take_id).toBeNull();
-    store.close();
+    await store.jobs.fail(r.job_id, { code: 'provider_error', message: 'content moderation' });
+    expect((await store.shots.get(r.bridge_shot_id))?.current_take_id).toBeNull();
+    await store.close();
 
     const h = await harness(home);
-    expect(h.studio.store.shots.get(r.bridge_shot_id)).toBeUndefined();
+    await h.studio.ready();
+    expect(await h.studio.store.shots.get(r.bridge_shot_id)).toBeUndefined();
     expect(await sceneShots(h, f.scene)).toEqual(f.shots);
   }, 120_000);
 
@@ -157,7 +158,7 @@ describe('a bridge whose job fails after video_smooth_transition returned', () =
     expect((await finish(f.h, r.job_id)).status).toBe('failed');
     await f.h.studio.continuity.bridges.idle();
     expect(await sceneShots(f.h, f.scene)).toEqual([f.shots[0], r.bridge_shot_id, f.shots[1]]);
-    expect(f.h.studio.store.shots.takes(r.bridge_shot_id)).toHaveLength(1);
+    expect(await f.h.studio.store.shots.takes(r.bridge_shot_id)).toHaveLength(1);
   }, 120_000);
 
   it('a bridge job that fails within the wait: the tool reports the provider error and removes the shot itself', async () => {

@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { Studio } from '../../src/studio/studio.js';
 import { SEEDREAM4_MODEL, startReplicateFake, type ReplicateFake } from '../fakes/replicate.js';
 import { tempDir } from '../helpers/harness.js';
+import { withStudioDb } from '../helpers/studio-db.js';
 
 /**
  * A live Replicate lookup (issue 11, defects 1 and 4): the live schema replaces the shipped file's fields, never
@@ -51,7 +52,10 @@ describe('ModelCatalog.describe with a Replicate token', () => {
   };
   const signal = new AbortController().signal;
   const modelReads = (providerModel: string) => fake.requests.filter((r) => r.method === 'GET' && r.path === `/v1/models/${providerModel}`).length;
-  const cachedIds = (s: Studio) => (s.store.db.prepare(`SELECT id FROM model_cache ORDER BY id`).all() as { id: string }[]).map((r) => r.id);
+  const cachedIds = async (s: Studio) => {
+    await s.ready();
+    return withStudioDb(s.config.home, (db) => db.prepare(`SELECT id FROM model_cache ORDER BY id`).all() as { id: string }[]).map((r) => r.id);
+  };
 
   beforeAll(async () => {
     fake = await startReplicateFake();
@@ -78,17 +82,18 @@ describe('ModelCatalog.describe with a Replicate token', () => {
     expect(cap.pricing).toEqual({ usd: 0.03, per: 'image', note: shippedFile.pricing?.note, source: shippedFile.pricing?.source });
     expect(cap.rules).toEqual(shippedFile.rules);
     expect(first.registry.require(SEEDREAM).pricing).toEqual(shippedFile.pricing);
-    expect(cachedIds(first)).toEqual([SEEDREAM]);
+    expect(await cachedIds(first)).toEqual([SEEDREAM]);
     await first.close();
 
     // A restart reads the cached live capability back: the price and the rule are still there.
     const second = studioAt(home, { STUDIO_BUDGET_USD: '5' });
+    await second.ready();
     const after = second.registry.require(SEEDREAM);
     expect(after.status).toBe('live');
     expect(after.pricing).toEqual(shippedFile.pricing);
     expect(after.rules).toEqual(shippedFile.rules);
     // With a budget, the call is priced (one image at $0.03), not refused as unpriced.
-    const prepared = second.planner.prepare({ tool: 'image_generate', task: 'image_generate', args: { model: SEEDREAM, prompt: 'a lighthouse' } });
+    const prepared = await second.planner.prepare({ tool: 'image_generate', task: 'image_generate', args: { model: SEEDREAM, prompt: 'a lighthouse' } });
     expect(prepared.costUsd).toBe(0.03);
   });
 
@@ -98,18 +103,22 @@ describe('ModelCatalog.describe with a Replicate token', () => {
     const stripped = capabilityFromReplicateModel(SEEDREAM4_MODEL);
     expect(stripped.pricing).toBeUndefined();
     expect(stripped.rules).toEqual([]);
-    seed.store.db
-      .prepare(`INSERT INTO model_cache (id, version, capability, fetched_at) VALUES (?, NULL, ?, '2026-11-01T00:00:00.000Z')`)
-      .run(SEEDREAM, JSON.stringify(stripped));
+    await seed.ready();
+    withStudioDb(home, (db) =>
+      db
+        .prepare(`INSERT INTO model_cache (id, version, capability, fetched_at) VALUES (?, NULL, ?, '2026-11-01T00:00:00.000Z')`)
+        .run(SEEDREAM, JSON.stringify(stripped)),
+    );
     await seed.close();
 
     const s = studioAt(home, { STUDIO_BUDGET_USD: '5' });
+    await s.ready();
     const cap = s.registry.require(SEEDREAM);
     expect(cap.status).toBe('live');
     expect(Object.keys(cap.fields).sort()).toEqual(Object.keys(stripped.fields).sort());
     expect(cap.pricing).toEqual(shippedFile.pricing);
     expect(cap.rules).toEqual(shippedFile.rules);
-    expect(s.planner.prepare({ tool: 'image_generate', task: 'image_generate', args: { model: SEEDREAM, prompt: 'x' } }).costUsd).toBe(0.03);
+    expect((await s.planner.prepare({ tool: 'image_generate', task: 'image_generate', args: { model: SEEDREAM, prompt: 'x' } })).costUsd).toBe(0.03);
   });
 
   it('a wrong-task lookup of a shipped model is refused before anything is read, registered or cached', async () => {
@@ -126,7 +135,7 @@ describe('ModelCatalog.describe with a Replicate token', () => {
     expect(err?.message).toMatch(/^'replicate\/bytedance\/seedream-4' is a image_generate model, not a video_generate model/);
     expect(modelReads('bytedance/seedream-4')).toBe(0);
     expect(s.registry.require(SEEDREAM)).toBe(before);
-    expect(cachedIds(s)).toEqual([]);
+    expect(await cachedIds(s)).toEqual([]);
     expect(updated).toEqual([]);
   });
 
@@ -142,13 +151,13 @@ describe('ModelCatalog.describe with a Replicate token', () => {
     expect(err?.message).toBe("'replicate/acme/text2vid' is a video_generate model, not a image_generate model");
     expect(modelReads('acme/text2vid')).toBe(1);
     expect(s.registry.get('replicate/acme/text2vid')).toBeUndefined();
-    expect(cachedIds(s)).toEqual([]);
+    expect(await cachedIds(s)).toEqual([]);
     expect(updated).toEqual([]);
     // The right task registers and caches it.
     const ok = await s.models.describe('replicate/acme/text2vid', 'video_generate', signal);
     expect(ok.cap.id).toBe('replicate/acme/text2vid');
     expect(s.registry.get('replicate/acme/text2vid')?.version).toBe('b'.repeat(64));
-    expect(cachedIds(s)).toEqual(['replicate/acme/text2vid']);
+    expect(await cachedIds(s)).toEqual(['replicate/acme/text2vid']);
     expect(updated).toEqual(['studio://models/replicate/acme/text2vid']);
   });
 });

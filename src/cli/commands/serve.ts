@@ -13,6 +13,8 @@ export async function serveCommand(argv: string[]): Promise<number | 'serving'> 
   const port = values.port === undefined ? 3917 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes a number from 0 to 65535');
   const studio = new Studio({ config: loadConfig() });
+  // Tools are listed with the live models cached by earlier runs, so those are registered first.
+  await studio.ready();
   if (values.http) {
     const host = '127.0.0.1';
     const server = await serveHttp(studio, { port, host });

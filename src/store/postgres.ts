@@ -1,0 +1,186 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pg from 'pg';
+import { applyMigrations } from './migrate.js';
+import { StoreClosedError, type Sql, type SqlValue } from './sql.js';
+
+/** A pooled client lent to one transaction; `open` goes false when the transaction ends. */
+interface TxClient {
+  client: pg.PoolClient;
+  open: boolean;
+}
+
+/**
+ * Replies typed as the SQLite engine types them: BIGINT (every INTEGER column, COUNT(*)) and NUMERIC (SUM over
+ * integers) arrive from pg as strings; the studio's integers are ids of time in milliseconds, byte counts and
+ * counters, all far below 2^53, so they are read as numbers.
+ */
+const TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: string) => {
+    if (oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format as 'text');
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/** The shared schema SQL in Postgres's spelling: SQLite's INTEGER is 64-bit and its REAL 8-byte. */
+export function postgresSchema(sql: string): string {
+  return sql.replace(/\bINTEGER\b/g, 'BIGINT').replace(/\bREAL\b/g, 'DOUBLE PRECISION');
+}
+
+/** `?` placeholders numbered `$1…` (the repos' SQL has no `?` inside string literals; quoted text is skipped anyway). */
+export function numberPlaceholders(sql: string): string {
+  let n = 0;
+  let quoted = false;
+  let out = '';
+  for (const ch of sql) {
+    if (ch === "'") quoted = !quoted;
+    out += ch === '?' && !quoted ? `$${++n}` : ch;
+  }
+  return out;
+}
+
+/** Every process's migrations serialise on this advisory lock (an arbitrary constant: "studio" in ASCII). */
+const MIGRATION_LOCK = 0x73747564696f;
+
+/**
+ * Postgres as the system of record (STUDIO_DATABASE_URL=postgres://…): a `pg` pool; a transaction borrows one
+ * client and AsyncLocalStorage routes the transaction's queries to it. The schema is migrated once at open, under a
+ * session advisory lock so concurrent processes do not race; every query waits for that.
+ */
+export class PostgresSql implements Sql {
+  readonly dialect = 'postgres' as const;
+  private readonly pool: pg.Pool;
+  private readonly scope = new AsyncLocalStorage<TxClient>();
+  private readonly ready: Promise<void>;
+  private isClosed = false;
+
+  constructor(url: string, opts: { max?: number } = {}) {
+    this.pool = new pg.Pool({ connectionString: url, types: TYPES, max: opts.max ?? 10 });
+    // An idle client that loses its server (a restart) must not crash the process; the next query reconnects.
+    this.pool.on('error', () => undefined);
+    this.ready = this.migrate();
+    // Surfaced by the first query that awaits it; never an unhandled rejection in between.
+    this.ready.catch(() => undefined);
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Resolves when the schema is current; rejects with the migration's error. */
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  private async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      try {
+        // The migrations' queries run on this client: it is lent to them as a transaction's client would be.
+        const token: TxClient = { client, open: true };
+        await this.scope.run(token, () =>
+          applyMigrations({
+            sql: this.migrationSql(client),
+            exec: async (script) => void (await client.query(script)),
+            schema: postgresSchema,
+          }),
+        );
+        token.open = false;
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The same interface over the migration's own client (its transactions are BEGIN/COMMIT on that client). */
+  private migrationSql(client: pg.PoolClient): Sql {
+    const query = async <T>(text: string, params: readonly SqlValue[] = []): Promise<pg.QueryResult<T & pg.QueryResultRow>> =>
+      client.query<T & pg.QueryResultRow>(numberPlaceholders(text), [...params]);
+    return {
+      dialect: 'postgres',
+      closed: false,
+      all: async <T>(text: string, params?: readonly SqlValue[]) => (await query<T>(text, params)).rows,
+      get: async <T>(text: string, params?: readonly SqlValue[]) => (await query<T>(text, params)).rows[0],
+      run: async (text, params) => (await query(text, params)).rowCount ?? 0,
+      tx: async <T>(fn: () => Promise<T>): Promise<T> => {
+        await client.query('BEGIN');
+        try {
+          const out = await fn();
+          await client.query('COMMIT');
+          return out;
+        } catch (err) {
+          await client.query('ROLLBACK');
+          throw err;
+        }
+      },
+      lock: async () => undefined,
+      close: async () => undefined,
+    };
+  }
+
+  private current(): pg.PoolClient | undefined {
+    const t = this.scope.getStore();
+    return t?.open ? t.client : undefined;
+  }
+
+  private async query<T>(text: string, params: readonly SqlValue[]): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
+    if (this.isClosed) throw new StoreClosedError();
+    const client = this.current();
+    if (client) return client.query<T & pg.QueryResultRow>(numberPlaceholders(text), [...params]);
+    await this.ready;
+    return this.pool.query<T & pg.QueryResultRow>(numberPlaceholders(text), [...params]);
+  }
+
+  async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return (await this.query<T>(sql, params)).rows;
+  }
+
+  async get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
+    return (await this.query<T>(sql, params)).rows[0];
+  }
+
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    return (await this.query(sql, params)).rowCount ?? 0;
+  }
+
+  async tx<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.current()) return fn();
+    if (this.isClosed) throw new StoreClosedError();
+    await this.ready;
+    const client = await this.pool.connect();
+    const token: TxClient = { client, open: true };
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      try {
+        const out = await this.scope.run(token, fn);
+        await client.query('COMMIT');
+        return out;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw err;
+      }
+    } finally {
+      token.open = false;
+      // A client whose ROLLBACK failed has lost its connection: destroy it rather than lend it again.
+      client.release(broken);
+    }
+  }
+
+  async lock(key: string): Promise<void> {
+    const client = this.current();
+    if (!client) throw new Error('lock() outside a transaction');
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
+  }
+
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    await this.ready.catch(() => undefined);
+    await this.pool.end();
+  }
+}
