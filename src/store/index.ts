@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { BedRepo } from './beds.js';
 import { BlobStore } from './blobs.js';
+import { ChangeFeed } from './changes.js';
 import { CharacterRepo } from './characters.js';
 import { FilmRepo, SceneRepo } from './films.js';
 import { JobRepo } from './jobs.js';
@@ -31,6 +32,8 @@ export interface Store {
   tasks: TaskRepo;
   /** Live model schemas read from providers. */
   modelCache: ModelCacheRepo;
+  /** Change notices between processes on the same records (Postgres LISTEN/NOTIFY; nothing on SQLite). */
+  changes: ChangeFeed;
   /**
    * Run `fn` in one transaction: every store call it makes (however deep) joins it, and concurrent writers, in this
    * process or another, wait until it ends.
@@ -68,6 +71,7 @@ export function storeOver(sql: Sql, blobs: BlobStore, ready: Promise<void>): Sto
     beds: new BedRepo(sql),
     tasks: new TaskRepo(sql),
     modelCache: new ModelCacheRepo(sql),
+    changes: new ChangeFeed(sql),
     tx: (fn) => sql.tx(fn),
     ready: () => ready,
     get closed() {

@@ -38,6 +38,15 @@ export function numberPlaceholders(sql: string): string {
   return out;
 }
 
+/** A LISTEN target: names only (they are put into SQL as identifiers). */
+const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
+
+interface Listening {
+  channel: string;
+  onMessage: (payload: string) => void;
+  onReconnect: () => void;
+}
+
 /** Every process's migrations serialise on this advisory lock (an arbitrary constant: "studio" in ASCII). */
 const MIGRATION_LOCK = 0x73747564696f;
 
@@ -52,9 +61,17 @@ export class PostgresSql implements Sql {
   private readonly scope = new AsyncLocalStorage<TxClient>();
   private readonly ready: Promise<void>;
   private isClosed = false;
+  /** The one connection that LISTENs for this store, made on the first listen() and remade after a loss. */
+  private listener: pg.Client | undefined;
+  private connecting: Promise<void> | undefined;
+  private readonly listening = new Set<Listening>();
+  private retryTimer: NodeJS.Timeout | undefined;
 
-  constructor(url: string, opts: { max?: number } = {}) {
-    this.pool = new pg.Pool({ connectionString: url, types: TYPES, max: opts.max ?? 10 });
+  constructor(
+    private readonly url: string,
+    opts: { max?: number } = {},
+  ) {
+    this.pool = new pg.Pool({ connectionString: this.url, types: TYPES, max: opts.max ?? 10 });
     // An idle client that loses its server (a restart) must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);
     this.ready = this.migrate();
@@ -116,6 +133,8 @@ export class PostgresSql implements Sql {
         }
       },
       lock: async () => undefined,
+      notify: async () => undefined,
+      listen: async () => async () => undefined,
       close: async () => undefined,
     };
   }
@@ -177,9 +196,73 @@ export class PostgresSql implements Sql {
     await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
   }
 
+  async notify(channel: string, payload: string): Promise<void> {
+    await this.run(`SELECT pg_notify(?, ?)`, [channel, payload]);
+  }
+
+  async listen(channel: string, onMessage: (payload: string) => void, onReconnect: () => void): Promise<() => Promise<void>> {
+    if (!CHANNEL.test(channel)) throw new Error(`not a channel name: ${channel}`);
+    if (this.isClosed) throw new StoreClosedError();
+    await this.ready;
+    const entry: Listening = { channel, onMessage, onReconnect };
+    const known = [...this.listening].some((l) => l.channel === channel);
+    this.listening.add(entry);
+    if (!this.listener) await this.connectListener();
+    else if (!known) await this.listener.query(`LISTEN ${channel}`);
+    return async () => {
+      this.listening.delete(entry);
+    };
+  }
+
+  /** Connect the listener (once at a time) and LISTEN to every channel asked for so far. */
+  private connectListener(): Promise<void> {
+    this.connecting ??= (async () => {
+      const client = new pg.Client({ connectionString: this.url, types: TYPES });
+      client.on('notification', (m) => {
+        if (m.payload === undefined) return;
+        for (const l of this.listening) if (l.channel === m.channel) l.onMessage(m.payload);
+      });
+      client.on('error', () => this.listenerLost(client));
+      client.on('end', () => this.listenerLost(client));
+      try {
+        await client.connect();
+        for (const ch of new Set([...this.listening].map((l) => l.channel))) await client.query(`LISTEN ${ch}`);
+      } catch (err) {
+        await client.end().catch(() => undefined);
+        throw err;
+      }
+      this.listener = client;
+    })().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  /** The listener's connection broke (a server restart, a network cut): connect again, backing off, and say so. */
+  private listenerLost(client: pg.Client, delayMs = 100): void {
+    if (this.listener === client) this.listener = undefined;
+    if (this.isClosed || this.listener || this.retryTimer || !this.listening.size) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.isClosed) return;
+      this.connectListener().then(
+        () => {
+          for (const l of this.listening) l.onReconnect();
+        },
+        () => this.listenerLost(client, Math.min(5_000, delayMs * 2)),
+      );
+    }, delayMs);
+    this.retryTimer.unref();
+  }
+
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
+    clearTimeout(this.retryTimer);
+    this.listening.clear();
+    await this.connecting?.catch(() => undefined);
+    await this.listener?.end().catch(() => undefined);
+    this.listener = undefined;
     await this.ready.catch(() => undefined);
     await this.pool.end();
   }

@@ -26,6 +26,16 @@ export interface Sql {
    * IMMEDIATE); Postgres takes a transaction-scoped advisory lock.
    */
   lock(key: string): Promise<void>;
+  /**
+   * Tell every listener on `channel` (Postgres NOTIFY): inside a transaction it is sent at commit and never on
+   * rollback. The embedded engine has no listeners: nothing is sent.
+   */
+  notify(channel: string, payload: string): Promise<void>;
+  /**
+   * Hear `channel` on this store's one listener connection. `onReconnect` runs when that connection came back after
+   * a loss (notices sent meanwhile are gone). Resolves to a function that stops listening.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onReconnect: () => void): Promise<() => Promise<void>>;
   readonly closed: boolean;
   close(): Promise<void>;
 }

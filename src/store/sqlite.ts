@@ -150,6 +150,14 @@ export class SqliteSql implements Sql {
     if (!this.inTx()) throw new Error('lock() outside a transaction');
   }
 
+  async notify(_channel: string, _payload: string): Promise<void> {
+    // No other process listens to an embedded studio: its changes are seen by whoever reads the folder next.
+  }
+
+  async listen(_channel: string, _onMessage: (payload: string) => void, _onReconnect: () => void): Promise<() => Promise<void>> {
+    return async () => undefined;
+  }
+
   async close(): Promise<void> {
     await this.turn().catch(() => undefined);
     if (this.db.open) this.db.close();

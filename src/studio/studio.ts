@@ -7,6 +7,7 @@ import { createAdapters } from '../providers/index.js';
 import { createLocalAdapter } from '../providers/local.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { openStore, type Store } from '../store/index.js';
+import { relayChanges } from './change-relay.js';
 import { StudioEvents } from './events.js';
 import { GenerationPlanner } from './generation-planner.js';
 import { ingestJobOutputs } from './ingest.js';
@@ -59,6 +60,8 @@ export class Studio {
   readonly log: (message: string) => void;
   /** The schema current and the cached live models registered (see ready()). */
   private readonly started: Promise<void>;
+  /** Changes of other processes on the same database reach this one's subscribers (Postgres only). */
+  private readonly relay: Promise<(() => Promise<void>) | undefined>;
 
   constructor(opts: StudioOptions = {}) {
     this.config = opts.config ?? loadConfig();
@@ -101,6 +104,13 @@ export class Studio {
     // Scratch files of processes that died long ago (never younger than twice the longest a job may run).
     const swept = this.store.blobs.sweepTmp(Math.max(24 * 3600_000, 2 * this.config.jobTimeoutMs));
     if (swept) this.log(`removed ${swept} stale temporary file(s) from tmp/`);
+    this.relay =
+      this.store.engine === 'postgres'
+        ? relayChanges(this.events, this.store.changes, this.queue.owner, this.log).catch((err: unknown) => {
+            this.log(`could not listen for changes of other processes: ${String(err)}`);
+            return undefined;
+          })
+        : Promise.resolve(undefined);
     this.started = this.store
       .ready()
       .then(() => this.models.loadCached())
@@ -120,6 +130,7 @@ export class Studio {
    */
   async ready(): Promise<void> {
     await this.started;
+    await this.relay;
     // The start-up sweep of bridge shots left by a process that died (src/studio/bridges.ts).
     await this.continuity.bridges.idle();
   }
@@ -130,6 +141,7 @@ export class Studio {
   }
 
   async close(): Promise<void> {
+    await (await this.relay)?.();
     await this.queue.close();
     await this.store.close();
   }
