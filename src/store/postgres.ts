@@ -93,16 +93,8 @@ export class PostgresSql implements Sql {
     try {
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
       try {
-        // The migrations' queries run on this client: it is lent to them as a transaction's client would be.
-        const token: TxClient = { client, open: true };
-        await this.scope.run(token, () =>
-          applyMigrations({
-            sql: this.migrationSql(client),
-            exec: async (script) => void (await client.query(script)),
-            schema: postgresSchema,
-          }),
-        );
-        token.open = false;
+        // The migrations' queries all run on this client, which holds the lock.
+        await applyMigrations({ sql: this.migrationSql(client), exec: async (script) => void (await client.query(script)), schema: postgresSchema });
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
       }
