@@ -71,7 +71,11 @@ export function createStudioWeb(studio: Studio, opts: StudioWebOptions = {}): St
   const uiDir = opts.uiDir ?? process.env.STUDIO_UI_DIR ?? path.join(packageRoot(), 'dist', 'ui');
   let csp: CspSources = loadCspSources(uiDir);
   let connection: Promise<{ client: Client; close: () => Promise<void> }> | undefined;
-  const client = async (): Promise<Client> => (await (connection ??= connectInProcess(studio))).client;
+  /** One in-process MCP client for the page, connected on first use and closed with the server. */
+  const client = async (): Promise<Client> => {
+    connection ??= connectInProcess(studio);
+    return (await connection).client;
+  };
 
   const headers = (contentType: string, length: number, extra: Record<string, string>): Record<string, string> => ({
     'content-type': contentType,
@@ -146,7 +150,9 @@ export function createStudioWeb(studio: Studio, opts: StudioWebOptions = {}): St
     const c = contents[0];
     if (!c) return fail(404, { code: 'not_found', message: `resource '${uri}' has no contents`, field: 'uri' });
     const mime = c.mimeType && SERVED_MIME.test(c.mimeType) ? c.mimeType : 'application/octet-stream';
-    return 'blob' in c ? new Reply(200, Buffer.from(c.blob, 'base64'), mime) : new Reply(200, c.text, mime === 'application/octet-stream' ? mime : `${mime}; charset=utf-8`);
+    return 'blob' in c
+      ? new Reply(200, Buffer.from(c.blob, 'base64'), mime)
+      : new Reply(200, c.text, mime === 'application/octet-stream' ? mime : `${mime}; charset=utf-8`);
   };
 
   const tool = async (req: http.IncomingMessage, readBody: () => Promise<{ json: unknown } | undefined>): Promise<Reply> => {
@@ -169,7 +175,8 @@ export function createStudioWeb(studio: Studio, opts: StudioWebOptions = {}): St
     }
     const accepts = WEB_TOOLS.join(', ');
     if (!isPlainObject(body)) return fail(400, { code: 'invalid_input', message: 'the body must be a JSON object {"name", "arguments"}', field: 'body' });
-    if (typeof body.name !== 'string') return fail(400, { code: 'invalid_input', message: `'name' must be a string: one of ${accepts}`, field: 'name', accepts });
+    if (typeof body.name !== 'string')
+      return fail(400, { code: 'invalid_input', message: `'name' must be a string: one of ${accepts}`, field: 'name', accepts });
     if (!WEB_TOOLS.includes(body.name)) {
       return fail(403, { code: 'forbidden', message: `tool '${body.name}' cannot be called from the page; it may call ${accepts}`, field: 'name', accepts });
     }
@@ -189,11 +196,11 @@ export function createStudioWeb(studio: Studio, opts: StudioWebOptions = {}): St
     if (rest === 'api/tool') {
       return method === 'POST' ? tool(req, readBody) : fail(405, { code: 'method_not_allowed', message: '/studio/api/tool answers POST' }, { allow: 'POST' });
     }
-    let m: RegExpExecArray | null;
     if (rest === '' || /^(scene|film)\/[^/]+$/.test(rest)) return get ? page() : onlyGet();
     if (rest === 'api/index') return get ? index() : onlyGet();
     if (rest === 'api/resource') return get ? resource(url) : onlyGet();
-    if ((m = /^api\/storyboard\/(scene|film)\/([^/]+)$/.exec(rest))) {
+    const m = /^api\/storyboard\/(scene|film)\/([^/]+)$/.exec(rest);
+    if (m) {
       if (!get) return onlyGet();
       const field = `${m[1]}_id`;
       let id: string;
@@ -216,7 +223,11 @@ export function createStudioWeb(studio: Studio, opts: StudioWebOptions = {}): St
           // The link `studio-mcp open` gives: trade the token for the cookie, then drop it from the address bar.
           if (!secretMatches(presented, token)) return write(req, res, unauthorized());
           url.searchParams.delete('token');
-          return write(req, res, new Reply(303, '', 'text/plain; charset=utf-8', { location: url.pathname + url.search, 'set-cookie': setCookieHeader(token) }));
+          return write(
+            req,
+            res,
+            new Reply(303, '', 'text/plain; charset=utf-8', { location: url.pathname + url.search, 'set-cookie': setCookieHeader(token) }),
+          );
         }
         if (!webRequestAuthorized(req, token)) return write(req, res, unauthorized());
       }

@@ -18,7 +18,9 @@ export async function serveCommand(argv: string[]): Promise<number | 'serving'> 
     const host = '127.0.0.1';
     const server = await serveHttp(studio, { port, host });
     const addr = server.address() as { port: number };
-    process.stderr.write(`studio-mcp: Streamable HTTP on http://${host}:${addr.port}/mcp, storyboard page on http://${host}:${addr.port}/studio/ (data: ${studio.config.home})\n`);
+    process.stderr.write(
+      `studio-mcp: Streamable HTTP on http://${host}:${addr.port}/mcp, storyboard page on http://${host}:${addr.port}/studio/ (data: ${studio.config.home})\n`,
+    );
     return 'serving';
   }
   await serveStdio(studio);
