@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storyboardHint } from '../storyboard/hint.js';
 import type { ToolDef } from './types.js';
 import { idArg, mediaIdArg, zodTool } from './zod-tool.js';
 import { deleted, dialogueLine, film, filmView, result, scene, sceneView, shot, takeReport, takeShot, warnings } from './output-shapes.js';
@@ -179,7 +180,10 @@ export const projectTools: ToolDef[] = [
     annotations: READ,
     schema: z.object({ scene_id: idArg('scene') }),
     output: sceneView,
-    run: async ({ scene_id }, { studio }) => ({ result: studio.project.sceneView(scene_id), links: [sceneLink(scene_id)] }),
+    run: async ({ scene_id }, { studio }) => ({
+      result: { ...studio.project.sceneView(scene_id), storyboard: storyboardHint(studio, 'scene', scene_id) },
+      links: [sceneLink(scene_id)],
+    }),
   }),
   zodTool({
     name: 'shot_create',

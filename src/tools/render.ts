@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sceneOrFilm, sceneOrFilmArgs } from './target.js';
 import { mediaLink } from './media-links.js';
+import { storyboardHint } from '../storyboard/hint.js';
 import type { ToolContext, ToolDef } from './types.js';
 import { idArg, zodTool } from './zod-tool.js';
 import { filmRender, renderCheck, sceneRender } from './output-shapes.js';
@@ -53,7 +54,10 @@ export const renderTools: ToolDef[] = [
     run: async ({ scene_id, loudnorm, force, strict, qc, subtitles }, { studio, signal, progress }) => {
       const r = await studio.render.renderScene(scene_id, renderOpts({ loudnorm, force, strict, qc, subtitles }, signal, progress));
       const m = studio.library.get(r.media_id);
-      return { result: { ...r }, links: [mediaLink(m), { uri: `studio://scenes/${scene_id}`, name: `scene ${scene_id}`, mimeType: 'application/json' }] };
+      return {
+        result: { ...r, storyboard: storyboardHint(studio, 'scene', scene_id) },
+        links: [mediaLink(m), { uri: `studio://scenes/${scene_id}`, name: `scene ${scene_id}`, mimeType: 'application/json' }],
+      };
     },
   }),
   zodTool({
@@ -76,7 +80,10 @@ export const renderTools: ToolDef[] = [
     run: async ({ film_id, loudnorm, force, strict, qc, subtitles }, { studio, signal, progress }) => {
       const r = await studio.render.renderFilm(film_id, renderOpts({ loudnorm, force, strict, qc, subtitles }, signal, progress));
       const m = studio.library.get(r.media_id);
-      return { result: { ...r }, links: [mediaLink(m), { uri: `studio://films/${film_id}`, name: `film ${film_id}`, mimeType: 'application/json' }] };
+      return {
+        result: { ...r, storyboard: storyboardHint(studio, 'film', film_id) },
+        links: [mediaLink(m), { uri: `studio://films/${film_id}`, name: `film ${film_id}`, mimeType: 'application/json' }],
+      };
     },
   }),
   zodTool({
