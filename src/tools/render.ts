@@ -39,15 +39,15 @@ export const renderTools: ToolDef[] = [
     longRunning: true,
     title: 'Render a scene',
     description:
-      "Render a scene to one mp4: current takes in order (lip-sync wins), lines mixed at their offsets, transitions. Returns a timeline (each shot's " +
-      'start/end, take, lines) and warnings (stale cuts, lines overlapping or cut). Unchanged: the previous render (reused=true) unless force.',
+      "Render a scene to one mp4: current takes in order (lip-sync wins), lines at their offsets, transitions. Returns a timeline (each shot's " +
+      'start/end, take, lines) and warnings (stale cuts, overlapping or cut lines). Unchanged: the previous render (reused=true) unless force.',
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     schema: z.object({
       scene_id: idArg('scene'),
       loudnorm: z.boolean().optional().describe('Normalise loudness (EBU R128); default from the scene settings.'),
       force: z.boolean().default(false).describe('Render again even when nothing changed.'),
-      strict: z.boolean().default(false).describe('Refuse to render on a stale cut or a line that overlaps or runs past its shot (else they are warnings).'),
-      qc: z.boolean().default(true).describe('Check the file (black, frozen, silent lines, loudness, size); findings come back as qc.'),
+      strict: z.boolean().default(false).describe('Refuse on a stale cut or a line that overlaps or runs past its shot (else warnings).'),
+      qc: z.boolean().default(true).describe('Check the file (black, frozen, silent lines, loudness, size); findings in qc.'),
       subtitles: subtitlesArg,
     }),
     output: sceneRender,
@@ -73,7 +73,7 @@ export const renderTools: ToolDef[] = [
       loudnorm: z.boolean().optional(),
       force: z.boolean().default(false).describe('Render every scene again.'),
       strict: z.boolean().default(false).describe('Refuse on a stale cut or a line that overlaps or runs past its shot.'),
-      qc: z.boolean().default(true).describe('Check the film file and return the findings as qc (scenes are not checked one by one).'),
+      qc: z.boolean().default(true).describe('Check the film file; findings in qc (scenes are not checked one by one).'),
       subtitles: subtitlesArg,
     }),
     output: filmRender,

@@ -3,7 +3,7 @@ import { approveTake } from '../storyboard/approve.js';
 import { STORYBOARD_UI_URI } from '../storyboard/app-resource.js';
 import { buildStoryboard } from '../storyboard/build.js';
 import { result } from './output-shapes.js';
-import { sceneOrFilm, sceneOrFilmArgs } from './target.js';
+import { sceneOrFilm } from './target.js';
 import type { ToolDef } from './types.js';
 import { idArg, zodTool } from './zod-tool.js';
 
@@ -37,7 +37,8 @@ const storyboardTool = (name: string, title: string, description: string, meta: 
     title,
     description,
     annotations: READ,
-    schema: z.object(sceneOrFilmArgs),
+    // Plain ids: the description says to give one of them (sceneOrFilm refuses both or neither, naming the field).
+    schema: z.object({ scene_id: idArg('scene').optional(), film_id: idArg('film').optional() }),
     output: storyboardShape,
     // The frames and previews are fetched by the view when it draws them; linking every take would fill the result.
     linkMedia: false,
@@ -50,15 +51,10 @@ export const storyboardTools: ToolDef[] = [
   storyboardTool(
     'storyboard_show',
     'Show the storyboard',
-    "Open a scene's or film's storyboard for the user: frames, takes, lines, cuts, costs, jobs. Hosts with MCP Apps show it as a view.",
+    "Show the user a scene's or film's storyboard (scene_id or film_id): frames, takes, lines, cuts, cost, jobs.",
     appMeta(),
   ),
-  storyboardTool(
-    'storyboard_get',
-    'Storyboard (refresh)',
-    'The storyboard data again, for the view (its version changes when anything shown does).',
-    appMeta(['app']),
-  ),
+  storyboardTool('storyboard_get', 'Storyboard (refresh)', 'The storyboard again, for the view (version changes with anything shown).', appMeta(['app'])),
   {
     ...zodTool({
       name: 'take_approve',
