@@ -37,6 +37,14 @@ export async function runShot(
     return n;
   };
 
+  // A take a person approved is the shot, whatever the plan now says: nothing of it is made again or replaced.
+  const approved = view.takes.find((t) => t.approved && t.take_number === view.current_take_number);
+  if (approved) {
+    const shown = st.lipsync && st.video?.media_id === approved.media_id ? st.lipsync.media_id : approved.media_id;
+    ctx.events.log(`${label}: kept the approved take ${approved.take_number}`);
+    return { key: shot.key, scene: shot.sceneKey, status: 'reused', steps, media_id: shown, shot_id: shotId, kept_approved_take: approved.take_number };
+  }
+
   try {
     const image = (img: Parameters<typeof ensureImage>[1]) => ensureImage(ctx, img, pendingImages);
     const refs = await Promise.all(shot.referenceImages.map(image));

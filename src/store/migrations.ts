@@ -198,4 +198,8 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE shots ADD COLUMN fit_to_dialogue INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE shots ADD COLUMN dialogue_padding_seconds REAL NOT NULL DEFAULT 0.5;
   `,
+  // A person's approval of a take (the storyboard's take_approve): at most one per shot; plan runs keep it.
+  `
+  ALTER TABLE takes ADD COLUMN approved_at TEXT;
+  `,
 ];

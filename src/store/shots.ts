@@ -43,6 +43,8 @@ export interface Take {
   kind: TakeKind;
   parent_take_id: string | null;
   created_at: string;
+  /** When a person approved this take (at most one approved take per shot), else null. */
+  approved_at: string | null;
 }
 
 export interface ShotAudio {
@@ -242,6 +244,27 @@ export class ShotRepo {
 
   setCurrentTake(shotId: string, takeId: string): void {
     this.db.prepare(`UPDATE shots SET current_take_id = ?, updated_at = ? WHERE id = ?`).run(takeId, nowIso(), shotId);
+  }
+
+  /**
+   * Approve a take of a shot (un-approving any other take of it), or withdraw the approval. False when the take is
+   * not a take of that shot.
+   */
+  setApproved(shotId: string, takeId: string, approved: boolean): boolean {
+    const take = this.getTake(takeId);
+    if (!take || take.shot_id !== shotId) return false;
+    const now = nowIso();
+    this.db.transaction(() => {
+      if (approved) this.db.prepare(`UPDATE takes SET approved_at = NULL WHERE shot_id = ? AND id <> ?`).run(shotId, takeId);
+      this.db.prepare(`UPDATE takes SET approved_at = ? WHERE id = ?`).run(approved ? (take.approved_at ?? now) : null, takeId);
+      this.db.prepare(`UPDATE shots SET updated_at = ? WHERE id = ?`).run(now, shotId);
+    })();
+    return true;
+  }
+
+  /** The shot's approved take, if any. */
+  approvedTake(shotId: string): Take | undefined {
+    return this.takes(shotId).find((t) => t.approved_at !== null);
   }
 
   // ---- dialogue audio ----

@@ -303,6 +303,8 @@ export class Project {
       const media = current ? this.store.media.get(current.media_id) : undefined;
       return {
         ...shot,
+        // A person's approval (take_approve): plan runs keep an approved current take.
+        approved_take_id: takes.find((t) => t.approved_at !== null)?.take_id ?? null,
         current_take: current
           ? {
               ...current,
@@ -312,7 +314,7 @@ export class Project {
               model: media?.model ?? null,
             }
           : null,
-        takes: takes.map((t) => ({ take_number: t.take_number, media_id: t.media_id, kind: t.kind })),
+        takes: takes.map((t) => ({ take_number: t.take_number, media_id: t.media_id, kind: t.kind, approved: t.approved_at !== null })),
         dialogue: this.store.shots.audio(shot.shot_id),
       };
     });

@@ -109,6 +109,21 @@ export class Studio {
     }
   }
 
+  private webBase: string | null = null;
+
+  /**
+   * Where `--http` serves the storyboard page (e.g. `http://127.0.0.1:8787`), so results can carry its URL; null
+   * (the default) when no page is served.
+   */
+  setWebBase(url: string | null): void {
+    this.webBase = url === null ? null : url.replace(/\/+$/, '');
+  }
+
+  /** The storyboard page of a scene or film when the page is served, else null. */
+  webUrl(kind: 'scene' | 'film', id: string): string | null {
+    return this.webBase === null ? null : `${this.webBase}/studio/${kind}/${encodeURIComponent(id)}`;
+  }
+
   /** Estimated spend so far: the cost estimates of jobs that ran or may have reached a provider. */
   spentUsd(): number {
     const row = this.store.db
