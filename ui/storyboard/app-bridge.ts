@@ -47,8 +47,7 @@ export async function connectApp(): Promise<Bridge> {
   const theme = app.getHostContext()?.theme;
   if (theme) applyDocumentTheme(theme);
 
-  const callTool = async (name: string, args: Record<string, unknown>): Promise<ToolOutcome> =>
-    outcome(await app.callServerTool({ name, arguments: args }));
+  const callTool = async (name: string, args: Record<string, unknown>): Promise<ToolOutcome> => outcome(await app.callServerTool({ name, arguments: args }));
 
   return {
     async storyboard() {

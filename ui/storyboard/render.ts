@@ -31,7 +31,8 @@ export function storyboardView(ctx: ViewContext, board: Storyboard): HTMLElement
       el(
         'p',
         { class: 'summary' },
-        `${shots} shot${shots === 1 ? '' : 's'}${board.kind === 'film' ? ` in ${board.scenes.length} scene${board.scenes.length === 1 ? '' : 's'}` : ''} · est. ${usd(board.estimated_cost_usd)}`,
+        `${shots} shot${shots === 1 ? '' : 's'}${board.kind === 'film' ? ` in ${board.scenes.length} scene${board.scenes.length === 1 ? '' : 's'}` : ''} · ` +
+          `est. ${usd(board.estimated_cost_usd)}`,
       ),
       // Shown as text to copy, not a link: the view never makes a link out of data.
       board.web_url ? el('p', { class: 'web-url' }, 'Web page: ', el('code', {}, board.web_url)) : null,

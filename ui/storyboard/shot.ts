@@ -4,12 +4,6 @@ import type { ViewContext } from './context.js';
 import { button, el, setSource } from './dom.js';
 import { continuityLabel, jobLabel, seconds, usd } from './format.js';
 
-/** Take numbers as the tools count them: the field when the server sends it, else the take's place in the list. */
-function takeNumber(shot: StoryboardShot, take: StoryboardTake): number {
-  const n = (take as StoryboardTake & { take_number?: unknown }).take_number;
-  return typeof n === 'number' ? n : shot.takes.indexOf(take) + 1;
-}
-
 function frame(ctx: ViewContext, f: StoryboardFrame | null, which: 'First' | 'Last'): HTMLElement {
   if (!f) return el('div', { class: 'frame empty', role: 'img', 'aria-label': `${which} frame: none yet` }, 'no frame yet');
   const img = el('img', { alt: `${which} frame: ${f.alt}`, class: 'loading' });
@@ -24,11 +18,13 @@ function frame(ctx: ViewContext, f: StoryboardFrame | null, which: 'First' | 'La
       img.title = `could not load the ${which.toLowerCase()} frame: ${errorText(err)}`;
     },
   );
-  return button(img, { class: 'frame', 'aria-label': `${which} frame full size: ${f.alt}`, 'data-key': `${which}:${f.thumb_uri}` }, () => ctx.openFrame(f.full_uri, f.alt));
+  return button(img, { class: 'frame', 'aria-label': `${which} frame full size: ${f.alt}`, 'data-key': `${which}:${f.thumb_uri}` }, () =>
+    ctx.openFrame(f.full_uri, f.alt),
+  );
 }
 
 function takeRow(ctx: ViewContext, shot: StoryboardShot, take: StoryboardTake, player: HTMLVideoElement): HTMLElement {
-  const n = takeNumber(shot, take);
+  const n = take.take_number;
   const facts = [take.origin, take.model, take.duration_seconds === null ? null : seconds(take.duration_seconds), take.lipsync ? 'lip-sync' : null];
   const label = el(
     'span',
@@ -142,13 +138,16 @@ export function shotCard(ctx: ViewContext, scene: StoryboardScene, shot: Storybo
         () => move(ctx, scene, shot, 1),
       ),
       button('Ask to regenerate…', { 'data-key': `regen:${shot.shot_id}`, 'aria-label': `Ask the agent to regenerate shot ${n}` }, () =>
-        ctx.ask(`Please make a new take of shot ${n} (shot_id "${shot.shot_id}") of scene "${scene.scene_id}": call video_generate with shot_id "${shot.shot_id}".`),
+        ctx.ask(
+          `Please make a new take of shot ${n} (shot_id "${shot.shot_id}") of scene "${scene.scene_id}": call video_generate with shot_id "${shot.shot_id}".`,
+        ),
       ),
       shot.position > 0
         ? button('Ask for a bridge clip…', { 'data-key': `bridge:${shot.shot_id}`, 'aria-label': `Ask the agent for a bridge clip into shot ${n}` }, () => {
             const prev = scene.shots[shot.position - 1];
             ctx.ask(
-              `Please make a bridge clip into shot ${n} (shot_id "${shot.shot_id}"): call video_smooth_transition with from_shot_id "${prev?.shot_id ?? ''}" and to_shot_id "${shot.shot_id}".`,
+              `Please make a bridge clip into shot ${n} (shot_id "${shot.shot_id}"): call video_smooth_transition with from_shot_id "${prev?.shot_id ?? ''}" ` +
+                `and to_shot_id "${shot.shot_id}".`,
             );
           })
         : null,

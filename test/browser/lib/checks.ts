@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Frame, Page } from 'playwright-core';
+import type { Frame, Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { HOSTILE_LINE, HOSTILE_NAME, HOSTILE_PROMPT, HOSTILE_TITLE } from './payloads.js';
 
@@ -11,17 +11,35 @@ import { HOSTILE_LINE, HOSTILE_NAME, HOSTILE_PROMPT, HOSTILE_TITLE } from './pay
 
 export const ARTIFACTS = path.resolve('test-artifacts');
 
+/**
+ * Wait until `expr` is truthy in `frame`. Not Playwright's waitForFunction: that evaluates its predicate with eval
+ * inside the page, which the view's CSP (rightly) refuses; evaluate goes through the debugger protocol instead.
+ */
+export async function until(frame: Frame, expr: string, timeout = 20_000): Promise<void> {
+  await waitFor(() => frame.evaluate<boolean>(`Boolean(${expr})`), `${expr} in ${frame.url()}`, timeout);
+}
+
+/** Poll `check` every 100 ms until it is true (usable in hooks, unlike expect.poll); the error names what never came. */
+export async function waitFor(check: () => Promise<boolean> | boolean, what: string, timeout = 20_000): Promise<void> {
+  const end = Date.now() + timeout;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Wait until the view shows `shots` shot cards of the storyboard `version` (or any version). */
 export async function waitForBoard(frame: Frame, shots: number): Promise<void> {
-  await frame.waitForFunction(`document.body.dataset.version && document.querySelectorAll('.shot').length === ${shots}`, undefined, { timeout: 20_000 });
+  await until(frame, `document.body.dataset.version && document.querySelectorAll('.shot').length === ${shots}`, 20_000);
 }
 
 /** Every thumbnail decoded (natural size > 0); returns how many there are. */
 export async function thumbnailsDecoded(frame: Frame): Promise<number> {
-  await frame.waitForFunction(
+  await until(
+    frame,
     `[...document.querySelectorAll('.frame img')].length > 0 && [...document.querySelectorAll('.frame img')].every((i) => i.complete && i.naturalWidth > 0)`,
-    undefined,
-    { timeout: 20_000 },
+    20_000,
   );
   return frame.evaluate<number>(`[...document.querySelectorAll('.frame img')].filter((i) => i.naturalWidth > 0 && i.src.startsWith('data:image/jpeg')).length`);
 }
@@ -29,11 +47,10 @@ export async function thumbnailsDecoded(frame: Frame): Promise<number> {
 /** Open the first shot's first frame full size: the dialog's PNG decodes; then close it. */
 export async function fullFrameDecoded(frame: Frame): Promise<{ width: number; height: number }> {
   await frame.locator('.shot').first().locator('button.frame').first().click();
-  await frame.waitForFunction(`(() => { const i = document.querySelector('dialog[open] img'); return i && i.complete && i.naturalWidth > 0; })()`, undefined, {
-    timeout: 20_000,
-  });
+  await until(frame, `(() => { const i = document.querySelector('dialog[open] img'); return i && i.complete && i.naturalWidth > 0; })()`, 20_000);
   const size = await frame.evaluate<{ width: number; height: number }>(
-    `(() => { const i = document.querySelector('dialog[open] img'); return { width: i.naturalWidth, height: i.naturalHeight, png: i.src.startsWith('data:image/png') }; })()`,
+    `(() => { const i = document.querySelector('dialog[open] img'); return { width: i.naturalWidth, height: i.naturalHeight, png: ` +
+      `i.src.startsWith('data:image/png') }; })()`,
   );
   await frame.locator('dialog[open] .close-frame').click();
   return size;
@@ -41,13 +58,12 @@ export async function fullFrameDecoded(frame: Frame): Promise<{ width: number; h
 
 /** The render's preview plays inline: a data: mp4 whose currentTime advances. */
 export async function previewPlays(frame: Frame): Promise<{ src: string; currentTime: number; error: number | null }> {
-  await frame.waitForFunction(`document.querySelector('video.render-video')?.src.startsWith('data:video/mp4;base64,')`, undefined, { timeout: 30_000 });
+  await until(frame, `document.querySelector('video.render-video')?.src.startsWith('data:video/mp4;base64,')`, 30_000);
   await frame.evaluate(`(async () => { const v = document.querySelector('video.render-video'); v.muted = true; await v.play(); })()`);
-  await frame.waitForFunction(`(() => { const v = document.querySelector('video.render-video'); return v.error || v.currentTime > 0.25; })()`, undefined, {
-    timeout: 20_000,
-  });
+  await until(frame, `(() => { const v = document.querySelector('video.render-video'); return v.error || v.currentTime > 0.25; })()`, 20_000);
   return frame.evaluate(
-    `(() => { const v = document.querySelector('video.render-video'); return { src: v.src.slice(0, 22), currentTime: v.currentTime, error: v.error ? v.error.code : null }; })()`,
+    `(() => { const v = document.querySelector('video.render-video'); return { src: v.src.slice(0, 22), currentTime: v.currentTime, error: v.error ? ` +
+      `v.error.code : null }; })()`,
   );
 }
 
@@ -63,7 +79,16 @@ export function takeCount(frame: Frame, shotId: string): Promise<number> {
 /** The hostile scene shows every payload as text, no payload ran, and the page did not grow wider than its viewport. */
 export async function hostileStaysText(frame: Frame, page: Page): Promise<void> {
   await waitForBoard(frame, 1);
-  const seen = await frame.evaluate<{ prompt: string; who: string; said: string; heading: string; title: string; imgs: number; scripts: number; anchors: number }>(
+  const seen = await frame.evaluate<{
+    prompt: string;
+    who: string;
+    said: string;
+    heading: string;
+    title: string;
+    imgs: number;
+    scripts: number;
+    anchors: number;
+  }>(
     `({
       prompt: document.querySelector('.prompt')?.textContent ?? '',
       who: document.querySelector('.who')?.textContent ?? '',
@@ -84,7 +109,7 @@ export async function hostileStaysText(frame: Frame, page: Page): Promise<void> 
   expect(seen.scripts).toBe(1);
   expect(seen.anchors).toBe(0);
   // Give an onerror/onload a chance to fire had the markup been parsed; then the canary must still be unset.
-  await frame.waitForFunction(`document.querySelectorAll('.frame img').length === 0 || [...document.querySelectorAll('.frame img')].every((i) => i.complete)`);
+  await until(frame, `document.querySelectorAll('.frame img').length === 0 || [...document.querySelectorAll('.frame img')].every((i) => i.complete)`);
   expect(await frame.evaluate('typeof window.__pwned')).toBe('undefined');
   expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
   const layout = await frame.evaluate<{ scroll: number; client: number; promptWidth: number; promptHeight: number }>(
@@ -102,10 +127,10 @@ export async function hostileStaysText(frame: Frame, page: Page): Promise<void> 
  * Save a screenshot under test-artifacts/ and measure it: the standard deviation of its luma, decoded by the browser
  * itself (a blank or single-colour capture has ~0).
  */
-export async function screenshotWithVariance(page: Page, name: string): Promise<{ file: string; bytes: number; stddev: number }> {
+export async function screenshotWithVariance(page: Page, name: string, element?: Locator): Promise<{ file: string; bytes: number; stddev: number }> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const file = path.join(ARTIFACTS, name);
-  const png = await page.screenshot({ path: file, fullPage: true });
+  const png = element ? await element.screenshot({ path: file }) : await page.screenshot({ path: file, fullPage: true });
   const probe = await page.context().newPage();
   try {
     const stddev = await probe.evaluate<number>(`(async () => {
