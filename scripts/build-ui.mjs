@@ -15,7 +15,21 @@ const outArg = process.argv.slice(2).find((a) => a.startsWith('--out='));
 const outDir = path.resolve(root, outArg ? outArg.slice(6) : 'dist/ui');
 const src = path.join(root, 'ui', 'storyboard');
 
+// zod (inside the MCP SDK that ext-apps uses) exports every error-message locale as a namespace, which no bundler
+// can drop: 258 KiB of the view. Messages stay English (zod's default, set from `en` directly), so only that one stays.
+const englishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({
+      contents: 'export { default as en } from "./en.js";',
+      loader: 'js',
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
 const bundle = await build({
+  plugins: [englishOnly],
   entryPoints: [path.join(src, 'main.ts')],
   bundle: true,
   minify: true,

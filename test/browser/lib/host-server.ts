@@ -5,12 +5,22 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The repository root: the nearest folder up with a package.json (this file also runs compiled, from dist/, in the bench). */
+function repoRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+const root = repoRoot();
 export const STORYBOARD_HTML = path.join(root, 'dist/ui/storyboard.html');
 
 /** The CSP the MCP Apps spec tells hosts to apply to a view that declares no `ui.csp`: no origins, data: media. */
 export const APP_DEFAULT_CSP =
   "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; media-src 'self' data:; connect-src 'none'";
+
+const BLANK_HTML =
+  '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>blank</title></head><body><p>blank</p>' +
+  "<script>requestAnimationFrame(() => setTimeout(() => performance.mark('storyboard-painted')));</script></body></html>";
 
 export interface HostServer {
   url: string;
@@ -40,6 +50,10 @@ export async function startHostServer(): Promise<HostServer> {
     if (req.url === '/' || req.url === '/host.html') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(hostHtml);
+    } else if (req.url === '/blank.html') {
+      // The benchmark's baseline: the least page there is, marking when it has painted like the view does.
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(BLANK_HTML);
     } else if (req.url === '/app.html') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': APP_DEFAULT_CSP });
       res.end(fs.readFileSync(STORYBOARD_HTML));
