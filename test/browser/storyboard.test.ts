@@ -127,6 +127,10 @@ suite(`storyboard view in Chromium${skipReason ? ` (skipped: ${skipReason})` : '
       expect(detail).toContain('use_last_frame: true');
       expect(await app.locator('.cut-stale').textContent()).toBe(`Stale cut — ${detail}`);
       expect(await app.locator('.shot').first().locator('.who').textContent()).toBe('Mara');
+      // Alt text from the shot's prompt, as the storyboard gives it.
+      const firstFrame = board.scenes[0]?.shots[0]?.first_frame;
+      expect(firstFrame?.alt).toContain('Mara climbs');
+      expect(await app.locator('.frame img').first().getAttribute('alt')).toBe(`First frame: ${firstFrame?.alt}`);
     });
 
     it("plays the scene render's preview inline", async () => {

@@ -139,7 +139,13 @@ function runBoard(s: Shell, bridge: Bridge): void {
   };
   bridge.onPush(show);
   void refresh();
-  setInterval(() => void refresh(), POLL_MS);
+  // A hidden tab or a collapsed view need not ask the server every 1.5 s; it catches up when shown again.
+  setInterval(() => {
+    if (!document.hidden) void refresh();
+  }, POLL_MS);
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden) void refresh();
+  });
 }
 
 /** /studio/scene/{id} or /studio/film/{id}; null for the index (/studio/). */

@@ -7,9 +7,23 @@ async function api(path: string, init?: RequestInit): Promise<Response> {
   return res;
 }
 
+/** The message of the page's error body `{error: {code, message}}`, or of a plain string error. */
+function errorMessage(body: unknown): string {
+  if (!body || typeof body !== 'object' || !('error' in body)) return '';
+  const e = body.error;
+  if (typeof e === 'string') return e;
+  return e && typeof e === 'object' && 'message' in e && typeof e.message === 'string' ? e.message : '';
+}
+
 async function failure(res: Response): Promise<Error> {
-  const body = (await res.text()).slice(0, 500);
-  return new Error(`${res.status} ${res.statusText}${body ? `: ${body}` : ''}`);
+  const text = await res.text();
+  let message = '';
+  try {
+    message = errorMessage(JSON.parse(text));
+  } catch {
+    message = text.slice(0, 300);
+  }
+  return new Error(`${res.status} ${res.statusText}${message ? `: ${message}` : ''}`);
 }
 
 function textOf(content: unknown): string {
@@ -31,7 +45,7 @@ export function webBridge(target: Target): Bridge {
     if (!res.ok && res.headers.get('content-type')?.includes('json') !== true) throw await failure(res);
     const body = (await res.json()) as Record<string, unknown>;
     const sc = body.structuredContent;
-    const text = textOf(body.content) || (typeof body.error === 'string' ? body.error : '');
+    const text = textOf(body.content) || errorMessage(body);
     return {
       structuredContent: sc && typeof sc === 'object' ? (sc as Record<string, unknown>) : undefined,
       text: text || (res.ok ? '' : `${res.status} ${res.statusText}`),
