@@ -111,8 +111,9 @@ function shotBoard(studio: Studio, shot: Shot): StoryboardShot {
 }
 
 function altText(shot: Shot): string {
-  const what = shot.prompt ?? shot.title ?? '';
-  const cut = what.length > ALT_CHARS ? `${what.slice(0, ALT_CHARS - 1)}…` : what;
+  // By code points, so a cut never splits a character in two.
+  const what = [...(shot.prompt ?? shot.title ?? '')];
+  const cut = what.length > ALT_CHARS ? `${what.slice(0, ALT_CHARS - 1).join('')}…` : what.join('');
   return `Shot ${shot.position + 1}${cut ? `: ${cut}` : ''}`;
 }
 

@@ -75,6 +75,8 @@ describe('the offline film workflow through an MCP client', () => {
         'studio://jobs/{job_id}',
         'studio://media/{media_id}',
         'studio://media/{media_id}/preview',
+        'studio://media/{media_id}/frame/{which}',
+        'studio://media/{media_id}/frame/{which}/full',
         'studio://models/{provider}/{model}',
         'studio://scenes/{scene_id}',
       ].sort(),
