@@ -285,6 +285,9 @@ describe('storyboard tools', () => {
     const r = await h.raw('storyboard_show', { scene_id: scene });
     const sb = r.structuredContent as unknown as Storyboard;
     expect(sb.scenes[0]?.shots.map((s) => [s.takes.length, s.lines.length])).toEqual(Array.from({ length: 12 }, () => [3, 2]));
+    // Alt text is the prompt cut to 160 characters (the whole prompt is beside it).
+    expect(prompt(0).length).toBeGreaterThan(160);
+    expect(sb.scenes[0]?.shots[0]?.first_frame?.alt).toBe(`Shot 1: ${prompt(0).slice(0, 159)}… (first frame)`);
     const bytes = Buffer.byteLength(JSON.stringify(r.structuredContent), 'utf8');
     console.log(`storyboard structuredContent, 12 shots × 3 takes × 2 lines: ${bytes} bytes`);
     expect(bytes).toBeLessThan(64 * 1024);
