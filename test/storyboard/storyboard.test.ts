@@ -166,6 +166,13 @@ describe('storyboard tools', () => {
     expect(now.scenes.map((s) => s.render?.stale)).toEqual([true, false]);
     expect(now.scenes[0]?.shots.map((s) => s.continuity.state)).toEqual(['first', 'ok', 'ok', 'cut']);
     expect(now.version).not.toBe(sb.version);
+    // Back to take 2: the renders made before show the edit again (render_film would reuse them, not make new ones).
+    await h.call('shot_select_take', { shot_id: shots.a, take_number: 2 });
+    const back = await show({ film_id: film });
+    expect(back.render).toEqual(sb.render);
+    expect(back.scenes.map((s) => s.render)).toEqual(sb.scenes.map((s) => s.render));
+    expect(back.version).toBe(sb.version);
+    await h.call('shot_select_take', { shot_id: shots.a, take_number: 1 });
 
     h.studio.setWebBase('http://127.0.0.1:8787/');
     try {
