@@ -70,7 +70,11 @@ export function createStudioWeb(studio: Studio): StudioWeb {
   let connection: Promise<{ client: Client; close: () => Promise<void> }> | undefined;
   /** One in-process MCP client for the page, connected on first use and closed with the server. */
   const client = async (): Promise<Client> => {
-    connection ??= connectInProcess(studio);
+    // A failed connect is not kept: the next request tries again.
+    connection ??= connectInProcess(studio).catch((err: unknown) => {
+      connection = undefined;
+      throw err;
+    });
     return (await connection).client;
   };
 
@@ -220,11 +224,9 @@ export function createStudioWeb(studio: Studio): StudioWeb {
           // The link `studio-mcp open` gives: trade the token for the cookie, then drop it from the address bar.
           if (!secretMatches(presented, token)) return write(req, res, unauthorized());
           url.searchParams.delete('token');
-          return write(
-            req,
-            res,
-            new Reply(303, '', 'text/plain; charset=utf-8', { location: url.pathname + url.search, 'set-cookie': setCookieHeader(token) }),
-          );
+          // To /studio/ rather than /studio: the cookie's path is /studio/, and the bare path would not send it.
+          const clean = (url.pathname === '/studio' ? '/studio/' : url.pathname) + url.search;
+          return write(req, res, new Reply(303, '', 'text/plain; charset=utf-8', { location: clean, 'set-cookie': setCookieHeader(token) }));
         }
         if (!webRequestAuthorized(req, token)) return write(req, res, unauthorized());
       }

@@ -164,6 +164,8 @@ describe('storyboard web page (/studio/) over --http', () => {
     expectPageHeaders(page, CSP);
     const film = await request(port, { path: `/studio/film/${ids.film}`, headers: { cookie } });
     expect(film.text).toBe(HTML);
+    // The bare /studio would not get the cookie back (its path is /studio/): the sign-in lands on /studio/.
+    expect((await request(port, { path: `/studio?token=${TOKEN}` })).headers.location).toBe('/studio/');
   });
 
   it('a bearer token works too: the index lists films with their scenes and the scenes in no film', async () => {
