@@ -46,6 +46,8 @@ export interface StudioConfig {
    * STUDIO_BUDGET_USD, asks the user first (src/studio/confirmations.ts). Unset: nothing asks.
    */
   confirmUsd?: number;
+  /** STUDIO_PRICES: a JSON file of prices for models the shipped files have none for (src/capabilities/price-overrides.ts). */
+  pricesFile?: string;
   /** STUDIO_UI_DIR: where the built views are (storyboard.html); default dist/ui/ of the package. */
   uiDir?: string;
 }
@@ -113,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     studioModels: modelList(env.STUDIO_MODELS),
     // A negative threshold means nothing sensible; treat it as unset rather than "confirm everything".
     confirmUsd: (num(env.STUDIO_CONFIRM_USD) ?? -1) >= 0 ? num(env.STUDIO_CONFIRM_USD) : undefined,
+    ...(nonEmpty(env.STUDIO_PRICES) ? { pricesFile: path.resolve(cwd, nonEmpty(env.STUDIO_PRICES) as string) } : {}),
     uiDir: nonEmpty(env.STUDIO_UI_DIR) ? path.resolve(cwd, nonEmpty(env.STUDIO_UI_DIR) as string) : undefined,
   };
 }
