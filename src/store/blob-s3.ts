@@ -4,9 +4,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { StudioError } from '../errors.js';
 import {
   BlobExistsError,
@@ -37,6 +35,13 @@ export interface S3BlobOptions {
 
 const PART_SIZE = 8 * 1024 * 1024;
 
+interface Sdk {
+  client: S3Client;
+  s3: typeof import('@aws-sdk/client-s3');
+  Upload: typeof import('@aws-sdk/lib-storage').Upload;
+  getSignedUrl: typeof import('@aws-sdk/s3-request-presigner').getSignedUrl;
+}
+
 /**
  * Blobs as objects in an S3-compatible bucket (AWS, Ceph RGW, …). Write-once is `If-None-Match: *` (the service
  * answers 412 to the second writer, mapped to BlobExistsError); big files go up as a multipart upload, which the
@@ -44,22 +49,36 @@ const PART_SIZE = 8 * 1024 * 1024;
  */
 export class S3BlobBackend implements BlobBackend {
   readonly kind = 's3' as const;
-  private readonly client: S3Client;
+  private sdk: Promise<Sdk> | undefined;
   private readonly prefix: string;
   private readonly threshold: number;
 
   constructor(private readonly opts: S3BlobOptions) {
-    this.client = new S3Client({
-      ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
-      ...(opts.region ? { region: opts.region } : {}),
-      ...(opts.forcePathStyle !== undefined ? { forcePathStyle: opts.forcePathStyle } : {}),
-      ...(opts.credentials ? { credentials: opts.credentials } : {}),
-      // RGW 16 (and other S3-compatibles) do not know the newer default CRC32 checksums; ask for them only if required.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
     this.prefix = opts.prefix ? opts.prefix.replace(/\/*$/, '/') : '';
     this.threshold = opts.multipartThreshold ?? PART_SIZE;
+  }
+
+  /** The SDK is loaded on first use: the embedded default (no bucket) never pays for loading it. */
+  private load(): Promise<Sdk> {
+    this.sdk ??= (async () => {
+      const [s3, storage, presigner] = await Promise.all([
+        import('@aws-sdk/client-s3'),
+        import('@aws-sdk/lib-storage'),
+        import('@aws-sdk/s3-request-presigner'),
+      ]);
+      const { opts } = this;
+      const client = new s3.S3Client({
+        ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+        ...(opts.region ? { region: opts.region } : {}),
+        ...(opts.forcePathStyle !== undefined ? { forcePathStyle: opts.forcePathStyle } : {}),
+        ...(opts.credentials ? { credentials: opts.credentials } : {}),
+        // RGW 16 (and other S3-compatibles) do not know the newer default CRC32 checksums: only where an operation needs one.
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      });
+      return { client, s3, Upload: storage.Upload, getSignedUrl: presigner.getSignedUrl };
+    })();
+    return this.sdk;
   }
 
   localPath(): undefined {
@@ -79,16 +98,17 @@ export class S3BlobBackend implements BlobBackend {
       ...(opts.onlyIfAbsent ? { IfNoneMatch: '*' } : {}),
     };
     const size = typeof source === 'string' ? (await fsp.stat(source)).size : source.length;
+    const { client, s3, Upload } = await this.load();
     try {
       if (size >= this.threshold) {
         // RGW 16 does not check If-None-Match on CompleteMultipartUpload (AWS does): look first, so the common case
         // (a key written twice in sequence) is still refused; the upload itself carries the condition for services that check it.
         if (opts.onlyIfAbsent && (await this.exists(key))) throw new BlobExistsError(key);
         const body = typeof source === 'string' ? fs.createReadStream(source) : source;
-        await new Upload({ client: this.client, params: { ...base, Body: body }, partSize: PART_SIZE, queueSize: 4, leavePartsOnError: false }).done();
+        await new Upload({ client, params: { ...base, Body: body }, partSize: PART_SIZE, queueSize: 4, leavePartsOnError: false }).done();
       } else {
         const body = typeof source === 'string' ? await fsp.readFile(source) : source;
-        await this.client.send(new PutObjectCommand({ ...base, Body: body, ContentLength: body.length }));
+        await client.send(new s3.PutObjectCommand({ ...base, Body: body, ContentLength: body.length }));
       }
     } catch (err) {
       if (err instanceof StudioError) throw err;
@@ -99,9 +119,10 @@ export class S3BlobBackend implements BlobBackend {
   }
 
   async openRead(key: string, range?: ByteRange): Promise<Readable> {
+    const { client, s3 } = await this.load();
     try {
-      const out = await this.client.send(
-        new GetObjectCommand({ Bucket: this.opts.bucket, Key: this.objectKey(key), ...(range ? { Range: rangeHeader(range) } : {}) }),
+      const out = await client.send(
+        new s3.GetObjectCommand({ Bucket: this.opts.bucket, Key: this.objectKey(key), ...(range ? { Range: rangeHeader(range) } : {}) }),
       );
       if (!(out.Body instanceof Readable)) throw new StudioError('internal', `S3 read of '${key}' returned no stream`);
       return out.Body;
@@ -113,8 +134,9 @@ export class S3BlobBackend implements BlobBackend {
   }
 
   async exists(key: string): Promise<boolean> {
+    const { client, s3 } = await this.load();
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.opts.bucket, Key: this.objectKey(key) }));
+      await client.send(new s3.HeadObjectCommand({ Bucket: this.opts.bucket, Key: this.objectKey(key) }));
       return true;
     } catch (err) {
       if (status(err) === 404) return false;
@@ -123,8 +145,9 @@ export class S3BlobBackend implements BlobBackend {
   }
 
   async delete(key: string): Promise<void> {
+    const { client, s3 } = await this.load();
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.opts.bucket, Key: this.objectKey(key) }));
+      await client.send(new s3.DeleteObjectCommand({ Bucket: this.opts.bucket, Key: this.objectKey(key) }));
     } catch (err) {
       if (status(err) === 404) return;
       throw this.failure('delete', key, err);
@@ -148,7 +171,8 @@ export class S3BlobBackend implements BlobBackend {
     if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > 7 * 24 * 3600) {
       throw new StudioError('internal', `presign TTL must be 1 s to 7 days, got ${ttlSeconds}`);
     }
-    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.opts.bucket, Key: this.objectKey(key) }), { expiresIn: ttlSeconds });
+    const { client, s3, getSignedUrl } = await this.load();
+    return getSignedUrl(client, new s3.GetObjectCommand({ Bucket: this.opts.bucket, Key: this.objectKey(key) }), { expiresIn: ttlSeconds });
   }
 
   /**
@@ -157,7 +181,7 @@ export class S3BlobBackend implements BlobBackend {
    */
   private failure(op: string, key: string, err: unknown): StudioError {
     const code = status(err);
-    const name = err instanceof S3ServiceException || err instanceof Error ? err.name : 'error';
+    const name = err instanceof Error ? err.name : 'error';
     const hint = code === 403 ? ' (check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and the bucket policy)' : '';
     return new StudioError(
       'provider_unavailable',

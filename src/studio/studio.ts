@@ -6,6 +6,7 @@ import { createPathPolicy, type PathPolicy } from '../paths.js';
 import { createAdapters } from '../providers/index.js';
 import { createLocalAdapter } from '../providers/local.js';
 import type { ProviderAdapter } from '../providers/types.js';
+import { openBlobBackend } from '../store/blob-open.js';
 import { openStore, type Store } from '../store/index.js';
 import { StudioEvents } from './events.js';
 import { GenerationPlanner } from './generation-planner.js';
@@ -63,7 +64,7 @@ export class Studio {
     const rawLog = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
     // Every log line is scrubbed of configured secrets before it leaves the process.
     this.log = (m) => rawLog(redact(m, this.config));
-    this.store = openStore(this.config.home);
+    this.store = openStore(this.config.home, { blobs: openBlobBackend(this.config) });
     this.registry = opts.registry ?? CapabilityRegistry.load();
     this.adapters = new Map<string, ProviderAdapter>([
       ['local', createLocalAdapter()],
