@@ -25,6 +25,9 @@ interface Made {
   h: Harness;
   render: { media_id: string; timeline: unknown; duration: number; reused: boolean; warnings: string[] };
   again: { media_id: string; reused: boolean };
+  frames: { frames: { label: string }[]; contact_sheet_id: string | null };
+  board: { rows: unknown[]; contact_sheet_id: string | null };
+  previewBytes: number;
 }
 
 async function makeScene(env: Record<string, string>): Promise<Made> {
@@ -47,11 +50,17 @@ async function makeScene(env: Record<string, string>): Promise<Made> {
   await h.call('video_generate', { shot_id: s1 });
   await h.call('video_generate', { shot_id: s2, use_last_frame: true });
   await h.call('voice_tts', { shot_id: s2, character_id: adaId, text: 'Ready.', offset_seconds: 0.1 });
+  await h.call('lipsync_video', { shot_id: s2 });
   const hum = (await h.call('sfx_generate', { model: 'local/sfx', prompt: 'a hangar hum', duration: 1 })) as { media_id: string };
   await h.call('scene_add_audio', { scene_id: sceneId, media_id: hum.media_id, role: 'sfx', offset_seconds: 0.2, gain_db: -12 });
   const render = (await h.call('render_scene', { scene_id: sceneId, qc: false })) as Made['render'];
   const again = (await h.call('render_scene', { scene_id: sceneId, qc: false })) as Made['again'];
-  return { h, render, again };
+  // The other ffmpeg paths that read stored files: frames at a time with a contact sheet, a storyboard, a preview.
+  const frames = (await h.call('extract_frames', { shot_id: s1, times: [0.5], contact_sheet: true })) as Made['frames'];
+  const board = (await h.call('extract_frames', { scene_id: sceneId })) as Made['board'];
+  const preview = await h.client.readResource({ uri: `studio://media/${render.media_id}/preview` });
+  const previewBytes = Buffer.from((preview.contents[0] as { blob: string }).blob, 'base64').length;
+  return { h, render, again, frames, board, previewBytes };
 }
 
 describe.skipIf(s3.settings || process.env['STUDIO_REQUIRE_SERVICES'] !== '1')('a scene rendered on S3 storage (services required)', () => {
@@ -85,6 +94,13 @@ describe.runIf(s3.settings)('a scene rendered on S3 storage', () => {
     // The second render finds the first (its object is there): reused, as on local files.
     expect(onS3.again).toMatchObject({ reused: true, media_id: onS3.render.media_id });
     expect(local.again).toMatchObject({ reused: true, media_id: local.render.media_id });
+
+    expect(onS3.frames.frames.map((f) => f.label)).toEqual(['0.50 s']);
+    expect(onS3.frames.frames.map((f) => f.label)).toEqual(local.frames.frames.map((f) => f.label));
+    expect(onS3.frames.contact_sheet_id).toMatch(/^med_/);
+    expect(shape(onS3.board.rows)).toEqual(shape(local.board.rows));
+    expect(onS3.board.contact_sheet_id).toMatch(/^med_/);
+    expect(onS3.previewBytes).toBeGreaterThan(1000);
 
     // Every media row's object and sidecar are in the bucket; the render is a playable video there.
     const { store } = onS3.h.studio;
