@@ -56,6 +56,15 @@ cleanup_on_error() {
 trap cleanup_on_error ERR
 
 record() { printf '%s %s\n' "$1" "$2" >>"$STATE/pids"; }
+# Per-step times for the summary line ("postgres 900 ms, …").
+steps=""
+t_step=$(now_ms)
+step() {
+  local t
+  t=$(now_ms)
+  steps+="${steps:+, }$1 $((t - t_step)) ms"
+  t_step=$t
+}
 
 # Free loopback ports, chosen by the kernel, all at once (one Node start instead of four).
 read -r PG_PORT REDIS_PORT MON_PORT RGW_PORT < <(node -e '
@@ -85,6 +94,7 @@ runuser -u postgres -- "$PGBIN/pg_ctl" -D "$STATE/pg/data" -l "$STATE/pg/postgre
   -o "-p $PG_PORT -k $STATE/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null
 record postgres "$(head -1 "$STATE/pg/data/postmaster.pid")"
 runuser -u postgres -- "$PGBIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -q -c "CREATE DATABASE studio_test" >/dev/null
+step postgres
 
 # --- Redis -----------------------------------------------------------------------------------------------------------
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --pidfile "$STATE/run/redis.pid" \
@@ -92,6 +102,7 @@ redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --pidfile "$S
 wait_for redis 100 test -s "$STATE/run/redis.pid"
 record redis "$(cat "$STATE/run/redis.pid")"
 wait_for redis 100 redis-cli -p "$REDIS_PORT" ping
+step redis
 
 # --- Ceph: monitor, memstore OSD, radosgw --------------------------------------------------------------------------
 CEPH="$STATE/ceph"
@@ -149,6 +160,7 @@ ceph-osd -c "$CONF" -i 0 --mkfs --osd-uuid "$OSD_UUID" >"$STATE/log/osd-mkfs.log
 ceph-osd -c "$CONF" -i 0 2>>"$STATE/log/daemons.log"
 wait_for ceph-osd 100 test -s "$CEPH/run/osd.0.pid"
 record ceph-osd "$(cat "$CEPH/run/osd.0.pid")"
+step "ceph mon+osd"
 
 radosgw -c "$CONF" -n client.rgw 2>>"$STATE/log/daemons.log"
 wait_for radosgw 100 test -s "$CEPH/run/client.rgw.pid"
@@ -164,6 +176,7 @@ radosgw-admin -c "$CONF" user create --uid=studio --display-name=studio \
 # RGW wants x-amz-content-sha256, which curl 7.88 does not send by itself (this is the hash of the empty body).
 curl -sf -X PUT --aws-sigv4 "aws:amz:us-east-1:s3" -H "x-amz-content-sha256: $EMPTY_SHA256" --user "$ACCESS_KEY:$SECRET_KEY" "http://127.0.0.1:$RGW_PORT/$BUCKET" -o /dev/null ||
   die "could not create bucket $BUCKET"
+step "radosgw+user+bucket"
 
 # --- env file --------------------------------------------------------------------------------------------------------
 umask 077
@@ -180,5 +193,5 @@ STUDIO_S3_FORCE_PATH_STYLE=1
 EOF
 trap - ERR
 t_start=$(($(now_ms) - t1))
-log "up in ${t_start} ms (install check ${t_install} ms): postgres :$PG_PORT, redis :$REDIS_PORT, ceph-mon :$MON_PORT, radosgw :$RGW_PORT"
+log "up in ${t_start} ms (${steps}; install check ${t_install} ms): postgres :$PG_PORT, redis :$REDIS_PORT, ceph-mon :$MON_PORT, radosgw :$RGW_PORT"
 log "env: $STATE/env"
