@@ -24,7 +24,7 @@ afterAll(async () => {
 interface Made {
   h: Harness;
   render: { media_id: string; timeline: unknown; duration: number; reused: boolean; warnings: string[] };
-  again: { media_id: string; reused: boolean };
+  again: { media_id: string; reused: boolean; qc: { ok: boolean; findings: unknown[] } };
   frames: { frames: { label: string }[]; contact_sheet_id: string | null };
   board: { rows: unknown[]; contact_sheet_id: string | null };
   previewBytes: number;
@@ -54,7 +54,8 @@ async function makeScene(env: Record<string, string>): Promise<Made> {
   const hum = (await h.call('sfx_generate', { model: 'local/sfx', prompt: 'a hangar hum', duration: 1 })) as { media_id: string };
   await h.call('scene_add_audio', { scene_id: sceneId, media_id: hum.media_id, role: 'sfx', offset_seconds: 0.2, gain_db: -12 });
   const render = (await h.call('render_scene', { scene_id: sceneId, qc: false })) as Made['render'];
-  const again = (await h.call('render_scene', { scene_id: sceneId, qc: false })) as Made['again'];
+  // With QC this time: the check reads the stored render.
+  const again = (await h.call('render_scene', { scene_id: sceneId })) as Made['again'];
   // The other ffmpeg paths that read stored files: frames at a time with a contact sheet, a storyboard, a preview.
   const frames = (await h.call('extract_frames', { shot_id: s1, times: [0.5], contact_sheet: true })) as Made['frames'];
   const board = (await h.call('extract_frames', { scene_id: sceneId })) as Made['board'];
@@ -94,6 +95,8 @@ describe.runIf(s3.settings)('a scene rendered on S3 storage', () => {
     // The second render finds the first (its object is there): reused, as on local files.
     expect(onS3.again).toMatchObject({ reused: true, media_id: onS3.render.media_id });
     expect(local.again).toMatchObject({ reused: true, media_id: local.render.media_id });
+    expect(typeof onS3.again.qc.ok).toBe('boolean');
+    expect({ ok: onS3.again.qc.ok, findings: onS3.again.qc.findings.length }).toEqual({ ok: local.again.qc.ok, findings: local.again.qc.findings.length });
 
     expect(onS3.frames.frames.map((f) => f.label)).toEqual(['0.50 s']);
     expect(onS3.frames.frames.map((f) => f.label)).toEqual(local.frames.frames.map((f) => f.label));
