@@ -48,6 +48,8 @@ export interface StudioConfig {
    * STUDIO_BUDGET_USD, asks the user first (src/studio/confirmations.ts). Unset: nothing asks.
    */
   confirmUsd?: number;
+  /** STUDIO_PRICES: a JSON file of prices for models the shipped files have none for (src/capabilities/price-overrides.ts). */
+  pricesFile?: string;
   /**
    * STUDIO_S3_BUCKET: media, renders and sidecars in an S3-compatible bucket instead of the studio folder (which
    * keeps the database and local scratch). Endpoint, region and keys are the standard AWS_* variables, read by the
@@ -132,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     studioModels: modelList(env.STUDIO_MODELS),
     // A negative threshold means nothing sensible; treat it as unset rather than "confirm everything".
     confirmUsd: (num(env.STUDIO_CONFIRM_USD) ?? -1) >= 0 ? num(env.STUDIO_CONFIRM_USD) : undefined,
+    ...(nonEmpty(env.STUDIO_PRICES) ? { pricesFile: path.resolve(cwd, nonEmpty(env.STUDIO_PRICES) as string) } : {}),
     ...s3Settings(env),
   };
 }

@@ -41,7 +41,7 @@ if (s3.settings) {
 } else {
   describe('blob contract on S3', () => {
     // STUDIO_REQUIRE_SERVICES=1 (CI): missing services are a failure, not a skip.
-    it.skipIf(process.env['STUDIO_REQUIRE_SERVICES'] !== '1')(`needs S3: ${s3.missing}`, () => {
+    it.skipIf(!s3.required)(`${s3.missing}`, () => {
       throw new Error(`STUDIO_REQUIRE_SERVICES=1 but ${s3.missing} (run scripts/services-up.sh and source .services/env)`);
     });
   });

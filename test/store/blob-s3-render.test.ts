@@ -64,7 +64,7 @@ async function makeScene(env: Record<string, string>): Promise<Made> {
   return { h, render, again, frames, board, previewBytes };
 }
 
-describe.skipIf(s3.settings || process.env['STUDIO_REQUIRE_SERVICES'] !== '1')('a scene rendered on S3 storage (services required)', () => {
+describe.skipIf(s3.settings || !s3.required)('a scene rendered on S3 storage (services required)', () => {
   it('needs S3', () => {
     throw new Error(`STUDIO_REQUIRE_SERVICES=1 but ${s3.missing} (run scripts/services-up.sh and source .services/env)`);
   });
