@@ -7,6 +7,7 @@ import { createPathPolicy, type PathPolicy } from '../paths.js';
 import { createAdapters } from '../providers/index.js';
 import { createLocalAdapter } from '../providers/local.js';
 import type { ProviderAdapter } from '../providers/types.js';
+import { openBlobBackend } from '../store/blob-open.js';
 import { openStore, type Store } from '../store/index.js';
 import { StudioEvents } from './events.js';
 import { GenerationPlanner } from './generation-planner.js';
@@ -67,7 +68,7 @@ export class Studio {
     this.registry = opts.registry ?? CapabilityRegistry.load();
     // A bad price file stops the start before the store is opened.
     if (this.config.pricesFile) applyPriceOverrides(this.registry, readPriceOverrides(this.config.pricesFile), this.config.pricesFile);
-    this.store = openStore(this.config.home);
+    this.store = openStore(this.config.home, { blobs: openBlobBackend(this.config) });
     this.adapters = new Map<string, ProviderAdapter>([
       ['local', createLocalAdapter()],
       ...createAdapters(this.config, {
