@@ -8,7 +8,7 @@ import { defineConfig } from 'vitest/config';
 // `npm test` runs them all. The two that spawn `dist/src/cli.js` build dist/ first (test/setup/build-dist.ts); the
 // build is incremental, so running both costs one real build.
 const FOLDERS = {
-  unit: ['capabilities', 'media', 'prompts', 'providers', 'jobs', 'studio', 'mcp', 'storyboard'],
+  unit: ['capabilities', 'media', 'prompts', 'providers', 'jobs', 'studio', 'mcp', 'storyboard', 'store'],
   integration: ['server', 'e2e', 'cli', 'plans'],
   reliability: ['reliability', 'security'],
   browser: ['browser'],

@@ -1,4 +1,5 @@
 import { BedRepo } from './beds.js';
+import type { BlobBackend } from './blob-backend.js';
 import { BlobStore } from './blobs.js';
 import { CharacterRepo } from './characters.js';
 import { openDatabase, type Db } from './db.js';
@@ -26,11 +27,12 @@ export interface Store {
   close(): void;
 }
 
-export function openStore(home: string): Store {
+/** `blobs`: where files live (object storage); default the studio folder itself. */
+export function openStore(home: string, opts: { blobs?: BlobBackend } = {}): Store {
   const db = openDatabase(home);
   return {
     db,
-    blobs: new BlobStore(home),
+    blobs: new BlobStore(home, opts.blobs),
     characters: new CharacterRepo(db),
     films: new FilmRepo(db),
     scenes: new SceneRepo(db),

@@ -111,8 +111,9 @@ function shotBoard(studio: Studio, shot: Shot): StoryboardShot {
 }
 
 function altText(shot: Shot): string {
-  const what = shot.prompt ?? shot.title ?? '';
-  const cut = what.length > ALT_CHARS ? `${what.slice(0, ALT_CHARS - 1)}…` : what;
+  // By code points, so a cut never splits a character in two.
+  const what = [...(shot.prompt ?? shot.title ?? '')];
+  const cut = what.length > ALT_CHARS ? `${what.slice(0, ALT_CHARS - 1).join('')}…` : what.join('');
   return `Shot ${shot.position + 1}${cut ? `: ${cut}` : ''}`;
 }
 
@@ -172,21 +173,36 @@ function renderOf(studio: Studio, mediaId: string, stale: boolean): StoryboardRe
   return { media_id: mediaId, uri: mediaUri(mediaId), preview_uri: previewUri(mediaId), duration_seconds: media.duration ?? 0, stale };
 }
 
+/**
+ * The render that shows the edit as it is now (a render is reused, not made again, when the edit comes back to one
+ * made before), else the newest one, marked stale. `matches` says whether a render's inputs are the current ones.
+ */
+function pickRender(studio: Studio, kind: 'scene' | 'film', id: string, matches: (inputs: Json[]) => boolean): StoryboardRender | null {
+  const all = studio.store.renders.list(kind, id);
+  const current = all.find((r) => matches(Array.isArray(r.inputs) ? (r.inputs as Json[]) : []));
+  const shown = current ?? all[0];
+  return shown ? renderOf(studio, shown.media_id, !current) : null;
+}
+
+type Json = Record<string, unknown>;
+
 function sceneRender(studio: Studio, sceneId: string, shots: StoryboardShot[]): StoryboardRender | null {
-  const render = studio.store.renders.latest('scene', sceneId);
-  if (!render) return null;
-  const used = Array.isArray(render.inputs) ? (render.inputs as { shot_id?: unknown; media_id?: unknown }[]) : [];
   const now = studio.store.shots.listByScene(sceneId).map((s) => ({ shot_id: s.shot_id, media_id: renderTakeOf(studio.store, s)?.media.media_id }));
-  const stale = used.length !== shots.length || now.some((n, i) => used[i]?.shot_id !== n.shot_id || used[i]?.media_id !== n.media_id);
-  return renderOf(studio, render.media_id, stale);
+  return pickRender(
+    studio,
+    'scene',
+    sceneId,
+    (used) => used.length === shots.length && now.every((n, i) => used[i]?.shot_id === n.shot_id && used[i]?.media_id === n.media_id),
+  );
 }
 
 function filmRender(studio: Studio, filmId: string, scenes: StoryboardScene[]): StoryboardRender | null {
-  const render = studio.store.renders.latest('film', filmId);
-  if (!render) return null;
-  const used = Array.isArray(render.inputs) ? (render.inputs as { scene_id?: unknown; media_id?: unknown }[]) : [];
-  const stale =
-    used.length !== scenes.length ||
-    scenes.some((s, i) => used[i]?.scene_id !== s.scene_id || !s.render || s.render.stale || used[i]?.media_id !== s.render.media_id);
-  return renderOf(studio, render.media_id, stale);
+  // A film render is current when it joins the current render of every scene, in order.
+  const ready = scenes.every((s) => s.render && !s.render.stale);
+  return pickRender(
+    studio,
+    'film',
+    filmId,
+    (used) => ready && used.length === scenes.length && scenes.every((s, i) => used[i]?.scene_id === s.scene_id && used[i]?.media_id === s.render?.media_id),
+  );
 }

@@ -1,3 +1,4 @@
+import { applyPriceOverrides, readPriceOverrides } from '../capabilities/price-overrides.js';
 import { CapabilityRegistry } from '../capabilities/registry.js';
 import type { StudioConfig } from '../config.js';
 import { loadConfig, redact } from '../config.js';
@@ -6,6 +7,7 @@ import { createPathPolicy, type PathPolicy } from '../paths.js';
 import { createAdapters } from '../providers/index.js';
 import { createLocalAdapter } from '../providers/local.js';
 import type { ProviderAdapter } from '../providers/types.js';
+import { openBlobBackend } from '../store/blob-open.js';
 import { openStore, type Store } from '../store/index.js';
 import { StudioEvents } from './events.js';
 import { GenerationPlanner } from './generation-planner.js';
@@ -63,8 +65,10 @@ export class Studio {
     const rawLog = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
     // Every log line is scrubbed of configured secrets before it leaves the process.
     this.log = (m) => rawLog(redact(m, this.config));
-    this.store = openStore(this.config.home);
     this.registry = opts.registry ?? CapabilityRegistry.load();
+    // A bad price file stops the start before the store is opened.
+    if (this.config.pricesFile) applyPriceOverrides(this.registry, readPriceOverrides(this.config.pricesFile), this.config.pricesFile);
+    this.store = openStore(this.config.home, { blobs: openBlobBackend(this.config) });
     this.adapters = new Map<string, ProviderAdapter>([
       ['local', createLocalAdapter()],
       ...createAdapters(this.config, {

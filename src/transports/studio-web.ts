@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import type { CallToolResult, Client } from '@modelcontextprotocol/client';
-import { packageRoot } from '../capabilities/registry.js';
 import { callTool, connectInProcess } from '../cli/in-process.js';
+import { storyboardHtmlPath } from '../storyboard/app-resource.js';
 import type { Studio } from '../studio/studio.js';
 import { sameOrigin, secretMatches, setCookieHeader, webRequestAuthorized } from './studio-web-auth.js';
 import { contentSecurityPolicy, loadCspSources, type CspSources } from './studio-web-csp.js';
@@ -13,11 +13,6 @@ export const WEB_TOOLS: readonly string[] = ['storyboard_get', 'shot_select_take
 
 /** MIME types served as given from a resource; anything else goes out as bytes no browser renders (no HTML, no SVG). */
 const SERVED_MIME = /^(application\/json|text\/plain|image\/(jpeg|png|webp|gif)|video\/(mp4|webm)|audio\/(mp4|mpeg|wav|aac|ogg))$/;
-
-export interface StudioWebOptions {
-  /** Folder holding storyboard.html and storyboard.csp.json (default dist/ui of the package, or STUDIO_UI_DIR). */
-  uiDir?: string;
-}
 
 export interface StudioWeb {
   /** Serve a request under /studio/ that already passed the Host and Origin checks. */
@@ -66,14 +61,20 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * validation, errors and redaction an MCP client gets. STUDIO_HTTP_TOKEN, when set, guards every request (bearer
  * header or the cookie `?token=` sets); without it the page is read-only.
  */
-export function createStudioWeb(studio: Studio, opts: StudioWebOptions = {}): StudioWeb {
+export function createStudioWeb(studio: Studio): StudioWeb {
   const token = studio.config.secrets.httpToken;
-  const uiDir = opts.uiDir ?? process.env.STUDIO_UI_DIR ?? path.join(packageRoot(), 'dist', 'ui');
+  // The same built file the App resource serves (STUDIO_UI_DIR, else dist/ui/), with the build's hash list beside it.
+  const htmlFile = storyboardHtmlPath(studio);
+  const uiDir = path.dirname(htmlFile);
   let csp: CspSources = loadCspSources(uiDir);
   let connection: Promise<{ client: Client; close: () => Promise<void> }> | undefined;
   /** One in-process MCP client for the page, connected on first use and closed with the server. */
   const client = async (): Promise<Client> => {
-    connection ??= connectInProcess(studio);
+    // A failed connect is not kept: the next request tries again.
+    connection ??= connectInProcess(studio).catch((err: unknown) => {
+      connection = undefined;
+      throw err;
+    });
     return (await connection).client;
   };
 
@@ -99,7 +100,7 @@ export function createStudioWeb(studio: Studio, opts: StudioWebOptions = {}): St
   const page = async (): Promise<Reply> => {
     csp = loadCspSources(uiDir);
     try {
-      const html = await fs.promises.readFile(path.join(uiDir, 'storyboard.html'));
+      const html = await fs.promises.readFile(htmlFile);
       return new Reply(200, html, 'text/html; charset=utf-8');
     } catch {
       return new Reply(
@@ -223,11 +224,9 @@ export function createStudioWeb(studio: Studio, opts: StudioWebOptions = {}): St
           // The link `studio-mcp open` gives: trade the token for the cookie, then drop it from the address bar.
           if (!secretMatches(presented, token)) return write(req, res, unauthorized());
           url.searchParams.delete('token');
-          return write(
-            req,
-            res,
-            new Reply(303, '', 'text/plain; charset=utf-8', { location: url.pathname + url.search, 'set-cookie': setCookieHeader(token) }),
-          );
+          // To /studio/ rather than /studio: the cookie's path is /studio/, and the bare path would not send it.
+          const clean = (url.pathname === '/studio' ? '/studio/' : url.pathname) + url.search;
+          return write(req, res, new Reply(303, '', 'text/plain; charset=utf-8', { location: clean, 'set-cookie': setCookieHeader(token) }));
         }
         if (!webRequestAuthorized(req, token)) return write(req, res, unauthorized());
       }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Storyboard } from '../../src/storyboard/types.js';
 import { cookieValue } from '../../src/transports/studio-web-auth.js';
 import { cli } from '../cli/spawn.js';
 import { startHarness, tempDir } from '../helpers/harness.js';
@@ -163,6 +164,8 @@ describe('storyboard web page (/studio/) over --http', () => {
     expectPageHeaders(page, CSP);
     const film = await request(port, { path: `/studio/film/${ids.film}`, headers: { cookie } });
     expect(film.text).toBe(HTML);
+    // The bare /studio would not get the cookie back (its path is /studio/): the sign-in lands on /studio/.
+    expect((await request(port, { path: `/studio?token=${TOKEN}` })).headers.location).toBe('/studio/');
   });
 
   it('a bearer token works too: the index lists films with their scenes and the scenes in no film', async () => {
@@ -174,6 +177,27 @@ describe('storyboard web page (/studio/) over --http', () => {
       films: [{ film_id: ids.film, title: 'Harbour Film', scenes: [{ scene_id: ids.scene, title: 'Dawn at the quay' }] }],
       scenes: [{ scene_id: ids.loose, title: 'Loose sketch' }],
     });
+  });
+
+  it("serves the storyboard the tool builds, naming this server's page, and its frames through the resource endpoint", async () => {
+    const r = await request(port, { path: `/studio/api/storyboard/scene/${ids.scene}`, headers: bearer });
+    expect(r.status).toBe(200);
+    expectPageHeaders(r, CSP);
+    const board = JSON.parse(r.text) as Storyboard;
+    expect(board).toMatchObject({ kind: 'scene', id: ids.scene, title: 'Dawn at the quay', web_url: `http://127.0.0.1:${port}/studio/scene/${ids.scene}` });
+    const shot = board.scenes[0]?.shots[0];
+    expect(shot?.shot_id).toBe(ids.shot);
+    expect(shot?.takes.map((t) => t.preview_uri)).toEqual([`studio://media/${ids.media}/preview`]);
+    const thumb = await request(port, { path: `/studio/api/resource?uri=${encodeURIComponent(shot?.first_frame?.thumb_uri ?? '')}`, headers: bearer });
+    expect(thumb.status).toBe(200);
+    expect(thumb.headers['content-type']).toBe('image/jpeg');
+    expect(thumb.body.subarray(0, 2).toString('hex')).toBe('ffd8');
+    const film = JSON.parse((await request(port, { path: `/studio/api/storyboard/film/${ids.film}`, headers: bearer })).text) as Storyboard;
+    expect(film).toMatchObject({ kind: 'film', id: ids.film, web_url: `http://127.0.0.1:${port}/studio/film/${ids.film}` });
+    expect(film.scenes.map((s) => s.scene_id)).toEqual([ids.scene]);
+    const missing = await request(port, { path: '/studio/api/storyboard/scene/scn_nope', headers: bearer });
+    expect(missing.status).toBe(404);
+    expect(JSON.parse(missing.text)).toMatchObject({ error: { code: 'not_found', field: 'scene_id' } });
   });
 
   it('a wrong Host or a foreign Origin gets 403 as /mcp does, before the token is even looked at', async () => {
@@ -270,6 +294,14 @@ describe('storyboard web page (/studio/) over --http', () => {
     });
     expect(foreign.status).toBe(403);
     expect(errorOf(foreign).code).toBe('forbidden');
+    // An approval made on the page is what the storyboard then shows.
+    const before = JSON.parse((await request(port, { path: `/studio/api/storyboard/scene/${ids.scene}`, headers: bearer })).text) as Storyboard;
+    const take = before.scenes[0]?.shots[0]?.takes[0]?.take_id ?? '';
+    const approved = await tool(JSON.stringify({ name: 'take_approve', arguments: { shot_id: ids.shot, take_id: take, approved: true } }));
+    expect((JSON.parse(approved.text) as { isError: boolean }).isError).toBe(false);
+    const after = JSON.parse((await request(port, { path: `/studio/api/storyboard/scene/${ids.scene}`, headers: bearer })).text) as Storyboard;
+    expect(after.scenes[0]?.shots[0]?.approved_take_id).toBe(take);
+    expect(after.version).not.toBe(before.version);
   });
 
   it('without a configured token the page is read-only: reads work, POST /studio/api/tool is 403', async () => {
