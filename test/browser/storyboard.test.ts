@@ -2,6 +2,8 @@ import { type CallToolResult, Client, StreamableHTTPClientTransport } from '@mod
 import { InMemoryTransport } from '@modelcontextprotocol/server';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalAdapter } from '../../src/providers/local.js';
+import type { ProviderAdapter } from '../../src/providers/types.js';
 import { createMcpServer } from '../../src/server.js';
 import type { Storyboard } from '../../src/storyboard/types.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
@@ -21,6 +23,7 @@ import {
 import { haveChromium, launchChromium, skipReason } from './lib/chromium.js';
 import { type BoardFixture, makeBoardFixture } from './lib/fixture.js';
 import { type HostServer, startHostServer } from './lib/host-server.js';
+import { HOSTILE_TITLE } from './lib/payloads.js';
 
 /**
  * Issue 13, "done when": the storyboard view in headless Debian Chromium, first as an MCP App inside a test host
@@ -54,8 +57,26 @@ suite(`storyboard view in Chromium${skipReason ? ` (skipped: ${skipReason})` : '
     });
   };
 
+  // The local provider, held when a test asks (at 40 %), so a generation is running for as long as that test needs.
+  let hold: Promise<void> | null = null;
+  let started: () => void = () => undefined;
+
   beforeAll(async () => {
-    h = await startHarness();
+    const local = createLocalAdapter();
+    const held: ProviderAdapter = {
+      ...local,
+      start: async (req, ctx) => {
+        if (hold) {
+          ctx.onProgress?.(0.4, 'rendering animatic');
+          const wait = hold;
+          hold = null;
+          started();
+          await wait;
+        }
+        return local.start(req, ctx);
+      },
+    };
+    h = await startHarness({ studio: { adapters: new Map([['local', held]]) } });
     fx = await makeBoardFixture(h.call, h.studio);
     board = (await h.call('storyboard_get', { scene_id: fx.scene_id })) as unknown as Storyboard;
     browser = await launchChromium();
@@ -166,6 +187,28 @@ suite(`storyboard view in Chromium${skipReason ? ` (skipped: ${skipReason})` : '
       const take3 = added.scenes[0]?.shots.find((s) => s.shot_id === shotId)?.takes.find((t) => t.take_number === 3);
       expect(take3?.current).toBe(true);
       await expect.poll(() => takeMarkedCurrent(app, take3?.take_id ?? ''), { timeout: 10_000 }).toBe(true);
+    });
+
+    it('shows a generation while it runs (state and progress), then the take it made', async () => {
+      const shotId = fx.shot_ids[5] as string;
+      const card = `.shot[data-shot-id="${shotId}"]`;
+      let release: () => void = () => undefined;
+      hold = new Promise<void>((r) => {
+        release = r;
+      });
+      const running = new Promise<void>((r) => {
+        started = r;
+      });
+      const generation = h.call('video_generate', { shot_id: shotId });
+      try {
+        await running;
+        await until(app, `document.querySelector('${card} .job')`);
+        expect(await app.locator(`${card} .job`).textContent()).toMatch(/^Generating: (submitting|running) \(40% rendering animatic\)$/);
+      } finally {
+        release();
+      }
+      await generation;
+      await until(app, `!document.querySelector('${card} .job') && document.querySelectorAll('${card} .pick').length === 2`);
     });
 
     it('reorders shots with the move buttons and sends paid work to the agent as a message', async () => {
@@ -299,6 +342,16 @@ suite(`storyboard view in Chromium${skipReason ? ` (skipped: ${skipReason})` : '
 
       await otherCall('shot_add_take', { shot_id: shotId, media_id: fx.spare_video_id_2 });
       await expect.poll(() => takeCount(frame, shotId), { timeout: 10_000 }).toBe(takes.length + 1);
+    });
+
+    it('shows the whole film: its scenes in order, each with its shots', async () => {
+      await page.goto(`${base}/studio/film/${fx.film_id}`);
+      await waitForBoard(page.mainFrame(), 13);
+      expect(await page.locator('h1').textContent()).toBe('Film: The Lighthouse');
+      expect(await page.locator('section.scene h2').allTextContents()).toEqual(['Night watch', HOSTILE_TITLE]);
+      expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
+      await page.goto(`${base}/studio/scene/${fx.scene_id}`);
+      await waitForBoard(page.mainFrame(), 12);
     });
 
     it('offers paid work as a request to copy (there is no agent on a web page)', async () => {
