@@ -63,6 +63,7 @@ function draw(s: Shell, ctx: ViewContext, board: Storyboard): void {
     requestAnimationFrame(() => setTimeout(() => performance.mark('storyboard-painted')));
   }
   document.body.dataset.version = board.version;
+  document.title = `${board.title} · Storyboard`;
   if (focused) for (const n of s.app.querySelectorAll<HTMLElement>('[data-key]')) if (n.dataset.key === focused) n.focus({ preventScroll: true });
   window.scrollTo(0, y);
 }
