@@ -130,11 +130,16 @@ export async function run(): Promise<BenchResult[]> {
           await page.goto(`${host.url}blank.html`);
           return (await waitPainted(() => page.mainFrame())) - t0;
         };
+        const inside: number[] = [];
         const app = async (): Promise<number> => {
           const t0 = Date.now();
           shown = { arguments: { scene_id: fx.scene_id }, result: (await h.raw('storyboard_show', { scene_id: fx.scene_id })) as CallToolResult };
           await page.goto(host.url);
-          return (await waitPainted(() => page.frames().find((f) => f.url().endsWith('/app.html')))) - t0;
+          const view = () => page.frames().find((f) => f.url().endsWith('/app.html'));
+          const painted = await waitPainted(view);
+          // The view's own part: from its document's start (timeOrigin) to the paint: parse, handshake, first draw.
+          inside.push(painted - ((await view()?.evaluate<number>('performance.timeOrigin')) ?? painted));
+          return painted - t0;
         };
         // Timed from inside the page (marks) rather than around the calls: interleave by hand to keep the pairs.
         const pairs: [number, number][] = [];
@@ -148,6 +153,12 @@ export async function run(): Promise<BenchResult[]> {
             value: round(median(pairs.map((p) => p[1])), 0),
             unit: 'ms',
             note: `headless Chromium; tool call + host page + ui/initialize + first draw; median of ${RUNS}`,
+          },
+          {
+            name: 'of which inside the view (its document start to paint)',
+            value: round(median(inside.slice(-RUNS)), 0),
+            unit: 'ms',
+            note: 'parse and run the 414 KiB bundle, ui/initialize with the host, first draw from the tool result the host pushes',
           },
           {
             name: 'first paint of the App / blank page load',
