@@ -226,12 +226,22 @@ suite(`storyboard view in Chromium${skipReason ? ` (skipped: ${skipReason})` : '
       expect(messages[0]).toContain(`video_generate with shot_id \\"${s1}\\"`);
     });
 
-    it('moves between shots with the arrow keys', async () => {
+    it('moves between shots with the arrow keys and between takes with Left/Right; Enter picks a take', async () => {
       await app.locator('.shot').first().focus();
       await page.keyboard.press('ArrowDown');
       expect(await app.evaluate('document.activeElement.dataset.shotId')).toBe(fx.shot_ids[1]);
       await page.keyboard.press('End');
       expect(await app.evaluate('document.activeElement.dataset.shotId')).toBe(fx.shot_ids[11]);
+      // Shot 6 has two takes since the generation test, the second current: Left from it, then Enter.
+      const shotId = fx.shot_ids[5] as string;
+      expect(await currentTake(h.call, shotId)).toBe(2);
+      await app.locator(`.shot[data-shot-id="${shotId}"] .pick`).nth(1).focus();
+      await page.keyboard.press('ArrowLeft');
+      expect(await app.evaluate('document.activeElement.textContent')).toMatch(/^Take 1 /);
+      await page.keyboard.press('Enter');
+      await expect.poll(() => currentTake(h.call, shotId), { timeout: 10_000 }).toBe(1);
+      // The redraw keeps the focus on the same take's button.
+      await until(app, `document.activeElement?.classList.contains('pick') && document.activeElement.getAttribute('aria-pressed') === 'true'`);
     });
 
     it('writes a screenshot of the 12-shot scene that is not blank', async () => {
