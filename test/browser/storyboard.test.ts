@@ -321,7 +321,11 @@ suite(`storyboard view in Chromium${skipReason ? ` (skipped: ${skipReason})` : '
       expect(page.url()).toBe(`${base}/studio/`);
       await page.waitForSelector('.index a');
       const links = await page.evaluate<string[]>(`[...document.querySelectorAll('.index a')].map((a) => a.textContent)`);
-      expect(links.slice(0, 2)).toEqual(['The Lighthouse', 'Night watch']);
+      expect(links).toEqual(['The Lighthouse', 'Night watch', HOSTILE_TITLE]);
+      // Links are built from ids on a fixed path, never taken from the data.
+      const hrefs = await page.evaluate<string[]>(`[...document.querySelectorAll('.index a')].map((a) => a.getAttribute('href'))`);
+      expect(hrefs).toEqual([`/studio/film/${fx.film_id}`, `/studio/scene/${fx.scene_id}`, `/studio/scene/${fx.hostile_scene_id}`]);
+      expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
     });
 
     it('shows the 12 shots with decoded thumbnails and full-size frames, and plays the preview', async () => {
