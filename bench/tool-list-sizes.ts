@@ -41,8 +41,14 @@ const GENERATION = new Set([
 
 export interface ToolListSize {
   tools: number;
-  /** name, description and input schema of every tool (`studio-mcp tools --json`), compact. */
+  /**
+   * name, description and input schema of every tool the model is given (`studio-mcp tools --json`), compact. App-only
+   * tools (`_meta.ui.visibility: ["app"]`, MCP Apps) are left out: hosts keep them out of the model's tool list and
+   * only the App's view calls them. They are counted in `app_only_bytes`.
+   */
   bytes: number;
+  /** The same for the app-only tools. */
+  app_only_bytes: number;
   /** The same with each tool's output schema. */
   with_output_bytes: number;
   /** `bytes` of the generation tools, their lookups and video_smooth_transition only. */
@@ -58,12 +64,18 @@ export async function measureToolList(env: Record<string, string> = {}): Promise
   try {
     const { client, close } = await connectInProcess(studio);
     try {
-      const { tools } = await client.listTools();
+      const listed = (await client.listTools()).tools;
+      const appOnly = (t: (typeof listed)[number]): boolean => {
+        const visibility = (t._meta?.ui as { visibility?: unknown } | undefined)?.visibility;
+        return Array.isArray(visibility) && !visibility.includes('model');
+      };
+      const tools = listed.filter((t) => !appOnly(t));
       const shown = tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema }));
       const withOutput = tools.map((t) => ({ ...shown.find((s) => s.name === t.name), ...(t.outputSchema ? { output_schema: t.outputSchema } : {}) }));
       return {
         tools: tools.length,
         bytes: utf8(shown),
+        app_only_bytes: utf8(listed.filter(appOnly).map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema }))),
         with_output_bytes: utf8(withOutput),
         generation_bytes: utf8(shown.filter((t) => GENERATION.has(t.name))),
       };

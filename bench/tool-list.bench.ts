@@ -22,7 +22,9 @@ export async function run(): Promise<BenchResult[]> {
       unit: 'bytes',
       target: '<= 53000',
       pass: all.bytes <= 53_000,
-      note: `${tokens(all.bytes)} tokens; generation tools, lookups and smooth transition: ${all.generation_bytes} bytes`,
+      note:
+        `${tokens(all.bytes)} tokens; generation tools, lookups and smooth transition: ${all.generation_bytes} bytes; app-only tools (not given to ` +
+        `the model): ${all.app_only_bytes} bytes`,
     },
     {
       name: 'with output schemas, all four providers configured',

@@ -29,6 +29,8 @@ async function main(): Promise<void> {
   await client.close();
   console.log(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   console.log(`the film: ${film.film_path}`);
+  // The storyboard of what was just made: in an MCP Apps client through storyboard_show, else on the --http page.
+  console.log(`its storyboard: node dist/src/cli.js --http, then open the address \`node dist/src/cli.js open ${film.film_id}\` prints`);
 }
 
 main().catch((err: unknown) => {

@@ -3,7 +3,7 @@
 // A line whose longest string literal can be cut at a space becomes `'first part ' +` and `'rest'` (recursively);
 // run `npm run format` afterwards to lay the concatenations out. Lines it cannot wrap safely (comments, regexes,
 // tagged templates, a literal followed by `.method()`) are listed and make it exit 1.
-//   node scripts/wrap-long-lines.mjs [--check] [--max=160] [dirs...]   (default dirs: src test bench scripts)
+//   node scripts/wrap-long-lines.mjs [--check] [--max=160] [dirs...]   (default dirs: src test bench scripts ui)
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -82,7 +82,7 @@ function wrap(line) {
 
 let changed = 0;
 const left = [];
-for (const file of (dirs.length ? dirs : ['src', 'test', 'bench', 'scripts']).flatMap(files)) {
+for (const file of (dirs.length ? dirs : ['src', 'test', 'bench', 'scripts', 'ui']).flatMap(files)) {
   const text = readFileSync(file, 'utf8');
   const lines = text.split('\n');
   const out = [];

@@ -3,6 +3,7 @@ import { UsageError } from './cli/args.js';
 import { callCommand } from './cli/commands/call.js';
 import { doctorCommand } from './cli/commands/doctor.js';
 import { modelsCommand } from './cli/commands/models.js';
+import { openCommand } from './cli/commands/open.js';
 import { runCommand } from './cli/commands/run.js';
 import { serveCommand } from './cli/commands/serve.js';
 import { toolsCommand } from './cli/commands/tools.js';
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   call: callCommand,
   doctor: doctorCommand,
   run: runCommand,
+  open: openCommand,
 };
 
 /** No command (or only flags) starts the MCP server, which is what MCP clients run. */

@@ -36,6 +36,8 @@ export interface StudioConfig {
     databaseUrl?: string;
     /** The password inside databaseUrl, scrubbed on its own too (a driver error may quote it without the URL). */
     databasePassword?: string;
+    /** Only so that `redact` scrubs it: the S3 client reads its keys from the environment itself. */
+    awsSecretAccessKey?: string;
   };
   /** Per-provider concurrency overrides: STUDIO_CONCURRENCY_<PROVIDER>=n */
   concurrency: Record<string, number>;
@@ -50,6 +52,28 @@ export interface StudioConfig {
    * STUDIO_BUDGET_USD, asks the user first (src/studio/confirmations.ts). Unset: nothing asks.
    */
   confirmUsd?: number;
+  /** STUDIO_PRICES: a JSON file of prices for models the shipped files have none for (src/capabilities/price-overrides.ts). */
+  pricesFile?: string;
+  /** STUDIO_UI_DIR: where the built views are (storyboard.html); default dist/ui/ of the package. */
+  uiDir?: string;
+  /**
+   * STUDIO_S3_BUCKET: media, renders and sidecars in an S3-compatible bucket instead of the studio folder (which
+   * keeps the database and local scratch). Endpoint, region and keys are the standard AWS_* variables, read by the
+   * SDK itself: the keys are never copied here (only into `secrets`, so that `redact` scrubs them).
+   */
+  s3?: S3Settings;
+}
+
+export interface S3Settings {
+  bucket: string;
+  /** STUDIO_S3_PREFIX: keys start with it (several studios in one bucket). */
+  prefix?: string;
+  /** AWS_ENDPOINT_URL_S3 (or AWS_ENDPOINT_URL): an S3-compatible service such as Ceph RGW or MinIO. */
+  endpoint?: string;
+  /** AWS_REGION (or AWS_DEFAULT_REGION); us-east-1 when unset, which S3-compatible services accept. */
+  region: string;
+  /** STUDIO_S3_FORCE_PATH_STYLE=1: `endpoint/bucket/key` URLs instead of `bucket.endpoint/key`. */
+  forcePathStyle: boolean;
 }
 
 function num(v: string | undefined): number | undefined {
@@ -111,12 +135,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       httpToken: nonEmpty(env.STUDIO_HTTP_TOKEN),
       databaseUrl: nonEmpty(env.STUDIO_DATABASE_URL),
       databasePassword: urlPassword(env.STUDIO_DATABASE_URL),
+      awsSecretAccessKey: nonEmpty(env.AWS_SECRET_ACCESS_KEY),
     },
     concurrency,
     budgetUsd: num(env.STUDIO_BUDGET_USD),
     studioModels: modelList(env.STUDIO_MODELS),
     // A negative threshold means nothing sensible; treat it as unset rather than "confirm everything".
     confirmUsd: (num(env.STUDIO_CONFIRM_USD) ?? -1) >= 0 ? num(env.STUDIO_CONFIRM_USD) : undefined,
+    ...(nonEmpty(env.STUDIO_PRICES) ? { pricesFile: path.resolve(cwd, nonEmpty(env.STUDIO_PRICES) as string) } : {}),
+    uiDir: nonEmpty(env.STUDIO_UI_DIR) ? path.resolve(cwd, nonEmpty(env.STUDIO_UI_DIR) as string) : undefined,
+    ...s3Settings(env),
+  };
+}
+
+function s3Settings(env: NodeJS.ProcessEnv): { s3?: S3Settings } {
+  const bucket = nonEmpty(env.STUDIO_S3_BUCKET);
+  if (!bucket) return {};
+  const prefix = nonEmpty(env.STUDIO_S3_PREFIX);
+  const endpoint = nonEmpty(env.AWS_ENDPOINT_URL_S3) ?? nonEmpty(env.AWS_ENDPOINT_URL);
+  return {
+    s3: {
+      bucket,
+      ...(prefix ? { prefix } : {}),
+      ...(endpoint ? { endpoint } : {}),
+      region: nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? 'us-east-1',
+      forcePathStyle: /^(1|true|yes)$/i.test(env.STUDIO_S3_FORCE_PATH_STYLE ?? ''),
+    },
   };
 }
 

@@ -8,7 +8,8 @@ import { StudioError, toSafeError } from './errors.js';
 import { serveTasks } from './mcp/task-methods.js';
 import { declaresTasks, TaskRegistry } from './mcp/tasks.js';
 import { getPrompt, listPrompts } from './prompts/index.js';
-import { RESOURCE_TEMPLATES, listResources, readResource } from './resources/studio-resources.js';
+import { RESOURCE_TEMPLATES, binaryResource, listResources, readResource } from './resources/studio-resources.js';
+import { readStoryboardUi, serveApps, STORYBOARD_UI_URI } from './storyboard/app-resource.js';
 import type { Studio } from './studio/studio.js';
 import { checkArgs } from './tools/check-args.js';
 import { allTools } from './tools/index.js';
@@ -92,6 +93,8 @@ export function createMcpServer(studio: Studio, opts: McpServerOptions = {}): { 
   }
   // The io.modelcontextprotocol/tasks extension: tasks/get, tasks/update, tasks/cancel over the studio's task table.
   serveTasks(server, studio);
+  // The io.modelcontextprotocol/ui extension (MCP Apps): the storyboard view.
+  serveApps(server);
 
   server.setRequestHandler('tools/list', async () => ({
     tools: [...tools.values()].map((t) => ({
@@ -102,6 +105,7 @@ export function createMcpServer(studio: Studio, opts: McpServerOptions = {}): { 
       inputSchema: t.inputSchema(studio) as Tool['inputSchema'],
       ...(t.outputSchema ? { outputSchema: t.outputSchema as Tool['outputSchema'] } : {}),
       annotations: t.annotations,
+      ...(t._meta ? { _meta: t._meta } : {}),
     })),
   }));
 
@@ -179,9 +183,9 @@ export function createMcpServer(studio: Studio, opts: McpServerOptions = {}): { 
   server.setRequestHandler('resources/templates/list', async () => ({ resourceTemplates: RESOURCE_TEMPLATES }));
   server.setRequestHandler('resources/read', async (req) => {
     try {
-      const preview = /^studio:\/\/media\/([^/]+)\/preview$/.exec(req.params.uri);
-      if (preview) {
-        const p = await studio.previews.get(decodeURIComponent(preview[1] ?? ''));
+      if (req.params.uri === STORYBOARD_UI_URI) return { contents: [await readStoryboardUi(studio)] };
+      const p = await binaryResource(studio, req.params.uri);
+      if (p) {
         const blob = (await fs.promises.readFile(p.path)).toString('base64');
         return { contents: [{ uri: req.params.uri, mimeType: p.mimeType, blob }] };
       }

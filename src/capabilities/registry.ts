@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { invalidInput, StudioError } from '../errors.js';
 import { capabilityProblems } from './consistency.js';
-import { Capability, CapabilityField, type Task } from './types.js';
+import { Capability, CapabilityField, type Pricing, type Task } from './types.js';
 
 /**
  * The catalogue of models: every `capability-schemas/**\/*.json` file, validated once at start-up, plus the
@@ -192,6 +192,14 @@ export class CapabilityRegistry {
     const problems = capabilityProblems(parsed.data);
     if (problems.length) throw new StudioError('internal', `capability '${cap.id}' is invalid: ${problems.join('; ')}`);
     this.byId.set(parsed.data.id, parsed.data);
+  }
+
+  /** Replace a model's price (user-stated prices, STUDIO_PRICES), in the shipped file too: live schemas take their price from it. */
+  setPricing(id: string, pricing: Pricing): void {
+    for (const map of [this.byId, this.shippedById]) {
+      const cap = map.get(id);
+      if (cap) map.set(id, { ...cap, pricing });
+    }
   }
 
   get size(): number {

@@ -1,7 +1,8 @@
 export const USAGE = `studio-mcp — an MCP server that makes films
 
   studio-mcp                        serve MCP on stdio (what MCP clients run)
-  studio-mcp --http [--port N]      serve Streamable HTTP on 127.0.0.1:N/mcp (default 3917)
+  studio-mcp --http [--port N]      serve Streamable HTTP on 127.0.0.1:N/mcp (default 3917, or STUDIO_HTTP_PORT)
+                                    and the storyboard web page on 127.0.0.1:N/studio/
 
   studio-mcp tools [--json]         list the tools
   studio-mcp models [--type video|image|voice] [--json]
@@ -15,6 +16,9 @@ export const USAGE = `studio-mcp — an MCP server that makes films
                                     make a film from a plan; re-runs reuse finished work
                                     (--check: validate and estimate only; --yes: confirm paid
                                     calls that STUDIO_CONFIRM_USD asks about)
+  studio-mcp open <scene_id|film_id> [--port N] [--with-token]
+                                    print the storyboard page's address on the --http server
+                                    (--with-token: include STUDIO_HTTP_TOKEN in it; it is a secret)
 
 Environment: STUDIO_HOME (data folder, default ./studio-data), STUDIO_ALLOWED_DIRS, provider keys (see README).
 Exit codes: 0 ok, 1 failed (tool error, refused plan, failed shot, doctor problem), 2 wrong usage.`;

@@ -9,6 +9,7 @@ import { conformInputs } from '../providers/conform-inputs.js';
 import type { AdapterContext, MediaInput, PollResult, ProviderAdapter, ProviderOutput, ProviderRequest } from '../providers/types.js';
 import type { Job, JobRequest, JobResult } from '../store/jobs.js';
 import { TERMINAL } from '../store/jobs.js';
+import type { BlobLease } from '../store/blobs.js';
 import type { Store } from '../store/index.js';
 import { extensionForMime } from '../media/mime.js';
 import type { JobEvents } from './events.js';
@@ -138,15 +139,20 @@ export class JobQueue {
     return resumed;
   }
 
-  private async buildRequest(job: Job, cap: Capability): Promise<ProviderRequest> {
+  /** The adapter's request; with `files`, media inputs are local files (object storage: the lease's copies). */
+  private async buildRequest(job: Job, cap: Capability, files?: BlobLease): Promise<ProviderRequest> {
     const fields: Record<string, unknown> = { ...job.request.fields };
+    const resolve = async (id: string, name: string): Promise<MediaInput> => {
+      const m = await this.deps.resolveMedia(id, name);
+      return files ? { ...m, path: files.localize(m.path) } : m;
+    };
     for (const name of job.request.media_fields) {
       const v = fields[name];
       if (Array.isArray(v)) {
         const inputs: MediaInput[] = [];
-        for (const id of v) inputs.push(await this.deps.resolveMedia(String(id), name));
+        for (const id of v) inputs.push(await resolve(String(id), name));
         fields[name] = inputs;
-      } else if (typeof v === 'string') fields[name] = await this.deps.resolveMedia(v, name);
+      } else if (typeof v === 'string') fields[name] = await resolve(v, name);
     }
     return { jobId: job.job_id, capability: cap, fields };
   }
@@ -160,13 +166,16 @@ export class JobQueue {
       return;
     }
     let workDir: string | undefined;
+    const files = store.blobs.lease();
     try {
       const cap = registry.require(job.model);
       const adapter = adapters.get(cap.provider);
       if (!adapter) throw new StudioError('provider_unavailable', `no adapter for provider '${cap.provider}'`, { model: cap.id });
       workDir = await store.blobs.tempDir(jobId);
       // Inputs the provider does not take as stored (a WebP frame for Veo) are converted, or refused, before upload.
-      const req = job.operation_id ? await this.buildRequest(job, cap) : await conformInputs(await this.buildRequest(job, cap), workDir, signal);
+      const built = await this.buildRequest(job, cap, files);
+      await files.ready();
+      const req = job.operation_id ? built : await conformInputs(built, workDir, signal);
       const ctx: AdapterContext = {
         signal,
         fetch: this.deps.fetch ?? globalThis.fetch,
@@ -236,6 +245,7 @@ export class JobQueue {
         canceled ? 'canceled' : 'failed',
       );
     } finally {
+      await files.release();
       if (workDir) await store.blobs.remove(workDir);
     }
   }

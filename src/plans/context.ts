@@ -8,7 +8,8 @@ export interface ShotView {
   current_take_number: number | null;
   /** The shot's planned duration in the studio (for a fit_to_dialogue shot, the length its lines set). */
   duration: number | null;
-  takes: { take_number: number; media_id: string; kind: string }[];
+  /** `approved`: a person approved the take (take_approve); a run keeps an approved current take. */
+  takes: { take_number: number; media_id: string; kind: string; approved?: boolean }[];
   dialogue: { audio_id: string; media_id: string }[];
 }
 

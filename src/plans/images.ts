@@ -1,4 +1,4 @@
-import { isNotFound } from './caller.js';
+import { isNotFound, type ToolCaller } from './caller.js';
 import { addCost, type RunContext } from './context.js';
 import { generate } from './call-generation.js';
 import type { ResolvedImage } from './validate.js';
@@ -50,4 +50,13 @@ async function makeImage(ctx: RunContext, img: ResolvedImage): Promise<string> {
   state.save();
   ctx.images.set(img.fp, mediaId);
   return mediaId;
+}
+
+/** The exact first frame of a video as an image in the library (the picture a two-speaker lip-sync animates). */
+export async function firstFrame(caller: ToolCaller, videoMediaId: string): Promise<string> {
+  const r = await caller.call('extract_frames', { media_id: videoMediaId, which: 'first' });
+  const frames = Array.isArray(r.frames) ? (r.frames as { media_id?: unknown }[]) : [];
+  const id = frames[0]?.media_id;
+  if (typeof id !== 'string') throw new Error(`extract_frames gave no first frame for ${videoMediaId}`);
+  return id;
 }

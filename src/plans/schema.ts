@@ -66,7 +66,9 @@ export const Shot = z
     lipsync: z
       .union([z.boolean(), z.object({ model: z.string().min(1).optional() }).strict()])
       .default(false)
-      .describe('Lip-sync the shot to its (last) line of dialogue; a model or defaults.lipsync_model.'),
+      .describe(
+        'Lip-sync the shot to its (last) line; a two-speaker model (InfiniteTalk multi) syncs two lines in one take. A model or defaults.lipsync_model.',
+      ),
   })
   .strict();
 export type Shot = z.infer<typeof Shot>;

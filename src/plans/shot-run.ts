@@ -2,7 +2,7 @@ import { ToolCallError } from './caller.js';
 import { addCost, type RunContext, type ShotView } from './context.js';
 import { fingerprint } from './fingerprint.js';
 import { generate, type Generated } from './call-generation.js';
-import { ensureImage } from './images.js';
+import { ensureImage, firstFrame } from './images.js';
 import { sceneShots } from './structure.js';
 import type { ShotOutcome, ShotStep } from './summary.js';
 import type { ResolvedShot } from './validate.js';
@@ -36,6 +36,14 @@ export async function runShot(
     view.current_take_number = n;
     return n;
   };
+
+  // A take a person approved is the shot, whatever the plan now says: nothing of it is made again or replaced.
+  const approved = view.takes.find((t) => t.approved && t.take_number === view.current_take_number);
+  if (approved) {
+    const shown = st.lipsync && st.video?.media_id === approved.media_id ? st.lipsync.media_id : approved.media_id;
+    ctx.events.log(`${label}: kept the approved take ${approved.take_number}`);
+    return { key: shot.key, scene: shot.sceneKey, status: 'reused', steps, media_id: shown, shot_id: shotId, kept_approved_take: approved.take_number };
+  }
 
   try {
     const image = (img: Parameters<typeof ensureImage>[1]) => ensureImage(ctx, img, pendingImages);
@@ -136,10 +144,16 @@ export async function runShot(
     let finalMedia = video.media_id;
     if (shot.lipsyncModel) {
       const audio = st.dialogue.media_ids[st.dialogue.media_ids.length - 1];
-      const lipFp = fingerprint({ model: shot.lipsyncModel, video: video.media_id, audio: audio ?? null });
+      const lipFp = fingerprint(
+        shot.lipsyncTwoSpeakers
+          ? { model: shot.lipsyncModel, video: video.media_id, lines: st.dialogue.media_ids }
+          : { model: shot.lipsyncModel, video: video.media_id, audio: audio ?? null },
+      );
       if (!(st.lipsync && st.lipsync.fp === lipFp && hasTake(st.lipsync.media_id))) {
-        ctx.events.log(`${label}: lip-sync (${shot.lipsyncModel})`);
-        const g = await generate(caller, 'lipsync_video', { model: shot.lipsyncModel, shot_id: shotId, video: video.media_id, audio });
+        ctx.events.log(`${label}: lip-sync (${shot.lipsyncModel}${shot.lipsyncTwoSpeakers ? ', two speakers' : ''})`);
+        const g = shot.lipsyncTwoSpeakers
+          ? await generate(caller, 'lipsync_image', { model: shot.lipsyncModel, shot_id: shotId, image: await firstFrame(caller, video.media_id) })
+          : await generate(caller, 'lipsync_video', { model: shot.lipsyncModel, shot_id: shotId, video: video.media_id, audio });
         noteWarnings(g);
         st.lipsync = { fp: lipFp, media_id: g.media_id, take_number: recordTake(g, 'lipsync') };
         steps.push('lipsync');

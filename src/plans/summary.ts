@@ -13,6 +13,8 @@ export interface ShotOutcome {
   media_id?: string;
   /** The studio's shot id (so the film's timeline can be shown with plan keys). */
   shot_id?: string;
+  /** The shot's current take was approved by a person, so the run kept it (the plan's changes to the shot wait). */
+  kept_approved_take?: number;
   reason?: string;
 }
 
@@ -94,6 +96,7 @@ export function formatSummary(s: RunSummary): string[] {
   if (s.everything_reused) out.push('everything reused: nothing was generated or rendered again');
   for (const shot of s.shots) {
     if (shot.status === 'made') out.push(`  made    ${shot.scene}/${shot.key} (${shot.steps.join(', ')})`);
+    if (shot.kept_approved_take !== undefined) out.push(`  kept    ${shot.scene}/${shot.key}: approved take ${shot.kept_approved_take}`);
     if (shot.status === 'failed' || shot.status === 'skipped') out.push(`  ${shot.status.padEnd(7)} ${shot.scene}/${shot.key}: ${shot.reason ?? ''}`);
   }
   if (s.scenes.length) {

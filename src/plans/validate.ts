@@ -5,6 +5,7 @@ import type { CharacterContext } from '../capabilities/inject.js';
 import type { CapabilityRegistry } from '../capabilities/registry.js';
 import type { Capability, Task } from '../capabilities/types.js';
 import type { Availability } from '../providers/types.js';
+import { isTwoSpeaker } from '../studio/two-speakers.js';
 import { DEFAULT_MODELS } from '../capabilities/defaults.js';
 import { speechSeconds } from '../media/placeholder/voice.js';
 import { modelLength } from '../studio/dialogue-fit.js';
@@ -77,6 +78,8 @@ export interface ResolvedShot {
   checkedDuration: number | undefined;
   voiceModel: string;
   lipsyncModel: string | undefined;
+  /** The lip-sync model syncs two speakers from one picture (the take's first frame) in one job. */
+  lipsyncTwoSpeakers: boolean;
 }
 
 export interface ResolvedCharacter {
@@ -307,17 +310,27 @@ export function validatePlan(loaded: LoadedPlan, ctx: PlanContext): ValidatedPla
       });
 
       let lipsyncModel: string | undefined;
+      let lipsyncTwoSpeakers = false;
       if (shot.lipsync !== false) {
         lipsyncModel = (typeof shot.lipsync === 'object' ? shot.lipsync.model : undefined) ?? defaults.lipsync_model ?? DEFAULT_MODELS.lipsync_video;
-        if (!dialogue.length) problems.push(`${who}: lipsync needs a line of dialogue on the shot`);
-        if (dialogue.length > 1) warnings.push(`${who}: ${dialogue.length} lines; lip-sync follows the last one, the others are mixed in`);
-        const lipCap = model(lipsyncModel, 'lipsync_video', `${who} lipsync`);
+        // A two-speaker model (InfiniteTalk multi) syncs the shot's first frame to two lines; any other syncs the take to its last line.
+        const imageCap = ctx.registry.get(lipsyncModel);
+        lipsyncTwoSpeakers = isTwoSpeaker(imageCap) && imageCap.task === 'lipsync_image';
+        const lipCap = model(lipsyncModel, lipsyncTwoSpeakers ? 'lipsync_image' : 'lipsync_video', `${who} lipsync`);
+        if (lipsyncTwoSpeakers) {
+          if (dialogue.length < 2)
+            problems.push(`${who}: ${lipsyncModel} syncs two speakers and needs two lines of dialogue on the shot (it has ${dialogue.length})`);
+          if (dialogue.length > 2)
+            warnings.push(`${who}: ${dialogue.length} lines; the two-speaker lip-sync takes the first two (by speaker), the others are mixed in`);
+        } else {
+          if (!dialogue.length) problems.push(`${who}: lipsync needs a line of dialogue on the shot`);
+          if (dialogue.length > 1) warnings.push(`${who}: ${dialogue.length} lines; lip-sync follows the last one, the others are mixed in`);
+        }
         if (lipCap) {
-          const check = checkCall(ctx.registry, {
-            cap: lipCap,
-            given: { video: `plan:${shot.id}:take`, audio: `plan:${shot.id}:line` },
-            ...(duration !== undefined ? { seconds: duration } : {}),
-          });
+          const given = lipsyncTwoSpeakers
+            ? { image: `plan:${shot.id}:frame`, left_audio: `plan:${shot.id}:line1`, right_audio: `plan:${shot.id}:line2` }
+            : { video: `plan:${shot.id}:take`, audio: `plan:${shot.id}:line` };
+          const check = checkCall(ctx.registry, { cap: lipCap, given, ...(duration !== undefined ? { seconds: duration } : {}) });
           problems.push(...check.problems.map((p) => `${who} lipsync: ${p}`));
           addCost(check.costUsd);
         }
@@ -343,6 +356,7 @@ export function validatePlan(loaded: LoadedPlan, ctx: PlanContext): ValidatedPla
         padding: shot.dialogue_padding_seconds,
         voiceModel,
         lipsyncModel,
+        lipsyncTwoSpeakers,
       };
     });
     return { key: scene.id, title: scene.title, description: scene.description, settings: scene.settings, shots };

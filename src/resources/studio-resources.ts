@@ -1,6 +1,8 @@
 import { notFound } from '../errors.js';
 import type { Studio } from '../studio/studio.js';
 import { jobView } from '../jobs/view.js';
+import { storyboardUiEntry } from '../storyboard/app-resource.js';
+import { FrameFiles } from '../storyboard/frames.js';
 
 export interface ResourceEntry {
   uri: string;
@@ -8,6 +10,7 @@ export interface ResourceEntry {
   title?: string;
   description?: string;
   mimeType: string;
+  _meta?: Record<string, unknown>;
 }
 
 export interface ResourceTemplateEntry {
@@ -56,6 +59,20 @@ export const RESOURCE_TEMPLATES: ResourceTemplateEntry[] = [
     mimeType: 'video/mp4',
   },
   {
+    uriTemplate: 'studio://media/{media_id}/frame/{which}',
+    name: 'video frame thumbnail',
+    title: 'Video frame (thumbnail)',
+    description: "A video's first or last frame ({which}: first | last) as a JPEG at most 360 px high. Made once.",
+    mimeType: 'image/jpeg',
+  },
+  {
+    uriTemplate: 'studio://media/{media_id}/frame/{which}/full',
+    name: 'video frame',
+    title: 'Video frame (full size)',
+    description: "A video's first or last frame ({which}: first | last) at full size, PNG.",
+    mimeType: 'image/png',
+  },
+  {
     uriTemplate: 'studio://models/{provider}/{model}',
     name: 'model',
     title: 'Model capability',
@@ -75,12 +92,22 @@ const json = 'application/json';
 
 /** Concrete resources worth listing (everything else is reachable through the templates). */
 export async function listResources(studio: Studio): Promise<ResourceEntry[]> {
-  const out: ResourceEntry[] = [{ uri: 'studio://characters', name: 'characters', title: 'All characters', mimeType: json }];
+  const out: ResourceEntry[] = [{ uri: 'studio://characters', name: 'characters', title: 'All characters', mimeType: json }, storyboardUiEntry];
   for (const c of await studio.store.characters.list()) out.push({ uri: `studio://characters/${c.character_id}`, name: `character ${c.name}`, mimeType: json });
   for (const f of await studio.store.films.list()) out.push({ uri: `studio://films/${f.film_id}`, name: `film ${f.title}`, mimeType: json });
   for (const s of await studio.store.scenes.list()) out.push({ uri: `studio://scenes/${s.scene_id}`, name: `scene ${s.title}`, mimeType: json });
   for (const c of studio.registry.list()) out.push({ uri: `studio://models/${c.id}`, name: `model ${c.id}`, description: c.title, mimeType: json });
   return out;
+}
+
+/**
+ * The file behind a binary `studio://` resource (a preview, a frame thumbnail or a full frame), made once and kept;
+ * undefined when `uri` names a JSON resource.
+ */
+export async function binaryResource(studio: Studio, uri: string): Promise<{ path: string; mimeType: string } | undefined> {
+  const preview = /^studio:\/\/media\/([^/]+)\/preview$/.exec(uri);
+  if (preview) return studio.previews.get(decodeURIComponent(preview[1] ?? ''));
+  return FrameFiles.for(studio).get(uri);
 }
 
 /** Read a `studio://` resource as JSON. */

@@ -2,16 +2,33 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { mimeForExtension } from '../media/mime.js';
 import { tempDir } from '../temp.js';
+import { BlobExistsError, keyOfPath, type BlobBackend, type Materialized } from './blob-backend.js';
+import { LocalBlobBackend } from './blob-local.js';
 
 /**
- * Files of the studio, behind a small interface so that object storage can take over later. Every write is atomic:
- * temp file in the same folder, fsync, rename, fsync of the folder. A reader therefore sees either no file or the
- * whole file, and a crash never leaves a half-written file under a final name.
+ * Files of the studio, by key (`media/video/<sha256>.mp4`, `previews/…`), on a backend: the studio folder itself
+ * (the embedded default) or an S3-compatible bucket (STUDIO_S3_BUCKET). Every write is atomic and media are
+ * written once. Scratch (`tmp/`) is always local: ffmpeg works on local files, and a stored file is made local for
+ * it with `withFile`/`withFiles` (on local storage that is the file itself, at no cost).
+ *
+ * `abs(key)` is the name of a stored file in the studio folder. On local storage it is the file; on object storage
+ * it is only a name, which `localize` (inside withFiles) turns into a real scratch copy.
  */
 export class BlobStore {
-  constructor(readonly home: string) {
-    for (const d of ['media/video', 'media/image', 'media/voice', 'renders', 'tmp']) fs.mkdirSync(path.join(home, d), { recursive: true });
+  readonly backend: BlobBackend;
+  /** The studio folder as a blob store: the store itself on local storage, a cache of derived files otherwise. */
+  private readonly local: LocalBlobBackend;
+
+  constructor(
+    readonly home: string,
+    backend?: BlobBackend,
+  ) {
+    this.local = new LocalBlobBackend(home);
+    this.backend = backend ?? this.local;
+    const dirs = this.backend.kind === 'local' ? ['media/video', 'media/image', 'media/voice', 'renders', 'tmp'] : ['tmp'];
+    for (const d of dirs) fs.mkdirSync(path.join(home, d), { recursive: true });
   }
 
   abs(rel: string): string {
@@ -28,35 +45,80 @@ export class BlobStore {
     return (await tempDir(`${prefix}-`, path.join(this.home, 'tmp'))).dir;
   }
 
-  /** Move a finished temp file into place under `rel`; refuses to overwrite (nothing is ever overwritten). */
+  /** Store a finished temp file under `rel` (the temp file is consumed); refuses to overwrite: nothing is ever overwritten. */
   async commitFile(tmp: string, rel: string): Promise<void> {
-    const dest = this.abs(rel);
-    await fsp.mkdir(path.dirname(dest), { recursive: true });
-    const fh = await fsp.open(tmp, 'r+');
+    await this.backend.put(rel, tmp, { onlyIfAbsent: true, move: true, ...contentType(rel) });
+  }
+
+  /**
+   * Store a temp file under a content-addressed key (its sha256 is in the name): a key that exists already holds
+   * these very bytes, so finding it there is success, not a conflict.
+   */
+  async commitContent(tmp: string, rel: string): Promise<void> {
     try {
-      await fh.sync();
-    } finally {
-      await fh.close();
+      await this.commitFile(tmp, rel);
+    } catch (err) {
+      if (!(err instanceof BlobExistsError)) throw err;
+      await this.remove(tmp);
     }
-    if (fs.existsSync(dest)) throw new Error(`refusing to overwrite ${rel}`);
-    await fsp.rename(tmp, dest);
-    await syncDir(path.dirname(dest));
+  }
+
+  /** Keep a derived file (a preview) in the studio folder only: on object storage, a cache of this machine's. */
+  async commitLocal(tmp: string, rel: string): Promise<void> {
+    await this.local.put(rel, tmp, { onlyIfAbsent: true, move: true });
   }
 
   /** Write bytes atomically to `rel` (sidecars may be rewritten: they are derived from the database). */
   async writeAtomic(rel: string, data: string | Buffer): Promise<void> {
-    const dest = this.abs(rel);
-    await fsp.mkdir(path.dirname(dest), { recursive: true });
-    const tmp = `${dest}.${randomBytes(4).toString('hex')}.tmp`;
-    const fh = await fsp.open(tmp, 'w');
+    await this.backend.put(rel, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, contentType(rel));
+  }
+
+  exists(rel: string): Promise<boolean> {
+    return this.backend.exists(rel);
+  }
+
+  /**
+   * Whether a stored file is there, where that can be told without a round trip: on local storage, the file; on
+   * object storage true (rows are written after their objects, and a missing object fails with its key when it is
+   * made local for ffmpeg).
+   */
+  present(rel: string): boolean {
+    const file = this.backend.localPath(rel);
+    return file === undefined || fs.existsSync(file);
+  }
+
+  /** A local file with the stored bytes of `rel`; `release` when done (a no-op on local storage). */
+  materialize(rel: string): Promise<Materialized> {
+    return this.backend.materialize(rel);
+  }
+
+  /** A URL that reads `rel` for `ttlSeconds`, where the backend has them (object storage); else null. */
+  presignGet(rel: string, ttlSeconds: number): Promise<string | null> {
+    return this.backend.presignGet(rel, ttlSeconds);
+  }
+
+  /** Run `fn` with `file` (a name from abs(), or any other path) as a real local file; a scratch copy is removed after. */
+  withFile<T>(file: string, fn: (local: string) => Promise<T>): Promise<T> {
+    return this.withFiles(async (files) => {
+      const local = files.localize(file);
+      await files.ready();
+      return fn(local);
+    });
+  }
+
+  /** A lease that makes stored files local for ffmpeg: localize names, await ready(), and release() when done. */
+  lease(): BlobLease {
+    return new BlobLease(this);
+  }
+
+  /** Run `fn` with a lease that makes stored files local (localize each name, then await ready()); released after. */
+  async withFiles<T>(fn: (files: BlobLease) => Promise<T>): Promise<T> {
+    const lease = this.lease();
     try {
-      await fh.writeFile(data);
-      await fh.sync();
+      return await fn(lease);
     } finally {
-      await fh.close();
+      await lease.release();
     }
-    await fsp.rename(tmp, dest);
-    await syncDir(path.dirname(dest));
   }
 
   /**
@@ -86,17 +148,47 @@ export class BlobStore {
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const fh = await fsp.open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
+/**
+ * Stored files made local for one ffmpeg run. `localize(name)` answers at once (so paths can go into a render spec
+ * synchronously); `ready()` downloads what object storage holds; `release()` deletes the downloads. Names outside
+ * the store (scratch under tmp/, the caller's own files) pass through unchanged, as does everything on local storage.
+ */
+export class BlobLease {
+  private readonly wanted = new Map<string, string>();
+  private readonly fetched = new Set<string>();
+  private dir: string | undefined;
+
+  constructor(private readonly blobs: BlobStore) {}
+
+  localize(file: string): string {
+    if (this.blobs.backend.kind === 'local') return file;
+    const key = keyOfPath(this.blobs.home, file);
+    if (!key || key.startsWith('tmp/')) return file;
+    let local = this.wanted.get(key);
+    if (!local) {
+      this.dir ??= this.blobs.tempPath('-lease');
+      local = path.join(this.dir, key);
+      this.wanted.set(key, local);
     }
-  } catch {
-    // Some filesystems refuse fsync on directories; the rename is still atomic.
+    return local;
   }
+
+  async ready(): Promise<void> {
+    for (const [key, local] of this.wanted) {
+      if (this.fetched.has(key)) continue;
+      await this.blobs.backend.materialize(key, { to: local });
+      this.fetched.add(key);
+    }
+  }
+
+  async release(): Promise<void> {
+    if (this.dir) await fsp.rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+function contentType(rel: string): { contentType?: string } {
+  const mime = mimeForExtension(path.extname(rel)) ?? (rel.endsWith('.json') ? 'application/json' : undefined);
+  return mime ? { contentType: mime } : {};
 }
 
 export async function sha256File(p: string): Promise<{ sha256: string; bytes: number }> {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { BedRepo } from './beds.js';
+import type { BlobBackend } from './blob-backend.js';
 import { BlobStore } from './blobs.js';
 import { ChangeFeed } from './changes.js';
 import { CharacterRepo } from './characters.js';
@@ -48,12 +49,14 @@ export interface Store {
 export interface StoreOptions {
   /** `postgres://…` (STUDIO_DATABASE_URL): Postgres holds the records. Unset: SQLite in `<home>/studio.db`. */
   databaseUrl?: string | undefined;
+  /** Where files live (object storage); default the studio folder itself. */
+  blobs?: BlobBackend | undefined;
 }
 
 /** Open the store of a studio folder; files always live under `home`, records where `opts` says. */
 export function openStore(home: string, opts: StoreOptions = {}): Store {
   const { sql, ready } = opts.databaseUrl ? openPostgres(opts.databaseUrl) : openSqlite(path.join(home, 'studio.db'));
-  return storeOver(sql, new BlobStore(home), ready);
+  return storeOver(sql, new BlobStore(home, opts.blobs), ready);
 }
 
 /** The repos over one engine (the contract tests build stores this way too). */

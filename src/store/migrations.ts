@@ -205,6 +205,10 @@ export const MIGRATIONS: Migration[] = [
   ALTER TABLE shots ADD COLUMN fit_to_dialogue INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE shots ADD COLUMN dialogue_padding_seconds REAL NOT NULL DEFAULT 0.5;
   `,
+  // A person's approval of a take (the storyboard's take_approve): at most one per shot; plan runs keep it.
+  `
+  ALTER TABLE takes ADD COLUMN approved_at TEXT;
+  `,
   // The store seam (issue 12): what shared SQL read through SQLite-only syntax becomes plain columns. The job's shot
   // and estimated cost (were json_extract on the request), and an insertion sequence for beds and renders (was rowid)
   // to order rows made within the same millisecond.

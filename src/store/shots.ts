@@ -43,6 +43,8 @@ export interface Take {
   kind: TakeKind;
   parent_take_id: string | null;
   created_at: string;
+  /** When a person approved this take (at most one approved take per shot), else null. */
+  approved_at: string | null;
 }
 
 export interface ShotAudio {
@@ -290,6 +292,29 @@ export class ShotRepo {
 
   async setCurrentTake(shotId: string, takeId: string): Promise<void> {
     await this.sql.run(`UPDATE shots SET current_take_id = ?, updated_at = ? WHERE id = ?`, [takeId, nowIso(), shotId]);
+  }
+
+  /**
+   * Approve a take of a shot (un-approving any other take of it), or withdraw the approval. False when the take is
+   * not a take of that shot.
+   */
+  async setApproved(shotId: string, takeId: string, approved: boolean): Promise<boolean> {
+    return this.sql.tx(async () => {
+      // One approved take per shot: approvals of one shot serialise on its take sequence.
+      await this.sql.lock(takeLock(shotId));
+      const take = await this.getTake(takeId);
+      if (!take || take.shot_id !== shotId) return false;
+      const now = nowIso();
+      if (approved) await this.sql.run(`UPDATE takes SET approved_at = NULL WHERE shot_id = ? AND id <> ?`, [shotId, takeId]);
+      await this.sql.run(`UPDATE takes SET approved_at = ? WHERE id = ?`, [approved ? (take.approved_at ?? now) : null, takeId]);
+      await this.sql.run(`UPDATE shots SET updated_at = ? WHERE id = ?`, [now, shotId]);
+      return true;
+    });
+  }
+
+  /** The shot's approved take, if any. */
+  async approvedTake(shotId: string): Promise<Take | undefined> {
+    return (await this.takes(shotId)).find((t) => t.approved_at !== null);
   }
 
   // ---- dialogue audio ----

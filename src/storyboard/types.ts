@@ -71,6 +71,8 @@ export interface StoryboardFrame {
 
 export interface StoryboardTake {
   take_id: string;
+  /** 1-based number of the take in its shot (what `shot_select_take` takes). */
+  take_number: number;
   media_id: string;
   uri: string;
   preview_uri: string;

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { invalidInput, notFound } from '../errors.js';
 import type { BedSpec, DuckSpan } from '../media/render/beds.js';
 import type { AudioBed, BedTarget, NewBed } from '../store/beds.js';
@@ -51,7 +50,7 @@ export async function bedsForRender(studio: Studio, kind: BedTarget, targetId: s
   const hash: unknown[] = [];
   for (const b of await studio.store.beds.list(kind, targetId)) {
     const m = await studio.store.media.get(b.media_id);
-    if (!m || !fs.existsSync(studio.library.absPath(m))) {
+    if (!m || !studio.store.blobs.present(m.file_path)) {
       throw invalidInput(
         `audio bed '${b.bed_id}' of ${kind} '${targetId}': its media '${b.media_id}' has no file in the studio folder; detach it with ` +
           `${kind}_remove_audio(bed_id: "${b.bed_id}")`,

@@ -113,7 +113,7 @@ export class Continuity {
     for (const t of req.times ?? []) {
       if (t < 0 || t > duration) throw invalidInput(`time ${t} s is outside the video (0–${duration.toFixed(3)} s)`, { field: 'times' });
       const tmp = store.blobs.tempPath('.png');
-      await extractFrameAt(src, t, tmp, signal ? { signal } : {});
+      await store.blobs.withFile(src, (file) => extractFrameAt(file, t, tmp, signal ? { signal } : {}));
       const m = await library.addFile(tmp, 'image/png', {
         origin: 'frame',
         parent_media_id: video.media_id,
@@ -128,7 +128,8 @@ export class Continuity {
         throw invalidInput(`every_seconds=${req.every_seconds} would make more than 200 frames`, { field: 'every_seconds' });
       const dir = await store.blobs.tempDir('frames');
       try {
-        const files = await extractEvery(src, req.every_seconds, dir, signal ? { signal } : {});
+        const every = req.every_seconds;
+        const files = await store.blobs.withFile(src, (file) => extractEvery(file, every, dir, signal ? { signal } : {}));
         for (const [i, f] of files.entries()) {
           const m = await library.addFile(f, 'image/png', {
             origin: 'frame',
@@ -178,14 +179,15 @@ export class Continuity {
     // The title last: a long one is cut at the tile's edge, never the shot number or first/last.
     const caption = (c: StoryboardCell) => `shot ${c.shot_number} ${c.frame}${c.title ? ` · ${c.title}` : ''}`;
     const tmp = store.blobs.tempPath('.png');
-    await storyboardSheet(
-      await mapAsync(pairs, async ([l, r]) => ({
-        left: { path: library.absPath(await library.get(l.media_id)), label: caption(l) },
-        right: { path: library.absPath(await library.get(r.media_id)), label: caption(r) },
-      })),
-      tmp,
-      signal ? { signal } : {},
-    );
+    await store.blobs.withFiles(async (files) => {
+      const local = async (id: string): Promise<string> => files.localize(library.absPath(await library.get(id)));
+      const cells = await mapAsync(pairs, async ([l, r]) => ({
+        left: { path: await local(l.media_id), label: caption(l) },
+        right: { path: await local(r.media_id), label: caption(r) },
+      }));
+      await files.ready();
+      await storyboardSheet(cells, tmp, signal ? { signal } : {});
+    });
     const rows = pairs.map(([left, right], i) => ({ row: i + 1, left, right }));
     const sheet = await library.addFile(tmp, 'image/png', {
       origin: 'frame',
@@ -204,9 +206,10 @@ export class Continuity {
     if (!items.length) return null;
     const { library, store } = this.studio;
     const tmp = store.blobs.tempPath('.png');
-    await contactSheet(await mapAsync(items, async (i) => ({ path: library.absPath(await library.get(i.media_id)), label: i.label })), tmp, {
-      columns: Math.min(items.length, 6),
-      ...(signal ? { signal } : {}),
+    await store.blobs.withFiles(async (files) => {
+      const cells = await mapAsync(items, async (i) => ({ path: files.localize(library.absPath(await library.get(i.media_id))), label: i.label }));
+      await files.ready();
+      await contactSheet(cells, tmp, { columns: Math.min(items.length, 6), ...(signal ? { signal } : {}) });
     });
     return library.addFile(tmp, 'image/png', { origin: 'frame', extra: { contact_sheet: true, ...about, labels: items.map((i) => i.label) } });
   }

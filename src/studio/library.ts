@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { MediaKind } from '../capabilities/types.js';
@@ -135,7 +134,7 @@ export class MediaLibrary {
     const frames: { first: StagedFile; last: StagedFile } | undefined =
       staged.type === 'video' && opts.frames !== false && !staged.unreadable ? await this.stageFrames(staged, opts.signal) : undefined;
     const all = [staged, ...(frames ? [frames.first, frames.last] : [])];
-    for (const s of all) await this.store.blobs.commitFile(s.tmp, s.record.file_path);
+    for (const s of all) await this.store.blobs.commitContent(s.tmp, s.record.file_path);
     const record = await this.store.tx(async () => {
       if (frames) {
         await this.store.media.insert(frames.first.record);
@@ -172,7 +171,7 @@ export class MediaLibrary {
   }
 
   async writeSidecar(m: MediaRecord): Promise<void> {
-    await this.store.blobs.writeAtomic(sidecarPath(m.file_path), JSON.stringify(m, null, 2) + '\n');
+    await this.store.blobs.writeAtomic(sidecarPath(m), JSON.stringify(m, null, 2) + '\n');
   }
 
   /**
@@ -181,7 +180,8 @@ export class MediaLibrary {
    */
   async repairSidecars(): Promise<number> {
     const rows = await this.store.media.files();
-    const missing = rows.filter((r) => !fs.existsSync(this.store.blobs.abs(sidecarPath(r.file_path))));
+    const missing: typeof rows = [];
+    for (const r of rows) if (!(await this.store.blobs.exists(sidecarPath({ media_id: r.id, file_path: r.file_path })))) missing.push(r);
     for (const r of missing) {
       const m = await this.store.media.get(r.id);
       if (m) await this.writeSidecar(m);
@@ -246,9 +246,8 @@ export class MediaLibrary {
    */
   async ensureFrames(m: MediaRecord, signal?: AbortSignal): Promise<MediaRecord> {
     if (m.type !== 'video' || (m.first_frame_id && m.last_frame_id)) return m;
-    const staged: StagedFile = { tmp: this.absPath(m), record: m, type: 'video' };
-    const frames = await this.stageFrames(staged, signal);
-    for (const f of [frames.first, frames.last]) await this.store.blobs.commitFile(f.tmp, f.record.file_path);
+    const frames = await this.store.blobs.withFile(this.absPath(m), (file) => this.stageFrames({ tmp: file, record: m, type: 'video' }, signal));
+    for (const f of [frames.first, frames.last]) await this.store.blobs.commitContent(f.tmp, f.record.file_path);
     await this.store.tx(async () => {
       await this.store.media.insert(frames.first.record);
       await this.store.media.insert(frames.last.record);
@@ -276,7 +275,8 @@ export class MediaLibrary {
     const id = newId('med');
     const ext = knownExtension(mime) ?? (path.extname(tmpPath) || '.bin');
     const { sha256, bytes } = await sha256File(tmpPath);
-    return { ...this.emptyRecord(id, type, prov), file_path: path.posix.join('media', type, id + ext), mime, bytes, sha256 };
+    // Content-addressed: the same bytes are stored once, under their hash (older studios name files by media id).
+    return { ...this.emptyRecord(id, type, prov), file_path: path.posix.join('media', type, sha256 + ext), mime, bytes, sha256 };
   }
 
   private emptyRecord(id: string, type: MediaType, prov: Provenance): MediaRecord {
@@ -334,9 +334,12 @@ export class MediaLibrary {
   }
 }
 
-/** The JSON sidecar next to a media file (same name, .json). */
-function sidecarPath(filePath: string): string {
-  return filePath.replace(/\.[^./]+$/, '') + '.json';
+/**
+ * The JSON sidecar of a media item: `<media id>.json` beside its file (one file may serve several items, since files
+ * are content-addressed; for files named by media id, as older studios have them, this is the file's own name).
+ */
+export function sidecarPath(m: Pick<MediaRecord, 'media_id' | 'file_path'>): string {
+  return path.posix.join(path.posix.dirname(m.file_path), `${m.media_id}.json`);
 }
 
 interface StagedFile {

@@ -159,7 +159,9 @@ export class LipsyncLines {
     if (existing) return existing;
     const tmp = store.blobs.tempPath('.wav');
     try {
-      await padAudioToTimeline(library.absPath(audio), pad.offset_seconds, pad.total_seconds, tmp, signal ? { signal } : {});
+      await store.blobs.withFile(library.absPath(audio), (file) =>
+        padAudioToTimeline(file, pad.offset_seconds, pad.total_seconds, tmp, signal ? { signal } : {}),
+      );
       return await library.addFile(tmp, 'audio/wav', {
         origin: 'derived',
         parent_media_id: audio.media_id,

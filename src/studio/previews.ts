@@ -28,8 +28,9 @@ export class Previews {
       const tmp = this.studio.store.blobs.tempPath(`.${EXT[kind]}`);
       try {
         // No caller's signal: readers share the run, and one hanging up must not cancel it for the others.
-        await makePreview(this.studio.library.absPath(media), kind, tmp);
-        await this.studio.store.blobs.commitFile(tmp, rel);
+        await this.studio.store.blobs.withFile(this.studio.library.absPath(media), (file) => makePreview(file, kind, tmp));
+        // A derived file: kept in the studio folder (on object storage, a cache of this machine's).
+        await this.studio.store.blobs.commitLocal(tmp, rel);
         return done;
       } finally {
         await this.studio.store.blobs.remove(tmp);

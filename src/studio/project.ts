@@ -318,6 +318,8 @@ export class Project {
       const media = current ? await this.store.media.get(current.media_id) : undefined;
       shots.push({
         ...shot,
+        // A person's approval (take_approve): plan runs keep an approved current take.
+        approved_take_id: takes.find((t) => t.approved_at !== null)?.take_id ?? null,
         current_take: current
           ? {
               ...current,
@@ -327,7 +329,7 @@ export class Project {
               model: media?.model ?? null,
             }
           : null,
-        takes: takes.map((t) => ({ take_number: t.take_number, media_id: t.media_id, kind: t.kind })),
+        takes: takes.map((t) => ({ take_number: t.take_number, media_id: t.media_id, kind: t.kind, approved: t.approved_at !== null })),
         dialogue: await this.store.shots.audio(shot.shot_id),
       });
     }

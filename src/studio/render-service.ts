@@ -109,7 +109,7 @@ export class RenderService {
         },
       );
     }
-    if (!fs.existsSync(this.studio.library.absPath(used.media))) {
+    if (!this.studio.store.blobs.present(used.media.file_path)) {
       throw invalidInput(`the file of take ${used.take.take_number} of shot '${shot.shot_id}' is missing from the studio folder`, { field: 'shot_id' });
     }
     return used;
@@ -122,7 +122,9 @@ export class RenderService {
     const key = `${media.media_id}:${JSON.stringify(stale.map((c) => c.shot_id))}:${expect.targetLufs ?? ''}`;
     const hit = this.qcCache.get(key);
     if (hit) return hit;
-    const report = await this.ffmpegQueue.add(() => checkRender(this.studio.library.absPath(media), media, shots, stale, expect, signal));
+    const report = await this.ffmpegQueue.add(() =>
+      this.studio.store.blobs.withFile(this.studio.library.absPath(media), (file) => checkRender(file, media, shots, stale, expect, signal)),
+    );
     if (!report) throw new StudioError('internal', 'render check did not run');
     if (this.qcCache.size > 500) this.qcCache.clear();
     this.qcCache.set(key, report);
@@ -245,7 +247,7 @@ export class RenderService {
         // A line that cannot be mixed is named with the call that takes it out (the rest of the edit is fine).
         const unusable = !m
           ? 'is missing from the library'
-          : !fs.existsSync(library.absPath(m))
+          : !store.blobs.present(m.file_path)
             ? 'has no file in the studio folder'
             : m.extra['unreadable_media']
               ? 'is not readable audio'
@@ -316,9 +318,13 @@ export class RenderService {
     const tmp = store.blobs.tempPath('.mp4');
     try {
       const out = await this.ffmpegQueue.add(() =>
-        renderScene(spec, tmp, {
-          ...(opts.signal ? { signal: opts.signal } : {}),
-          ...(opts.onProgress ? { onProgress: (p: number) => opts.onProgress?.(p, 'rendering scene') } : {}),
+        store.blobs.withFiles(async (files) => {
+          const local = localSpec(spec, (p) => files.localize(p));
+          await files.ready();
+          return renderScene(local, tmp, {
+            ...(opts.signal ? { signal: opts.signal } : {}),
+            ...(opts.onProgress ? { onProgress: (p: number) => opts.onProgress?.(p, 'rendering scene') } : {}),
+          });
         }),
       );
       if (!out) throw new StudioError('internal', 'render did not run');
@@ -379,7 +385,7 @@ export class RenderService {
     const render = await this.studio.store.renders.findByHash(kind, targetId, hash);
     if (!render) return undefined;
     const media = await this.studio.store.media.get(render.media_id);
-    if (!media || !fs.existsSync(this.studio.library.absPath(media))) return undefined;
+    if (!media || !this.studio.store.blobs.present(media.file_path)) return undefined;
     return { render, media };
   }
 
@@ -486,10 +492,14 @@ export class RenderService {
         ...(await filmQc(reuse.media)),
       };
 
-    const paths = results.map((r) => r.file_path);
+    // The scene renders and film beds as local files for ffmpeg (object storage: scratch copies, released at the end).
+    const files = store.blobs.lease();
+    const paths = results.map((r) => files.localize(r.file_path));
+    const bedSpecs = filmBeds.specs.map((b) => ({ ...b, path: files.localize(b.path) }));
     const tmp = store.blobs.tempPath('.mp4');
     try {
       let mode = 'copy';
+      await files.ready();
       await this.ffmpegQueue.add(async () => {
         try {
           // Scenes rendered to the film's settings by the same encoder join by stream copy; concatStreamCopy
@@ -500,7 +510,7 @@ export class RenderService {
           mode = 'encode';
           await renderScene(
             {
-              shots: results.map((r) => ({ id: r.scene_id, video: r.file_path, audio: [], transition: { type: 'cut', durationSeconds: 0 } })),
+              shots: results.map((r, i) => ({ id: r.scene_id, video: paths[i] ?? r.file_path, audio: [], transition: { type: 'cut', durationSeconds: 0 } })),
               width: filmSettings.width,
               height: filmSettings.height,
               fps: filmSettings.fps,
@@ -519,7 +529,7 @@ export class RenderService {
         try {
           await fs.promises.rename(tmp, joined);
           await this.ffmpegQueue.add(() =>
-            mixBedsUnder(joined, filmBeds.specs, duckSpansOf(timeline.flatMap((sc) => sc.shots)), tmp, {
+            mixBedsUnder(joined, bedSpecs, duckSpansOf(timeline.flatMap((sc) => sc.shots)), tmp, {
               sampleRate: filmSettings.sample_rate,
               ...(opts.signal ? { signal: opts.signal } : {}),
             }),
@@ -568,8 +578,18 @@ export class RenderService {
       };
     } finally {
       await store.blobs.remove(tmp);
+      await files.release();
     }
   }
+}
+
+/** The spec with every stored file made local (object storage: a lease's scratch copies). */
+function localSpec(spec: SceneRenderSpec, local: (p: string) => string): SceneRenderSpec {
+  return {
+    ...spec,
+    shots: spec.shots.map((s) => ({ ...s, video: local(s.video), ...(s.audio ? { audio: s.audio.map((a) => ({ ...a, path: local(a.path) })) } : {}) })),
+    ...(spec.beds ? { beds: spec.beds.map((b) => ({ ...b, path: local(b.path) })) } : {}),
+  };
 }
 
 function hashOf(v: unknown): string {

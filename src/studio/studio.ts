@@ -1,3 +1,4 @@
+import { applyPriceOverrides, readPriceOverrides } from '../capabilities/price-overrides.js';
 import { CapabilityRegistry } from '../capabilities/registry.js';
 import type { StudioConfig } from '../config.js';
 import { loadConfig, redact } from '../config.js';
@@ -6,6 +7,7 @@ import { createPathPolicy, type PathPolicy } from '../paths.js';
 import { createAdapters } from '../providers/index.js';
 import { createLocalAdapter } from '../providers/local.js';
 import type { ProviderAdapter } from '../providers/types.js';
+import { openBlobBackend } from '../store/blob-open.js';
 import { openStore, type Store } from '../store/index.js';
 import { relayChanges } from './change-relay.js';
 import { StudioEvents } from './events.js';
@@ -68,8 +70,10 @@ export class Studio {
     const rawLog = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
     // Every log line is scrubbed of configured secrets before it leaves the process.
     this.log = (m) => rawLog(redact(m, this.config));
-    this.store = openStore(this.config.home, { databaseUrl: this.config.secrets.databaseUrl });
     this.registry = opts.registry ?? CapabilityRegistry.load();
+    // A bad price file stops the start before the store is opened.
+    if (this.config.pricesFile) applyPriceOverrides(this.registry, readPriceOverrides(this.config.pricesFile), this.config.pricesFile);
+    this.store = openStore(this.config.home, { databaseUrl: this.config.secrets.databaseUrl, blobs: openBlobBackend(this.config) });
     this.adapters = new Map<string, ProviderAdapter>([
       ['local', createLocalAdapter()],
       ...createAdapters(this.config, {
@@ -133,6 +137,21 @@ export class Studio {
     await this.relay;
     // The start-up sweep of bridge shots left by a process that died (src/studio/bridges.ts).
     await this.continuity.bridges.idle();
+  }
+
+  private webBase: string | null = null;
+
+  /**
+   * Where `--http` serves the storyboard page (e.g. `http://127.0.0.1:8787`), so results can carry its URL; null
+   * (the default) when no page is served.
+   */
+  setWebBase(url: string | null): void {
+    this.webBase = url === null ? null : url.replace(/\/+$/, '');
+  }
+
+  /** The storyboard page of a scene or film when the page is served, else null. */
+  webUrl(kind: 'scene' | 'film', id: string): string | null {
+    return this.webBase === null ? null : `${this.webBase}/studio/${kind}/${encodeURIComponent(id)}`;
   }
 
   /** Estimated spend so far: the cost estimates of jobs that ran or may have reached a provider. */

@@ -7,6 +7,7 @@ import { mediaTools } from './media.js';
 import { modelTools } from './models.js';
 import { projectTools } from './project.js';
 import { renderTools } from './render.js';
+import { storyboardTools } from './storyboard.js';
 import { subtitleTools } from './subtitles.js';
 import type { ToolDef } from './types.js';
 
@@ -23,5 +24,6 @@ export function allTools(): ToolDef[] {
     ...projectTools,
     ...mediaTools,
     ...jobTools,
+    ...storyboardTools,
   ];
 }

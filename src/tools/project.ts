@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storyboardHint } from '../storyboard/hint.js';
 import type { ToolDef } from './types.js';
 import { idArg, mediaIdArg, zodTool } from './zod-tool.js';
 import { deleted, dialogueLine, film, filmView, result, scene, sceneView, shot, takeReport, takeShot, warnings } from './output-shapes.js';
@@ -9,10 +10,10 @@ const settings = z
     height: z.number().int().min(16).max(4320).optional(),
     fps: z.number().min(1).max(120).optional(),
     sample_rate: z.number().int().min(8000).max(192000).optional(),
-    loudnorm: z.boolean().optional().describe('Normalise loudness (EBU R128) when rendering.'),
+    loudnorm: z.boolean().optional().describe('Normalise loudness (EBU R128).'),
   })
   .strict()
-  .describe("Render settings; missing values come from the film, then from the scene's first shot.");
+  .describe("Render settings (else the film's, then the first shot's).");
 
 const transition = z
   .object({
@@ -32,18 +33,18 @@ const shotFields = {
     .refine((s) => s.trim() !== '', { message: 'must not be blank: give the words that describe the shot, or null for none' })
     .nullable()
     .optional()
-    .describe('Default prompt for video_generate on this shot.'),
+    .describe('Default video_generate prompt.'),
   model: z.string().nullable().optional().describe('Default video model, e.g. local/animatic.'),
   character_id: z.string().nullable().optional().describe('Character (injected into generation).'),
   duration: z.number().positive().max(600).nullable().optional().describe('Default clip length in seconds.'),
-  params: z.record(z.string(), z.unknown()).optional().describe('Default model-specific arguments for video_generate on this shot.'),
+  params: z.record(z.string(), z.unknown()).optional().describe('Default model-specific video_generate arguments.'),
   transition: transition.optional(),
   continues: z.boolean().optional().describe("Starts on the previous shot's last frame (not on a first shot)."),
   fit_to_dialogue: z.boolean().optional().describe('Duration follows the lines.'),
   dialogue_padding_seconds: z.number().min(0).max(5).optional().describe('After the last line (0.5).'),
 };
 
-const offsetSeconds = z.number().min(0).max(600).describe('Seconds from the start of the shot where the line starts.');
+const offsetSeconds = z.number().min(0).max(600).describe('Seconds into the shot where the line starts.');
 const gainDb = z.number().min(-60).max(20).describe('Level of the line in the scene mix, in dB.');
 const fit = z.enum(['none', 'extend']).describe("'extend' lengthens the shot to hold its lines.");
 
@@ -102,7 +103,7 @@ export const projectTools: ToolDef[] = [
   zodTool({
     name: 'film_get',
     title: 'Show a film',
-    description: 'A film with its scenes in order and its latest render (same as reading studio://films/{id}).',
+    description: 'A film with its scenes in order and its latest render (as studio://films/{id}).',
     annotations: READ,
     schema: z.object({ film_id: idArg('film') }),
     output: filmView,
@@ -166,7 +167,7 @@ export const projectTools: ToolDef[] = [
   zodTool({
     name: 'scene_reorder',
     title: 'Reorder the scenes of a film',
-    description: "Set the order of a film's scenes: scene_ids must list every scene of the film exactly once.",
+    description: "Order a film's scenes: scene_ids lists each of its scenes exactly once.",
     annotations: UPDATE,
     schema: z.object({ film_id: idArg('film'), scene_ids: z.array(z.string().min(1)).min(1) }),
     output: result({ scenes: z.array(scene) }),
@@ -182,7 +183,10 @@ export const projectTools: ToolDef[] = [
     annotations: READ,
     schema: z.object({ scene_id: idArg('scene') }),
     output: sceneView,
-    run: async ({ scene_id }, { studio }) => ({ result: await studio.project.sceneView(scene_id), links: [sceneLink(scene_id)] }),
+    run: async ({ scene_id }, { studio }) => ({
+      result: { ...(await studio.project.sceneView(scene_id)), storyboard: storyboardHint(studio, 'scene', scene_id) },
+      links: [sceneLink(scene_id)],
+    }),
   }),
   zodTool({
     name: 'shot_create',
@@ -225,7 +229,7 @@ export const projectTools: ToolDef[] = [
   zodTool({
     name: 'shot_reorder',
     title: 'Reorder the shots of a scene',
-    description: "Set the order of a scene's shots: shot_ids must list every shot of the scene exactly once.",
+    description: "Order a scene's shots: shot_ids lists each of its shots exactly once.",
     annotations: UPDATE,
     schema: z.object({ scene_id: idArg('scene'), shot_ids: z.array(z.string().min(1)).min(1) }),
     output: result({ shots: z.array(shot) }),
@@ -249,7 +253,7 @@ export const projectTools: ToolDef[] = [
   zodTool({
     name: 'shot_add_take',
     title: 'Use a library video as a take of a shot',
-    description: 'Make an existing video from the library (e.g. imported footage) a new take of a shot; it becomes the current take.',
+    description: 'Make a library video (e.g. imported footage) a new take of a shot, its current one.',
     annotations: WRITE,
     schema: z.object({ shot_id: idArg('shot'), media_id: mediaIdArg('the video') }),
     output: result({ shot: takeShot, take_number: z.number(), ...takeReport }),
@@ -261,7 +265,7 @@ export const projectTools: ToolDef[] = [
   zodTool({
     name: 'shot_add_dialogue',
     title: 'Attach a line of dialogue to a shot',
-    description: 'Attach a voice media item to a shot at offset_seconds; render_scene mixes it in (voice_tts/voice_v2v with shot_id do this themselves).',
+    description: 'Attach a voice item to a shot at offset_seconds for render_scene to mix (voice_tts/voice_v2v with shot_id do it themselves).',
     annotations: WRITE,
     schema: z.object({
       shot_id: idArg('shot'),
@@ -309,7 +313,7 @@ export const projectTools: ToolDef[] = [
   zodTool({
     name: 'shot_remove_dialogue',
     title: 'Remove a line of dialogue from a shot',
-    description: 'Detach a dialogue line (audio_id) from its shot; render_scene no longer mixes it in. The voice media stays in the library.',
+    description: 'Detach a dialogue line (audio_id) from its shot (no longer mixed in); the voice media stays in the library.',
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     schema: z.object({ shot_id: idArg('shot'), audio_id: idArg('dialogue line (audio_id)') }),
     output: result({ removed: z.string(), shot_id: z.string(), warnings: warnings.optional() }),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sceneOrFilm, sceneOrFilmArgs } from './target.js';
 import { mediaLink } from './media-links.js';
+import { storyboardHint } from '../storyboard/hint.js';
 import type { ToolContext, ToolDef } from './types.js';
 import { idArg, zodTool } from './zod-tool.js';
 import { filmRender, renderCheck, sceneRender } from './output-shapes.js';
@@ -38,22 +39,25 @@ export const renderTools: ToolDef[] = [
     longRunning: true,
     title: 'Render a scene',
     description:
-      "Render a scene to one mp4: current takes in order (lip-sync wins), lines mixed at their offsets, transitions. Returns a timeline (each shot's " +
-      'start/end, take, lines) and warnings (stale cuts, lines overlapping or cut). Unchanged: the previous render (reused=true) unless force.',
+      "Render a scene to one mp4: current takes in order (lip-sync wins), lines at their offsets, transitions. Returns a timeline (each shot's " +
+      'start/end, take, lines) and warnings (stale cuts, overlapping or cut lines). Unchanged: the previous render (reused=true) unless force.',
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     schema: z.object({
       scene_id: idArg('scene'),
       loudnorm: z.boolean().optional().describe('Normalise loudness (EBU R128); default from the scene settings.'),
       force: z.boolean().default(false).describe('Render again even when nothing changed.'),
-      strict: z.boolean().default(false).describe('Refuse to render on a stale cut or a line that overlaps or runs past its shot (else they are warnings).'),
-      qc: z.boolean().default(true).describe('Check the file (black, frozen, silent lines, loudness, size); findings come back as qc.'),
+      strict: z.boolean().default(false).describe('Refuse on a stale cut or a line that overlaps or runs past its shot (else warnings).'),
+      qc: z.boolean().default(true).describe('Check the file (black, frozen, silent lines, loudness, size); findings in qc.'),
       subtitles: subtitlesArg,
     }),
     output: sceneRender,
     run: async ({ scene_id, loudnorm, force, strict, qc, subtitles }, { studio, signal, progress }) => {
       const r = await studio.render.renderScene(scene_id, renderOpts({ loudnorm, force, strict, qc, subtitles }, signal, progress));
       const m = await studio.library.get(r.media_id);
-      return { result: { ...r }, links: [mediaLink(m), { uri: `studio://scenes/${scene_id}`, name: `scene ${scene_id}`, mimeType: 'application/json' }] };
+      return {
+        result: { ...r, storyboard: storyboardHint(studio, 'scene', scene_id) },
+        links: [mediaLink(m), { uri: `studio://scenes/${scene_id}`, name: `scene ${scene_id}`, mimeType: 'application/json' }],
+      };
     },
   }),
   zodTool({
@@ -69,14 +73,17 @@ export const renderTools: ToolDef[] = [
       loudnorm: z.boolean().optional(),
       force: z.boolean().default(false).describe('Render every scene again.'),
       strict: z.boolean().default(false).describe('Refuse on a stale cut or a line that overlaps or runs past its shot.'),
-      qc: z.boolean().default(true).describe('Check the film file and return the findings as qc (scenes are not checked one by one).'),
+      qc: z.boolean().default(true).describe('Check the film file; findings in qc (scenes are not checked one by one).'),
       subtitles: subtitlesArg,
     }),
     output: filmRender,
     run: async ({ film_id, loudnorm, force, strict, qc, subtitles }, { studio, signal, progress }) => {
       const r = await studio.render.renderFilm(film_id, renderOpts({ loudnorm, force, strict, qc, subtitles }, signal, progress));
       const m = await studio.library.get(r.media_id);
-      return { result: { ...r }, links: [mediaLink(m), { uri: `studio://films/${film_id}`, name: `film ${film_id}`, mimeType: 'application/json' }] };
+      return {
+        result: { ...r, storyboard: storyboardHint(studio, 'film', film_id) },
+        links: [mediaLink(m), { uri: `studio://films/${film_id}`, name: `film ${film_id}`, mimeType: 'application/json' }],
+      };
     },
   }),
   zodTool({

@@ -59,6 +59,8 @@ export interface ToolDef {
   callSchema?(studio: Studio): JsonObjectSchema;
   /** JSON Schema (2020-12) of the structuredContent of a successful result. */
   outputSchema?: JsonObjectSchema;
+  /** The tool's `_meta` in tools/list (MCP Apps: `ui.resourceUri`, `ui.visibility`). */
+  _meta?: Record<string, unknown>;
   /** The shape outputSchema was made from, with the members every successful result has (for tests). */
   outputShape?: ZodObject;
   run(args: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutput>;

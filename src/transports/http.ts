@@ -1,10 +1,12 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import { createMcpHandler, isInitializeRequest, isLegacyRequest, type McpHttpHandler } from '@modelcontextprotocol/server';
 import { createMcpServer } from '../server.js';
 import type { Studio } from '../studio/studio.js';
+import { createStudioWeb, isStudioPath } from './studio-web.js';
+import { bearerMatches } from './studio-web-auth.js';
 
 export interface HttpOptions {
   port: number;
@@ -28,12 +30,6 @@ function send(res: http.ServerResponse, status: number, message: string): void {
   res
     .writeHead(status, { 'content-type': 'application/json', connection: 'close' })
     .end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
-}
-
-/** Constant-time check of `Authorization: Bearer <token>` (a plain !== leaks how much of a guess was right). */
-function bearerMatches(header: string | undefined, token: string): boolean {
-  const digest = (v: string): Buffer => createHash('sha256').update(v).digest();
-  return timingSafeEqual(digest(header ?? ''), digest(`Bearer ${token}`));
 }
 
 async function readBody(req: http.IncomingMessage, max: number): Promise<{ json: unknown; text: string } | undefined> {
@@ -124,15 +120,20 @@ export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http
   studio.events.on('updated', onUpdated);
   studio.events.on('listChanged', onListChanged);
   studio.events.on('toolsChanged', onToolsChanged);
+  // The storyboard page (/studio/) sits behind the same Host and Origin checks; its token check is its own (cookie too).
+  const web = createStudioWeb(studio);
   const server = http.createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      if (url.pathname !== '/mcp') return send(res, 404, 'not found; the MCP endpoint is /mcp');
+      const page = isStudioPath(url.pathname);
+      if (url.pathname !== '/mcp' && !page) return send(res, 404, 'not found; the MCP endpoint is /mcp, the storyboard page /studio/');
+      const refuse = (status: number, message: string): void => (page ? web.refuse(req, res, status, message) : send(res, status, message));
       const port = (server.address() as { port: number } | null)?.port ?? opts.port;
       const hosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${opts.host}:${port}`]);
-      if (!hosts.has(req.headers.host ?? '')) return send(res, 403, 'forbidden host');
+      if (!hosts.has(req.headers.host ?? '')) return refuse(403, 'forbidden host');
       const origin = req.headers.origin;
-      if (origin && !/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(origin)) return send(res, 403, 'forbidden origin');
+      if (origin && !/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(origin)) return refuse(403, 'forbidden origin');
+      if (page) return web.handle(req, res, url, () => readBody(req, maxBody));
       if (token && !bearerMatches(req.headers.authorization, token)) return send(res, 401, 'missing or wrong bearer token');
       let read: { json: unknown; text: string } | undefined;
       try {
@@ -190,7 +191,12 @@ export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http
     studio.events.off('listChanged', onListChanged);
     studio.events.off('toolsChanged', onToolsChanged);
     void modern.close().catch(() => undefined);
+    void web.close().catch(() => undefined);
+    studio.setWebBase(null);
   });
   await new Promise<void>((resolve) => server.listen(opts.port, opts.host, resolve));
+  // Storyboards name their web page from here on (Storyboard.web_url).
+  const bound = (server.address() as { port: number }).port;
+  studio.setWebBase(`http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${bound}`);
   return Object.assign(server, { mcp: modern });
 }

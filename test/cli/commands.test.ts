@@ -71,6 +71,19 @@ describe('studio-mcp tools, models, doctor, call (spawned)', () => {
     expect(text.stdout).toMatch(/FAIL\s+ffmpeg\s+FFMPEG_PATH is set but/);
   });
 
+  it('doctor checks a STUDIO_PRICES file: its models, or what is wrong with it', async () => {
+    const good = path.join(home, 'prices.json');
+    fs.writeFileSync(good, JSON.stringify({ 'replicate/minimax/hailuo-02': { usd: 0.045, per: 'second' } }));
+    const ok = await cli(['doctor'], { STUDIO_HOME: home, STUDIO_PRICES: good });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(new RegExp(`ok\\s+prices\\s+${good.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: replicate/minimax/hailuo-02`));
+    const bad = path.join(home, 'bad-prices.json');
+    fs.writeFileSync(bad, JSON.stringify({ 'replicate/minimax/hailuo-99': { usd: 0.045, per: 'second' } }));
+    const no = await cli(['doctor'], { STUDIO_HOME: home, STUDIO_PRICES: bad });
+    expect(no.code).toBe(1);
+    expect(no.stdout).toMatch(/FAIL\s+prices\s+STUDIO_PRICES \(.*bad-prices\.json\): unknown model 'replicate\/minimax\/hailuo-99'/);
+  });
+
   it('call runs any tool through MCP: JSON out, --json files, progress lines, exit 1 with the error JSON', async () => {
     const scene = json<{ scene: { scene_id: string } }>(await cli(['call', 'scene_create', '--arg', 'title=Harbour'], { STUDIO_HOME: home }));
     const argsFile = path.join(home, 'shot.json');

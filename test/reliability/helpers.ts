@@ -112,7 +112,7 @@ export function checkStudio(home: string): StudioCheck {
     for (const m of media) {
       const abs = path.join(home, m.file_path);
       named.add(path.resolve(abs));
-      const sidecar = abs.replace(/\.[^./]+$/, '') + '.json';
+      const sidecar = path.join(path.dirname(abs), `${m.id}.json`); // named by media id (files are content-addressed)
       named.add(path.resolve(sidecar));
       if (!fs.existsSync(abs)) badMedia.push(`${m.id}: file missing (${m.file_path})`);
       else {

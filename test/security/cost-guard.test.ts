@@ -1,6 +1,8 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { Studio } from '../../src/studio/studio.js';
 import { byRoute } from '../fakes/base.js';
 import { startReplicateFake, type ReplicateFake } from '../fakes/replicate.js';
 import { startHarness, tempDir, type Harness } from '../helpers/harness.js';
@@ -18,13 +20,14 @@ const MODEL = 'replicate/bytedance/seedream-4';
 let fake: ReplicateFake;
 let fx: Fixtures;
 
-async function harness(budget: string | undefined): Promise<Harness> {
+async function harness(budget: string | undefined, more: Record<string, string> = {}): Promise<Harness> {
   const home = tempDir('studio-budget-');
   const env: Record<string, string> = {
     STUDIO_HOME: home,
     REPLICATE_API_TOKEN: TOKEN,
     REPLICATE_BASE_URL: fake.url,
     ...(budget !== undefined ? { STUDIO_BUDGET_USD: budget } : {}),
+    ...more,
   };
   const config = loadConfig(env);
   return startHarness({ home, env, studio: { adapters: fastAdapters(config) } });
@@ -146,6 +149,74 @@ describe('cost guard (STUDIO_BUDGET_USD)', () => {
       expect(ok.status).toBe('succeeded');
     } finally {
       await h.close();
+    }
+  });
+});
+
+/**
+ * Issue 15: five late-2026 Replicate models ship without a price (none is published in our sources), so a budget
+ * refuses them as unpriced. STUDIO_PRICES lets the user state the price from the provider's model page; the budget
+ * then admits and counts them like any priced model.
+ */
+const LATE = 'replicate/bytedance/seedream-4.5';
+
+function priceFile(dir: string, content: unknown): string {
+  const file = path.join(dir, 'prices.json');
+  fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return file;
+}
+
+describe('STUDIO_PRICES: user-stated prices for models without a published one', () => {
+  it('without it, a budget refuses the unpriced model before any request', async () => {
+    const h = await harness('1');
+    try {
+      const err = await h.callError('image_generate', { model: LATE, prompt: 'a red door' });
+      expect(err.code).toBe('budget_exceeded');
+      expect(err.message).toMatch(/price .* unknown/);
+      expect(fake.requests).toHaveLength(0);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('with it, the budget admits the model, counts its price and refuses the call that would cross it', async () => {
+    const dir = tempDir('studio-prices-file-');
+    const file = priceFile(dir, { [LATE]: { usd: 0.04, per: 'image' } });
+    const h = await harness('0.05', { STUDIO_PRICES: file });
+    try {
+      const ok = await h.call('image_generate', { model: LATE, prompt: 'a red door' });
+      expect(ok.status).toBe('succeeded');
+      expect(ok.cost_estimate_usd).toBeCloseTo(0.04);
+      const caps = await h.call('image_get_capabilities', { model: LATE });
+      expect(JSON.stringify(caps)).toContain('STUDIO_PRICES (prices.json)');
+      const err = await h.callError('image_generate', { model: LATE, prompt: 'a blue door' });
+      expect(err.code).toBe('budget_exceeded');
+      expect(err.message).toContain('$0.04');
+      expect(creates()).toBe(1);
+    } finally {
+      await h.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a bad file stops the start with the file, the model and the field named', () => {
+    const dir = tempDir('studio-prices-bad-');
+    const home = path.join(dir, 'home');
+    try {
+      const unknown = priceFile(dir, { 'replicate/bytedance/seedream-9': { usd: 0.04, per: 'image' } });
+      expect(() => new Studio({ config: loadConfig({ STUDIO_HOME: home, STUDIO_PRICES: unknown }) })).toThrow(
+        /STUDIO_PRICES \(.*prices\.json\): unknown model 'replicate\/bytedance\/seedream-9'; known replicate models: .*replicate\/bytedance\/seedream-4\.5/,
+      );
+      const badField = priceFile(dir, { [LATE]: { usd: -1, per: 'frame' } });
+      expect(() => new Studio({ config: loadConfig({ STUDIO_HOME: home, STUDIO_PRICES: badField }) })).toThrow(
+        /replicate\/bytedance\/seedream-4\.5\.usd: .*replicate\/bytedance\/seedream-4\.5\.per/s,
+      );
+      const notJson = priceFile(dir, '{ nope');
+      expect(() => new Studio({ config: loadConfig({ STUDIO_HOME: home, STUDIO_PRICES: notJson }) })).toThrow(/cannot read it as JSON/);
+      // Refused before the store was opened: nothing was created in the home.
+      expect(fs.existsSync(home)).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

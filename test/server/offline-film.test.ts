@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frameDiff } from '../../src/media/compare.js';
 import { probe } from '../../src/media/probe.js';
+import type { MediaRecord } from '../../src/store/media.js';
+import { sidecarPath } from '../../src/studio/library.js';
 import { makeDemoFilm, type DemoFilm } from '../../scripts/demo-film.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
@@ -75,6 +77,8 @@ describe('the offline film workflow through an MCP client', () => {
         'studio://jobs/{job_id}',
         'studio://media/{media_id}',
         'studio://media/{media_id}/preview',
+        'studio://media/{media_id}/frame/{which}',
+        'studio://media/{media_id}/frame/{which}/full',
         'studio://models/{provider}/{model}',
         'studio://scenes/{scene_id}',
       ].sort(),
@@ -148,7 +152,7 @@ describe('the offline film workflow through an MCP client', () => {
     expect(gen?.first_frame_id).not.toBe(gen?.last_frame_id);
     // local/animatic takes reference images together with a start frame, so the character was injected too.
     expect(gen?.reference_images_used.length).toBe(1);
-    const sidecar = JSON.parse(fs.readFileSync(h.studio.store.blobs.abs(gen?.file_path.replace(/\.mp4$/, '.json') ?? ''), 'utf8')) as Record<string, unknown>;
+    const sidecar = JSON.parse(fs.readFileSync(h.studio.store.blobs.abs(sidecarPath(gen as MediaRecord)), 'utf8')) as Record<string, unknown>;
     expect(sidecar.media_id).toBe(gen?.media_id);
     expect(sidecar.start_frame_used).toBe(gen?.start_frame_used);
     const res = await h.client.readResource({ uri: `studio://media/${gen?.media_id}` });

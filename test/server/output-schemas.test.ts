@@ -15,8 +15,11 @@ type Json = Record<string, unknown>;
 /** Tools without an outputSchema: none (the generation and model tools' came with the one-tool-list branch). */
 const SCHEMA_ELSEWHERE = new Set<string>();
 
-/** Lists: their items are an index to pick from (reachable through the studio://media/{id} template), not linked. */
-const LISTS = new Set(['media_list', 'job_list']);
+/**
+ * Lists: their items are an index to pick from (reachable through the studio://media/{id} template), not linked. A
+ * storyboard is one too: every take of every shot, which its view reads through the template when it draws them.
+ */
+const LISTS = new Set(['media_list', 'job_list', 'storyboard_show', 'storyboard_get']);
 
 /** Every `media_id` / `media_ids` value in a result. */
 function mediaIds(v: unknown, into: string[] = []): string[] {
@@ -116,6 +119,10 @@ describe('every tool publishes an outputSchema that its successful results match
     await call('subtitles_export', { film_id: film, format: 'both' });
     await call('scene_get', { scene_id: s1 });
     await call('film_get', { film_id: film });
+    await call('storyboard_show', { scene_id: s1 });
+    await call('storyboard_get', { film_id: film });
+    const approvedTake = (await h.studio.store.shots.get(a1))?.current_take_id;
+    await call('take_approve', { shot_id: a1, take_id: approvedTake, approved: true });
     await call('scene_remove_audio', { bed_id: sceneBed });
     await call('film_remove_audio', { bed_id: filmBed });
 
@@ -173,7 +180,7 @@ describe('every tool publishes an outputSchema that its successful results match
     }
     expect(failures).toEqual([]);
     // Each call of the flow to a tool with a schema (the generation and model tools' come from another branch).
-    expect(checked).toBe(70);
+    expect(checked).toBe(73);
   });
 
   it('the schemas name what the flow relied on: stale shots after a retake, a storyboard, a paged list', () => {

@@ -83,7 +83,11 @@ describe('MCP tasks (io.modelcontextprotocol/tasks, SEP-2663) over 2026-07-28', 
 
   it('server/discover declares the extension', async () => {
     const r = result(await rpc('server/discover', {}));
-    expect((r.capabilities as { extensions?: unknown }).extensions).toEqual({ 'io.modelcontextprotocol/tasks': {} });
+    // Beside MCP Apps (the storyboard view), which the server declares too.
+    expect((r.capabilities as { extensions?: unknown }).extensions).toEqual({
+      'io.modelcontextprotocol/tasks': {},
+      'io.modelcontextprotocol/ui': { mimeTypes: ['text/html;profile=mcp-app'] },
+    });
   });
 
   it('a Veo job as a task: the handle comes at once, tasks/get shows progress, the result arrives after the call returned', async () => {

@@ -251,6 +251,10 @@ describe('what the tool list costs every agent', () => {
     // The issue's bound: no larger than the 53 KB the per-session list cost. Output schemas are measured beside it
     // (with_output_bytes, in BENCHMARKS.md): hosts use them to check results, they are not what an agent reads.
     expect(all.bytes).toBeLessThanOrEqual(53_000);
+    // The storyboard App's app-only tools (storyboard_get, take_approve) are not in `bytes`: the MCP Apps spec has
+    // hosts keep `visibility: ["app"]` tools out of the model's list. They are few and small, and stay so.
+    expect(all.app_only_bytes).toBeGreaterThan(0);
+    expect(all.app_only_bytes).toBeLessThan(1_000);
     // The per-session list of 2026-12-04 measured 51,852 bytes in the default configuration.
     expect(plain.bytes).toBeLessThan(51_852);
     expect(all.tools).toBe(plain.tools);

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { applyPriceOverrides, readPriceOverrides } from '../../capabilities/price-overrides.js';
+import { CapabilityRegistry } from '../../capabilities/registry.js';
 import { loadConfig, type StudioConfig } from '../../config.js';
 import { resolveBinaries } from '../../media/binaries.js';
 import { ffmpegVersionLine, runFfprobe } from '../../media/ffmpeg.js';
@@ -117,6 +119,19 @@ function dataCheck(config: StudioConfig): Check {
   }
 }
 
+/** STUDIO_PRICES, when set: the file must read and name known models (the server would refuse to start otherwise). */
+function pricesCheck(config: StudioConfig): Check[] {
+  const file = config.pricesFile;
+  if (!file) return [];
+  try {
+    const prices = readPriceOverrides(file);
+    applyPriceOverrides(CapabilityRegistry.load(), prices, file);
+    return [{ name: 'prices', ok: true, detail: `${file}: ${Object.keys(prices).join(', ') || 'no models'}` }];
+  } catch (err) {
+    return [{ name: 'prices', ok: false, detail: message(err) }];
+  }
+}
+
 function providerReports(config: StudioConfig, env: NodeJS.ProcessEnv): ProviderReport[] {
   const adapters = new Map<string, ProviderAdapter>([['local', createLocalAdapter()], ...createAdapters(config)]);
   return PROVIDERS.map((p) => {
@@ -146,6 +161,7 @@ export async function doctorCommand(argv: string[], env: NodeJS.ProcessEnv = pro
     { name: 'node', ok: major >= 20, detail: `${process.version}${major >= 20 ? '' : ' (studio-mcp needs Node 20 or newer)'}` },
     ...(await binaryChecks(config)),
     dataCheck(config),
+    ...pricesCheck(config),
   ];
   // Fonts are looked at only when ffmpeg runs: the text engine is probed with it.
   if (checks.every((c) => c.ok)) checks.push(await fontCheck());

@@ -3,6 +3,7 @@ import { Studio } from '../../studio/studio.js';
 import { serveHttp } from '../../transports/http.js';
 import { serveStdio } from '../../transports/stdio.js';
 import { UsageError, parseOptions } from '../args.js';
+import { httpPort } from '../http-port.js';
 
 /** No command: the MCP server, on stdio (default) or Streamable HTTP (--http [--port N]). */
 export async function serveCommand(argv: string[]): Promise<number | 'serving'> {
@@ -10,16 +11,18 @@ export async function serveCommand(argv: string[]): Promise<number | 'serving'> 
   const { values } = parseOptions(argv, { http: { type: 'boolean' }, port: { type: 'string' }, stdio: { type: 'boolean' } });
   if (values.stdio && values.http) throw new UsageError('choose --stdio or --http');
   if (values.port !== undefined && !values.http) throw new UsageError('--port goes with --http');
-  const port = values.port === undefined ? 3917 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes a number from 0 to 65535');
+  // Only --http reads the port (a stray STUDIO_HTTP_PORT must not stop a stdio server).
+  const port = values.http ? httpPort(values.port) : undefined;
   const studio = new Studio({ config: loadConfig() });
   // Tools are listed with the live models cached by earlier runs, so those are registered first.
   await studio.ready();
-  if (values.http) {
+  if (port !== undefined) {
     const host = '127.0.0.1';
     const server = await serveHttp(studio, { port, host });
     const addr = server.address() as { port: number };
-    process.stderr.write(`studio-mcp: Streamable HTTP on http://${host}:${addr.port}/mcp (data: ${studio.config.home})\n`);
+    process.stderr.write(
+      `studio-mcp: Streamable HTTP on http://${host}:${addr.port}/mcp, storyboard page on http://${host}:${addr.port}/studio/ (data: ${studio.config.home})\n`,
+    );
     return 'serving';
   }
   await serveStdio(studio);

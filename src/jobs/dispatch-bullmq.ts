@@ -1,0 +1,119 @@
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { JobDispatcher, JobHandler, LimitFor } from './dispatch.js';
+
+/**
+ * Dispatch across processes and machines with BullMQ on Redis (STUDIO_REDIS_URL): one queue per provider whose
+ * global concurrency is the provider's limit — measured exact across processes (../shared/scale-out.md), which
+ * pg-boss and graphile-worker could not give for N > 1. The BullMQ job id is the job row's id, so queueing twice
+ * returns the existing job and a reconciler may re-queue any row it cannot see in `live`. Cancellation is
+ * broadcast on a Redis channel because `worker.cancelJob` only reaches the process holding the job.
+ */
+export interface BullDispatcherOptions {
+  url: string;
+  limitFor: LimitFor;
+  /** Providers whose queues this process works (a render-only worker names none of them). */
+  providers: string[];
+  /** Jobs this process runs at once per provider (the global limit still holds). Default: the provider's limit. */
+  localConcurrency?: number;
+  /** Key prefix, so tests and studios can share one Redis. */
+  prefix?: string;
+  /** How long a dead process's job stays locked before another takes it (BullMQ renews it while alive). */
+  lockMs?: number;
+}
+
+const CANCEL_CHANNEL = 'cancel';
+
+export class BullDispatcher implements JobDispatcher {
+  private readonly connection: Redis;
+  private readonly subscriber: Redis;
+  private readonly queues = new Map<string, Queue>();
+  private readonly workers: Worker[] = [];
+  private readonly workerConnections: Redis[] = [];
+  private readonly limited = new Map<string, Promise<void>>();
+  private readonly prefix: string;
+
+  constructor(private readonly opts: BullDispatcherOptions) {
+    this.prefix = opts.prefix ?? 'studio';
+    // BullMQ's blocking commands need maxRetriesPerRequest null on the connections it shares.
+    this.connection = new Redis(opts.url, { maxRetriesPerRequest: null, lazyConnect: false });
+    this.subscriber = new Redis(opts.url, { maxRetriesPerRequest: null });
+    this.subscriber.on('message', (_channel: string, jobId: string) => {
+      for (const w of this.workers) w.cancelJob(jobId, 'canceled');
+    });
+  }
+
+  private channel(): string {
+    return `${this.prefix}:${CANCEL_CHANNEL}`;
+  }
+
+  private queueFor(provider: string): Queue {
+    let q = this.queues.get(provider);
+    if (!q) {
+      q = new Queue(`jobs-${provider}`, { connection: this.connection, prefix: this.prefix });
+      this.queues.set(provider, q);
+    }
+    return q;
+  }
+
+  /** The global limit is set once per provider before the first job goes in (idempotent in Redis). */
+  private async ensureLimit(provider: string): Promise<Queue> {
+    const q = this.queueFor(provider);
+    let p = this.limited.get(provider);
+    if (!p) {
+      p = q.setGlobalConcurrency(this.opts.limitFor(provider)).then(() => undefined);
+      this.limited.set(provider, p);
+    }
+    await p;
+    return q;
+  }
+
+  async enqueue(provider: string, jobId: string): Promise<void> {
+    const q = await this.ensureLimit(provider);
+    await q.add('run', { jobId }, { jobId, removeOnComplete: true, removeOnFail: true });
+  }
+
+  work(handler: JobHandler): void {
+    void this.subscriber.subscribe(this.channel());
+    for (const provider of this.opts.providers) {
+      void this.ensureLimit(provider);
+      // A worker blocks on its own connection; ours, so close() can end it (BullMQ leaves given instances open).
+      const connection = new Redis(this.opts.url, { maxRetriesPerRequest: null });
+      this.workerConnections.push(connection);
+      const worker = new Worker(
+        `jobs-${provider}`,
+        async (job, _token, signal) => {
+          const id = job.id ?? '';
+          await handler(id, signal ?? new AbortController().signal);
+        },
+        {
+          connection,
+          prefix: this.prefix,
+          concurrency: this.opts.localConcurrency ?? this.opts.limitFor(provider),
+          lockDuration: this.opts.lockMs ?? 30_000,
+        },
+      );
+      // A handler's failure is already written to the job row; the worker's own errors (Redis lost) are retried by BullMQ.
+      worker.on('error', () => undefined);
+      this.workers.push(worker);
+    }
+  }
+
+  async cancel(jobId: string): Promise<boolean> {
+    const receivers = await this.connection.publish(this.channel(), jobId);
+    return receivers > 0;
+  }
+
+  async live(provider: string): Promise<Set<string>> {
+    const jobs = await this.queueFor(provider).getJobs(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+    return new Set(jobs.map((j) => j.id).filter((id): id is string => typeof id === 'string'));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+    await Promise.all(this.workerConnections.map((c) => c.quit().catch(() => undefined)));
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await this.subscriber.quit().catch(() => undefined);
+    await this.connection.quit().catch(() => undefined);
+  }
+}

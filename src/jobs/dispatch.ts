@@ -1,0 +1,82 @@
+import PQueue from 'p-queue';
+
+/**
+ * Where a job runs and how many run at once per provider. The job row stays the truth (committed before the
+ * provider is called, its operation id before polling, never re-sent); a dispatcher only decides which process
+ * runs `handler(jobId)` and when. Embedded: one p-queue per provider in this process. Many machines: BullMQ on
+ * Redis (src/jobs/dispatch-bullmq.ts), whose per-provider limit holds across every process.
+ */
+export type JobHandler = (jobId: string, signal: AbortSignal) => Promise<void>;
+
+export interface JobDispatcher {
+  /** Queue a job (its row id) under its provider's limit. Idempotent: a job already waiting or running is not queued again. */
+  enqueue(provider: string, jobId: string): Promise<void>;
+  /** Run queued jobs in this process with `handler` (the worker role); without it this process only queues. */
+  work(handler: JobHandler): void;
+  /** Abort the job wherever it runs (its handler's signal fires); false when no process that runs jobs heard the request. */
+  cancel(jobId: string): Promise<boolean>;
+  /** Ids of the jobs waiting or running, so a reconciler can re-queue rows the dispatcher lost (a Redis restart). */
+  live(provider: string): Promise<Set<string>>;
+  /** Stop taking work and wait for what runs here to settle (aborted jobs keep their rows for the next process). */
+  close(): Promise<void>;
+}
+
+/** The per-provider limit: STUDIO_CONCURRENCY_<PROVIDER>, else the capability files' default. */
+export type LimitFor = (provider: string) => number;
+
+/** One process: a p-queue per provider, the embedded default. */
+export class LocalDispatcher implements JobDispatcher {
+  private readonly queues = new Map<string, PQueue>();
+  private readonly running = new Map<string, AbortController>();
+  private readonly queued = new Map<string, string>();
+  private handler: JobHandler | undefined;
+  private closed = false;
+
+  constructor(private readonly limitFor: LimitFor) {}
+
+  private queueFor(provider: string): PQueue {
+    let q = this.queues.get(provider);
+    if (!q) {
+      q = new PQueue({ concurrency: this.limitFor(provider) });
+      this.queues.set(provider, q);
+    }
+    return q;
+  }
+
+  work(handler: JobHandler): void {
+    this.handler = handler;
+  }
+
+  async enqueue(provider: string, jobId: string): Promise<void> {
+    if (this.closed) throw new Error('dispatcher closed');
+    if (!this.handler) throw new Error('LocalDispatcher has no handler: call work() first (one process runs what it queues)');
+    if (this.queued.has(jobId)) return;
+    const handler = this.handler;
+    const controller = new AbortController();
+    this.queued.set(jobId, provider);
+    this.running.set(jobId, controller);
+    void this.queueFor(provider)
+      .add(() => (controller.signal.aborted ? Promise.resolve() : handler(jobId, controller.signal)))
+      .catch(() => undefined)
+      .finally(() => {
+        this.queued.delete(jobId);
+        this.running.delete(jobId);
+      });
+  }
+
+  async cancel(jobId: string): Promise<boolean> {
+    const c = this.running.get(jobId);
+    c?.abort();
+    return c !== undefined;
+  }
+
+  async live(provider: string): Promise<Set<string>> {
+    return new Set([...this.queued].filter(([, p]) => p === provider).map(([id]) => id));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const c of this.running.values()) c.abort();
+    await Promise.all([...this.queues.values()].map((q) => q.onIdle()));
+  }
+}

@@ -1,0 +1,22 @@
+import path from 'node:path';
+import type { StudioConfig } from '../config.js';
+import type { BlobBackend } from './blob-backend.js';
+import { S3BlobBackend } from './blob-s3.js';
+
+/**
+ * The blob backend the configuration asks for: an S3 bucket when STUDIO_S3_BUCKET is set, else undefined (the
+ * store then keeps files in the studio folder, as it always did). Keys and endpoint come from the standard AWS_*
+ * variables through the SDK; nothing secret passes through here.
+ */
+export function openBlobBackend(config: Pick<StudioConfig, 'home' | 's3'>): BlobBackend | undefined {
+  const s3 = config.s3;
+  if (!s3) return undefined;
+  return new S3BlobBackend({
+    bucket: s3.bucket,
+    ...(s3.prefix ? { prefix: s3.prefix } : {}),
+    ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
+    region: s3.region,
+    forcePathStyle: s3.forcePathStyle,
+    scratchDir: path.join(config.home, 'tmp'),
+  });
+}
