@@ -51,14 +51,14 @@ describe('a plan run and an approved take', () => {
     expect(second.shots[1]?.kept_approved_take).toBeUndefined();
     expect(formatSummary(second)).toContain('  kept    one/a: approved take 1');
     expect((await h.studio.store.shots.get(a))?.current_take_id).toBe(current);
-    expect((await takesOf(a))).toEqual([[1, true]]);
+    expect(await takesOf(a)).toEqual([[1, true]]);
 
     // Approval withdrawn: the plan's change is made, and the shot that continues from it follows.
     await h.call('take_approve', { shot_id: a, take_id: current, approved: false });
     const third = await run(plan('Mara at the open window'));
     expect(status(third)).toEqual({ a: 'made:video', b: 'made:video' });
     expect(third.shots[0]?.kept_approved_take).toBeUndefined();
-    expect((await takesOf(a))).toEqual([
+    expect(await takesOf(a)).toEqual([
       [1, false],
       [2, false],
     ]);
