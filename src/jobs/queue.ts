@@ -1,4 +1,3 @@
-import PQueue from 'p-queue';
 import { agentFieldName } from '../capabilities/arg-fields.js';
 import type { CapabilityRegistry } from '../capabilities/registry.js';
 import type { Capability } from '../capabilities/types.js';
@@ -12,6 +11,7 @@ import { TERMINAL } from '../store/jobs.js';
 import type { BlobLease } from '../store/blobs.js';
 import type { Store } from '../store/index.js';
 import { extensionForMime } from '../media/mime.js';
+import { type JobDispatcher, LocalDispatcher } from './dispatch.js';
 import type { JobEvents } from './events.js';
 import { LEASE_MS, newOwnerId, ownerIsDead } from './lease.js';
 
@@ -35,6 +35,8 @@ export interface JobQueueDeps {
   ingest: (job: Job, cap: Capability, outputs: DownloadedOutput[], providerRequestId: string | null) => Promise<JobResult>;
   log: (message: string) => void;
   fetch?: typeof fetch;
+  /** Who runs queued jobs and how many at once per provider (default: this process, a p-queue per provider). */
+  dispatcher?: JobDispatcher;
 }
 
 /** Consecutive failed polls tolerated before a job fails (each poll already retries transient HTTP errors). */
@@ -43,18 +45,20 @@ const MAX_POLL_FAILURES = 5;
 /**
  * The durable job queue. Every provider call goes through here:
  *  - the job row is committed before the provider is called, the operation id before polling starts;
- *  - one p-queue per provider bounds work in flight so a slow provider never blocks another;
+ *  - a dispatcher (src/jobs/dispatch.ts) bounds work in flight per provider so a slow provider never blocks another;
  *  - on start-up, jobs whose owner died are taken over: polled again if they have an operation id, started if they
  *    never reached the provider, and failed (never re-submitted) if they may have reached it without an id.
  */
 export class JobQueue {
   readonly owner = newOwnerId();
-  private readonly queues = new Map<string, PQueue>();
+  private readonly dispatcher: JobDispatcher;
   private readonly controllers = new Map<string, AbortController>();
   private readonly leaseTimer: NodeJS.Timeout;
   private closed = false;
 
   constructor(private readonly deps: JobQueueDeps) {
+    this.dispatcher = deps.dispatcher ?? new LocalDispatcher((provider) => this.concurrencyFor(provider));
+    this.dispatcher.work((jobId, signal) => this.run(jobId, signal));
     // Renew leases of everything we run, and pick up jobs orphaned by other processes.
     this.leaseTimer = setInterval(() => void this.tick(), LEASE_MS / 3);
     this.leaseTimer.unref();
@@ -78,15 +82,6 @@ export class JobQueue {
     return Math.max(1, ...caps.map((c) => c.concurrency));
   }
 
-  private queueFor(provider: string): PQueue {
-    let q = this.queues.get(provider);
-    if (!q) {
-      q = new PQueue({ concurrency: this.concurrencyFor(provider) });
-      this.queues.set(provider, q);
-    }
-    return q;
-  }
-
   /**
    * Persist a new job and schedule it. Returns once the row is committed; use `wait` to follow it. With `budgetUsd`,
    * the row is written only if the job's estimate fits what is left of the budget, checked in the same transaction
@@ -107,16 +102,27 @@ export class JobQueue {
   }
 
   private schedule(jobId: string, provider: string): void {
-    const controller = new AbortController();
-    this.controllers.set(jobId, controller);
-    void this.queueFor(provider)
-      .add(() => this.execute(jobId, controller.signal))
-      .catch((err: unknown) => this.deps.log(`job ${jobId} crashed: ${String(err)}`))
-      .finally(() => {
-        this.controllers.delete(jobId);
-        this.deps.events.emit('jobFinished', jobId);
-        this.deps.events.changed(`studio://jobs/${jobId}`);
-      });
+    // The controller exists from now on, so a job still waiting for its turn can be canceled and its lease renewed.
+    this.controllers.set(jobId, new AbortController());
+    this.dispatcher.enqueue(provider, jobId).catch((err: unknown) => this.deps.log(`job ${jobId} could not be queued: ${String(err)}`));
+  }
+
+  /** The dispatcher's handler: run one job here, then tell whoever follows it. */
+  private async run(jobId: string, dispatcherSignal: AbortSignal): Promise<void> {
+    let controller = this.controllers.get(jobId);
+    if (!controller) {
+      controller = new AbortController();
+      this.controllers.set(jobId, controller);
+    }
+    try {
+      await this.execute(jobId, AbortSignal.any([controller.signal, dispatcherSignal]));
+    } catch (err) {
+      this.deps.log(`job ${jobId} crashed: ${String(err)}`);
+    } finally {
+      this.controllers.delete(jobId);
+      this.deps.events.emit('jobFinished', jobId);
+      this.deps.events.changed(`studio://jobs/${jobId}`);
+    }
   }
 
   /** Take over jobs left unfinished by a process that died (including an earlier run of this one). */
@@ -372,7 +378,7 @@ export class JobQueue {
     this.closed = true;
     clearInterval(this.leaseTimer);
     for (const c of this.controllers.values()) c.abort();
-    await Promise.all([...this.queues.values()].map((q) => q.onIdle()));
+    await this.dispatcher.close();
   }
 }
 
