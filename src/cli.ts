@@ -7,6 +7,7 @@ import { openCommand } from './cli/commands/open.js';
 import { runCommand } from './cli/commands/run.js';
 import { serveCommand } from './cli/commands/serve.js';
 import { toolsCommand } from './cli/commands/tools.js';
+import { workerCommand } from './cli/commands/worker.js';
 import { USAGE } from './cli/usage.js';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   doctor: doctorCommand,
   run: runCommand,
   open: openCommand,
+  worker: workerCommand,
 };
 
 /** No command (or only flags) starts the MCP server, which is what MCP clients run. */

@@ -36,6 +36,9 @@ export interface StudioConfig {
     databaseUrl?: string;
     /** The password inside databaseUrl, scrubbed on its own too (a driver error may quote it without the URL). */
     databasePassword?: string;
+    /** STUDIO_REDIS_URL and its password, only so that `redact` scrubs them (the URL is read from `redis`). */
+    redisUrl?: string;
+    redisPassword?: string;
     /** Only so that `redact` scrubs it: the S3 client reads its keys from the environment itself. */
     awsSecretAccessKey?: string;
   };
@@ -62,6 +65,12 @@ export interface StudioConfig {
    * SDK itself: the keys are never copied here (only into `secrets`, so that `redact` scrubs them).
    */
   s3?: S3Settings;
+  /**
+   * STUDIO_REDIS_URL (redis://…): provider jobs go through BullMQ queues on this Redis, run by whichever process
+   * works them (src/jobs/dispatch-bullmq.ts), each provider's limit holding across all of them. STUDIO_REDIS_PREFIX
+   * (default `studio`) keeps several studios apart on one Redis.
+   */
+  redis?: { url: string; prefix: string };
 }
 
 export interface S3Settings {
@@ -136,6 +145,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       databaseUrl: nonEmpty(env.STUDIO_DATABASE_URL),
       databasePassword: urlPassword(env.STUDIO_DATABASE_URL),
       awsSecretAccessKey: nonEmpty(env.AWS_SECRET_ACCESS_KEY),
+      redisUrl: nonEmpty(env.STUDIO_REDIS_URL),
+      redisPassword: urlPassword(env.STUDIO_REDIS_URL),
     },
     concurrency,
     budgetUsd: num(env.STUDIO_BUDGET_USD),
@@ -145,6 +156,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     ...(nonEmpty(env.STUDIO_PRICES) ? { pricesFile: path.resolve(cwd, nonEmpty(env.STUDIO_PRICES) as string) } : {}),
     uiDir: nonEmpty(env.STUDIO_UI_DIR) ? path.resolve(cwd, nonEmpty(env.STUDIO_UI_DIR) as string) : undefined,
     ...s3Settings(env),
+    ...(nonEmpty(env.STUDIO_REDIS_URL)
+      ? { redis: { url: nonEmpty(env.STUDIO_REDIS_URL) as string, prefix: nonEmpty(env.STUDIO_REDIS_PREFIX) ?? 'studio' } }
+      : {}),
   };
 }
 

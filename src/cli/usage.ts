@@ -3,6 +3,10 @@ export const USAGE = `studio-mcp — an MCP server that makes films
   studio-mcp                        serve MCP on stdio (what MCP clients run)
   studio-mcp --http [--port N]      serve Streamable HTTP on 127.0.0.1:N/mcp (default 3917, or STUDIO_HTTP_PORT)
                                     and the storyboard web page on 127.0.0.1:N/studio/
+  studio-mcp [--http …] --no-work   with STUDIO_REDIS_URL: queue provider jobs for workers, run none here
+  studio-mcp worker [--concurrency N]
+                                    with STUDIO_REDIS_URL: run queued provider jobs (no MCP front end);
+                                    N at once per provider here (each provider's limit holds across all)
 
   studio-mcp tools [--json]         list the tools
   studio-mcp models [--type video|image|voice] [--json]
@@ -20,5 +24,6 @@ export const USAGE = `studio-mcp — an MCP server that makes films
                                     print the storyboard page's address on the --http server
                                     (--with-token: include STUDIO_HTTP_TOKEN in it; it is a secret)
 
-Environment: STUDIO_HOME (data folder, default ./studio-data), STUDIO_ALLOWED_DIRS, provider keys (see README).
+Environment: STUDIO_HOME (data folder, default ./studio-data), STUDIO_ALLOWED_DIRS, provider keys (see README);
+STUDIO_DATABASE_URL (Postgres), STUDIO_REDIS_URL (shared job queues) to run on many machines.
 Exit codes: 0 ok, 1 failed (tool error, refused plan, failed shot, doctor problem), 2 wrong usage.`;

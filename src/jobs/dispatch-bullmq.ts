@@ -25,6 +25,7 @@ export interface BullDispatcherOptions {
 const CANCEL_CHANNEL = 'cancel';
 
 export class BullDispatcher implements JobDispatcher {
+  readonly shared = true;
   private readonly connection: Redis;
   private readonly subscriber: Redis;
   private readonly queues = new Map<string, Queue>();

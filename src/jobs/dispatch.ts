@@ -9,6 +9,11 @@ import PQueue from 'p-queue';
 export type JobHandler = (jobId: string, signal: AbortSignal) => Promise<void>;
 
 export interface JobDispatcher {
+  /**
+   * True when other processes may run what this one queues (BullMQ): the runner then takes the job row when its
+   * turn comes, rather than the submitter holding it from the start.
+   */
+  readonly shared: boolean;
   /** Queue a job (its row id) under its provider's limit. Idempotent: a job already waiting or running is not queued again. */
   enqueue(provider: string, jobId: string): Promise<void>;
   /** Run queued jobs in this process with `handler` (the worker role); without it this process only queues. */
@@ -26,6 +31,7 @@ export type LimitFor = (provider: string) => number;
 
 /** One process: a p-queue per provider, the embedded default. */
 export class LocalDispatcher implements JobDispatcher {
+  readonly shared = false;
   private readonly queues = new Map<string, PQueue>();
   private readonly running = new Map<string, AbortController>();
   private readonly queued = new Map<string, string>();

@@ -37,6 +37,8 @@ export interface JobQueueDeps {
   fetch?: typeof fetch;
   /** Who runs queued jobs and how many at once per provider (default: this process, a p-queue per provider). */
   dispatcher?: JobDispatcher;
+  /** Run queued jobs in this process (default true); false with a shared dispatcher: a front end that only queues. */
+  work?: boolean;
 }
 
 /** Consecutive failed polls tolerated before a job fails (each poll already retries transient HTTP errors). */
@@ -58,7 +60,8 @@ export class JobQueue {
 
   constructor(private readonly deps: JobQueueDeps) {
     this.dispatcher = deps.dispatcher ?? new LocalDispatcher((provider) => this.concurrencyFor(provider));
-    this.dispatcher.work((jobId, signal) => this.run(jobId, signal));
+    if (deps.work === false && !this.dispatcher.shared) throw new Error('a job queue that does not work needs a shared dispatcher (STUDIO_REDIS_URL)');
+    if (deps.work !== false) this.dispatcher.work((jobId, signal) => this.run(jobId, signal));
     // Renew leases of everything we run, and pick up jobs orphaned by other processes.
     this.leaseTimer = setInterval(() => void this.tick(), LEASE_MS / 3);
     this.leaseTimer.unref();
@@ -76,10 +79,7 @@ export class JobQueue {
 
   /** Concurrency per provider: STUDIO_CONCURRENCY_<PROVIDER>, else the largest default among its capability files. */
   concurrencyFor(provider: string): number {
-    const override = this.deps.config.concurrency[provider];
-    if (override) return override;
-    const caps = this.deps.registry.list({ provider: provider as Capability['provider'] });
-    return Math.max(1, ...caps.map((c) => c.concurrency));
+    return providerLimit(this.deps.config, this.deps.registry, provider);
   }
 
   /**
@@ -88,7 +88,8 @@ export class JobQueue {
    * (concurrent calls from any process can never pass it together).
    */
   async submit(tool: string, cap: Capability, request: JobRequest, opts: { budgetUsd?: number } = {}): Promise<Job> {
-    const input = { tool, provider: cap.provider, model: cap.id, request, owner: this.owner, leaseMs: LEASE_MS };
+    // Shared queue: whichever process runs the job takes the row then; until that, no process holds it.
+    const input = { tool, provider: cap.provider, model: cap.id, request, owner: this.dispatcher.shared ? null : this.owner, leaseMs: LEASE_MS };
     let job: Job;
     if (opts.budgetUsd === undefined) job = await this.deps.store.jobs.create(input);
     else {
@@ -102,32 +103,61 @@ export class JobQueue {
   }
 
   private schedule(jobId: string, provider: string): void {
-    // The controller exists from now on, so a job still waiting for its turn can be canceled and its lease renewed.
-    this.controllers.set(jobId, new AbortController());
+    // Embedded: the controller exists from now on, so a job still waiting for its turn can be canceled and its lease
+    // renewed. Shared: the process that runs it makes one when it takes the row (see run).
+    if (!this.dispatcher.shared) this.controllers.set(jobId, new AbortController());
     this.dispatcher.enqueue(provider, jobId).catch((err: unknown) => this.deps.log(`job ${jobId} could not be queued: ${String(err)}`));
   }
 
   /** The dispatcher's handler: run one job here, then tell whoever follows it. */
   private async run(jobId: string, dispatcherSignal: AbortSignal): Promise<void> {
+    if (this.dispatcher.shared && !(await this.take(jobId))) return;
     let controller = this.controllers.get(jobId);
     if (!controller) {
       controller = new AbortController();
       this.controllers.set(jobId, controller);
     }
+    const c = controller;
+    // The dispatcher aborts a job on a cancellation heard from any process (BullMQ: the broadcast): stop it here
+    // the way a local cancel does, at the provider first. At shutdown only our own work stops (the row is kept).
+    const onAbort = (): void => void (this.closed ? c.abort() : this.abortRunning(jobId).catch(() => c.abort()));
+    if (dispatcherSignal.aborted) onAbort();
+    else dispatcherSignal.addEventListener('abort', onAbort, { once: true });
     try {
-      await this.execute(jobId, AbortSignal.any([controller.signal, dispatcherSignal]));
+      await this.execute(jobId, c.signal);
     } catch (err) {
       this.deps.log(`job ${jobId} crashed: ${String(err)}`);
     } finally {
+      dispatcherSignal.removeEventListener('abort', onAbort);
       this.controllers.delete(jobId);
+      // Shared queue, stopping: give the lease back so another process takes the row without waiting for it to run out.
+      if (this.closed && this.dispatcher.shared) await this.deps.store.jobs.expireLease(jobId, this.owner).catch(() => undefined);
       this.deps.events.emit('jobFinished', jobId);
       this.deps.events.changed(`studio://jobs/${jobId}`);
     }
   }
 
-  /** Take over jobs left unfinished by a process that died (including an earlier run of this one). */
+  /**
+   * Shared queue: take the row of a job the dispatcher gave this process, atomically. False when it has ended or
+   * another live process holds it (it stays theirs); a dead process of this machine loses its lease at once.
+   */
+  private async take(jobId: string): Promise<boolean> {
+    const jobs = this.deps.store.jobs;
+    if (this.closed) return false;
+    if (await jobs.claim(jobId, this.owner, LEASE_MS, Date.now())) return true;
+    const job = await jobs.get(jobId);
+    if (!job || TERMINAL.has(job.status) || !ownerIsDead(job.owner)) return false;
+    await jobs.expireLease(jobId, job.owner);
+    return jobs.claim(jobId, this.owner, LEASE_MS, Date.now());
+  }
+
+  /**
+   * Take over jobs left unfinished by a process that died (including an earlier run of this one). With a shared
+   * queue, re-queue them instead (see reconcile): the process the queue gives them to takes them.
+   */
   async resumeOrphans(): Promise<number> {
     if (this.closed) return 0;
+    if (this.dispatcher.shared) return this.reconcile();
     const now = Date.now();
     let resumed = 0;
     for (const job of await this.deps.store.jobs.orphaned(now, this.owner)) {
@@ -143,6 +173,32 @@ export class JobQueue {
       resumed++;
     }
     return resumed;
+  }
+
+  /**
+   * Shared queue: put back every unfinished job whose lease ran out (or whose owner died here) and that the queue
+   * no longer holds — after a Redis loss, or a process that stopped — so nothing is lost. Queueing a job twice is
+   * harmless: the queue job's id is the row id. Returns how many were queued again.
+   */
+  private async reconcile(): Promise<number> {
+    const now = Date.now();
+    const live = new Map<string, Set<string>>();
+    let queued = 0;
+    for (const job of await this.deps.store.jobs.orphaned(now, this.owner)) {
+      if (this.closed) break;
+      if (this.controllers.has(job.job_id)) continue;
+      if (!(job.lease_until === null || job.lease_until < now || ownerIsDead(job.owner))) continue;
+      let ids = live.get(job.provider);
+      if (!ids) {
+        ids = await this.dispatcher.live(job.provider);
+        live.set(job.provider, ids);
+      }
+      if (ids.has(job.job_id)) continue;
+      this.deps.log(`re-queueing job ${job.job_id} (${job.model}, ${job.status}): no process holds it`);
+      await this.dispatcher.enqueue(job.provider, job.job_id);
+      queued++;
+    }
+    return queued;
   }
 
   /** The adapter's request; with `files`, media inputs are local files (object storage: the lease's copies). */
@@ -313,6 +369,7 @@ export class JobQueue {
    */
   async wait(jobId: string, opts: { timeoutMs: number; signal?: AbortSignal; onProgress?: (p: number, m?: string) => void }): Promise<Job> {
     const deadline = Date.now() + opts.timeoutMs;
+    const jobUri = `studio://jobs/${jobId}`;
     const onProgress = (id: string, p: number, m: string | undefined): void => {
       if (id === jobId) opts.onProgress?.(p, m);
     };
@@ -327,13 +384,19 @@ export class JobQueue {
           const onFinish = (id: string): void => {
             if (id === jobId) done();
           };
+          // A job run by another process: its change notice (Postgres relay) wakes us; without one, the timer polls.
+          const onUpdated = (uri: string): void => {
+            if (uri === jobUri) done();
+          };
           function done(): void {
             clearTimeout(t);
             events.off('jobFinished', onFinish);
+            events.off('updated', onUpdated);
             resolve();
           }
           const events = this.deps.events;
           events.on('jobFinished', onFinish);
+          events.on('updated', onUpdated);
         });
       }
     } finally {
@@ -347,23 +410,17 @@ export class JobQueue {
     if (!job) throw new StudioError('not_found', `job '${jobId}' does not exist`, { field: 'job_id' });
     if (TERMINAL.has(job.status)) return job;
     await this.deps.store.jobs.requestCancel(jobId);
-    const controller = this.controllers.get(jobId);
-    if (controller) {
-      if (job.operation_id) {
-        const cap = this.deps.registry.get(job.model);
-        const adapter = cap ? this.deps.adapters.get(cap.provider) : undefined;
-        if (cap && adapter) {
-          const ctx: AdapterContext = {
-            signal: new AbortController().signal,
-            fetch: this.deps.fetch ?? globalThis.fetch,
-            workDir: this.deps.store.blobs.home,
-            log: this.deps.log,
-          };
-          await adapter.cancel(job.operation_id, await this.buildRequest(job, cap), ctx).catch(() => undefined);
-        }
-      }
-      controller.abort();
+    if (this.controllers.has(jobId)) {
+      await this.abortRunning(jobId);
       await this.wait(jobId, { timeoutMs: 10_000 });
+    } else if (this.dispatcher.shared) {
+      // Queued and taken by no process: it ends here. Else the process running it hears the broadcast and stops it
+      // (at the provider too); a process that takes it later reads the request from the row.
+      if (await this.deps.store.jobs.cancelUnclaimed(jobId, Date.now())) this.deps.events.emit('jobFinished', jobId);
+      else {
+        await this.dispatcher.cancel(jobId);
+        await this.wait(jobId, { timeoutMs: 10_000 });
+      }
     } else if (job.status === 'queued') {
       await this.deps.store.jobs.fail(jobId, { code: 'canceled', message: 'canceled before it started' }, 'canceled');
       // Ended here rather than in `execute`: tell whoever follows job ends (waiters, bridge shots) all the same.
@@ -373,6 +430,27 @@ export class JobQueue {
     return (await this.deps.store.jobs.get(jobId)) as Job;
   }
 
+  /** Stop a job this process runs, after a cancel request (here or heard from another process): at the provider first. */
+  private async abortRunning(jobId: string): Promise<void> {
+    const controller = this.controllers.get(jobId);
+    if (!controller) return;
+    const job = await this.deps.store.jobs.get(jobId);
+    if (job?.cancel_requested && job.operation_id) {
+      const cap = this.deps.registry.get(job.model);
+      const adapter = cap ? this.deps.adapters.get(cap.provider) : undefined;
+      if (cap && adapter) {
+        const ctx: AdapterContext = {
+          signal: new AbortController().signal,
+          fetch: this.deps.fetch ?? globalThis.fetch,
+          workDir: this.deps.store.blobs.home,
+          log: this.deps.log,
+        };
+        await adapter.cancel(job.operation_id, await this.buildRequest(job, cap), ctx).catch(() => undefined);
+      }
+    }
+    controller.abort();
+  }
+
   /** Stop taking work; jobs in flight keep their rows and are resumed by the next process. */
   async close(): Promise<void> {
     this.closed = true;
@@ -380,6 +458,14 @@ export class JobQueue {
     for (const c of this.controllers.values()) c.abort();
     await this.dispatcher.close();
   }
+}
+
+/** Concurrency per provider: STUDIO_CONCURRENCY_<PROVIDER>, else the largest default among its capability files. */
+export function providerLimit(config: StudioConfig, registry: CapabilityRegistry, provider: string): number {
+  const override = config.concurrency[provider];
+  if (override) return override;
+  const caps = registry.list({ provider: provider as Capability['provider'] });
+  return Math.max(1, ...caps.map((c) => c.concurrency));
 }
 
 /** The refusal of a call whose estimate does not fit what is left of STUDIO_BUDGET_USD. */

@@ -140,7 +140,8 @@ export interface NewJob {
   provider: string;
   model: string;
   request: JobRequest;
-  owner: string;
+  /** The process that will run it; null when a shared queue decides (the runner takes the row with claim()). */
+  owner: string | null;
   leaseMs: number;
 }
 
@@ -160,7 +161,7 @@ export class JobRepo {
         input.model,
         JSON.stringify(input.request),
         input.owner,
-        Date.now() + input.leaseMs,
+        input.owner === null ? null : Date.now() + input.leaseMs,
         input.request.shot_id ?? null,
         input.request.cost_usd ?? null,
         now,
@@ -242,13 +243,31 @@ export class JobRepo {
     await this.sql.run(`UPDATE jobs SET message = ?, updated_at = ? WHERE id = ?`, [message, nowIso(), id]);
   }
 
-  /** Take over an orphaned job atomically; false when another process got it first. */
+  /**
+   * Take an unfinished job to run it, atomically: false when it ended, or another process holds it under a lease
+   * that has not run out (a row `owner` already holds is taken again, renewing the lease).
+   */
   async claim(id: string, owner: string, leaseMs: number, now: number): Promise<boolean> {
     return (
       (await this.sql.run(
-        `UPDATE jobs SET owner = ?, lease_until = ?, updated_at = ? WHERE id = ? AND (lease_until IS NULL OR lease_until < ?) AND status NOT IN ` +
+        `UPDATE jobs SET owner = ?, lease_until = ?, updated_at = ? WHERE id = ? AND (lease_until IS NULL OR lease_until < ? OR owner = ?) AND status NOT IN ` +
           `('succeeded','failed','canceled')`,
-        [owner, now + leaseMs, nowIso(), id, now],
+        [owner, now + leaseMs, nowIso(), id, now, owner],
+      )) === 1
+    );
+  }
+
+  /**
+   * Cancel a job that is still queued and that no process holds (none took it to run), in one statement so a
+   * process taking it at the same moment either wins (and hears the cancellation) or finds it ended.
+   */
+  async cancelUnclaimed(id: string, now: number): Promise<boolean> {
+    const at = nowIso();
+    return (
+      (await this.sql.run(
+        `UPDATE jobs SET status = 'canceled', error = ?, lease_until = NULL, updated_at = ?, finished_at = ? WHERE id = ? AND status = 'queued' ` +
+          `AND (lease_until IS NULL OR lease_until < ?)`,
+        [JSON.stringify({ code: 'canceled', message: 'canceled before it started' }), at, at, id, now],
       )) === 1
     );
   }

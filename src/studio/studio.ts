@@ -2,7 +2,8 @@ import { applyPriceOverrides, readPriceOverrides } from '../capabilities/price-o
 import { CapabilityRegistry } from '../capabilities/registry.js';
 import type { StudioConfig } from '../config.js';
 import { loadConfig, redact } from '../config.js';
-import { JobQueue } from '../jobs/queue.js';
+import { BullDispatcher } from '../jobs/dispatch-bullmq.js';
+import { JobQueue, providerLimit } from '../jobs/queue.js';
 import { createPathPolicy, type PathPolicy } from '../paths.js';
 import { createAdapters } from '../providers/index.js';
 import { createLocalAdapter } from '../providers/local.js';
@@ -33,6 +34,13 @@ export interface StudioOptions {
   log?: (message: string) => void;
   /** Resume jobs left by a previous process (default true). */
   resume?: boolean;
+  /**
+   * Run provider jobs in this process (default true). False with STUDIO_REDIS_URL: a front end that only queues
+   * (`serve --no-work`), for when workers exist.
+   */
+  work?: boolean;
+  /** Jobs this process runs at once per provider with STUDIO_REDIS_URL (`worker --concurrency`); the global limit still holds. */
+  concurrency?: number;
 }
 
 /**
@@ -104,6 +112,7 @@ export class Studio {
       ingest: (job, cap, outputs, opId) => ingestJobOutputs(this, job, cap, outputs, opId),
       log: this.log,
       ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      ...(this.config.redis ? { dispatcher: this.bullDispatcher(this.config.redis, opts.concurrency), work: opts.work !== false } : {}),
     });
     // Scratch files of processes that died long ago (never younger than twice the longest a job may run).
     const swept = this.store.blobs.sweepTmp(Math.max(24 * 3600_000, 2 * this.config.jobTimeoutMs));
@@ -126,6 +135,17 @@ export class Studio {
         .then((n) => (n ? this.log(`wrote ${n} media sidecar(s) an interrupted run left missing`) : undefined))
         .catch((err: unknown) => this.log(`could not repair media sidecars: ${String(err)}`));
     }
+  }
+
+  /** With STUDIO_REDIS_URL: BullMQ queues shared with every process on that Redis, one per provider this process has. */
+  private bullDispatcher(redis: { url: string; prefix: string }, concurrency: number | undefined): BullDispatcher {
+    return new BullDispatcher({
+      url: redis.url,
+      prefix: redis.prefix,
+      limitFor: (provider) => providerLimit(this.config, this.registry, provider),
+      providers: [...this.adapters.keys()],
+      ...(concurrency ? { localConcurrency: concurrency } : {}),
+    });
   }
 
   /**
