@@ -224,7 +224,9 @@ export class JobQueue {
     const job = await store.jobs.get(jobId);
     if (!job || TERMINAL.has(job.status)) return;
     if (job.cancel_requested) {
-      await store.jobs.fail(jobId, { code: 'canceled', message: 'canceled before it started' }, 'canceled');
+      // Canceled while no process ran it (its runner died, say): a job the provider has is canceled there too.
+      if (job.operation_id) await this.cancelAtProvider(job);
+      await store.jobs.fail(jobId, { code: 'canceled', message: job.operation_id ? 'canceled' : 'canceled before it started' }, 'canceled');
       return;
     }
     let workDir: string | undefined;
@@ -417,10 +419,7 @@ export class JobQueue {
       // Queued and taken by no process: it ends here. Else the process running it hears the broadcast and stops it
       // (at the provider too); a process that takes it later reads the request from the row.
       if (await this.deps.store.jobs.cancelUnclaimed(jobId, Date.now())) this.deps.events.emit('jobFinished', jobId);
-      else {
-        await this.dispatcher.cancel(jobId);
-        await this.wait(jobId, { timeoutMs: 10_000 });
-      }
+      else if (await this.dispatcher.cancel(jobId)) await this.wait(jobId, { timeoutMs: 10_000 });
     } else if (job.status === 'queued') {
       await this.deps.store.jobs.fail(jobId, { code: 'canceled', message: 'canceled before it started' }, 'canceled');
       // Ended here rather than in `execute`: tell whoever follows job ends (waiters, bridge shots) all the same.
@@ -435,20 +434,27 @@ export class JobQueue {
     const controller = this.controllers.get(jobId);
     if (!controller) return;
     const job = await this.deps.store.jobs.get(jobId);
-    if (job?.cancel_requested && job.operation_id) {
-      const cap = this.deps.registry.get(job.model);
-      const adapter = cap ? this.deps.adapters.get(cap.provider) : undefined;
-      if (cap && adapter) {
-        const ctx: AdapterContext = {
-          signal: new AbortController().signal,
-          fetch: this.deps.fetch ?? globalThis.fetch,
-          workDir: this.deps.store.blobs.home,
-          log: this.deps.log,
-        };
-        await adapter.cancel(job.operation_id, await this.buildRequest(job, cap), ctx).catch(() => undefined);
-      }
-    }
+    if (job?.cancel_requested) await this.cancelAtProvider(job);
     controller.abort();
+  }
+
+  /** Ask the provider to stop the job's operation, if it has one; a provider that cannot is left to finish (best effort). */
+  private async cancelAtProvider(job: Job): Promise<void> {
+    if (!job.operation_id) return;
+    const cap = this.deps.registry.get(job.model);
+    const adapter = cap ? this.deps.adapters.get(cap.provider) : undefined;
+    if (!cap || !adapter) return;
+    const ctx: AdapterContext = {
+      signal: new AbortController().signal,
+      fetch: this.deps.fetch ?? globalThis.fetch,
+      workDir: this.deps.store.blobs.home,
+      log: this.deps.log,
+    };
+    try {
+      await adapter.cancel(job.operation_id, await this.buildRequest(job, cap), ctx);
+    } catch {
+      // Best effort: the job ends canceled here either way.
+    }
   }
 
   /** Stop taking work; jobs in flight keep their rows and are resumed by the next process. */

@@ -142,6 +142,28 @@ describe.skipIf(skip !== undefined)(`distributed jobs: two processes on Postgres
     await until('the worker to let go of it', async () => (await worker.studio.queue.resumeOrphans()) === 0);
   });
 
+  it('a worker that stops gives its job back; canceled meanwhile, the next worker cancels it at the provider', async () => {
+    prepare();
+    const front = await studio({ work: false });
+    const first = await studio();
+    const id = await submit(front, 'HOLD the handover');
+    await until('the job running on the first worker', async () => (await front.studio.store.jobs.get(id))?.status === 'running');
+    await first.close();
+    open.splice(open.indexOf(first), 1);
+    // Stopped cleanly: the row is left running at the provider, its lease given back.
+    const left = await front.studio.store.jobs.get(id);
+    expect(left?.status).toBe('running');
+    expect(left?.lease_until).toBe(0);
+    expect(provider.cancels).toEqual([]);
+    // No process runs it: the cancel request is written to the row for whoever takes it next.
+    await front.call('job_cancel', { job_id: id });
+    expect((await front.studio.store.jobs.get(id))?.cancel_requested).toBe(true);
+    await studio();
+    await until('the row to end', async () => (await front.studio.store.jobs.get(id))?.status === 'canceled');
+    expect(provider.cancels).toEqual([`op-${id}`]);
+    expect(provider.starts).toEqual([id]);
+  });
+
   it('a queued job canceled before any process took it ends canceled and never reaches the provider', async () => {
     prepare();
     const front = await studio({ work: false });
