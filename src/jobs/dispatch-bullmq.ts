@@ -31,7 +31,6 @@ export class BullDispatcher implements JobDispatcher {
   private readonly queues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
   private readonly workerConnections: Redis[] = [];
-  private readonly limited = new Map<string, Promise<void>>();
   private readonly prefix: string;
 
   constructor(private readonly opts: BullDispatcherOptions) {
@@ -57,15 +56,13 @@ export class BullDispatcher implements JobDispatcher {
     return q;
   }
 
-  /** The global limit is set once per provider before the first job goes in (idempotent in Redis). */
+  /**
+   * The global limit is written before every job goes in and on every reconciler pass (see live), not once: a
+   * Redis that lost its keys lost the limit with them, and a re-queued job must not run unbounded.
+   */
   private async ensureLimit(provider: string): Promise<Queue> {
     const q = this.queueFor(provider);
-    let p = this.limited.get(provider);
-    if (!p) {
-      p = q.setGlobalConcurrency(this.opts.limitFor(provider)).then(() => undefined);
-      this.limited.set(provider, p);
-    }
-    await p;
+    await q.setGlobalConcurrency(this.opts.limitFor(provider));
     return q;
   }
 
@@ -77,7 +74,7 @@ export class BullDispatcher implements JobDispatcher {
   work(handler: JobHandler): void {
     void this.subscriber.subscribe(this.channel());
     for (const provider of this.opts.providers) {
-      void this.ensureLimit(provider);
+      void this.ensureLimit(provider).catch(() => undefined);
       // A worker blocks on its own connection; ours, so close() can end it (BullMQ leaves given instances open).
       const connection = new Redis(this.opts.url, { maxRetriesPerRequest: null });
       this.workerConnections.push(connection);
@@ -106,7 +103,7 @@ export class BullDispatcher implements JobDispatcher {
   }
 
   async live(provider: string): Promise<Set<string>> {
-    const jobs = await this.queueFor(provider).getJobs(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+    const jobs = await (await this.ensureLimit(provider)).getJobs(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
     return new Set(jobs.map((j) => j.id).filter((id): id is string => typeof id === 'string'));
   }
 

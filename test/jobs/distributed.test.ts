@@ -75,6 +75,7 @@ describe.skipIf(skip !== undefined)(`distributed jobs: two processes on Postgres
   });
   afterEach(async () => {
     for (const h of open.splice(0)) await h.close();
+    await dropKeys(env.STUDIO_REDIS_PREFIX as string);
   });
 
   const prepare = (): void => {
@@ -182,24 +183,32 @@ describe.skipIf(skip !== undefined)(`distributed jobs: two processes on Postgres
     const front = await studio({ work: false, resume: false });
     const id = await submit(front, 'the lost job');
     await until('the queue job', async () => (await liveIds(front)).has(id));
-    const r = new Redis(env.STUDIO_REDIS_URL as string);
-    try {
-      const keys = await r.keys(`${env.STUDIO_REDIS_PREFIX}:*`);
-      expect(keys.length).toBeGreaterThan(0);
-      await r.del(...keys);
-    } finally {
-      await r.quit();
-    }
+    expect(await dropKeys(env.STUDIO_REDIS_PREFIX as string)).toBeGreaterThan(0);
     expect((await liveIds(front)).has(id)).toBe(false);
     const worker = await studio({ resume: false });
     expect(provider.starts).toEqual([]);
     expect(await worker.studio.queue.resumeOrphans()).toBe(1);
+    // The provider's limit went with the keys: the reconciler wrote it back before re-queueing.
+    const r = new Redis(redis.url as string);
+    expect(await r.hget(`${env.STUDIO_REDIS_PREFIX}:jobs-local:meta`, 'concurrency').finally(() => r.quit())).toBe('1');
     expect((await wait(front, id)).status).toBe('succeeded');
     expect(provider.starts).toEqual([id]);
     expect(await worker.studio.queue.resumeOrphans()).toBe(0);
     expect(await front.studio.queue.resumeOrphans()).toBe(0);
   });
 });
+
+/** Remove every Redis key under `prefix` (the test's queues): a Redis that lost them. Answers how many there were. */
+async function dropKeys(prefix: string): Promise<number> {
+  const r = new Redis(redis.url as string);
+  try {
+    const keys = await r.keys(`${prefix}:*`);
+    if (keys.length) await r.del(...keys);
+    return keys.length;
+  } finally {
+    await r.quit();
+  }
+}
 
 /** The ids the shared queue holds for the local provider, as a reconciler sees them. */
 async function liveIds(h: Harness): Promise<Set<string>> {

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, redact } from '../../src/config.js';
+
+/** STUDIO_REDIS_URL turns on the shared job queues; its password is a secret like any other. */
+describe('STUDIO_REDIS_URL', () => {
+  it('unset: no shared queue (the embedded default)', () => {
+    expect(loadConfig({ STUDIO_HOME: '/tmp/x' }).redis).toBeUndefined();
+  });
+
+  it('set: the URL and the key prefix (default studio, or STUDIO_REDIS_PREFIX)', () => {
+    expect(loadConfig({ STUDIO_HOME: '/tmp/x', STUDIO_REDIS_URL: 'redis://127.0.0.1:6379' }).redis).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      prefix: 'studio',
+    });
+    expect(loadConfig({ STUDIO_HOME: '/tmp/x', STUDIO_REDIS_URL: 'redis://q:6379', STUDIO_REDIS_PREFIX: 'team-a' }).redis).toEqual({
+      url: 'redis://q:6379',
+      prefix: 'team-a',
+    });
+  });
+
+  it('its URL and password are scrubbed from everything logged or returned', () => {
+    const config = loadConfig({ STUDIO_HOME: '/tmp/x', STUDIO_REDIS_URL: 'redis://:hunter2-redis@cache.internal:6379/0' });
+    expect(redact('could not reach redis://:hunter2-redis@cache.internal:6379/0', config)).toBe('could not reach [redacted]');
+    expect(redact('WRONGPASS hunter2-redis', config)).toBe('WRONGPASS [redacted]');
+  });
+});
