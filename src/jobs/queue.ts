@@ -55,6 +55,8 @@ export class JobQueue {
   readonly owner = newOwnerId();
   private readonly dispatcher: JobDispatcher;
   private readonly controllers = new Map<string, AbortController>();
+  /** Provider cancellations under way, one per job: the poll loop and a cancel request both ask for it, at once. */
+  private readonly providerCancels = new Map<string, Promise<void>>();
   private readonly leaseTimer: NodeJS.Timeout;
   private closed = false;
 
@@ -130,6 +132,7 @@ export class JobQueue {
     } finally {
       dispatcherSignal.removeEventListener('abort', onAbort);
       this.controllers.delete(jobId);
+      this.providerCancels.delete(jobId);
       // Shared queue, stopping: give the lease back so another process takes the row without waiting for it to run out.
       if (this.closed && this.dispatcher.shared) await this.deps.store.jobs.expireLease(jobId, this.owner).catch(() => undefined);
       this.deps.events.emit('jobFinished', jobId);
@@ -328,7 +331,7 @@ export class JobQueue {
     for (;;) {
       if (ctx.signal.aborted) throw new StudioError('canceled', 'canceled');
       if ((await this.deps.store.jobs.get(jobId))?.cancel_requested) {
-        await adapter.cancel(operationId, req, ctx).catch(() => undefined);
+        await this.cancelOnce(jobId, () => adapter.cancel(operationId, req, ctx));
         throw new StudioError('canceled', 'canceled');
       }
       if (Date.now() > deadline) {
@@ -450,11 +453,18 @@ export class JobQueue {
       workDir: this.deps.store.blobs.home,
       log: this.deps.log,
     };
-    try {
-      await adapter.cancel(job.operation_id, await this.buildRequest(job, cap), ctx);
-    } catch {
-      // Best effort: the job ends canceled here either way.
+    const operationId = job.operation_id;
+    await this.cancelOnce(job.job_id, async () => adapter.cancel(operationId, await this.buildRequest(job, cap), ctx));
+  }
+
+  /** Run a provider cancellation once per job while it runs here; best effort: the job ends canceled either way. */
+  private cancelOnce(jobId: string, cancel: () => Promise<void>): Promise<void> {
+    let p = this.providerCancels.get(jobId);
+    if (!p) {
+      p = cancel().catch(() => undefined);
+      this.providerCancels.set(jobId, p);
     }
+    return p;
   }
 
   /** Stop taking work; jobs in flight keep their rows and are resumed by the next process. */

@@ -117,8 +117,12 @@ describe.skipIf(skip !== undefined)(`distributed jobs: two processes on Postgres
     prepare();
     const front = await studio({ work: false });
     const worker = await studio();
+    // The worker's change notices reach the front end through Postgres (what wakes its job_wait before the next poll).
+    const heard: string[] = [];
+    front.studio.events.on('updated', (uri) => heard.push(uri));
     const id = await submit(front, 'a lighthouse');
     const done = await wait(front, id);
+    await until('the notice of the job ending', () => heard.includes(`studio://jobs/${id}`));
     expect(done.status).toBe('succeeded');
     expect(done.result?.media_ids).toHaveLength(1);
     const row = await front.studio.store.jobs.get(id);
