@@ -57,6 +57,8 @@ export class JobQueue {
   private readonly controllers = new Map<string, AbortController>();
   /** Provider cancellations under way, one per job: the poll loop and a cancel request both ask for it, at once. */
   private readonly providerCancels = new Map<string, Promise<void>>();
+  /** Jobs another process took over from this one (see tick): they stop here and leave the row to the new owner. */
+  private readonly lost = new Set<string>();
   private readonly leaseTimer: NodeJS.Timeout;
   private closed = false;
 
@@ -71,7 +73,14 @@ export class JobQueue {
 
   private async tick(): Promise<void> {
     try {
-      for (const id of [...this.controllers.keys()]) await this.deps.store.jobs.renewLease(id, this.owner, LEASE_MS);
+      for (const [id, controller] of [...this.controllers]) {
+        if (await this.deps.store.jobs.renewLease(id, this.owner, LEASE_MS)) continue;
+        // Our lease ran out (the database was away, or this process stalled) and another process took the job: it
+        // is theirs now. Stop here without touching the row.
+        this.deps.log(`job ${id} was taken over by another process; stopping it here`);
+        this.lost.add(id);
+        controller.abort();
+      }
       await this.resumeOrphans();
     } catch (err) {
       // The store closed under a timer that fired at shutdown, or the database is briefly away: try again next tick.
@@ -133,6 +142,7 @@ export class JobQueue {
       dispatcherSignal.removeEventListener('abort', onAbort);
       this.controllers.delete(jobId);
       this.providerCancels.delete(jobId);
+      this.lost.delete(jobId);
       // Shared queue, stopping: give the lease back so another process takes the row without waiting for it to run out.
       if (this.closed && this.dispatcher.shared) await this.deps.store.jobs.expireLease(jobId, this.owner).catch(() => undefined);
       this.deps.events.emit('jobFinished', jobId);
@@ -291,9 +301,9 @@ export class JobQueue {
         for (const d of downloaded) await store.blobs.remove(d.tmpPath);
       }
     } catch (err) {
-      if (this.closed) {
-        // Shutting down: leave the row as it is so the next process resumes it.
-        this.deps.log(`job ${jobId} left for resumption at shutdown`);
+      if (this.closed || this.lost.has(jobId)) {
+        // Shutting down, or taken over: leave the row as it is for the process that resumes it.
+        this.deps.log(`job ${jobId} left for ${this.closed ? 'resumption at shutdown' : 'the process that took it over'}`);
         return;
       }
       const safe = toSafeError(err);

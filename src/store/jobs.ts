@@ -278,8 +278,9 @@ export class JobRepo {
     else await this.sql.run(`UPDATE jobs SET lease_until = 0 WHERE id = ? AND owner = ?`, [id, deadOwner]);
   }
 
-  async renewLease(id: string, owner: string, leaseMs: number): Promise<void> {
-    await this.sql.run(`UPDATE jobs SET lease_until = ? WHERE id = ? AND owner = ?`, [Date.now() + leaseMs, id, owner]);
+  /** Extend `owner`'s lease; false when the row is no longer theirs (another process took it after the lease ran out). */
+  async renewLease(id: string, owner: string, leaseMs: number): Promise<boolean> {
+    return (await this.sql.run(`UPDATE jobs SET lease_until = ? WHERE id = ? AND owner = ?`, [Date.now() + leaseMs, id, owner])) === 1;
   }
 
   async setStatus(id: string, status: JobStatus, extra: { operation_id?: string; message?: string | null; progress?: number } = {}): Promise<void> {

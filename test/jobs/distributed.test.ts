@@ -169,6 +169,27 @@ describe.skipIf(skip !== undefined)(`distributed jobs: two processes on Postgres
     expect(provider.starts).toEqual([id]);
   });
 
+  it('a worker whose job another process took over (its lease ran out) stops it and leaves the row alone', async () => {
+    prepare();
+    const front = await studio({ work: false });
+    const worker = await studio();
+    const id = await submit(front, 'HOLD the takeover');
+    await until('the job running on the worker', async () => (await front.studio.store.jobs.get(id))?.status === 'running');
+    const jobs = front.studio.store.jobs;
+    await jobs.expireLease(id, worker.studio.queue.owner);
+    expect(await jobs.claim(id, 'other-host:4242:dddd', 60_000, Date.now())).toBe(true);
+    // The worker's next lease tick finds the row no longer its own.
+    await (worker.studio.queue as unknown as { tick(): Promise<void> }).tick();
+    await until('the worker to stop it', () => (worker.studio.queue as unknown as { controllers: Map<string, unknown> }).controllers.size === 0);
+    const row = await jobs.get(id);
+    expect(row?.status).toBe('running');
+    expect(row?.owner).toBe('other-host:4242:dddd');
+    expect(row?.error).toBeNull();
+    expect(provider.cancels).toEqual([]);
+    // End it as the new owner would, so no later test finds an unfinished row.
+    await jobs.fail(id, { code: 'canceled', message: 'test over' }, 'canceled');
+  });
+
   it('a queued job canceled before any process took it ends canceled and never reaches the provider', async () => {
     prepare();
     const front = await studio({ work: false });
