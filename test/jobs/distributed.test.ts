@@ -113,6 +113,18 @@ describe.skipIf(skip !== undefined)(`distributed jobs: two processes on Postgres
     expect([...owners].every((o) => o === a.studio.queue.owner || o === b.studio.queue.owner)).toBe(true);
   });
 
+  it('a provider limit of 3 with 30 jobs from 3 processes: never more than 3 at the provider, each job started once', async () => {
+    prepare();
+    env.STUDIO_CONCURRENCY_LOCAL = '3';
+    const ps = [await studio({ concurrency: 5 }), await studio({ concurrency: 5 }), await studio({ concurrency: 5 })];
+    const ids: string[] = [];
+    for (let k = 0; k < 30; k++) ids.push(await submit(ps[k % 3] as Harness, `job ${k}`));
+    const ended = await Promise.all(ids.map(async (id, k) => (await wait(ps[(k + 1) % 3] as Harness, id)).status));
+    expect(ended).toEqual(ids.map(() => 'succeeded'));
+    expect(provider.peak).toBeLessThanOrEqual(3);
+    expect([...provider.starts].sort()).toEqual([...ids].sort());
+  });
+
   it('a job submitted on a front end that runs nothing is run by the worker, and job_wait on the front end returns its result', async () => {
     prepare();
     const front = await studio({ work: false });
