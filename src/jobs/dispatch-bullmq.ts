@@ -1,6 +1,6 @@
-import { Queue, Worker } from 'bullmq';
+import { DelayedError, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { JobDispatcher, JobHandler, LimitFor } from './dispatch.js';
+import { type JobDispatcher, type JobHandler, type LimitFor, REQUEUE } from './dispatch.js';
 
 /**
  * Dispatch across processes and machines with BullMQ on Redis (STUDIO_REDIS_URL): one queue per provider whose
@@ -80,9 +80,14 @@ export class BullDispatcher implements JobDispatcher {
       this.workerConnections.push(connection);
       const worker = new Worker(
         `jobs-${provider}`,
-        async (job, _token, signal) => {
+        async (job, token, signal) => {
           const id = job.id ?? '';
-          await handler(id, signal ?? new AbortController().signal);
+          const outcome = await handler(id, signal ?? new AbortController().signal);
+          if (outcome === REQUEUE && token) {
+            // Stopped here at shutdown, unfinished: back to the queue at once for another process, not dropped.
+            await job.moveToDelayed(Date.now(), token);
+            throw new DelayedError();
+          }
         },
         {
           connection,

@@ -4,9 +4,12 @@ import PQueue from 'p-queue';
  * Where a job runs and how many run at once per provider. The job row stays the truth (committed before the
  * provider is called, its operation id before polling, never re-sent); a dispatcher only decides which process
  * runs `handler(jobId)` and when. Embedded: one p-queue per provider in this process. Many machines: BullMQ on
- * Redis (src/jobs/dispatch-bullmq.ts), whose per-provider limit holds across every process.
+ * Redis (src/jobs/dispatch-bullmq.ts), whose per-provider limit holds across every process. A handler that answers
+ * REQUEUE stopped the job unfinished at shutdown: the dispatcher gives it to another process.
  */
-export type JobHandler = (jobId: string, signal: AbortSignal) => Promise<void>;
+export type JobHandler = (jobId: string, signal: AbortSignal) => Promise<unknown>;
+/** What a handler answers for a job it stopped unfinished at shutdown. */
+export const REQUEUE = 'requeue' as const;
 
 export interface JobDispatcher {
   /**

@@ -11,7 +11,7 @@ import { TERMINAL } from '../store/jobs.js';
 import type { BlobLease } from '../store/blobs.js';
 import type { Store } from '../store/index.js';
 import { extensionForMime } from '../media/mime.js';
-import { type JobDispatcher, LocalDispatcher } from './dispatch.js';
+import { type JobDispatcher, LocalDispatcher, REQUEUE } from './dispatch.js';
 import type { JobEvents } from './events.js';
 import { LEASE_MS, newOwnerId, ownerIsDead } from './lease.js';
 
@@ -121,8 +121,13 @@ export class JobQueue {
   }
 
   /** The dispatcher's handler: run one job here, then tell whoever follows it. */
-  private async run(jobId: string, dispatcherSignal: AbortSignal): Promise<void> {
-    if (this.dispatcher.shared && !(await this.take(jobId))) return;
+  private async run(jobId: string, dispatcherSignal: AbortSignal): Promise<typeof REQUEUE | undefined> {
+    if (this.dispatcher.shared) {
+      // Stopping: a job handed to us now goes back to the queue untouched.
+      if (this.closed) return REQUEUE;
+      if (!(await this.take(jobId))) return;
+    }
+    let requeue = false;
     let controller = this.controllers.get(jobId);
     if (!controller) {
       controller = new AbortController();
@@ -143,11 +148,16 @@ export class JobQueue {
       this.controllers.delete(jobId);
       this.providerCancels.delete(jobId);
       this.lost.delete(jobId);
-      // Shared queue, stopping: give the lease back so another process takes the row without waiting for it to run out.
-      if (this.closed && this.dispatcher.shared) await this.deps.store.jobs.expireLease(jobId, this.owner).catch(() => undefined);
+      // Shared queue, stopping: give the lease back so another process takes the row without waiting for it to run out,
+      // and the queue gets the job back for one (rather than the reconciler finding it later).
+      if (this.closed && this.dispatcher.shared) {
+        await this.deps.store.jobs.expireLease(jobId, this.owner).catch(() => undefined);
+        requeue = true;
+      }
       this.deps.events.emit('jobFinished', jobId);
       this.deps.events.changed(`studio://jobs/${jobId}`);
     }
+    return requeue ? REQUEUE : undefined;
   }
 
   /**

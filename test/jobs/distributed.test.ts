@@ -173,9 +173,11 @@ describe.skipIf(skip !== undefined)(`distributed jobs: two processes on Postgres
     expect(left?.lease_until).toBe(0);
     expect(provider.cancels).toEqual([]);
     // No process runs it: the cancel request is written to the row for whoever takes it next.
+    // Given back to the queue too: the next worker gets it without a reconciler pass.
+    expect((await liveIds(front)).has(id)).toBe(true);
     await front.call('job_cancel', { job_id: id });
     expect((await front.studio.store.jobs.get(id))?.cancel_requested).toBe(true);
-    await studio();
+    await studio({ resume: false });
     await until('the row to end', async () => (await front.studio.store.jobs.get(id))?.status === 'canceled');
     expect(provider.cancels).toEqual([`op-${id}`]);
     expect(provider.starts).toEqual([id]);
