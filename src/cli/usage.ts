@@ -19,6 +19,10 @@ export const USAGE = `studio-mcp — an MCP server that makes films
   studio-mcp open <scene_id|film_id> [--port N] [--with-token]
                                     print the storyboard page's address on the --http server
                                     (--with-token: include STUDIO_HTTP_TOKEN in it; it is a secret)
+  studio-mcp migrate --to <postgres url> [--s3-bucket <bucket>] [--from <studio folder>] [--json]
+                                    copy an embedded studio (default STUDIO_HOME) into Postgres and, with
+                                    --s3-bucket, its files into S3 (AWS_* variables, STUDIO_S3_PREFIX); every file's
+                                    sha256 verified; refuses a target holding another studio; a re-run resumes
 
 Environment: STUDIO_HOME (data folder, default ./studio-data), STUDIO_ALLOWED_DIRS, provider keys (see README).
 Exit codes: 0 ok, 1 failed (tool error, refused plan, failed shot, doctor problem), 2 wrong usage.`;

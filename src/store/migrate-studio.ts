@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BlobBackend } from './blob-backend.js';
+import { copyBlob, listBlobs } from './migrate-blobs.js';
+import { copyTable, countRows, finishMigrationRecord, readMigrationRecord, STUDIO_TABLES, startMigrationRecord, type StudioTable } from './migrate-rows.js';
+import { PostgresSql } from './postgres.js';
+import type { Sql } from './sql.js';
+import { SqliteSql } from './sqlite.js';
+
+export interface MigrateOptions {
+  /** The embedded studio's folder (its studio.db and files). */
+  from: string;
+  /** The target Postgres (`postgres://…`); its schema is made by the store's own migrations. */
+  databaseUrl: string;
+  /** Where the files go (an S3 bucket); undefined: they stay in `from`, which the migrated studio keeps using. */
+  blobs?: BlobBackend | undefined;
+  /** After each file (progress lines). */
+  onBlob?: (done: number, total: number) => void;
+}
+
+export interface MigrateSummary {
+  source: string;
+  rows: Record<StudioTable, number>;
+  blobs: { copied: number; skipped: number; verified: number; bytes: number };
+  /** True when this run continued an interrupted one of the same source. */
+  resumed: boolean;
+  seconds: number;
+}
+
+/** A target that is not this source's to fill; the message names what is there. */
+export class MigrationRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MigrationRefused';
+  }
+}
+
+/**
+ * Copy an embedded studio into Postgres (and its files into `blobs`): claim the target for this source (refusing
+ * one that holds another studio), copy and verify every file, then every row, then mark the copy finished. Every
+ * step skips what a previous run of the same source already did, so a re-run after an interruption ends the same.
+ * The source is only read (opening it brings its schema to the current version, as any studio process would).
+ */
+export async function migrateStudio(opts: MigrateOptions): Promise<MigrateSummary> {
+  const started = performance.now();
+  const source = path.resolve(opts.from);
+  if (!fs.existsSync(path.join(source, 'studio.db'))) throw new MigrationRefused(`no studio at ${source} (it has no studio.db); --from names a studio folder`);
+  const from = new SqliteSql(path.join(source, 'studio.db'));
+  const to = new PostgresSql(opts.databaseUrl, { max: 2 });
+  try {
+    await Promise.all([from.whenReady(), to.whenReady()]);
+    const resumed = await claimTarget(to, source);
+    const blobs = { copied: 0, skipped: 0, verified: 0, bytes: 0 };
+    const expect = new Map((await from.all<{ file_path: string; sha256: string }>(`SELECT file_path, sha256 FROM media`)).map((m) => [m.file_path, m.sha256]));
+    const files = listBlobs(source);
+    for (const [i, f] of files.entries()) {
+      const r = await copyBlob(f, expect, opts.blobs);
+      blobs[r.status]++;
+      if (r.status !== 'skipped') blobs.bytes += r.bytes;
+      opts.onBlob?.(i + 1, files.length);
+    }
+    for (const t of STUDIO_TABLES) await copyTable(from, to, t);
+    const rows = await countRows(from);
+    const copied = await countRows(to);
+    const off = STUDIO_TABLES.filter((t) => copied[t] !== rows[t]);
+    if (off.length) throw new Error(`after the copy the target's row counts differ: ${off.map((t) => `${t} ${copied[t]} (source ${rows[t]})`).join(', ')}`);
+    await finishMigrationRecord(to);
+    return { source, rows, blobs, resumed, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    await Promise.allSettled([from.close(), to.close()]);
+  }
+}
+
+/** Take the target for `source`: empty, or claimed by this very source before. Returns whether it was claimed before. */
+async function claimTarget(to: Sql, source: string): Promise<boolean> {
+  const record = await readMigrationRecord(to);
+  if (record && record.source !== source) {
+    throw new MigrationRefused(
+      `the target database holds a copy of another studio (${record.source}, started ` +
+        `${record.started_at}${record.finished_at ? `, finished ${record.finished_at}` : ', unfinished'}); ` +
+        'refusing to mix two studios: use an empty database',
+    );
+  }
+  if (!record) {
+    const counts = await countRows(to);
+    const present = STUDIO_TABLES.filter((t) => counts[t] > 0);
+    if (present.length) {
+      throw new MigrationRefused(
+        `the target database already holds a studio (${present.map((t) => `${t}: ${counts[t]}`).join(', ')}) that no migration of ${source} made; ` +
+          'refusing to overwrite it: use an empty database',
+      );
+    }
+    await startMigrationRecord(to, source);
+    // Two runs racing for one empty target: the first claim stands, the other is refused by the check above.
+    const claimed = await readMigrationRecord(to);
+    if (claimed?.source !== source) return claimTarget(to, source);
+  }
+  return record !== undefined;
+}
