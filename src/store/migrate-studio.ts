@@ -22,6 +22,8 @@ export interface MigrateSummary {
   source: string;
   rows: Record<StudioTable, number>;
   blobs: { copied: number; skipped: number; verified: number; bytes: number };
+  /** Files media rows name that the source folder does not have (copied as rows; the studio reports them missing). */
+  missing: string[];
   /** True when this run continued an interrupted one of the same source. */
   resumed: boolean;
   seconds: number;
@@ -53,6 +55,8 @@ export async function migrateStudio(opts: MigrateOptions): Promise<MigrateSummar
     const blobs = { copied: 0, skipped: 0, verified: 0, bytes: 0 };
     const expect = new Map((await from.all<{ file_path: string; sha256: string }>(`SELECT file_path, sha256 FROM media`)).map((m) => [m.file_path, m.sha256]));
     const files = listBlobs(source);
+    const keys = new Set(files.map((f) => f.key));
+    const missing = [...expect.keys()].filter((k) => !keys.has(k)).sort();
     for (const [i, f] of files.entries()) {
       const r = await copyBlob(f, expect, opts.blobs);
       blobs[r.status]++;
@@ -65,7 +69,7 @@ export async function migrateStudio(opts: MigrateOptions): Promise<MigrateSummar
     const off = STUDIO_TABLES.filter((t) => copied[t] !== rows[t]);
     if (off.length) throw new Error(`after the copy the target's row counts differ: ${off.map((t) => `${t} ${copied[t]} (source ${rows[t]})`).join(', ')}`);
     await finishMigrationRecord(to);
-    return { source, rows, blobs, resumed, seconds: (performance.now() - started) / 1000 };
+    return { source, rows, blobs, missing, resumed, seconds: (performance.now() - started) / 1000 };
   } finally {
     await Promise.allSettled([from.close(), to.close()]);
   }

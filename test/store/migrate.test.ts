@@ -122,6 +122,7 @@ describe.skipIf(!ready)(`studio-mcp migrate${ready ? '' : ` (skipped: ${pgSkip ?
     expect(done.blobs).toMatchObject({ skipped: 3, copied: files.length - 3, verified: 0 });
     expect(done.rows).toMatchObject({ films: 1, scenes: 1, shots: 2, characters: 1, shot_audio: 1, renders: 1 });
     expect(done.rows.takes).toBe(2);
+    expect(done.missing).toEqual([]);
 
     const h = await startHarness({ env: targetEnv() });
     try {

@@ -62,6 +62,9 @@ function summaryLines(s: MigrateSummary, target: string, s3: boolean): string[] 
       ? `files: ${s.blobs.copied} copied, ${s.blobs.skipped} already there (sha256 matched), ${mb} MB copied; every copy read back and its sha256 verified`
       : `files: ${s.blobs.verified} verified in place (${mb} MB; sha256 matched); they stay in ${s.source}: run the studio with ` +
         `STUDIO_HOME=${s.source} and STUDIO_DATABASE_URL`,
+    ...(s.missing.length
+      ? [`warning: ${s.missing.length} file(s) named by media rows are not in the source folder (rows copied): ${s.missing.slice(0, 5).join(', ')}`]
+      : []),
     `time: ${s.seconds.toFixed(1)} s`,
   ];
 }
