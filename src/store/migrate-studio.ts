@@ -7,6 +7,9 @@ import { PostgresSql } from './postgres.js';
 import type { Sql } from './sql.js';
 import { SqliteSql } from './sqlite.js';
 
+/** Files copied at once. */
+const BLOB_CONCURRENCY = 4;
+
 export interface MigrateOptions {
   /** The embedded studio's folder (its studio.db and files). */
   from: string;
@@ -57,12 +60,27 @@ export async function migrateStudio(opts: MigrateOptions): Promise<MigrateSummar
     const files = listBlobs(source);
     const keys = new Set(files.map((f) => f.key));
     const missing = [...expect.keys()].filter((k) => !keys.has(k)).sort();
-    for (const [i, f] of files.entries()) {
-      const r = await copyBlob(f, expect, opts.blobs);
-      blobs[r.status]++;
-      if (r.status !== 'skipped') blobs.bytes += r.bytes;
-      opts.onBlob?.(i + 1, files.length);
-    }
+    let next = 0;
+    let done = 0;
+    let failed = false;
+    // A few files at once (each is three round trips on S3); after a failure no new one starts, the ones under way end.
+    const worker = async (): Promise<void> => {
+      while (!failed && next < files.length) {
+        const f = files[next++] as (typeof files)[number];
+        try {
+          const r = await copyBlob(f, expect, opts.blobs);
+          blobs[r.status]++;
+          if (r.status !== 'skipped') blobs.bytes += r.bytes;
+          opts.onBlob?.(++done, files.length);
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
+      }
+    };
+    const settled = await Promise.allSettled(Array.from({ length: Math.min(BLOB_CONCURRENCY, files.length) }, worker));
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failure) throw failure.reason;
     for (const t of STUDIO_TABLES) await copyTable(from, to, t);
     const rows = await countRows(from);
     const copied = await countRows(to);
