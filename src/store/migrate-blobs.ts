@@ -49,9 +49,11 @@ export class BlobHashError extends Error {
   }
 }
 
-/** The sha256 a key must have: its name's (content-addressed), else the media row's (`expect`, by key). */
-export function expectedHash(key: string, expect: ReadonlyMap<string, string>): string | undefined {
-  return ADDRESSED.exec(path.posix.basename(key))?.[1] ?? expect.get(key);
+/** The sha256 values a key must have: its name's (content-addressed) and the media rows' (`expect`, by key). */
+export function expectedHashes(key: string, expect: ReadonlyMap<string, string>): string[] {
+  const named = ADDRESSED.exec(path.posix.basename(key))?.[1];
+  const recorded = expect.get(key);
+  return [...(named ? [named] : []), ...(recorded && recorded !== named ? [recorded] : [])];
 }
 
 export type BlobOutcome = { status: 'copied' | 'skipped' | 'verified'; bytes: number; sha256: string };
@@ -63,8 +65,8 @@ export type BlobOutcome = { status: 'copied' | 'skipped' | 'verified'; bytes: nu
  */
 export async function copyBlob(blob: BlobFile, expect: ReadonlyMap<string, string>, target: BlobBackend | undefined): Promise<BlobOutcome> {
   const source = await sha256File(blob.file);
-  const want = expectedHash(blob.key, expect);
-  if (want && want !== source.sha256) throw new BlobHashError(blob.key, want, source.sha256, 'the source file');
+  const wrong = expectedHashes(blob.key, expect).find((want) => want !== source.sha256);
+  if (wrong) throw new BlobHashError(blob.key, wrong, source.sha256, 'the source file');
   if (!target) return { status: 'verified', ...source };
   const addressed = ADDRESSED.test(path.posix.basename(blob.key));
   if (await target.exists(blob.key)) {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -11,6 +11,7 @@ import { BlobHashError, listBlobs } from '../../src/store/migrate-blobs.js';
 import { MigrationRefused, migrateStudio } from '../../src/store/migrate-studio.js';
 import { startHarness, tempDir } from '../helpers/harness.js';
 import { freshDatabase, postgresSkipReason } from '../helpers/pg-test-db.js';
+import { withStudioDb } from '../helpers/studio-db.js';
 import { s3TestSettings } from './blob-s3-env.js';
 
 /**
@@ -191,5 +192,25 @@ describe.skipIf(!ready)(`studio-mcp migrate${ready ? '' : ` (skipped: ${pgSkip ?
     const run = migrateStudio({ from: copy, databaseUrl: db.url });
     await expect(run).rejects.toBeInstanceOf(BlobHashError);
     await expect(run).rejects.toThrow(`the source file '${video?.key}' hashes to sha256`);
+
+    // A media row that records other bytes than its (intact) file holds is caught too.
+    const copy2 = tempDir('migrate-bad-row-');
+    fs.cpSync(source.home, copy2, { recursive: true });
+    const fake = 'f'.repeat(64);
+    const key = withStudioDb(copy2, (db) => {
+      const row = db.prepare(`SELECT id, file_path FROM media WHERE type = 'image' LIMIT 1`).get() as { id: string; file_path: string };
+      db.prepare('UPDATE media SET sha256 = ? WHERE id = ?').run(fake, row.id);
+      return row.file_path;
+    });
+    const real = createHash('sha256')
+      .update(fs.readFileSync(path.join(copy2, key)))
+      .digest('hex');
+    // A fresh target: the failed run above claimed its own for that copy (a re-run of another source is refused).
+    const db2 = await freshDatabase();
+    drops.push(db2.drop);
+    await expect(migrateStudio({ from: copy2, databaseUrl: db.url })).rejects.toThrow(/holds a copy of another studio/);
+    await expect(migrateStudio({ from: copy2, databaseUrl: db2.url })).rejects.toThrow(
+      `the source file '${key}' hashes to sha256 ${real}, but ${fake} is expected`,
+    );
   }, 30_000);
 });
