@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { UsageError } from '../../src/cli/args.js';
 import { migrateCommand } from '../../src/cli/commands/migrate.js';
 import type { BlobBackend } from '../../src/store/blob-backend.js';
 import { S3BlobBackend } from '../../src/store/blob-s3.js';
@@ -213,4 +214,17 @@ describe.skipIf(!ready)(`studio-mcp migrate${ready ? '' : ` (skipped: ${pgSkip ?
       `the source file '${key}' hashes to sha256 ${real}, but ${fake} is expected`,
     );
   }, 30_000);
+});
+
+describe('studio-mcp migrate: arguments (no services needed)', () => {
+  it('wants a postgres --to and a studio folder, and never echoes a password', async () => {
+    await expect(migrateCommand([])).rejects.toThrow(/migrate needs --to postgres:\/\//);
+    await expect(migrateCommand(['--to', 'mysql://u:hunter22@db/x'])).rejects.toThrow("--to takes a postgres:// or postgresql:// URL, got 'mysql://u@db/x'");
+    await expect(migrateCommand(['--to', 'postgres://u:p@h/x', '--s3-bucket', ' '])).rejects.toThrow('--s3-bucket takes a bucket name');
+    await expect(migrateCommand(['--to', 'postgres://u:p@h/x', '--bucket', 'b'])).rejects.toBeInstanceOf(UsageError);
+    const empty = tempDir('migrate-none-');
+    await expect(migrateStudio({ from: empty, databaseUrl: 'postgres://u:p@127.0.0.1:1/x' })).rejects.toThrow(
+      `no studio at ${empty} (it has no studio.db); --from names a studio folder`,
+    );
+  });
 });
