@@ -1,8 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BlobBackend } from './blob-backend.js';
-import { copyBlob, listBlobs } from './migrate-blobs.js';
-import { copyTable, countRows, finishMigrationRecord, readMigrationRecord, STUDIO_TABLES, startMigrationRecord, type StudioTable } from './migrate-rows.js';
+import { type BlobFile, copyBlob, listBlobs } from './migrate-blobs.js';
+import {
+  copyTable,
+  countRows,
+  finishMigrationRecord,
+  type MigrationRecord,
+  readMigrationRecord,
+  STUDIO_TABLES,
+  startMigrationRecord,
+  type StudioTable,
+} from './migrate-rows.js';
 import { PostgresSql } from './postgres.js';
 import type { Sql } from './sql.js';
 import { SqliteSql } from './sqlite.js';
@@ -29,6 +38,8 @@ export interface MigrateSummary {
   missing: string[];
   /** True when this run continued an interrupted one of the same source. */
   resumed: boolean;
+  /** When a run of this source had already finished: nothing was copied and `rows` are the target's. */
+  finishedBefore?: string;
   seconds: number;
 }
 
@@ -43,7 +54,8 @@ export class MigrationRefused extends Error {
 /**
  * Copy an embedded studio into Postgres (and its files into `blobs`): claim the target for this source (refusing
  * one that holds another studio), copy and verify every file, then every row, then mark the copy finished. Every
- * step skips what a previous run of the same source already did, so a re-run after an interruption ends the same.
+ * step skips what a previous run of the same source already did, so a re-run after an interruption ends the same;
+ * a re-run after it finished copies nothing.
  * The source is only read (opening it brings its schema to the current version, as any studio process would).
  */
 export async function migrateStudio(opts: MigrateOptions): Promise<MigrateSummary> {
@@ -54,33 +66,19 @@ export async function migrateStudio(opts: MigrateOptions): Promise<MigrateSummar
   const to = new PostgresSql(opts.databaseUrl, { max: 2 });
   try {
     await Promise.all([from.whenReady(), to.whenReady()]);
-    const resumed = await claimTarget(to, source);
-    const blobs = { copied: 0, skipped: 0, verified: 0, bytes: 0 };
+    const claim = await claimTarget(to, source);
+    if (claim?.finished_at) {
+      // Finished before: the target may be in use since, and copying again would bring back rows deleted there.
+      const rows = await countRows(to);
+      const blobs = { copied: 0, skipped: 0, verified: 0, bytes: 0 };
+      return { source, rows, blobs, missing: [], resumed: false, finishedBefore: claim.finished_at, seconds: (performance.now() - started) / 1000 };
+    }
+    const resumed = claim !== undefined;
     const expect = new Map((await from.all<{ file_path: string; sha256: string }>(`SELECT file_path, sha256 FROM media`)).map((m) => [m.file_path, m.sha256]));
     const files = listBlobs(source);
     const keys = new Set(files.map((f) => f.key));
     const missing = [...expect.keys()].filter((k) => !keys.has(k)).sort();
-    let next = 0;
-    let done = 0;
-    let failed = false;
-    // A few files at once (each is three round trips on S3); after a failure no new one starts, the ones under way end.
-    const worker = async (): Promise<void> => {
-      while (!failed && next < files.length) {
-        const f = files[next++] as (typeof files)[number];
-        try {
-          const r = await copyBlob(f, expect, opts.blobs);
-          blobs[r.status]++;
-          if (r.status !== 'skipped') blobs.bytes += r.bytes;
-          opts.onBlob?.(++done, files.length);
-        } catch (err) {
-          failed = true;
-          throw err;
-        }
-      }
-    };
-    const settled = await Promise.allSettled(Array.from({ length: Math.min(BLOB_CONCURRENCY, files.length) }, worker));
-    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failure) throw failure.reason;
+    const blobs = await copyBlobs(files, expect, opts);
     for (const t of STUDIO_TABLES) await copyTable(from, to, t);
     const rows = await countRows(from);
     const copied = await countRows(to);
@@ -93,8 +91,37 @@ export async function migrateStudio(opts: MigrateOptions): Promise<MigrateSummar
   }
 }
 
-/** Take the target for `source`: empty, or claimed by this very source before. Returns whether it was claimed before. */
-async function claimTarget(to: Sql, source: string): Promise<boolean> {
+/** Every file, a few at once (each is three round trips on S3); after a failure no new one starts, those under way end. */
+async function copyBlobs(files: BlobFile[], expect: ReadonlyMap<string, string>, opts: MigrateOptions): Promise<MigrateSummary['blobs']> {
+  const blobs = { copied: 0, skipped: 0, verified: 0, bytes: 0 };
+  let next = 0;
+  let done = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < files.length) {
+      const f = files[next++] as BlobFile;
+      try {
+        const r = await copyBlob(f, expect, opts.blobs);
+        blobs[r.status]++;
+        if (r.status !== 'skipped') blobs.bytes += r.bytes;
+        opts.onBlob?.(++done, files.length);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(BLOB_CONCURRENCY, files.length) }, worker));
+  const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
+  return blobs;
+}
+
+/**
+ * Take the target for `source`: empty, or claimed by this very source before. Returns the earlier claim, if any
+ * (undefined: claimed now).
+ */
+async function claimTarget(to: Sql, source: string): Promise<MigrationRecord | undefined> {
   const record = await readMigrationRecord(to);
   if (record && record.source !== source) {
     throw new MigrationRefused(
@@ -117,5 +144,5 @@ async function claimTarget(to: Sql, source: string): Promise<boolean> {
     const claimed = await readMigrationRecord(to);
     if (claimed?.source !== source) return claimTarget(to, source);
   }
-  return record !== undefined;
+  return record;
 }

@@ -55,6 +55,12 @@ export async function migrateCommand(argv: string[], env: NodeJS.ProcessEnv = pr
 
 function summaryLines(s: MigrateSummary, target: string, s3: boolean): string[] {
   const mb = (s.blobs.bytes / 1e6).toFixed(1);
+  if (s.finishedBefore) {
+    return [
+      `already migrated: ${s.source} was copied to ${target} (finished ${s.finishedBefore}); nothing copied again, so rows deleted there since stay deleted`,
+      ...table([['table', 'rows now'], ...STUDIO_TABLES.map((t) => [t, String(s.rows[t])])]),
+    ];
+  }
   return [
     `${s.resumed ? 'resumed and finished' : 'migrated'} ${s.source} → ${target}`,
     ...table([['table', 'rows'], ...STUDIO_TABLES.map((t) => [t, String(s.rows[t])])]),
