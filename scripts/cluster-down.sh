@@ -47,7 +47,9 @@ stop() { # stop <name> <pid>: SIGTERM, SIGKILL after 5 s
 stopped=0
 if [[ -f "$STATE/pids" ]]; then
   while read -r name pid; do
-    [[ -n "$name" && "$pid" =~ ^[0-9]+$ ]] && { stop "$name" "$pid"; stopped=$((stopped + 1)); }
+    [[ -n "$name" && "$pid" =~ ^[0-9]+$ ]] || continue
+    ours "$pid" && stopped=$((stopped + 1))
+    stop "$name" "$pid"
   done < <(tac "$STATE/pids")
 fi
 
