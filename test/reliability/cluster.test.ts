@@ -134,12 +134,18 @@ describe.skipIf(skip)(`cluster: 3 replicas behind HAProxy on Postgres + S3${skip
       expect(client.getNegotiatedProtocolVersion()).toBe(MODERN);
       const scene = (await call(client, 'scene_create', { title: 'Across replicas' })) as { scene: { scene_id: string } };
       sceneId = scene.scene.scene_id;
+      // Which replica answered each generation and the render (calls are sequential: the last header is theirs).
+      const answeredBy: string[] = [];
       for (const prompt of ['a lighthouse at night', 'the lamp turns']) {
         const shot = (await call(client, 'shot_create', { scene_id: sceneId, prompt, model: 'local/animatic', duration: 1 })) as { shot: { shot_id: string } };
         const gen = await call(client, 'video_generate', { shot_id: shot.shot.shot_id, resolution: '360p', fps: 12 });
         expect(gen.status).toBe('succeeded');
+        answeredBy.push(seen.replicas.at(-1) ?? '');
       }
       const render = await call(client, 'render_scene', { scene_id: sceneId });
+      answeredBy.push(seen.replicas.at(-1) ?? '');
+      // The render read at least one clip another replica made (through Postgres and S3).
+      expect(new Set(answeredBy).size).toBeGreaterThan(1);
       expect(Number(render.duration)).toBeCloseTo(2, 0);
       renderMediaId = String(render.media_id);
       expect(renderMediaId).toMatch(/\S/);
