@@ -2,7 +2,8 @@ export const USAGE = `studio-mcp — an MCP server that makes films
 
   studio-mcp                        serve MCP on stdio (what MCP clients run)
   studio-mcp --http [--port N]      serve Streamable HTTP on 127.0.0.1:N/mcp (default 3917, or STUDIO_HTTP_PORT)
-                                    and the storyboard web page on 127.0.0.1:N/studio/
+                                    and the storyboard web page on 127.0.0.1:N/studio/; --host ADDR (or STUDIO_HTTP_HOST)
+                                    binds another address (needs STUDIO_HTTP_TOKEN off loopback)
 
   studio-mcp tools [--json]         list the tools
   studio-mcp models [--type video|image|voice] [--json]

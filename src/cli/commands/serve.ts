@@ -1,23 +1,29 @@
 import { loadConfig } from '../../config.js';
 import { Studio } from '../../studio/studio.js';
 import { serveHttp } from '../../transports/http.js';
+import { bindRefusal } from '../../transports/http-host.js';
 import { serveStdio } from '../../transports/stdio.js';
 import { UsageError, parseOptions } from '../args.js';
 import { httpPort } from '../http-port.js';
 
-/** No command: the MCP server, on stdio (default) or Streamable HTTP (--http [--port N]). */
+/** No command: the MCP server, on stdio (default) or Streamable HTTP (--http [--port N] [--host ADDR]). */
 export async function serveCommand(argv: string[]): Promise<number | 'serving'> {
   // --stdio is accepted (and is the default) for client configs that spell the transport out.
-  const { values } = parseOptions(argv, { http: { type: 'boolean' }, port: { type: 'string' }, stdio: { type: 'boolean' } });
+  const { values } = parseOptions(argv, { http: { type: 'boolean' }, port: { type: 'string' }, host: { type: 'string' }, stdio: { type: 'boolean' } });
   if (values.stdio && values.http) throw new UsageError('choose --stdio or --http');
   if (values.port !== undefined && !values.http) throw new UsageError('--port goes with --http');
+  if (values.host !== undefined && !values.http) throw new UsageError('--host goes with --http');
   // Only --http reads the port (a stray STUDIO_HTTP_PORT must not stop a stdio server).
   const port = values.http ? httpPort(values.port) : undefined;
-  const studio = new Studio({ config: loadConfig() });
+  const config = loadConfig();
+  const host = values.host ?? config.http.host ?? '127.0.0.1';
+  // Refused before the studio opens: off loopback, the token is the only guard.
+  const refusal = port !== undefined ? bindRefusal(host, config.secrets.httpToken) : undefined;
+  if (refusal) throw new UsageError(refusal);
+  const studio = new Studio({ config });
   // Tools are listed with the live models cached by earlier runs, so those are registered first.
   await studio.ready();
   if (port !== undefined) {
-    const host = '127.0.0.1';
     const server = await serveHttp(studio, { port, host });
     const addr = server.address() as { port: number };
     process.stderr.write(
