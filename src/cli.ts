@@ -2,6 +2,7 @@
 import { UsageError } from './cli/args.js';
 import { callCommand } from './cli/commands/call.js';
 import { doctorCommand } from './cli/commands/doctor.js';
+import { migrateCommand } from './cli/commands/migrate.js';
 import { modelsCommand } from './cli/commands/models.js';
 import { openCommand } from './cli/commands/open.js';
 import { runCommand } from './cli/commands/run.js';
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   doctor: doctorCommand,
   run: runCommand,
   open: openCommand,
+  migrate: migrateCommand,
   worker: workerCommand,
 };
 

@@ -71,6 +71,20 @@ export interface StudioConfig {
    * (default `studio`) keeps several studios apart on one Redis.
    */
   redis?: { url: string; prefix: string };
+  /** `--http` behind a load balancer (src/transports/http-host.ts). */
+  http: HttpSettings;
+}
+
+export interface HttpSettings {
+  /** STUDIO_HTTP_HOST: the address `--http` binds (default 127.0.0.1; anything else needs STUDIO_HTTP_TOKEN). */
+  host?: string;
+  /**
+   * STUDIO_HTTP_ALLOWED_HOSTS (comma-separated): public names the Host and Origin checks accept besides loopback,
+   * e.g. `studio.example.com,lb.local:8080` (a name without a port matches it on any port).
+   */
+  allowedHosts: string[];
+  /** STUDIO_REPLICA_NAME: sent as the X-Studio-Replica response header, so a cluster shows which replica answered. */
+  replicaName?: string;
 }
 
 export interface S3Settings {
@@ -156,6 +170,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     ...(nonEmpty(env.STUDIO_PRICES) ? { pricesFile: path.resolve(cwd, nonEmpty(env.STUDIO_PRICES) as string) } : {}),
     uiDir: nonEmpty(env.STUDIO_UI_DIR) ? path.resolve(cwd, nonEmpty(env.STUDIO_UI_DIR) as string) : undefined,
     ...s3Settings(env),
+    http: {
+      host: nonEmpty(env.STUDIO_HTTP_HOST),
+      allowedHosts: (env.STUDIO_HTTP_ALLOWED_HOSTS ?? '')
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter((h) => h !== ''),
+      replicaName: nonEmpty(env.STUDIO_REPLICA_NAME),
+    },
     ...(nonEmpty(env.STUDIO_REDIS_URL)
       ? { redis: { url: nonEmpty(env.STUDIO_REDIS_URL) as string, prefix: nonEmpty(env.STUDIO_REDIS_PREFIX) ?? 'studio' } }
       : {}),

@@ -2,7 +2,8 @@ export const USAGE = `studio-mcp — an MCP server that makes films
 
   studio-mcp                        serve MCP on stdio (what MCP clients run)
   studio-mcp --http [--port N]      serve Streamable HTTP on 127.0.0.1:N/mcp (default 3917, or STUDIO_HTTP_PORT)
-                                    and the storyboard web page on 127.0.0.1:N/studio/
+                                    and the storyboard web page on 127.0.0.1:N/studio/; --host ADDR (or STUDIO_HTTP_HOST)
+                                    binds another address (needs STUDIO_HTTP_TOKEN off loopback)
   studio-mcp [--http …] --no-work   with STUDIO_REDIS_URL: queue provider jobs for workers, run none here
   studio-mcp worker [--concurrency N]
                                     with STUDIO_REDIS_URL: run queued provider jobs (no MCP front end);
@@ -23,6 +24,10 @@ export const USAGE = `studio-mcp — an MCP server that makes films
   studio-mcp open <scene_id|film_id> [--port N] [--with-token]
                                     print the storyboard page's address on the --http server
                                     (--with-token: include STUDIO_HTTP_TOKEN in it; it is a secret)
+  studio-mcp migrate --to <postgres url> [--s3-bucket <bucket>] [--from <studio folder>] [--json]
+                                    copy an embedded studio (default STUDIO_HOME) into Postgres and, with
+                                    --s3-bucket, its files into S3 (AWS_* variables, STUDIO_S3_PREFIX); every file's
+                                    sha256 verified; refuses a target holding another studio; a re-run resumes
 
 Environment: STUDIO_HOME (data folder, default ./studio-data), STUDIO_ALLOWED_DIRS, provider keys (see README);
 STUDIO_DATABASE_URL (Postgres), STUDIO_REDIS_URL (shared job queues) to run on many machines.

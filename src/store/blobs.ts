@@ -186,7 +186,8 @@ export class BlobLease {
   }
 }
 
-function contentType(rel: string): { contentType?: string } {
+/** The Content-Type an object of this key is stored with (also by `studio-mcp migrate`). */
+export function contentType(rel: string): { contentType?: string } {
   const mime = mimeForExtension(path.extname(rel)) ?? (rel.endsWith('.json') ? 'application/json' : undefined);
   return mime ? { contentType: mime } : {};
 }

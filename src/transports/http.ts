@@ -5,6 +5,7 @@ import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import { createMcpHandler, isInitializeRequest, isLegacyRequest, type McpHttpHandler } from '@modelcontextprotocol/server';
 import { createMcpServer } from '../server.js';
 import type { Studio } from '../studio/studio.js';
+import { bindRefusal, hostAllowed, originAllowed } from './http-host.js';
 import { createStudioWeb, isStudioPath } from './studio-web.js';
 import { bearerMatches } from './studio-web-auth.js';
 
@@ -77,8 +78,9 @@ function webRequest(req: http.IncomingMessage, url: URL, text: string | undefine
 }
 
 /**
- * Streamable HTTP on loopback for both protocol eras behind one endpoint and one set of guards (Host and Origin
- * against DNS rebinding; STUDIO_HTTP_TOKEN, when set, as a bearer token on every request; a body limit).
+ * Streamable HTTP for both protocol eras behind one endpoint and one set of guards (Host and Origin against DNS
+ * rebinding: loopback or the configured public names, src/transports/http-host.ts; STUDIO_HTTP_TOKEN, when set, as
+ * a bearer token on every request; a body limit).
  * 2026-07-28 requests carry their era in a per-request envelope and are served statelessly by the SDK's handler, a
  * fresh instance per request (nothing to pin a client to one replica). 2025-era clients keep their sessions (one
  * instance per session: resource subscriptions, the GET notification stream, server-to-client requests).
@@ -88,6 +90,9 @@ export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http
   /** Last request time per session, for idle expiry: an abandoned client must not hold a server forever. */
   const lastSeen = new Map<string, number>();
   const token = studio.config.secrets.httpToken;
+  const refusal = bindRefusal(opts.host, token);
+  if (refusal) throw new Error(refusal);
+  const replica = studio.config.http.replicaName;
   const maxBody = opts.maxBodyBytes ?? 4 * 1024 * 1024;
   const maxSessions = opts.maxSessions ?? envNumber('STUDIO_HTTP_MAX_SESSIONS') ?? 100;
   const idleMs = opts.idleMs ?? (envNumber('STUDIO_HTTP_IDLE_MINUTES') ?? 30) * 60_000;
@@ -124,15 +129,16 @@ export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http
   const web = createStudioWeb(studio);
   const server = http.createServer((req, res) => {
     void (async () => {
+      if (replica) res.setHeader('x-studio-replica', replica);
       const url = new URL(req.url ?? '/', 'http://localhost');
       const page = isStudioPath(url.pathname);
       if (url.pathname !== '/mcp' && !page) return send(res, 404, 'not found; the MCP endpoint is /mcp, the storyboard page /studio/');
       const refuse = (status: number, message: string): void => (page ? web.refuse(req, res, status, message) : send(res, status, message));
       const port = (server.address() as { port: number } | null)?.port ?? opts.port;
-      const hosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${opts.host}:${port}`]);
-      if (!hosts.has(req.headers.host ?? '')) return refuse(403, 'forbidden host');
+      const rules = { port, bindHost: opts.host, allowed: studio.config.http.allowedHosts };
+      if (!hostAllowed(req.headers.host, rules)) return refuse(403, 'forbidden host');
       const origin = req.headers.origin;
-      if (origin && !/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(origin)) return refuse(403, 'forbidden origin');
+      if (origin && !originAllowed(origin, rules)) return refuse(403, 'forbidden origin');
       if (page) return web.handle(req, res, url, () => readBody(req, maxBody));
       if (token && !bearerMatches(req.headers.authorization, token)) return send(res, 401, 'missing or wrong bearer token');
       let read: { json: unknown; text: string } | undefined;

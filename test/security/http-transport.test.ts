@@ -435,3 +435,113 @@ describe('HTTP transport without a token configured', () => {
     }
   });
 });
+
+describe('HTTP transport behind a load balancer (STUDIO_HTTP_ALLOWED_HOSTS, --host)', () => {
+  let child: ChildProcess;
+  let port = 0;
+  beforeAll(async () => {
+    child = spawn(process.execPath, [path.resolve('dist/src/cli.js'), '--http', '--port', '0'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        STUDIO_HOME: tempDir('studio-http-lb-'),
+        STUDIO_HTTP_TOKEN: TOKEN,
+        STUDIO_HTTP_ALLOWED_HOSTS: 'studio.example.com, lb.local:8080',
+        STUDIO_REPLICA_NAME: 'replica-a',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    port = await new Promise<number>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no port announced: ${stderr}`)), 15_000);
+      child.stderr?.on('data', (d: Buffer) => {
+        stderr += d.toString('utf8');
+        const m = /http:\/\/127\.0\.0\.1:(\d+)\/mcp/.exec(stderr);
+        if (m) resolve((clearTimeout(t), Number(m[1])));
+      });
+    });
+  });
+  afterAll(() => {
+    child.kill('SIGTERM');
+  });
+
+  it('accepts the configured public names (any port for a bare name, the given port otherwise) and says which replica answered', async () => {
+    for (const h of ['studio.example.com', 'studio.example.com:443', 'STUDIO.example.com:8443', 'lb.local:8080', `127.0.0.1:${port}`]) {
+      const r = await raw(port, { headers: { ...JSON_HEADERS, host: h, ...auth() }, body: INIT });
+      expect([h, r.status]).toEqual([h, 200]);
+      expect(r.headers['x-studio-replica']).toBe('replica-a');
+    }
+    const r = await raw(port, { headers: { ...JSON_HEADERS, host: 'studio.example.com', origin: 'https://studio.example.com', ...auth() }, body: INIT });
+    expect(r.status).toBe(200);
+  });
+
+  it('refuses every other Host and Origin with 403 exactly as before, and still wants the token', async () => {
+    for (const h of [
+      'lb.local',
+      'lb.local:8081',
+      'evil.example',
+      'studio.example.com.evil.example',
+      'evil.studio.example.com',
+      'studio.example.com@evil.example',
+      'studio.example.com:443, evil.example',
+      `127.0.0.1:${port + 1}`,
+      '',
+    ]) {
+      const r = await raw(port, { headers: { ...JSON_HEADERS, host: h, ...auth() }, body: INIT });
+      expect([h, r.status]).toEqual([h, 403]);
+      expect(r.body).toContain('forbidden host');
+      expect(r.headers['mcp-session-id']).toBeUndefined();
+    }
+    for (const origin of ['https://evil.example', 'https://studio.example.com.evil.example', 'http://lb.local:9090', 'https://x@studio.example.com']) {
+      const r = await raw(port, { headers: { ...JSON_HEADERS, host: 'studio.example.com', origin, ...auth() }, body: INIT });
+      expect([origin, r.status]).toEqual([origin, 403]);
+      expect(r.body).toContain('forbidden origin');
+    }
+    expect((await raw(port, { headers: { ...JSON_HEADERS, host: 'studio.example.com' }, body: INIT })).status).toBe(401);
+  });
+
+  it('refuses to bind a non-loopback address without STUDIO_HTTP_TOKEN, naming the fix (flag and variable)', async () => {
+    const run = (args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> =>
+      new Promise((resolve) => {
+        const c = spawn(process.execPath, [path.resolve('dist/src/cli.js'), ...args], {
+          env: { PATH: process.env.PATH ?? '', STUDIO_HOME: tempDir('studio-http-bind-'), ...env },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        c.stderr?.on('data', (d: Buffer) => {
+          stderr += d.toString('utf8');
+        });
+        c.on('exit', (code) => resolve({ code, stderr }));
+      });
+    const flag = await run(['--http', '--port', '0', '--host', '0.0.0.0'], {});
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('binding 0.0.0.0 is not loopback: set STUDIO_HTTP_TOKEN');
+    const variable = await run(['--http', '--port', '0'], { STUDIO_HTTP_HOST: '0.0.0.0' });
+    expect(variable.code).toBe(2);
+    expect(variable.stderr).toContain('binding 0.0.0.0 is not loopback: set STUDIO_HTTP_TOKEN');
+    expect((await run(['--host', '0.0.0.0'], { STUDIO_HTTP_TOKEN: TOKEN })).stderr).toContain('--host goes with --http');
+  });
+
+  it('binds a non-loopback address when the token is set (and still answers only with it)', async () => {
+    const c = spawn(process.execPath, [path.resolve('dist/src/cli.js'), '--http', '--port', '0', '--host', '0.0.0.0'], {
+      env: { PATH: process.env.PATH ?? '', STUDIO_HOME: tempDir('studio-http-any-'), STUDIO_HTTP_TOKEN: TOKEN },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      let stderr = '';
+      const p = await new Promise<number>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no port announced: ${stderr}`)), 15_000);
+        c.stderr?.on('data', (d: Buffer) => {
+          stderr += d.toString('utf8');
+          const m = /http:\/\/0\.0\.0\.0:(\d+)\/mcp/.exec(stderr);
+          if (m) resolve((clearTimeout(t), Number(m[1])));
+        });
+      });
+      expect((await raw(p, { headers: { ...JSON_HEADERS, host: `127.0.0.1:${p}`, ...auth() }, body: INIT })).status).toBe(200);
+      expect((await raw(p, { headers: { ...JSON_HEADERS, host: `127.0.0.1:${p}` }, body: INIT })).status).toBe(401);
+      // The wildcard is an address to bind, not a name a client sends.
+      expect((await raw(p, { headers: { ...JSON_HEADERS, host: `0.0.0.0:${p}`, ...auth() }, body: INIT })).status).toBe(403);
+    } finally {
+      c.kill('SIGTERM');
+    }
+  });
+});
