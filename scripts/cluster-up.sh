@@ -84,6 +84,7 @@ common_env=(
   AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-}"
   AWS_REGION="${AWS_REGION:-us-east-1}"
   STUDIO_REDIS_URL="$REDIS_URL"
+  STUDIO_REDIS_PREFIX="$ID"
   STUDIO_HTTP_TOKEN="$TOKEN"
 )
 # Extra settings for every process (e.g. provider fakes' base URLs, STUDIO_POLL_INTERVAL_MS), one VAR=value a line.

@@ -13,7 +13,7 @@ describe('HTTP sessions are bounded', () => {
   let url: URL;
   beforeAll(async () => {
     studio = new Studio({ config: loadConfig({ STUDIO_HOME: tempDir() }), log: () => undefined });
-    server = await serveHttp(studio, { port: 0, host: '127.0.0.1', maxSessions: 2, idleMs: 400 });
+    server = await serveHttp(studio, { port: 0, host: '127.0.0.1', maxSessions: 2, idleMs: 1000 });
     url = new URL(`http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`);
   });
   afterAll(async () => {
@@ -33,10 +33,11 @@ describe('HTTP sessions are bounded', () => {
     const b = await connect();
     await expect(connect()).rejects.toThrow(/503|too many sessions/);
     expect((await a.listTools()).tools.length).toBeGreaterThan(10);
-    // Keep `a` busy while `b` idles past the limit.
-    for (let i = 0; i < 8; i++) {
+    // Keep `a` busy with cheap pings (a tools/list can take most of a second on a loaded machine) while `b` idles
+    // past the limit; the sweep runs every idle period, so `b` is gone within two of them.
+    for (let i = 0; i < 20; i++) {
       await new Promise((r) => setTimeout(r, 150));
-      await a.listTools();
+      await a.ping();
     }
     await expect(b.listTools()).rejects.toThrow();
     const c = await connect();
