@@ -76,7 +76,12 @@ async function dispatchFigures(): Promise<BenchResult[]> {
   const r = await interleaved([local, bull], 5);
   return [
     { name: `dispatch: ${JOBS} jobs of 5 ms, limit 4, p-queue`, value: round(r.medians[0] ?? 0), unit: 'ms' },
-    { name: 'dispatch: the same through BullMQ on Redis / p-queue', value: round(r.ratios[1] ?? 0, 2), unit: 'x', note: 'queue, global limit and worker round trips' },
+    {
+      name: 'dispatch: the same through BullMQ on Redis / p-queue',
+      value: round(r.ratios[1] ?? 0, 2),
+      unit: 'x',
+      note: 'queue, global limit and worker round trips',
+    },
     {
       name: 'dispatch: BullMQ overhead per job',
       value: round(((r.medians[1] ?? 0) - (r.medians[0] ?? 0)) / JOBS, 2),
@@ -88,7 +93,10 @@ async function dispatchFigures(): Promise<BenchResult[]> {
 
 async function blobFigures(): Promise<BenchResult[]> {
   const config = loadConfig({ ...process.env, STUDIO_HOME: tempDir('bench-scale-s3-'), STUDIO_S3_BUCKET: process.env.STUDIO_TEST_S3_BUCKET ?? '' });
-  const s3 = config.s3 && process.env.AWS_ENDPOINT_URL_S3 ? openBlobBackend({ ...config, s3: { ...config.s3, prefix: `bench-${randomBytes(3).toString('hex')}/` } }) : undefined;
+  const s3 =
+    config.s3 && process.env.AWS_ENDPOINT_URL_S3
+      ? openBlobBackend({ ...config, s3: { ...config.s3, prefix: `bench-${randomBytes(3).toString('hex')}/` } })
+      : undefined;
   if (!s3) return [{ name: 'blobs: S3 vs local', value: 0, unit: 'x', note: 'not measured: AWS_ENDPOINT_URL_S3 / STUDIO_TEST_S3_BUCKET unset' }];
   const localHome = tempDir('bench-scale-local-');
   const local: BlobBackend = new LocalBlobBackend(localHome);
