@@ -36,8 +36,8 @@ export type LimitFor = (provider: string) => number;
 export class LocalDispatcher implements JobDispatcher {
   readonly shared = false;
   private readonly queues = new Map<string, PQueue>();
-  private readonly running = new Map<string, AbortController>();
-  private readonly queued = new Map<string, string>();
+  /** Jobs waiting or running here: their provider and the controller that aborts them. */
+  private readonly jobs = new Map<string, { provider: string; controller: AbortController }>();
   private handler: JobHandler | undefined;
   private closed = false;
 
@@ -59,33 +59,29 @@ export class LocalDispatcher implements JobDispatcher {
   async enqueue(provider: string, jobId: string): Promise<void> {
     if (this.closed) throw new Error('dispatcher closed');
     if (!this.handler) throw new Error('LocalDispatcher has no handler: call work() first (one process runs what it queues)');
-    if (this.queued.has(jobId)) return;
+    if (this.jobs.has(jobId)) return;
     const handler = this.handler;
     const controller = new AbortController();
-    this.queued.set(jobId, provider);
-    this.running.set(jobId, controller);
+    this.jobs.set(jobId, { provider, controller });
     void this.queueFor(provider)
       .add(() => (controller.signal.aborted ? Promise.resolve() : handler(jobId, controller.signal)))
       .catch(() => undefined)
-      .finally(() => {
-        this.queued.delete(jobId);
-        this.running.delete(jobId);
-      });
+      .finally(() => this.jobs.delete(jobId));
   }
 
   async cancel(jobId: string): Promise<boolean> {
-    const c = this.running.get(jobId);
-    c?.abort();
-    return c !== undefined;
+    const job = this.jobs.get(jobId);
+    job?.controller.abort();
+    return job !== undefined;
   }
 
   async live(provider: string): Promise<Set<string>> {
-    return new Set([...this.queued].filter(([, p]) => p === provider).map(([id]) => id));
+    return new Set([...this.jobs].filter(([, j]) => j.provider === provider).map(([id]) => id));
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const c of this.running.values()) c.abort();
+    for (const j of this.jobs.values()) j.controller.abort();
     await Promise.all([...this.queues.values()].map((q) => q.onIdle()));
   }
 }
