@@ -62,6 +62,7 @@ export class JobQueue {
   private readonly leaseTimer: NodeJS.Timeout;
   /** How long a job's row stays ours without a renewal (STUDIO_LEASE_SECONDS); renewed every third of it. */
   private readonly leaseMs: number;
+  private ticking = false;
   private closed = false;
 
   constructor(private readonly deps: JobQueueDeps) {
@@ -75,6 +76,9 @@ export class JobQueue {
   }
 
   private async tick(): Promise<void> {
+    // While the database is away a tick waits for it (src/store/postgres.ts retries): the next ones are skipped, not stacked.
+    if (this.ticking) return;
+    this.ticking = true;
     try {
       for (const [id, controller] of [...this.controllers]) {
         if (await this.deps.store.jobs.renewLease(id, this.owner, this.leaseMs)) continue;
@@ -88,6 +92,8 @@ export class JobQueue {
     } catch (err) {
       // The store closed under a timer that fired at shutdown, or the database is briefly away: try again next tick.
       if (!this.closed) this.deps.log(`lease renewal failed: ${String(err)}`);
+    } finally {
+      this.ticking = false;
     }
   }
 
