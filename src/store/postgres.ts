@@ -96,7 +96,7 @@ export class PostgresSql implements Sql {
   private readonly listening = new Set<Listening>();
   private retryTimer: NodeJS.Timeout | undefined;
 
-  /** How long a query keeps retrying while the server is unreachable (see onConnection). */
+  /** How long a query keeps retrying while the server is unreachable (see borrow). */
   private readonly retryMs: number;
 
   constructor(
