@@ -15,6 +15,12 @@ export interface StudioConfig {
   pollIntervalMs?: number;
   /** Give up on a provider job (and cancel it there) after this long. */
   jobTimeoutMs: number;
+  /**
+   * STUDIO_LEASE_SECONDS (default 30): how long a job stays locked to the process running it without a renewal —
+   * its row's lease, renewed every third of it, and with STUDIO_REDIS_URL its BullMQ lock and stalled-job check.
+   * The time another process waits before it takes over the jobs of one that died on another machine (src/jobs/lease.ts).
+   */
+  leaseMs?: number;
   baseUrls: {
     vertex?: string;
     replicate: string;
@@ -97,6 +103,11 @@ export interface S3Settings {
   region: string;
   /** STUDIO_S3_FORCE_PATH_STYLE=1: `endpoint/bucket/key` URLs instead of `bucket.endpoint/key`. */
   forcePathStyle: boolean;
+  /**
+   * STUDIO_S3_RETRY_SECONDS: how long a write (a provider output, a render, a sidecar) keeps retrying while the
+   * service fails (5xx, 429, refused connections) before the job fails (src/store/blob-retry.ts); unset = 60 s.
+   */
+  writeRetryMs?: number;
 }
 
 function num(v: string | undefined): number | undefined {
@@ -139,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     waitMs: Math.max(0, (num(env.STUDIO_WAIT_SECONDS) ?? 45) * 1000),
     pollIntervalMs: (num(env.STUDIO_POLL_INTERVAL_MS) ?? 0) > 0 ? num(env.STUDIO_POLL_INTERVAL_MS) : undefined,
     jobTimeoutMs: Math.max(1, num(env.STUDIO_JOB_TIMEOUT_SECONDS) ?? 3600) * 1000,
+    ...((num(env.STUDIO_LEASE_SECONDS) ?? 0) > 0 ? { leaseMs: Math.max(1, num(env.STUDIO_LEASE_SECONDS) as number) * 1000 } : {}),
     baseUrls: {
       vertex: nonEmpty(env.VERTEX_BASE_URL),
       replicate: nonEmpty(env.REPLICATE_BASE_URL) ?? 'https://api.replicate.com/v1',
@@ -189,6 +201,7 @@ function s3Settings(env: NodeJS.ProcessEnv): { s3?: S3Settings } {
   if (!bucket) return {};
   const prefix = nonEmpty(env.STUDIO_S3_PREFIX);
   const endpoint = nonEmpty(env.AWS_ENDPOINT_URL_S3) ?? nonEmpty(env.AWS_ENDPOINT_URL);
+  const retry = num(env.STUDIO_S3_RETRY_SECONDS);
   return {
     s3: {
       bucket,
@@ -196,6 +209,7 @@ function s3Settings(env: NodeJS.ProcessEnv): { s3?: S3Settings } {
       ...(endpoint ? { endpoint } : {}),
       region: nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? 'us-east-1',
       forcePathStyle: /^(1|true|yes)$/i.test(env.STUDIO_S3_FORCE_PATH_STYLE ?? ''),
+      ...(retry !== undefined && retry >= 0 ? { writeRetryMs: retry * 1000 } : {}),
     },
   };
 }

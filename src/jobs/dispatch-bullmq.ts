@@ -94,6 +94,8 @@ export class BullDispatcher implements JobDispatcher {
           prefix: this.prefix,
           concurrency: this.opts.localConcurrency ?? this.opts.limitFor(provider),
           lockDuration: this.opts.lockMs ?? 30_000,
+          // A dead process's job is found (and handed on) within one more lock period, not BullMQ's fixed 30 s.
+          stalledInterval: this.opts.lockMs ?? 30_000,
         },
       );
       // A handler's failure is already written to the job row; the worker's own errors (Redis lost) are retried by BullMQ.

@@ -13,7 +13,7 @@ import type { Store } from '../store/index.js';
 import { extensionForMime } from '../media/mime.js';
 import { type JobDispatcher, LocalDispatcher, REQUEUE } from './dispatch.js';
 import type { JobEvents } from './events.js';
-import { LEASE_MS, newOwnerId, ownerIsDead } from './lease.js';
+import { leaseMs, newOwnerId, ownerIsDead } from './lease.js';
 
 /** A downloaded output, sitting in a temp file inside the studio folder, ready to be ingested. */
 export interface DownloadedOutput {
@@ -60,21 +60,28 @@ export class JobQueue {
   /** Jobs another process took over from this one (see tick): they stop here and leave the row to the new owner. */
   private readonly lost = new Set<string>();
   private readonly leaseTimer: NodeJS.Timeout;
+  /** How long a job's row stays ours without a renewal (STUDIO_LEASE_SECONDS); renewed every third of it. */
+  private readonly leaseMs: number;
+  private ticking = false;
   private closed = false;
 
   constructor(private readonly deps: JobQueueDeps) {
+    this.leaseMs = leaseMs(deps.config);
     this.dispatcher = deps.dispatcher ?? new LocalDispatcher((provider) => this.concurrencyFor(provider));
     if (deps.work === false && !this.dispatcher.shared) throw new Error('a job queue that does not work needs a shared dispatcher (STUDIO_REDIS_URL)');
     if (deps.work !== false) this.dispatcher.work((jobId, signal) => this.run(jobId, signal));
     // Renew leases of everything we run, and pick up jobs orphaned by other processes.
-    this.leaseTimer = setInterval(() => void this.tick(), LEASE_MS / 3);
+    this.leaseTimer = setInterval(() => void this.tick(), this.leaseMs / 3);
     this.leaseTimer.unref();
   }
 
   private async tick(): Promise<void> {
+    // While the database is away a tick waits for it (src/store/postgres.ts retries): the next ones are skipped, not stacked.
+    if (this.ticking) return;
+    this.ticking = true;
     try {
       for (const [id, controller] of [...this.controllers]) {
-        if (await this.deps.store.jobs.renewLease(id, this.owner, LEASE_MS)) continue;
+        if (await this.deps.store.jobs.renewLease(id, this.owner, this.leaseMs)) continue;
         // Our lease ran out (the database was away, or this process stalled) and another process took the job: it
         // is theirs now. Stop here without touching the row.
         this.deps.log(`job ${id} was taken over by another process; stopping it here`);
@@ -85,6 +92,8 @@ export class JobQueue {
     } catch (err) {
       // The store closed under a timer that fired at shutdown, or the database is briefly away: try again next tick.
       if (!this.closed) this.deps.log(`lease renewal failed: ${String(err)}`);
+    } finally {
+      this.ticking = false;
     }
   }
 
@@ -100,7 +109,7 @@ export class JobQueue {
    */
   async submit(tool: string, cap: Capability, request: JobRequest, opts: { budgetUsd?: number } = {}): Promise<Job> {
     // Shared queue: whichever process runs the job takes the row then; until that, no process holds it.
-    const input = { tool, provider: cap.provider, model: cap.id, request, owner: this.dispatcher.shared ? null : this.owner, leaseMs: LEASE_MS };
+    const input = { tool, provider: cap.provider, model: cap.id, request, owner: this.dispatcher.shared ? null : this.owner, leaseMs: this.leaseMs };
     let job: Job;
     if (opts.budgetUsd === undefined) job = await this.deps.store.jobs.create(input);
     else {
@@ -167,11 +176,11 @@ export class JobQueue {
   private async take(jobId: string): Promise<boolean> {
     const jobs = this.deps.store.jobs;
     if (this.closed) return false;
-    if (await jobs.claim(jobId, this.owner, LEASE_MS, Date.now())) return true;
+    if (await jobs.claim(jobId, this.owner, this.leaseMs, Date.now())) return true;
     const job = await jobs.get(jobId);
     if (!job || TERMINAL.has(job.status) || !ownerIsDead(job.owner)) return false;
     await jobs.expireLease(jobId, job.owner);
-    return jobs.claim(jobId, this.owner, LEASE_MS, Date.now());
+    return jobs.claim(jobId, this.owner, this.leaseMs, Date.now());
   }
 
   /**
@@ -190,7 +199,7 @@ export class JobQueue {
       // Force-expire a dead owner's lease so the atomic claim below succeeds.
       if (ownerIsDead(job.owner)) await this.deps.store.jobs.expireLease(job.job_id, job.owner);
       if (this.closed || this.controllers.has(job.job_id)) continue;
-      if (!(await this.deps.store.jobs.claim(job.job_id, this.owner, LEASE_MS, now))) continue;
+      if (!(await this.deps.store.jobs.claim(job.job_id, this.owner, this.leaseMs, now))) continue;
       this.deps.log(`resuming job ${job.job_id} (${job.model}, ${job.status})`);
       this.schedule(job.job_id, job.provider);
       resumed++;

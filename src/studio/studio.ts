@@ -145,6 +145,7 @@ export class Studio {
       limitFor: (provider) => providerLimit(this.config, this.registry, provider),
       providers: [...this.adapters.keys()],
       ...(concurrency ? { localConcurrency: concurrency } : {}),
+      ...(this.config.leaseMs ? { lockMs: this.config.leaseMs } : {}),
     });
   }
 
