@@ -97,6 +97,11 @@ export interface S3Settings {
   region: string;
   /** STUDIO_S3_FORCE_PATH_STYLE=1: `endpoint/bucket/key` URLs instead of `bucket.endpoint/key`. */
   forcePathStyle: boolean;
+  /**
+   * STUDIO_S3_URL_TTL: seconds the presigned GET URLs in tool results and resources stay valid (default 3600; S3
+   * accepts 1 s to 7 days, so a value outside is brought inside).
+   */
+  urlTtlSeconds: number;
 }
 
 function num(v: string | undefined): number | undefined {
@@ -196,6 +201,7 @@ function s3Settings(env: NodeJS.ProcessEnv): { s3?: S3Settings } {
       ...(endpoint ? { endpoint } : {}),
       region: nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? 'us-east-1',
       forcePathStyle: /^(1|true|yes)$/i.test(env.STUDIO_S3_FORCE_PATH_STYLE ?? ''),
+      urlTtlSeconds: Math.min(7 * 24 * 3600, Math.max(1, Math.round(num(env.STUDIO_S3_URL_TTL) ?? 3600))),
     },
   };
 }
