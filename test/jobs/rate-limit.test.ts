@@ -14,7 +14,7 @@ import { serviceUrl } from '../helpers/services.js';
  * A 429 on create under the shared queue (Postgres + BullMQ): two studio processes send creates to a Replicate fake
  * that refuses some of them with `Retry-After: 1`. The refusal rate-limits the provider's queue for every process,
  * the refused job goes back to the queue (nothing reached the provider, so it is sent again), and a job still
- * refused past its bound (the job timeout, 2.5 s here) fails with rate_limited.
+ * refused past its bound (the job timeout, 2.9 s here) fails with rate_limited.
  */
 const redis = serviceUrl('STUDIO_TEST_REDIS_URL', 'Redis');
 const pgSkip = postgresSkipReason();
@@ -58,7 +58,7 @@ describe.skipIf(skip !== undefined)(`429 on create backs off the whole shared qu
       STUDIO_CONCURRENCY_REPLICATE: '3',
       STUDIO_POLL_INTERVAL_MS: '20',
       STUDIO_WAIT_SECONDS: '0',
-      STUDIO_JOB_TIMEOUT_SECONDS: '2.5',
+      STUDIO_JOB_TIMEOUT_SECONDS: '2.9',
     };
     const home = tempDir('ratelimit-');
     for (let i = 0; i < 2; i++) {
@@ -126,9 +126,9 @@ describe.skipIf(skip !== undefined)(`429 on create backs off the whole shared qu
     expect(row.status).toBe('failed');
     expect(row.error?.code).toBe('rate_limited');
     expect(row.error?.message).toMatch(/^Replicate is rate limiting create the prediction: Request was throttled/);
-    expect(row.error?.message).toContain('the bound is the job timeout, 2.5 s');
+    expect(row.error?.message).toContain('the bound is the job timeout, 2.9 s');
     const refused = creates().slice(before);
-    // Refused at 0, 1 and 2 s (each wait a little over Retry-After): the third refusal's wait would carry it past 2.5 s.
+    // Refused at 0, 1 and 2 s (each wait a little over Retry-After): the third refusal's wait would carry it past 2.9 s.
     expect(refused.length).toBe(3);
     for (let k = 1; k < refused.length; k++) expect((refused[k] as RecordedRequest).at - (refused[k - 1] as RecordedRequest).at).toBeGreaterThanOrEqual(1000);
     expect(fake.predictions.size).toBe(5);
