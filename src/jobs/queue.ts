@@ -357,7 +357,9 @@ export class JobQueue {
     const waited = history.since === undefined ? 0 : Date.now() - history.since;
     const boundMs = this.deps.config.jobTimeoutMs;
     if (waited + waitMs > boundMs) {
-      err.message += `; still refused after ${Math.round(waited / 1000)} s waiting in the queue (the bound is the job timeout, ${boundMs / 1000} s)`;
+      err.message =
+        `${err.message.replace(/\.$/, '')}; still refused after ${Math.round(waited / 1000)} s waiting in the queue (the bound is the job ` +
+        `timeout, ${boundMs / 1000} s)`;
       return undefined;
     }
     await this.deps.store.jobs.setStatus(job.job_id, 'queued', { message: `rate limited by the provider; waiting ${Math.ceil(waitMs / 1000)} s in the queue` });
