@@ -108,6 +108,11 @@ export interface S3Settings {
    * service fails (5xx, 429, refused connections) before the job fails (src/store/blob-retry.ts); unset = 60 s.
    */
   writeRetryMs?: number;
+  /**
+   * STUDIO_S3_URL_TTL: seconds the presigned GET URLs in tool results and resources stay valid (default 3600; S3
+   * accepts 1 s to 7 days, so a value outside is brought inside).
+   */
+  urlTtlSeconds: number;
 }
 
 function num(v: string | undefined): number | undefined {
@@ -210,6 +215,7 @@ function s3Settings(env: NodeJS.ProcessEnv): { s3?: S3Settings } {
       region: nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? 'us-east-1',
       forcePathStyle: /^(1|true|yes)$/i.test(env.STUDIO_S3_FORCE_PATH_STYLE ?? ''),
       ...(retry !== undefined && retry >= 0 ? { writeRetryMs: retry * 1000 } : {}),
+      urlTtlSeconds: Math.min(7 * 24 * 3600, Math.max(1, Math.round(num(env.STUDIO_S3_URL_TTL) ?? 3600))),
     },
   };
 }

@@ -19,6 +19,7 @@ export function openBlobBackend(config: Pick<StudioConfig, 'home' | 's3'>): Blob
     ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
     region: s3.region,
     forcePathStyle: s3.forcePathStyle,
+    urlTtlSeconds: s3.urlTtlSeconds,
     scratchDir: path.join(config.home, 'tmp'),
   });
   return new RetryingBlobBackend(backend, s3.writeRetryMs);

@@ -5,6 +5,8 @@ import { storyboardHint } from '../storyboard/hint.js';
 import type { ToolContext, ToolDef } from './types.js';
 import { idArg, zodTool } from './zod-tool.js';
 import { filmRender, renderCheck, sceneRender } from './output-shapes.js';
+import type { MediaRecord } from '../store/media.js';
+import type { Studio } from '../studio/studio.js';
 
 const subtitlesArg = z.enum(['none', 'burn', 'soft']).default('none').describe("Lines as subtitles: 'burn' into the picture, or 'soft' (a switchable track).");
 
@@ -33,6 +35,12 @@ function renderOpts(
   };
 }
 
+/** The rendered file as a client reads it: its path on local storage; on S3 its s3:// URI and a presigned url. */
+async function renderFile(studio: Studio, m: MediaRecord): Promise<{ file_path: string; url?: string }> {
+  const file = await studio.library.fileRef(m);
+  return { file_path: file.path, ...(file.url ? { url: file.url } : {}) };
+}
+
 export const renderTools: ToolDef[] = [
   zodTool({
     name: 'render_scene',
@@ -55,7 +63,7 @@ export const renderTools: ToolDef[] = [
       const r = await studio.render.renderScene(scene_id, renderOpts({ loudnorm, force, strict, qc, subtitles }, signal, progress));
       const m = await studio.library.get(r.media_id);
       return {
-        result: { ...r, storyboard: storyboardHint(studio, 'scene', scene_id) },
+        result: { ...r, ...(await renderFile(studio, m)), storyboard: storyboardHint(studio, 'scene', scene_id) },
         links: [mediaLink(m), { uri: `studio://scenes/${scene_id}`, name: `scene ${scene_id}`, mimeType: 'application/json' }],
       };
     },
@@ -81,7 +89,7 @@ export const renderTools: ToolDef[] = [
       const r = await studio.render.renderFilm(film_id, renderOpts({ loudnorm, force, strict, qc, subtitles }, signal, progress));
       const m = await studio.library.get(r.media_id);
       return {
-        result: { ...r, storyboard: storyboardHint(studio, 'film', film_id) },
+        result: { ...r, ...(await renderFile(studio, m)), storyboard: storyboardHint(studio, 'film', film_id) },
         links: [mediaLink(m), { uri: `studio://films/${film_id}`, name: `film ${film_id}`, mimeType: 'application/json' }],
       };
     },
