@@ -18,6 +18,16 @@ export interface SessionRecord {
   last_seen: number;
 }
 
+/** The Postgres channel on which a process says it now serves a session (so an older copy elsewhere lets go). */
+export const SESSIONS_CHANNEL = 'studio_sessions';
+
+/** A process took a session at `at` (epoch ms): `holder` names the process (an id of its own, not a host name). */
+export interface SessionTaken {
+  session_id: string;
+  holder: string;
+  at: number;
+}
+
 interface Row {
   id: string;
   protocol_version: string;
@@ -104,5 +114,24 @@ export class SessionRepo {
   /** Forget every session no process has seen since `before` (epoch ms): those whose replica died or went idle. */
   async expire(before: number): Promise<number> {
     return this.sql.run(`DELETE FROM mcp_sessions WHERE last_seen < ?`, [before]);
+  }
+
+  /** Tell every other process on the database that `t.holder` now serves the session (nothing on SQLite: one process). */
+  async announce(t: SessionTaken): Promise<void> {
+    if (this.sql.dialect !== 'postgres' || this.sql.closed) return;
+    await this.sql.notify(SESSIONS_CHANNEL, JSON.stringify({ s: t.session_id, h: t.holder, a: t.at }));
+  }
+
+  /** Hear other processes take sessions. Resolves to a function that stops listening. */
+  hear(onTaken: (t: SessionTaken) => void): Promise<() => Promise<void>> {
+    return this.sql.listen(
+      SESSIONS_CHANNEL,
+      (payload) => {
+        const v = parseJson<{ s?: unknown; h?: unknown; a?: unknown }>(payload, {});
+        if (typeof v.s === 'string' && typeof v.h === 'string' && typeof v.a === 'number') onTaken({ session_id: v.s, holder: v.h, at: v.a });
+      },
+      // A notice missed while the listener was away leaves an older copy in place until it idles out.
+      () => undefined,
+    );
   }
 }

@@ -83,7 +83,7 @@ function webRequest(req: http.IncomingMessage, url: URL, text: string | undefine
  * instance per session: resource subscriptions, the GET notification stream, server-to-client requests), kept in the
  * store too so another replica or a restart goes on with them (legacy-sessions.ts).
  */
-export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http.Server & { mcp: McpHttpHandler }> {
+export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http.Server & { mcp: McpHttpHandler; sessions: LegacySessions }> {
   const token = studio.config.secrets.httpToken;
   const refusal = bindRefusal(opts.host, token);
   if (refusal) throw new Error(refusal);
@@ -158,5 +158,5 @@ export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http
   // Storyboards name their web page from here on (Storyboard.web_url).
   const bound = (server.address() as { port: number }).port;
   studio.setWebBase(`http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${bound}`);
-  return Object.assign(server, { mcp: modern });
+  return Object.assign(server, { mcp: modern, sessions: legacy });
 }

@@ -29,6 +29,8 @@ interface Live {
   seen: number;
   /** The last_seen this process last wrote (or read) for the session. */
   written: number;
+  /** When this process began or resumed the session: a later resumption elsewhere makes this copy stale. */
+  since: number;
 }
 
 /**
@@ -46,6 +48,9 @@ export class LegacySessions {
   private readonly resuming = new Map<string, Promise<Live | 'unknown' | 'full'>>();
   private readonly sweep: NodeJS.Timeout;
   private readonly touchEveryMs: number;
+  /** This process among those sharing the store (in "session taken" notices). */
+  private readonly holder = randomUUID();
+  private readonly unlisten: Promise<(() => Promise<void>) | undefined>;
 
   constructor(
     private readonly studio: Studio,
@@ -54,6 +59,19 @@ export class LegacySessions {
     this.touchEveryMs = Math.min(60_000, opts.idleMs / 4);
     this.sweep = setInterval(() => void this.expire(), Math.min(60_000, opts.idleMs));
     this.sweep.unref();
+    // A session resumed by another process (HAProxy moved it) is served there from now on: the copy here would
+    // go stale (a subscription made there is unknown here), so it is let go; its record stays.
+    this.unlisten = studio.store.sessions
+      .hear((t) => {
+        const live = this.live.get(t.session_id);
+        if (!live || t.holder === this.holder || t.at < live.since) return;
+        this.live.delete(t.session_id);
+        void live.transport.close().catch(() => undefined);
+      })
+      .catch((err: unknown) => {
+        this.studio.log(`http: not hearing which replica serves a session: ${err instanceof Error ? err.message : String(err)}`);
+        return undefined;
+      });
   }
 
   /** Sessions held by this process. */
@@ -84,6 +102,7 @@ export class LegacySessions {
   /** Close this process's sessions; their records stay, so a restart or another replica goes on with them. */
   async close(): Promise<void> {
     clearInterval(this.sweep);
+    await (await this.unlisten)?.().catch(() => undefined);
     await Promise.all([...this.live.values()].map((l) => l.transport.close().catch(() => undefined)));
     this.live.clear();
   }
@@ -111,7 +130,7 @@ export class LegacySessions {
         };
         const at = Date.now();
         await this.write('initialize', () => this.repo.create(record));
-        this.live.set(id, { transport: t, seen: at, written: at });
+        this.live.set(id, { transport: t, seen: at, written: at, since: at });
       },
       onsessionclosed: (id) => this.write('DELETE', () => this.repo.delete(id).then(() => undefined)),
     });
@@ -145,8 +164,10 @@ export class LegacySessions {
         await t.close().catch(() => undefined);
         throw err;
       }
-      const live = { transport: t, seen: Date.now(), written: record.last_seen };
+      const now = Date.now();
+      const live = { transport: t, seen: now, written: record.last_seen, since: now };
       this.live.set(sid, live);
+      await this.write('announce', () => this.repo.announce({ session_id: sid, holder: this.holder, at: now }));
       this.studio.log(`http: resumed 2025-era session ${sid.slice(0, 8)}… from the store`);
       return live;
     })().finally(() => this.resuming.delete(sid));

@@ -185,6 +185,40 @@ describe.skipIf(pgSkip !== undefined)(`a 2025-era session survives its replica (
       await kill(b);
     }
   }, 30_000);
+
+  it('a session moved while its first replica lives: B resumes it, A lets go of its copy, notifications come through B', async () => {
+    const env = { STUDIO_DATABASE_URL: db.url };
+    const a = await replica(tempDir('studio-moved-a-'), env);
+    const b = await replica(tempDir('studio-moved-b-'), env);
+    lb.to(a.port);
+    const { client, transport, heard } = await legacyClient(lb.url);
+    try {
+      const made = (await call(client, 'scene_create', { title: 'Moved' })) as { scene: { scene_id: string } };
+      const uri = `studio://scenes/${made.scene.scene_id}`;
+      await client.subscribeResource({ uri });
+      expect([a.server.sessions.size, b.server.sessions.size]).toEqual([1, 0]);
+
+      lb.to(b.port);
+      await call(client, 'scene_get', { scene_id: made.scene.scene_id });
+      expect(b.server.sessions.size).toBe(1);
+      // A hears (Postgres NOTIFY) that B took the session and closes its copy, which ends the client's notification
+      // stream there; the client reopens it, now on B.
+      await until(() => a.server.sessions.size === 0, 5_000);
+      expect(a.server.sessions.size).toBe(0);
+      let n = 0;
+      await until(
+        () => heard.includes(uri),
+        10_000,
+        () => writer.call('scene_update', { scene_id: made.scene.scene_id, title: `Moved ${++n}` }),
+      );
+      expect(heard).toContain(uri);
+      expect([a.server.sessions.size, b.server.sessions.size]).toEqual([0, 1]);
+      expect(transport.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      await client.close().catch(() => undefined);
+      await Promise.all([kill(a), kill(b)]);
+    }
+  }, 30_000);
 });
 
 describe('2025-era sessions in the embedded studio (SQLite, one process)', () => {
