@@ -1,5 +1,14 @@
+import { createHash } from 'node:crypto';
 import { nowIso, parseJson } from './ids.js';
 import type { Sql } from './sql.js';
+
+/**
+ * The key a session is stored (and announced) under: a hash of its id, so that the database, its backups and its
+ * NOTIFY traffic never hold an id a reader could present as the session.
+ */
+export function sessionKey(id: string): string {
+  return createHash('sha256').update(id).digest('hex');
+}
 
 /**
  * What a 2025-era MCP session over HTTP needs to go on in another process: the handshake the client made (the
@@ -21,9 +30,12 @@ export interface SessionRecord {
 /** The Postgres channel on which a process says it now serves a session (so an older copy elsewhere lets go). */
 export const SESSIONS_CHANNEL = 'studio_sessions';
 
-/** A process took a session at `at` (epoch ms): `holder` names the process (an id of its own, not a host name). */
+/**
+ * A process took a session at `at` (epoch ms): the session by its key (sessionKey), `holder` names the process (an id
+ * of its own, not a host name).
+ */
 export interface SessionTaken {
-  session_id: string;
+  session_key: string;
   holder: string;
   at: number;
 }
@@ -48,7 +60,7 @@ export class SessionRepo {
     client_capabilities: Record<string, unknown>;
   }): Promise<void> {
     await this.sql.run(`INSERT INTO mcp_sessions (id, protocol_version, client_info, client_capabilities, created_at, last_seen) VALUES (?, ?, ?, ?, ?, ?)`, [
-      s.session_id,
+      sessionKey(s.session_id),
       s.protocol_version,
       JSON.stringify(s.client_info),
       JSON.stringify(s.client_capabilities),
@@ -58,11 +70,12 @@ export class SessionRepo {
   }
 
   async get(id: string): Promise<SessionRecord | undefined> {
-    const r = await this.sql.get<Row>(`SELECT * FROM mcp_sessions WHERE id = ?`, [id]);
+    const key = sessionKey(id);
+    const r = await this.sql.get<Row>(`SELECT * FROM mcp_sessions WHERE id = ?`, [key]);
     if (!r) return undefined;
-    const subs = await this.sql.all<{ uri: string }>(`SELECT uri FROM mcp_session_subscriptions WHERE session_id = ? ORDER BY uri`, [id]);
+    const subs = await this.sql.all<{ uri: string }>(`SELECT uri FROM mcp_session_subscriptions WHERE session_id = ? ORDER BY uri`, [key]);
     return {
-      session_id: r.id,
+      session_id: id,
       protocol_version: r.protocol_version,
       client_info: parseJson<Record<string, unknown>>(r.client_info, {}),
       client_capabilities: parseJson<Record<string, unknown>>(r.client_capabilities, {}),
@@ -74,33 +87,33 @@ export class SessionRepo {
   }
 
   async setProtocolVersion(id: string, version: string): Promise<void> {
-    await this.sql.run(`UPDATE mcp_sessions SET protocol_version = ? WHERE id = ?`, [version, id]);
+    await this.sql.run(`UPDATE mcp_sessions SET protocol_version = ? WHERE id = ?`, [version, sessionKey(id)]);
   }
 
   async setLogLevel(id: string, level: string): Promise<void> {
-    await this.sql.run(`UPDATE mcp_sessions SET log_level = ? WHERE id = ?`, [level, id]);
+    await this.sql.run(`UPDATE mcp_sessions SET log_level = ? WHERE id = ?`, [level, sessionKey(id)]);
   }
 
   /** Subscribe a session to a URI (once however often asked); a session that no longer exists gains nothing. */
   async subscribe(id: string, uri: string): Promise<void> {
     await this.sql.run(
       `INSERT INTO mcp_session_subscriptions (session_id, uri) SELECT id, ? FROM mcp_sessions WHERE id = ? ON CONFLICT (session_id, uri) DO NOTHING`,
-      [uri, id],
+      [uri, sessionKey(id)],
     );
   }
 
   async unsubscribe(id: string, uri: string): Promise<void> {
-    await this.sql.run(`DELETE FROM mcp_session_subscriptions WHERE session_id = ? AND uri = ?`, [id, uri]);
+    await this.sql.run(`DELETE FROM mcp_session_subscriptions WHERE session_id = ? AND uri = ?`, [sessionKey(id), uri]);
   }
 
   /** Record a request seen at `at` (epoch ms); an older value never overwrites a newer one another process wrote. */
   async touch(id: string, at: number): Promise<void> {
-    await this.sql.run(`UPDATE mcp_sessions SET last_seen = ? WHERE id = ? AND last_seen < ?`, [at, id, at]);
+    await this.sql.run(`UPDATE mcp_sessions SET last_seen = ? WHERE id = ? AND last_seen < ?`, [at, sessionKey(id), at]);
   }
 
   /** Forget a session (DELETE /mcp); its subscriptions go with it. */
   async delete(id: string): Promise<boolean> {
-    return (await this.sql.run(`DELETE FROM mcp_sessions WHERE id = ?`, [id])) === 1;
+    return (await this.sql.run(`DELETE FROM mcp_sessions WHERE id = ?`, [sessionKey(id)])) === 1;
   }
 
   /**
@@ -108,7 +121,7 @@ export class SessionRepo {
    * this process knows of, is then older than the stored one).
    */
   async deleteIdle(id: string, seen: number): Promise<boolean> {
-    return (await this.sql.run(`DELETE FROM mcp_sessions WHERE id = ? AND last_seen <= ?`, [id, seen])) === 1;
+    return (await this.sql.run(`DELETE FROM mcp_sessions WHERE id = ? AND last_seen <= ?`, [sessionKey(id), seen])) === 1;
   }
 
   /** Forget every session no process has seen since `before` (epoch ms): those whose replica died or went idle. */
@@ -116,10 +129,10 @@ export class SessionRepo {
     return this.sql.run(`DELETE FROM mcp_sessions WHERE last_seen < ?`, [before]);
   }
 
-  /** Tell every other process on the database that `t.holder` now serves the session (nothing on SQLite: one process). */
-  async announce(t: SessionTaken): Promise<void> {
+  /** Tell every other process on the database that `holder` now serves session `id` (nothing on SQLite: one process). */
+  async announce(id: string, holder: string, at: number): Promise<void> {
     if (this.sql.dialect !== 'postgres' || this.sql.closed) return;
-    await this.sql.notify(SESSIONS_CHANNEL, JSON.stringify({ s: t.session_id, h: t.holder, a: t.at }));
+    await this.sql.notify(SESSIONS_CHANNEL, JSON.stringify({ s: sessionKey(id), h: holder, a: at }));
   }
 
   /** Hear other processes take sessions. Resolves to a function that stops listening. */
@@ -128,7 +141,7 @@ export class SessionRepo {
       SESSIONS_CHANNEL,
       (payload) => {
         const v = parseJson<{ s?: unknown; h?: unknown; a?: unknown }>(payload, {});
-        if (typeof v.s === 'string' && typeof v.h === 'string' && typeof v.a === 'number') onTaken({ session_id: v.s, holder: v.h, at: v.a });
+        if (typeof v.s === 'string' && typeof v.h === 'string' && typeof v.a === 'number') onTaken({ session_key: v.s, holder: v.h, at: v.a });
       },
       // A notice missed while the listener was away leaves an older copy in place until it idles out.
       () => undefined,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isInitializeRequest, type Server, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import { createMcpServer } from '../server.js';
-import type { SessionRecord } from '../store/sessions.js';
+import { type SessionRecord, sessionKey } from '../store/sessions.js';
 import type { Studio } from '../studio/studio.js';
 
 export interface LegacySessionOptions {
@@ -17,7 +17,8 @@ export function errorJson(message: string): string {
 }
 
 function refuse(status: number, message: string): Response {
-  return new Response(errorJson(message), { status, headers: { 'content-type': 'application/json' } });
+  // Like every refusal of the endpoint (http.ts send), the connection is closed after it.
+  return new Response(errorJson(message), { status, headers: { 'content-type': 'application/json', connection: 'close' } });
 }
 
 /** Levels `logging/setLevel` accepts (the server ignores any other value, so the record does too). */
@@ -31,6 +32,8 @@ interface Live {
   written: number;
   /** When this process began or resumed the session: a later resumption elsewhere makes this copy stale. */
   since: number;
+  /** The session's key in the store and in "taken" notices. */
+  key: string;
 }
 
 /**
@@ -63,10 +66,12 @@ export class LegacySessions {
     // go stale (a subscription made there is unknown here), so it is let go; its record stays.
     this.unlisten = studio.store.sessions
       .hear((t) => {
-        const live = this.live.get(t.session_id);
-        if (!live || t.holder === this.holder || t.at < live.since) return;
-        this.live.delete(t.session_id);
-        void live.transport.close().catch(() => undefined);
+        if (t.holder === this.holder) return;
+        for (const [id, live] of this.live) {
+          if (live.key !== t.session_key || t.at < live.since) continue;
+          this.live.delete(id);
+          void live.transport.close().catch(() => undefined);
+        }
       })
       .catch((err: unknown) => {
         this.studio.log(`http: not hearing which replica serves a session: ${err instanceof Error ? err.message : String(err)}`);
@@ -130,7 +135,7 @@ export class LegacySessions {
         };
         const at = Date.now();
         await this.write('initialize', () => this.repo.create(record));
-        this.live.set(id, { transport: t, seen: at, written: at, since: at });
+        this.live.set(id, { transport: t, seen: at, written: at, since: at, key: sessionKey(id) });
       },
       onsessionclosed: (id) => this.write('DELETE', () => this.repo.delete(id).then(() => undefined)),
     });
@@ -165,9 +170,9 @@ export class LegacySessions {
         throw err;
       }
       const now = Date.now();
-      const live = { transport: t, seen: now, written: record.last_seen, since: now };
+      const live = { transport: t, seen: now, written: record.last_seen, since: now, key: sessionKey(sid) };
       this.live.set(sid, live);
-      await this.write('announce', () => this.repo.announce({ session_id: sid, holder: this.holder, at: now }));
+      await this.write('announce', () => this.repo.announce(sid, this.holder, now));
       this.studio.log(`http: resumed 2025-era session ${sid.slice(0, 8)}… from the store`);
       return live;
     })().finally(() => this.resuming.delete(sid));

@@ -4,12 +4,13 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import type { SessionRecord } from '../../src/store/sessions.js';
+import { type SessionRecord, sessionKey } from '../../src/store/sessions.js';
 import { Studio } from '../../src/studio/studio.js';
 import { serveHttp } from '../../src/transports/http.js';
 import { replaySession } from '../../src/transports/legacy-sessions.js';
 import { type Harness, startHarness, tempDir } from '../helpers/harness.js';
 import { freshDatabase, postgresSkipReason } from '../helpers/pg-test-db.js';
+import { withStudioDb } from '../helpers/studio-db.js';
 
 /**
  * Issue 12 item 5: a 2025-era session (SDK 1.x client) outlives the process that holds it. Its record in the store
@@ -263,7 +264,8 @@ describe('2025-era sessions in the embedded studio (SQLite, one process)', () =>
   }, 30_000);
 
   it('writes the store only when session state changes, not per request; DELETE forgets the session; an unknown id is 404', async () => {
-    const r = await replica(tempDir('studio-sessions-'));
+    const home = tempDir('studio-sessions-');
+    const r = await replica(home);
     const url = new URL(`http://127.0.0.1:${r.port}/mcp`);
     const repo = r.studio.store.sessions;
     const writes = (['create', 'touch', 'subscribe', 'unsubscribe', 'setLogLevel', 'setProtocolVersion', 'delete'] as const).map((m) => vi.spyOn(repo, m));
@@ -279,6 +281,11 @@ describe('2025-era sessions in the embedded studio (SQLite, one process)', () =>
       expect(counts()).toEqual([1, 0, 0, 0, 0, 0, 0]);
       await client.subscribeResource({ uri: 'studio://films' });
       expect(counts()).toEqual([1, 0, 1, 0, 0, 0, 0]);
+      // The database holds the session under a hash of its id: a reader of the rows cannot present the session.
+      const rows = withStudioDb(home, (d) => d.prepare('SELECT id FROM mcp_sessions').all() as { id: string }[]);
+      expect(rows).toEqual([{ id: sessionKey(sid) }]);
+      expect(sessionKey(sid)).toMatch(/^[0-9a-f]{64}$/);
+      expect(JSON.stringify(withStudioDb(home, (d) => d.prepare('SELECT * FROM mcp_sessions, mcp_session_subscriptions').all()))).not.toContain(sid);
 
       await transport.terminateSession();
       expect(counts()).toEqual([1, 0, 1, 0, 0, 0, 1]);
