@@ -166,8 +166,11 @@ export class LegacySessions {
       try {
         await replaySession(t, record);
       } catch (err) {
+        // The stored handshake no longer takes (a version this build stopped serving): 404 makes the client start a
+        // new session rather than retry this one forever.
         await t.close().catch(() => undefined);
-        throw err;
+        this.studio.log(`http: 2025-era session not resumed: ${err instanceof Error ? err.message : String(err)}`);
+        return 'unknown';
       }
       const now = Date.now();
       const live = { transport: t, seen: now, written: record.last_seen, since: now, key: sessionKey(sid) };

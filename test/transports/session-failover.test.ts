@@ -296,6 +296,11 @@ describe('2025-era sessions in the embedded studio (SQLite, one process)', () =>
       expect(((await after.json()) as { error: { message: string } }).error.message).toBe('unknown session');
       const unknown = await rawPost(url, '00000000-0000-4000-8000-000000000000', { jsonrpc: '2.0', id: 1, method: 'ping' });
       expect(unknown.status).toBe(404);
+      // A stored session whose handshake no longer takes (a version this build does not serve) is 404 too, not a 500
+      // the client would retry forever.
+      const old = '11111111-1111-4111-8111-111111111111';
+      await repo.create({ session_id: old, protocol_version: '1999-01-01', client_info: { name: 'x', version: '0' }, client_capabilities: {} });
+      expect((await rawPost(url, old, { jsonrpc: '2.0', id: 1, method: 'ping' })).status).toBe(404);
       await client.close();
     } finally {
       await kill(r);
