@@ -274,6 +274,41 @@ for (const b of backends) {
       expect(await a.modelCache.capabilities()).toContain('{"a":2}');
     });
 
+    it('keeps 2025-era MCP sessions: subscriptions once each, a newer last_seen never overwritten, idle and gone ones forgotten', async () => {
+      const id = `sess_${b.name}`;
+      await a.sessions.create({ session_id: id, protocol_version: '2025-06-18', client_info: { name: 'c', version: '1' }, client_capabilities: { roots: {} } });
+      await c.sessions.subscribe(id, 'studio://films');
+      await a.sessions.subscribe(id, 'studio://films');
+      await a.sessions.subscribe(id, 'studio://scenes/scn_1');
+      await c.sessions.unsubscribe(id, 'studio://scenes/scn_1');
+      await c.sessions.setLogLevel(id, 'warning');
+      await a.sessions.subscribe('sess_missing', 'studio://films');
+      const got = await c.sessions.get(id);
+      expect(got).toMatchObject({
+        session_id: id,
+        protocol_version: '2025-06-18',
+        client_info: { name: 'c', version: '1' },
+        client_capabilities: { roots: {} },
+        log_level: 'warning',
+        subscriptions: ['studio://films'],
+      });
+      expect(await a.sessions.get('sess_missing')).toBeUndefined();
+      const seen = got?.last_seen ?? 0;
+      await a.sessions.touch(id, seen + 5000);
+      await c.sessions.touch(id, seen + 1000);
+      expect((await a.sessions.get(id))?.last_seen).toBe(seen + 5000);
+      // A process that last wrote seen+1000 lets the session go idle: another wrote later, so the record stays.
+      expect(await c.sessions.deleteIdle(id, seen + 1000)).toBe(false);
+      expect(await a.sessions.expire(seen + 5000)).toBe(0);
+      expect(await a.sessions.expire(seen + 5001)).toBe(1);
+      expect(await c.sessions.get(id)).toBeUndefined();
+      await a.sessions.create({ session_id: id, protocol_version: '2025-03-26', client_info: {}, client_capabilities: {} });
+      expect((await c.sessions.get(id))?.subscriptions).toEqual([]);
+      await c.sessions.subscribe(id, 'studio://films');
+      expect(await a.sessions.delete(id)).toBe(true);
+      expect(await a.sessions.delete(id)).toBe(false);
+    });
+
     it('reads its own writes inside a transaction while the other store waits for the commit', async () => {
       const film = await a.films.create({ title: 'before' });
       let inside = '';
