@@ -91,6 +91,11 @@ export interface HttpSettings {
   allowedHosts: string[];
   /** STUDIO_REPLICA_NAME: sent as the X-Studio-Replica response header, so a cluster shows which replica answered. */
   replicaName?: string;
+  /**
+   * STUDIO_PUBLIC_URL: where people reach the server (a load balancer's https origin); links to the storyboard page
+   * use it, and its name passes the Host and Origin checks. Checked at `serve` (publicUrlRefusal).
+   */
+  publicUrl?: string;
 }
 
 export interface S3Settings {
@@ -113,6 +118,15 @@ export interface S3Settings {
    * accepts 1 s to 7 days, so a value outside is brought inside).
    */
   urlTtlSeconds: number;
+}
+
+/** The `name[:port]` of STUDIO_PUBLIC_URL (the port only when not the scheme's default), or undefined when it does not parse. */
+function publicHost(v: string | undefined): string | undefined {
+  try {
+    return v?.trim() ? new URL(v.trim()).host : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function num(v: string | undefined): number | undefined {
@@ -189,11 +203,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     ...s3Settings(env),
     http: {
       host: nonEmpty(env.STUDIO_HTTP_HOST),
-      allowedHosts: (env.STUDIO_HTTP_ALLOWED_HOSTS ?? '')
-        .split(',')
+      allowedHosts: [...(env.STUDIO_HTTP_ALLOWED_HOSTS ?? '').split(','), publicHost(env.STUDIO_PUBLIC_URL) ?? '']
         .map((h) => h.trim().toLowerCase())
         .filter((h) => h !== ''),
       replicaName: nonEmpty(env.STUDIO_REPLICA_NAME),
+      ...(nonEmpty(env.STUDIO_PUBLIC_URL) ? { publicUrl: nonEmpty(env.STUDIO_PUBLIC_URL) as string } : {}),
     },
     ...(nonEmpty(env.STUDIO_REDIS_URL)
       ? { redis: { url: nonEmpty(env.STUDIO_REDIS_URL) as string, prefix: nonEmpty(env.STUDIO_REDIS_PREFIX) ?? 'studio' } }

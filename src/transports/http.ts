@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { createMcpHandler, isLegacyRequest, type McpHttpHandler } from '@modelcontextprotocol/server';
 import { createMcpServer } from '../server.js';
 import type { Studio } from '../studio/studio.js';
-import { bindRefusal, hostAllowed, originAllowed } from './http-host.js';
+import { bindRefusal, webBase, hostAllowed, originAllowed } from './http-host.js';
 import { errorJson, LegacySessions } from './legacy-sessions.js';
 import { createStudioWeb, isStudioPath } from './studio-web.js';
 import { bearerMatches } from './studio-web-auth.js';
@@ -157,6 +157,6 @@ export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http
   await new Promise<void>((resolve) => server.listen(opts.port, opts.host, resolve));
   // Storyboards name their web page from here on (Storyboard.web_url).
   const bound = (server.address() as { port: number }).port;
-  studio.setWebBase(`http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${bound}`);
+  studio.setWebBase(webBase(opts.host, bound, studio.config.http.publicUrl));
   return Object.assign(server, { mcp: modern, sessions: legacy });
 }
