@@ -1,0 +1,249 @@
+import { createHash } from 'node:crypto';
+import { DelayedError, type Job, Queue, QueueEvents, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { type ErrorCode, StudioError, type StudioErrorDetails, toSafeError } from '../errors.js';
+import type { FilmRenderResult, SceneRenderResult } from '../studio/render-service.js';
+import { type RenderCall, type RenderDispatcher, type RenderFlags, type RenderRequest, type RenderResult, renderFlags } from './render-dispatch.js';
+
+/**
+ * Renders on the `render` queue of BullMQ (STUDIO_REDIS_URL), so ffmpeg runs on render workers instead of the
+ * process that got the MCP request:
+ *  - the queue's global concurrency (STUDIO_RENDER_CONCURRENCY) holds across every process; each process that works
+ *    the queue takes one render at a time by default (ffmpeg is CPU-bound);
+ *  - the caller waits for the job (QueueEvents) and hears its progress; its abort is broadcast on a Redis channel to
+ *    the process running the render (`worker.cancelJob` only reaches the process holding the job);
+ *  - a second request for the same render (kind, id, flags) while one is waiting or running joins it (BullMQ
+ *    deduplication: the key lives while the job is unfinished, so a later request after a change is a new render,
+ *    never an old result; job ids stay unique, so a finished job kept for its waiters never blocks a new one);
+ *  - a worker that dies mid-render stops renewing its lock; after lockMs another worker's stalled-job check puts the
+ *    render back and it is done again (RenderService writes to scratch and adds the file content-addressed, write
+ *    once, then its row: a killed render leaves no object and no row);
+ *  - a failed render answers {ok: false, error} (code, message, details), re-made into the same StudioError here.
+ */
+export interface BullRendersOptions {
+  url: string;
+  prefix: string;
+  /** Renders at once across every process on this Redis. */
+  limit: number;
+  /** How long a dead worker's render stays locked before another takes it (BullMQ renews it while alive). */
+  lockMs: number;
+  /** The studio folder's name of a render file, from its media id (the worker's folder may differ from ours). */
+  filePathOf: (mediaId: string) => Promise<string>;
+  log: (message: string) => void;
+}
+
+/** What a render job answers: a result, or the StudioError the render failed with. */
+type Outcome = { ok: true; result: RenderResult } | { ok: false; error: { code: ErrorCode; message: string; details: StudioErrorDetails } };
+
+/** What a waiter hears as a job's progress. */
+interface Progress {
+  p: number;
+  m?: string;
+}
+
+/** How long a finished job is kept: only so its waiters can read it; waiters check as soon as they listen. */
+const KEEP_FINISHED = { age: 3600, count: 1000 };
+/** Progress is written to Redis at most this often (ffmpeg reports several times a second). */
+const PROGRESS_EVERY_MS = 250;
+const QUEUE = 'render';
+
+export class BullRenders implements RenderDispatcher {
+  readonly shared = true;
+  private readonly connection: Redis;
+  private readonly queue: Queue;
+  private events: QueueEvents | undefined;
+  private readonly progress = new Map<string, Set<(p: Progress) => void>>();
+  private worker: Worker | undefined;
+  private readonly ownConnections: Redis[] = [];
+  /** Renders running here, aborted at close (and given back to the queue). */
+  private readonly running = new Map<string, AbortController>();
+  private closing = false;
+
+  constructor(private readonly opts: BullRendersOptions) {
+    // BullMQ's blocking commands need maxRetriesPerRequest null on the connections it shares.
+    this.connection = new Redis(opts.url, { maxRetriesPerRequest: null });
+    this.queue = new Queue(QUEUE, { connection: this.connection, prefix: opts.prefix });
+  }
+
+  private key(...parts: string[]): string {
+    return [this.opts.prefix, QUEUE, ...parts].join(':');
+  }
+
+  private redis(): Redis {
+    const c = new Redis(this.opts.url, { maxRetriesPerRequest: null });
+    this.ownConnections.push(c);
+    return c;
+  }
+
+  renderScene(sceneId: string, flags: RenderFlags, call: RenderCall = {}): Promise<SceneRenderResult> {
+    return this.render({ kind: 'scene', id: sceneId, flags }, call) as Promise<SceneRenderResult>;
+  }
+
+  renderFilm(filmId: string, flags: RenderFlags, call: RenderCall = {}): Promise<FilmRenderResult> {
+    return this.render({ kind: 'film', id: filmId, flags }, call) as Promise<FilmRenderResult>;
+  }
+
+  /** Queue (or join) the render, wait for its outcome, and give it back as RenderService would have. */
+  private async render(req: RenderRequest, call: RenderCall): Promise<RenderResult> {
+    if (this.closing) throw new StudioError('internal', 'the studio is shutting down');
+    if (call.signal?.aborted) throw canceled(req);
+    const events = await this.queueEvents();
+    const data: RenderRequest = { kind: req.kind, id: req.id, flags: renderFlags(req.flags) };
+    // Written with every request, not once: a Redis that lost its keys lost the limit with them.
+    await this.queue.setGlobalConcurrency(this.opts.limit);
+    const job = await this.queue.add(req.kind, data, {
+      deduplication: { id: joinKey(data) },
+      removeOnComplete: KEEP_FINISHED,
+      removeOnFail: KEEP_FINISHED,
+    });
+    const jobId = job.id ?? '';
+    const waiters = this.key(jobId, 'waiters');
+    await this.connection
+      .multi()
+      .incr(waiters)
+      .expire(waiters, 24 * 3600)
+      .exec();
+    const listener = (p: Progress): void => call.onProgress?.(p.p, p.m);
+    this.listen(jobId, listener);
+    let onAbort: (() => void) | undefined;
+    try {
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => {
+          reject(canceled(req));
+          void this.leave(jobId, job).catch((err: unknown) => this.opts.log(`could not cancel render job ${jobId}: ${String(err)}`));
+        };
+        call.signal?.addEventListener('abort', onAbort, { once: true });
+      });
+      const outcome = (await Promise.race([job.waitUntilFinished(events), aborted]).catch((err: unknown) => {
+        if (err instanceof StudioError) throw err;
+        throw new StudioError('internal', `the render job failed on the queue: ${err instanceof Error ? err.message : String(err)}`);
+      })) as Outcome;
+      if (!outcome.ok) throw new StudioError(outcome.error.code, outcome.error.message, outcome.error.details);
+      // The worker named the file in its own folder; the file's name here comes from its media id.
+      return { ...outcome.result, file_path: await this.opts.filePathOf(outcome.result.media_id) };
+    } finally {
+      if (onAbort) call.signal?.removeEventListener('abort', onAbort);
+      this.unlisten(jobId, listener);
+    }
+  }
+
+  /**
+   * A caller gave up: the render stops only when nobody else waits for it (a joined request still wants it). A
+   * job still waiting is removed; one running is aborted where it runs (the broadcast reaches every worker).
+   */
+  private async leave(jobId: string, job: Job): Promise<void> {
+    if ((await this.connection.decr(this.key(jobId, 'waiters'))) > 0) return;
+    await job.remove().catch(() => undefined); // refused while a worker holds it: then the broadcast stops it
+    await this.connection.publish(this.key('cancel'), jobId);
+  }
+
+  private async queueEvents(): Promise<QueueEvents> {
+    if (!this.events) {
+      const events = new QueueEvents(QUEUE, { connection: this.redis(), prefix: this.opts.prefix });
+      events.on('progress', ({ jobId, data }) => {
+        const p = progressOf(data);
+        if (p) for (const fn of this.progress.get(jobId) ?? []) fn(p);
+      });
+      events.on('error', (err) => this.opts.log(`render queue events: ${String(err)}`));
+      this.events = events;
+    }
+    await this.events.waitUntilReady();
+    return this.events;
+  }
+
+  private listen(jobId: string, fn: (p: Progress) => void): void {
+    const set = this.progress.get(jobId) ?? new Set();
+    set.add(fn);
+    this.progress.set(jobId, set);
+  }
+
+  private unlisten(jobId: string, fn: (p: Progress) => void): void {
+    const set = this.progress.get(jobId);
+    set?.delete(fn);
+    if (set && !set.size) this.progress.delete(jobId);
+  }
+
+  /** Work the render queue in this process: `concurrency` renders at once here (default 1), `run` does each. */
+  work(run: (req: RenderRequest, call: RenderCall) => Promise<RenderResult>, concurrency = 1): void {
+    void this.queue.setGlobalConcurrency(this.opts.limit).catch(() => undefined);
+    const cancels = this.redis();
+    cancels.on('message', (_channel: string, jobId: string) => {
+      this.worker?.cancelJob(jobId, 'canceled');
+    });
+    void cancels.subscribe(this.key('cancel')).catch((err: unknown) => this.opts.log(`render cancel channel: ${String(err)}`));
+    this.worker = new Worker(
+      QUEUE,
+      async (job: Job<RenderRequest>, token, signal) => {
+        const id = job.id ?? '';
+        const controller = new AbortController();
+        const stop = (): void => controller.abort();
+        signal?.addEventListener('abort', stop, { once: true });
+        this.running.set(id, controller);
+        this.opts.log(`rendering ${job.data.kind} ${job.data.id} (render job ${id}${job.attemptsStarted > 1 ? `, start ${job.attemptsStarted}` : ''})`);
+        try {
+          const result = await run(job.data, { signal: controller.signal, onProgress: progressWriter(job) });
+          return { ok: true, result } satisfies Outcome;
+        } catch (err) {
+          if (this.closing && token) {
+            // Stopped here at shutdown, unfinished: back to the queue at once for another process, not failed.
+            await job.moveToDelayed(Date.now(), token);
+            throw new DelayedError();
+          }
+          const safe = toSafeError(err);
+          if (!(err instanceof StudioError)) this.opts.log(`render ${job.data.kind} ${job.data.id} failed: ${err instanceof Error ? err.stack : String(err)}`);
+          return { ok: false, error: { code: safe.code, message: safe.message, details: safe.details } } satisfies Outcome;
+        } finally {
+          signal?.removeEventListener('abort', stop);
+          this.running.delete(id);
+        }
+      },
+      {
+        connection: this.redis(),
+        prefix: this.opts.prefix,
+        concurrency,
+        lockDuration: this.opts.lockMs,
+        stalledInterval: this.opts.lockMs,
+      },
+    );
+    // A render's failure is its outcome; the worker's own errors (Redis lost) are retried by BullMQ.
+    this.worker.on('error', (err) => this.opts.log(`render worker: ${String(err)}`));
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const c of this.running.values()) c.abort();
+    await this.worker?.close();
+    await this.events?.close();
+    await this.queue.close();
+    await Promise.all(this.ownConnections.map((c) => c.quit().catch(() => undefined)));
+    await this.connection.quit().catch(() => undefined);
+  }
+}
+
+/** Requests that are the same render: the kind, the id and the flags (in a fixed order). */
+function joinKey(req: RenderRequest): string {
+  const flags = renderFlags(req.flags);
+  const sorted = Object.fromEntries(Object.entries(flags).sort(([a], [b]) => a.localeCompare(b)));
+  return `${req.kind}-${req.id}-${createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 16)}`;
+}
+
+function canceled(req: RenderRequest): StudioError {
+  return new StudioError('canceled', `the render of ${req.kind} '${req.id}' was canceled`);
+}
+
+function progressOf(data: unknown): Progress | undefined {
+  if (typeof data !== 'object' || data === null || typeof (data as Progress).p !== 'number') return undefined;
+  const { p, m } = data as Progress;
+  return typeof m === 'string' ? { p, m } : { p };
+}
+
+/** The job's progress, written at most every PROGRESS_EVERY_MS (always the last one, 1). */
+function progressWriter(job: Job): (p: number, m?: string) => void {
+  let last = 0;
+  return (p, m) => {
+    const now = Date.now();
+    if (p < 1 && now - last < PROGRESS_EVERY_MS) return;
+    last = now;
+    void job.updateProgress(m === undefined ? { p } : { p, m }).catch(() => undefined);
+  };
+}
