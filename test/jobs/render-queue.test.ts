@@ -196,7 +196,7 @@ describe.skipIf(skip !== undefined)(`render queue: front end + render workers${s
   });
 
   it('a second identical request while the first renders joins it: one render, one media item', async () => {
-    const { sceneId } = await scene('joined', media.long, 3, { width: 640, height: 360 });
+    const { sceneId } = await scene('joined', media.long, 2, { width: 640, height: 360 });
     const firstProgress: { progress: number }[] = [];
     const first = render({ scene_id: sceneId, qc: false }, firstProgress);
     await until('the first render running on the worker', () => firstProgress.length > 0);
@@ -233,7 +233,8 @@ describe.skipIf(skip !== undefined)(`render queue: front end + render workers${s
   it('a render worker killed mid-render: another redoes the render, the caller gets it, one render and no partial object', async () => {
     await worker?.close();
     worker = undefined;
-    const { sceneId } = await scene('killed', media.long, 3, { width: 960, height: 540 });
+    // ≈ 2 s of ffmpeg here: the kill lands within a few ms of its first progress report.
+    const { sceneId } = await scene('killed', media.long, 3, { width: 640, height: 360 });
     let stderr = '';
     const child: ChildProcess = spawn(process.execPath, [CLI, 'worker', '--role', 'render'], {
       env: { PATH: process.env.PATH ?? '', ...env, STUDIO_HOME: tempDir('render-q-child-') },
