@@ -42,7 +42,10 @@ interface Progress {
 }
 
 /** How long a finished job is kept: only so its waiters can read it; waiters check as soon as they listen. */
-const KEEP_FINISHED = { age: 3600, count: 1000 };
+const KEEP_FINISHED = { age: 3600, count: 500 };
+/** A render whose job vanished this many times is given up (something keeps removing it). */
+const MAX_REQUEUES = 3;
+const GONE = 'gone' as const;
 /** Progress is written to Redis at most this often (ffmpeg reports several times a second). */
 const PROGRESS_EVERY_MS = 250;
 const QUEUE = 'render';
@@ -83,15 +86,32 @@ export class BullRenders implements RenderDispatcher {
     return this.render({ kind: 'film', id: filmId, flags }, call) as Promise<FilmRenderResult>;
   }
 
-  /** Queue (or join) the render, wait for its outcome, and give it back as RenderService would have. */
+  /**
+   * Queue (or join) the render, wait for its outcome, and give it back as RenderService would have. A job that
+   * vanishes while waited for (Redis lost its keys, or the last other waiter removed it as this one joined) is
+   * queued again: there is no row to reconcile a render from, so the waiter is what keeps it alive.
+   */
   private async render(req: RenderRequest, call: RenderCall): Promise<RenderResult> {
     if (this.closing) throw new StudioError('internal', 'the studio is shutting down');
-    if (call.signal?.aborted) throw canceled(req);
-    const events = await this.queueEvents();
     const data: RenderRequest = { kind: req.kind, id: req.id, flags: renderFlags(req.flags) };
+    for (let queued = 1; ; queued++) {
+      const outcome = await this.queueAndWait(data, call);
+      if (outcome !== GONE) {
+        if (!outcome.ok) throw new StudioError(outcome.error.code, outcome.error.message, outcome.error.details);
+        // The worker named the file in its own folder; the file's name here comes from its media id.
+        return { ...outcome.result, file_path: await this.opts.filePathOf(outcome.result.media_id) };
+      }
+      if (queued >= MAX_REQUEUES) throw new StudioError('internal', `the render of ${req.kind} '${req.id}' vanished from the render queue ${queued} times`);
+      this.opts.log(`the render job of ${req.kind} '${req.id}' vanished from the render queue; queueing it again`);
+    }
+  }
+
+  private async queueAndWait(data: RenderRequest, call: RenderCall): Promise<Outcome | typeof GONE> {
+    if (call.signal?.aborted) throw canceled(data);
+    const events = await this.queueEvents();
     // Written with every request, not once: a Redis that lost its keys lost the limit with them.
     await this.queue.setGlobalConcurrency(this.opts.limit);
-    const job = await this.queue.add(req.kind, data, {
+    const job = await this.queue.add(data.kind, data, {
       deduplication: { id: joinKey(data) },
       removeOnComplete: KEEP_FINISHED,
       removeOnFail: KEEP_FINISHED,
@@ -106,22 +126,30 @@ export class BullRenders implements RenderDispatcher {
     const listener = (p: Progress): void => call.onProgress?.(p.p, p.m);
     this.listen(jobId, listener);
     let onAbort: (() => void) | undefined;
+    let watch: NodeJS.Timeout | undefined;
     try {
       const aborted = new Promise<never>((_, reject) => {
         onAbort = () => {
-          reject(canceled(req));
+          reject(canceled(data));
           void this.leave(jobId, job).catch((err: unknown) => this.opts.log(`could not cancel render job ${jobId}: ${String(err)}`));
         };
         call.signal?.addEventListener('abort', onAbort, { once: true });
       });
-      const outcome = (await Promise.race([job.waitUntilFinished(events), aborted]).catch((err: unknown) => {
+      // A vanished job sends no event: its state is looked at every lockMs.
+      const gone = new Promise<typeof GONE>((resolve) => {
+        watch = setInterval(() => {
+          void this.queue.getJobState(jobId).then(
+            (state) => (state === 'unknown' ? resolve(GONE) : undefined),
+            () => undefined,
+          );
+        }, this.opts.lockMs);
+      });
+      return (await Promise.race([job.waitUntilFinished(events), aborted, gone]).catch((err: unknown) => {
         if (err instanceof StudioError) throw err;
         throw new StudioError('internal', `the render job failed on the queue: ${err instanceof Error ? err.message : String(err)}`);
-      })) as Outcome;
-      if (!outcome.ok) throw new StudioError(outcome.error.code, outcome.error.message, outcome.error.details);
-      // The worker named the file in its own folder; the file's name here comes from its media id.
-      return { ...outcome.result, file_path: await this.opts.filePathOf(outcome.result.media_id) };
+      })) as Outcome | typeof GONE;
     } finally {
+      clearInterval(watch);
       if (onAbort) call.signal?.removeEventListener('abort', onAbort);
       this.unlisten(jobId, listener);
     }
@@ -190,7 +218,8 @@ export class BullRenders implements RenderDispatcher {
             throw new DelayedError();
           }
           const safe = toSafeError(err);
-          if (!(err instanceof StudioError)) this.opts.log(`render ${job.data.kind} ${job.data.id} failed: ${err instanceof Error ? err.stack : String(err)}`);
+          const why = err instanceof StudioError ? `${safe.code}: ${safe.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
+          this.opts.log(`render of ${job.data.kind} ${job.data.id} (render job ${id}) ended without a result: ${why}`);
           return { ok: false, error: { code: safe.code, message: safe.message, details: safe.details } } satisfies Outcome;
         } finally {
           signal?.removeEventListener('abort', stop);

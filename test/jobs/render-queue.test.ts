@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { CallToolResult } from '@modelcontextprotocol/client';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toSafeError } from '../../src/errors.js';
@@ -212,6 +213,26 @@ describe.skipIf(skip !== undefined)(`render queue: front end + render workers${s
     expect(secondProgress.length).toBeGreaterThan(0);
   });
 
+  it('a canceled call stops the render on the worker: no render is recorded', async () => {
+    const { sceneId } = await scene('canceled', media.long, 2, { width: 640, height: 360 });
+    const controller = new AbortController();
+    const progress: number[] = [];
+    const call = front.client.callTool(
+      { name: 'render_scene', arguments: { scene_id: sceneId, qc: false } },
+      { signal: controller.signal, onprogress: (p) => void progress.push(p.progress) },
+    );
+    const settled = call.then(
+      () => 'answered',
+      () => 'rejected',
+    );
+    await until('the render running on the worker', () => progress.length > 0);
+    controller.abort();
+    expect(await settled).toBe('rejected');
+    await until('the worker to stop it', () => workerLog.some((m) => m.startsWith(`render of scene ${sceneId} `)));
+    expect(workerLog.filter((m) => m.startsWith(`render of scene ${sceneId} `))).toEqual([expect.stringMatching(/ended without a result: canceled: /)]);
+    expect(await front.studio.store.renders.list('scene', sceneId)).toEqual([]);
+  });
+
   it('a refused render (strict) comes back as the same error the embedded render gives', async () => {
     const { sceneId, shotIds } = await scene('strict', media.short, 2);
     // The crossfading shot put first: its crossfade has nothing to come from (a warning; strict refuses).
@@ -235,6 +256,22 @@ describe.skipIf(skip !== undefined)(`render queue: front end + render workers${s
     worker = undefined;
     // ≈ 2 s of ffmpeg here: the kill lands within a few ms of its first progress report.
     const { sceneId } = await scene('killed', media.long, 3, { width: 640, height: 360 });
+    // Asked for while no render worker runs: the job waits. Lost from Redis meanwhile, the waiter queues it again.
+    const progress: { progress: number }[] = [];
+    const pending = render({ scene_id: sceneId, qc: false }, progress);
+    const queue = new Queue('render', {
+      connection: new Redis(redis.url as string, { maxRetriesPerRequest: null }),
+      prefix: env.STUDIO_REDIS_PREFIX as string,
+    });
+    try {
+      await until('the render waiting on the queue', async () => (await queue.getJobs(['waiting', 'prioritized'])).length === 1);
+      const [lost] = await queue.getJobs(['waiting', 'prioritized']);
+      await lost?.remove();
+      await until('the waiter to queue it again', async () => (await queue.getJobs(['waiting', 'prioritized'])).some((j) => j.id !== lost?.id));
+    } finally {
+      await queue.close();
+    }
+    expect(frontLog).toContain(`the render job of scene '${sceneId}' vanished from the render queue; queueing it again`);
     let stderr = '';
     const child: ChildProcess = spawn(process.execPath, [CLI, 'worker', '--role', 'render'], {
       env: { PATH: process.env.PATH ?? '', ...env, STUDIO_HOME: tempDir('render-q-child-') },
@@ -245,8 +282,6 @@ describe.skipIf(skip !== undefined)(`render queue: front end + render workers${s
     });
     try {
       await until('the worker process to start', () => stderr.includes('running renders'));
-      const progress: { progress: number }[] = [];
-      const pending = render({ scene_id: sceneId, qc: false }, progress);
       await until('ffmpeg running on the worker process', () => progress.length > 0);
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
