@@ -132,8 +132,14 @@ describe.skipIf(skip !== undefined)(`render queue: front end + render workers${s
   });
 
   /** A scene of `shots` shots, each a take of `clip`, crossfading into each other (so the render encodes). */
-  const scene = async (title: string, clip: string, shots: number, size = { width: 320, height: 180 }): Promise<{ sceneId: string; shotIds: string[] }> => {
-    const sceneId = ((await front.call('scene_create', { title, settings: { ...size, fps: 24 } })) as { scene: { scene_id: string } }).scene.scene_id;
+  const scene = async (
+    title: string,
+    clip: string,
+    shots: number,
+    size = { width: 320, height: 180 },
+    film: { film_id?: string } = {},
+  ): Promise<{ sceneId: string; shotIds: string[] }> => {
+    const sceneId = ((await front.call('scene_create', { title, settings: { ...size, fps: 24 }, ...film })) as { scene: { scene_id: string } }).scene.scene_id;
     const shotIds: string[] = [];
     for (let i = 0; i < shots; i++) {
       const transition = i === 0 ? { type: 'cut' } : { type: 'crossfade', duration: 0.25 };
@@ -194,6 +200,24 @@ describe.skipIf(skip !== undefined)(`render queue: front end + render workers${s
     expect(again.media_id).toBe(r.media_id);
     expect(renderedHere(workerLog, sceneId)).toHaveLength(2);
     expect(await front.studio.store.renders.list('scene', sceneId)).toHaveLength(1);
+  });
+
+  it('render_film runs on the render worker too, and its file is named from the front end', async () => {
+    const filmId = ((await front.call('film_create', { title: 'worker film' })) as { film: { film_id: string } }).film.film_id;
+    const { sceneId } = await scene('film scene', media.short, 1, undefined, { film_id: filmId });
+    const r = (await front.call('render_film', { film_id: filmId, qc: false })) as {
+      film_id: string;
+      media_id: string;
+      file_path: string;
+      reused: boolean;
+      scenes: { scene_id: string; reused: boolean }[];
+    };
+    expect(r.film_id).toBe(filmId);
+    expect(r.reused).toBe(false);
+    expect(r.scenes.map((sc) => [sc.scene_id, sc.reused])).toEqual([[sceneId, false]]);
+    expect(r.file_path).toBe(front.studio.library.absPath(await front.studio.library.get(r.media_id)));
+    expect(workerLog.filter((m) => m.startsWith(`rendering film ${filmId} `))).toHaveLength(1);
+    expect((await front.studio.store.renders.list('film', filmId)).map((row) => row.media_id)).toEqual([r.media_id]);
   });
 
   it('a second identical request while the first renders joins it: one render, one media item', async () => {
