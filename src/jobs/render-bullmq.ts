@@ -19,6 +19,8 @@ import { type RenderCall, type RenderDispatcher, type RenderFlags, type RenderRe
  *    render back and it is done again (RenderService writes to scratch and adds the file content-addressed, write
  *    once, then its row: a killed render leaves no object and no row);
  *  - a failed render answers {ok: false, error} (code, message, details), re-made into the same StudioError here.
+ * A request that joins a running render gets that render: a change made to the scene after it started is in the
+ * next request's render (the scene's input hash differs, so it is not reused).
  */
 export interface BullRendersOptions {
   url: string;
@@ -68,8 +70,13 @@ export class BullRenders implements RenderDispatcher {
     this.queue = new Queue(QUEUE, { connection: this.connection, prefix: opts.prefix });
   }
 
-  private key(...parts: string[]): string {
-    return [this.opts.prefix, QUEUE, ...parts].join(':');
+  /** Keys of our own beside the queue's (never under `<prefix>:render:`, which is BullMQ's). */
+  private waitersKey(jobId: string): string {
+    return `${this.opts.prefix}:render-waiters:${jobId}`;
+  }
+
+  private cancelChannel(): string {
+    return `${this.opts.prefix}:render-cancel`;
   }
 
   private redis(): Redis {
@@ -117,7 +124,7 @@ export class BullRenders implements RenderDispatcher {
       removeOnFail: KEEP_FINISHED,
     });
     const jobId = job.id ?? '';
-    const waiters = this.key(jobId, 'waiters');
+    const waiters = this.waitersKey(jobId);
     await this.connection
       .multi()
       .incr(waiters)
@@ -134,6 +141,8 @@ export class BullRenders implements RenderDispatcher {
           void this.leave(jobId, job).catch((err: unknown) => this.opts.log(`could not cancel render job ${jobId}: ${String(err)}`));
         };
         call.signal?.addEventListener('abort', onAbort, { once: true });
+        // Aborted while the job was being queued: the event has been and gone.
+        if (call.signal?.aborted) onAbort();
       });
       // A vanished job sends no event: its state is looked at every lockMs.
       const gone = new Promise<typeof GONE>((resolve) => {
@@ -160,9 +169,9 @@ export class BullRenders implements RenderDispatcher {
    * job still waiting is removed; one running is aborted where it runs (the broadcast reaches every worker).
    */
   private async leave(jobId: string, job: Job): Promise<void> {
-    if ((await this.connection.decr(this.key(jobId, 'waiters'))) > 0) return;
+    if ((await this.connection.decr(this.waitersKey(jobId))) > 0) return;
     await job.remove().catch(() => undefined); // refused while a worker holds it: then the broadcast stops it
-    await this.connection.publish(this.key('cancel'), jobId);
+    await this.connection.publish(this.cancelChannel(), jobId);
   }
 
   private async queueEvents(): Promise<QueueEvents> {
@@ -198,11 +207,13 @@ export class BullRenders implements RenderDispatcher {
     cancels.on('message', (_channel: string, jobId: string) => {
       this.worker?.cancelJob(jobId, 'canceled');
     });
-    void cancels.subscribe(this.key('cancel')).catch((err: unknown) => this.opts.log(`render cancel channel: ${String(err)}`));
+    void cancels.subscribe(this.cancelChannel()).catch((err: unknown) => this.opts.log(`render cancel channel: ${String(err)}`));
     this.worker = new Worker(
       QUEUE,
       async (job: Job<RenderRequest>, token, signal) => {
         const id = job.id ?? '';
+        // Taken just as this process stops: straight back to the queue for another.
+        if (this.closing && token) await giveBack(job, token);
         const controller = new AbortController();
         const stop = (): void => controller.abort();
         signal?.addEventListener('abort', stop, { once: true });
@@ -212,11 +223,8 @@ export class BullRenders implements RenderDispatcher {
           const result = await run(job.data, { signal: controller.signal, onProgress: progressWriter(job) });
           return { ok: true, result } satisfies Outcome;
         } catch (err) {
-          if (this.closing && token) {
-            // Stopped here at shutdown, unfinished: back to the queue at once for another process, not failed.
-            await job.moveToDelayed(Date.now(), token);
-            throw new DelayedError();
-          }
+          // Stopped here at shutdown, unfinished: back to the queue at once for another process, not failed.
+          if (this.closing && token) await giveBack(job, token);
           const safe = toSafeError(err);
           const why = err instanceof StudioError ? `${safe.code}: ${safe.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
           this.opts.log(`render of ${job.data.kind} ${job.data.id} (render job ${id}) ended without a result: ${why}`);
@@ -247,6 +255,12 @@ export class BullRenders implements RenderDispatcher {
     await Promise.all(this.ownConnections.map((c) => c.quit().catch(() => undefined)));
     await this.connection.quit().catch(() => undefined);
   }
+}
+
+/** Put a job this worker holds back on the queue at once (BullMQ: moved to delayed with no delay, not an attempt). */
+async function giveBack(job: Job, token: string): Promise<never> {
+  await job.moveToDelayed(Date.now(), token);
+  throw new DelayedError();
 }
 
 /** Requests that are the same render: the kind, the id and the flags (in a fixed order). */

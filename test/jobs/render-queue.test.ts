@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { CallToolResult } from '@modelcontextprotocol/client';
-import { Queue } from 'bullmq';
+import { type Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toSafeError } from '../../src/errors.js';
@@ -275,27 +276,33 @@ describe.skipIf(skip !== undefined)(`render queue: front end + render workers${s
     expect(await front.studio.store.renders.list('scene', sceneId)).toEqual([]);
   });
 
-  it('a render worker killed mid-render: another redoes the render, the caller gets it, one render and no partial object', async () => {
-    await worker?.close();
-    worker = undefined;
-    // ≈ 2 s of ffmpeg here: the kill lands within a few ms of its first progress report.
+  it('a render worker stopped, then a lost job, then a worker killed mid-render: the caller still gets one render, no partial object', async () => {
+    // ≈ 2 s of ffmpeg here: each stop below lands while ffmpeg runs.
     const { sceneId } = await scene('killed', media.long, 3, { width: 640, height: 360 });
-    // Asked for while no render worker runs: the job waits. Lost from Redis meanwhile, the waiter queues it again.
     const progress: { progress: number }[] = [];
     const pending = render({ scene_id: sceneId, qc: false }, progress);
+    // The in-process worker stops cleanly mid-render: it gives the render back to the queue, unfinished.
+    await until('ffmpeg running on the in-process worker', () => progress.length > 0);
+    await worker?.close();
+    worker = undefined;
+    expect(renderedHere(workerLog, sceneId)).toHaveLength(1);
+    expect(workerLog.filter((m) => m.startsWith(`render of scene ${sceneId} `))).toEqual([]);
+    // No render worker runs now. The job lost from Redis meanwhile: the waiter queues it again.
     const queue = new Queue('render', {
       connection: new Redis(redis.url as string, { maxRetriesPerRequest: null }),
       prefix: env.STUDIO_REDIS_PREFIX as string,
     });
     try {
-      await until('the render waiting on the queue', async () => (await queue.getJobs(['waiting', 'prioritized'])).length === 1);
-      const [lost] = await queue.getJobs(['waiting', 'prioritized']);
+      const waiting = async (): Promise<Job[]> => queue.getJobs(['waiting', 'prioritized', 'delayed']);
+      await until('the render given back to the queue', async () => (await waiting()).length === 1);
+      const [lost] = await waiting();
       await lost?.remove();
-      await until('the waiter to queue it again', async () => (await queue.getJobs(['waiting', 'prioritized'])).some((j) => j.id !== lost?.id));
+      await until('the waiter to queue it again', async () => (await waiting()).some((j) => j.id !== lost?.id));
     } finally {
       await queue.close();
     }
     expect(frontLog).toContain(`the render job of scene '${sceneId}' vanished from the render queue; queueing it again`);
+    // A render worker process takes it and is killed while its ffmpeg runs.
     let stderr = '';
     const child: ChildProcess = spawn(process.execPath, [CLI, 'worker', '--role', 'render'], {
       env: { PATH: process.env.PATH ?? '', ...env, STUDIO_HOME: tempDir('render-q-child-') },
@@ -305,8 +312,7 @@ describe.skipIf(skip !== undefined)(`render queue: front end + render workers${s
       stderr += d.toString();
     });
     try {
-      await until('the worker process to start', () => stderr.includes('running renders'));
-      await until('ffmpeg running on the worker process', () => progress.length > 0);
+      await until('ffmpeg running under the worker process', () => childCommands(child.pid ?? 0).includes('ffmpeg'));
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
       await exited;
@@ -331,6 +337,22 @@ describe.skipIf(skip !== undefined)(`render queue: front end + render workers${s
     }
   });
 });
+
+/** The command names of a process's children (Linux /proc), to see its ffmpeg running. */
+function childCommands(pid: number): string[] {
+  try {
+    const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    return children.map((c) => {
+      try {
+        return fs.readFileSync(`/proc/${c}/comm`, 'utf8').trim();
+      } catch {
+        return '';
+      }
+    });
+  } catch {
+    return [];
+  }
+}
 
 /** Every object under the test's S3 prefix, keyed without the prefix. */
 async function listObjects(prefix: string): Promise<{ key: string; size: number }[]> {
