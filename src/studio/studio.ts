@@ -3,6 +3,7 @@ import { CapabilityRegistry } from '../capabilities/registry.js';
 import type { StudioConfig } from '../config.js';
 import { loadConfig, redact } from '../config.js';
 import { BullDispatcher } from '../jobs/dispatch-bullmq.js';
+import { leaseMs } from '../jobs/lease.js';
 import { JobQueue, providerLimit } from '../jobs/queue.js';
 import { BullRenders } from '../jobs/render-bullmq.js';
 import { LocalRenders, type RenderDispatcher, runRender } from '../jobs/render-dispatch.js';
@@ -166,6 +167,7 @@ export class Studio {
       // A render-only worker (or a front end) runs no provider's queue.
       providers: work ? [...this.adapters.keys()] : [],
       ...(concurrency ? { localConcurrency: concurrency } : {}),
+      ...(this.config.leaseMs ? { lockMs: this.config.leaseMs } : {}),
     });
   }
 
@@ -175,7 +177,8 @@ export class Studio {
       url: redis.url,
       prefix: redis.prefix,
       limit: redis.renderConcurrency,
-      lockMs: redis.renderLockMs,
+      // A render is held as a job is: a dead worker's render is taken over after the same lease.
+      lockMs: leaseMs(this.config),
       filePathOf: async (mediaId) => this.library.absPath(await this.library.get(mediaId)),
       log: this.log,
     });

@@ -6,6 +6,8 @@ import type { ToolContext, ToolDef } from './types.js';
 import { idArg, zodTool } from './zod-tool.js';
 import type { RenderCall, RenderFlags } from '../jobs/render-dispatch.js';
 import { filmRender, renderCheck, sceneRender } from './output-shapes.js';
+import type { MediaRecord } from '../store/media.js';
+import type { Studio } from '../studio/studio.js';
 
 const subtitlesArg = z.enum(['none', 'burn', 'soft']).default('none').describe("Lines as subtitles: 'burn' into the picture, or 'soft' (a switchable track).");
 
@@ -19,6 +21,12 @@ function renderRequest(
     { force: a.force, strict: a.strict, qc: a.qc, subtitles: a.subtitles, ...(a.loudnorm !== undefined ? { loudnorm: a.loudnorm } : {}) },
     { signal, onProgress: (p, m) => progress(p, 1, m) },
   ];
+}
+
+/** The rendered file as a client reads it: its path on local storage; on S3 its s3:// URI and a presigned url. */
+async function renderFile(studio: Studio, m: MediaRecord): Promise<{ file_path: string; url?: string }> {
+  const file = await studio.library.fileRef(m);
+  return { file_path: file.path, ...(file.url ? { url: file.url } : {}) };
 }
 
 export const renderTools: ToolDef[] = [
@@ -44,7 +52,7 @@ export const renderTools: ToolDef[] = [
       const r = await studio.renders.renderScene(scene_id, ...renderRequest({ loudnorm, force, strict, qc, subtitles }, signal, progress));
       const m = await studio.library.get(r.media_id);
       return {
-        result: { ...r, storyboard: storyboardHint(studio, 'scene', scene_id) },
+        result: { ...r, ...(await renderFile(studio, m)), storyboard: storyboardHint(studio, 'scene', scene_id) },
         links: [mediaLink(m), { uri: `studio://scenes/${scene_id}`, name: `scene ${scene_id}`, mimeType: 'application/json' }],
       };
     },
@@ -70,7 +78,7 @@ export const renderTools: ToolDef[] = [
       const r = await studio.renders.renderFilm(film_id, ...renderRequest({ loudnorm, force, strict, qc, subtitles }, signal, progress));
       const m = await studio.library.get(r.media_id);
       return {
-        result: { ...r, storyboard: storyboardHint(studio, 'film', film_id) },
+        result: { ...r, ...(await renderFile(studio, m)), storyboard: storyboardHint(studio, 'film', film_id) },
         links: [mediaLink(m), { uri: `studio://films/${film_id}`, name: `film ${film_id}`, mimeType: 'application/json' }],
       };
     },

@@ -87,7 +87,7 @@ describe.skipIf(skip !== undefined)(`render queue: front end + render workers${s
       AWS_ACCESS_KEY_ID: s.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: s.credentials.secretAccessKey,
       // A killed render worker's render goes to another within seconds (30 s in production).
-      STUDIO_RENDER_LOCK_SECONDS: '2',
+      STUDIO_LEASE_SECONDS: '2',
       STUDIO_ALLOWED_DIRS: clips,
     };
     const clip = async (name: string, seconds: number): Promise<string> => {
@@ -182,23 +182,27 @@ describe.skipIf(skip !== undefined)(`render queue: front end + render workers${s
     // Percent, rising (as the embedded render reports it).
     expect(progress.every((p, i) => p.progress >= 0 && p.progress <= 100 && (i === 0 || p.progress > (progress[i - 1]?.progress ?? 0)))).toBe(true);
     expect(progress.some((p) => p.message === 'rendering scene')).toBe(true);
-    // The file's name is the front end's, made from the media id (the worker's folder is another).
+    // On S3 the tool names the object and a presigned URL, as it does for an embedded render.
     const m = await front.studio.library.get(r.media_id);
-    expect(r.file_path).toBe(front.studio.library.absPath(m));
-    expect(r.file_path.startsWith(front.home)).toBe(true);
+    expect(r.file_path).toBe((await front.studio.library.fileRef(m)).path);
+    expect(r.file_path).toMatch(/^s3:\/\//);
+    expect(typeof r.url).toBe('string');
     // The embedded render of the same scene (in the worker's process, directly): the same render, reused, same shape.
     const direct = await (worker as Harness).studio.render.renderScene(sceneId);
     expect(direct.reused).toBe(true);
     expect(direct.media_id).toBe(r.media_id);
     expect(direct.render_id).toBe(r.render_id);
-    expect(Object.keys(r).sort()).toEqual([...Object.keys(direct), 'storyboard'].sort());
-    const { file_path: _a, reused: _b, mode: _c, storyboard: _d, ...queued } = r;
+    expect(Object.keys(r).sort()).toEqual([...Object.keys(direct), 'storyboard', 'url'].sort());
+    const { file_path: _a, reused: _b, mode: _c, storyboard: _d, url: _u, ...queued } = r;
     const { file_path: _e, reused: _f, mode: _g, ...embedded } = direct;
     expect(queued).toEqual(embedded);
-    // Asked again: the worker finds the same render for the same inputs and does not render.
-    const again = ok(await render({ scene_id: sceneId }));
+    // Asked again through the dispatcher itself: the worker finds the same render for the same inputs and does not
+    // render; the file's name is the front end's, made from the media id (the worker's folder is another).
+    const again = await front.studio.renders.renderScene(sceneId, { qc: true });
     expect(again.reused).toBe(true);
     expect(again.media_id).toBe(r.media_id);
+    expect(again.file_path).toBe(front.studio.library.absPath(m));
+    expect(again.file_path.startsWith(front.home)).toBe(true);
     expect(renderedHere(workerLog, sceneId)).toHaveLength(2);
     expect(await front.studio.store.renders.list('scene', sceneId)).toHaveLength(1);
   });
@@ -216,7 +220,7 @@ describe.skipIf(skip !== undefined)(`render queue: front end + render workers${s
     expect(r.film_id).toBe(filmId);
     expect(r.reused).toBe(false);
     expect(r.scenes.map((sc) => [sc.scene_id, sc.reused])).toEqual([[sceneId, false]]);
-    expect(r.file_path).toBe(front.studio.library.absPath(await front.studio.library.get(r.media_id)));
+    expect(r.file_path).toBe((await front.studio.library.fileRef(await front.studio.library.get(r.media_id))).path);
     expect(workerLog.filter((m) => m.startsWith(`rendering film ${filmId} `))).toHaveLength(1);
     expect((await front.studio.store.renders.list('film', filmId)).map((row) => row.media_id)).toEqual([r.media_id]);
   });

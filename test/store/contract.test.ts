@@ -199,6 +199,15 @@ for (const b of backends) {
       expect(await c.jobs.spentUsd()).toBeCloseTo(before + 0.5, 9);
     });
 
+    it('never reopens a finished job: a late status write from another process leaves the row as it ended', async () => {
+      const job = await a.jobs.create(newJob({}));
+      await a.jobs.setStatus(job.job_id, 'submitting');
+      await c.jobs.fail(job.job_id, { code: 'canceled', message: 'canceled by the user' }, 'canceled');
+      await a.jobs.setStatus(job.job_id, 'running', { operation_id: 'op-late', message: 'running at the provider' });
+      const row = await c.jobs.get(job.job_id);
+      expect([row?.status, row?.operation_id, row?.error?.message]).toEqual(['canceled', null, 'canceled by the user']);
+    });
+
     it('a transaction that throws leaves nothing; one that commits is seen by the other store', async () => {
       await expect(
         a.tx(async () => {
