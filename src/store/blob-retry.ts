@@ -18,6 +18,8 @@ export const BLOB_WRITE_RETRY_MS = 60_000;
  */
 export class RetryingBlobBackend implements BlobBackend {
   readonly kind: BlobBackend['kind'];
+  /** Present exactly when the wrapped backend has it (object storage): callers test for it. */
+  readonly remote?: (key: string) => Promise<{ uri: string; url: string }>;
 
   constructor(
     private readonly inner: BlobBackend,
@@ -25,6 +27,8 @@ export class RetryingBlobBackend implements BlobBackend {
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {
     this.kind = inner.kind;
+    const remote = inner.remote?.bind(inner);
+    if (remote) this.remote = remote;
   }
 
   async put(key: string, source: string | Buffer, opts?: BlobPutOptions): Promise<void> {
