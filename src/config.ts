@@ -74,9 +74,11 @@ export interface StudioConfig {
   /**
    * STUDIO_REDIS_URL (redis://…): provider jobs go through BullMQ queues on this Redis, run by whichever process
    * works them (src/jobs/dispatch-bullmq.ts), each provider's limit holding across all of them. STUDIO_REDIS_PREFIX
-   * (default `studio`) keeps several studios apart on one Redis.
+   * (default `studio`) keeps several studios apart on one Redis. Renders go through its `render` queue
+   * (src/jobs/render-bullmq.ts): STUDIO_RENDER_CONCURRENCY renders at once across every process (default 4); a
+   * render worker that dies gives its render to another after STUDIO_LEASE_SECONDS, as a job.
    */
-  redis?: { url: string; prefix: string };
+  redis?: { url: string; prefix: string; renderConcurrency: number };
   /** `--http` behind a load balancer (src/transports/http-host.ts). */
   http: HttpSettings;
 }
@@ -128,6 +130,13 @@ function publicHost(v: string | undefined): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * Renders at once across every process on one Redis when STUDIO_RENDER_CONCURRENCY is unset: each process runs one
+ * (ffmpeg is CPU-bound), so this only bites past 4 render-working processes, and keeps that many renders from
+ * pulling their source clips from shared storage at once. Raise it with the number of render workers.
+ */
+export const DEFAULT_RENDER_CONCURRENCY = 4;
 
 function num(v: string | undefined): number | undefined {
   if (v === undefined || v.trim() === '') return undefined;
@@ -210,7 +219,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       ...(nonEmpty(env.STUDIO_PUBLIC_URL) ? { publicUrl: nonEmpty(env.STUDIO_PUBLIC_URL) as string } : {}),
     },
     ...(nonEmpty(env.STUDIO_REDIS_URL)
-      ? { redis: { url: nonEmpty(env.STUDIO_REDIS_URL) as string, prefix: nonEmpty(env.STUDIO_REDIS_PREFIX) ?? 'studio' } }
+      ? {
+          redis: {
+            url: nonEmpty(env.STUDIO_REDIS_URL) as string,
+            prefix: nonEmpty(env.STUDIO_REDIS_PREFIX) ?? 'studio',
+            renderConcurrency: Math.max(1, Math.floor(num(env.STUDIO_RENDER_CONCURRENCY) ?? DEFAULT_RENDER_CONCURRENCY)),
+          },
+        }
       : {}),
   };
 }

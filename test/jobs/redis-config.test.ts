@@ -8,15 +8,20 @@ describe('STUDIO_REDIS_URL', () => {
     expect(loadConfig({ STUDIO_HOME: '/tmp/x' }).redis).toBeUndefined();
   });
 
-  it('set: the URL and the key prefix (default studio, or STUDIO_REDIS_PREFIX)', () => {
+  it('set: the URL, the key prefix (default studio, or STUDIO_REDIS_PREFIX) and the render queue settings', () => {
     expect(loadConfig({ STUDIO_HOME: '/tmp/x', STUDIO_REDIS_URL: 'redis://127.0.0.1:6379' }).redis).toEqual({
       url: 'redis://127.0.0.1:6379',
       prefix: 'studio',
+      renderConcurrency: 4,
     });
-    expect(loadConfig({ STUDIO_HOME: '/tmp/x', STUDIO_REDIS_URL: 'redis://q:6379', STUDIO_REDIS_PREFIX: 'team-a' }).redis).toEqual({
-      url: 'redis://q:6379',
-      prefix: 'team-a',
-    });
+    expect(
+      loadConfig({
+        STUDIO_HOME: '/tmp/x',
+        STUDIO_REDIS_URL: 'redis://q:6379',
+        STUDIO_REDIS_PREFIX: 'team-a',
+        STUDIO_RENDER_CONCURRENCY: '2',
+      }).redis,
+    ).toEqual({ url: 'redis://q:6379', prefix: 'team-a', renderConcurrency: 2 });
   });
 
   it('its URL and password are scrubbed from everything logged or returned', () => {

@@ -8,8 +8,8 @@ import { httpPort } from '../http-port.js';
 
 /**
  * No command: the MCP server, on stdio (default) or Streamable HTTP (--http [--port N] [--host ADDR]). With
- * STUDIO_REDIS_URL, --no-work makes it a front end that queues provider jobs for `studio-mcp worker` processes and
- * runs none itself.
+ * STUDIO_REDIS_URL, --no-work makes it a front end that queues provider jobs and renders for `studio-mcp worker`
+ * processes and runs none itself.
  */
 export async function serveCommand(argv: string[]): Promise<number | 'serving'> {
   // --stdio is accepted (and is the default) for client configs that spell the transport out.
