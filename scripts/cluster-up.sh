@@ -92,7 +92,8 @@ if [[ -n "${STUDIO_CLUSTER_EXTRA_ENV:-}" && -f "$STUDIO_CLUSTER_EXTRA_ENV" ]]; t
   while IFS= read -r line; do [[ "$line" =~ ^[A-Z_][A-Z0-9_]*= ]] && common_env+=("$line"); done <"$STUDIO_CLUSTER_EXTRA_ENV"
 fi
 
-# Clients reach the replicas through HAProxy, which passes their Host header on: the replicas accept its address.
+# Clients reach the replicas through HAProxy, which passes their Host header on: the replicas accept its address,
+# and their storyboard links name it (STUDIO_PUBLIC_URL), not the replica's own port.
 ALLOWED="127.0.0.1:$LB_PORT,localhost:$LB_PORT${STUDIO_HTTP_ALLOWED_HOSTS:+,$STUDIO_HTTP_ALLOWED_HOSTS}"
 
 # Each process runs in its own folder under the state dir (scratch, cache), which also marks it as ours for
@@ -102,7 +103,7 @@ start() { # start <name> <ready-pattern> <args...>
   shift 2
   mkdir -p "$STATE/$name"
   (cd "$STATE/$name" && exec env -i "${common_env[@]}" STUDIO_HOME="$STATE/$name" STUDIO_REPLICA_NAME="$name" \
-    STUDIO_HTTP_ALLOWED_HOSTS="$ALLOWED" node "$CLI" "$@" >"$STATE/log/$name.log" 2>&1) &
+    STUDIO_HTTP_ALLOWED_HOSTS="$ALLOWED" STUDIO_PUBLIC_URL="${STUDIO_PUBLIC_URL:-http://127.0.0.1:$LB_PORT}" node "$CLI" "$@" >"$STATE/log/$name.log" 2>&1) &
   local pid=$!
   record "$name" "$pid"
   if [[ -z "$ready" ]]; then # nothing to wait for (a worker announces nothing we know of): alive after 1 s is enough

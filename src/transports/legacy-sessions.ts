@@ -21,6 +21,9 @@ function refuse(status: number, message: string): Response {
   return new Response(errorJson(message), { status, headers: { 'content-type': 'application/json', connection: 'close' } });
 }
 
+/** How long a copy another process took over may still answer the requests it had in flight (see letGo). */
+const LET_GO_GRACE_MS = 10 * 60_000;
+
 /** Levels `logging/setLevel` accepts (the server ignores any other value, so the record does too). */
 const LOG_LEVELS = new Set(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']);
 
@@ -68,9 +71,10 @@ export class LegacySessions {
       .hear((t) => {
         if (t.holder === this.holder) return;
         for (const [id, live] of this.live) {
-          if (live.key !== t.session_key || t.at < live.since) continue;
+          // The newer copy wins; two resumed in the same millisecond are ordered by holder, so exactly one stays.
+          if (live.key !== t.session_key || t.at < live.since || (t.at === live.since && t.holder < this.holder)) continue;
           this.live.delete(id);
-          void live.transport.close().catch(() => undefined);
+          this.letGo(live);
         }
       })
       .catch((err: unknown) => {
@@ -104,11 +108,32 @@ export class LegacySessions {
     return live.transport.handleRequest(request, { parsedBody: body });
   }
 
+  /** Copies let go (see letGo): closed once their requests in flight have had time to answer. */
+  private readonly leaving = new Set<WebStandardStreamableHTTPServerTransport>();
+
+  /**
+   * A copy another process now serves: its notification stream closes at once (the client reopens it, and the
+   * balancer sends it to the new holder), but a request still in flight here — the client may have sent it before
+   * the balancer moved the session — keeps its stream until it answers, or LET_GO_GRACE_MS at most; closing the
+   * whole transport at once would leave that request unanswered until the client's own timeout.
+   */
+  private letGo(live: Live): void {
+    const t = live.transport;
+    t.closeStandaloneSSEStream();
+    this.leaving.add(t);
+    setTimeout(() => {
+      this.leaving.delete(t);
+      void t.close().catch(() => undefined);
+    }, LET_GO_GRACE_MS).unref();
+  }
+
   /** Close this process's sessions; their records stay, so a restart or another replica goes on with them. */
   async close(): Promise<void> {
     clearInterval(this.sweep);
     await (await this.unlisten)?.().catch(() => undefined);
     await Promise.all([...this.live.values()].map((l) => l.transport.close().catch(() => undefined)));
+    await Promise.all([...this.leaving].map((t) => t.close().catch(() => undefined)));
+    this.leaving.clear();
     this.live.clear();
   }
 

@@ -154,6 +154,8 @@ describe.skipIf(skip)(`cluster: 3 replicas behind HAProxy on Postgres + S3${skip
       expect(Number(render.duration)).toBeCloseTo(2, 0);
       renderMediaId = String(render.media_id);
       expect(renderMediaId).toMatch(/\S/);
+      // Whichever replica answered, the storyboard link names the load balancer (STUDIO_PUBLIC_URL), not a replica.
+      expect((render.storyboard as { web_url?: string }).web_url).toBe(`${cluster.url.replace(/\/mcp$/, '')}/studio/scene/${sceneId}`);
     } finally {
       await client.close();
     }
