@@ -78,20 +78,5 @@ export async function interleaved(fns: (() => Promise<unknown>)[], runs = 7, war
   };
 }
 
-/** A generation job request with nothing but a model and its fields (no shot, no character, no media). */
-export function plainJobRequest(model: string, fields: Record<string, unknown>): import('../src/store/jobs.js').JobRequest {
-  return {
-    model,
-    fields,
-    media_fields: [],
-    input_params: fields,
-    character_id: null,
-    shot_id: null,
-    parent_media_id: null,
-    take_kind: null,
-    start_frame_used: null,
-    end_frame_used: null,
-    reference_images_used: [],
-    warnings: [],
-  };
-}
+/** Shared with the tests (one builder of a bare job request). */
+export { plainJobRequest } from '../test/helpers/job-request.js';

@@ -7,6 +7,7 @@ import { MIGRATIONS } from '../../src/store/migrations.js';
 import type { MediaRecord } from '../../src/store/media.js';
 import { tempDir } from '../helpers/harness.js';
 import { freshDatabase, postgresSkipReason } from '../helpers/pg-test-db.js';
+import { plainJobRequest } from '../helpers/job-request.js';
 
 /**
  * The store contract: what every engine behind `Store` must do, run against SQLite always and against Postgres when
@@ -38,21 +39,7 @@ const backends: { name: string; skip?: string | undefined; setup: () => Promise<
   },
 ];
 
-const request = (over: Partial<JobRequest> = {}): JobRequest => ({
-  model: 'local/still',
-  fields: {},
-  media_fields: [],
-  input_params: {},
-  character_id: null,
-  shot_id: null,
-  parent_media_id: null,
-  take_kind: null,
-  start_frame_used: null,
-  end_frame_used: null,
-  reference_images_used: [],
-  warnings: [],
-  ...over,
-});
+const request = (over: Partial<JobRequest> = {}): JobRequest => plainJobRequest('local/still', {}, over);
 
 const newJob = (over: Partial<JobRequest> = {}, owner = 'host:1:a'): NewJob => ({
   tool: 'image_generate',

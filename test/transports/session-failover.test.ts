@@ -11,6 +11,7 @@ import { replaySession } from '../../src/transports/legacy-sessions.js';
 import { type Harness, startHarness, tempDir } from '../helpers/harness.js';
 import { freshDatabase, postgresSkipReason } from '../helpers/pg-test-db.js';
 import { withStudioDb } from '../helpers/studio-db.js';
+import { plainJobRequest } from '../helpers/job-request.js';
 
 /**
  * Issue 12 item 5: a 2025-era session (SDK 1.x client) outlives the process that holds it. Its record in the store
@@ -215,6 +216,37 @@ describe.skipIf(pgSkip !== undefined)(`a 2025-era session survives its replica (
       expect(heard).toContain(uri);
       expect([a.server.sessions.size, b.server.sessions.size]).toEqual([0, 1]);
       expect(transport.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      await client.close().catch(() => undefined);
+      await Promise.all([kill(a), kill(b)]);
+    }
+  }, 30_000);
+
+  it('a copy let go still answers the request it had in flight (sent before the balancer moved the session)', async () => {
+    const env = { STUDIO_DATABASE_URL: db.url };
+    const a = await replica(tempDir('studio-inflight-a-'), env);
+    const b = await replica(tempDir('studio-inflight-b-'), env);
+    lb.to(a.port);
+    const { client } = await legacyClient(lb.url);
+    try {
+      // A job that stays queued (held by a live process that never runs it): job_wait on it answers at its timeout.
+      const held = await writer.studio.store.jobs.create({
+        tool: 'image_generate',
+        provider: 'local',
+        model: 'local/still',
+        request: plainJobRequest('local/still', { prompt: 'held' }),
+        owner: writer.studio.queue.owner,
+        leaseMs: 600_000,
+      });
+      const waiting = call(client, 'job_wait', { job_id: held.job_id, timeout_seconds: 2 });
+      await until(async () => (await writer.studio.store.jobs.get(held.job_id)) !== undefined && a.server.sessions.size === 1, 2_000);
+      await new Promise((r) => setTimeout(r, 300));
+      lb.to(b.port);
+      await client.ping();
+      await until(() => a.server.sessions.size === 0, 5_000);
+      expect([a.server.sessions.size, b.server.sessions.size]).toEqual([0, 1]);
+      // Answered by A, which let go of the session meanwhile: not left hanging until the client's own timeout.
+      expect(await waiting).toMatchObject({ job: { job_id: held.job_id, status: 'queued', done: false } });
     } finally {
       await client.close().catch(() => undefined);
       await Promise.all([kill(a), kill(b)]);
