@@ -9,12 +9,18 @@ import { openBlobBackend } from '../src/store/blob-open.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { freshDatabase, TEST_DATABASE_URL } from '../test/helpers/pg-test-db.js';
 import { tempDir } from '../test/helpers/harness.js';
+import { clusterMissing, startCluster } from './cluster.js';
 import { type BenchResult, interleaved, round } from './lib.js';
+import { startRoles } from './scale-memory.js';
+import { notifyFigures } from './scale-notify.js';
+import { throughputFigures } from './scale-throughput.js';
 
 /**
  * Many machines (issue 12): what the shared engines cost against the embedded ones, measured in the same rounds
- * (interleaved, so machine load falls on both alike). Needs the throwaway services (scripts/services-up.sh and its
- * .services/env); a missing one is reported as not measured.
+ * (interleaved, so machine load falls on both alike), then what several processes give: provider-bound throughput of
+ * 3 processes against the ideal, change-notification latency across the replicas of the real cluster, and each
+ * role's resident memory. Needs the throwaway services (scripts/services-up.sh and its .services/env) and a build
+ * (the cluster runs dist/src/cli.js); a missing one is reported as not measured.
  */
 
 const SHOTS = 50;
@@ -118,10 +124,48 @@ async function blobFigures(): Promise<BenchResult[]> {
   }
 }
 
+/**
+ * One cluster (scripts/cluster-up.sh) for the notification latency and the memory of each role: idle is read once
+ * every process is up, before any request; the load comes last.
+ */
+async function clusterFigures(): Promise<BenchResult[]> {
+  const missing = clusterMissing();
+  if (missing) return [{ name: 'cluster: notification latency and memory per role', value: 0, unit: 'x', note: `not measured: ${missing}` }];
+  const cluster = await startCluster({ STUDIO_CONCURRENCY_LOCAL: '3' });
+  try {
+    const roles = await startRoles(cluster);
+    try {
+      // Start-up's own garbage settles before idle is read.
+      await new Promise((r) => setTimeout(r, 2_000));
+      await roles.idle();
+      const notify = await notifyFigures(cluster);
+      await roles.load();
+      return [...notify, ...roles.figures()];
+    } finally {
+      await roles.close();
+    }
+  } finally {
+    await cluster.stop();
+  }
+}
+
 export async function run(): Promise<BenchResult[]> {
-  return [...(await storeFigures()), ...(await dispatchFigures()), ...(await blobFigures())];
+  return [
+    ...(await storeFigures()),
+    ...(await dispatchFigures()),
+    ...(await blobFigures()),
+    ...(await throughputFigures()),
+    // TODO(render queue, issue 12): the row "2 render workers vs 1 on a batch of scene renders" goes here, as a ratio
+    // of the same batch's wall time on 1 render worker measured in the same run, once `studio-mcp worker --role
+    // render` is on main (being built beside this bench; the coordinator adds it after merging).
+    ...(await clusterFigures()),
+  ];
 }
 
 export const notes =
   'Ratios are per round, interleaved with the embedded engine in the same run (scripts/services-up.sh on the same 2-core machine, all on loopback). ' +
-  'The shared engines cost more per operation and buy what one process cannot: several replicas and workers on one studio.';
+  'The shared engines cost more per operation and buy what one process cannot: several replicas and workers on one studio. ' +
+  'Throughput: 3 Studio processes in one Node process, each with its own Postgres pool and BullMQ connections; the provider is in-process with a fixed job ' +
+  'time. ' +
+  'Notification latency and memory: the real cluster of scripts/cluster-up.sh (3 replicas, 2 workers, HAProxy) on the same services, ' +
+  'with a `--no-work` front end and the embedded baseline started beside it; the baseline of each is measured in the same run.';
