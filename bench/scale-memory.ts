@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { type SpawnedHttpServer, spawnHttpServer } from '../test/helpers/http-server.js';
 import { tempDir } from '../test/helpers/harness.js';
+import { openStore } from '../src/store/index.js';
 import { type Cluster, callTool, type Memory, memoryOf, modernClient } from './cluster.js';
 import { type BenchResult, round } from './lib.js';
 
@@ -58,6 +59,23 @@ export async function startRoles(cluster: Cluster): Promise<Roles> {
   const loaded = new Map<Role, Memory>();
   let embeddedIdle: Memory | undefined;
   let loadMs = 0;
+  /** How many of the load's jobs each role's processes ran (from the rows' owners, `host:pid:…`). */
+  const ran = new Map<Role, number>();
+
+  const countRunners = async (ids: string[]): Promise<void> => {
+    const home = tempDir('bench-scale-rows-');
+    const store = openStore(home, { databaseUrl: cluster.env.STUDIO_DATABASE_URL });
+    try {
+      for (const id of ids) {
+        const pid = Number((await store.jobs.get(id))?.owner?.split(':')[1]);
+        const role = [...pids].find(([, ps]) => ps.includes(pid))?.[0];
+        if (role) ran.set(role, (ran.get(role) ?? 0) + 1);
+      }
+    } finally {
+      await store.close();
+      await rm(home, { recursive: true, force: true });
+    }
+  };
 
   /** The largest of a role's processes (RSS and peak each the largest). */
   const largest = async (role: Role): Promise<Memory> => {
@@ -92,6 +110,7 @@ export async function startRoles(cluster: Cluster): Promise<Roles> {
         );
         const bad = ended.filter((s) => s !== 'succeeded').length;
         if (bad) throw new Error(`${bad} of ${JOBS} load jobs did not succeed`);
+        await countRunners(ids);
       } finally {
         clearInterval(timer);
         loadMs = Date.now() - t0;
@@ -129,8 +148,8 @@ export async function startRoles(cluster: Cluster): Promise<Roles> {
             value: round(l.rssMiB / base, 2),
             unit: 'x',
             note:
-              `most VmRSS seen ${round(l.rssMiB)} MiB, VmHWM ${round(l.hwmMiB)} MiB (${which}); ${JOBS} local stills, limit 3, in ` +
-              `${round(loadMs / 1000)} s`,
+              `most VmRSS seen ${round(l.rssMiB)} MiB, VmHWM ${round(l.hwmMiB)} MiB (${which}); ran ${ran.get(role) ?? 0} of the ${JOBS} local stills ` +
+              `(limit 3; ${FRONT_END_JOBS} submitted to the front end, the rest through HAProxy) in ${round(loadMs / 1000)} s`,
           });
       }
       return rows;
