@@ -145,11 +145,13 @@ export async function startRoles(cluster: Cluster): Promise<Roles> {
         if (l)
           rows.push({
             name: `memory: ${ROLE_LABEL[role]} under load / embedded idle`,
-            value: round(l.rssMiB / base, 2),
+            // VmHWM can trail a sampled VmRSS (the kernel keeps its RSS counters and high-water mark lazily): the larger of the two.
+            value: round(Math.max(l.rssMiB, l.hwmMiB) / base, 2),
             unit: 'x',
             note:
-              `most VmRSS seen ${round(l.rssMiB)} MiB, VmHWM ${round(l.hwmMiB)} MiB (${which}); ran ${ran.get(role) ?? 0} of the ${JOBS} local stills ` +
-              `(limit 3; ${FRONT_END_JOBS} submitted to the front end, the rest through HAProxy) in ${round(loadMs / 1000)} s`,
+              `most VmRSS seen ${round(l.rssMiB)} MiB, VmHWM ${round(l.hwmMiB)} MiB (${which}); ${count > 1 ? `the ${count} ran` : 'ran'} ` +
+              `${ran.get(role) ?? 0} of the ${JOBS} local stills (limit 3; ${FRONT_END_JOBS} submitted to the front end, the rest through HAProxy) in ` +
+              `${round(loadMs / 1000)} s`,
           });
       }
       return rows;
