@@ -9,7 +9,7 @@ import { defineConfig } from 'vitest/config';
 // build is incremental, so running both costs one real build.
 const FOLDERS = {
   unit: ['capabilities', 'media', 'prompts', 'providers', 'jobs', 'studio', 'mcp', 'storyboard', 'store'],
-  integration: ['server', 'e2e', 'cli', 'plans'],
+  integration: ['server', 'transports', 'e2e', 'cli', 'plans'],
   reliability: ['reliability', 'security'],
   browser: ['browser'],
 } as const;

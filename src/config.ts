@@ -15,6 +15,12 @@ export interface StudioConfig {
   pollIntervalMs?: number;
   /** Give up on a provider job (and cancel it there) after this long. */
   jobTimeoutMs: number;
+  /**
+   * STUDIO_LEASE_SECONDS (default 30): how long a job stays locked to the process running it without a renewal —
+   * its row's lease, renewed every third of it, and with STUDIO_REDIS_URL its BullMQ lock and stalled-job check.
+   * The time another process waits before it takes over the jobs of one that died on another machine (src/jobs/lease.ts).
+   */
+  leaseMs?: number;
   baseUrls: {
     vertex?: string;
     replicate: string;
@@ -68,9 +74,11 @@ export interface StudioConfig {
   /**
    * STUDIO_REDIS_URL (redis://…): provider jobs go through BullMQ queues on this Redis, run by whichever process
    * works them (src/jobs/dispatch-bullmq.ts), each provider's limit holding across all of them. STUDIO_REDIS_PREFIX
-   * (default `studio`) keeps several studios apart on one Redis.
+   * (default `studio`) keeps several studios apart on one Redis. Renders go through its `render` queue
+   * (src/jobs/render-bullmq.ts): STUDIO_RENDER_CONCURRENCY renders at once across every process (default 4); a
+   * render worker that dies gives its render to another after STUDIO_LEASE_SECONDS, as a job.
    */
-  redis?: { url: string; prefix: string };
+  redis?: { url: string; prefix: string; renderConcurrency: number };
   /** `--http` behind a load balancer (src/transports/http-host.ts). */
   http: HttpSettings;
 }
@@ -85,6 +93,11 @@ export interface HttpSettings {
   allowedHosts: string[];
   /** STUDIO_REPLICA_NAME: sent as the X-Studio-Replica response header, so a cluster shows which replica answered. */
   replicaName?: string;
+  /**
+   * STUDIO_PUBLIC_URL: where people reach the server (a load balancer's https origin); links to the storyboard page
+   * use it, and its name passes the Host and Origin checks. Checked at `serve` (publicUrlRefusal).
+   */
+  publicUrl?: string;
 }
 
 export interface S3Settings {
@@ -97,7 +110,33 @@ export interface S3Settings {
   region: string;
   /** STUDIO_S3_FORCE_PATH_STYLE=1: `endpoint/bucket/key` URLs instead of `bucket.endpoint/key`. */
   forcePathStyle: boolean;
+  /**
+   * STUDIO_S3_RETRY_SECONDS: how long a write (a provider output, a render, a sidecar) keeps retrying while the
+   * service fails (5xx, 429, refused connections) before the job fails (src/store/blob-retry.ts); unset = 60 s.
+   */
+  writeRetryMs?: number;
+  /**
+   * STUDIO_S3_URL_TTL: seconds the presigned GET URLs in tool results and resources stay valid (default 3600; S3
+   * accepts 1 s to 7 days, so a value outside is brought inside).
+   */
+  urlTtlSeconds: number;
 }
+
+/** The `name[:port]` of STUDIO_PUBLIC_URL (the port only when not the scheme's default), or undefined when it does not parse. */
+function publicHost(v: string | undefined): string | undefined {
+  try {
+    return v?.trim() ? new URL(v.trim()).host : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Renders at once across every process on one Redis when STUDIO_RENDER_CONCURRENCY is unset: each process runs one
+ * (ffmpeg is CPU-bound), so this only bites past 4 render-working processes, and keeps that many renders from
+ * pulling their source clips from shared storage at once. Raise it with the number of render workers.
+ */
+export const DEFAULT_RENDER_CONCURRENCY = 4;
 
 function num(v: string | undefined): number | undefined {
   if (v === undefined || v.trim() === '') return undefined;
@@ -139,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     waitMs: Math.max(0, (num(env.STUDIO_WAIT_SECONDS) ?? 45) * 1000),
     pollIntervalMs: (num(env.STUDIO_POLL_INTERVAL_MS) ?? 0) > 0 ? num(env.STUDIO_POLL_INTERVAL_MS) : undefined,
     jobTimeoutMs: Math.max(1, num(env.STUDIO_JOB_TIMEOUT_SECONDS) ?? 3600) * 1000,
+    ...((num(env.STUDIO_LEASE_SECONDS) ?? 0) > 0 ? { leaseMs: Math.max(1, num(env.STUDIO_LEASE_SECONDS) as number) * 1000 } : {}),
     baseUrls: {
       vertex: nonEmpty(env.VERTEX_BASE_URL),
       replicate: nonEmpty(env.REPLICATE_BASE_URL) ?? 'https://api.replicate.com/v1',
@@ -172,14 +212,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     ...s3Settings(env),
     http: {
       host: nonEmpty(env.STUDIO_HTTP_HOST),
-      allowedHosts: (env.STUDIO_HTTP_ALLOWED_HOSTS ?? '')
-        .split(',')
+      allowedHosts: [...(env.STUDIO_HTTP_ALLOWED_HOSTS ?? '').split(','), publicHost(env.STUDIO_PUBLIC_URL) ?? '']
         .map((h) => h.trim().toLowerCase())
         .filter((h) => h !== ''),
       replicaName: nonEmpty(env.STUDIO_REPLICA_NAME),
+      ...(nonEmpty(env.STUDIO_PUBLIC_URL) ? { publicUrl: nonEmpty(env.STUDIO_PUBLIC_URL) as string } : {}),
     },
     ...(nonEmpty(env.STUDIO_REDIS_URL)
-      ? { redis: { url: nonEmpty(env.STUDIO_REDIS_URL) as string, prefix: nonEmpty(env.STUDIO_REDIS_PREFIX) ?? 'studio' } }
+      ? {
+          redis: {
+            url: nonEmpty(env.STUDIO_REDIS_URL) as string,
+            prefix: nonEmpty(env.STUDIO_REDIS_PREFIX) ?? 'studio',
+            renderConcurrency: Math.max(1, Math.floor(num(env.STUDIO_RENDER_CONCURRENCY) ?? DEFAULT_RENDER_CONCURRENCY)),
+          },
+        }
       : {}),
   };
 }
@@ -189,6 +235,7 @@ function s3Settings(env: NodeJS.ProcessEnv): { s3?: S3Settings } {
   if (!bucket) return {};
   const prefix = nonEmpty(env.STUDIO_S3_PREFIX);
   const endpoint = nonEmpty(env.AWS_ENDPOINT_URL_S3) ?? nonEmpty(env.AWS_ENDPOINT_URL);
+  const retry = num(env.STUDIO_S3_RETRY_SECONDS);
   return {
     s3: {
       bucket,
@@ -196,6 +243,8 @@ function s3Settings(env: NodeJS.ProcessEnv): { s3?: S3Settings } {
       ...(endpoint ? { endpoint } : {}),
       region: nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? 'us-east-1',
       forcePathStyle: /^(1|true|yes)$/i.test(env.STUDIO_S3_FORCE_PATH_STYLE ?? ''),
+      ...(retry !== undefined && retry >= 0 ? { writeRetryMs: retry * 1000 } : {}),
+      urlTtlSeconds: Math.min(7 * 24 * 3600, Math.max(1, Math.round(num(env.STUDIO_S3_URL_TTL) ?? 3600))),
     },
   };
 }

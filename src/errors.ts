@@ -30,6 +30,8 @@ export interface StudioErrorDetails {
   retryAfterMs?: number;
   /** HTTP status of the provider reply, when there was one. */
   status?: number;
+  /** The provider refused a create before accepting any work (429): sending it again cannot bill twice. */
+  createRefused?: boolean;
 }
 
 export class StudioError extends Error {

@@ -4,10 +4,12 @@ export const USAGE = `studio-mcp — an MCP server that makes films
   studio-mcp --http [--port N]      serve Streamable HTTP on 127.0.0.1:N/mcp (default 3917, or STUDIO_HTTP_PORT)
                                     and the storyboard web page on 127.0.0.1:N/studio/; --host ADDR (or STUDIO_HTTP_HOST)
                                     binds another address (needs STUDIO_HTTP_TOKEN off loopback)
-  studio-mcp [--http …] --no-work   with STUDIO_REDIS_URL: queue provider jobs for workers, run none here
-  studio-mcp worker [--concurrency N]
-                                    with STUDIO_REDIS_URL: run queued provider jobs (no MCP front end);
-                                    N at once per provider here (each provider's limit holds across all)
+  studio-mcp [--http …] --no-work   with STUDIO_REDIS_URL: queue provider jobs and renders for workers, run none here
+  studio-mcp worker [--role provider|render|all] [--concurrency N]
+                                    with STUDIO_REDIS_URL: run queued work (no MCP front end): provider jobs,
+                                    renders, or both (default all); N at once per provider here (each
+                                    provider's limit holds across all); --role render: N renders at once here
+                                    (default 1; STUDIO_RENDER_CONCURRENCY across all)
 
   studio-mcp tools [--json]         list the tools
   studio-mcp models [--type video|image|voice] [--json]
@@ -30,5 +32,5 @@ export const USAGE = `studio-mcp — an MCP server that makes films
                                     sha256 verified; refuses a target holding another studio; a re-run resumes
 
 Environment: STUDIO_HOME (data folder, default ./studio-data), STUDIO_ALLOWED_DIRS, provider keys (see README);
-STUDIO_DATABASE_URL (Postgres), STUDIO_REDIS_URL (shared job queues) to run on many machines.
+STUDIO_DATABASE_URL (Postgres), STUDIO_REDIS_URL (shared job and render queues) to run on many machines.
 Exit codes: 0 ok, 1 failed (tool error, refused plan, failed shot, doctor problem), 2 wrong usage.`;

@@ -1,13 +1,15 @@
-import { DelayedError, Queue, Worker } from 'bullmq';
+import { DelayedError, type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { type JobDispatcher, type JobHandler, type LimitFor, REQUEUE } from './dispatch.js';
+import { type JobDispatcher, type JobHandler, isRateLimited, type LimitFor, type RateLimitHistory, REQUEUE } from './dispatch.js';
 
 /**
  * Dispatch across processes and machines with BullMQ on Redis (STUDIO_REDIS_URL): one queue per provider whose
  * global concurrency is the provider's limit — measured exact across processes (../shared/scale-out.md), which
  * pg-boss and graphile-worker could not give for N > 1. The BullMQ job id is the job row's id, so queueing twice
  * returns the existing job and a reconciler may re-queue any row it cannot see in `live`. Cancellation is
- * broadcast on a Redis channel because `worker.cancelJob` only reaches the process holding the job.
+ * broadcast on a Redis channel because `worker.cancelJob` only reaches the process holding the job. A job its
+ * provider refused with a 429 puts the provider's queue under BullMQ's rate limit (`queue.rateLimit`), so every
+ * process stops taking that provider's jobs until the wait is over, and goes back to the queue (RateLimitError).
  */
 export interface BullDispatcherOptions {
   url: string;
@@ -23,6 +25,19 @@ export interface BullDispatcherOptions {
 }
 
 const CANCEL_CHANNEL = 'cancel';
+
+/** What a queued job carries: its row id and, once refused with a 429, its rate limiting so far. */
+interface QueuedJob {
+  jobId: string;
+  limitedSince?: number;
+  limitedTimes?: number;
+}
+
+/**
+ * BullMQ honours a manual rate limit (`queue.rateLimit`) only on workers that have a limiter. This one never binds
+ * by itself (a billion jobs a second); it is there so the 429 back-off reaches every worker of the queue.
+ */
+const NEVER_BINDING_LIMITER = { max: 1_000_000_000, duration: 1000 };
 
 export class BullDispatcher implements JobDispatcher {
   readonly shared = true;
@@ -68,7 +83,7 @@ export class BullDispatcher implements JobDispatcher {
 
   async enqueue(provider: string, jobId: string): Promise<void> {
     const q = await this.ensureLimit(provider);
-    await q.add('run', { jobId }, { jobId, removeOnComplete: true, removeOnFail: true });
+    await q.add('run', { jobId } satisfies QueuedJob, { jobId, removeOnComplete: true, removeOnFail: true });
   }
 
   work(handler: JobHandler): void {
@@ -80,13 +95,20 @@ export class BullDispatcher implements JobDispatcher {
       this.workerConnections.push(connection);
       const worker = new Worker(
         `jobs-${provider}`,
-        async (job, token, signal) => {
+        async (job: Job<QueuedJob>, token, signal) => {
           const id = job.id ?? '';
-          const outcome = await handler(id, signal ?? new AbortController().signal);
+          const history: RateLimitHistory = { since: job.data.limitedSince, times: job.data.limitedTimes ?? 0 };
+          const outcome = await handler(id, signal ?? new AbortController().signal, history);
           if (outcome === REQUEUE && token) {
             // Stopped here at shutdown, unfinished: back to the queue at once for another process, not dropped.
             await job.moveToDelayed(Date.now(), token);
             throw new DelayedError();
+          }
+          if (isRateLimited(outcome)) {
+            // Refused with a 429: the whole provider waits, in every process; the job goes back to wait for its turn.
+            await this.queueFor(provider).rateLimit(outcome.rateLimitedMs);
+            await job.updateData({ ...job.data, limitedSince: history.since ?? Date.now(), limitedTimes: history.times + 1 });
+            throw Worker.RateLimitError();
           }
         },
         {
@@ -94,6 +116,9 @@ export class BullDispatcher implements JobDispatcher {
           prefix: this.prefix,
           concurrency: this.opts.localConcurrency ?? this.opts.limitFor(provider),
           lockDuration: this.opts.lockMs ?? 30_000,
+          // A dead process's job is found (and handed on) within one more lock period, not BullMQ's fixed 30 s.
+          stalledInterval: this.opts.lockMs ?? 30_000,
+          limiter: NEVER_BINDING_LIMITER,
         },
       );
       // A handler's failure is already written to the job row; the worker's own errors (Redis lost) are retried by BullMQ.

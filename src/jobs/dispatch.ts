@@ -5,11 +5,28 @@ import PQueue from 'p-queue';
  * provider is called, its operation id before polling, never re-sent); a dispatcher only decides which process
  * runs `handler(jobId)` and when. Embedded: one p-queue per provider in this process. Many machines: BullMQ on
  * Redis (src/jobs/dispatch-bullmq.ts), whose per-provider limit holds across every process. A handler that answers
- * REQUEUE stopped the job unfinished at shutdown: the dispatcher gives it to another process.
+ * REQUEUE stopped the job unfinished at shutdown: the dispatcher gives it to another process. One that answers
+ * RateLimited was refused by its provider with a 429 on create (nothing reached it): a shared dispatcher holds the
+ * provider's whole queue back for `rateLimitedMs`, in every process, and runs the job again after.
  */
-export type JobHandler = (jobId: string, signal: AbortSignal) => Promise<unknown>;
+export type JobHandler = (jobId: string, signal: AbortSignal, backoff: RateLimitHistory) => Promise<unknown>;
 /** What a handler answers for a job it stopped unfinished at shutdown. */
 export const REQUEUE = 'requeue' as const;
+/** What a handler answers for a job whose create the provider refused with 429 (shared dispatchers only). */
+export interface RateLimited {
+  rateLimitedMs: number;
+}
+export type JobOutcome = typeof REQUEUE | RateLimited | undefined;
+export function isRateLimited(outcome: unknown): outcome is RateLimited {
+  return typeof outcome === 'object' && outcome !== null && typeof (outcome as RateLimited).rateLimitedMs === 'number';
+}
+/** The job's rate limiting so far, kept by a shared dispatcher with the queued job (in every process it moves to). */
+export interface RateLimitHistory {
+  /** When the provider first refused this job with a 429 (ms since the epoch); undefined before any refusal. */
+  since?: number;
+  /** How many times it was refused. */
+  times: number;
+}
 
 export interface JobDispatcher {
   /**
@@ -64,7 +81,7 @@ export class LocalDispatcher implements JobDispatcher {
     const controller = new AbortController();
     this.jobs.set(jobId, { provider, controller });
     void this.queueFor(provider)
-      .add(() => (controller.signal.aborted ? Promise.resolve() : handler(jobId, controller.signal)))
+      .add(() => (controller.signal.aborted ? Promise.resolve() : handler(jobId, controller.signal, { times: 0 })))
       .catch(() => undefined)
       .finally(() => this.jobs.delete(jobId));
   }

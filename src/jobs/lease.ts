@@ -7,6 +7,11 @@ import { randomBytes } from 'node:crypto';
  */
 export const LEASE_MS = 30_000;
 
+/** The lease the configuration asks for (STUDIO_LEASE_SECONDS), else LEASE_MS. */
+export function leaseMs(config: { leaseMs?: number | undefined }): number {
+  return config.leaseMs ?? LEASE_MS;
+}
+
 export function newOwnerId(): string {
   return `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 }

@@ -11,9 +11,9 @@ import { TERMINAL } from '../store/jobs.js';
 import type { BlobLease } from '../store/blobs.js';
 import type { Store } from '../store/index.js';
 import { extensionForMime } from '../media/mime.js';
-import { type JobDispatcher, LocalDispatcher, REQUEUE } from './dispatch.js';
+import { type JobDispatcher, type JobOutcome, LocalDispatcher, type RateLimited, type RateLimitHistory, REQUEUE } from './dispatch.js';
 import type { JobEvents } from './events.js';
-import { LEASE_MS, newOwnerId, ownerIsDead } from './lease.js';
+import { leaseMs, newOwnerId, ownerIsDead } from './lease.js';
 
 /** A downloaded output, sitting in a temp file inside the studio folder, ready to be ingested. */
 export interface DownloadedOutput {
@@ -43,6 +43,8 @@ export interface JobQueueDeps {
 
 /** Consecutive failed polls tolerated before a job fails (each poll already retries transient HTTP errors). */
 const MAX_POLL_FAILURES = 5;
+/** The longest back-off after a 429 that came without Retry-After. */
+const MAX_BACKOFF_MS = 60_000;
 
 /**
  * The durable job queue. Every provider call goes through here:
@@ -60,21 +62,28 @@ export class JobQueue {
   /** Jobs another process took over from this one (see tick): they stop here and leave the row to the new owner. */
   private readonly lost = new Set<string>();
   private readonly leaseTimer: NodeJS.Timeout;
+  /** How long a job's row stays ours without a renewal (STUDIO_LEASE_SECONDS); renewed every third of it. */
+  private readonly leaseMs: number;
+  private ticking = false;
   private closed = false;
 
   constructor(private readonly deps: JobQueueDeps) {
+    this.leaseMs = leaseMs(deps.config);
     this.dispatcher = deps.dispatcher ?? new LocalDispatcher((provider) => this.concurrencyFor(provider));
     if (deps.work === false && !this.dispatcher.shared) throw new Error('a job queue that does not work needs a shared dispatcher (STUDIO_REDIS_URL)');
-    if (deps.work !== false) this.dispatcher.work((jobId, signal) => this.run(jobId, signal));
+    if (deps.work !== false) this.dispatcher.work((jobId, signal, backoff) => this.run(jobId, signal, backoff));
     // Renew leases of everything we run, and pick up jobs orphaned by other processes.
-    this.leaseTimer = setInterval(() => void this.tick(), LEASE_MS / 3);
+    this.leaseTimer = setInterval(() => void this.tick(), this.leaseMs / 3);
     this.leaseTimer.unref();
   }
 
   private async tick(): Promise<void> {
+    // While the database is away a tick waits for it (src/store/postgres.ts retries): the next ones are skipped, not stacked.
+    if (this.ticking) return;
+    this.ticking = true;
     try {
       for (const [id, controller] of [...this.controllers]) {
-        if (await this.deps.store.jobs.renewLease(id, this.owner, LEASE_MS)) continue;
+        if (await this.deps.store.jobs.renewLease(id, this.owner, this.leaseMs)) continue;
         // Our lease ran out (the database was away, or this process stalled) and another process took the job: it
         // is theirs now. Stop here without touching the row.
         this.deps.log(`job ${id} was taken over by another process; stopping it here`);
@@ -85,6 +94,8 @@ export class JobQueue {
     } catch (err) {
       // The store closed under a timer that fired at shutdown, or the database is briefly away: try again next tick.
       if (!this.closed) this.deps.log(`lease renewal failed: ${String(err)}`);
+    } finally {
+      this.ticking = false;
     }
   }
 
@@ -100,7 +111,7 @@ export class JobQueue {
    */
   async submit(tool: string, cap: Capability, request: JobRequest, opts: { budgetUsd?: number } = {}): Promise<Job> {
     // Shared queue: whichever process runs the job takes the row then; until that, no process holds it.
-    const input = { tool, provider: cap.provider, model: cap.id, request, owner: this.dispatcher.shared ? null : this.owner, leaseMs: LEASE_MS };
+    const input = { tool, provider: cap.provider, model: cap.id, request, owner: this.dispatcher.shared ? null : this.owner, leaseMs: this.leaseMs };
     let job: Job;
     if (opts.budgetUsd === undefined) job = await this.deps.store.jobs.create(input);
     else {
@@ -121,13 +132,14 @@ export class JobQueue {
   }
 
   /** The dispatcher's handler: run one job here, then tell whoever follows it. */
-  private async run(jobId: string, dispatcherSignal: AbortSignal): Promise<typeof REQUEUE | undefined> {
+  private async run(jobId: string, dispatcherSignal: AbortSignal, backoff: RateLimitHistory): Promise<JobOutcome> {
     if (this.dispatcher.shared) {
       // Stopping: a job handed to us now goes back to the queue untouched.
       if (this.closed) return REQUEUE;
       if (!(await this.take(jobId))) return;
     }
     let requeue = false;
+    let limited: RateLimited | undefined;
     let controller = this.controllers.get(jobId);
     if (!controller) {
       controller = new AbortController();
@@ -140,7 +152,7 @@ export class JobQueue {
     if (dispatcherSignal.aborted) onAbort();
     else dispatcherSignal.addEventListener('abort', onAbort, { once: true });
     try {
-      await this.execute(jobId, c.signal);
+      limited = await this.execute(jobId, c.signal, backoff);
     } catch (err) {
       this.deps.log(`job ${jobId} crashed: ${String(err)}`);
     } finally {
@@ -157,7 +169,7 @@ export class JobQueue {
       this.deps.events.emit('jobFinished', jobId);
       this.deps.events.changed(`studio://jobs/${jobId}`);
     }
-    return requeue ? REQUEUE : undefined;
+    return requeue ? REQUEUE : limited;
   }
 
   /**
@@ -167,11 +179,11 @@ export class JobQueue {
   private async take(jobId: string): Promise<boolean> {
     const jobs = this.deps.store.jobs;
     if (this.closed) return false;
-    if (await jobs.claim(jobId, this.owner, LEASE_MS, Date.now())) return true;
+    if (await jobs.claim(jobId, this.owner, this.leaseMs, Date.now())) return true;
     const job = await jobs.get(jobId);
     if (!job || TERMINAL.has(job.status) || !ownerIsDead(job.owner)) return false;
     await jobs.expireLease(jobId, job.owner);
-    return jobs.claim(jobId, this.owner, LEASE_MS, Date.now());
+    return jobs.claim(jobId, this.owner, this.leaseMs, Date.now());
   }
 
   /**
@@ -190,7 +202,7 @@ export class JobQueue {
       // Force-expire a dead owner's lease so the atomic claim below succeeds.
       if (ownerIsDead(job.owner)) await this.deps.store.jobs.expireLease(job.job_id, job.owner);
       if (this.closed || this.controllers.has(job.job_id)) continue;
-      if (!(await this.deps.store.jobs.claim(job.job_id, this.owner, LEASE_MS, now))) continue;
+      if (!(await this.deps.store.jobs.claim(job.job_id, this.owner, this.leaseMs, now))) continue;
       this.deps.log(`resuming job ${job.job_id} (${job.model}, ${job.status})`);
       this.schedule(job.job_id, job.provider);
       resumed++;
@@ -242,7 +254,8 @@ export class JobQueue {
     return { jobId: job.job_id, capability: cap, fields };
   }
 
-  private async execute(jobId: string, signal: AbortSignal): Promise<void> {
+  /** Run one job to its end; with a shared dispatcher, a create refused with 429 answers how long the provider's queue waits. */
+  private async execute(jobId: string, signal: AbortSignal, backoff: RateLimitHistory): Promise<RateLimited | undefined> {
     const { store, registry, adapters } = this.deps;
     const job = await store.jobs.get(jobId);
     if (!job || TERMINAL.has(job.status)) return;
@@ -269,6 +282,8 @@ export class JobQueue {
         workDir,
         log: (m) => this.deps.log(redact(`[${jobId}] ${m}`, this.deps.config)),
         onProgress: (p, message) => this.progress(jobId, p, message),
+        // Shared queue: a 429 on create comes back at once, so the whole fleet backs off (below), not each process alone.
+        queueBacksOff: this.dispatcher.shared,
       };
       let outputs: ProviderOutput[] | undefined;
       let operationId = job.operation_id;
@@ -316,6 +331,8 @@ export class JobQueue {
         this.deps.log(`job ${jobId} left for ${this.closed ? 'resumption at shutdown' : 'the process that took it over'}`);
         return;
       }
+      const wait = this.dispatcher.shared && !signal.aborted ? await this.backOff(job, err, backoff) : undefined;
+      if (wait) return wait;
       const safe = toSafeError(err);
       if (!(err instanceof StudioError))
         this.deps.log(redact(`job ${jobId} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, this.deps.config));
@@ -335,6 +352,30 @@ export class JobQueue {
       await files.release();
       if (workDir) await store.blobs.remove(workDir);
     }
+  }
+
+  /**
+   * Shared queue: a create the provider refused with 429 (so nothing reached it and sending it again cannot bill
+   * twice) puts the job back to queued, and the dispatcher holds the provider's queue for the wait the provider
+   * asked (Retry-After) or, without one, an exponential back-off (1 s doubling, at most 60 s). Bounded: once the
+   * job has waited past its job timeout (STUDIO_JOB_TIMEOUT_SECONDS) since the first refusal, the error stands.
+   */
+  private async backOff(job: Job, err: unknown, history: RateLimitHistory): Promise<RateLimited | undefined> {
+    if (!(err instanceof StudioError) || err.code !== 'rate_limited' || !err.details.createRefused) return undefined;
+    const waitMs = err.details.retryAfterMs ?? Math.min(MAX_BACKOFF_MS, 1000 * 2 ** history.times);
+    const waited = history.since === undefined ? 0 : Date.now() - history.since;
+    const boundMs = this.deps.config.jobTimeoutMs;
+    if (waited + waitMs > boundMs) {
+      err.message =
+        `${err.message.replace(/\.$/, '')}; still refused after ${Math.round(waited / 1000)} s waiting in the queue (the bound is the job ` +
+        `timeout, ${boundMs / 1000} s)`;
+      return undefined;
+    }
+    await this.deps.store.jobs.setStatus(job.job_id, 'queued', { message: `rate limited by the provider; waiting ${Math.ceil(waitMs / 1000)} s in the queue` });
+    // Given back: whichever process the queue hands it to next takes the row without waiting for this lease.
+    await this.deps.store.jobs.expireLease(job.job_id, this.owner);
+    this.deps.log(`job ${job.job_id} refused with 429 by ${job.provider}; the provider's queue waits ${waitMs} ms`);
+    return { rateLimitedMs: waitMs };
   }
 
   private async pollUntilDone(

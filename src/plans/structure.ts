@@ -7,7 +7,8 @@ import type { ResolvedShot } from './validate.js';
 
 /**
  * Make the studio's records match the plan — characters (with their reference images), the film, its scenes and
- * their shots, in order — creating what is missing, updating what changed and deleting what the plan dropped.
+ * their shots, in order — creating what is missing, updating what changed and deleting what the plan dropped (never a
+ * shot whose current take a person approved: that is kept and named in the run's warnings).
  * Records are cheap; nothing here generates video. Every stored id is checked against the studio first.
  */
 
@@ -26,6 +27,15 @@ async function quietly(ctx: RunContext, tool: string, args: Record<string, unkno
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
+}
+
+/** The shots of a scene whose current take a person approved (take_approve); none when the scene is gone. */
+async function approvedShots(ctx: RunContext, sceneId: string): Promise<{ shot_id: string; take_number: number }[]> {
+  const view = (await exists(ctx, 'scene_get', { scene_id: sceneId })) as unknown as SceneView | undefined;
+  return (view?.shots ?? []).flatMap((s) => {
+    const n = s.current_take?.take_number;
+    return n !== undefined && s.takes.some((t) => t.take_number === n && t.approved) ? [{ shot_id: s.shot_id, take_number: n }] : [];
+  });
 }
 
 export async function syncCharacters(ctx: RunContext, queue: PQueue, pendingImages: Map<string, Promise<string>>): Promise<void> {
@@ -90,11 +100,18 @@ export async function syncScenes(ctx: RunContext): Promise<void> {
   const planKeys = new Set(plan.scenes.map((s) => s.key));
   for (const [key, stored] of Object.entries(state.state.scenes)) {
     if (planKeys.has(key)) continue;
-    await quietly(ctx, 'scene_delete', { scene_id: stored.scene_id });
+    const approved = (await approvedShots(ctx, stored.scene_id)).map((a) => `'${a.shot_id}' (take ${a.take_number})`);
+    if (approved.length) {
+      // A person's approval is not undone by a plan edit: the scene stays, no longer the plan's, and the run says so.
+      ctx.tally.warnings.push(
+        `scene ${key} is no longer in the plan but holds approved takes (shots ${approved.join(', ')}); it is kept in the film — delete it with ` +
+          `scene_delete(scene_id: "${stored.scene_id}") if that is meant`,
+      );
+    } else await quietly(ctx, 'scene_delete', { scene_id: stored.scene_id });
     delete state.state.scenes[key];
     for (const [shotKey, shot] of Object.entries(state.state.shots)) if (shot.scene === key) delete state.state.shots[shotKey];
     state.save();
-    ctx.events.log(`scene ${key}: deleted (no longer in the plan)`);
+    ctx.events.log(`scene ${key}: ${approved.length ? 'kept (approved takes; no longer in the plan)' : 'deleted (no longer in the plan)'}`);
   }
   for (const scene of plan.scenes) {
     const fields = { title: scene.title, description: scene.description ?? null, ...(scene.settings ? { settings: scene.settings } : {}) };
@@ -167,10 +184,19 @@ export async function syncShots(ctx: RunContext): Promise<void> {
     const scene = sceneOf.get(key);
     if (scene === stored.scene) continue;
     // Dropped from the plan, or moved to another scene (a shot cannot change scenes: it is made again there).
-    await quietly(ctx, 'shot_delete', { shot_id: stored.shot_id });
+    const why = scene === undefined ? 'no longer in the plan' : `moved to scene ${scene}`;
+    const sceneId = state.state.scenes[stored.scene]?.scene_id;
+    const approved = sceneId ? (await approvedShots(ctx, sceneId)).find((a) => a.shot_id === stored.shot_id) : undefined;
+    if (approved) {
+      // A person's approval is not undone by a plan edit: the shot stays where it is, no longer the plan's.
+      ctx.tally.warnings.push(
+        `shot ${stored.scene}/${key} is ${why} but its current take ${approved.take_number} is approved; it is kept — delete it with ` +
+          `shot_delete(shot_id: "${stored.shot_id}") if that is meant`,
+      );
+    } else await quietly(ctx, 'shot_delete', { shot_id: stored.shot_id });
     delete state.state.shots[key];
     state.save();
-    ctx.events.log(`shot ${stored.scene}/${key}: deleted (${scene === undefined ? 'no longer in the plan' : `moved to scene ${scene}`})`);
+    ctx.events.log(`shot ${stored.scene}/${key}: ${approved ? `kept (approved take; ${why})` : `deleted (${why})`}`);
   }
   for (const scene of plan.scenes) {
     const sceneId = ctx.sceneIds.get(scene.key) as string;

@@ -31,7 +31,7 @@ export interface AdapterDeps {
 
 /** The fetch + signal an adapter call uses. */
 export function ioOf(ctx: AdapterContext, deps: AdapterDeps): HttpIo {
-  return { fetch: deps.fetch ?? ctx.fetch, signal: ctx.signal };
+  return { fetch: deps.fetch ?? ctx.fetch, signal: ctx.signal, ...(ctx.queueBacksOff ? { queueBacksOff: true } : {}) };
 }
 
 export function redactorFor(config: StudioConfig): Redactor {

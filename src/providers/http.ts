@@ -70,6 +70,8 @@ export interface HttpCall {
 export interface HttpIo {
   fetch: typeof fetch;
   signal: AbortSignal;
+  /** A 429 on create is not retried here: the job's shared queue backs the whole fleet off (AdapterContext.queueBacksOff). */
+  queueBacksOff?: boolean;
 }
 
 /** Parse a Retry-After header (delta seconds or an HTTP date) into milliseconds from `now`. */
@@ -186,7 +188,7 @@ export class ProviderHttp {
       const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), this.now());
       const canRetry =
         attempt < this.retry.maxRetries &&
-        (call.kind === 'create' ? res.status === 429 : isRetryableStatus(res.status)) &&
+        (call.kind === 'create' ? res.status === 429 && !io.queueBacksOff : isRetryableStatus(res.status)) &&
         (retryAfterMs === undefined || retryAfterMs <= this.retry.maxRetryAfterMs);
       if (canRetry) {
         await res.body?.cancel().catch(() => undefined);
@@ -196,7 +198,10 @@ export class ProviderHttp {
         continue;
       }
       const text = await this.readText(res, io.signal, timeout, call.what, timeoutMs);
-      throw this.errorFor({ status: res.status, body: parseMaybeJson(text), headers: res.headers, what: call.what, retryAfterMs });
+      const error = this.errorFor({ status: res.status, body: parseMaybeJson(text), headers: res.headers, what: call.what, retryAfterMs });
+      // Refused, not accepted: the queue may send this create again (see JobQueue.backOff).
+      if (call.kind === 'create' && res.status === 429) error.details.createRefused = true;
+      throw error;
     }
   }
 

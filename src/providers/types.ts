@@ -63,6 +63,11 @@ export interface AdapterContext {
   /** Progress in 0..1 with an optional message (forwarded as MCP progress). */
   onProgress?: (progress: number, message?: string) => void;
   log: (message: string) => void;
+  /**
+   * The job's queue backs off a 429 on create for every process at once (a shared dispatcher): the HTTP layer gives
+   * the refusal back at once instead of sleeping on it in this process alone.
+   */
+  queueBacksOff?: boolean;
 }
 
 export type Availability = { available: true } | { available: false; reason: string; env?: string[] };

@@ -127,7 +127,10 @@ export async function readResource(studio: Studio, uri: string): Promise<unknown
       return await studio.project.sceneView(id);
     case 'media': {
       if (!id) throw notFound('resource', uri, 'uri');
-      return await studio.library.get(id, 'uri');
+      const m = await studio.library.get(id, 'uri');
+      // On object storage the client gets the bytes from a presigned URL (file_path stays the record's key).
+      const { url } = await studio.library.fileRef(m);
+      return url ? { ...m, url } : m;
     }
     case 'models': {
       if (!id) return { models: studio.models.list() };

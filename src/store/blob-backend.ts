@@ -24,6 +24,11 @@ export interface BlobBackend {
   materialize(key: string, opts?: { to?: string }): Promise<Materialized>;
   /** A URL anyone holding it may GET for `ttlSeconds`, where the backend has such URLs (S3); else null. */
   presignGet(key: string, ttlSeconds: number): Promise<string | null>;
+  /**
+   * Object storage: how a client elsewhere reaches the object — its `s3://bucket/key` and a presigned GET URL valid
+   * for the configured time (STUDIO_S3_URL_TTL). Absent on local storage, where the file's path is the reference.
+   */
+  remote?(key: string): Promise<{ uri: string; url: string }>;
   /** The object's local file, where objects are local files (synchronously, without checking it exists). */
   localPath(key: string): string | undefined;
 }

@@ -31,7 +31,11 @@ export interface S3BlobOptions {
   scratchDir: string;
   /** Files at least this big go up in parts (8 MiB parts, 4 at a time). */
   multipartThreshold?: number;
+  /** How long the URLs handed to clients (remote) stay valid: STUDIO_S3_URL_TTL, default 3600 s. */
+  urlTtlSeconds?: number;
 }
+
+export const DEFAULT_URL_TTL_SECONDS = 3600;
 
 const PART_SIZE = 8 * 1024 * 1024;
 
@@ -165,6 +169,13 @@ export class S3BlobBackend implements BlobBackend {
       throw err;
     }
     return { path: file, release };
+  }
+
+  async remote(key: string): Promise<{ uri: string; url: string }> {
+    return {
+      uri: `s3://${this.opts.bucket}/${this.objectKey(key)}`,
+      url: await this.presignGet(key, this.opts.urlTtlSeconds ?? DEFAULT_URL_TTL_SECONDS),
+    };
   }
 
   async presignGet(key: string, ttlSeconds: number): Promise<string> {

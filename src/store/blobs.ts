@@ -92,6 +92,37 @@ export class BlobStore {
     return this.backend.materialize(rel);
   }
 
+  /**
+   * How a client reads stored `rel` where it runs: on local storage the file's path (no url: the client shares
+   * this machine's files, or has none of them); on object storage the object's `s3://bucket/key` (honest about
+   * where the bytes are, and usable with the bucket's own credentials) and a presigned GET URL for everyone else.
+   */
+  async clientRef(rel: string): Promise<{ path: string; url?: string }> {
+    const remote = await this.backend.remote?.(rel);
+    return remote ? { path: remote.uri, url: remote.url } : { path: this.abs(rel) };
+  }
+
+  /**
+   * A local file with the bytes of stored `rel`, for readers that need a path (binary resources): on local storage
+   * the file itself; on object storage a copy kept in the studio folder under `cacheRel` (stored files never change).
+   */
+  async localCopy(rel: string, cacheRel: string): Promise<string> {
+    if (this.backend.kind === 'local') return this.abs(rel);
+    const file = this.abs(cacheRel);
+    if (fs.existsSync(file)) return file;
+    const tmp = this.tempPath(path.posix.extname(rel));
+    const copy = await this.backend.materialize(rel, { to: tmp });
+    try {
+      await this.commitLocal(tmp, cacheRel);
+    } catch (err) {
+      // Another reader cached it first: the same bytes.
+      if (!(err instanceof BlobExistsError)) throw err;
+    } finally {
+      await copy.release();
+    }
+    return file;
+  }
+
   /** A URL that reads `rel` for `ttlSeconds`, where the backend has them (object storage); else null. */
   presignGet(rel: string, ttlSeconds: number): Promise<string | null> {
     return this.backend.presignGet(rel, ttlSeconds);

@@ -10,6 +10,7 @@ import { MediaRepo } from './media.js';
 import { ModelCacheRepo } from './model-cache.js';
 import { PostgresSql } from './postgres.js';
 import { RenderRepo } from './renders.js';
+import { SessionRepo } from './sessions.js';
 import { ShotRepo } from './shots.js';
 import type { Dialect, Sql } from './sql.js';
 import { SqliteSql } from './sqlite.js';
@@ -33,6 +34,8 @@ export interface Store {
   tasks: TaskRepo;
   /** Live model schemas read from providers. */
   modelCache: ModelCacheRepo;
+  /** 2025-era MCP sessions over HTTP, so another replica or a restart can continue them (src/transports/legacy-sessions.ts). */
+  sessions: SessionRepo;
   /** Change notices between processes on the same records (Postgres LISTEN/NOTIFY; nothing on SQLite). */
   changes: ChangeFeed;
   /**
@@ -74,6 +77,7 @@ export function storeOver(sql: Sql, blobs: BlobStore, ready: Promise<void>): Sto
     beds: new BedRepo(sql),
     tasks: new TaskRepo(sql),
     modelCache: new ModelCacheRepo(sql),
+    sessions: new SessionRepo(sql),
     changes: new ChangeFeed(sql),
     tx: (fn) => sql.tx(fn),
     ready: () => ready,

@@ -286,7 +286,8 @@ export class JobRepo {
   async setStatus(id: string, status: JobStatus, extra: { operation_id?: string; message?: string | null; progress?: number } = {}): Promise<void> {
     await this.sql.tx(async () => {
       const cur = await this.get(id);
-      if (!cur) return;
+      // A finished row is never reopened: a process that lost the race to a cancel or a takeover must not revive it.
+      if (!cur || TERMINAL.has(cur.status)) return;
       await this.sql.run(`UPDATE jobs SET status = ?, operation_id = ?, message = ?, progress = ?, attempts = attempts + ?, updated_at = ? WHERE id = ?`, [
         status,
         extra.operation_id ?? cur.operation_id,

@@ -226,4 +226,24 @@ export const MIGRATIONS: Migration[] = [
   UPDATE renders SET seq = rowid;
   `,
   },
+  // 2025-era MCP sessions over HTTP (src/transports/legacy-sessions.ts): what a replica needs to continue a session
+  // another replica (or this process before a restart) began: the handshake, the log level, the subscriptions.
+  // last_seen is epoch milliseconds, written at most every few seconds per session, for idle expiry.
+  `
+  CREATE TABLE mcp_sessions (
+    id TEXT PRIMARY KEY,
+    protocol_version TEXT NOT NULL,
+    client_info TEXT NOT NULL,
+    client_capabilities TEXT NOT NULL,
+    log_level TEXT,
+    created_at TEXT NOT NULL,
+    last_seen INTEGER NOT NULL
+  );
+  CREATE INDEX mcp_sessions_seen ON mcp_sessions(last_seen);
+  CREATE TABLE mcp_session_subscriptions (
+    session_id TEXT NOT NULL REFERENCES mcp_sessions(id) ON DELETE CASCADE,
+    uri TEXT NOT NULL,
+    PRIMARY KEY (session_id, uri)
+  );
+  `,
 ];

@@ -47,6 +47,35 @@ interface Listening {
   onReconnect: () => void;
 }
 
+/**
+ * How long a query waits out an unreachable server before its error reaches the caller: a restart or a managed
+ * failover takes seconds to tens of seconds; a job's lease (30 s by default) is renewed every third of that.
+ */
+export const DB_RETRY_MS = 30_000;
+
+/** Errors of a lost or refused connection (not of the SQL): errno codes, SQLSTATE class 08, and server shutdown or start-up. */
+const LOST_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', '57P01', '57P02', '57P03']);
+
+export function connectionLost(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null | undefined)?.code;
+  if (typeof code === 'string' && (LOST_CODES.has(code) || code.startsWith('08'))) return true;
+  // pg's own errors for a socket that closed under a query, or a client it already knows is dead (no code).
+  return err instanceof Error && /^Connection terminated|is not queryable$/.test(err.message);
+}
+
+/** pg refused to send on a client it knew was dead: the statement never left this process. */
+function notSent(err: unknown): boolean {
+  return err instanceof Error && /is not queryable$/.test(err.message);
+}
+
+/**
+ * A statement that only reads, and so may be sent again after its connection broke: a plain SELECT, without a
+ * function that acts (NOTIFY, advisory locks, sequences) and without row locks or SELECT INTO.
+ */
+export function readOnly(sql: string): boolean {
+  return /^\s*SELECT\b/i.test(sql) && !/\b(pg_notify|pg_advisory\w*|nextval|setval|FOR\s+(UPDATE|SHARE|NO\s+KEY|KEY)|INTO)\b/i.test(sql);
+}
+
 /** Every process's migrations serialise on this advisory lock (an arbitrary constant: "studio" in ASCII). */
 const MIGRATION_LOCK = 0x73747564696f;
 
@@ -67,11 +96,15 @@ export class PostgresSql implements Sql {
   private readonly listening = new Set<Listening>();
   private retryTimer: NodeJS.Timeout | undefined;
 
+  /** How long a query keeps retrying while the server is unreachable (see borrow). */
+  private readonly retryMs: number;
+
   constructor(
     private readonly url: string,
-    opts: { max?: number } = {},
+    opts: { max?: number; retryMs?: number } = {},
   ) {
     this.pool = new pg.Pool({ connectionString: this.url, types: TYPES, max: opts.max ?? 10 });
+    this.retryMs = opts.retryMs ?? DB_RETRY_MS;
     // An idle client that loses its server (a restart) must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);
     this.ready = this.migrate();
@@ -141,7 +174,36 @@ export class PostgresSql implements Sql {
     const client = this.current();
     if (client) return client.query<T & pg.QueryResultRow>(numberPlaceholders(text), [...params]);
     await this.ready;
-    return this.pool.query<T & pg.QueryResultRow>(numberPlaceholders(text), [...params]);
+    return this.borrow(readOnly(text), (c) => c.query<T & pg.QueryResultRow>(numberPlaceholders(text), [...params]));
+  }
+
+  /**
+   * Run `use` on a pooled connection, riding out a short loss of the server (a restart, a failover): a lost
+   * connection is retried with backoff for up to `retryMs` when what was asked cannot have taken effect — the
+   * failure came before anything was sent (connecting, or a client already known dead), or `safeAfterSend` (a
+   * statement that only reads, a BEGIN). A write whose connection broke after it was sent may have committed: it is
+   * never sent again, its error goes to the caller. Errors of the SQL itself are never retried. With `keep`, the
+   * client stays borrowed (a transaction's) once `use` succeeds.
+   */
+  private async borrow<T>(safeAfterSend: boolean, use: (client: pg.PoolClient) => Promise<T>, keep = false): Promise<T> {
+    const deadline = Date.now() + this.retryMs;
+    for (let delay = 50; ; delay = Math.min(1_000, delay * 2)) {
+      let client: pg.PoolClient | undefined;
+      let failure: unknown;
+      try {
+        client = await this.pool.connect();
+        return await use(client);
+      } catch (err) {
+        failure = err ?? new Error('query failed');
+        const sent = client !== undefined && !notSent(err);
+        if (!connectionLost(err) || (sent && !safeAfterSend) || this.isClosed || Date.now() + delay > deadline) throw err;
+      } finally {
+        // Back to the pool, unless kept; a client whose connection broke is destroyed rather than lent again.
+        if (client && (failure !== undefined || !keep)) client.release(failure !== undefined && connectionLost(failure));
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      if (this.isClosed) throw new StoreClosedError();
+    }
   }
 
   async all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
@@ -160,11 +222,19 @@ export class PostgresSql implements Sql {
     if (this.current()) return fn();
     if (this.isClosed) throw new StoreClosedError();
     await this.ready;
-    const client = await this.pool.connect();
+    // BEGIN is retried like a read while the server is away: nothing has run yet. A connection lost later (inside
+    // `fn`, or at COMMIT) is not: the server rolled back, or may have committed, and `fn` may do more than SQL.
+    const client = await this.borrow(
+      true,
+      async (c) => {
+        await c.query('BEGIN');
+        return c;
+      },
+      true,
+    );
     const token: TxClient = { client, open: true };
     let broken = false;
     try {
-      await client.query('BEGIN');
       try {
         const out = await this.scope.run(token, fn);
         await client.query('COMMIT');

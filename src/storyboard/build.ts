@@ -7,6 +7,7 @@ import type { Shot } from '../store/shots.js';
 import { lineSpans } from '../studio/dialogue-fit.js';
 import type { Studio } from '../studio/studio.js';
 import { renderTakeOf } from '../studio/takes.js';
+import { filmRenderStatus, sceneRenderStatus } from '../studio/render-status.js';
 import { frameUri } from './frames.js';
 import type {
   Storyboard,
@@ -65,7 +66,7 @@ export async function buildStoryboard(studio: Studio, target: StoryboardTarget):
 
 async function sceneBoard(studio: Studio, scene: Scene): Promise<StoryboardScene> {
   const shots = await mapAsync(await studio.store.shots.listByScene(scene.scene_id), (shot) => shotBoard(studio, shot));
-  return { scene_id: scene.scene_id, title: scene.title, shots, render: await sceneRender(studio, scene.scene_id, shots) };
+  return { scene_id: scene.scene_id, title: scene.title, shots, render: await sceneRender(studio, scene.scene_id) };
 }
 
 async function shotBoard(studio: Studio, shot: Shot): Promise<StoryboardShot> {
@@ -174,39 +175,12 @@ async function renderOf(studio: Studio, mediaId: string, stale: boolean): Promis
   return { media_id: mediaId, uri: mediaUri(mediaId), preview_uri: previewUri(mediaId), duration_seconds: media.duration ?? 0, stale };
 }
 
-/**
- * The render that shows the edit as it is now (a render is reused, not made again, when the edit comes back to one
- * made before), else the newest one, marked stale. `matches` says whether a render's inputs are the current ones.
- */
-async function pickRender(studio: Studio, kind: 'scene' | 'film', id: string, matches: (inputs: Json[]) => boolean): Promise<StoryboardRender | null> {
-  const all = await studio.store.renders.list(kind, id);
-  const current = all.find((r) => matches(Array.isArray(r.inputs) ? (r.inputs as Json[]) : []));
-  const shown = current ?? all[0];
-  return shown ? renderOf(studio, shown.media_id, !current) : null;
-}
-
-type Json = Record<string, unknown>;
-
-async function sceneRender(studio: Studio, sceneId: string, shots: StoryboardShot[]): Promise<StoryboardRender | null> {
-  const now = await mapAsync(await studio.store.shots.listByScene(sceneId), async (s) => ({
-    shot_id: s.shot_id,
-    media_id: (await renderTakeOf(studio.store, s))?.media.media_id,
-  }));
-  return pickRender(
-    studio,
-    'scene',
-    sceneId,
-    (used) => used.length === shots.length && now.every((n, i) => used[i]?.shot_id === n.shot_id && used[i]?.media_id === n.media_id),
-  );
+async function sceneRender(studio: Studio, sceneId: string): Promise<StoryboardRender | null> {
+  const st = await sceneRenderStatus(studio.store, sceneId);
+  return st ? renderOf(studio, st.render.media_id, st.stale) : null;
 }
 
 async function filmRender(studio: Studio, filmId: string, scenes: StoryboardScene[]): Promise<StoryboardRender | null> {
-  // A film render is current when it joins the current render of every scene, in order.
-  const ready = scenes.every((s) => s.render && !s.render.stale);
-  return pickRender(
-    studio,
-    'film',
-    filmId,
-    (used) => ready && used.length === scenes.length && scenes.every((s, i) => used[i]?.scene_id === s.scene_id && used[i]?.media_id === s.render?.media_id),
-  );
+  const st = await filmRenderStatus(studio.store, filmId, scenes);
+  return st ? renderOf(studio, st.render.media_id, st.stale) : null;
 }

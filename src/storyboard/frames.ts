@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { invalidInput } from '../errors.js';
 import type { MediaRecord } from '../store/media.js';
 import type { Studio } from '../studio/studio.js';
@@ -19,7 +20,8 @@ export function parseFrameUri(uri: string): { mediaId: string; which: FrameEnd; 
 /**
  * The file behind a frame URI. The frames themselves are the video's first/last-frame images, extracted once when
  * the video entered the library (or now, once, for an item stored without them); the thumbnail is that image's
- * preview (a JPEG at most 360 px high, made once under previews/). Nothing here writes a cache of its own.
+ * preview (a JPEG at most 360 px high, made once under previews/). On object storage the full frame is copied once
+ * into previews/full/, since a binary read needs a local file; on local storage nothing here writes a cache.
  */
 export class FrameFiles {
   private static readonly byStudio = new WeakMap<Studio, FrameFiles>();
@@ -46,7 +48,9 @@ export class FrameFiles {
     if (!frameId) throw invalidInput(`media '${video.media_id}' has no ${parsed.which} frame`, { field: 'uri' });
     if (!parsed.full) return this.studio.previews.get(frameId);
     const frame = await this.studio.library.get(frameId, 'uri');
-    return { path: this.studio.library.absPath(frame), mimeType: frame.mime };
+    // On object storage the frame is copied once into the studio folder's previews/ (binary reads need a local file).
+    const cached = `previews/full/${frame.media_id}${path.posix.extname(frame.file_path)}`;
+    return { path: await this.studio.store.blobs.localCopy(frame.file_path, cached), mimeType: frame.mime };
   }
 
   private withFrames(media: MediaRecord): Promise<MediaRecord> {

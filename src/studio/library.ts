@@ -85,6 +85,11 @@ export class MediaLibrary {
     return this.store.blobs.abs(m.file_path);
   }
 
+  /** Where a client reads the item's bytes: its path on local storage; its s3:// URI and a presigned `url` on S3. */
+  fileRef(m: MediaRecord): Promise<{ path: string; url?: string }> {
+    return this.store.blobs.clientRef(m.file_path);
+  }
+
   /** A library item as an adapter input, checking that it is the kind of media the field takes. */
   async resolveInput(id: string, field: string, expected?: MediaKind, model?: string): Promise<MediaInput> {
     if (typeof id !== 'string' || id === '') throw invalidInput(`'${field}' must be a media id`, { field });

@@ -6,6 +6,7 @@ import { dialogueWarnings, fitShotToDialogue, refitShot } from './dialogue-fit.j
 import { syncedLinesOf } from './lipsync-line.js';
 import { reportNewTake, type TakeReport } from './take-report.js';
 import { renderTakeOf } from './takes.js';
+import { filmRenderStatus, renderSummary, sceneRenderStatus } from './render-status.js';
 import type { Studio } from './studio.js';
 
 /**
@@ -333,13 +334,12 @@ export class Project {
         dialogue: await this.store.shots.audio(shot.shot_id),
       });
     }
-    const render = await this.store.renders.latest('scene', id);
     const beds = await this.store.beds.list('scene', id);
     return {
       ...scene,
       shots,
       ...(beds.length ? { beds } : {}),
-      latest_render: render ? { render_id: render.render_id, media_id: render.media_id, created_at: render.created_at } : null,
+      latest_render: renderSummary(await sceneRenderStatus(this.store, id)),
     };
   }
 
@@ -349,13 +349,12 @@ export class Project {
     for (const s of await this.store.scenes.list(id)) {
       scenes.push({ scene_id: s.scene_id, title: s.title, position: s.position, shot_count: (await this.store.shots.listByScene(s.scene_id)).length });
     }
-    const render = await this.store.renders.latest('film', id);
     const beds = await this.store.beds.list('film', id);
     return {
       ...film,
       scenes,
       ...(beds.length ? { beds } : {}),
-      latest_render: render ? { render_id: render.render_id, media_id: render.media_id, created_at: render.created_at } : null,
+      latest_render: renderSummary(await filmRenderStatus(this.store, id)),
     };
   }
 }

@@ -91,10 +91,18 @@ interface Opts {
  * rendered again, which is what makes film renders incremental.
  */
 export class RenderService {
-  /** ffmpeg is CPU-bound: one render at a time per process keeps progress meaningful and memory flat. */
-  private readonly ffmpegQueue = new PQueue({ concurrency: 1 });
+  /**
+   * ffmpeg is CPU-bound: one render at a time per process keeps progress meaningful and memory flat (a render
+   * worker may be given more slots: `worker --role render --concurrency N`).
+   */
+  private readonly ffmpegQueue: PQueue;
 
-  constructor(private readonly studio: Studio) {}
+  constructor(
+    private readonly studio: Studio,
+    ffmpegSlots = 1,
+  ) {
+    this.ffmpegQueue = new PQueue({ concurrency: ffmpegSlots });
+  }
 
   /** The take a render uses for a shot: the current take, or a lip-synced version of it when one exists. */
   async takeForRender(shot: Shot): Promise<RenderTake> {

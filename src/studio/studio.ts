@@ -3,7 +3,10 @@ import { CapabilityRegistry } from '../capabilities/registry.js';
 import type { StudioConfig } from '../config.js';
 import { loadConfig, redact } from '../config.js';
 import { BullDispatcher } from '../jobs/dispatch-bullmq.js';
+import { leaseMs } from '../jobs/lease.js';
 import { JobQueue, providerLimit } from '../jobs/queue.js';
+import { BullRenders } from '../jobs/render-bullmq.js';
+import { LocalRenders, type RenderDispatcher, runRender } from '../jobs/render-dispatch.js';
 import { createPathPolicy, type PathPolicy } from '../paths.js';
 import { createAdapters } from '../providers/index.js';
 import { createLocalAdapter } from '../providers/local.js';
@@ -41,7 +44,17 @@ export interface StudioOptions {
   work?: boolean;
   /** Jobs this process runs at once per provider with STUDIO_REDIS_URL (`worker --concurrency`); the global limit still holds. */
   concurrency?: number;
+  /**
+   * What this process works with STUDIO_REDIS_URL when it works at all (`worker --role`, default all): provider
+   * jobs, renders from the `render` queue, or both. Without Redis one process does everything.
+   */
+  role?: WorkerRole;
+  /** Renders this process runs at once from the `render` queue (default 1: ffmpeg is CPU-bound). */
+  renderConcurrency?: number;
 }
+
+export const WORKER_ROLES = ['provider', 'render', 'all'] as const;
+export type WorkerRole = (typeof WORKER_ROLES)[number];
 
 /**
  * Everything one studio folder needs, built once per process and shared by every MCP session: the store, the
@@ -63,6 +76,11 @@ export class Studio {
   readonly project: Project;
   readonly continuity: Continuity;
   readonly render: RenderService;
+  /**
+   * Where render_scene and render_film run: this process (embedded), or the `render` queue's workers with
+   * STUDIO_REDIS_URL. The render itself is always `render` on the process that runs it.
+   */
+  readonly renders: RenderDispatcher;
   readonly cuts: CutChecker;
   readonly lipsyncLines: LipsyncLines;
   readonly subtitles: Subtitles;
@@ -75,6 +93,8 @@ export class Studio {
 
   constructor(opts: StudioOptions = {}) {
     this.config = opts.config ?? loadConfig();
+    const role = opts.role ?? 'all';
+    const works = (what: Exclude<WorkerRole, 'all'>): boolean => opts.work !== false && (role === 'all' || role === what);
     const rawLog = opts.log ?? ((m: string) => process.stderr.write(m + '\n'));
     // Every log line is scrubbed of configured secrets before it leaves the process.
     this.log = (m) => rawLog(redact(m, this.config));
@@ -96,7 +116,7 @@ export class Studio {
     this.offered = new OfferedModels(this);
     this.project = new Project(this);
     this.continuity = new Continuity(this);
-    this.render = new RenderService(this);
+    this.render = new RenderService(this, opts.renderConcurrency ?? 1);
     this.cuts = new CutChecker(this.store);
     this.lipsyncLines = new LipsyncLines(this);
     this.subtitles = new Subtitles(this);
@@ -112,8 +132,9 @@ export class Studio {
       ingest: (job, cap, outputs, opId) => ingestJobOutputs(this, job, cap, outputs, opId),
       log: this.log,
       ...(opts.fetch ? { fetch: opts.fetch } : {}),
-      ...(this.config.redis ? { dispatcher: this.bullDispatcher(this.config.redis, opts.concurrency), work: opts.work !== false } : {}),
+      ...(this.config.redis ? { dispatcher: this.bullDispatcher(this.config.redis, opts.concurrency, works('provider')), work: works('provider') } : {}),
     });
+    this.renders = this.config.redis ? this.bullRenders(this.config.redis, works('render'), opts.renderConcurrency) : new LocalRenders(this.render);
     // Scratch files of processes that died long ago (never younger than twice the longest a job may run).
     const swept = this.store.blobs.sweepTmp(Math.max(24 * 3600_000, 2 * this.config.jobTimeoutMs));
     if (swept) this.log(`removed ${swept} stale temporary file(s) from tmp/`);
@@ -138,14 +159,31 @@ export class Studio {
   }
 
   /** With STUDIO_REDIS_URL: BullMQ queues shared with every process on that Redis, one per provider this process has. */
-  private bullDispatcher(redis: { url: string; prefix: string }, concurrency: number | undefined): BullDispatcher {
+  private bullDispatcher(redis: { url: string; prefix: string }, concurrency: number | undefined, work: boolean): BullDispatcher {
     return new BullDispatcher({
       url: redis.url,
       prefix: redis.prefix,
       limitFor: (provider) => providerLimit(this.config, this.registry, provider),
-      providers: [...this.adapters.keys()],
+      // A render-only worker (or a front end) runs no provider's queue.
+      providers: work ? [...this.adapters.keys()] : [],
       ...(concurrency ? { localConcurrency: concurrency } : {}),
+      ...(this.config.leaseMs ? { lockMs: this.config.leaseMs } : {}),
     });
+  }
+
+  /** With STUDIO_REDIS_URL: renders go through the `render` queue, worked here when this process renders. */
+  private bullRenders(redis: NonNullable<StudioConfig['redis']>, work: boolean, concurrency: number | undefined): BullRenders {
+    const renders = new BullRenders({
+      url: redis.url,
+      prefix: redis.prefix,
+      limit: redis.renderConcurrency,
+      // A render is held as a job is: a dead worker's render is taken over after the same lease.
+      lockMs: leaseMs(this.config),
+      filePathOf: async (mediaId) => this.library.absPath(await this.library.get(mediaId)),
+      log: this.log,
+    });
+    if (work) renders.work((req, call) => runRender(this.render, req, call), concurrency ?? 1);
+    return renders;
   }
 
   /**
@@ -181,6 +219,7 @@ export class Studio {
 
   async close(): Promise<void> {
     await (await this.relay)?.();
+    await this.renders.close();
     await this.queue.close();
     await this.store.close();
   }

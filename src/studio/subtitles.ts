@@ -66,7 +66,7 @@ export class Subtitles {
     for (const format of formats) {
       const rel = `subtitles/${id}.${format}`;
       await this.studio.store.blobs.writeAtomic(rel, format === 'srt' ? toSrt(cues) : toVtt(cues));
-      files.push({ format, path: this.studio.store.blobs.abs(rel) });
+      files.push({ format, ...(await this.studio.store.blobs.clientRef(rel)) });
     }
     return { target: target.film_id ? { film_id: target.film_id } : { scene_id: id }, cues: cues.length, duration: Math.round(duration * 1000) / 1000, files };
   }

@@ -62,13 +62,15 @@ export const continuityTools: ToolDef[] = [
       if (!a.media_id && !a.shot_id && !a.scene_id) throw invalidInput('extract_frames needs one of media_id, shot_id or scene_id', { field: 'media_id' });
       const out = await studio.continuity.frames(a, signal);
       const sheet = out.contact_sheet;
+      const sheetFile = sheet ? await studio.library.fileRef(sheet) : undefined;
       return {
         result: {
           frames: out.frames,
           ...(out.rows ? { rows: out.rows } : {}),
           ...(out.note ? { note: out.note } : {}),
           contact_sheet_id: sheet?.media_id ?? null,
-          contact_sheet_path: sheet ? studio.library.absPath(sheet) : null,
+          contact_sheet_path: sheetFile?.path ?? null,
+          ...(sheetFile?.url ? { contact_sheet_url: sheetFile.url } : {}),
         },
         links: [
           ...(await mapAsync(out.frames, async (f) => mediaLink(await studio.library.get(f.media_id), `frame ${f.label}`))),

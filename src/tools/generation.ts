@@ -132,6 +132,7 @@ export async function runGeneration(
   }
   const mediaIds = job.result?.media_ids ?? [];
   const media = mediaIds[0] ? await studio.store.media.get(mediaIds[0]) : undefined;
+  const file = media ? await studio.library.fileRef(media) : undefined;
   // Only what is known (no null fields) and no nested copy of the job: job_get has the job for whoever wants it.
   return {
     result: {
@@ -150,7 +151,8 @@ export async function runGeneration(
         take_number: job.result?.take_number,
         audio_id: job.result?.audio_id,
         ...(job.result?.stale_shots?.length ? { stale_shots: job.result.stale_shots } : {}),
-        file_path: media ? studio.library.absPath(media) : null,
+        file_path: file?.path ?? null,
+        url: file?.url,
       }),
     },
     links: await jobLinks(studio, job),

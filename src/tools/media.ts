@@ -41,7 +41,8 @@ export const mediaTools: ToolDef[] = [
     output: result({ media }),
     run: async ({ media_id }, { studio }) => {
       const m = await studio.library.get(media_id);
-      return { result: { media: m, absolute_path: studio.library.absPath(m) }, links: [mediaLink(m)] };
+      const file = await studio.library.fileRef(m);
+      return { result: { media: m, absolute_path: file.path, ...(file.url ? { url: file.url } : {}) }, links: [mediaLink(m)] };
     },
   }),
   zodTool({

@@ -72,7 +72,8 @@ export const filmRender = open({ film_id: str, ...renderFields, scenes: z.array(
 /** render_check: the target's id (scene_id or film_id), the render checked and the findings. */
 export const renderCheck = open({ scene_id: str.optional(), film_id: str.optional(), media_id: str, ...qcFields });
 
-const latestRender = rec({ media_id: str }).nullable();
+/** The render that shows the edit as it is now, else the newest one with stale: true (src/studio/render-status.ts). */
+const latestRender = rec({ media_id: str, stale: z.boolean() }).nullable();
 /** film_get: the film, its scenes in order and its latest render (ProjectService.filmView). */
 export const filmView = open({ film_id: str, scenes: z.array(scene), latest_render: latestRender });
 /** scene_get: its shots in order, each with its current take and dialogue lines (ProjectService.sceneView). */

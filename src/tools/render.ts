@@ -4,33 +4,29 @@ import { mediaLink } from './media-links.js';
 import { storyboardHint } from '../storyboard/hint.js';
 import type { ToolContext, ToolDef } from './types.js';
 import { idArg, zodTool } from './zod-tool.js';
+import type { RenderCall, RenderFlags } from '../jobs/render-dispatch.js';
 import { filmRender, renderCheck, sceneRender } from './output-shapes.js';
+import type { MediaRecord } from '../store/media.js';
+import type { Studio } from '../studio/studio.js';
 
 const subtitlesArg = z.enum(['none', 'burn', 'soft']).default('none').describe("Lines as subtitles: 'burn' into the picture, or 'soft' (a switchable track).");
 
-/** The render service's options from a render tool's flags (one mapping for scenes and films). */
-function renderOpts(
+/** A render tool's flags as a render request carries them, and the caller's signal and progress (one mapping for scenes and films). */
+function renderRequest(
   a: { loudnorm?: boolean | undefined; force: boolean; strict: boolean; qc: boolean; subtitles: 'none' | 'burn' | 'soft' },
   signal: AbortSignal,
   progress: ToolContext['progress'],
-): {
-  signal: AbortSignal;
-  force: boolean;
-  strict: boolean;
-  qc: boolean;
-  subtitles: 'none' | 'burn' | 'soft';
-  loudnorm?: boolean;
-  onProgress: (p: number, m?: string) => void;
-} {
-  return {
-    signal,
-    force: a.force,
-    strict: a.strict,
-    qc: a.qc,
-    subtitles: a.subtitles,
-    ...(a.loudnorm !== undefined ? { loudnorm: a.loudnorm } : {}),
-    onProgress: (p, m) => progress(p, 1, m),
-  };
+): [RenderFlags, RenderCall] {
+  return [
+    { force: a.force, strict: a.strict, qc: a.qc, subtitles: a.subtitles, ...(a.loudnorm !== undefined ? { loudnorm: a.loudnorm } : {}) },
+    { signal, onProgress: (p, m) => progress(p, 1, m) },
+  ];
+}
+
+/** The rendered file as a client reads it: its path on local storage; on S3 its s3:// URI and a presigned url. */
+async function renderFile(studio: Studio, m: MediaRecord): Promise<{ file_path: string; url?: string }> {
+  const file = await studio.library.fileRef(m);
+  return { file_path: file.path, ...(file.url ? { url: file.url } : {}) };
 }
 
 export const renderTools: ToolDef[] = [
@@ -52,10 +48,11 @@ export const renderTools: ToolDef[] = [
     }),
     output: sceneRender,
     run: async ({ scene_id, loudnorm, force, strict, qc, subtitles }, { studio, signal, progress }) => {
-      const r = await studio.render.renderScene(scene_id, renderOpts({ loudnorm, force, strict, qc, subtitles }, signal, progress));
+      // In this process, or on a render worker with STUDIO_REDIS_URL (studio.renders).
+      const r = await studio.renders.renderScene(scene_id, ...renderRequest({ loudnorm, force, strict, qc, subtitles }, signal, progress));
       const m = await studio.library.get(r.media_id);
       return {
-        result: { ...r, storyboard: storyboardHint(studio, 'scene', scene_id) },
+        result: { ...r, ...(await renderFile(studio, m)), storyboard: storyboardHint(studio, 'scene', scene_id) },
         links: [mediaLink(m), { uri: `studio://scenes/${scene_id}`, name: `scene ${scene_id}`, mimeType: 'application/json' }],
       };
     },
@@ -78,10 +75,10 @@ export const renderTools: ToolDef[] = [
     }),
     output: filmRender,
     run: async ({ film_id, loudnorm, force, strict, qc, subtitles }, { studio, signal, progress }) => {
-      const r = await studio.render.renderFilm(film_id, renderOpts({ loudnorm, force, strict, qc, subtitles }, signal, progress));
+      const r = await studio.renders.renderFilm(film_id, ...renderRequest({ loudnorm, force, strict, qc, subtitles }, signal, progress));
       const m = await studio.library.get(r.media_id);
       return {
-        result: { ...r, storyboard: storyboardHint(studio, 'film', film_id) },
+        result: { ...r, ...(await renderFile(studio, m)), storyboard: storyboardHint(studio, 'film', film_id) },
         links: [mediaLink(m), { uri: `studio://films/${film_id}`, name: `film ${film_id}`, mimeType: 'application/json' }],
       };
     },

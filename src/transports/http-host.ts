@@ -66,3 +66,32 @@ export function bindRefusal(host: string, token: string | undefined): string | u
   if (isLoopback(host) || token) return undefined;
   return `binding ${host} is not loopback: set STUDIO_HTTP_TOKEN (clients then send it as a bearer token) or bind 127.0.0.1`;
 }
+
+/** Why STUDIO_PUBLIC_URL cannot be used, or undefined when it is unset or an http(s) origin (an optional path prefix is not supported). */
+export function publicUrlRefusal(publicUrl: string | undefined): string | undefined {
+  if (publicUrl === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(publicUrl);
+  } catch {
+    return `STUDIO_PUBLIC_URL '${publicUrl}' is not a URL; give where people reach the server, e.g. https://studio.example.com`;
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.username || u.password || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash) {
+    return (
+      `STUDIO_PUBLIC_URL '${u.protocol}//${u.host}${u.pathname}' must be an http(s) origin with no path, query or credentials, e.g. ` +
+      `https://studio.example.com`
+    );
+  }
+  return undefined;
+}
+
+/**
+ * The address links to the storyboard page use (results' `web_url`): STUDIO_PUBLIC_URL when set (behind a load
+ * balancer, the name people use), else the bound address — but never a wildcard bind, which no browser can open:
+ * then this machine's loopback.
+ */
+export function webBase(bindHost: string, port: number, publicUrl: string | undefined): string {
+  if (publicUrl !== undefined && publicUrlRefusal(publicUrl) === undefined) return new URL(publicUrl).origin;
+  const host = bindHost === '0.0.0.0' ? '127.0.0.1' : WILDCARDS.has(bindHost) ? '[::1]' : bracketed(bindHost);
+  return `http://${host}:${port}`;
+}

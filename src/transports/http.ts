@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { Readable } from 'node:stream';
-import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
-import { createMcpHandler, isInitializeRequest, isLegacyRequest, type McpHttpHandler } from '@modelcontextprotocol/server';
+import { createMcpHandler, isLegacyRequest, type McpHttpHandler } from '@modelcontextprotocol/server';
 import { createMcpServer } from '../server.js';
 import type { Studio } from '../studio/studio.js';
-import { bindRefusal, hostAllowed, originAllowed } from './http-host.js';
+import { bindRefusal, webBase, hostAllowed, originAllowed } from './http-host.js';
+import { errorJson, LegacySessions } from './legacy-sessions.js';
 import { createStudioWeb, isStudioPath } from './studio-web.js';
 import { bearerMatches } from './studio-web-auth.js';
 
@@ -16,7 +15,7 @@ export interface HttpOptions {
   maxBodyBytes?: number;
   /** Most sessions open at once (STUDIO_HTTP_MAX_SESSIONS, default 100); more initialize requests get 503. */
   maxSessions?: number;
-  /** A session with no request for this long is closed (STUDIO_HTTP_IDLE_MINUTES, default 30). */
+  /** A session with no request for this long is closed and forgotten (STUDIO_HTTP_IDLE_MINUTES, default 30). */
   idleMs?: number;
 }
 
@@ -28,9 +27,7 @@ function envNumber(name: string): number | undefined {
 function send(res: http.ServerResponse, status: number, message: string): void {
   // Refusals are sent before the request body is read (or after reading part of it, for 413): close the
   // connection so a client never reuses a socket with an unread body on it, and so the rest is never read.
-  res
-    .writeHead(status, { 'content-type': 'application/json', connection: 'close' })
-    .end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+  res.writeHead(status, { 'content-type': 'application/json', connection: 'close' }).end(errorJson(message));
 }
 
 async function readBody(req: http.IncomingMessage, max: number): Promise<{ json: unknown; text: string } | undefined> {
@@ -83,12 +80,10 @@ function webRequest(req: http.IncomingMessage, url: URL, text: string | undefine
  * a bearer token on every request; a body limit).
  * 2026-07-28 requests carry their era in a per-request envelope and are served statelessly by the SDK's handler, a
  * fresh instance per request (nothing to pin a client to one replica). 2025-era clients keep their sessions (one
- * instance per session: resource subscriptions, the GET notification stream, server-to-client requests).
+ * instance per session: resource subscriptions, the GET notification stream, server-to-client requests), kept in the
+ * store too so another replica or a restart goes on with them (legacy-sessions.ts).
  */
-export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http.Server & { mcp: McpHttpHandler }> {
-  const sessions = new Map<string, NodeStreamableHTTPServerTransport>();
-  /** Last request time per session, for idle expiry: an abandoned client must not hold a server forever. */
-  const lastSeen = new Map<string, number>();
+export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http.Server & { mcp: McpHttpHandler; sessions: LegacySessions }> {
   const token = studio.config.secrets.httpToken;
   const refusal = bindRefusal(opts.host, token);
   if (refusal) throw new Error(refusal);
@@ -96,22 +91,8 @@ export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http
   const maxBody = opts.maxBodyBytes ?? 4 * 1024 * 1024;
   const maxSessions = opts.maxSessions ?? envNumber('STUDIO_HTTP_MAX_SESSIONS') ?? 100;
   const idleMs = opts.idleMs ?? (envNumber('STUDIO_HTTP_IDLE_MINUTES') ?? 30) * 60_000;
-  const sweep = setInterval(
-    () => {
-      const now = Date.now();
-      for (const [id, seen] of lastSeen) {
-        if (now - seen > idleMs) {
-          lastSeen.delete(id);
-          void sessions
-            .get(id)
-            ?.close()
-            .catch(() => undefined);
-        }
-      }
-    },
-    Math.min(60_000, idleMs),
-  );
-  sweep.unref();
+  // An abandoned client must not hold a server (or a record) forever: idle sessions are closed and forgotten.
+  const legacy = new LegacySessions(studio, { maxSessions, idleMs });
   const modern = createMcpHandler(() => createMcpServer(studio).server, {
     legacy: 'reject',
     maxRequestBodySize: maxBody,
@@ -148,51 +129,24 @@ export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http
         return send(res, (err as { status?: number }).status ?? 400, (err as Error).message);
       }
       const body = read?.json;
-      if (req.method === 'POST') {
-        const aborted = new AbortController();
-        // A client that goes away mid-call cancels it (the 2026-07-28 cancellation signal is closing the stream).
-        res.on('close', () => {
-          if (!res.writableFinished) aborted.abort();
-        });
-        const request = webRequest(req, url, read?.text, aborted.signal);
-        // The body was read above, so the predicate classifies from it (it clones the request itself only when it must read).
-        if (!(await isLegacyRequest(request, body, { maxRequestBodySize: maxBody }))) {
-          return writeResponse(await modern.fetch(request, { parsedBody: body }), res);
-        }
+      const aborted = new AbortController();
+      // A client that goes away mid-call cancels it (the 2026-07-28 cancellation signal is closing the stream).
+      res.on('close', () => {
+        if (!res.writableFinished) aborted.abort();
+      });
+      const request = webRequest(req, url, read?.text, aborted.signal);
+      // The body was read above, so the predicate classifies from it (it clones the request itself only when it must read).
+      if (req.method === 'POST' && !(await isLegacyRequest(request, body, { maxRequestBodySize: maxBody }))) {
+        return writeResponse(await modern.fetch(request, { parsedBody: body }), res);
       }
-      const sid = req.headers['mcp-session-id'];
-      let transport = typeof sid === 'string' ? sessions.get(sid) : undefined;
-      if (transport && typeof sid === 'string') lastSeen.set(sid, Date.now());
-      if (!transport) {
-        if (typeof sid === 'string') return send(res, 404, 'unknown session');
-        if (req.method !== 'POST' || !isInitializeRequest(body)) return send(res, 400, 'no session: send an initialize request first');
-        if (sessions.size >= maxSessions) return send(res, 503, `too many sessions (${maxSessions}); close one or raise STUDIO_HTTP_MAX_SESSIONS`);
-        const { server: mcp } = createMcpServer(studio, { forwardEvents: true });
-        const t: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
-          sessionIdGenerator: () => randomUUID(),
-          onsessioninitialized: (id) => {
-            sessions.set(id, t);
-            lastSeen.set(id, Date.now());
-          },
-        });
-        t.onclose = () => {
-          if (t.sessionId) {
-            sessions.delete(t.sessionId);
-            lastSeen.delete(t.sessionId);
-          }
-          void mcp.close().catch(() => undefined);
-        };
-        await mcp.connect(t);
-        transport = t;
-      }
-      await transport.handleRequest(req, res, body);
+      return writeResponse(await legacy.fetch(request, body), res);
     })().catch((err: unknown) => {
       studio.log(`http request failed: ${String(err)}`);
       if (!res.headersSent) send(res, 500, 'internal error');
     });
   });
   server.on('close', () => {
-    clearInterval(sweep);
+    void legacy.close();
     studio.events.off('updated', onUpdated);
     studio.events.off('listChanged', onListChanged);
     studio.events.off('toolsChanged', onToolsChanged);
@@ -203,6 +157,6 @@ export async function serveHttp(studio: Studio, opts: HttpOptions): Promise<http
   await new Promise<void>((resolve) => server.listen(opts.port, opts.host, resolve));
   // Storyboards name their web page from here on (Storyboard.web_url).
   const bound = (server.address() as { port: number }).port;
-  studio.setWebBase(`http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${bound}`);
-  return Object.assign(server, { mcp: modern });
+  studio.setWebBase(webBase(opts.host, bound, studio.config.http.publicUrl));
+  return Object.assign(server, { mcp: modern, sessions: legacy });
 }

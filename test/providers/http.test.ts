@@ -56,6 +56,26 @@ describe('ProviderHttp against a live fake', () => {
     expect(waits).toEqual([1000]);
   });
 
+  it('under a shared queue a 429 on create comes back at once, marked refused, for the queue to back the fleet off', async () => {
+    fake.fail('make', { kind: 'status', status: 429, headers: { 'retry-after': '1' }, body: { detail: 'throttled' } });
+    const { sleep, waits } = recordingSleep();
+    const err = await failure(() => client({ sleep }).json(create(), Ok, { ...io(), queueBacksOff: true }));
+    expect({ code: err.code, message: err.message, ...err.details }).toEqual({
+      code: 'rate_limited',
+      message: 'Acme is rate limiting make the thing: throttled',
+      status: 429,
+      retryable: true,
+      retryAfterMs: 1000,
+      createRefused: true,
+    });
+    expect(byRoute(fake.requests, 'make')).toHaveLength(1);
+    expect(waits).toEqual([]);
+    // A read is still retried in-process: only a refused create goes back to the queue.
+    fake.fail('thing', { kind: 'status', status: 429, headers: { 'retry-after': '1' } });
+    await expect(client({ sleep }).json(get(), Ok, { ...io(), queueBacksOff: true })).resolves.toEqual({ ok: true, n: 1 });
+    expect(waits).toHaveLength(1);
+  });
+
   it('429 with Retry-After as an HTTP date is honoured', async () => {
     fake.fail('thing', { kind: 'status', status: 429, headers: { 'retry-after': 'Wed, 21 Oct 2026 07:28:03 GMT' } });
     const { sleep, waits } = recordingSleep();

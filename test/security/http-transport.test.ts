@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { Studio } from '../../src/studio/studio.js';
 import { serveHttp } from '../../src/transports/http.js';
+import { hostAllowed, originAllowed, publicUrlRefusal, webBase } from '../../src/transports/http-host.js';
 import { tempDir } from '../helpers/harness.js';
 import { modernEnvelope, modernHeaders } from '../helpers/raw-2026.js';
 
@@ -519,6 +520,33 @@ describe('HTTP transport behind a load balancer (STUDIO_HTTP_ALLOWED_HOSTS, --ho
     expect(variable.code).toBe(2);
     expect(variable.stderr).toContain('binding 0.0.0.0 is not loopback: set STUDIO_HTTP_TOKEN');
     expect((await run(['--host', '0.0.0.0'], { STUDIO_HTTP_TOKEN: TOKEN })).stderr).toContain('--host goes with --http');
+    const publicUrl = await run(['--http', '--port', '0'], { STUDIO_PUBLIC_URL: 'https://films.example.org/studio' });
+    expect(publicUrl.code).toBe(2);
+    expect(publicUrl.stderr).toContain("STUDIO_PUBLIC_URL 'https://films.example.org/studio' must be an http(s) origin with no path");
+  });
+
+  it('links to the storyboard page through STUDIO_PUBLIC_URL, whose name passes the Host check; a wildcard bind links to loopback', () => {
+    const cfg = loadConfig({
+      STUDIO_HOME: tempDir('studio-http-public-'),
+      STUDIO_PUBLIC_URL: 'https://films.example.org',
+      STUDIO_HTTP_ALLOWED_HOSTS: 'lb.local:8080',
+    });
+    expect(cfg.http.allowedHosts).toEqual(['lb.local:8080', 'films.example.org']);
+    const rules = { port: 8787, bindHost: '0.0.0.0', allowed: cfg.http.allowedHosts };
+    expect([hostAllowed('films.example.org', rules), originAllowed('https://films.example.org', rules), hostAllowed('films.example.org.evil', rules)]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    expect(webBase('0.0.0.0', 8787, cfg.http.publicUrl)).toBe('https://films.example.org');
+    expect(webBase('0.0.0.0', 8787, undefined)).toBe('http://127.0.0.1:8787');
+    expect(webBase('::', 8787, undefined)).toBe('http://[::1]:8787');
+    expect(webBase('10.0.0.5', 8787, undefined)).toBe('http://10.0.0.5:8787');
+    expect(webBase('127.0.0.1', 9000, 'http://lb.local:8080/')).toBe('http://lb.local:8080');
+    expect(loadConfig({ STUDIO_HOME: tempDir('studio-http-public-'), STUDIO_PUBLIC_URL: 'http://lb.local:8080' }).http.allowedHosts).toEqual(['lb.local:8080']);
+    for (const bad of ['not a url', 'ftp://films.example.org', 'https://user:pw@films.example.org', 'https://films.example.org/?a=1'])
+      expect([bad, publicUrlRefusal(bad)]).toEqual([bad, expect.stringContaining('STUDIO_PUBLIC_URL')]);
+    expect(publicUrlRefusal('https://films.example.org/')).toBeUndefined();
   });
 
   it('binds a non-loopback address when the token is set (and still answers only with it)', async () => {

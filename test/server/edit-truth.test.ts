@@ -134,6 +134,35 @@ describe('the edit tells the truth', () => {
     expect(ok.warnings).toEqual([]);
   });
 
+  it('scene_get and film_get say when their render no longer shows the edit, and which render does when the edit comes back', async () => {
+    const s1 = await shot('Mara at the door', mara, 1);
+    await h.call('video_generate', { shot_id: s1 });
+    // The film renders its scene to the film's settings: that scene render is the one that shows the edit.
+    const film = (await h.call('render_film', { film_id: filmId, qc: false })) as { media_id: string; scenes: { media_id: string }[] };
+    const scene = film.scenes[0] as { media_id: string };
+    type View = { latest_render: { media_id: string; stale: boolean } | null };
+    const views = async (): Promise<[View['latest_render'], View['latest_render']]> => [
+      ((await h.call('scene_get', { scene_id: sceneId })) as View).latest_render,
+      ((await h.call('film_get', { film_id: filmId })) as View).latest_render,
+    ];
+    expect(await views()).toEqual([
+      expect.objectContaining({ media_id: scene.media_id, stale: false }),
+      expect.objectContaining({ media_id: film.media_id, stale: false }),
+    ]);
+    // A new take: the renders on record show the old one.
+    await h.call('video_generate', { shot_id: s1, prompt: 'Mara at the open door' });
+    expect(await views()).toEqual([
+      expect.objectContaining({ media_id: scene.media_id, stale: true }),
+      expect.objectContaining({ media_id: film.media_id, stale: true }),
+    ]);
+    // Back to the first take: the first renders show the edit again (render_scene would reuse them).
+    await h.call('shot_select_take', { shot_id: s1, take_number: 1 });
+    expect(await views()).toEqual([
+      expect.objectContaining({ media_id: scene.media_id, stale: false }),
+      expect.objectContaining({ media_id: film.media_id, stale: false }),
+    ]);
+  });
+
   it('a new take warns that the lip-sync was made from an earlier take', async () => {
     const s1 = await shot('Mara speaks', mara, 3);
     await h.call('video_generate', { shot_id: s1 });

@@ -23,7 +23,14 @@ describe('S3 settings', () => {
       AWS_SECRET_ACCESS_KEY: SECRET,
     };
     const config = loadConfig(env, '/');
-    expect(config.s3).toEqual({ bucket: 'films', prefix: 'team-a', endpoint: 'http://127.0.0.1:9000', region: 'us-east-1', forcePathStyle: true });
+    expect(config.s3).toEqual({
+      bucket: 'films',
+      prefix: 'team-a',
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'us-east-1',
+      forcePathStyle: true,
+      urlTtlSeconds: 3600,
+    });
     const { secrets, ...rest } = config;
     expect(JSON.stringify(rest)).not.toContain(SECRET);
     expect(secrets.awsSecretAccessKey).toBe(SECRET);
@@ -33,6 +40,9 @@ describe('S3 settings', () => {
       region: 'eu-west-1',
       forcePathStyle: false,
     });
+    // STUDIO_S3_URL_TTL: seconds, brought inside what S3 accepts for a presigned URL (1 s to 7 days).
+    const ttl = (v: string): number | undefined => loadConfig({ ...env, STUDIO_S3_URL_TTL: v }, '/').s3?.urlTtlSeconds;
+    expect([ttl('600'), ttl('0'), ttl('9999999'), ttl('soon')]).toEqual([600, 1, 604800, 3600]);
   });
 
   it('on S3 the studio folder holds only scratch: no media folders are made', async () => {

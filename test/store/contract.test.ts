@@ -199,6 +199,15 @@ for (const b of backends) {
       expect(await c.jobs.spentUsd()).toBeCloseTo(before + 0.5, 9);
     });
 
+    it('never reopens a finished job: a late status write from another process leaves the row as it ended', async () => {
+      const job = await a.jobs.create(newJob({}));
+      await a.jobs.setStatus(job.job_id, 'submitting');
+      await c.jobs.fail(job.job_id, { code: 'canceled', message: 'canceled by the user' }, 'canceled');
+      await a.jobs.setStatus(job.job_id, 'running', { operation_id: 'op-late', message: 'running at the provider' });
+      const row = await c.jobs.get(job.job_id);
+      expect([row?.status, row?.operation_id, row?.error?.message]).toEqual(['canceled', null, 'canceled by the user']);
+    });
+
     it('a transaction that throws leaves nothing; one that commits is seen by the other store', async () => {
       await expect(
         a.tx(async () => {
@@ -263,6 +272,41 @@ for (const b of backends) {
       await a.modelCache.put('replicate/x/y', 'v1', '{"a":1}');
       await c.modelCache.put('replicate/x/y', 'v2', '{"a":2}');
       expect(await a.modelCache.capabilities()).toContain('{"a":2}');
+    });
+
+    it('keeps 2025-era MCP sessions: subscriptions once each, a newer last_seen never overwritten, idle and gone ones forgotten', async () => {
+      const id = `sess_${b.name}`;
+      await a.sessions.create({ session_id: id, protocol_version: '2025-06-18', client_info: { name: 'c', version: '1' }, client_capabilities: { roots: {} } });
+      await c.sessions.subscribe(id, 'studio://films');
+      await a.sessions.subscribe(id, 'studio://films');
+      await a.sessions.subscribe(id, 'studio://scenes/scn_1');
+      await c.sessions.unsubscribe(id, 'studio://scenes/scn_1');
+      await c.sessions.setLogLevel(id, 'warning');
+      await a.sessions.subscribe('sess_missing', 'studio://films');
+      const got = await c.sessions.get(id);
+      expect(got).toMatchObject({
+        session_id: id,
+        protocol_version: '2025-06-18',
+        client_info: { name: 'c', version: '1' },
+        client_capabilities: { roots: {} },
+        log_level: 'warning',
+        subscriptions: ['studio://films'],
+      });
+      expect(await a.sessions.get('sess_missing')).toBeUndefined();
+      const seen = got?.last_seen ?? 0;
+      await a.sessions.touch(id, seen + 5000);
+      await c.sessions.touch(id, seen + 1000);
+      expect((await a.sessions.get(id))?.last_seen).toBe(seen + 5000);
+      // A process that last wrote seen+1000 lets the session go idle: another wrote later, so the record stays.
+      expect(await c.sessions.deleteIdle(id, seen + 1000)).toBe(false);
+      expect(await a.sessions.expire(seen + 5000)).toBe(0);
+      expect(await a.sessions.expire(seen + 5001)).toBe(1);
+      expect(await c.sessions.get(id)).toBeUndefined();
+      await a.sessions.create({ session_id: id, protocol_version: '2025-03-26', client_info: {}, client_capabilities: {} });
+      expect((await c.sessions.get(id))?.subscriptions).toEqual([]);
+      await c.sessions.subscribe(id, 'studio://films');
+      expect(await a.sessions.delete(id)).toBe(true);
+      expect(await a.sessions.delete(id)).toBe(false);
     });
 
     it('reads its own writes inside a transaction while the other store waits for the commit', async () => {

@@ -80,4 +80,35 @@ describe('a plan run and an approved take', () => {
     expect(second.shots[0]?.kept_approved_take).toBeUndefined();
     expect((await h.studio.store.shots.get(a))?.current_take_id).toBe(take1);
   });
+
+  it('keeps an approved shot (and a scene holding one) that the plan dropped, and names the call that deletes it', async () => {
+    const two = (shots: Json[], scenes?: Json[]): Json => ({ ...smallPlan({ id: 'dropped', shots }), ...(scenes ? { scenes } : {}) });
+    const shotA = { id: 'a', prompt: 'The harbour at dawn', duration: 1, params: fast };
+    const shotB = { id: 'b', prompt: 'The lighthouse', duration: 1, params: fast };
+    const go = (raw: Json) => {
+      const p = validatePlan(parsePlan(raw, '/plans/dropped.json'), { registry: h.studio.registry, availability: (c) => h.studio.models.availability(c) });
+      return runPlan(p, clientCaller(h.client), new PlanStateFile(h.home, p.id).load(), { concurrency: 1, events: { log: () => undefined } });
+    };
+    const first = await go(two([shotA, shotB]));
+    expect(first.ok).toBe(true);
+    const [a, b] = first.shots.map((s) => s.shot_id as string) as [string, string];
+    const sceneId = (await h.studio.store.shots.get(a))?.scene_id as string;
+    await h.call('take_approve', { shot_id: a, take_id: (await h.studio.store.shots.get(a))?.current_take_id as string, approved: true });
+
+    // Both shots dropped: the approved one stays (with a warning naming its delete call), the other goes.
+    const second = await go(two([{ id: 'c', prompt: 'The quay', duration: 1, params: fast }]));
+    expect(second.ok).toBe(true);
+    expect(await h.studio.store.shots.get(b)).toBeUndefined();
+    expect((await h.studio.store.shots.get(a))?.scene_id).toBe(sceneId);
+    expect(second.warnings).toContainEqual(expect.stringContaining(`its current take 1 is approved; it is kept — delete it with shot_delete(shot_id: "${a}")`));
+    expect(formatSummary(second).join('\n')).toContain(`warning: shot one/a is no longer in the plan but its current take 1 is approved`);
+
+    // The whole scene dropped: it holds the approved shot, so it stays in the film too.
+    const third = await go(two([], [{ id: 'two', title: 'Two', shots: [{ id: 'd', prompt: 'The pier', duration: 1, params: fast }] }]));
+    expect(third.ok).toBe(true);
+    expect((await h.studio.store.shots.get(a))?.scene_id).toBe(sceneId);
+    expect(third.warnings).toContainEqual(
+      expect.stringContaining(`scene one is no longer in the plan but holds approved takes (shots '${a}' (take 1)); it is kept in the film`),
+    );
+  });
 });

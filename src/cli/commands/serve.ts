@@ -1,15 +1,15 @@
 import { loadConfig } from '../../config.js';
 import { Studio } from '../../studio/studio.js';
 import { serveHttp } from '../../transports/http.js';
-import { bindRefusal } from '../../transports/http-host.js';
+import { bindRefusal, publicUrlRefusal, webBase } from '../../transports/http-host.js';
 import { serveStdio } from '../../transports/stdio.js';
 import { UsageError, parseOptions } from '../args.js';
 import { httpPort } from '../http-port.js';
 
 /**
  * No command: the MCP server, on stdio (default) or Streamable HTTP (--http [--port N] [--host ADDR]). With
- * STUDIO_REDIS_URL, --no-work makes it a front end that queues provider jobs for `studio-mcp worker` processes and
- * runs none itself.
+ * STUDIO_REDIS_URL, --no-work makes it a front end that queues provider jobs and renders for `studio-mcp worker`
+ * processes and runs none itself.
  */
 export async function serveCommand(argv: string[]): Promise<number | 'serving'> {
   // --stdio is accepted (and is the default) for client configs that spell the transport out.
@@ -28,7 +28,7 @@ export async function serveCommand(argv: string[]): Promise<number | 'serving'> 
   const config = loadConfig();
   const host = values.host ?? config.http.host ?? '127.0.0.1';
   // Refused before the studio opens: off loopback, the token is the only guard.
-  const refusal = port !== undefined ? bindRefusal(host, config.secrets.httpToken) : undefined;
+  const refusal = port !== undefined ? (bindRefusal(host, config.secrets.httpToken) ?? publicUrlRefusal(config.http.publicUrl)) : undefined;
   if (refusal) throw new UsageError(refusal);
   const noWork = values['no-work'] === true;
   if (noWork && !config.redis) throw new UsageError('--no-work needs STUDIO_REDIS_URL: without a queue shared with workers, nothing would run the jobs');
@@ -39,7 +39,8 @@ export async function serveCommand(argv: string[]): Promise<number | 'serving'> 
     const server = await serveHttp(studio, { port, host });
     const addr = server.address() as { port: number };
     process.stderr.write(
-      `studio-mcp: Streamable HTTP on http://${host}:${addr.port}/mcp, storyboard page on http://${host}:${addr.port}/studio/ (data: ${studio.config.home})\n`,
+      `studio-mcp: Streamable HTTP on http://${host}:${addr.port}/mcp, storyboard page on ${webBase(host, addr.port, config.http.publicUrl)}/studio/ (data: ` +
+        `${studio.config.home})\n`,
     );
     return 'serving';
   }
