@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as LegacyHttpTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Redis } from 'ioredis';
 import { tempDir } from '../test/helpers/harness.js';
 import { MODERN } from '../test/helpers/raw-2026.js';
 
@@ -77,26 +78,43 @@ export async function startCluster(extraEnv: Record<string, string> = {}): Promi
         .map(([name, pid]) => [name, Number(pid)] as const),
     );
     const token = env.STUDIO_CLUSTER_TOKEN ?? '';
-    const s3Prefix = env.STUDIO_CLUSTER_S3_PREFIX ?? '';
     // As cluster-up.sh gives it to its replicas: one id names the database, the bucket prefix and the Redis prefix.
-    const studioEnv: Record<string, string> = {
-      STUDIO_DATABASE_URL: env.STUDIO_CLUSTER_DATABASE_URL ?? '',
-      STUDIO_S3_BUCKET: process.env.STUDIO_TEST_S3_BUCKET ?? '',
-      STUDIO_S3_PREFIX: s3Prefix,
-      STUDIO_S3_FORCE_PATH_STYLE: process.env.STUDIO_S3_FORCE_PATH_STYLE ?? '',
-      AWS_ENDPOINT_URL_S3: process.env.AWS_ENDPOINT_URL_S3 ?? '',
-      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? '',
-      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? '',
-      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-      STUDIO_REDIS_URL: process.env.STUDIO_TEST_REDIS_URL ?? '',
-      STUDIO_REDIS_PREFIX: s3Prefix.replace(/\/$/, ''),
-      STUDIO_HTTP_TOKEN: token,
-      ...extraEnv,
-    };
+    const id = (env.STUDIO_CLUSTER_S3_PREFIX ?? '').replace(/\/$/, '');
+    const studioEnv = { ...sharedStudioEnv(env.STUDIO_CLUSTER_DATABASE_URL ?? '', id), STUDIO_HTTP_TOKEN: token, ...extraEnv };
     return { url: env.STUDIO_CLUSTER_URL ?? '', token, replicas: (env.STUDIO_CLUSTER_REPLICAS ?? '').split(','), pids, env: studioEnv, stop };
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/**
+ * The environment of a studio process on the shared services (the bench's own, from .services/env): this Postgres
+ * database, and `id` as its Redis key prefix and S3 key prefix, so that no other studio on the services is seen.
+ */
+export function sharedStudioEnv(databaseUrl: string, id: string): Record<string, string> {
+  return {
+    STUDIO_DATABASE_URL: databaseUrl,
+    STUDIO_S3_BUCKET: process.env.STUDIO_TEST_S3_BUCKET ?? '',
+    STUDIO_S3_PREFIX: `${id}/`,
+    STUDIO_S3_FORCE_PATH_STYLE: process.env.STUDIO_S3_FORCE_PATH_STYLE ?? '',
+    AWS_ENDPOINT_URL_S3: process.env.AWS_ENDPOINT_URL_S3 ?? '',
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? '',
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? '',
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    STUDIO_REDIS_URL: process.env.STUDIO_TEST_REDIS_URL ?? '',
+    STUDIO_REDIS_PREFIX: id,
+  };
+}
+
+/** Remove a run's keys (BullMQ queues under `prefix`) from the shared Redis. */
+export async function dropRedisKeys(url: string, prefix: string): Promise<void> {
+  const r = new Redis(url);
+  try {
+    const keys = await r.keys(`${prefix}:*`);
+    if (keys.length) await r.del(...keys);
+  } finally {
+    await r.quit();
   }
 }
 

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Redis } from 'ioredis';
 import { encodePngRgb } from '../src/media/png.js';
 import { createLocalAdapter } from '../src/providers/local.js';
 import type { ProviderAdapter } from '../src/providers/types.js';
 import { type Harness, startHarness, tempDir } from '../test/helpers/harness.js';
 import { freshDatabase, TEST_DATABASE_URL } from '../test/helpers/pg-test-db.js';
+import { dropRedisKeys } from './cluster.js';
 import { type BenchResult, round } from './lib.js';
 
 /**
@@ -132,7 +132,7 @@ export async function throughputFigures(): Promise<BenchResult[]> {
     }
   } finally {
     await db.drop();
-    await dropKeys(redisUrl, prefix);
+    await dropRedisKeys(redisUrl, prefix);
   }
 
   const jobs = `${N} jobs of ${T_MS} ms, provider limit ${LIMIT}`;
@@ -170,15 +170,4 @@ export async function throughputFigures(): Promise<BenchResult[]> {
       unit: 'x',
     },
   ];
-}
-
-/** Remove the run's BullMQ keys from the shared Redis. */
-async function dropKeys(url: string, prefix: string): Promise<void> {
-  const r = new Redis(url);
-  try {
-    const keys = await r.keys(`${prefix}:*`);
-    if (keys.length) await r.del(...keys);
-  } finally {
-    await r.quit();
-  }
 }

@@ -13,13 +13,14 @@ import { clusterMissing, startCluster } from './cluster.js';
 import { type BenchResult, interleaved, round } from './lib.js';
 import { startRoles } from './scale-memory.js';
 import { notifyFigures } from './scale-notify.js';
+import { renderFigures } from './scale-render.js';
 import { throughputFigures } from './scale-throughput.js';
 
 /**
  * Many machines (issue 12): what the shared engines cost against the embedded ones, measured in the same rounds
  * (interleaved, so machine load falls on both alike), then what several processes give: provider-bound throughput of
- * 3 processes against the ideal, change-notification latency across the replicas of the real cluster, and each
- * role's resident memory. Needs the throwaway services (scripts/services-up.sh and its .services/env) and a build
+ * 3 processes against the ideal, 2 render workers against 1, change-notification latency across the replicas of the
+ * real cluster, and each role's resident memory. Needs the throwaway services (scripts/services-up.sh and its .services/env) and a build
  * (the cluster runs dist/src/cli.js); a missing one is reported as not measured.
  */
 
@@ -155,9 +156,7 @@ export async function run(): Promise<BenchResult[]> {
     ...(await dispatchFigures()),
     ...(await blobFigures()),
     ...(await throughputFigures()),
-    // TODO(render queue, issue 12): the row "2 render workers vs 1 on a batch of scene renders" goes here, as a ratio
-    // of the same batch's wall time on 1 render worker measured in the same run, once `studio-mcp worker --role
-    // render` is on main (being built beside this bench; the coordinator adds it after merging).
+    ...(await renderFigures()),
     ...(await clusterFigures()),
   ];
 }
@@ -167,5 +166,6 @@ export const notes =
   'The shared engines cost more per operation and buy what one process cannot: several replicas and workers on one studio. ' +
   'Throughput: 3 Studio processes in one Node process, each with its own Postgres pool and BullMQ connections; the provider is in-process with a fixed job ' +
   'time. ' +
+  'Render: a `--no-work` front end and 1 or 2 render workers, likewise in one Node process (the renders are ffmpeg processes), on Postgres, Redis and S3. ' +
   'Notification latency and memory: the real cluster of scripts/cluster-up.sh (3 replicas, 2 workers, HAProxy) on the same services, ' +
   'with a `--no-work` front end and the embedded baseline started beside it; the baseline of each is measured in the same run.';
