@@ -80,6 +80,7 @@ export async function renderFigures(): Promise<BenchResult[]> {
     const two = [await batch(), await batch()];
     const secondShare = rendered.get('second') ?? 0;
     await second.close();
+    await rm(second.home, { recursive: true, force: true });
     open.splice(open.indexOf(second), 1);
     one.push(await batch());
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -31,8 +31,9 @@ const BLOB_BYTES = 4 * 1024 * 1024;
 async function storeFigures(): Promise<BenchResult[]> {
   if (!TEST_DATABASE_URL) return [{ name: 'store: Postgres vs SQLite', value: 0, unit: 'x', note: 'not measured: STUDIO_TEST_DATABASE_URL unset' }];
   const db = await freshDatabase();
-  const lite = openStore(tempDir('bench-scale-lite-'));
-  const pg = openStore(tempDir('bench-scale-pg-'), { databaseUrl: db.url });
+  const homes = [tempDir('bench-scale-lite-'), tempDir('bench-scale-pg-')] as const;
+  const lite = openStore(homes[0]);
+  const pg = openStore(homes[1], { databaseUrl: db.url });
   try {
     await Promise.all([lite.ready(), pg.ready()]);
     const shots = (s: Store) => async () => {
@@ -55,6 +56,7 @@ async function storeFigures(): Promise<BenchResult[]> {
     await lite.close();
     await pg.close();
     await db.drop();
+    for (const home of homes) await rm(home, { recursive: true, force: true });
   }
 }
 
@@ -99,12 +101,16 @@ async function dispatchFigures(): Promise<BenchResult[]> {
 }
 
 async function blobFigures(): Promise<BenchResult[]> {
-  const config = loadConfig({ ...process.env, STUDIO_HOME: tempDir('bench-scale-s3-'), STUDIO_S3_BUCKET: process.env.STUDIO_TEST_S3_BUCKET ?? '' });
+  const s3Home = tempDir('bench-scale-s3-');
+  const config = loadConfig({ ...process.env, STUDIO_HOME: s3Home, STUDIO_S3_BUCKET: process.env.STUDIO_TEST_S3_BUCKET ?? '' });
   const s3 =
     config.s3 && process.env.AWS_ENDPOINT_URL_S3
       ? openBlobBackend({ ...config, s3: { ...config.s3, prefix: `bench-${randomBytes(3).toString('hex')}/` } })
       : undefined;
-  if (!s3) return [{ name: 'blobs: S3 vs local', value: 0, unit: 'x', note: 'not measured: AWS_ENDPOINT_URL_S3 / STUDIO_TEST_S3_BUCKET unset' }];
+  if (!s3) {
+    await rm(s3Home, { recursive: true, force: true });
+    return [{ name: 'blobs: S3 vs local', value: 0, unit: 'x', note: 'not measured: AWS_ENDPOINT_URL_S3 / STUDIO_TEST_S3_BUCKET unset' }];
+  }
   const localHome = tempDir('bench-scale-local-');
   const local: BlobBackend = new LocalBlobBackend(localHome);
   const bytes = randomBytes(BLOB_BYTES);
@@ -121,7 +127,7 @@ async function blobFigures(): Promise<BenchResult[]> {
       { name: 'blobs: the same on S3 (Ceph RGW) / local', value: round(r.ratios[1] ?? 0, 2), unit: 'x', note: 'an upload and a download on loopback' },
     ];
   } finally {
-    await rm(localHome, { recursive: true, force: true });
+    for (const home of [localHome, s3Home]) await rm(home, { recursive: true, force: true });
   }
 }
 
