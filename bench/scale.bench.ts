@@ -9,12 +9,19 @@ import { openBlobBackend } from '../src/store/blob-open.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { freshDatabase, TEST_DATABASE_URL } from '../test/helpers/pg-test-db.js';
 import { tempDir } from '../test/helpers/harness.js';
+import { clusterMissing, startCluster } from './cluster.js';
 import { type BenchResult, interleaved, round } from './lib.js';
+import { startRoles } from './scale-memory.js';
+import { notifyFigures } from './scale-notify.js';
+import { renderFigures } from './scale-render.js';
+import { throughputFigures } from './scale-throughput.js';
 
 /**
  * Many machines (issue 12): what the shared engines cost against the embedded ones, measured in the same rounds
- * (interleaved, so machine load falls on both alike). Needs the throwaway services (scripts/services-up.sh and its
- * .services/env); a missing one is reported as not measured.
+ * (interleaved, so machine load falls on both alike), then what several processes give: provider-bound throughput of
+ * 3 processes against the ideal, 2 render workers against 1, change-notification latency across the replicas of the
+ * real cluster, and each role's resident memory. Needs the throwaway services (scripts/services-up.sh and its .services/env) and a build
+ * (the cluster runs dist/src/cli.js); a missing one is reported as not measured.
  */
 
 const SHOTS = 50;
@@ -24,8 +31,9 @@ const BLOB_BYTES = 4 * 1024 * 1024;
 async function storeFigures(): Promise<BenchResult[]> {
   if (!TEST_DATABASE_URL) return [{ name: 'store: Postgres vs SQLite', value: 0, unit: 'x', note: 'not measured: STUDIO_TEST_DATABASE_URL unset' }];
   const db = await freshDatabase();
-  const lite = openStore(tempDir('bench-scale-lite-'));
-  const pg = openStore(tempDir('bench-scale-pg-'), { databaseUrl: db.url });
+  const homes = [tempDir('bench-scale-lite-'), tempDir('bench-scale-pg-')] as const;
+  const lite = openStore(homes[0]);
+  const pg = openStore(homes[1], { databaseUrl: db.url });
   try {
     await Promise.all([lite.ready(), pg.ready()]);
     const shots = (s: Store) => async () => {
@@ -48,6 +56,7 @@ async function storeFigures(): Promise<BenchResult[]> {
     await lite.close();
     await pg.close();
     await db.drop();
+    for (const home of homes) await rm(home, { recursive: true, force: true });
   }
 }
 
@@ -92,12 +101,16 @@ async function dispatchFigures(): Promise<BenchResult[]> {
 }
 
 async function blobFigures(): Promise<BenchResult[]> {
-  const config = loadConfig({ ...process.env, STUDIO_HOME: tempDir('bench-scale-s3-'), STUDIO_S3_BUCKET: process.env.STUDIO_TEST_S3_BUCKET ?? '' });
+  const s3Home = tempDir('bench-scale-s3-');
+  const config = loadConfig({ ...process.env, STUDIO_HOME: s3Home, STUDIO_S3_BUCKET: process.env.STUDIO_TEST_S3_BUCKET ?? '' });
   const s3 =
     config.s3 && process.env.AWS_ENDPOINT_URL_S3
       ? openBlobBackend({ ...config, s3: { ...config.s3, prefix: `bench-${randomBytes(3).toString('hex')}/` } })
       : undefined;
-  if (!s3) return [{ name: 'blobs: S3 vs local', value: 0, unit: 'x', note: 'not measured: AWS_ENDPOINT_URL_S3 / STUDIO_TEST_S3_BUCKET unset' }];
+  if (!s3) {
+    await rm(s3Home, { recursive: true, force: true });
+    return [{ name: 'blobs: S3 vs local', value: 0, unit: 'x', note: 'not measured: AWS_ENDPOINT_URL_S3 / STUDIO_TEST_S3_BUCKET unset' }];
+  }
   const localHome = tempDir('bench-scale-local-');
   const local: BlobBackend = new LocalBlobBackend(localHome);
   const bytes = randomBytes(BLOB_BYTES);
@@ -114,14 +127,51 @@ async function blobFigures(): Promise<BenchResult[]> {
       { name: 'blobs: the same on S3 (Ceph RGW) / local', value: round(r.ratios[1] ?? 0, 2), unit: 'x', note: 'an upload and a download on loopback' },
     ];
   } finally {
-    await rm(localHome, { recursive: true, force: true });
+    for (const home of [localHome, s3Home]) await rm(home, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One cluster (scripts/cluster-up.sh) for the notification latency and the memory of each role: idle is read once
+ * every process is up, before any request; the load comes last.
+ */
+async function clusterFigures(): Promise<BenchResult[]> {
+  const missing = clusterMissing();
+  if (missing) return [{ name: 'cluster: notification latency and memory per role', value: 0, unit: 'x', note: `not measured: ${missing}` }];
+  const cluster = await startCluster({ STUDIO_CONCURRENCY_LOCAL: '3' });
+  try {
+    const roles = await startRoles(cluster);
+    try {
+      // Start-up's own garbage settles before idle is read.
+      await new Promise((r) => setTimeout(r, 2_000));
+      await roles.idle();
+      const notify = await notifyFigures(cluster);
+      await roles.load();
+      return [...notify, ...roles.figures()];
+    } finally {
+      await roles.close();
+    }
+  } finally {
+    await cluster.stop();
   }
 }
 
 export async function run(): Promise<BenchResult[]> {
-  return [...(await storeFigures()), ...(await dispatchFigures()), ...(await blobFigures())];
+  return [
+    ...(await storeFigures()),
+    ...(await dispatchFigures()),
+    ...(await blobFigures()),
+    ...(await throughputFigures()),
+    ...(await renderFigures()),
+    ...(await clusterFigures()),
+  ];
 }
 
 export const notes =
   'Ratios are per round, interleaved with the embedded engine in the same run (scripts/services-up.sh on the same 2-core machine, all on loopback). ' +
-  'The shared engines cost more per operation and buy what one process cannot: several replicas and workers on one studio.';
+  'The shared engines cost more per operation and buy what one process cannot: several replicas and workers on one studio. ' +
+  'Throughput: 3 Studio processes in one Node process, each with its own Postgres pool and BullMQ connections; the provider is in-process with a fixed job ' +
+  'time. ' +
+  'Render: a `--no-work` front end and 1 or 2 render workers, likewise in one Node process (the renders are ffmpeg processes), on Postgres, Redis and S3. ' +
+  'Notification latency and memory: the real cluster of scripts/cluster-up.sh (3 replicas, 2 workers, HAProxy) on the same services, ' +
+  'with a `--no-work` front end and the embedded baseline started beside it; the baseline of each is measured in the same run.';

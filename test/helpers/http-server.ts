@@ -11,12 +11,12 @@ export interface SpawnedHttpServer {
 }
 
 /**
- * Start `studio-mcp --http --port 0` and resolve with the address it announces on stderr. `env` is the server's whole
- * environment besides PATH: nothing else is inherited, so a provider key or STUDIO_HTTP_TOKEN set where the tests run
- * never changes what the server offers or whether it asks for a token.
+ * Start `studio-mcp --http --port 0` (plus `args`, e.g. `--no-work`) and resolve with the address it announces on stderr.
+ * `env` is the server's whole environment besides PATH: nothing else is inherited, so a provider key or
+ * STUDIO_HTTP_TOKEN set where the tests run never changes what the server offers or whether it asks for a token.
  */
-export async function spawnHttpServer(env: Record<string, string>): Promise<SpawnedHttpServer> {
-  const child = spawn(process.execPath, [CLI, '--http', '--port', '0'], {
+export async function spawnHttpServer(env: Record<string, string>, args: string[] = []): Promise<SpawnedHttpServer> {
+  const child = spawn(process.execPath, [CLI, '--http', '--port', '0', ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
