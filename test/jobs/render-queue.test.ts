@@ -8,7 +8,7 @@ import { type Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toSafeError } from '../../src/errors.js';
-import { runFfmpeg } from '../../src/media/ffmpeg.js';
+import { testClip } from '../helpers/clips.js';
 import type { WorkerRole } from '../../src/studio/studio.js';
 import { CLI, cli } from '../cli/spawn.js';
 import { type Harness, startHarness, tempDir } from '../helpers/harness.js';
@@ -90,30 +90,8 @@ describe.skipIf(skip !== undefined)(`render queue: front end + render workers${s
       STUDIO_LEASE_SECONDS: '2',
       STUDIO_ALLOWED_DIRS: clips,
     };
-    const clip = async (name: string, seconds: number): Promise<string> => {
-      const file = path.join(clips, `${name}.mp4`);
-      await runFfmpeg([
-        '-f',
-        'lavfi',
-        '-i',
-        `testsrc2=size=320x180:rate=24:duration=${seconds}`,
-        '-f',
-        'lavfi',
-        '-i',
-        `sine=frequency=330:sample_rate=48000:duration=${seconds}`,
-        '-pix_fmt',
-        'yuv420p',
-        '-c:v',
-        'libx264',
-        '-preset',
-        'ultrafast',
-        '-c:a',
-        'aac',
-        '-shortest',
-        file,
-      ]);
-      return file;
-    };
+    const clip = (name: string, seconds: number): Promise<string> =>
+      testClip(path.join(clips, `${name}.mp4`), { seconds, size: '320x180', fps: 24, toneHz: 330, sampleRate: 48000 });
     const files = await Promise.all([clip('short', 1), clip('long', 6)]);
     front = await startHarness({ home: tempDir('render-q-front-'), env, studio: { work: false, log: (m) => frontLog.push(m) } });
     await front.studio.ready();

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runFfmpeg } from '../../src/media/ffmpeg.js';
+import { testClip } from '../helpers/clips.js';
 import { byRoute } from '../fakes/base.js';
 import { startReplicateFake, type ReplicateFake } from '../fakes/replicate.js';
 import { tempDir } from '../helpers/harness.js';
@@ -47,26 +47,7 @@ describe('crash loop: SIGKILL at random moments during generation and rendering'
     fake = await startReplicateFake();
     const dir = tempDir('studio-crash-fix-');
     const clip = path.join(dir, 'clip.mp4');
-    await runFfmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=160x90:rate=12:duration=1',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=300:duration=1',
-      '-shortest',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-c:a',
-      'aac',
-      `file:${clip}`,
-    ]);
+    await testClip(clip);
     fake.setScenario({ outputUrls: [fake.addOutput('clip.mp4', fs.readFileSync(clip), 'video/mp4')], pollsBeforeDone: 4 });
     home = tempDir('studio-crash-');
     env = { REPLICATE_API_TOKEN: 'r8_CRASHLOOP_0123456789', REPLICATE_BASE_URL: fake.url, STUDIO_POLL_INTERVAL_MS: '40', STUDIO_WAIT_SECONDS: '0' };

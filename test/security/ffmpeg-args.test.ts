@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { StudioError } from '../../src/errors.js';
 import { inputFile, runFfmpeg } from '../../src/media/ffmpeg.js';
+import { testClip } from '../helpers/clips.js';
 import { extractFirstFrame, extractLastFrame } from '../../src/media/frames.js';
 import { probe } from '../../src/media/probe.js';
 import { startReplicateFake, type ReplicateFake } from '../fakes/replicate.js';
@@ -63,19 +64,7 @@ beforeAll(async () => {
   png = path.join(dir, 'real.png');
   secretTs = path.join(outside, 'secret.ts');
   secretMp4 = path.join(outside, 'secret.mp4');
-  await runFfmpeg([
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=160x90:rate=12:duration=1',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    `file:${clip}`,
-  ]);
+  await testClip(clip, { toneHz: null });
   await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=64x64', '-frames:v', '1', `file:${png}`]);
   // The outside clip: 176×144, 2.5 s — if any result has that size, ffmpeg read a file it should not have.
   await runFfmpeg([

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { StudioConfig } from '../../src/config.js';
 import { runFfmpeg } from '../../src/media/ffmpeg.js';
+import { testClip } from '../helpers/clips.js';
 import { createAdapters } from '../../src/providers/index.js';
 import type { AdapterDeps } from '../../src/providers/common.js';
 import type { VertexDeps } from '../../src/providers/vertex.js';
@@ -60,26 +61,7 @@ export async function makeFixtures(): Promise<Fixtures> {
   await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=64x64:rate=1:duration=1', '-frames:v', '1', `file:${f.png}`]);
   await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=64x64:rate=1:duration=1', '-frames:v', '1', `file:${f.jpg}`]);
   await runFfmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-ac', '1', '-ar', '16000', `file:${f.wav}`]);
-  await runFfmpeg([
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=160x90:rate=12:duration=1',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=300:duration=1',
-    '-shortest',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-c:a',
-    'aac',
-    `file:${f.mp4}`,
-  ]);
+  await testClip(f.mp4);
   return f;
 }
 
