@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { type AnsweredBy, type Cluster, callTool, legacyClient, modernClient } from './cluster.js';
+import { answered, type Cluster, callTool, legacyClient, modernClient } from './cluster.js';
 import { type BenchResult, round } from './lib.js';
 
 /**
@@ -27,9 +27,9 @@ function percentile(xs: number[], p: number): number {
 }
 
 export async function notifyFigures(cluster: Cluster): Promise<BenchResult[]> {
-  const writerSeen: AnsweredBy = new Map();
-  const modernSeen: AnsweredBy = new Map();
-  const legacySeen: AnsweredBy = new Map();
+  const writerSeen = answered();
+  const modernSeen = answered();
+  const legacySeen = answered();
   const writer = await modernClient(cluster.url, cluster.token, writerSeen);
   const modern = await modernClient(cluster.url, cluster.token, modernSeen);
   const legacy = await legacyClient(cluster.url, cluster.token, legacySeen);
@@ -51,8 +51,8 @@ export async function notifyFigures(cluster: Cluster): Promise<BenchResult[]> {
     });
     const sub = await modern.listen({ resourceSubscriptions: [uri] });
     await legacy.subscribeResource({ uri });
-    const modernReplica = modernSeen.get('subscriptions/listen');
-    const legacyReplica = legacySeen.get('initialize');
+    const modernReplica = modernSeen.byMethod.get('subscriptions/listen');
+    const legacyReplica = legacySeen.byMethod.get('initialize');
     if (!modernReplica || !legacyReplica) throw new Error('no X-Studio-Replica header on the subscribers’ requests');
 
     const full = (): boolean => Object.values(eras).every((b) => b.same.length >= SAMPLES && b.cross.length >= SAMPLES);
@@ -62,7 +62,7 @@ export async function notifyFigures(cluster: Cluster): Promise<BenchResult[]> {
       const t0 = performance.now();
       await callTool(writer, 'scene_update', { scene_id: sceneId, title: `take ${writes}` });
       calls.push(performance.now() - t0);
-      const by = writerSeen.get('tools/call');
+      const by = writerSeen.byMethod.get('tools/call');
       const deadline = performance.now() + HEAR_TIMEOUT_MS;
       while ((heard.modern === undefined || heard.legacy === undefined) && performance.now() < deadline) await sleep(2);
       for (const [era, at, replica] of [

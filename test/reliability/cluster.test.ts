@@ -1,15 +1,7 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
-import {
-  StreamableHTTPClientTransport as LegacyHttpTransport,
-  type StreamableHTTPClientTransportOptions as LegacyHttpTransportOptions,
-} from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/harness.js';
+import { answered, type Cluster, callTool, legacyClient, modernClient, startCluster } from '../helpers/cluster.js';
 import { MODERN } from '../helpers/raw-2026.js';
 import { serviceUrl } from '../helpers/services.js';
 
@@ -23,50 +15,7 @@ const db = serviceUrl('STUDIO_TEST_DATABASE_URL', 'Postgres');
 const s3 = serviceUrl('STUDIO_TEST_S3_BUCKET', 'S3 (Ceph RGW)');
 const missing = [db, s3].find((s) => !s.url);
 const skip = missing !== undefined && !missing.required;
-const run = promisify(execFile);
-const SCRIPTS = path.resolve('scripts');
-
-interface Cluster {
-  url: string;
-  token: string;
-  replicas: string[];
-  pids: Map<string, number>;
-}
-
-type Tracked = { replicas: string[] };
-
-/** A fetch that records which replica answered each request (X-Studio-Replica). */
-function tracking(seen: Tracked): typeof fetch {
-  return async (input, init) => {
-    const res = await fetch(input, init);
-    const name = res.headers.get('x-studio-replica');
-    if (name) seen.replicas.push(name);
-    return res;
-  };
-}
-
-async function modernClient(url: string, token: string, seen: Tracked = { replicas: [] }): Promise<Client> {
-  const client = new Client({ name: 'cluster-modern', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } } });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } }, fetch: tracking(seen) }),
-  );
-  return client;
-}
-
-async function legacyClient(url: string, token: string, seen: Tracked = { replicas: [] }, transport?: LegacyHttpTransportOptions): Promise<LegacyClient> {
-  const client = new LegacyClient({ name: 'cluster-legacy', version: '1.0.0' });
-  await client.connect(
-    new LegacyHttpTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } }, fetch: tracking(seen), ...transport }),
-  );
-  return client;
-}
-
-type Json = Record<string, unknown>;
-async function call(client: Client | LegacyClient, name: string, args: Json): Promise<Json> {
-  const r = (await client.callTool({ name, arguments: args })) as { isError?: boolean; structuredContent?: Json; content?: unknown };
-  if (r.isError) throw new Error(`${name} failed: ${JSON.stringify(r.structuredContent ?? r.content)}`);
-  return r.structuredContent as Json;
-}
+const call = callTool;
 
 async function until(check: () => boolean, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
@@ -74,48 +23,16 @@ async function until(check: () => boolean, ms: number): Promise<void> {
 }
 
 describe.skipIf(skip)(`cluster: 3 replicas behind HAProxy on Postgres + S3${skip ? ` (skipped: ${missing?.reason})` : ''}`, () => {
-  let state: string;
   let cluster: Cluster;
   const latencies: Record<string, number> = {};
 
   beforeAll(async () => {
     if (missing) throw new Error(missing.reason);
-    const dir = tempDir('studio-cluster-');
-    state = path.join(dir, 'cluster');
-    // The scripts read a services env file: this run's services, as the test process sees them.
-    const keys = [
-      'STUDIO_TEST_DATABASE_URL',
-      'STUDIO_TEST_REDIS_URL',
-      'STUDIO_TEST_S3_BUCKET',
-      'STUDIO_S3_FORCE_PATH_STYLE',
-      'AWS_ENDPOINT_URL_S3',
-      'AWS_ACCESS_KEY_ID',
-      'AWS_SECRET_ACCESS_KEY',
-      'AWS_REGION',
-    ];
-    const servicesEnv = path.join(dir, 'services.env');
-    fs.writeFileSync(servicesEnv, keys.map((k) => `${k}=${process.env[k] ?? ''}`).join('\n'), { mode: 0o600 });
-    await run(path.join(SCRIPTS, 'cluster-up.sh'), [state], { env: { ...process.env, STUDIO_SERVICES_ENV: servicesEnv } });
-    const env = Object.fromEntries(
-      fs
-        .readFileSync(path.join(state, 'env'), 'utf8')
-        .split('\n')
-        .filter((l) => /^[A-Z_]+=/.test(l))
-        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-    ) as Record<string, string>;
-    const pids = new Map(
-      fs
-        .readFileSync(path.join(state, 'pids'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => l.split(' ') as [string, string])
-        .map(([name, pid]) => [name, Number(pid)] as const),
-    );
-    cluster = { url: env.STUDIO_CLUSTER_URL ?? '', token: env.STUDIO_CLUSTER_TOKEN ?? '', replicas: (env.STUDIO_CLUSTER_REPLICAS ?? '').split(','), pids };
+    cluster = await startCluster();
   }, 60_000);
 
   afterAll(async () => {
-    if (state && fs.existsSync(state)) await run(path.join(SCRIPTS, 'cluster-down.sh'), [state]);
+    await cluster?.stop();
     if (Object.keys(latencies).length)
       console.log(`cluster: ms from the start of a change to resources/updated on another replica ${JSON.stringify(latencies)}`);
   }, 30_000);
@@ -126,14 +43,14 @@ describe.skipIf(skip)(`cluster: 3 replicas behind HAProxy on Postgres + S3${skip
     expect(cluster.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
     expect(cluster.token).toMatch(/^[0-9a-f]{48}$/);
     expect(cluster.replicas).toHaveLength(3);
-    expect(fs.statSync(path.join(state, 'env')).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.join(cluster.state, 'env')).mode & 0o777).toBe(0o600);
   });
 
   let sceneId = '';
   let renderMediaId = '';
   type SceneView = { title: string; shots: { current_take: { media_id: string } | null }[]; latest_render: { media_id: string } | null };
   it('a 2026-07-28 client makes a scene with shots and renders it while its requests land on several replicas', async () => {
-    const seen: Tracked = { replicas: [] };
+    const seen = answered();
     const client = await modernClient(cluster.url, cluster.token, seen);
     try {
       expect(client.getNegotiatedProtocolVersion()).toBe(MODERN);
@@ -163,7 +80,7 @@ describe.skipIf(skip)(`cluster: 3 replicas behind HAProxy on Postgres + S3${skip
   }, 40_000);
 
   it('a 2025-era client (SDK 1.x) keeps its session on one replica through stickiness', async () => {
-    const seen: Tracked = { replicas: [] };
+    const seen = answered();
     const client = await legacyClient(cluster.url, cluster.token, seen);
     try {
       expect((await client.listTools()).tools.length).toBeGreaterThan(20);
@@ -216,7 +133,7 @@ describe.skipIf(skip)(`cluster: 3 replicas behind HAProxy on Postgres + S3${skip
   }, 30_000);
 
   it('a SIGKILLed replica loses only its connections: its 2025 session goes on elsewhere, new requests succeed, nothing made is lost', async () => {
-    const seen: Tracked = { replicas: [] };
+    const seen = answered();
     // The SDK reopens a dropped notification stream after 1 s by default, and gives up after 2 tries.
     const reopen = { reconnectionOptions: { initialReconnectionDelay: 200, maxReconnectionDelay: 500, reconnectionDelayGrowFactor: 1.5, maxRetries: 30 } };
     const sticky = await legacyClient(cluster.url, cluster.token, seen, reopen);
@@ -233,7 +150,7 @@ describe.skipIf(skip)(`cluster: 3 replicas behind HAProxy on Postgres + S3${skip
     process.kill(cluster.pids.get(victim) ?? 0, 'SIGKILL');
 
     // The same session (no initialize) through HAProxy: another replica resumes it from Postgres.
-    const resumedOn: Tracked = { replicas: [] };
+    const resumedOn = answered();
     seen.replicas = resumedOn.replicas;
     const again = (await call(sticky, 'scene_get', { scene_id: sceneId })) as SceneView;
     expect(again.title).toBe('Heard elsewhere');
@@ -259,7 +176,7 @@ describe.skipIf(skip)(`cluster: 3 replicas behind HAProxy on Postgres + S3${skip
     expect(new Set(resumedOn.replicas.slice(settled)).size).toBe(1);
     await sticky.close().catch(() => undefined);
 
-    const after: Tracked = { replicas: [] };
+    const after = answered();
     const modern = await modernClient(cluster.url, cluster.token, after);
     const legacy = await legacyClient(cluster.url, cluster.token, after);
     try {
