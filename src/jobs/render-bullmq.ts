@@ -101,6 +101,7 @@ export class BullRenders implements RenderDispatcher {
   private async render(req: RenderRequest, call: RenderCall): Promise<RenderResult> {
     if (this.closing) throw new StudioError('internal', 'the studio is shutting down');
     const data: RenderRequest = { kind: req.kind, id: req.id, flags: renderFlags(req.flags) };
+    await this.someoneRenders(data, call.signal);
     for (let queued = 1; ; queued++) {
       const outcome = await this.queueAndWait(data, call);
       if (outcome !== GONE) {
@@ -110,6 +111,36 @@ export class BullRenders implements RenderDispatcher {
       }
       if (queued >= MAX_REQUEUES) throw new StudioError('internal', `the render of ${req.kind} '${req.id}' vanished from the render queue ${queued} times`);
       this.opts.log(`the render job of ${req.kind} '${req.id}' vanished from the render queue; queueing it again`);
+    }
+  }
+
+  /**
+   * Fail fast when no process works the render queue (say a `--no-work` front end with only `--role provider`
+   * workers): the render would wait until the client gave up. A worker restarting has lockMs to come back. A Redis
+   * that refuses CLIENT LIST (some managed services), which BullMQ counts workers with, cannot tell: the render is
+   * queued as before.
+   */
+  private async someoneRenders(data: RenderRequest, signal: AbortSignal | undefined): Promise<void> {
+    if (this.worker) return;
+    const deadline = Date.now() + this.opts.lockMs;
+    for (;;) {
+      let workers: number;
+      try {
+        workers = await this.queue.getWorkersCount();
+      } catch {
+        return;
+      }
+      if (workers > 0) return;
+      if (signal?.aborted) throw canceled(data);
+      if (Date.now() >= deadline) {
+        throw new StudioError(
+          'provider_unavailable',
+          `no process renders for this studio (queue '${QUEUE}' under Redis prefix '${this.opts.prefix}'), so render_${data.kind} would wait forever: ` +
+            'start `studio-mcp worker --role render` (or `--role all`), or a `studio-mcp` without --no-work',
+          { retryable: true },
+        );
+      }
+      await new Promise((r) => setTimeout(r, Math.min(250, this.opts.lockMs)));
     }
   }
 

@@ -258,6 +258,29 @@ describe.skipIf(skip !== undefined)(`render queue: front end + render workers${s
     expect(await front.studio.store.renders.list('scene', sceneId)).toEqual([]);
   });
 
+  it('with no process working renders, a render fails at once with the fix instead of waiting for the client to give up', async () => {
+    const { sceneId } = await scene('nobody', media.short, 1);
+    // Another key prefix: a queue no worker of this test works.
+    const lonely = await startHarness({
+      home: tempDir('render-q-lonely-'),
+      env: { ...env, STUDIO_REDIS_PREFIX: `${env.STUDIO_REDIS_PREFIX}-lonely` },
+      studio: { work: false },
+    });
+    try {
+      const err = await lonely.callError('render_scene', { scene_id: sceneId });
+      expect(err).toEqual({
+        code: 'provider_unavailable',
+        message:
+          `no process renders for this studio (queue 'render' under Redis prefix '${env.STUDIO_REDIS_PREFIX}-lonely'), so render_scene would wait forever: ` +
+          'start `studio-mcp worker --role render` (or `--role all`), or a `studio-mcp` without --no-work',
+        retryable: true,
+      });
+      expect(await front.studio.store.renders.list('scene', sceneId)).toEqual([]);
+    } finally {
+      await lonely.close();
+    }
+  });
+
   it('a render worker stopped, then a lost job, then a worker killed mid-render: the caller still gets one render, no partial object', async () => {
     // ≈ 2 s of ffmpeg here: each stop below lands while ffmpeg runs.
     const { sceneId } = await scene('killed', media.long, 3, { width: 640, height: 360 });
