@@ -111,8 +111,9 @@ export interface S3Settings {
   /** STUDIO_S3_FORCE_PATH_STYLE=1: `endpoint/bucket/key` URLs instead of `bucket.endpoint/key`. */
   forcePathStyle: boolean;
   /**
-   * STUDIO_S3_RETRY_SECONDS: how long a write (a provider output, a render, a sidecar) keeps retrying while the
-   * service fails (5xx, 429, refused connections) before the job fails (src/store/blob-retry.ts); unset = 60 s.
+   * STUDIO_S3_RETRY_SECONDS: how long a call to the bucket (a write: a provider output, a render, a sidecar; or a read:
+   * a download, a check) keeps retrying while the service fails (5xx, 429, dropped connections) before it fails
+   * (src/store/blob-retry.ts); unset = 60 s.
    */
   writeRetryMs?: number;
   /**

@@ -52,6 +52,8 @@ interface Listening {
  * failover takes seconds to tens of seconds; a job's lease (30 s by default) is renewed every third of that.
  */
 export const DB_RETRY_MS = 30_000;
+/** How long opening one connection may take before it counts as lost. */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /** Errors of a lost or refused connection (not of the SQL): errno codes, SQLSTATE class 08, and server shutdown or start-up. */
 const LOST_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', '57P01', '57P02', '57P03']);
@@ -59,8 +61,9 @@ const LOST_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 
 export function connectionLost(err: unknown): boolean {
   const code = (err as { code?: unknown } | null | undefined)?.code;
   if (typeof code === 'string' && (LOST_CODES.has(code) || code.startsWith('08'))) return true;
-  // pg's own errors for a socket that closed under a query, or a client it already knows is dead (no code).
-  return err instanceof Error && /^Connection terminated|is not queryable$/.test(err.message);
+  // pg's own errors for a socket that closed under a query, a client it already knows is dead, or a connection that
+  // did not come up within connectionTimeoutMillis (no code).
+  return err instanceof Error && /^Connection terminated|is not queryable$|^timeout exceeded when trying to connect/.test(err.message);
 }
 
 /** pg refused to send on a client it knew was dead: the statement never left this process. */
@@ -103,7 +106,9 @@ export class PostgresSql implements Sql {
     private readonly url: string,
     opts: { max?: number; retryMs?: number } = {},
   ) {
-    this.pool = new pg.Pool({ connectionString: this.url, types: TYPES, max: opts.max ?? 10 });
+    // A server that silently drops packets (a failover, a dead network) must not hang a query forever: connecting
+    // gives up after CONNECT_TIMEOUT_MS (then borrow retries it like a refusal), and TCP keepalive finds dead sockets.
+    this.pool = new pg.Pool({ connectionString: this.url, types: TYPES, max: opts.max ?? 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
     this.retryMs = opts.retryMs ?? DB_RETRY_MS;
     // An idle client that loses its server (a restart) must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);

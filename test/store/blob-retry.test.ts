@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { StudioError } from '../../src/errors.js';
-import { BlobExistsError, type BlobBackend } from '../../src/store/blob-backend.js';
+import { Readable } from 'node:stream';
+import { BlobExistsError, BlobNotFoundError, type BlobBackend } from '../../src/store/blob-backend.js';
 import { openBlobBackend } from '../../src/store/blob-open.js';
 import { BLOB_WRITE_RETRY_MS, RetryingBlobBackend } from '../../src/store/blob-retry.js';
 
@@ -71,6 +72,44 @@ describe('RetryingBlobBackend', () => {
     // 250 + 500 + 1000 + 2000 = 3750 ms of waiting; one more 2 s wait would pass 5 s.
     expect(inner.puts).toBe(5);
     expect(now).toBe(3_750);
+  });
+
+  it('tries reads again too: a failed check, a failed GET, a download cut off midway; a missing key at once', async () => {
+    const calls = { exists: 0, open: 0, materialize: 0 };
+    const cut = Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+    const missing = new BlobNotFoundError('media/video/gone.mp4');
+    const plan = { exists: [unavailable(503)], open: [unavailable()], materialize: [cut, unavailable(502)] };
+    const inner: BlobBackend = {
+      ...flaky([]).backend,
+      exists: async () => {
+        calls.exists++;
+        const f = plan.exists.shift();
+        if (f) throw f;
+        return true;
+      },
+      openRead: async (key) => {
+        calls.open++;
+        if (key.includes('gone')) throw missing;
+        const f = plan.open.shift();
+        if (f) throw f;
+        return Readable.from([Buffer.from('bytes')]);
+      },
+      materialize: async () => {
+        calls.materialize++;
+        const f = plan.materialize.shift();
+        if (f) throw f;
+        return { path: '/tmp/copy.mp4', release: async () => undefined };
+      },
+    };
+    const waits: number[] = [];
+    const b = new RetryingBlobBackend(inner, 60_000, async (ms) => void waits.push(ms));
+    expect(await b.exists('media/video/a.mp4')).toBe(true);
+    expect((await (await b.openRead('media/video/a.mp4')).toArray()).map(String)).toEqual(['bytes']);
+    expect((await b.materialize('media/video/a.mp4')).path).toBe('/tmp/copy.mp4');
+    expect(calls).toEqual({ exists: 2, open: 2, materialize: 3 });
+    expect(waits).toEqual([250, 250, 250, 500]);
+    await expect(b.openRead('media/video/gone.mp4')).rejects.toBe(missing);
+    expect(calls.open).toBe(3);
   });
 
   it('is how the configured S3 backend writes: STUDIO_S3_RETRY_SECONDS, default 60 s', () => {

@@ -15,6 +15,7 @@ describe('which errors and statements are retried', () => {
     }
     expect(connectionLost(new Error('Connection terminated unexpectedly'))).toBe(true);
     expect(connectionLost(new Error('Client has encountered a connection error and is not queryable'))).toBe(true);
+    expect(connectionLost(new Error('timeout exceeded when trying to connect'))).toBe(true);
     // The SQL's own errors are not.
     for (const code of ['23505', '42P01', '40001', '57014']) expect(connectionLost(Object.assign(new Error('x'), { code }))).toBe(false);
     expect(connectionLost(new Error('syntax error'))).toBe(false);
