@@ -115,7 +115,7 @@ export interface S3Settings {
    * a download, a check) keeps retrying while the service fails (5xx, 429, dropped connections) before it fails
    * (src/store/blob-retry.ts); unset = 60 s.
    */
-  writeRetryMs?: number;
+  retryMs?: number;
   /**
    * STUDIO_S3_URL_TTL: seconds the presigned GET URLs in tool results and resources stay valid (default 3600; S3
    * accepts 1 s to 7 days, so a value outside is brought inside).
@@ -244,7 +244,7 @@ function s3Settings(env: NodeJS.ProcessEnv): { s3?: S3Settings } {
       ...(endpoint ? { endpoint } : {}),
       region: nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? 'us-east-1',
       forcePathStyle: /^(1|true|yes)$/i.test(env.STUDIO_S3_FORCE_PATH_STYLE ?? ''),
-      ...(retry !== undefined && retry >= 0 ? { writeRetryMs: retry * 1000 } : {}),
+      ...(retry !== undefined && retry >= 0 ? { retryMs: retry * 1000 } : {}),
       urlTtlSeconds: Math.min(7 * 24 * 3600, Math.max(1, Math.round(num(env.STUDIO_S3_URL_TTL) ?? 3600))),
     },
   };

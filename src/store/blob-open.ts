@@ -22,5 +22,5 @@ export function openBlobBackend(config: Pick<StudioConfig, 'home' | 's3'>): Blob
     urlTtlSeconds: s3.urlTtlSeconds,
     scratchDir: path.join(config.home, 'tmp'),
   });
-  return new RetryingBlobBackend(backend, s3.writeRetryMs);
+  return new RetryingBlobBackend(backend, s3.retryMs);
 }

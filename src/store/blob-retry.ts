@@ -14,7 +14,7 @@ function brokenConnection(err: unknown): boolean {
 }
 
 /** How long a write or read keeps trying while object storage fails (STUDIO_S3_RETRY_SECONDS overrides it). */
-export const BLOB_WRITE_RETRY_MS = 60_000;
+export const BLOB_RETRY_MS = 60_000;
 
 /**
  * Object storage calls that ride out the service failing for a while (a restart, a 503 storm): the SDK's own
@@ -36,7 +36,7 @@ export class RetryingBlobBackend implements BlobBackend {
 
   constructor(
     private readonly inner: BlobBackend,
-    private readonly retryMs: number = BLOB_WRITE_RETRY_MS,
+    private readonly retryMs: number = BLOB_RETRY_MS,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {
     this.kind = inner.kind;
