@@ -126,7 +126,24 @@ export class PostgresSql implements Sql {
     return this.ready;
   }
 
+  /**
+   * Migrate, waiting up to retryMs for a server that is not up yet or restarting (a cluster whose processes start
+   * with their database, a failover): each migration commits or rolls back whole and the advisory lock ends with its
+   * connection, so a run that lost its connection can start again from the top.
+   */
   private async migrate(): Promise<void> {
+    const deadline = Date.now() + this.retryMs;
+    for (let delay = 250; ; delay = Math.min(2_000, delay * 2)) {
+      try {
+        return await this.migrateOnce();
+      } catch (err) {
+        if (!connectionLost(err) || this.isClosed || Date.now() + delay > deadline) throw err;
+      }
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+
+  private async migrateOnce(): Promise<void> {
     const client = await this.pool.connect();
     try {
       await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);

@@ -12,6 +12,7 @@ import { type Harness, startHarness, tempDir } from '../helpers/harness.js';
 import { freshDatabase, postgresSkipReason } from '../helpers/pg-test-db.js';
 import { serviceUrl } from '../helpers/services.js';
 import { CLI } from '../cli/spawn.js';
+import { openStore } from '../../src/store/index.js';
 
 /**
  * Issue 12's fault cases for the job loop on many machines, each against the fake Vertex (Veo: one create, then
@@ -204,6 +205,26 @@ describe.skipIf(pgSkipOwn !== undefined)(`Postgres restarted while a job polls${
     await fake?.close();
     await server?.destroy();
   });
+
+  it('a process started while the server is down opens its store once the server is back (its migrations wait)', async () => {
+    await server.stop();
+    const store = openStore(tempDir('studio-faults-late-'), { databaseUrl: server.url });
+    try {
+      const ready = store.ready();
+      let opened = false;
+      void ready.then(() => {
+        opened = true;
+      });
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(opened).toBe(false);
+      await server.start();
+      await ready;
+      // Open and migrated: the schema answers.
+      expect(Array.isArray(await store.scenes.list())).toBe(true);
+    } finally {
+      await store.close();
+    }
+  }, 30_000);
 
   it('the job in flight ends succeeded, a write made during the outage lands, no row is lost, notices flow again', async () => {
     const scene = (await b.call('scene_create', { title: 'Before the restart' })) as { scene: { scene_id: string } };
