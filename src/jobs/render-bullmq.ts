@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { DelayedError, type Job, Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -31,6 +32,8 @@ export interface BullRendersOptions {
   lockMs: number;
   /** The studio folder's name of a render file, from its media id (the worker's folder may differ from ours). */
   filePathOf: (mediaId: string) => Promise<string>;
+  /** Whether a render's result shows the scene's or film's edit as it is now (src/studio/render-status.ts). */
+  showsEdit: (req: RenderRequest, result: RenderResult) => Promise<boolean>;
   log: (message: string) => void;
 }
 
@@ -102,10 +105,18 @@ export class BullRenders implements RenderDispatcher {
     if (this.closing) throw new StudioError('internal', 'the studio is shutting down');
     const data: RenderRequest = { kind: req.kind, id: req.id, flags: renderFlags(req.flags) };
     await this.someoneRenders(data, call.signal);
+    let rejoined = false;
     for (let queued = 1; ; queued++) {
-      const outcome = await this.queueAndWait(data, call);
+      const { outcome, joined } = await this.queueAndWait(data, call);
       if (outcome !== GONE) {
         if (!outcome.ok) throw new StudioError(outcome.error.code, outcome.error.message, outcome.error.details);
+        // A request that joined a render already under way asked after it started: an edit made in between is not
+        // in it. Then it renders once more (the joined job has ended, so this one is new) rather than answer stale.
+        if (joined && !rejoined && !(await this.opts.showsEdit(data, outcome.result))) {
+          rejoined = true;
+          this.opts.log(`the ${data.kind} '${data.id}' changed while the render this request joined was under way; rendering it again`);
+          continue;
+        }
         // The worker named the file in its own folder; the file's name here comes from its media id.
         return { ...outcome.result, file_path: await this.opts.filePathOf(outcome.result.media_id) };
       }
@@ -144,17 +155,21 @@ export class BullRenders implements RenderDispatcher {
     }
   }
 
-  private async queueAndWait(data: RenderRequest, call: RenderCall): Promise<Outcome | typeof GONE> {
+  private async queueAndWait(data: RenderRequest, call: RenderCall): Promise<{ outcome: Outcome | typeof GONE; joined: boolean }> {
     if (call.signal?.aborted) throw canceled(data);
     const events = await this.queueEvents();
     // Written with every request, not once: a Redis that lost its keys lost the limit with them.
     await this.queue.setGlobalConcurrency(this.opts.limit);
+    // Our own id: a deduplicated add answers the id of the job it joined instead.
+    const ownId = `r-${randomUUID()}`;
     const job = await this.queue.add(data.kind, data, {
+      jobId: ownId,
       deduplication: { id: joinKey(data) },
       removeOnComplete: KEEP_FINISHED,
       removeOnFail: KEEP_FINISHED,
     });
     const jobId = job.id ?? '';
+    const joined = jobId !== ownId;
     const waiters = this.waitersKey(jobId);
     await this.connection
       .multi()
@@ -184,10 +199,11 @@ export class BullRenders implements RenderDispatcher {
           );
         }, this.opts.lockMs);
       });
-      return (await Promise.race([job.waitUntilFinished(events), aborted, gone]).catch((err: unknown) => {
+      const outcome = (await Promise.race([job.waitUntilFinished(events), aborted, gone]).catch((err: unknown) => {
         if (err instanceof StudioError) throw err;
         throw new StudioError('internal', `the render job failed on the queue: ${err instanceof Error ? err.message : String(err)}`);
       })) as Outcome | typeof GONE;
+      return { outcome, joined };
     } finally {
       clearInterval(watch);
       if (onAbort) call.signal?.removeEventListener('abort', onAbort);

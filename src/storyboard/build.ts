@@ -48,7 +48,7 @@ export async function buildStoryboard(studio: Studio, target: StoryboardTarget):
     const film = await project.film(target.id, 'film_id');
     title = film.title;
     scenes = await mapAsync(await store.scenes.list(film.film_id), (s) => sceneBoard(studio, s));
-    render = await filmRender(studio, film.film_id, scenes);
+    render = await filmRender(studio, film.film_id);
   }
   const costs = scenes.flatMap((s) => s.shots.map((x) => x.estimated_cost_usd));
   const body: Omit<Storyboard, 'version'> = {
@@ -180,7 +180,7 @@ async function sceneRender(studio: Studio, sceneId: string): Promise<StoryboardR
   return st ? renderOf(studio, st.render.media_id, st.stale) : null;
 }
 
-async function filmRender(studio: Studio, filmId: string, scenes: StoryboardScene[]): Promise<StoryboardRender | null> {
-  const st = await filmRenderStatus(studio.store, filmId, scenes);
+async function filmRender(studio: Studio, filmId: string): Promise<StoryboardRender | null> {
+  const st = await filmRenderStatus(studio.store, filmId);
   return st ? renderOf(studio, st.render.media_id, st.stale) : null;
 }

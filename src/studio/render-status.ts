@@ -17,44 +17,61 @@ export interface RenderStatus {
 
 type Json = Record<string, unknown>;
 
+function inputsOf(r: RenderRecord): Json[] {
+  return Array.isArray(r.inputs) ? (r.inputs as Json[]) : [];
+}
+
 function pick(all: RenderRecord[], matches: (inputs: Json[]) => boolean): RenderStatus | null {
-  const current = all.find((r) => matches(Array.isArray(r.inputs) ? (r.inputs as Json[]) : []));
+  const current = all.find((r) => matches(inputsOf(r)));
   const shown = current ?? all[0];
   return shown ? { render: shown, stale: !current } : null;
 }
 
+/** Each shot of the scene with the media the film shows for it now (current take, or its lip-sync). */
+async function shownNow(store: Store, sceneId: string): Promise<{ shot_id: string; media_id: string | undefined }[]> {
+  return mapAsync(await store.shots.listByScene(sceneId), async (s) => ({ shot_id: s.shot_id, media_id: (await renderTakeOf(store, s))?.media.media_id }));
+}
+
+function sameShots(now: { shot_id: string; media_id: string | undefined }[], used: Json[]): boolean {
+  return used.length === now.length && now.every((n, i) => used[i]?.shot_id === n.shot_id && used[i]?.media_id === n.media_id);
+}
+
 export async function sceneRenderStatus(store: Store, sceneId: string): Promise<RenderStatus | null> {
-  const now = await mapAsync(await store.shots.listByScene(sceneId), async (s) => ({
-    shot_id: s.shot_id,
-    media_id: (await renderTakeOf(store, s))?.media.media_id,
-  }));
-  return pick(
-    await store.renders.list('scene', sceneId),
-    (used) => used.length === now.length && now.every((n, i) => used[i]?.shot_id === n.shot_id && used[i]?.media_id === n.media_id),
-  );
+  const now = await shownNow(store, sceneId);
+  return pick(await store.renders.list('scene', sceneId), (used) => sameShots(now, used));
+}
+
+/** Whether a scene render made from `used` (each shot and the media it showed, in order) shows the edit as it is now. */
+export async function sceneShowsEdit(store: Store, sceneId: string, used: { shot_id: string; media_id: string }[]): Promise<boolean> {
+  return sameShots(await shownNow(store, sceneId), used);
 }
 
 /**
- * A film render is current when it joins the current render of every scene, in order. `scenes` are the film's
- * scenes with their statuses when the caller has them already (the storyboard), else they are looked up.
+ * A film render is current when each scene it joined, in order, is a render of that scene that shows the scene's
+ * edit as it is now (whichever of the scene's current renders: the film renders its scenes to the film's settings,
+ * and a scene may also have been rendered on its own since).
  */
-export async function filmRenderStatus(
-  store: Store,
-  filmId: string,
-  scenes?: { scene_id: string; render: { media_id: string; stale: boolean } | null }[],
-): Promise<RenderStatus | null> {
-  const ofScenes =
-    scenes ??
-    (await mapAsync(await store.scenes.list(filmId), async (s) => {
-      const st = await sceneRenderStatus(store, s.scene_id);
-      return { scene_id: s.scene_id, render: st ? { media_id: st.render.media_id, stale: st.stale } : null };
-    }));
-  const ready = ofScenes.every((s) => s.render && !s.render.stale);
-  return pick(
-    await store.renders.list('film', filmId),
-    (used) =>
-      ready && used.length === ofScenes.length && ofScenes.every((s, i) => used[i]?.scene_id === s.scene_id && used[i]?.media_id === s.render?.media_id),
-  );
+export async function filmRenderStatus(store: Store, filmId: string): Promise<RenderStatus | null> {
+  const scenes = await scenesNow(store, filmId);
+  return pick(await store.renders.list('film', filmId), (used) => sameScenes(scenes, used));
+}
+
+/** Whether a film render made from `used` (each scene and the scene render it joined, in order) shows the edit as it is now. */
+export async function filmShowsEdit(store: Store, filmId: string, used: { scene_id: string; media_id: string }[]): Promise<boolean> {
+  return sameScenes(await scenesNow(store, filmId), used);
+}
+
+/** Each scene of the film with the media of its renders that show its edit as it is now. */
+async function scenesNow(store: Store, filmId: string): Promise<{ scene_id: string; current: Set<string> }[]> {
+  return mapAsync(await store.scenes.list(filmId), async (s) => {
+    const now = await shownNow(store, s.scene_id);
+    const renders = await store.renders.list('scene', s.scene_id);
+    return { scene_id: s.scene_id, current: new Set(renders.filter((r) => sameShots(now, inputsOf(r))).map((r) => r.media_id)) };
+  });
+}
+
+function sameScenes(scenes: { scene_id: string; current: Set<string> }[], used: Json[]): boolean {
+  return used.length === scenes.length && scenes.every((s, i) => used[i]?.scene_id === s.scene_id && s.current.has(String(used[i]?.media_id)));
 }
 
 /** A render status as scene_get and film_get report it. */

@@ -23,6 +23,7 @@ import { OfferedModels } from './offered-models.js';
 import { Project } from './project.js';
 import { Continuity } from './continuity.js';
 import { RenderService } from './render-service.js';
+import { filmShowsEdit, sceneShowsEdit } from './render-status.js';
 import { CutChecker } from './cuts.js';
 import { LipsyncLines } from './lipsync-line.js';
 import { Previews } from './previews.js';
@@ -180,6 +181,7 @@ export class Studio {
       // A render is held as a job is: a dead worker's render is taken over after the same lease.
       lockMs: leaseMs(this.config),
       filePathOf: async (mediaId) => this.library.absPath(await this.library.get(mediaId)),
+      showsEdit: (req, result) => ('shots' in result ? sceneShowsEdit(this.store, req.id, result.shots) : filmShowsEdit(this.store, req.id, result.scenes)),
       log: this.log,
     });
     if (work) renders.work((req, call) => runRender(this.render, req, call), concurrency ?? 1);

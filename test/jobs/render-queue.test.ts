@@ -44,6 +44,7 @@ interface SceneResult {
   reused: boolean;
   file_path: string;
   timeline: { shot_id: string; start: number; end: number }[];
+  shots: { shot_id: string; media_id: string }[];
   [key: string]: unknown;
 }
 
@@ -218,6 +219,22 @@ describe.skipIf(skip !== undefined)(`render queue: front end + render workers${s
     expect(await front.studio.store.renders.list('scene', sceneId)).toHaveLength(1);
     // The joined caller heard the same render's progress.
     expect(secondProgress.length).toBeGreaterThan(0);
+  });
+
+  it('a request that joins a render under way after an edit gets a render of the edit, not the one under way', async () => {
+    const { sceneId, shotIds } = await scene('edited', media.long, 2, { width: 640, height: 360 });
+    const progress: { progress: number }[] = [];
+    const first = render({ scene_id: sceneId, qc: false }, progress);
+    await until('the first render running on the worker', () => progress.length > 0);
+    // A new take of the first shot while the first render runs; then the same request again.
+    await front.call('shot_add_take', { shot_id: shotIds[0], media_id: media.short });
+    const second = render({ scene_id: sceneId, qc: false });
+    const [a, b] = [ok(await first), ok(await second)];
+    expect(a.shots.map((x) => x.media_id)).toEqual([media.long, media.long]);
+    expect(b.shots.map((x) => x.media_id)).toEqual([media.short, media.long]);
+    expect(b.media_id).not.toBe(a.media_id);
+    expect(frontLog).toContainEqual(`the scene '${sceneId}' changed while the render this request joined was under way; rendering it again`);
+    expect(await front.studio.store.renders.list('scene', sceneId)).toHaveLength(2);
   });
 
   it('a canceled call stops the render on the worker: no render is recorded', async () => {

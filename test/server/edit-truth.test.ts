@@ -161,6 +161,13 @@ describe('the edit tells the truth', () => {
       expect.objectContaining({ media_id: scene.media_id, stale: false }),
       expect.objectContaining({ media_id: film.media_id, stale: false }),
     ]);
+    // The scene rendered on its own (its own settings): the film render still shows the edit.
+    const alone = (await h.call('render_scene', { scene_id: sceneId, qc: false, loudnorm: true })) as { media_id: string; reused: boolean };
+    expect(alone.reused).toBe(false);
+    expect(await views()).toEqual([
+      expect.objectContaining({ media_id: alone.media_id, stale: false }),
+      expect.objectContaining({ media_id: film.media_id, stale: false }),
+    ]);
   });
 
   it('a new take warns that the lip-sync was made from an earlier take', async () => {
