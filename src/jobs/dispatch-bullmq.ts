@@ -99,11 +99,8 @@ export class BullDispatcher implements JobDispatcher {
           const id = job.id ?? '';
           const history: RateLimitHistory = { since: job.data.limitedSince, times: job.data.limitedTimes ?? 0 };
           const outcome = await handler(id, signal ?? new AbortController().signal, history);
-          if (outcome === REQUEUE && token) {
-            // Stopped here at shutdown, unfinished: back to the queue at once for another process, not dropped.
-            await job.moveToDelayed(Date.now(), token);
-            throw new DelayedError();
-          }
+          // Stopped here at shutdown, unfinished: back to the queue at once for another process, not dropped.
+          if (outcome === REQUEUE && token) await giveBack(job, token);
           if (isRateLimited(outcome)) {
             // Refused with a 429: the whole provider waits, in every process; the job goes back to wait for its turn.
             await this.queueFor(provider).rateLimit(outcome.rateLimitedMs);
@@ -144,4 +141,10 @@ export class BullDispatcher implements JobDispatcher {
     await this.subscriber.quit().catch(() => undefined);
     await this.connection.quit().catch(() => undefined);
   }
+}
+
+/** Put a job this worker holds back on the queue at once (moved to delayed with no delay: not a failed attempt). */
+export async function giveBack(job: Job, token: string): Promise<never> {
+  await job.moveToDelayed(Date.now(), token);
+  throw new DelayedError();
 }

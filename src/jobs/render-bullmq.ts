@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { createHash } from 'node:crypto';
-import { DelayedError, type Job, Queue, QueueEvents, Worker } from 'bullmq';
+import { createHash, randomUUID } from 'node:crypto';
+import { type Job, Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type ErrorCode, StudioError, type StudioErrorDetails, toSafeError } from '../errors.js';
 import type { FilmRenderResult, SceneRenderResult } from '../studio/render-service.js';
+import { giveBack } from './dispatch-bullmq.js';
 import { type RenderCall, type RenderDispatcher, type RenderFlags, type RenderRequest, type RenderResult, renderFlags } from './render-dispatch.js';
 
 /**
@@ -302,12 +302,6 @@ export class BullRenders implements RenderDispatcher {
     await Promise.all(this.ownConnections.map((c) => c.quit().catch(() => undefined)));
     await this.connection.quit().catch(() => undefined);
   }
-}
-
-/** Put a job this worker holds back on the queue at once (BullMQ: moved to delayed with no delay, not an attempt). */
-async function giveBack(job: Job, token: string): Promise<never> {
-  await job.moveToDelayed(Date.now(), token);
-  throw new DelayedError();
 }
 
 /** Requests that are the same render: the kind, the id and the flags (in a fixed order). */
